@@ -1,0 +1,6 @@
+namespace Tricircle.Emulator.Identity;
+
+/// <summary>An emulated Keystone v3 (placeholder until the emulator lands).</summary>
+public sealed class KeystoneEmulator
+{
+}

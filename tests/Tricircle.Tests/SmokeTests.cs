@@ -1,0 +1,7 @@
+namespace Tricircle;
+
+public class SmokeTests
+{
+    [Fact]
+    public void Builds() => Assert.True(true);
+}
