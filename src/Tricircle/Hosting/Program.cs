@@ -1,6 +1,8 @@
+using Tricircle.Cli;
+
 namespace Tricircle.Hosting;
 
 internal static class Program
 {
-    public static int Main() => 0;
+    public static Task<int> Main(string[] args) => TricircleCommandLine.Create().Parse(args).InvokeAsync();
 }

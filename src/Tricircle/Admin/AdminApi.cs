@@ -1,0 +1,66 @@
+using Tricircle.Hosting;
+
+namespace Tricircle.Admin;
+
+/// <summary>The Admin API v1.0 (upstream's <c>tricircle-api</c>) on its own port.</summary>
+internal static class AdminApi
+{
+    public const string UpdatedAt = "2015-09-09";
+
+    private static readonly string[] Resources = ["bindings", "pods", "routings"];
+
+    public static void MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var root = app.MapGroup("").WithMetadata(new ApiRoleMetadata(ServiceRole.Admin));
+
+        // Version documents need a token too, as upstream's did; other methods are 405.
+        root.MapGet("/", (HttpContext context) => TypedResults.Json(new
+        {
+            versions = new[] { new { id = "v1.0", status = "CURRENT", updated = UpdatedAt, links = new[] { new { rel = "self", href = BaseUrl(context) + "/v1.0/" } } } },
+        }));
+        root.MapGet("/v1.0", (HttpContext context) => TypedResults.Json(VersionDocument(context)));
+        root.MapGet("/v1.0/", (HttpContext context) => TypedResults.Json(VersionDocument(context)));
+
+        var v1 = root.MapGroup("/v1.0");
+        v1.MapPodsApi();
+        v1.MapBindingsApi();
+        v1.MapRoutingsApi();
+    }
+
+    private static object VersionDocument(HttpContext context)
+    {
+        var self = BaseUrl(context) + "/v1.0";
+        var links = new List<object> { new { rel = "self", href = self } };
+        links.AddRange(Resources.Select(r => new { rel = r, href = $"{self}/{r}" }));
+        return new { version = "1.0", links };
+    }
+
+    public static string BaseUrl(HttpContext context) => $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}";
+
+    /// <summary>Query parameters of a list call, with unknown names rejected (upstream's "Unsupported filter type").</summary>
+    public static Dictionary<string, string> Filters(HttpRequest request, IReadOnlyCollection<string> allowed, params string[] alsoAllowed)
+    {
+        var filters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, values) in request.Query)
+        {
+            if (alsoAllowed.Contains(key, StringComparer.Ordinal))
+            {
+                continue;
+            }
+
+            if (!allowed.Contains(key, StringComparer.Ordinal))
+            {
+                throw ApiException.BadRequest($"Unsupported filter type: {key}. Supported: {string.Join(", ", allowed.Concat(alsoAllowed))}.");
+            }
+
+            if (values.Count != 1)
+            {
+                throw ApiException.BadRequest($"Filter {key} may be given once.");
+            }
+
+            filters[key] = values.ToString();
+        }
+
+        return filters;
+    }
+}

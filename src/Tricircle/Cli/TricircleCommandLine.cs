@@ -1,0 +1,15 @@
+using System.CommandLine;
+
+namespace Tricircle.Cli;
+
+/// <summary>The <c>tricircle</c> command and its subcommands.</summary>
+internal static class TricircleCommandLine
+{
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("Tricircle: one OpenStack API endpoint in front of many OpenStack clouds.");
+        root.Subcommands.Add(ServiceCommands.Serve());
+        root.Subcommands.Add(ServiceCommands.Db());
+        return root;
+    }
+}

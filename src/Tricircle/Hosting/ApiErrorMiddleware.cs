@@ -1,0 +1,51 @@
+namespace Tricircle.Hosting;
+
+/// <summary>
+/// Turns <see cref="ApiException"/> into the API's error shape, gives every bodiless error
+/// (unknown path, wrong method) a JSON body, and turns anything unexpected into a logged 500
+/// rather than a dropped connection.
+/// </summary>
+internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (ApiException e) when (!context.Response.HasStarted)
+        {
+            await ApiErrors.WriteAsync(context, e.StatusCode, e.Message);
+            return;
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            await ApiErrors.WriteAsync(context, e.StatusCode, e.Message);
+            return;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return; // the client went away; nobody is left to answer
+        }
+        catch (Exception e) when (!context.Response.HasStarted)
+        {
+            Log.Unhandled(logger, e, context.Request.Method, context.Request.Path);
+            context.Response.Clear();
+            await ApiErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, "An unexpected error occurred; the request id names it in the service log.");
+            return;
+        }
+
+        var status = context.Response.StatusCode;
+        if (status >= 400 && !context.Response.HasStarted && context.Response.ContentLength is null or 0 && context.Response.ContentType is null)
+        {
+            var message = status == 404 ? $"The resource {context.Request.Path} could not be found." : ApiErrors.DefaultMessage(status);
+            await ApiErrors.WriteAsync(context, status, message);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "Unhandled error serving {Method} {Path}")]
+        public static partial void Unhandled(ILogger logger, Exception exception, string method, PathString path);
+    }
+}

@@ -1,0 +1,154 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+using Tricircle.Admin;
+using Tricircle.Data;
+using Tricircle.Identity;
+using Tricircle.Placement;
+using Tricircle.Pods;
+using Tricircle.Routing;
+
+namespace Tricircle.Hosting;
+
+/// <summary>Builds the service: one process, one listener per enabled API role.</summary>
+internal static class ServiceHost
+{
+    public static WebApplication Build(IConfiguration configuration, Action<IServiceCollection>? configureServices = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(ServiceHost).Assembly.GetName().Name,
+        });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddConfiguration(configuration);
+
+        var debug = configuration.GetValue<bool>("DEFAULT:debug");
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.IncludeScopes = true;
+            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+            o.UseUtcTimestamp = true;
+            o.ColorBehavior = LoggerColorBehavior.Disabled;
+        });
+        builder.Logging.SetMinimumLevel(debug ? LogLevel.Debug : LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", debug ? LogLevel.Information : LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", debug ? LogLevel.Information : LogLevel.Warning);
+
+        AddServices(builder.Services);
+        configureServices?.Invoke(builder.Services);
+
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var options = kestrel.ApplicationServices.GetRequiredService<IOptions<ServiceOptions>>().Value;
+            var listeners = kestrel.ApplicationServices.GetRequiredService<ServiceListeners>();
+            var address = string.Equals(options.BindHost, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback : IPAddress.Parse(options.BindHost);
+            foreach (var role in options.EnabledRoles())
+            {
+                var port = role switch
+                {
+                    ServiceRole.Admin => options.AdminPort,
+                    _ => throw new InvalidOperationException($"role {role} has no port"),
+                };
+                kestrel.Listen(address, port, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.Use(next => connection =>
+                    {
+                        connection.Features.Set(new ApiRoleFeature(role));
+                        return next(connection);
+                    });
+                    listeners.Add(role, listen);
+                });
+            }
+        });
+
+        var app = builder.Build();
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<ApiErrorMiddleware>();
+        app.UseRouting();
+        app.UseMiddleware<KeystoneAuthMiddleware>();
+        app.MapAdminApi();
+        return app;
+    }
+
+    private static void AddServices(IServiceCollection services)
+    {
+        services.AddSectionOptions<ServiceOptions>(ServiceOptions.Section);
+        services.AddSectionOptions<DatabaseOptions>(DatabaseOptions.Section);
+        services.AddSectionOptions<KeystoneAuthOptions>(KeystoneAuthOptions.Section);
+        services.AddSectionOptions<ClientOptions>(ClientOptions.Section);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ServiceListeners>();
+        services.AddSingleton<MatcherPolicy, ApiRoleMatcherPolicy>();
+        services.AddSingleton(sp =>
+        {
+            var db = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            var state = sp.GetRequiredService<IOptions<ServiceOptions>>().Value.StatePath;
+            return new Database(DatabaseConnection.Parse(db.Connection, state, db.CommandTimeout), db.MaxPoolSize);
+        });
+        services.AddSingleton<SchemaMigrator>();
+        services.AddHostedService<SchemaCheck>();
+
+        services.AddHttpClient(KeystoneTokenValidator.HttpClientName, (sp, http) =>
+            http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<KeystoneAuthOptions>>().Value.HttpConnectTimeout));
+        services.AddSingleton<KeystoneTokenValidator>();
+
+        services.AddSingleton<PodStore>();
+        services.AddSingleton<PodEndpoints>();
+        services.AddSingleton<PodBindingStore>();
+        services.AddSingleton<RoutingStore>();
+    }
+}
+
+/// <summary>The listener of each role, so that the bound URLs can be read after start (port 0 in tests and the sandbox).</summary>
+internal sealed class ServiceListeners
+{
+    private readonly Dictionary<ServiceRole, ListenOptions> _listeners = [];
+
+    public void Add(ServiceRole role, ListenOptions listen)
+    {
+        lock (_listeners)
+        {
+            _listeners[role] = listen;
+        }
+    }
+
+    /// <summary>The URL a role answers on; loopback when bound to every address.</summary>
+    public Uri Url(ServiceRole role)
+    {
+        lock (_listeners)
+        {
+            var endpoint = _listeners.TryGetValue(role, out var listen) ? listen.IPEndPoint : null;
+            if (endpoint is null)
+            {
+                throw new InvalidOperationException($"The {role} role is not listening.");
+            }
+
+            var host = endpoint.Address.Equals(IPAddress.Any) || endpoint.Address.Equals(IPAddress.IPv6Any) ? "127.0.0.1" : endpoint.Address.ToString();
+            return new Uri($"http://{host}:{endpoint.Port}/");
+        }
+    }
+}
+
+/// <summary>Refuses to start on a database whose schema is older than this build (run <c>tricircle db sync</c>).</summary>
+internal sealed class SchemaCheck(SchemaMigrator migrator, Database database) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var current = await migrator.CurrentVersionAsync(cancellationToken);
+        var needed = SchemaMigrator.Available(database.Dialect).Max(m => m.Version);
+        if (current < needed)
+        {
+            throw new InvalidOperationException(
+                $"The database {database.Connection.Describe()} is at schema version {current}; this build needs {needed}. Run `tricircle db sync` first.");
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

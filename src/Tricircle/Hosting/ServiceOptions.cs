@@ -1,0 +1,91 @@
+using System.Net;
+
+namespace Tricircle.Hosting;
+
+/// <summary>The <c>[DEFAULT]</c> section.</summary>
+internal sealed class ServiceOptions : ISectionOptions
+{
+    public const string Section = "DEFAULT";
+
+    /// <summary>Address every API listens on.</summary>
+    [ConfigurationKeyName("bind_host")]
+    public string BindHost { get; set; } = "0.0.0.0";
+
+    /// <summary>Admin API port (upstream's <c>bind_port</c>).</summary>
+    [ConfigurationKeyName("admin_port")]
+    public int AdminPort { get; set; } = 19999;
+
+    /// <summary>Comma-separated roles to run; empty or <c>all</c> runs every role.</summary>
+    [ConfigurationKeyName("roles")]
+    public string Roles { get; set; } = "all";
+
+    /// <summary>Where the SQLite database and other local state live.</summary>
+    [ConfigurationKeyName("state_path")]
+    public string StatePath { get; set; } = ".tricircle";
+
+    /// <summary>Largest page a list call returns, whatever limit is asked.</summary>
+    [ConfigurationKeyName("pagination_max_limit")]
+    public int PaginationMaxLimit { get; set; } = 2000;
+
+    /// <summary>Log at debug level.</summary>
+    [ConfigurationKeyName("debug")]
+    public bool Debug { get; set; }
+
+    public IEnumerable<string> Problems()
+    {
+        if (!IPAddress.TryParse(BindHost, out _) && !string.Equals(BindHost, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            yield return $"[DEFAULT] bind_host: '{BindHost}' is not an IP address";
+        }
+
+        if (SectionOptionsExtensions.CheckRange(Section, "admin_port", AdminPort, 0, 65535) is { } port)
+        {
+            yield return port;
+        }
+
+        if (SectionOptionsExtensions.CheckRange(Section, "pagination_max_limit", PaginationMaxLimit, 1, 100_000) is { } limit)
+        {
+            yield return limit;
+        }
+
+        if (string.IsNullOrWhiteSpace(StatePath))
+        {
+            yield return "[DEFAULT] state_path: can not be empty";
+        }
+
+        if (!TryParseRoles(Roles, out _, out var error))
+        {
+            yield return $"[DEFAULT] roles: {error}";
+        }
+    }
+
+    public IReadOnlySet<ServiceRole> EnabledRoles() =>
+        TryParseRoles(Roles, out var roles, out var error) ? roles : throw new InvalidOperationException(error);
+
+    public static bool TryParseRoles(string text, out IReadOnlySet<ServiceRole> roles, out string error)
+    {
+        var set = new HashSet<ServiceRole>();
+        roles = set;
+        error = "";
+        var names = text.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0 || names.Any(n => string.Equals(n, "all", StringComparison.OrdinalIgnoreCase)))
+        {
+            set.UnionWith(Enum.GetValues<ServiceRole>());
+            return true;
+        }
+
+        foreach (var name in names)
+        {
+            if (!Enum.TryParse<ServiceRole>(name, ignoreCase: true, out var role) || int.TryParse(name, out _))
+            {
+                var available = string.Join(", ", Enum.GetNames<ServiceRole>().Select(n => n.ToLowerInvariant()));
+                error = $"unknown role '{name}'; this build has: {available}";
+                return false;
+            }
+
+            set.Add(role);
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,36 @@
+using Tricircle.Data;
+
+namespace Tricircle.Pods;
+
+/// <summary>A row of <c>pods</c>: one OpenStack region. An empty AZ marks the central pod.</summary>
+internal sealed class Pod
+{
+    public string PodId { get; set; } = "";
+
+    public string RegionName { get; set; } = "";
+
+    public string AzName { get; set; } = "";
+
+    public string PodAzName { get; set; } = "";
+
+    public string DcName { get; set; } = "";
+
+    public DateTime CreatedAt { get; set; }
+
+    public DateTime? UpdatedAt { get; set; }
+
+    public bool IsCentral => AzName.Length == 0;
+
+    /// <summary>The API view; <c>pod_name</c> repeats <c>region_name</c> for 2.0.1-era clients.</summary>
+    public object ToView() => new
+    {
+        pod_id = PodId,
+        region_name = RegionName,
+        pod_name = RegionName,
+        az_name = AzName,
+        pod_az_name = PodAzName,
+        dc_name = DcName,
+        created_at = DbTime.Print(CreatedAt),
+        updated_at = DbTime.Print(UpdatedAt),
+    };
+}

@@ -1,0 +1,99 @@
+using Dapper;
+using Microsoft.Extensions.Options;
+using Tricircle.Data;
+using Tricircle.Identity;
+
+namespace Tricircle.Pods;
+
+/// <summary>
+/// A pod's service URLs, from the Keystone catalog of the region whose name is the pod's
+/// <c>region_name</c> (the configured interface, public by default), kept in
+/// <c>cached_endpoints</c>. A missing endpoint is looked up; an unreachable one is re-read
+/// through <see cref="RefreshAsync"/> when <c>[client] auto_refresh_endpoint</c> is on.
+/// </summary>
+internal sealed partial class PodEndpoints(
+    Database database,
+    KeystoneTokenValidator keystone,
+    IHttpClientFactory httpClientFactory,
+    IOptions<KeystoneAuthOptions> authOptions,
+    IOptions<ClientOptions> clientOptions,
+    TimeProvider timeProvider,
+    ILogger<PodEndpoints> logger)
+{
+    // The same service goes by several types across releases; a catalog may use any of them.
+    private static readonly Dictionary<string, string[]> Aliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["volumev3"] = ["volumev3", "block-storage", "volume"],
+        ["block-storage"] = ["block-storage", "volumev3", "volume"],
+    };
+
+    private readonly ClientOptions _client = clientOptions.Value;
+
+    /// <summary>The pod's URL for <paramref name="serviceType"/>, or null when its region has none.</summary>
+    public async Task<Uri?> GetAsync(Pod pod, string serviceType, CancellationToken cancellationToken)
+    {
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            var cached = await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
+                "SELECT service_url FROM cached_endpoints WHERE pod_id = @PodId AND service_type IN @types",
+                new { pod.PodId, types = TypesFor(serviceType) },
+                cancellationToken: cancellationToken));
+            if (cached is not null)
+            {
+                return new Uri(cached);
+            }
+        }
+
+        return await ReadCatalogAsync(pod, serviceType, cancellationToken);
+    }
+
+    /// <summary>
+    /// Called when the cached URL did not answer: re-reads the catalog (if allowed) and returns
+    /// what it says now, or the cached URL when refreshing is off.
+    /// </summary>
+    public async Task<Uri?> RefreshAsync(Pod pod, string serviceType, CancellationToken cancellationToken) =>
+        _client.AutoRefreshEndpoint
+            ? await ReadCatalogAsync(pod, serviceType, cancellationToken)
+            : await GetAsync(pod, serviceType, cancellationToken);
+
+    private async Task<Uri?> ReadCatalogAsync(Pod pod, string serviceType, CancellationToken cancellationToken)
+    {
+        var token = await keystone.GetServiceTokenAsync(cancellationToken);
+        var authUrl = string.IsNullOrWhiteSpace(_client.AuthUrl) ? authOptions.Value.AuthUrl : _client.AuthUrl;
+        var client = new KeystoneClient(httpClientFactory.CreateClient(KeystoneTokenValidator.HttpClientName), new Uri(authUrl));
+        var catalog = await client.GetCatalogAsync(token.Id, cancellationToken);
+
+        // One catalog read refreshes every service of the pod, not just the one asked for.
+        var found = catalog
+            .SelectMany(s => s.Endpoints.Select(e => (s.Type, Endpoint: e)))
+            .Where(x => x.Endpoint.RegionId == pod.RegionName && string.Equals(x.Endpoint.Interface, _client.EndpointInterface, StringComparison.OrdinalIgnoreCase))
+            .GroupBy(x => x.Type, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.First().Endpoint.Url, StringComparer.OrdinalIgnoreCase);
+
+        var now = DbTime.Now(timeProvider);
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        await using (var tx = await Database.BeginWriteAsync(connection, cancellationToken))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM cached_endpoints WHERE pod_id = @PodId", new { pod.PodId }, tx, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO cached_endpoints (pod_id, service_type, service_url, refreshed_at) VALUES (@podId, @type, @url, @now)",
+                found.Select(f => new { podId = pod.PodId, type = f.Key, url = f.Value, now }),
+                tx,
+                cancellationToken: cancellationToken));
+            await tx.CommitAsync(cancellationToken);
+        }
+
+        Log.Refreshed(logger, pod.RegionName, found.Count);
+        var url = TypesFor(serviceType).Select(t => found.GetValueOrDefault(t)).FirstOrDefault(u => u is not null);
+        return url is null ? null : new Uri(url);
+    }
+
+    private static string[] TypesFor(string serviceType) => Aliases.TryGetValue(serviceType, out var aliases) ? aliases : [serviceType];
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Read the endpoints of region {Region} from Keystone: {Count} service(s)")]
+        public static partial void Refreshed(ILogger logger, string region, int count);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Data.Common;
+using Dapper;
+using Tricircle.Data;
+using Tricircle.Hosting;
+
+namespace Tricircle.Pods;
+
+/// <summary>The pod registry.</summary>
+internal sealed class PodStore(Database database, TimeProvider timeProvider)
+{
+    private const string Columns = "pod_id, region_name, az_name, pod_az_name, dc_name, created_at, updated_at";
+
+    /// <summary>Filters the pods list accepts (equality).</summary>
+    public static readonly IReadOnlyList<string> Filters = ["region_name", "az_name", "pod_az_name", "dc_name"];
+
+    public async Task<Pod> CreateAsync(string regionName, string azName, string podAzName, string dcName, CancellationToken cancellationToken)
+    {
+        var pod = new Pod
+        {
+            PodId = Guid.NewGuid().ToString(),
+            RegionName = regionName,
+            AzName = azName,
+            PodAzName = azName.Length == 0 ? "" : podAzName, // the central pod has no AZ inside it
+            DcName = dcName,
+            CreatedAt = DbTime.Now(timeProvider),
+        };
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        var clash = await connection.QueryFirstOrDefaultAsync<Pod>(new CommandDefinition(
+            $"SELECT {Columns} FROM pods WHERE region_name = @RegionName OR (az_name = '' AND @AzName = '')", pod, tx, cancellationToken: cancellationToken));
+        if (clash is not null)
+        {
+            throw ApiException.Conflict(clash.RegionName == regionName
+                ? $"A pod with region_name '{regionName}' already exists ({clash.PodId})."
+                : $"The central pod already exists (region_name '{clash.RegionName}', pod_id {clash.PodId}); a pod needs an az_name.");
+        }
+
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO pods ({Columns}) VALUES (@PodId, @RegionName, @AzName, @PodAzName, @DcName, @CreatedAt, @UpdatedAt)", pod, tx, cancellationToken: cancellationToken));
+            await tx.CommitAsync(cancellationToken);
+        }
+        catch (DbException e) when (Database.IsUniqueViolation(e))
+        {
+            throw ApiException.Conflict($"A pod with region_name '{regionName}', or the central pod, was created at the same time.");
+        }
+
+        return pod;
+    }
+
+    public async Task<IReadOnlyList<Pod>> ListAsync(IReadOnlyDictionary<string, string> filters, CancellationToken cancellationToken)
+    {
+        var where = new List<string>();
+        var parameters = new DynamicParameters();
+        foreach (var (key, value) in filters)
+        {
+            // Keys come from the Filters whitelist, never from the request as such.
+            where.Add($"{key} = @{key}");
+            parameters.Add(key, value);
+        }
+
+        var sql = $"SELECT {Columns} FROM pods" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY region_name";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<Pod>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))).ToList();
+    }
+
+    public async Task<Pod?> FindAsync(string podId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QueryFirstOrDefaultAsync<Pod>(new CommandDefinition(
+            $"SELECT {Columns} FROM pods WHERE pod_id = @podId", new { podId }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<Pod> GetAsync(string podId, CancellationToken cancellationToken) =>
+        await FindAsync(podId, cancellationToken) ?? throw ApiException.NotFound($"Pod {podId} could not be found.");
+
+    public async Task<Pod?> FindByRegionAsync(string regionName, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QueryFirstOrDefaultAsync<Pod>(new CommandDefinition(
+            $"SELECT {Columns} FROM pods WHERE region_name = @regionName", new { regionName }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Changes a pod's AZ, AZ inside the pod or data centre; the region is its identity and stays.</summary>
+    public async Task<Pod> UpdateAsync(string podId, string? azName, string? podAzName, string? dcName, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        var pod = await connection.QueryFirstOrDefaultAsync<Pod>(new CommandDefinition(
+            $"SELECT {Columns} FROM pods WHERE pod_id = @podId", new { podId }, tx, cancellationToken: cancellationToken))
+            ?? throw ApiException.NotFound($"Pod {podId} could not be found.");
+
+        if (azName is not null && (azName.Length == 0) != pod.IsCentral)
+        {
+            throw ApiException.BadRequest(pod.IsCentral
+                ? "The central pod has no az_name; create a new pod for an availability zone."
+                : "az_name can not be emptied: that would make a second central pod.");
+        }
+
+        pod.AzName = azName ?? pod.AzName;
+        pod.PodAzName = pod.IsCentral ? "" : podAzName ?? pod.PodAzName;
+        pod.DcName = dcName ?? pod.DcName;
+        pod.UpdatedAt = DbTime.Now(timeProvider);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE pods SET az_name = @AzName, pod_az_name = @PodAzName, dc_name = @DcName, updated_at = @UpdatedAt WHERE pod_id = @PodId", pod, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
+        return pod;
+    }
+
+    /// <summary>Deletes a pod nothing refers to any more; its cached endpoints go with it.</summary>
+    public async Task DeleteAsync(string podId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        var usage = await connection.QuerySingleAsync<(long Routings, long Bindings)>(new CommandDefinition(
+            """
+            SELECT (SELECT COUNT(*) FROM resource_routings WHERE pod_id = @podId),
+                   (SELECT COUNT(*) FROM pod_bindings WHERE pod_id = @podId)
+            """,
+            new { podId },
+            tx,
+            cancellationToken: cancellationToken));
+        if (usage.Routings > 0 || usage.Bindings > 0)
+        {
+            throw ApiException.Conflict($"Pod {podId} is in use by {usage.Routings} resource routing(s) and {usage.Bindings} pod binding(s); delete those first.");
+        }
+
+        var deleted = await connection.ExecuteAsync(new CommandDefinition("DELETE FROM pods WHERE pod_id = @podId", new { podId }, tx, cancellationToken: cancellationToken));
+        if (deleted == 0)
+        {
+            throw ApiException.NotFound($"Pod {podId} could not be found.");
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,14 @@
+namespace Tricircle.Routing;
+
+/// <summary>The resource types a routing row may map (upstream's networking types plus the gateway's).</summary>
+internal static class ResourceTypes
+{
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
+    {
+        // Networking (upstream master).
+        "network", "subnet", "port", "router", "security_group", "floatingip", "trunk", "port_pair",
+        "port_pair_group", "flow_classifier", "port_chain", "qos_policy",
+        // Compute, volume and image gateways (2.0.1 / Trio2o and ours).
+        "server", "volume", "snapshot", "backup", "volume_type", "flavor", "keypair", "image",
+    };
+}

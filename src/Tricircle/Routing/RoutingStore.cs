@@ -1,0 +1,143 @@
+using System.Data.Common;
+using Dapper;
+using Tricircle.Data;
+using Tricircle.Hosting;
+
+namespace Tricircle.Routing;
+
+/// <summary>The resource routing table: top id → (pod, bottom id).</summary>
+internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
+{
+    private const string Columns = "id, top_id, bottom_id, pod_id, project_id, resource_type, created_at, updated_at";
+
+    /// <summary>Filters the list accepts (equality). Values are typed by <see cref="ListAsync"/>.</summary>
+    public static readonly IReadOnlyList<string> Filters = ["id", "top_id", "bottom_id", "pod_id", "project_id", "resource_type", "created_at", "updated_at"];
+
+    /// <summary>
+    /// One page, newest first: rows with id below <paramref name="marker"/>, at most
+    /// <paramref name="limit"/> of them, and whether more follow.
+    /// </summary>
+    public async Task<(IReadOnlyList<ResourceRouting> Rows, bool More)> ListAsync(
+        IReadOnlyDictionary<string, object> filters, long? marker, int limit, CancellationToken cancellationToken)
+    {
+        var where = new List<string>();
+        var parameters = new DynamicParameters();
+        foreach (var (key, value) in filters)
+        {
+            where.Add($"{key} = @f_{key}"); // keys are from the Filters whitelist
+            parameters.Add("f_" + key, value);
+        }
+
+        if (marker is { } m)
+        {
+            where.Add("id < @marker");
+            parameters.Add("marker", m);
+        }
+
+        parameters.Add("take", limit + 1);
+        var sql = $"SELECT {Columns} FROM resource_routings"
+            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+            + " ORDER BY id DESC LIMIT @take";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<ResourceRouting>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))).ToList();
+        var more = rows.Count > limit;
+        if (more)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+
+        return (rows, more);
+    }
+
+    public async Task<ResourceRouting?> FindAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QueryFirstOrDefaultAsync<ResourceRouting>(new CommandDefinition(
+            $"SELECT {Columns} FROM resource_routings WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<ResourceRouting> CreateAsync(ResourceRouting routing, CancellationToken cancellationToken)
+    {
+        routing.CreatedAt = DbTime.Now(timeProvider);
+        routing.UpdatedAt = null;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        await RequirePodAsync(connection, tx, routing.PodId, cancellationToken);
+        try
+        {
+            routing.Id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                """
+                INSERT INTO resource_routings (top_id, bottom_id, pod_id, project_id, resource_type, created_at, updated_at)
+                VALUES (@TopId, @BottomId, @PodId, @ProjectId, @ResourceType, @CreatedAt, @UpdatedAt)
+                RETURNING id
+                """,
+                routing,
+                tx,
+                cancellationToken: cancellationToken));
+            await tx.CommitAsync(cancellationToken);
+        }
+        catch (DbException e) when (Database.IsUniqueViolation(e))
+        {
+            throw ApiException.Conflict($"A resource routing for {routing.ResourceType} {routing.TopId} in pod {routing.PodId} already exists.");
+        }
+
+        return routing;
+    }
+
+    /// <summary>Applies <paramref name="change"/> to the row and stores it; checks as upstream, in its order.</summary>
+    public async Task<ResourceRouting> UpdateAsync(long id, Action<ResourceRouting> change, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        var routing = await connection.QueryFirstOrDefaultAsync<ResourceRouting>(new CommandDefinition(
+            $"SELECT {Columns} FROM resource_routings WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken))
+            ?? throw ApiException.NotFound($"Resource routing {id} could not be found.");
+        var podBefore = routing.PodId;
+        change(routing);
+        if (routing.PodId != podBefore)
+        {
+            await RequirePodAsync(connection, tx, routing.PodId, cancellationToken);
+        }
+
+        routing.UpdatedAt = DbTime.Now(timeProvider);
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE resource_routings SET top_id = @TopId, bottom_id = @BottomId, pod_id = @PodId, project_id = @ProjectId,
+                       resource_type = @ResourceType, updated_at = @UpdatedAt
+                WHERE id = @Id
+                """,
+                routing,
+                tx,
+                cancellationToken: cancellationToken));
+            await tx.CommitAsync(cancellationToken);
+        }
+        catch (DbException e) when (Database.IsUniqueViolation(e))
+        {
+            throw ApiException.Conflict($"A resource routing for {routing.ResourceType} {routing.TopId} in pod {routing.PodId} already exists.");
+        }
+
+        return routing;
+    }
+
+    public async Task DeleteAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var deleted = await connection.ExecuteAsync(new CommandDefinition("DELETE FROM resource_routings WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        if (deleted == 0)
+        {
+            throw ApiException.NotFound($"Resource routing {id} could not be found.");
+        }
+    }
+
+    private static async Task RequirePodAsync(DbConnection connection, DbTransaction tx, string podId, CancellationToken cancellationToken)
+    {
+        var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM pods WHERE pod_id = @podId", new { podId }, tx, cancellationToken: cancellationToken));
+        if (exists == 0)
+        {
+            throw ApiException.BadRequest($"The pod {podId} doesn't exist.");
+        }
+    }
+}

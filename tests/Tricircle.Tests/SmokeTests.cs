@@ -1,7 +1,0 @@
-namespace Tricircle;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Builds() => Assert.True(true);
-}
