@@ -6,9 +6,7 @@ namespace Tricircle.Emulator.Identity;
 /// An error answered with Keystone's <c>{"error": {...}}</c> body; thrown by handlers so that
 /// validation deep inside parsing can end the request without threading results back up.
 /// </summary>
-#pragma warning disable CA1032, CA1064 // Internal control-flow exception: never seen outside the emulator.
 internal sealed class KeystoneException(int statusCode, string message, string? detail = null) : Exception(message)
-#pragma warning restore CA1032, CA1064
 {
     public int StatusCode { get; } = statusCode;
 
