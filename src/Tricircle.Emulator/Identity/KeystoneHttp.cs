@@ -1,0 +1,122 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace Tricircle.Emulator.Identity;
+
+/// <summary>Reading requests and writing responses the way Keystone does on the wire.</summary>
+internal static class KeystoneHttp
+{
+    public const string UnauthorizedMessage = "The request you have made requires authentication.";
+    public const string AuthTokenHeader = "X-Auth-Token";
+    public const string SubjectTokenHeader = "X-Subject-Token";
+
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    // Python's json module writes "+" and "&" literally; the default encoder's \u002B is valid but noisy.
+    private static readonly JsonSerializerOptions WireOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string Title(int statusCode) => statusCode switch
+    {
+        StatusCodes.Status400BadRequest => "Bad Request",
+        StatusCodes.Status401Unauthorized => "Unauthorized",
+        StatusCodes.Status403Forbidden => "Forbidden",
+        StatusCodes.Status404NotFound => "Not Found",
+        StatusCodes.Status405MethodNotAllowed => "Method Not Allowed",
+        StatusCodes.Status409Conflict => "Conflict",
+        _ => "Internal Server Error",
+    };
+
+    public static async Task WriteJsonAsync(HttpContext context, int statusCode, JsonNode body)
+    {
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = "application/json";
+        var bytes = Utf8.GetBytes(body.ToJsonString(WireOptions));
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+    }
+
+    public static Task WriteErrorAsync(HttpContext context, KeystoneUrls urls, int statusCode, string message)
+    {
+        if (statusCode == StatusCodes.Status401Unauthorized)
+        {
+            // keystoneauth and keystonemiddleware read this to find where to authenticate.
+            context.Response.Headers.WWWAuthenticate = $"Keystone uri=\"{urls.WwwAuthenticateUri}\"";
+        }
+
+        var error = new JsonObject
+        {
+            ["error"] = new JsonObject
+            {
+                ["code"] = statusCode,
+                ["message"] = message,
+                ["title"] = Title(statusCode),
+            },
+        };
+        return WriteJsonAsync(context, statusCode, error);
+    }
+
+    /// <summary>Parses the request body as JSON; malformed or empty bodies are a 400.</summary>
+    public static async Task<JsonDocument> ReadJsonAsync(HttpContext context)
+    {
+        try
+        {
+            return await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            throw KeystoneException.BadRequest($"Malformed JSON in request body: {ex.Message}");
+        }
+    }
+
+    /// <summary>The object member <paramref name="name"/> of the body root, e.g. <c>region</c> in <c>{"region": {...}}</c>.</summary>
+    public static JsonElement RequiredMember(JsonElement root, string name)
+    {
+        if (root.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty(name, out var value)
+            || value.ValueKind != JsonValueKind.Object)
+        {
+            throw KeystoneException.BadRequest($"Expecting to find {name} (an object) in the request body.");
+        }
+
+        return value;
+    }
+
+    public static string? OptionalString(JsonElement parent, string name, string path)
+    {
+        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : throw KeystoneException.BadRequest($"Invalid input for field '{path}.{name}': expected a string.");
+    }
+
+    public static string RequiredString(JsonElement parent, string name, string path) =>
+        OptionalString(parent, name, path) is { Length: > 0 } value
+            ? value
+            : throw KeystoneException.BadRequest($"Invalid input for field '{path}': '{name}' is a required property.");
+
+    public static string? Header(HttpContext context, string name) =>
+        context.Request.Headers.TryGetValue(name, out var values) && values.Count > 0 ? values[0] : null;
+
+    /// <summary>Keystone treats a bare <c>?nocatalog</c> as true.</summary>
+    public static bool NoCatalog(HttpContext context) => context.Request.Query.ContainsKey("nocatalog");
+
+    /// <summary>Keeps items whose selected value equals the query parameter, when that parameter is present.</summary>
+    public static IEnumerable<T> WhereQuery<T>(this IEnumerable<T> items, HttpContext context, string parameter, Func<T, string?> selector)
+    {
+        var wanted = context.Request.Query[parameter];
+        if (wanted.Count == 0)
+        {
+            return items;
+        }
+
+        var value = wanted[0];
+        return items.Where(item => string.Equals(selector(item), value, StringComparison.Ordinal));
+    }
+}

@@ -1,7 +1,0 @@
-namespace Tricircle.Emulator;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Builds() => Assert.True(true);
-}
