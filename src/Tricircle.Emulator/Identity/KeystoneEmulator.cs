@@ -108,6 +108,10 @@ public sealed class KeystoneEmulator : IAsyncDisposable
 
     public string AddProject(string name, string domainId = IdentityStore.DefaultDomainId) => _store.AddProject(name, domainId);
 
+    /// <summary>The id of a project by name (the bootstrapped <c>admin</c> and <c>service</c> ones too), or null.</summary>
+    public string? FindProjectId(string name, string domainId = IdentityStore.DefaultDomainId) =>
+        _store.Projects().FirstOrDefault(p => p.DomainId == domainId && string.Equals(p.Name, name, StringComparison.Ordinal))?.Id;
+
     public string AddUser(string name, string password, string domainId = IdentityStore.DefaultDomainId, string? defaultProjectId = null) =>
         _store.AddUser(name, password, domainId, defaultProjectId);
 

@@ -19,7 +19,6 @@ internal static class AdminApi
             versions = new[] { new { id = "v1.0", status = "CURRENT", updated = UpdatedAt, links = new[] { new { rel = "self", href = BaseUrl(context) + "/v1.0/" } } } },
         }));
         root.MapGet("/v1.0", (HttpContext context) => TypedResults.Json(VersionDocument(context)));
-        root.MapGet("/v1.0/", (HttpContext context) => TypedResults.Json(VersionDocument(context)));
 
         var v1 = root.MapGroup("/v1.0");
         v1.MapPodsApi();

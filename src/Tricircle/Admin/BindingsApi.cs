@@ -36,7 +36,7 @@ internal static class BindingsApi
     {
         var body = await RequestBody.ReadWrappedAsync(request, "pod_binding", cancellationToken);
         RequestBody.RejectUnknown(body, "pod_binding", CreateFields);
-        var binding = await store.BindAsync(
+        var binding = await store.AddAsync(
             RequestBody.RequiredString(body, "tenant_id", 36),
             RequestBody.RequiredString(body, "pod_id", 36),
             cancellationToken);

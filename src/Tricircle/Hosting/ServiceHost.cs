@@ -56,7 +56,7 @@ internal static class ServiceHost
                 };
                 kestrel.Listen(address, port, listen =>
                 {
-                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.Protocols = HttpProtocols.Http1; // plain HTTP: HTTP/2 would need TLS to negotiate
                     listen.Use(next => connection =>
                     {
                         connection.Features.Set(new ApiRoleFeature(role));

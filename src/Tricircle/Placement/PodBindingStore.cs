@@ -18,7 +18,7 @@ internal sealed class PodBindingStore(Database database, TimeProvider timeProvid
     /// the same transaction; binding again to a pod used before reactivates that row (upstream's
     /// unique key made this impossible).
     /// </summary>
-    public async Task<PodBinding> BindAsync(string tenantId, string podId, CancellationToken cancellationToken)
+    public async Task<PodBinding> AddAsync(string tenantId, string podId, CancellationToken cancellationToken)
     {
         var now = DbTime.Now(timeProvider);
         await using var connection = await database.OpenAsync(cancellationToken);

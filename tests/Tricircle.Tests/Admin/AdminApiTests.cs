@@ -17,7 +17,7 @@ public abstract class AdminApiTests(ServiceFixture fixture)
 
     private async Task<JsonElement> CreatePod(string region, string az)
     {
-        var r = await AsAdmin(HttpMethod.Post, "/v1.0/pods", $$"""{"pod": {"region_name": "{{region}}", "az_name": "{{az}}", "pod_az_name": "nova", "dc_name": "dc1"}}""");
+        var r = await AsAdmin(HttpMethod.Post, "/v1.0/pods", $$$"""{"pod": {"region_name": "{{{region}}}", "az_name": "{{{az}}}", "pod_az_name": "nova", "dc_name": "dc1"}}""");
         r.AssertOk();
         return r.Json.GetProperty("pod");
     }
@@ -88,6 +88,7 @@ public abstract class AdminApiTests(ServiceFixture fixture)
 
         var v1 = await AsAdmin(HttpMethod.Get, "/v1.0");
         v1.AssertOk();
+        (await AsAdmin(HttpMethod.Get, "/v1.0/")).AssertOk(); // the href above, trailing slash and all
         var rels = v1.Json.GetProperty("links").EnumerateArray().Select(l => l.GetProperty("rel").GetString()).ToList();
         Assert.Equal(["self", "bindings", "pods", "routings"], rels);
     }
@@ -110,11 +111,11 @@ public abstract class AdminApiTests(ServiceFixture fixture)
     public async Task Pods_CentralRule_SecondCentralIs409_EvenWithExplicitEmptyAz()
     {
         await CentralPodId();
-        var implicitAz = await AsAdmin(HttpMethod.Post, "/v1.0/pods", $$"""{"pod": {"region_name": "{{Unique("R")}}"}}""");
+        var implicitAz = await AsAdmin(HttpMethod.Post, "/v1.0/pods", $$$"""{"pod": {"region_name": "{{{Unique("R")}}}"}}""");
         Assert.Contains("central pod already exists", implicitAz.AssertError(HttpStatusCode.Conflict, "conflictingRequest"), StringComparison.Ordinal);
 
         // Upstream skipped the check for an explicit "" (a quirk not copied).
-        var explicitAz = await AsAdmin(HttpMethod.Post, "/v1.0/pods", $$"""{"pod": {"region_name": "{{Unique("R")}}", "az_name": ""}}""");
+        var explicitAz = await AsAdmin(HttpMethod.Post, "/v1.0/pods", $$$"""{"pod": {"region_name": "{{{Unique("R")}}}", "az_name": ""}}""");
         explicitAz.AssertError(HttpStatusCode.Conflict, "conflictingRequest");
     }
 
@@ -122,7 +123,7 @@ public abstract class AdminApiTests(ServiceFixture fixture)
     public async Task Pods_Crud_WithPodNameAlias()
     {
         var region = Unique("Region");
-        var created = await AsAdmin(HttpMethod.Post, "/v1.0/pods", $$"""{"pod": {"pod_name": "  {{region}} ", "az_name": "az-x", "pod_az_name": "nova", "dc_name": "dc9"}}""");
+        var created = await AsAdmin(HttpMethod.Post, "/v1.0/pods", $$$"""{"pod": {"pod_name": "  {{{region}}} ", "az_name": "az-x", "pod_az_name": "nova", "dc_name": "dc9"}}""");
         created.AssertOk();
         var pod = created.Json.GetProperty("pod");
         var id = pod.GetProperty("pod_id").GetString()!;
@@ -145,7 +146,7 @@ public abstract class AdminApiTests(ServiceFixture fixture)
         Assert.Equal("dc10", updated.Json.GetProperty("pod").GetProperty("dc_name").GetString());
         Assert.Equal("az-x", updated.Json.GetProperty("pod").GetProperty("az_name").GetString());
 
-        var duplicate = await AsAdmin(HttpMethod.Post, "/v1.0/pods", $$"""{"pod": {"region_name": "{{region}}", "az_name": "az-y"}}""");
+        var duplicate = await AsAdmin(HttpMethod.Post, "/v1.0/pods", $$$"""{"pod": {"region_name": "{{{region}}}", "az_name": "az-y"}}""");
         Assert.Contains(region, duplicate.AssertError(HttpStatusCode.Conflict, "conflictingRequest"), StringComparison.Ordinal);
 
         (await AsAdmin(HttpMethod.Delete, $"/v1.0/pods/{id}")).AssertOk();
@@ -192,20 +193,20 @@ public abstract class AdminApiTests(ServiceFixture fixture)
         var pod = (await CreatePod(Unique("R"), "az-b")).GetProperty("pod_id").GetString()!;
         var tenant = Unique("tenant");
 
-        var created = await AsAdmin(HttpMethod.Post, "/v1.0/bindings", $$"""{"pod_binding": {"tenant_id": "{{tenant}}", "pod_id": "{{pod}}"}}""");
+        var created = await AsAdmin(HttpMethod.Post, "/v1.0/bindings", $$$"""{"pod_binding": {"tenant_id": "{{{tenant}}}", "pod_id": "{{{pod}}}"}}""");
         created.AssertOk();
         var binding = created.Json.GetProperty("pod_binding");
         var id = binding.GetProperty("id").GetString();
         Assert.True(binding.GetProperty("is_binding").GetBoolean());
         Assert.Equal(tenant, binding.GetProperty("tenant_id").GetString());
 
-        (await AsAdmin(HttpMethod.Post, "/v1.0/bindings", $$"""{"pod_binding": {"tenant_id": "{{tenant}}", "pod_id": "{{pod}}"}}"""))
+        (await AsAdmin(HttpMethod.Post, "/v1.0/bindings", $$$"""{"pod_binding": {"tenant_id": "{{{tenant}}}", "pod_id": "{{{pod}}}"}}"""))
             .AssertError(HttpStatusCode.Conflict, "conflictingRequest");
-        Assert.Contains("central pod", (await AsAdmin(HttpMethod.Post, "/v1.0/bindings", $$"""{"pod_binding": {"tenant_id": "{{tenant}}", "pod_id": "{{central}}"}}"""))
+        Assert.Contains("central pod", (await AsAdmin(HttpMethod.Post, "/v1.0/bindings", $$$"""{"pod_binding": {"tenant_id": "{{{tenant}}}", "pod_id": "{{{central}}}"}}"""))
             .AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
-        Assert.Contains("doesn't exist", (await AsAdmin(HttpMethod.Post, "/v1.0/bindings", $$"""{"pod_binding": {"tenant_id": "{{tenant}}", "pod_id": "nope"}}"""))
+        Assert.Contains("doesn't exist", (await AsAdmin(HttpMethod.Post, "/v1.0/bindings", $$$"""{"pod_binding": {"tenant_id": "{{{tenant}}}", "pod_id": "nope"}}"""))
             .AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
-        Assert.Contains("'tenant_id' is required", (await AsAdmin(HttpMethod.Post, "/v1.0/bindings", $$"""{"pod_binding": {"pod_id": "{{pod}}"}}"""))
+        Assert.Contains("'tenant_id' is required", (await AsAdmin(HttpMethod.Post, "/v1.0/bindings", $$$"""{"pod_binding": {"pod_id": "{{{pod}}}"}}"""))
             .AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
 
         var listed = await AsAdmin(HttpMethod.Get, $"/v1.0/bindings?tenant_id={tenant}&is_binding=true");
@@ -229,7 +230,7 @@ public abstract class AdminApiTests(ServiceFixture fixture)
         var pod = (await CreatePod(Unique("R"), "az-r")).GetProperty("pod_id").GetString()!;
         var top = Guid.NewGuid().ToString();
         string Body(string type = "network", string? podId = null, string bottom = "b1") =>
-            $$"""{"routing": {"top_id": "{{top}}", "bottom_id": "{{bottom}}", "pod_id": "{{podId ?? pod}}", "project_id": "{{fixture.AdminProjectId}}", "resource_type": "{{type}}"}}""";
+            $$$"""{"routing": {"top_id": "{{{top}}}", "bottom_id": "{{{bottom}}}", "pod_id": "{{{podId ?? pod}}}", "project_id": "{{{fixture.AdminProjectId}}}", "resource_type": "{{{type}}}"}}""";
 
         var created = await AsAdmin(HttpMethod.Post, "/v1.0/routings", Body());
         created.AssertOk();

@@ -30,9 +30,9 @@ public abstract class PodBindingStoreTests(string dialect) : IAsyncLifetime
         var b = await pods.CreateAsync("RegionB", "az1", "", "", default);
         var c = await pods.CreateAsync("RegionC", "az2", "", "", default);
 
-        var first = await store.BindAsync("tenant", a.PodId, default);
-        var other = await store.BindAsync("tenant", c.PodId, default);
-        var second = await store.BindAsync("tenant", b.PodId, default);
+        var first = await store.AddAsync("tenant", a.PodId, default);
+        var other = await store.AddAsync("tenant", c.PodId, default);
+        var second = await store.AddAsync("tenant", b.PodId, default);
 
         var all = (await store.ListAsync(new Dictionary<string, object> { ["tenant_id"] = "tenant" }, default)).ToDictionary(x => x.PodId);
         Assert.False(all[a.PodId].IsBinding);   // same AZ: retired
@@ -40,7 +40,7 @@ public abstract class PodBindingStoreTests(string dialect) : IAsyncLifetime
         Assert.True(all[c.PodId].IsBinding);    // another AZ: untouched
 
         // Upstream's unique (tenant, pod) key made this a 409; here it reactivates the old row.
-        var again = await store.BindAsync("tenant", a.PodId, default);
+        var again = await store.AddAsync("tenant", a.PodId, default);
         Assert.Equal(first.Id, again.Id);
         Assert.True(again.IsBinding);
         Assert.False((await store.GetAsync(second.Id, default)).IsBinding);
@@ -54,11 +54,11 @@ public abstract class PodBindingStoreTests(string dialect) : IAsyncLifetime
         var store = new PodBindingStore(_database, TimeProvider.System);
         var central = await pods.CreateAsync("CentralRegion", "", "", "", default);
         var a = await pods.CreateAsync("RegionA", "az1", "", "", default);
-        await store.BindAsync("t", a.PodId, default);
+        await store.AddAsync("t", a.PodId, default);
 
-        Assert.Equal(409, (await Assert.ThrowsAsync<ApiException>(() => store.BindAsync("t", a.PodId, default))).StatusCode);
-        Assert.Equal(400, (await Assert.ThrowsAsync<ApiException>(() => store.BindAsync("t", central.PodId, default))).StatusCode);
-        Assert.Equal(400, (await Assert.ThrowsAsync<ApiException>(() => store.BindAsync("t", "no-such-pod", default))).StatusCode);
+        Assert.Equal(409, (await Assert.ThrowsAsync<ApiException>(() => store.AddAsync("t", a.PodId, default))).StatusCode);
+        Assert.Equal(400, (await Assert.ThrowsAsync<ApiException>(() => store.AddAsync("t", central.PodId, default))).StatusCode);
+        Assert.Equal(400, (await Assert.ThrowsAsync<ApiException>(() => store.AddAsync("t", "no-such-pod", default))).StatusCode);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public abstract class PodBindingStoreTests(string dialect) : IAsyncLifetime
         var pods = new PodStore(_database, TimeProvider.System);
         var store = new PodBindingStore(_database, TimeProvider.System);
         var a = await pods.CreateAsync("RegionA", "az1", "", "", default);
-        var binding = await store.BindAsync("t", a.PodId, default);
+        var binding = await store.AddAsync("t", a.PodId, default);
 
         var e = await Assert.ThrowsAsync<ApiException>(() => pods.DeleteAsync(a.PodId, default));
         Assert.Equal(409, e.StatusCode);

@@ -40,7 +40,7 @@ public abstract class ServiceFixture(string dialect) : IAsyncLifetime
         Database = await TestDatabase.CreateAsync(dialect);
         Keystone = await KeystoneEmulator.StartAsync(new KeystoneEmulatorOptions { Port = 0 });
         var service = Keystone.AddUser("tricircle", ServicePassword);
-        Keystone.Grant(service, ProjectId("service"), "admin");
+        Keystone.Grant(service, Keystone.FindProjectId("service")!, "admin");
         DemoProjectId = Keystone.AddProject("demo");
         var demo = Keystone.AddUser("demo", DemoPassword, defaultProjectId: DemoProjectId);
         Keystone.AddRole("member");
@@ -56,6 +56,10 @@ public abstract class ServiceFixture(string dialect) : IAsyncLifetime
         _app = ServiceHost.Build(configuration);
         await _app.StartAsync();
         AdminUrl = _app.Services.GetRequiredService<ServiceListeners>().Url(ServiceRole.Admin);
+
+        // As an operator registers it: the Admin API is service type "tricircle" in CentralRegion.
+        var tricircle = Keystone.AddService("tricircle", "tricircle", "Tricircle Admin API");
+        Keystone.AddEndpoint(tricircle, "CentralRegion", "public", new Uri(AdminUrl, "v1.0").ToString());
     }
 
     /// <summary>The configuration the service runs with; what an operator's tricircle.conf would say.</summary>
@@ -70,10 +74,6 @@ public abstract class ServiceFixture(string dialect) : IAsyncLifetime
         ["keystone_authtoken:password"] = ServicePassword,
         ["keystone_authtoken:project_name"] = "service",
     };
-
-    private string ProjectId(string name) => Keystone.IssueToken("admin", "password", "admin") is { } t && name == "admin"
-        ? t.ProjectId
-        : Keystone.AddProject(name);
 
     /// <summary>A request to the Admin API with a token (none when null).</summary>
     public HttpRequestMessage Admin(HttpMethod method, string path, string? token, string? json = null)
