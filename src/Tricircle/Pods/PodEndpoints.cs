@@ -34,13 +34,14 @@ internal sealed partial class PodEndpoints(
     {
         await using (var connection = await database.OpenAsync(cancellationToken))
         {
-            var cached = await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
-                "SELECT service_url FROM cached_endpoints WHERE pod_id = @PodId AND service_type IN @types",
-                new { pod.PodId, types = TypesFor(serviceType) },
-                cancellationToken: cancellationToken));
-            if (cached is not null)
+            // A pod has a handful of services: read them all and choose the alias here.
+            var cached = (await connection.QueryAsync<(string Type, string Url)>(new CommandDefinition(
+                "SELECT service_type, service_url FROM cached_endpoints WHERE pod_id = @PodId",
+                new { pod.PodId },
+                cancellationToken: cancellationToken))).ToDictionary(r => r.Type, r => r.Url, StringComparer.OrdinalIgnoreCase);
+            if (TypesFor(serviceType).Select(cached.GetValueOrDefault).FirstOrDefault(u => u is not null) is { } url)
             {
-                return new Uri(cached);
+                return new Uri(url);
             }
         }
 

@@ -34,6 +34,8 @@ public static class CliRunner
             start.Environment.Remove(key);
         }
 
+        // Python's requests would send loopback traffic through a configured proxy.
+        start.Environment["no_proxy"] = start.Environment["NO_PROXY"] = "127.0.0.1,localhost";
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
