@@ -10,6 +10,7 @@ internal static class TricircleCommandLine
         var root = new RootCommand("Tricircle: one OpenStack API endpoint in front of many OpenStack clouds.");
         root.Subcommands.Add(ServiceCommands.Serve());
         root.Subcommands.Add(ServiceCommands.Db());
+        root.Subcommands.Add(Sandbox.SandboxCommand.Create());
         var cloud = new CloudOptions();
         root.Subcommands.Add(PodCommands.Create(cloud));
         root.Subcommands.Add(BindingCommands.Create(cloud));

@@ -1,0 +1,27 @@
+namespace Tricircle.Sandbox;
+
+/// <summary>What <c>tricircle sandbox</c> was asked for.</summary>
+internal sealed record SandboxOptions(int Pods, string DataDirectory, string? Database, int KeystonePort, int AdminPort)
+{
+    public const string AdminPassword = "password";
+    public const string DemoPassword = "password";
+    public const string CentralRegion = "CentralRegion";
+
+    /// <summary>RegionOne, RegionTwo, ... as devstack's multi-region guides name them; Region11 and on past ten.</summary>
+    public static string RegionName(int index) => index switch
+    {
+        1 => "RegionOne",
+        2 => "RegionTwo",
+        3 => "RegionThree",
+        4 => "RegionFour",
+        5 => "RegionFive",
+        6 => "RegionSix",
+        7 => "RegionSeven",
+        8 => "RegionEight",
+        9 => "RegionNine",
+        10 => "RegionTen",
+        _ => "Region" + index.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    public static string AzName(int index) => "az" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
