@@ -36,6 +36,14 @@ internal static class AdminApi
 
     public static string BaseUrl(HttpContext context) => $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}";
 
+    /// <summary>A boolean query parameter, as OpenStack APIs spell them.</summary>
+    public static bool ParseBool(string name, string value) => value.ToLowerInvariant() switch
+    {
+        "true" or "1" or "yes" => true,
+        "false" or "0" or "no" => false,
+        _ => throw ApiException.BadRequest($"{name} must be true or false, not '{value}'."),
+    };
+
     /// <summary>Query parameters of a list call, with unknown names rejected (upstream's "Unsupported filter type").</summary>
     public static Dictionary<string, string> Filters(HttpRequest request, IReadOnlyCollection<string> allowed, params string[] alsoAllowed)
     {

@@ -25,7 +25,7 @@ internal static class BindingsApi
         var filters = new Dictionary<string, object>(StringComparer.Ordinal);
         foreach (var (key, value) in AdminApi.Filters(request, PodBindingStore.Filters))
         {
-            filters[key] = key == "is_binding" ? ParseBool(key, value) : value;
+            filters[key] = key == "is_binding" ? AdminApi.ParseBool(key, value) : value;
         }
 
         var list = await store.ListAsync(filters, cancellationToken);
@@ -60,11 +60,4 @@ internal static class BindingsApi
         await store.DeleteAsync(id, cancellationToken);
         return TypedResults.Json(new { });
     }
-
-    private static bool ParseBool(string key, string value) => value.ToLowerInvariant() switch
-    {
-        "true" or "1" or "yes" => true,
-        "false" or "0" or "no" => false,
-        _ => throw ApiException.BadRequest($"Filter {key} must be true or false, not '{value}'."),
-    };
 }

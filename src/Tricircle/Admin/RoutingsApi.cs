@@ -40,7 +40,7 @@ internal static class RoutingsApi
 
         // Upstream forced the caller's project even on admins; here an admin may name another
         // project, or ask for all of them.
-        var allProjects = request.Query.TryGetValue("all_projects", out var all) && ParseFlag(all.ToString());
+        var allProjects = request.Query.TryGetValue("all_projects", out var all) && (all.ToString().Length == 0 || AdminApi.ParseBool("all_projects", all.ToString()));
         if (!filters.ContainsKey("project_id") && !allProjects)
         {
             filters["project_id"] = context.GetRequestContext().ProjectId;
@@ -162,11 +162,4 @@ internal static class RoutingsApi
         long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) && id > 0
             ? id
             : throw ApiException.NotFound($"Resource routing {value} could not be found.");
-
-    private static bool ParseFlag(string value) => value.ToLowerInvariant() switch
-    {
-        "" or "true" or "1" or "yes" => true,
-        "false" or "0" or "no" => false,
-        _ => throw ApiException.BadRequest($"all_projects must be true or false, not '{value}'."),
-    };
 }

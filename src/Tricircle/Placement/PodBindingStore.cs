@@ -24,7 +24,7 @@ internal sealed class PodBindingStore(Database database, TimeProvider timeProvid
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         var pod = await connection.QueryFirstOrDefaultAsync<Pod>(new CommandDefinition(
-            "SELECT pod_id, region_name, az_name, pod_az_name, dc_name, created_at, updated_at FROM pods WHERE pod_id = @podId", new { podId }, tx, cancellationToken: cancellationToken))
+            $"SELECT {PodStore.Columns} FROM pods WHERE pod_id = @podId", new { podId }, tx, cancellationToken: cancellationToken))
             ?? throw ApiException.BadRequest($"The pod {podId} doesn't exist.");
         if (pod.IsCentral)
         {
@@ -68,17 +68,10 @@ internal sealed class PodBindingStore(Database database, TimeProvider timeProvid
 
     public async Task<IReadOnlyList<PodBinding>> ListAsync(IReadOnlyDictionary<string, object> filters, CancellationToken cancellationToken)
     {
-        var where = new List<string>();
-        var parameters = new DynamicParameters();
-        foreach (var (key, value) in filters)
-        {
-            where.Add($"{key} = @{key}"); // keys are from the Filters whitelist
-            parameters.Add(key, value);
-        }
-
-        var sql = $"SELECT {Columns} FROM pod_bindings" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY created_at, id";
+        var where = SqlWhere.Equal(filters);
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<PodBinding>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))).ToList();
+        return (await connection.QueryAsync<PodBinding>(new CommandDefinition(
+            $"SELECT {Columns} FROM pod_bindings{where} ORDER BY created_at, id", where.Parameters, cancellationToken: cancellationToken))).ToList();
     }
 
     public async Task<PodBinding> GetAsync(string id, CancellationToken cancellationToken)
@@ -101,7 +94,7 @@ internal sealed class PodBindingStore(Database database, TimeProvider timeProvid
         if (active && !binding.IsBinding)
         {
             var pod = await connection.QuerySingleAsync<Pod>(new CommandDefinition(
-                "SELECT pod_id, region_name, az_name, pod_az_name, dc_name, created_at, updated_at FROM pods WHERE pod_id = @PodId", binding, tx, cancellationToken: cancellationToken));
+                $"SELECT {PodStore.Columns} FROM pods WHERE pod_id = @PodId", binding, tx, cancellationToken: cancellationToken));
             await RetireOthersInAzAsync(connection, tx, binding.TenantId, pod, now, cancellationToken);
         }
 

@@ -8,7 +8,7 @@ namespace Tricircle.Pods;
 /// <summary>The pod registry.</summary>
 internal sealed class PodStore(Database database, TimeProvider timeProvider)
 {
-    private const string Columns = "pod_id, region_name, az_name, pod_az_name, dc_name, created_at, updated_at";
+    public const string Columns = "pod_id, region_name, az_name, pod_az_name, dc_name, created_at, updated_at";
 
     /// <summary>Filters the pods list accepts (equality).</summary>
     public static readonly IReadOnlyList<string> Filters = ["region_name", "az_name", "pod_az_name", "dc_name"];
@@ -52,18 +52,10 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
 
     public async Task<IReadOnlyList<Pod>> ListAsync(IReadOnlyDictionary<string, string> filters, CancellationToken cancellationToken)
     {
-        var where = new List<string>();
-        var parameters = new DynamicParameters();
-        foreach (var (key, value) in filters)
-        {
-            // Keys come from the Filters whitelist, never from the request as such.
-            where.Add($"{key} = @{key}");
-            parameters.Add(key, value);
-        }
-
-        var sql = $"SELECT {Columns} FROM pods" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY region_name";
+        var where = SqlWhere.Equal(filters.Select(f => KeyValuePair.Create(f.Key, (object)f.Value)));
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<Pod>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))).ToList();
+        return (await connection.QueryAsync<Pod>(new CommandDefinition(
+            $"SELECT {Columns} FROM pods{where} ORDER BY region_name", where.Parameters, cancellationToken: cancellationToken))).ToList();
     }
 
     public async Task<Pod?> FindAsync(string podId, CancellationToken cancellationToken)

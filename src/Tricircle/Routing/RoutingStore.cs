@@ -20,26 +20,16 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
     public async Task<(IReadOnlyList<ResourceRouting> Rows, bool More)> ListAsync(
         IReadOnlyDictionary<string, object> filters, long? marker, int limit, CancellationToken cancellationToken)
     {
-        var where = new List<string>();
-        var parameters = new DynamicParameters();
-        foreach (var (key, value) in filters)
-        {
-            where.Add($"{key} = @f_{key}"); // keys are from the Filters whitelist
-            parameters.Add("f_" + key, value);
-        }
-
+        var where = SqlWhere.Equal(filters);
         if (marker is { } m)
         {
-            where.Add("id < @marker");
-            parameters.Add("marker", m);
+            where.Add("id < @marker", "marker", m);
         }
 
-        parameters.Add("take", limit + 1);
-        var sql = $"SELECT {Columns} FROM resource_routings"
-            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
-            + " ORDER BY id DESC LIMIT @take";
+        where.Parameters.Add("take", limit + 1); // one more than asked tells whether a next page exists
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<ResourceRouting>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))).ToList();
+        var rows = (await connection.QueryAsync<ResourceRouting>(new CommandDefinition(
+            $"SELECT {Columns} FROM resource_routings{where} ORDER BY id DESC LIMIT @take", where.Parameters, cancellationToken: cancellationToken))).ToList();
         var more = rows.Count > limit;
         if (more)
         {
