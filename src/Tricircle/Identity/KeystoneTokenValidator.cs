@@ -45,18 +45,14 @@ internal sealed partial class KeystoneTokenValidator(
 
         // One Keystone call per token however many requests carry it; a caller that gives up
         // does not cancel the call the others wait for.
-        var task = _inFlight.GetOrAdd(key, _ => FetchAsync(key, token));
-        try
+        var fetch = new TaskCompletionSource<KeystoneToken?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var task = _inFlight.GetOrAdd(key, fetch.Task);
+        if (task == fetch.Task)
         {
-            return await task.WaitAsync(cancellationToken);
+            _ = FetchAsync(key, token, fetch);
         }
-        finally
-        {
-            if (task.IsCompleted)
-            {
-                _inFlight.TryRemove(KeyValuePair.Create(key, task));
-            }
-        }
+
+        return await task.WaitAsync(cancellationToken);
     }
 
     /// <summary>The service user's own token (with the catalog), renewed before it expires.</summary>
@@ -76,9 +72,26 @@ internal sealed partial class KeystoneTokenValidator(
         }
     }
 
+    private async Task FetchAsync(string key, string token, TaskCompletionSource<KeystoneToken?> fetch)
+    {
+        try
+        {
+            fetch.SetResult(await FetchAsync(key, token));
+        }
+        catch (Exception e)
+        {
+            fetch.SetException(e);
+        }
+        finally
+        {
+            // Always forgotten once done, even when every waiter gave up: a finished call must
+            // never answer for a later request (the cache decides how long a result is good).
+            _inFlight.TryRemove(KeyValuePair.Create(key, fetch.Task));
+        }
+    }
+
     private async Task<KeystoneToken?> FetchAsync(string key, string token)
     {
-        await Task.Yield(); // leave GetOrAdd before doing I/O
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.HttpConnectTimeout) * 2, timeProvider);
         KeystoneToken? result;
         try

@@ -102,6 +102,20 @@ public sealed class KeystoneTokenValidatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Validate_AfterTheFirstCallerGaveUp_StillAsksKeystoneOnceTheCacheExpires()
+    {
+        var token = _keystone.IssueToken("admin", "password", "admin");
+        using var gaveUp = new CancellationTokenSource();
+        await gaveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Validator.ValidateAsync(token.Id, gaveUp.Token));
+        await Task.Delay(TimeSpan.FromSeconds(1)); // the abandoned call finishes on its own
+
+        _keystone.RevokeToken(token.Id);
+        _clock.Advance(TimeSpan.FromSeconds(301));
+        Assert.Null(await Validator.ValidateAsync(token.Id, default));
+    }
+
+    [Fact]
     public async Task Validate_KeystoneUnreachable_Throws503()
     {
         await using var host = Build("http://127.0.0.1:9/v3", tokenCacheTime: 300);
