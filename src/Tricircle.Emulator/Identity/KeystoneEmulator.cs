@@ -172,6 +172,9 @@ public sealed class KeystoneEmulator : IAsyncDisposable
         return new IssuedToken(token.Id, token.ExpiresAt, token.UserId, token.ProjectId!, [.. token.Roles.Select(r => r.Name)]);
     }
 
+    /// <summary>What an emulated region's services learn from a token: null when unknown, revoked or expired.</summary>
+    internal TokenRecord? FindValidToken(string? token) => _store.FindValidToken(token);
+
     /// <summary>Revokes a token; unknown tokens are ignored.</summary>
     public void RevokeToken(string token) => _store.RevokeToken(token);
 

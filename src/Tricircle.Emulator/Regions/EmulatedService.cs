@@ -1,0 +1,152 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tricircle.Emulator.Identity;
+
+namespace Tricircle.Emulator.Regions;
+
+/// <summary>
+/// One service of an emulated region on its own loopback port, with what every OpenStack API
+/// does before its own code: request ids, token validation (401 with WWW-Authenticate), errors
+/// in the service's shape, and the region's fault knobs. It can be stopped and started again on
+/// the same port (region down / up) without losing state, which lives in <see cref="RegionContext"/>.
+/// </summary>
+internal sealed class EmulatedService(ServiceKind kind, RegionContext region, RegionFaults faults, Action<IEndpointRouteBuilder, RegionContext> map)
+{
+    private WebApplication? _app;
+
+    public ServiceKind Kind { get; } = kind;
+
+    public int Port { get; private set; }
+
+    public Uri Root => new($"http://127.0.0.1:{Port}/");
+
+    public async Task StartAsync(int port, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(EmulatedService).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024; // image uploads
+            kestrel.Listen(IPAddress.Loopback, port);
+        });
+        builder.Services.AddRoutingCore();
+        builder.Services.AddSingleton(region.Options.LoggerFactory ?? NullLoggerFactory.Instance);
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(2));
+
+        var app = builder.Build();
+        app.Use(HandleAsync);
+        app.UseRouting();
+        app.Use(AuthenticateAsync);
+        map(app, region);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Port = new Uri(address).Port;
+        _app = app;
+    }
+
+    public async Task StopAsync()
+    {
+        var app = Interlocked.Exchange(ref _app, null);
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context, RequestDelegate next)
+    {
+        var requestId = "req-" + Guid.NewGuid().ToString("D");
+        context.Response.Headers["x-openstack-request-id"] = requestId;
+        if (Kind == ServiceKind.Compute)
+        {
+            context.Response.Headers["x-compute-request-id"] = requestId;
+        }
+
+        if (faults.Latency > TimeSpan.Zero)
+        {
+            await Task.Delay(faults.Latency, context.RequestAborted);
+        }
+
+        if (faults.ShouldFail())
+        {
+            await RegionHttp.WriteErrorAsync(context, Kind, 500, "Injected fault: the emulated region answered 500.");
+            return;
+        }
+
+        try
+        {
+            await next(context);
+        }
+        catch (OpenStackFault fault) when (!context.Response.HasStarted)
+        {
+            await RegionHttp.WriteErrorAsync(context, Kind, fault.StatusCode, fault.Message, fault.Type);
+            return;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e) when (!context.Response.HasStarted)
+        {
+            region.Logger.LogUnhandled(e, context.Request.Method, context.Request.Path);
+            await RegionHttp.WriteErrorAsync(context, Kind, 500, "Unexpected error in the emulated " + Kind + " service: " + e.Message);
+            return;
+        }
+
+        if (context.Response.StatusCode is 404 or 405 && !context.Response.HasStarted && context.Response.ContentLength is null && context.Response.ContentType is null)
+        {
+            await RegionHttp.WriteErrorAsync(context, Kind, context.Response.StatusCode, context.Response.StatusCode == 404 ? "The resource could not be found." : "The method is not allowed for this resource.");
+        }
+    }
+
+    // Version documents are public in every OpenStack service; everything else needs a token.
+    private async Task AuthenticateAsync(HttpContext context, RequestDelegate next)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null)
+        {
+            await next(context);
+            return;
+        }
+
+        var record = region.Keystone.FindValidToken(context.Request.Headers["X-Auth-Token"].ToString());
+        if (record?.ProjectId is null)
+        {
+            context.Response.Headers.WWWAuthenticate = $"Keystone uri=\"{region.Keystone.Url.ToString().TrimEnd('/')}\"";
+            await RegionHttp.WriteErrorAsync(context, Kind, 401, "The request you have made requires authentication.");
+            return;
+        }
+
+        context.Features.Set(new Caller(record.Id, record.UserId, record.ProjectId, record.Roles.Select(r => r.Name).ToList()));
+        await next(context);
+    }
+}
+
+internal static partial class RegionLog
+{
+    [LoggerMessage(1, LogLevel.Error, "Unhandled error serving {Method} {Path}")]
+    public static partial void LogUnhandled(this ILogger logger, Exception exception, string method, PathString path);
+}

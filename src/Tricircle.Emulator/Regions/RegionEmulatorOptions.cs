@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Logging;
+
+namespace Tricircle.Emulator.Regions;
+
+/// <summary>How one emulated OpenStack region behaves.</summary>
+public sealed class RegionEmulatorOptions
+{
+    /// <summary>The Keystone region id its endpoints are registered under.</summary>
+    public string Name { get; set; } = "RegionOne";
+
+    /// <summary>The availability zone inside the region (what its Nova, Cinder and Neutron report).</summary>
+    public string AvailabilityZone { get; set; } = "nova";
+
+    /// <summary>Ports of Nova, Neutron, Cinder and Glance; 0 picks a free port.</summary>
+    public int ComputePort { get; set; }
+
+    public int NetworkPort { get; set; }
+
+    public int VolumePort { get; set; }
+
+    public int ImagePort { get; set; }
+
+    /// <summary>How long a new server stays in BUILD before it turns ACTIVE.</summary>
+    public TimeSpan ServerBuildDelay { get; set; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>How long a new volume stays in creating before it turns available.</summary>
+    public TimeSpan VolumeCreateDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Physical networks that VLAN and flat networks may use.</summary>
+    public IList<string> PhysicalNetworks { get; } = ["physnet1", "extnet"];
+
+    /// <summary>VLAN ids tenant VLAN networks may take (inclusive), as ML2's network_vlan_ranges.</summary>
+    public (int Min, int Max) VlanRange { get; set; } = (100, 2999);
+
+    /// <summary>VxLAN VNIs, as ML2's vni_ranges.</summary>
+    public (int Min, int Max) VxlanRange { get; set; } = (1, 100_000);
+
+    /// <summary>The compute host name reported for servers and bound ports.</summary>
+    public string ComputeHost { get; set; } = "";
+
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    public ILoggerFactory? LoggerFactory { get; set; }
+}

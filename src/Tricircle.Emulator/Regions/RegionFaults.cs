@@ -1,0 +1,52 @@
+namespace Tricircle.Emulator.Regions;
+
+/// <summary>
+/// Fault knobs of one region, for reliability tests and benchmarks: added latency, a share of
+/// requests answered with 500, or the whole region down (its ports refuse connections).
+/// </summary>
+public sealed class RegionFaults
+{
+    private readonly Func<bool, Task> _setDown;
+    private long _latencyTicks;
+    private double _errorRate;
+
+    internal RegionFaults(Func<bool, Task> setDown) => _setDown = setDown;
+
+    /// <summary>Added to every request before it is handled.</summary>
+    public TimeSpan Latency
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _latencyTicks));
+        set => Interlocked.Exchange(ref _latencyTicks, Math.Max(0, value.Ticks));
+    }
+
+    /// <summary>Share of requests (0..1) answered with a 500 in the service's error shape.</summary>
+    public double ErrorRate
+    {
+        get => Volatile.Read(ref _errorRate);
+        set => Volatile.Write(ref _errorRate, value is >= 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "the error rate is between 0 and 1"));
+    }
+
+    public bool IsDown { get; private set; }
+
+    /// <summary>Stops (down) or restarts (up) every service of the region on the same ports; state is kept.</summary>
+    public async Task SetDownAsync(bool down)
+    {
+        if (down == IsDown)
+        {
+            return;
+        }
+
+        await _setDown(down);
+        IsDown = down;
+    }
+
+    /// <summary>Back to normal: up, no latency, no errors.</summary>
+    public async Task ResetAsync()
+    {
+        Latency = TimeSpan.Zero;
+        ErrorRate = 0;
+        await SetDownAsync(false);
+    }
+
+    internal bool ShouldFail() => ErrorRate > 0 && Random.Shared.NextDouble() < ErrorRate;
+}

@@ -1,0 +1,138 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace Tricircle.Emulator.Regions;
+
+/// <summary>Reading JSON requests and writing JSON responses and errors as OpenStack services do.</summary>
+internal static class RegionHttp
+{
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    // Python's json module writes "+" and "&" literally.
+    private static readonly JsonSerializerOptions WireOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static async Task WriteJsonAsync(HttpContext context, int statusCode, JsonNode? body)
+    {
+        context.Response.StatusCode = statusCode;
+        if (body is null)
+        {
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        var bytes = Utf8.GetBytes(body.ToJsonString(WireOptions));
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+    }
+
+    /// <summary>The request body as a JSON object; 400 in the service's shape when it is not one.</summary>
+    public static async Task<JsonObject> ReadObjectAsync(HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        if (buffer.Length == 0)
+        {
+            throw OpenStackFault.BadRequest("The request body is empty; a JSON object is expected.");
+        }
+
+        try
+        {
+            return JsonNode.Parse(buffer.ToArray()) as JsonObject
+                ?? throw OpenStackFault.BadRequest("The request body must be a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw OpenStackFault.BadRequest($"Malformed request body: {e.Message}");
+        }
+    }
+
+    /// <summary>The object under <paramref name="key"/> (<c>{"network": {...}}</c>); 400 when missing.</summary>
+    public static JsonObject Wrapped(JsonObject body, string key) =>
+        body[key] as JsonObject ?? throw OpenStackFault.BadRequest($"Resource body must contain the key '{key}' with an object value.");
+
+    /// <summary>Writes an error in the shape of <paramref name="kind"/>'s real service.</summary>
+    public static Task WriteErrorAsync(HttpContext context, ServiceKind kind, int status, string message, string? type = null)
+    {
+        JsonNode body = kind switch
+        {
+            // Neutron: {"NeutronError": {"type": "NetworkNotFound", "message": "...", "detail": ""}}
+            ServiceKind.Network => new JsonObject
+            {
+                ["NeutronError"] = new JsonObject
+                {
+                    ["type"] = type ?? NeutronType(status),
+                    ["message"] = message,
+                    ["detail"] = "",
+                },
+            },
+
+            // Glance v2 (webob's JSON error): {"code": "404 Not Found", "title": "Not Found", "message": "..."}.
+            ServiceKind.Image => new JsonObject
+            {
+                ["code"] = $"{status} {Title(status)}",
+                ["title"] = Title(status),
+                ["message"] = message,
+            },
+
+            // Nova and Cinder: {"itemNotFound": {"message": "...", "code": 404}}
+            _ => new JsonObject
+            {
+                [type ?? NovaType(kind, status)] = new JsonObject
+                {
+                    ["message"] = message,
+                    ["code"] = status,
+                },
+            },
+        };
+        return WriteJsonAsync(context, status, body);
+    }
+
+    public static string NovaType(ServiceKind kind, int status) => status switch
+    {
+        400 => "badRequest",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "itemNotFound",
+        405 => "badMethod",
+        409 => "conflictingRequest",
+        413 => "overLimit",
+        415 => "badMediaType",
+        501 => "notImplemented",
+        503 => "serviceUnavailable",
+        _ => kind == ServiceKind.Compute ? "computeFault" : "computeFault",
+    };
+
+    public static string NeutronType(int status) => status switch
+    {
+        400 => "HTTPBadRequest",
+        401 => "HTTPUnauthorized",
+        403 => "HTTPForbidden",
+        404 => "HTTPNotFound",
+        405 => "HTTPMethodNotAllowed",
+        409 => "HTTPConflict",
+        _ => "HTTPInternalServerError",
+    };
+
+    public static string Title(int status) => status switch
+    {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        413 => "Request Entity Too Large",
+        415 => "Unsupported Media Type",
+        503 => "Service Unavailable",
+        _ => "Internal Server Error",
+    };
+
+    /// <summary>OpenStack's timestamp format: <c>2026-11-22T10:00:00Z</c> (Nova, Neutron, Glance).</summary>
+    public static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Cinder's timestamp format: <c>2026-11-22T10:00:00.000000</c>.</summary>
+    public static string CinderTimestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Tricircle.Emulator.Identity;
+
+namespace Tricircle.Emulator.Regions;
+
+public sealed class RegionEmulatorTests : IAsyncLifetime
+{
+    private KeystoneEmulator _keystone = null!;
+    private RegionEmulator _region = null!;
+    private readonly HttpClient _http = new();
+
+    public async Task InitializeAsync()
+    {
+        _keystone = await KeystoneEmulator.StartAsync(new KeystoneEmulatorOptions { Port = 0 });
+        _region = await RegionEmulator.StartAsync(_keystone, new RegionEmulatorOptions { Name = "RegionX" });
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _region.DisposeAsync();
+        await _keystone.DisposeAsync();
+    }
+
+    private Uri[] Services => [_region.ComputeUrl, _region.NetworkUrl, _region.VolumeUrl, _region.ImageUrl];
+
+    private async Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)> Get(Uri service, string path, string? token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(service.ToString().TrimEnd('/') + path));
+        if (token is not null)
+        {
+            request.Headers.Add("X-Auth-Token", token);
+        }
+
+        var response = await _http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length > 0 ? JsonNode.Parse(text) : null, response);
+    }
+
+    [Fact]
+    public async Task Start_RegistersEveryServiceInTheCatalogUnderTheRegion()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_keystone.AuthUrl, "v3/endpoints?region_id=RegionX&interface=public"));
+        request.Headers.Add("X-Auth-Token", _keystone.IssueToken("admin", "password", "admin").Id);
+        using var response = await _http.SendAsync(request);
+        var urls = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["endpoints"]!.AsArray().Select(e => e!["url"]!.GetValue<string>()).ToList();
+        Assert.Contains(_region.ComputeUrl.ToString(), urls);
+        Assert.Contains(_region.NetworkUrl.ToString().TrimEnd('/'), urls);
+        Assert.Contains(_region.ImageUrl.ToString().TrimEnd('/'), urls);
+        Assert.Contains(new Uri(_region.VolumeUrl, "v3").ToString() + "/$(project_id)s", urls);
+        Assert.Equal(5, urls.Count); // compute, network, volumev3, block-storage, image
+    }
+
+    [Fact]
+    public async Task EveryService_WithoutToken_Is401WithKeystoneChallenge()
+    {
+        foreach (var service in Services)
+        {
+            var (status, _, response) = await Get(service, "/anything", token: null);
+            Assert.Equal(HttpStatusCode.Unauthorized, status);
+            Assert.Equal($"Keystone uri=\"{_keystone.Url.ToString().TrimEnd('/')}\"", response.Headers.WwwAuthenticate.ToString());
+            Assert.StartsWith("req-", response.Headers.GetValues("x-openstack-request-id").Single(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Faults_ErrorRate_Latency_DownAndUp()
+    {
+        var token = _keystone.IssueToken("admin", "password", "admin").Id;
+
+        _region.Faults.ErrorRate = 1;
+        var (status, body, _) = await Get(_region.NetworkUrl, "/v2.0/networks", token);
+        Assert.Equal(HttpStatusCode.InternalServerError, status);
+        Assert.Equal("HTTPInternalServerError", body!["NeutronError"]!["type"]!.GetValue<string>());
+        (status, body, _) = await Get(_region.ComputeUrl, "/servers", token);
+        Assert.Equal(500, body!["computeFault"]!["code"]!.GetValue<int>());
+        _region.Faults.ErrorRate = 0;
+
+        _region.Faults.Latency = TimeSpan.FromMilliseconds(300);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await Get(_region.ImageUrl, "/v2/images", token);
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(290), $"took {watch.Elapsed}");
+        _region.Faults.Latency = TimeSpan.Zero;
+
+        var port = _region.NetworkUrl.Port;
+        await _region.Faults.SetDownAsync(true);
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => Get(_region.NetworkUrl, "/v2.0/networks", token));
+        Assert.Contains("refused", refused.Message, StringComparison.OrdinalIgnoreCase);
+
+        await _region.Faults.SetDownAsync(false);
+        Assert.Equal(port, _region.NetworkUrl.Port); // same port again
+        (status, _, _) = await Get(_region.NetworkUrl, "/v2.0/no-such-resource", token);
+        Assert.Equal(HttpStatusCode.NotFound, status);
+    }
+
+    [Fact]
+    public void Faults_ErrorRateOutsideZeroToOne_IsRefused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => _region.Faults.ErrorRate = 1.5);
+    }
+}
