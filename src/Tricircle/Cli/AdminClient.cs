@@ -125,7 +125,7 @@ internal sealed class AdminClient(HttpClient http, Uri endpoint, string token)
     }
 
     /// <summary>The message of <c>{"type": {"message": ...}}</c> or Keystone's <c>{"error": {...}}</c>.</summary>
-    private static string? ErrorMessage(string text)
+    internal static string? ErrorMessage(string text)
     {
         try
         {

@@ -17,6 +17,7 @@ internal static class SandboxCommand
         {
             pods, dataDir, database, keystonePort, adminPort,
         };
+        command.Subcommands.Add(Fault());
         command.SetAction(async (parse, cancellationToken) =>
         {
             var count = parse.GetValue(pods);
@@ -34,6 +35,80 @@ internal static class SandboxCommand
             catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
                 await Console.Error.WriteLineAsync($"tricircle sandbox: a port is taken ({e.Message}). Stop what uses it, or pick others with --keystone-port and --admin-port.");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    /// <summary><c>tricircle sandbox fault REGION --down|--up|--latency MS|--error-rate P</c>, from another shell.</summary>
+    private static Command Fault()
+    {
+        var region = new Argument<string>("region") { Description = "The emulated region (RegionOne, RegionTwo, ...)" };
+        var down = new Option<bool>("--down") { Description = "Stop the region's services: their ports refuse connections" };
+        var up = new Option<bool>("--up") { Description = "Start them again on the same ports" };
+        var latency = new Option<int?>("--latency") { Description = "Add this many milliseconds to every request (0 removes it)" };
+        var errorRate = new Option<double?>("--error-rate") { Description = "Answer this share (0..1) of requests with a 500" };
+        var dataDir = new Option<string>("--data-dir") { Description = "The running sandbox's data directory", DefaultValueFactory = _ => ".tricircle" };
+        var command = new Command("fault", "Change a running sandbox's fault knobs for one region.") { region, down, up, latency, errorRate, dataDir };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(down) && parse.GetValue(up))
+            {
+                await Console.Error.WriteLineAsync("tricircle sandbox fault: give --down or --up, not both.");
+                return 2;
+            }
+
+            var faults = new Dictionary<string, object>();
+            if (parse.GetValue(down) || parse.GetValue(up))
+            {
+                faults["down"] = parse.GetValue(down);
+            }
+
+            if (parse.GetValue(latency) is { } ms)
+            {
+                faults["latency_ms"] = ms;
+            }
+
+            if (parse.GetValue(errorRate) is { } p)
+            {
+                faults["error_rate"] = p;
+            }
+
+            if (faults.Count == 0)
+            {
+                await Console.Error.WriteLineAsync("tricircle sandbox fault: say what to change: --down, --up, --latency MS or --error-rate P.");
+                return 2;
+            }
+
+            var directory = Path.GetFullPath(parse.GetValue(dataDir)!);
+            var state = SandboxState.Read(directory);
+            if (state is null)
+            {
+                await Console.Error.WriteLineAsync($"tricircle sandbox fault: no sandbox is running with data directory {directory} (no {SandboxControl.StateFile}).");
+                return 1;
+            }
+
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            try
+            {
+                using var response = await http.PostAsync(
+                    new Uri(state.ControlUrl, $"regions/{Uri.EscapeDataString(parse.GetValue(region)!)}/faults"),
+                    System.Net.Http.Json.JsonContent.Create(new { faults }),
+                    cancellationToken);
+                var text = await response.Content.ReadAsStringAsync(cancellationToken);
+                if (!response.IsSuccessStatusCode)
+                {
+                    await Console.Error.WriteLineAsync($"tricircle sandbox fault: {Cli.AdminClient.ErrorMessage(text) ?? text}");
+                    return 1;
+                }
+
+                await Console.Out.WriteLineAsync(text);
+                return 0;
+            }
+            catch (HttpRequestException e)
+            {
+                await Console.Error.WriteLineAsync($"tricircle sandbox fault: the sandbox at {state.ControlUrl} does not answer ({e.Message}); is it still running?");
                 return 1;
             }
         });

@@ -7,6 +7,9 @@ internal sealed record SandboxOptions(int Pods, string DataDirectory, string? Da
     public const string DemoPassword = "password";
     public const string CentralRegion = "CentralRegion";
 
+    /// <summary>The AZ inside every emulated region, as devstack names it (the pod's pod_az_name).</summary>
+    public const string PodAzName = "nova";
+
     /// <summary>RegionOne, RegionTwo, ... as devstack's multi-region guides name them; Region11 and on past ten.</summary>
     public static string RegionName(int index) => index switch
     {

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Tricircle.Data;
 using Tricircle.Emulator.Identity;
+using Tricircle.Emulator.Regions;
 using Tricircle.Hosting;
 using Tricircle.Pods;
 
@@ -23,6 +24,17 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
         await using var keystone = await KeystoneEmulator.StartAsync(new KeystoneEmulatorOptions { Port = options.KeystonePort, AdminPassword = SandboxOptions.AdminPassword }, cancellationToken);
         var servicePassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         Seed(keystone, servicePassword);
+
+        // Every pod is an emulated region with its own Nova, Neutron, Cinder and Glance ports.
+        var regions = new Dictionary<string, RegionEmulator>(StringComparer.Ordinal);
+        await using var stopRegions = new AsyncDisposables(regions.Values);
+        for (var i = 1; i <= options.Pods; i++)
+        {
+            var name = SandboxOptions.RegionName(i);
+            regions[name] = await RegionEmulator.StartAsync(keystone, new RegionEmulatorOptions { Name = name, AvailabilityZone = SandboxOptions.PodAzName }, cancellationToken);
+        }
+
+        await using var control = await SandboxControl.StartAsync(regions, cancellationToken);
 
         var configuration = TricircleConfiguration.Load([], new Dictionary<string, string?>
         {
@@ -55,6 +67,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
         var database = app.Services.GetRequiredService<Database>();
         WriteOpenrc(Path.Combine(dataDirectory, "openrc"), keystone.AuthUrl, "admin", SandboxOptions.AdminPassword, "admin");
         WriteOpenrc(Path.Combine(dataDirectory, "openrc.demo"), keystone.AuthUrl, "demo", SandboxOptions.DemoPassword, "demo");
+        await SandboxState.WriteAsync(dataDirectory, new SandboxState(control.Url, keystone.AuthUrl, new Uri(adminUrl, "v1.0"), [.. regions.Keys]), cancellationToken);
 
         await output.WriteLineAsync($"""
             Tricircle sandbox
@@ -63,6 +76,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
               Admin API             {new Uri(adminUrl, "v1.0")}   (service type "tricircle", region {SandboxOptions.CentralRegion})
               Database              {database.Connection.Describe()}
               Pods                  {string.Join(", ", pods)}
+              Regions (emulated)    {string.Join(Environment.NewLine + "                        ", regions.Values.Select(r => $"{r.Name}: nova {r.ComputeUrl}  neutron {r.NetworkUrl}  cinder {r.VolumeUrl}  glance {r.ImageUrl}"))}
               Credentials           {Path.Combine(dataDirectory, "openrc")} (admin), {Path.Combine(dataDirectory, "openrc.demo")} (demo)
 
             Try, in another shell:
@@ -70,8 +84,9 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
               tricircle pod list
               openstack region list
               openstack endpoint list
+              openstack --os-region-name RegionOne network create net1
+              tricircle sandbox fault RegionTwo --down      (and --up, --latency MS, --error-rate P)
 
-            Emulated regions have no services yet: the pods are registered in Keystone and in Tricircle.
             Stop with Ctrl-C.
             {ReadyLine}
             """);
@@ -87,6 +102,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
         }
 
         await app.StopAsync(CancellationToken.None);
+        File.Delete(Path.Combine(dataDirectory, SandboxControl.StateFile));
         return 0;
     }
 
@@ -112,7 +128,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
         {
             if (await store.FindByRegionAsync(region, cancellationToken) is null)
             {
-                await store.CreateAsync(region, az, az.Length == 0 ? "" : "nova", "sandbox", cancellationToken);
+                await store.CreateAsync(region, az, az.Length == 0 ? "" : SandboxOptions.PodAzName, "sandbox", cancellationToken);
             }
 
             names.Add(az.Length == 0 ? $"{region} (central)" : $"{region} ({az})");
@@ -137,4 +153,10 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
 
             """);
     }
+}
+
+/// <summary>Disposes a set of regions in parallel when the sandbox stops.</summary>
+internal sealed class AsyncDisposables(IEnumerable<IAsyncDisposable> items) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync() => await Task.WhenAll(items.ToList().Select(i => i.DisposeAsync().AsTask()));
 }

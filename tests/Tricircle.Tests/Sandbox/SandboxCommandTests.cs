@@ -74,6 +74,8 @@ public sealed class SandboxCommandTests
             Assert.Equal(1, demo.ExitCode);
             Assert.Contains("HTTP 403", demo.Stderr, StringComparison.Ordinal);
 
+            await FaultKnobs_ReachTheRunningRegions(dataDir, openrc);
+
             using (var kill = Process.Start("kill", ["-TERM", sandbox.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync();
@@ -96,6 +98,38 @@ public sealed class SandboxCommandTests
 
             Directory.Delete(dataDir, recursive: true);
         }
+    }
+
+    private static async Task FaultKnobs_ReachTheRunningRegions(string dataDir, Dictionary<string, string?> openrc)
+    {
+        using var http = new HttpClient();
+        var state = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dataDir, "sandbox.json"))).RootElement;
+        var control = new Uri(state.GetProperty("control_url").GetString()!);
+        var regions = JsonDocument.Parse(await http.GetStringAsync(new Uri(control, "regions"))).RootElement;
+        var network = new Uri(regions.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "RegionTwo").GetProperty("network").GetString()!);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri(network, "v2.0/networks"))).StatusCode);
+
+        var fault = new Dictionary<string, string?>(openrc);
+        var down = await CliRunner.TricircleAsync(fault, "sandbox", "fault", "RegionTwo", "--down", "--data-dir", dataDir);
+        Assert.True(down.ExitCode == 0, down.ToString());
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri(network, "v2.0/networks")));
+
+        var up = await CliRunner.TricircleAsync(fault, "sandbox", "fault", "RegionTwo", "--up", "--latency", "200", "--data-dir", dataDir);
+        Assert.True(up.ExitCode == 0, up.ToString());
+        var watch = Stopwatch.StartNew();
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri(network, "v2.0/networks"))).StatusCode);
+        Assert.True(watch.ElapsedMilliseconds >= 190, $"latency not applied: {watch.ElapsedMilliseconds} ms");
+
+        var errors = await CliRunner.TricircleAsync(fault, "sandbox", "fault", "RegionTwo", "--latency", "0", "--error-rate", "1", "--data-dir", dataDir);
+        Assert.True(errors.ExitCode == 0, errors.ToString());
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, (await http.GetAsync(new Uri(network, "v2.0/networks"))).StatusCode);
+
+        var unknown = await CliRunner.TricircleAsync(fault, "sandbox", "fault", "RegionNowhere", "--down", "--data-dir", dataDir);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("No region RegionNowhere", unknown.Stderr, StringComparison.Ordinal);
+
+        var nothing = await CliRunner.TricircleAsync(fault, "sandbox", "fault", "RegionTwo", "--data-dir", dataDir);
+        Assert.Equal(2, nothing.ExitCode);
     }
 
     private static Process Start(IEnumerable<string> args)
