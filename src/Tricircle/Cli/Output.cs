@@ -74,6 +74,9 @@ internal static class Output
         }
     }
 
+    /// <summary>Writes a table built elsewhere with the same console settings.</summary>
+    public static void Write(Table table) => Terminal().Write(table);
+
     private static Table NewTable() => new Table().Border(TableBorder.Ascii);
 
     // Wide enough that ids never wrap when output goes to a pipe or a file.

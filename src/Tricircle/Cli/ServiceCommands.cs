@@ -72,7 +72,7 @@ internal static class ServiceCommands
     /// Loads the configuration and builds the host, turning configuration mistakes into a
     /// message that names the key and exit code 2 instead of a stack trace.
     /// </summary>
-    private static async Task<int> RunAsync(string[]? configFiles, Dictionary<string, string?>? overrides, Func<WebApplication, Task<int>> run)
+    internal static async Task<int> RunAsync(string[]? configFiles, Dictionary<string, string?>? overrides, Func<WebApplication, Task<int>> run)
     {
         try
         {

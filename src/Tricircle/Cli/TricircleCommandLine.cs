@@ -11,6 +11,7 @@ internal static class TricircleCommandLine
         root.Subcommands.Add(ServiceCommands.Serve());
         root.Subcommands.Add(ServiceCommands.Db());
         root.Subcommands.Add(Sandbox.SandboxCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
         var cloud = new CloudOptions();
         root.Subcommands.Add(PodCommands.Create(cloud));
         root.Subcommands.Add(BindingCommands.Create(cloud));

@@ -101,6 +101,17 @@ internal static class ServiceHost
 
         services.AddSingleton<PodStore>();
         services.AddSingleton<PodEndpoints>();
+        services.AddSingleton<PodHealth>();
+        services.AddHttpClient(PodHealth.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // As YARP configures its forwarder: no proxy, redirects, cookies or decompression.
+                UseProxy = false,
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+            });
         services.AddSingleton<PodBindingStore>();
         services.AddSingleton<RoutingStore>();
     }
