@@ -368,4 +368,48 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
             }
         }
     }
+
+    [Fact]
+    public async Task Tags_SetAddRemoveAndFilter()
+    {
+        var network = await Create("networks", "network", new JsonObject { ["name"] = Unique("tags") });
+        var id = (string)network["id"]!;
+        var tag = Unique("t");
+        try
+        {
+            var set = (await Send(HttpMethod.Put, $"/v2.0/networks/{id}/tags", new JsonObject { ["tags"] = new JsonArray(tag, "red") })).Expect(HttpStatusCode.OK);
+            Assert.Equal(new[] { "red", tag }.Order(StringComparer.Ordinal), set["tags"]!.AsArray().Select(t => (string)t!).Order(StringComparer.Ordinal));
+            (await Send(HttpMethod.Put, $"/v2.0/networks/{id}/tags/blue")).Expect(HttpStatusCode.Created);
+            (await Send(HttpMethod.Get, $"/v2.0/networks/{id}/tags/blue")).Expect(HttpStatusCode.NoContent);
+            (await Send(HttpMethod.Delete, $"/v2.0/networks/{id}/tags/red")).Expect(HttpStatusCode.NoContent);
+            AssertError(await Send(HttpMethod.Delete, $"/v2.0/networks/{id}/tags/red"), HttpStatusCode.NotFound, "TagNotFound");
+
+            var both = (await Send(HttpMethod.Get, $"/v2.0/networks?tags={tag},blue")).Expect(HttpStatusCode.OK)["networks"]!.AsArray();
+            Assert.Equal(id, (string?)Assert.Single(both)!["id"]);
+            var none = (await Send(HttpMethod.Get, $"/v2.0/networks?tags={tag},red")).Expect(HttpStatusCode.OK)["networks"]!.AsArray();
+            Assert.Empty(none);
+            var any = (await Send(HttpMethod.Get, $"/v2.0/networks?tags-any={tag},red")).Expect(HttpStatusCode.OK)["networks"]!.AsArray();
+            Assert.Single(any);
+            var shown = (await Send(HttpMethod.Get, $"/v2.0/networks/{id}")).Expect(HttpStatusCode.OK)["network"]!;
+            Assert.Equal(new[] { "blue", tag }.Order(StringComparer.Ordinal), shown["tags"]!.AsArray().Select(t => (string)t!).Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            await Delete("networks", id);
+        }
+    }
+
+    [Fact]
+    public async Task Port_NonAdminBindingHost_IsForbidden()
+    {
+        var (network, _) = await NetworkWithSubnet("10.231.12.0/24", target.DemoToken);
+        try
+        {
+            AssertError(await Send(HttpMethod.Post, "/v2.0/ports", new JsonObject { ["port"] = new JsonObject { ["network_id"] = (string)network["id"]!, ["binding:host_id"] = "somewhere" } }, target.DemoToken), HttpStatusCode.Forbidden, "PolicyNotAuthorized");
+        }
+        finally
+        {
+            await Delete("networks", (string)network["id"]!, target.DemoToken);
+        }
+    }
 }
