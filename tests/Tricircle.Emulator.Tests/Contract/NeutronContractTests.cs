@@ -412,4 +412,16 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
             await Delete("networks", (string)network["id"]!, target.DemoToken);
         }
     }
+
+    [Fact]
+    public async Task Quotas_OwnProjectReadable_OthersForbidden()
+    {
+        var quota = (await Send(HttpMethod.Get, $"/v2.0/quotas/{target.DemoProjectId}", token: target.DemoToken)).Expect(HttpStatusCode.OK)["quota"]!;
+        Assert.True((int)quota["network"]! >= -1);
+        Assert.True((int)quota["port"]! >= -1);
+        var details = (await Send(HttpMethod.Get, $"/v2.0/quotas/{target.DemoProjectId}/details", token: target.DemoToken)).Expect(HttpStatusCode.OK)["quota"]!;
+        Assert.True((int)details["security_group"]!["used"]! >= 0);
+        Assert.Equal((int)quota["network"]!, (int)details["network"]!["limit"]!);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Send(HttpMethod.Get, $"/v2.0/quotas/{target.AdminProjectId}", token: target.DemoToken)).Status);
+    }
 }
