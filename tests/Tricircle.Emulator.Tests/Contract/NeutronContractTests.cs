@@ -357,6 +357,8 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
             var desc = (await Send(HttpMethod.Get, $"/v2.0/networks?name={name}&sort_key=id&sort_dir=desc")).Expect(HttpStatusCode.OK)["networks"]!.AsArray();
             Assert.Equal(ids.OrderDescending(StringComparer.Ordinal), desc.Select(n => (string)n!["id"]!));
 
+            AssertError(await Send(HttpMethod.Get, $"/v2.0/networks?name={name}&sort_key=bogus&sort_dir=asc"), HttpStatusCode.BadRequest, "HTTPBadRequest", "['bogus'] is invalid attribute for sort_keys");
+
             var either = (await Send(HttpMethod.Get, $"/v2.0/networks?id={ids[0]}&id={ids[2]}")).Expect(HttpStatusCode.OK)["networks"]!.AsArray();
             Assert.Equal(2, either.Count);
         }

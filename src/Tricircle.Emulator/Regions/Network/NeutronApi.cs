@@ -201,6 +201,11 @@ internal static class NeutronApi
             });
         }
 
+        // availability_zone: the region's one zone, for networks and routers.
+        app.MapGet("/v2.0/availability_zones", context => RegionHttp.WriteJsonAsync(context, 200, NeutronQuery.List(
+            context.Request,
+            "availability_zones",
+            ((string[])["network", "router"]).Select(resource => new JsonObject { ["name"] = region.Options.AvailabilityZone, ["resource"] = resource, ["state"] = "available" }))));
         app.MapGet("/v2.0/quotas", context =>
             RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["quotas"] = state.Quotas(context.Caller()) }));
         app.MapGet("/v2.0/quotas/{project}", context =>
