@@ -61,6 +61,7 @@ internal sealed class GlanceState
         var image = new GlanceImage(RegionContext.NewId(), projectId, now)
         {
             Name = name,
+            Visibility = "private", // Nova snapshots and Cinder uploads are private
             DiskFormat = diskFormat,
             ContainerFormat = containerFormat,
         };
