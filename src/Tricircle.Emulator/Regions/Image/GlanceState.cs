@@ -80,6 +80,36 @@ internal sealed class GlanceState
         }
     }
 
+    /// <summary>What Cinder copies into a volume made from the image (<c>volume_image_metadata</c>): core attributes as strings and custom properties.</summary>
+    public SortedDictionary<string, string> VolumeImageMetadata(string imageId)
+    {
+        var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        lock (_lock)
+        {
+            if (!_images.TryGetValue(imageId, out var image))
+            {
+                return metadata;
+            }
+
+            foreach (var (key, value) in image.Properties)
+            {
+                metadata[key] = value;
+            }
+
+            metadata["image_id"] = image.Id;
+            metadata["image_name"] = image.Name ?? "";
+            metadata["checksum"] = image.Checksum ?? "";
+            metadata["container_format"] = image.ContainerFormat ?? "";
+            metadata["disk_format"] = image.DiskFormat ?? "";
+            metadata["min_disk"] = image.MinDisk.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            metadata["min_ram"] = image.MinRam.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            metadata["size"] = (image.Size ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            metadata["signature_verified"] = "False";
+        }
+
+        return metadata;
+    }
+
     /// <summary>Admin inspection: images.</summary>
     public JsonArray? Inspect(string collection)
     {

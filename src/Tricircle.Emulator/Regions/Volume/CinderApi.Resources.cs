@@ -92,7 +92,7 @@ internal static partial class CinderApi
                     var properties = new Dictionary<string, string>(StringComparer.Ordinal);
                     if (volume.ImageMetadata is not null)
                     {
-                        foreach (var (key, value) in volume.ImageMetadata.Where(m => m.Key is not ("image_id" or "image_name" or "checksum" or "size" or "container_format" or "disk_format" or "min_disk" or "min_ram")))
+                        foreach (var (key, value) in volume.ImageMetadata.Where(m => m.Key is not ("image_id" or "image_name" or "checksum" or "size" or "container_format" or "disk_format" or "min_disk" or "min_ram" or "signature_verified")))
                         {
                             properties[key] = value;
                         }

@@ -275,7 +275,7 @@ internal static partial class CinderApi
 
             if (image is not null)
             {
-                CinderState.SetImageMetadata(volume, image);
+                r.State.SetImageMetadata(volume, image);
             }
 
             r.State.Add(volume);

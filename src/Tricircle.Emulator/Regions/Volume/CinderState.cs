@@ -176,20 +176,8 @@ internal sealed class CinderState
 
     public void RemoveType(string id) => _types.Remove(id);
 
-    public static void SetImageMetadata(CinderVolume volume, Image.ImageInfo image)
-    {
-        volume.ImageMetadata = new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["image_id"] = image.Id,
-            ["image_name"] = image.Name,
-            ["checksum"] = "",
-            ["container_format"] = "bare",
-            ["disk_format"] = "qcow2",
-            ["min_disk"] = image.MinDisk.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["min_ram"] = image.MinRam.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["size"] = image.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-    }
+    public void SetImageMetadata(CinderVolume volume, Image.ImageInfo image) =>
+        volume.ImageMetadata = Region.Image.VolumeImageMetadata(image.Id);
 
     public static bool AtLeast(string microversion, int minor) =>
         int.Parse(microversion.AsSpan(microversion.IndexOf('.', StringComparison.Ordinal) + 1), System.Globalization.CultureInfo.InvariantCulture) >= minor;

@@ -151,6 +151,8 @@ public sealed class CinderNovaContractTests : IAsyncLifetime
         Assert.Equal("/dev/vda", json["attachments"]![0]!["device"]!.GetValue<string>());
         Assert.Equal("true", json["bootable"]!.GetValue<string>());
         Assert.Equal(Cirros, json["volume_image_metadata"]!["image_id"]!.GetValue<string>());
+        Assert.Equal(32, json["volume_image_metadata"]!["checksum"]!.GetValue<string>().Length);
+        Assert.Equal("qcow2", json["volume_image_metadata"]!["disk_format"]!.GetValue<string>());
 
         var second = Assert.Throws<OpenStackFault>(() => _region.Volume.Attach("p1", volume.Id, "server-2", "/dev/vdb", "compute-1"));
         Assert.Equal(400, second.StatusCode);
