@@ -354,4 +354,48 @@ public sealed class CinderContractTests(ContractTarget target) : IClassFixture<C
             await DeleteVolumeAsync(id);
         }
     }
+
+    [Fact]
+    public async Task CreateVolume_FromSnapshotAndFromVolume_InheritSizeAndSource()
+    {
+        var sourceId = (await CreateVolumeAsync())["id"]!.GetValue<string>();
+        var created = new List<string>();
+        string? snapshotId = null;
+        try
+        {
+            var clone = await CreateVolumeAsync(new JsonObject { ["source_volid"] = sourceId, ["size"] = 1 });
+            created.Add(clone["id"]!.GetValue<string>());
+            Assert.Equal(sourceId, clone["source_volid"]!.GetValue<string>());
+
+            snapshotId = (await target.SendAsync(HttpMethod.Post, target.DemoVolume, "/snapshots", target.DemoToken, new JsonObject { ["snapshot"] = new JsonObject { ["volume_id"] = sourceId, ["name"] = Unique("snap") } })).Expect(HttpStatusCode.Accepted)["snapshot"]!["id"]!.GetValue<string>();
+            await WaitAsync("snapshots", snapshotId, "available");
+
+            var small = new JsonObject { ["volume"] = new JsonObject { ["snapshot_id"] = snapshotId, ["size"] = 0 } };
+            Assert.Equal(HttpStatusCode.BadRequest, (await target.SendAsync(HttpMethod.Post, target.DemoVolume, "/volumes", target.DemoToken, small)).Status);
+
+            var fromSnapshot = await CreateVolumeAsync(new JsonObject { ["snapshot_id"] = snapshotId, ["size"] = 2 });
+            created.Add(fromSnapshot["id"]!.GetValue<string>());
+            Assert.Equal(snapshotId, fromSnapshot["snapshot_id"]!.GetValue<string>());
+            Assert.Equal(2, fromSnapshot["size"]!.GetValue<int>());
+        }
+        finally
+        {
+            foreach (var id in created)
+            {
+                await DeleteVolumeAsync(id);
+            }
+
+            if (snapshotId is not null)
+            {
+                await target.SendAsync(HttpMethod.Delete, target.DemoVolume, "/snapshots/" + snapshotId, target.DemoToken);
+                await ContractTarget.EventuallyAsync(async () =>
+                {
+                    var r = await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/snapshots/" + snapshotId, target.DemoToken);
+                    return (r.Status == HttpStatusCode.NotFound, r.Status);
+                }, "snapshot deleted");
+            }
+
+            await DeleteVolumeAsync(sourceId);
+        }
+    }
 }
