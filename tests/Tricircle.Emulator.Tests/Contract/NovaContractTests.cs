@@ -428,7 +428,7 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
 
             Assert.Equal(HttpStatusCode.Forbidden, (await Act(new JsonObject { ["os-resetState"] = new JsonObject { ["state"] = "error" } })).Status);
             (await Act(new JsonObject { ["os-resetState"] = new JsonObject { ["state"] = "error" } }, target.AdminToken)).Expect(HttpStatusCode.Accepted);
-                        var errored = (await Nova(HttpMethod.Get, "/servers/" + id, target.DemoToken)).Expect(HttpStatusCode.OK)["server"]!;
+            var errored = (await Nova(HttpMethod.Get, "/servers/" + id, target.DemoToken)).Expect(HttpStatusCode.OK)["server"]!;
             Assert.Equal("ERROR", Str(errored["status"]));
             (await Act(new JsonObject { ["os-resetState"] = new JsonObject { ["state"] = "active" } }, target.AdminToken)).Expect(HttpStatusCode.Accepted);
 
