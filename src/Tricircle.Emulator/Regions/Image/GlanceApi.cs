@@ -395,6 +395,12 @@ internal static class GlanceApi
     private static async Task UploadAsync(HttpContext context, GlanceState state, string id)
     {
         var caller = context.Caller();
+        var contentType = context.Request.ContentType ?? "";
+        if (!contentType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new OpenStackFault(415, $"Content type {contentType} not supported. Use application/octet-stream.");
+        }
+
         lock (state.Sync)
         {
             var image = Owned(state, caller, id, "upload_image");

@@ -61,6 +61,7 @@ internal sealed class GlanceState
         var image = new GlanceImage(RegionContext.NewId(), projectId, now)
         {
             Name = name,
+            Visibility = "private", // Nova snapshots and Cinder uploads are private
             DiskFormat = diskFormat,
             ContainerFormat = containerFormat,
         };
@@ -77,6 +78,36 @@ internal sealed class GlanceState
             _images[image.Id] = image;
             return image.Info();
         }
+    }
+
+    /// <summary>What Cinder copies into a volume made from the image (<c>volume_image_metadata</c>): core attributes as strings and custom properties.</summary>
+    public SortedDictionary<string, string> VolumeImageMetadata(string imageId)
+    {
+        var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        lock (_lock)
+        {
+            if (!_images.TryGetValue(imageId, out var image))
+            {
+                return metadata;
+            }
+
+            foreach (var (key, value) in image.Properties)
+            {
+                metadata[key] = value;
+            }
+
+            metadata["image_id"] = image.Id;
+            metadata["image_name"] = image.Name ?? "";
+            metadata["checksum"] = image.Checksum ?? "";
+            metadata["container_format"] = image.ContainerFormat ?? "";
+            metadata["disk_format"] = image.DiskFormat ?? "";
+            metadata["min_disk"] = image.MinDisk.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            metadata["min_ram"] = image.MinRam.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            metadata["size"] = (image.Size ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            metadata["signature_verified"] = "False";
+        }
+
+        return metadata;
     }
 
     /// <summary>Admin inspection: images.</summary>

@@ -31,6 +31,7 @@ internal static class NeutronApi
         ("ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway"),
         ("security-group", "security-group", "The security groups extension."),
         ("stateful-security-group", "Stateful security group", "Indicates if the security group is stateful or not"),
+        ("standard-attr-tag", "Tag support for resources with standard attribute: subnet, trunk, network_segment_range, router, network, policy, subnetpool, port, security_group, floatingip", "Enables to set tag on resources with standard attribute."),
         ("standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes"),
         ("standard-attr-revisions", "Resource revision numbers", "This extension will display the revision number of neutron resources."),
         ("standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes."),
@@ -147,6 +148,52 @@ internal static class NeutronApi
                     _ => state.DeleteRule,
                 };
                 delete(caller, id);
+                context.Response.StatusCode = 204;
+                return Task.CompletedTask;
+            });
+        }
+
+        foreach (var (path, collection, _) in Resources.Where(r => r.Collection != "security_group_rules"))
+        {
+            app.MapGet($"/v2.0/{path}/{{id}}/tags", context =>
+                RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["tags"] = state.Tags(context.Caller(), collection, Id(context), null) }));
+            app.MapGet($"/v2.0/{path}/{{id}}/tags/{{tag}}", context =>
+            {
+                var tag = (string)context.Request.RouteValues["tag"]!;
+                if (!state.Tags(context.Caller(), collection, Id(context), null).Any(t => (string?)t == tag))
+                {
+                    throw OpenStackFault.NotFound($"Tag {tag} could not be found.", "TagNotFound");
+                }
+
+                context.Response.StatusCode = 204;
+                return Task.CompletedTask;
+            });
+            app.MapPut($"/v2.0/{path}/{{id}}/tags", async context =>
+            {
+                var body = await RegionHttp.ReadObjectAsync(context);
+                var tags = body["tags"] as JsonArray ?? throw OpenStackFault.BadRequest("Invalid input for tags. Reason: a list of tags is expected.");
+                var wanted = tags.Select(t => t?.GetValueKind() == System.Text.Json.JsonValueKind.String ? t.GetValue<string>() : throw OpenStackFault.BadRequest($"Invalid input for operation: '{t?.ToJsonString()}' is not a valid tag.", "InvalidInput")).ToList();
+                await RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["tags"] = state.Tags(context.Caller(), collection, Id(context), _ => wanted) });
+            });
+            app.MapPut($"/v2.0/{path}/{{id}}/tags/{{tag}}", context =>
+            {
+                var tag = (string)context.Request.RouteValues["tag"]!;
+                state.Tags(context.Caller(), collection, Id(context), current => [.. current, tag]);
+                context.Response.StatusCode = 201;
+                return Task.CompletedTask;
+            });
+            app.MapDelete($"/v2.0/{path}/{{id}}/tags", context =>
+            {
+                state.Tags(context.Caller(), collection, Id(context), _ => []);
+                context.Response.StatusCode = 204;
+                return Task.CompletedTask;
+            });
+            app.MapDelete($"/v2.0/{path}/{{id}}/tags/{{tag}}", context =>
+            {
+                var tag = (string)context.Request.RouteValues["tag"]!;
+                state.Tags(context.Caller(), collection, Id(context), current => current.Contains(tag)
+                    ? current.Where(t => t != tag).ToList()
+                    : throw OpenStackFault.NotFound($"Tag {tag} could not be found.", "TagNotFound"));
                 context.Response.StatusCode = 204;
                 return Task.CompletedTask;
             });

@@ -24,6 +24,16 @@ internal static class NeutronQuery
             }
 
             var wanted = values.Where(v => v is not null).Select(v => v!).ToList();
+            if (key is "tags" or "tags-any" or "not-tags" or "not-tags-any")
+            {
+                var tags = wanted.SelectMany(w => w.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList();
+                Func<JsonObject, bool> has = key.EndsWith("any", StringComparison.Ordinal)
+                    ? item => tags.Any(t => Tagged(item, t))
+                    : item => tags.All(t => Tagged(item, t));
+                result = key.StartsWith("not-", StringComparison.Ordinal) ? result.Where(i => !has(i)) : result.Where(has);
+                continue;
+            }
+
             result = result.Where(item => item.ContainsKey(key) && wanted.Any(w => Matches(item[key], w)));
         }
 
@@ -205,6 +215,8 @@ internal static class NeutronQuery
         JsonValueKind.False => "False",
         _ => node.ToJsonString(),
     };
+
+    private static bool Tagged(JsonObject item, string tag) => item["tags"] is JsonArray tags && tags.Any(t => (string?)t == tag);
 
     private static bool Matches(JsonNode? value, string wanted)
     {

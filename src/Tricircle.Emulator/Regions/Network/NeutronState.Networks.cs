@@ -290,6 +290,11 @@ internal sealed partial class NeutronState
             throw OpenStackFault.BadRequest(InvalidInput($"ipv6_ra_mode set to '{raMode}' with ipv6_address_mode set to '{addressMode}' is not valid. If both attributes are set, they must be the same value"), "InvalidInput");
         }
 
+        if (addressMode is "slaac" or "dhcpv6-stateless" && cidr.PrefixLength != 64)
+        {
+            throw OpenStackFault.BadRequest(InvalidInput($"Invalid CIDR {cidrText} for IPv6 address mode. OpenStack uses the EUI-64 address format, which requires the prefix to be /64"), "InvalidInput");
+        }
+
         lock (_gate)
         {
             var networkId = NeutronBody.Str(body, "network_id");

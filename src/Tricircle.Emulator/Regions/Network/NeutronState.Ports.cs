@@ -21,6 +21,7 @@ internal sealed partial class NeutronState
         {
             var network = Get(caller, "networks", NeutronBody.Str(body, "network_id"));
             var project = OwnerProject(caller, body, "port");
+            AdminOnlyBinding(caller, body, "create_port");
             return View(caller, NewPort(caller, network, project, body));
         }
     }
@@ -63,6 +64,18 @@ internal sealed partial class NeutronState
         _ = caller;
         _ports.Add(port);
         return port;
+    }
+
+    // Zed's default policy: only admins set binding:host_id and binding:profile.
+    private static void AdminOnlyBinding(Caller caller, JsonObject body, string action)
+    {
+        foreach (var key in (string[])["binding:host_id", "binding:profile"])
+        {
+            if (!caller.IsAdmin && body.ContainsKey(key))
+            {
+                throw Policy($"rule:{action} and rule:{action}:{key}");
+            }
+        }
     }
 
     private static string? VnicType(JsonObject body)
@@ -389,6 +402,7 @@ internal sealed partial class NeutronState
             var port = Get(caller, "ports", id);
             RequireOwner(caller, port, "rule:update_port");
             var network = Net(Str(port, "network_id"))!;
+            AdminOnlyBinding(caller, body, "update_port");
             if (body.ContainsKey("mac_address"))
             {
                 if (!caller.IsAdmin)

@@ -8,10 +8,29 @@ internal sealed partial class NeutronState
 {
     private static readonly Dictionary<string, int> ProtocolNumbers = new(StringComparer.Ordinal)
     {
-        ["ah"] = 51, ["dccp"] = 33, ["egp"] = 8, ["esp"] = 50, ["gre"] = 47, ["icmp"] = 1, ["icmpv6"] = 58, ["igmp"] = 2,
-        ["ipip"] = 4, ["ipv6-encap"] = 41, ["ipv6-frag"] = 44, ["ipv6-icmp"] = 58, ["ipv6-nonxt"] = 59, ["ipv6-opts"] = 60,
-        ["ipv6-route"] = 43, ["ospf"] = 89, ["pgm"] = 113, ["rsvp"] = 46, ["sctp"] = 132, ["tcp"] = 6, ["udp"] = 17,
-        ["udplite"] = 136, ["vrrp"] = 112,
+        ["ah"] = 51,
+        ["dccp"] = 33,
+        ["egp"] = 8,
+        ["esp"] = 50,
+        ["gre"] = 47,
+        ["icmp"] = 1,
+        ["icmpv6"] = 58,
+        ["igmp"] = 2,
+        ["ipip"] = 4,
+        ["ipv6-encap"] = 41,
+        ["ipv6-frag"] = 44,
+        ["ipv6-icmp"] = 58,
+        ["ipv6-nonxt"] = 59,
+        ["ipv6-opts"] = 60,
+        ["ipv6-route"] = 43,
+        ["ospf"] = 89,
+        ["pgm"] = 113,
+        ["rsvp"] = 46,
+        ["sctp"] = 132,
+        ["tcp"] = 6,
+        ["udp"] = 17,
+        ["udplite"] = 136,
+        ["vrrp"] = 112,
     };
 
     private JsonObject NewGroup(string project, string name, string description, bool stateful)

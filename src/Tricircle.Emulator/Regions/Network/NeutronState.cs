@@ -206,6 +206,34 @@ internal sealed partial class NeutronState(RegionContext region)
     private static int Version(JsonObject subnet) => (int)subnet["ip_version"]!;
 
     private static string InvalidInput(string message) => $"Invalid input for operation: {message}.";
+
+    /// <summary>standard-attr-tag: the resource's tags after <paramref name="change"/> (replace all, add one, remove one, or read with null).</summary>
+    public JsonArray Tags(Caller caller, string collection, string id, Func<List<string>, List<string>>? change)
+    {
+        lock (_gate)
+        {
+            var item = Get(caller, collection, id);
+            var tags = item["tags"]!.AsArray().Select(t => (string)t!).ToList();
+            if (change is null)
+            {
+                return Strings(tags);
+            }
+
+            RequireOwner(caller, item, "rule:update_" + collection.TrimEnd('s'));
+            var updated = change(tags);
+            foreach (var tag in updated)
+            {
+                if (tag.Length is 0 or > 255 || tag.Contains(',', StringComparison.Ordinal))
+                {
+                    throw OpenStackFault.BadRequest($"Invalid input for operation: '{tag}' is not a valid tag.", "InvalidInput");
+                }
+            }
+
+            item["tags"] = Strings(updated.Distinct(StringComparer.Ordinal));
+            Touch(item);
+            return Strings(updated.Distinct(StringComparer.Ordinal));
+        }
+    }
 }
 
 /// <summary>A port as Nova sees it.</summary>

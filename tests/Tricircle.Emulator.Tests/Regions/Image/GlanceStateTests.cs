@@ -33,16 +33,37 @@ public sealed class GlanceStateTests : IAsyncLifetime
         Assert.Equal(_keystone.FindProjectId("admin"), cirros["owner"]!.GetValue<string>());
     }
 
-    [Fact]
-    public async Task NotFound_ErrorBody_IsWebobJson()
+    [Theory]
+    [InlineData(null, "text/html")]
+    [InlineData("*/*", "text/html")]
+    [InlineData("application/json", "application/json")]
+    [InlineData("text/plain", "text/plain")]
+    public async Task NotFound_ErrorBody_FollowsAcceptAsWebobDoes(string? accept, string contentType)
     {
         using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_region.ImageUrl, "v2/images/" + Guid.NewGuid()));
+        var id = Guid.NewGuid().ToString();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_region.ImageUrl, "v2/images/" + id));
         request.Headers.Add("X-Auth-Token", _keystone.IssueToken("admin", "password", "admin").Id);
+        if (accept is not null)
+        {
+            request.Headers.Add("Accept", accept);
+        }
+
         using var response = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        Assert.Equal("404 Not Found", body["code"]!.GetValue<string>());
-        Assert.StartsWith("No image found with ID", body["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(contentType, response.Content.Headers.ContentType!.MediaType);
+        var text = await response.Content.ReadAsStringAsync();
+        if (contentType == "application/json")
+        {
+            var body = JsonNode.Parse(text)!;
+            Assert.Equal("404 Not Found", body["code"]!.GetValue<string>());
+            Assert.Equal("Not Found", body["title"]!.GetValue<string>());
+            Assert.Equal($"No image found with ID {id}<br /><br />\n\n\n", body["message"]!.GetValue<string>());
+        }
+        else
+        {
+            Assert.Contains("404 Not Found", text, StringComparison.Ordinal);
+            Assert.Contains($"No image found with ID {id}", text, StringComparison.Ordinal);
+        }
     }
 }
