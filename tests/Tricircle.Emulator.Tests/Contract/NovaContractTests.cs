@@ -565,4 +565,138 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
             }
         }
     }
+
+    private async Task<string> VolumeAsync(string name, JsonObject? extra = null)
+    {
+        var volume = new JsonObject { ["name"] = name, ["size"] = 1 };
+        foreach (var (key, value) in extra ?? [])
+        {
+            volume[key] = value?.DeepClone();
+        }
+
+        var id = Str((await target.SendAsync(HttpMethod.Post, target.DemoVolume, "/volumes", target.DemoToken, new JsonObject { ["volume"] = volume })).Expect(HttpStatusCode.Accepted)["volume"]!["id"]);
+        await WaitForVolumeAsync(id, "available");
+        return id;
+    }
+
+    private async Task<JsonNode> WaitForVolumeAsync(string id, string status) =>
+        await ContractTarget.EventuallyAsync(async () =>
+        {
+            var volume = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/volumes/" + id, target.DemoToken)).Expect(HttpStatusCode.OK)["volume"]!;
+            return (Str(volume["status"]) == status, volume);
+        }, $"volume {id} {status}");
+
+    [Fact]
+    public async Task Servers_VolumeAttachDetach_VolumeInUseThenAvailable()
+    {
+        var volumeId = await VolumeAsync(Unique("vol"));
+        var id = await BootAsync(target.DemoToken, Unique("vm"));
+        try
+        {
+            await WaitForStatusAsync(id, "ACTIVE", target.DemoToken);
+            var attachment = (await Nova(HttpMethod.Post, $"/servers/{id}/os-volume_attachments", target.DemoToken, new JsonObject { ["volumeAttachment"] = new JsonObject { ["volumeId"] = volumeId } })).Expect(HttpStatusCode.OK)["volumeAttachment"]!;
+            Assert.Equal(volumeId, Str(attachment["volumeId"]));
+            Assert.Equal(id, Str(attachment["serverId"]));
+            Assert.StartsWith("/dev/vd", Str(attachment["device"]), StringComparison.Ordinal);
+
+            var volume = await WaitForVolumeAsync(volumeId, "in-use");
+            Assert.Equal(id, Str(volume["attachments"]![0]!["server_id"]));
+            var list = (await Nova(HttpMethod.Get, $"/servers/{id}/os-volume_attachments", target.DemoToken)).Expect(HttpStatusCode.OK)["volumeAttachments"]!.AsArray();
+            Assert.Equal(volumeId, Str(Assert.Single(list)!["volumeId"]));
+            (await Nova(HttpMethod.Get, $"/servers/{id}/os-volume_attachments/{volumeId}", target.DemoToken)).Expect(HttpStatusCode.OK);
+            var server = (await Nova(HttpMethod.Get, "/servers/" + id, target.DemoToken)).Expect(HttpStatusCode.OK)["server"]!;
+            Assert.Contains(server["os-extended-volumes:volumes_attached"]!.AsArray(), v => Str(v!["id"]) == volumeId);
+
+            // Attaching an in-use volume again is refused.
+            var again = await Nova(HttpMethod.Post, $"/servers/{id}/os-volume_attachments", target.DemoToken, new JsonObject { ["volumeAttachment"] = new JsonObject { ["volumeId"] = volumeId } });
+            Assert.Equal(HttpStatusCode.BadRequest, again.Status);
+
+            (await Nova(HttpMethod.Delete, $"/servers/{id}/os-volume_attachments/{volumeId}", target.DemoToken)).Expect(HttpStatusCode.Accepted);
+            await WaitForVolumeAsync(volumeId, "available");
+            Assert.Equal(HttpStatusCode.NotFound, (await Nova(HttpMethod.Delete, $"/servers/{id}/os-volume_attachments/{volumeId}", target.DemoToken)).Status);
+        }
+        finally
+        {
+            (await Nova(HttpMethod.Delete, "/servers/" + id, target.DemoToken)).Expect(HttpStatusCode.NoContent);
+            await WaitForVolumeAsync(volumeId, "available");
+            await target.SendAsync(HttpMethod.Delete, target.DemoVolume, "/volumes/" + volumeId, target.DemoToken);
+        }
+    }
+
+    [Fact]
+    public async Task Servers_BootFromImageToVolume_DeleteOnTerminationRemovesIt()
+    {
+        var image = await ImageIdAsync();
+        var created = (await Nova(HttpMethod.Post, "/servers", target.DemoToken, new JsonObject
+        {
+            ["server"] = new JsonObject
+            {
+                ["name"] = Unique("bfv"),
+                ["flavorRef"] = "1",
+                ["networks"] = "none",
+                ["block_device_mapping_v2"] = new JsonArray(new JsonObject
+                {
+                    ["boot_index"] = 0,
+                    ["uuid"] = image,
+                    ["source_type"] = "image",
+                    ["destination_type"] = "volume",
+                    ["volume_size"] = 1,
+                    ["delete_on_termination"] = true,
+                }),
+            },
+        }, "2.37")).Expect(HttpStatusCode.Accepted)["server"]!;
+        var id = Str(created["id"]);
+        string volumeId;
+        try
+        {
+            var server = await WaitForStatusAsync(id, "ACTIVE", target.DemoToken);
+            Assert.Equal("", Str(server["image"]));
+            volumeId = Str(Assert.Single(server["os-extended-volumes:volumes_attached"]!.AsArray())!["id"]);
+            var volume = await WaitForVolumeAsync(volumeId, "in-use");
+            Assert.Equal("true", Str(volume["bootable"]));
+            var root = (await Nova(HttpMethod.Get, $"/servers/{id}/os-volume_attachments", target.DemoToken)).Expect(HttpStatusCode.OK)["volumeAttachments"]![0]!;
+            Assert.Equal("/dev/vda", Str(root["device"]));
+        }
+        finally
+        {
+            (await Nova(HttpMethod.Delete, "/servers/" + id, target.DemoToken)).Expect(HttpStatusCode.NoContent);
+        }
+
+        await ContractTarget.EventuallyAsync(async () =>
+        {
+            var response = await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/volumes/" + volumeId, target.DemoToken);
+            return (response.Status == HttpStatusCode.NotFound, response.ToString());
+        }, "the delete_on_termination volume is deleted with the server");
+    }
+
+    [Fact]
+    public async Task Servers_BootFromExistingVolume_ImageIsEmptyAndVolumeKept()
+    {
+        var image = await ImageIdAsync();
+        var volumeId = await VolumeAsync(Unique("bootvol"), new JsonObject { ["imageRef"] = image });
+        var created = (await Nova(HttpMethod.Post, "/servers", target.DemoToken, new JsonObject
+        {
+            ["server"] = new JsonObject
+            {
+                ["name"] = Unique("bfv2"),
+                ["flavorRef"] = "1",
+                ["networks"] = "none",
+                ["block_device_mapping_v2"] = new JsonArray(new JsonObject { ["boot_index"] = 0, ["uuid"] = volumeId, ["source_type"] = "volume", ["destination_type"] = "volume" }),
+            },
+        }, "2.37")).Expect(HttpStatusCode.Accepted)["server"]!;
+        var id = Str(created["id"]);
+        try
+        {
+            var server = await WaitForStatusAsync(id, "ACTIVE", target.DemoToken);
+            Assert.Equal("", Str(server["image"]));
+            await WaitForVolumeAsync(volumeId, "in-use");
+        }
+        finally
+        {
+            (await Nova(HttpMethod.Delete, "/servers/" + id, target.DemoToken)).Expect(HttpStatusCode.NoContent);
+        }
+
+        await WaitForVolumeAsync(volumeId, "available");
+        await target.SendAsync(HttpMethod.Delete, target.DemoVolume, "/volumes/" + volumeId, target.DemoToken);
+    }
 }
