@@ -56,6 +56,14 @@ internal static class RegionHttp
     /// <summary>Writes an error in the shape of <paramref name="kind"/>'s real service.</summary>
     public static Task WriteErrorAsync(HttpContext context, ServiceKind kind, int status, string message, string? type = null)
     {
+        if (kind == ServiceKind.Image)
+        {
+            // A 401 comes from keystonemiddleware in front of Glance, always JSON.
+            return status == 401
+                ? WriteJsonAsync(context, status, new JsonObject { ["error"] = new JsonObject { ["code"] = 401, ["title"] = "Unauthorized", ["message"] = message } })
+                : WriteWebobErrorAsync(context, status, message);
+        }
+
         JsonNode body = kind switch
         {
             // Neutron: {"NeutronError": {"type": "NetworkNotFound", "message": "...", "detail": ""}}
@@ -69,14 +77,6 @@ internal static class RegionHttp
                 },
             },
 
-            // Glance v2 (webob's JSON error): {"code": "404 Not Found", "title": "Not Found", "message": "..."}.
-            ServiceKind.Image => new JsonObject
-            {
-                ["code"] = $"{status} {Title(status)}",
-                ["title"] = Title(status),
-                ["message"] = message,
-            },
-
             // Nova and Cinder: {"itemNotFound": {"message": "...", "code": 404}}
             _ => new JsonObject
             {
@@ -88,6 +88,73 @@ internal static class RegionHttp
             },
         };
         return WriteJsonAsync(context, status, body);
+    }
+
+    /// <summary>
+    /// Glance v2 errors are webob's: the body follows the Accept header (text/html wins ties and
+    /// is the default, application/json when asked for, else text/plain), the message being
+    /// <c>explanation&lt;br /&gt;&lt;br /&gt;\n\n\n</c> from webob's body template.
+    /// </summary>
+    private static async Task WriteWebobErrorAsync(HttpContext context, int status, string message)
+    {
+        var statusLine = $"{status} {Title(status)}";
+        var body = message + "<br /><br />\n\n\n";
+        var accept = context.Request.Headers.Accept.ToString();
+        var html = AcceptQuality(accept, "text/html");
+        var json = AcceptQuality(accept, "application/json");
+        string text, contentType;
+        if (json > 0 && json > html)
+        {
+            (text, contentType) = (new JsonObject { ["message"] = body, ["code"] = statusLine, ["title"] = Title(status) }.ToJsonString(WireOptions), "application/json");
+        }
+        else if (html > 0)
+        {
+            var escaped = System.Net.WebUtility.HtmlEncode(message) + "<br /><br />\n\n\n";
+            (text, contentType) = ($"<html>\n <head>\n  <title>{statusLine}</title>\n </head>\n <body>\n  <h1>{statusLine}</h1>\n  {escaped}\n </body>\n</html>", "text/html; charset=UTF-8");
+        }
+        else
+        {
+            (text, contentType) = ($"{statusLine}\n\n{message}\n\n\n", "text/plain; charset=UTF-8");
+        }
+
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        var bytes = Utf8.GetBytes(text);
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+    }
+
+    // The q of the most specific media range in an Accept header matching the type (no header: everything at 1).
+    private static double AcceptQuality(string accept, string mediaType)
+    {
+        if (string.IsNullOrWhiteSpace(accept))
+        {
+            return 1;
+        }
+
+        var (best, specificity) = (0.0, -1);
+        foreach (var range in accept.Split(','))
+        {
+            var parts = range.Split(';');
+            var name = parts[0].Trim().ToLowerInvariant();
+            var q = 1.0;
+            foreach (var parameter in parts.Skip(1))
+            {
+                var pair = parameter.Split('=', 2);
+                if (pair.Length == 2 && pair[0].Trim() == "q" && double.TryParse(pair[1].Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+                {
+                    q = parsed;
+                }
+            }
+
+            var level = name == mediaType ? 2 : name == mediaType.Split('/')[0] + "/*" ? 1 : name == "*/*" ? 0 : -1;
+            if (level > specificity)
+            {
+                (best, specificity) = (q, level);
+            }
+        }
+
+        return best;
     }
 
     public static string NovaType(ServiceKind kind, int status) => status switch

@@ -1,37 +1,450 @@
 using System.Text.Json.Nodes;
 
-#pragma warning disable CA1822 // placeholder until the service emulator lands
-
 namespace Tricircle.Emulator.Regions.Volume;
 
 /// <summary>
-/// The region's Cinder: volumes, snapshots, types. PLACEHOLDER: the Cinder emulator replaces
-/// this file. The members below are the contract the region's Nova uses; keep their signatures.
+/// The region's Cinder: volumes, snapshots, types, one lock. Status transitions (creating to
+/// available, uploading back) are evaluated lazily against <see cref="RegionContext.Time"/>.
+/// The contract members (FindVolume, Attach, Detach, CreateBootVolume, DeleteVolume) are what
+/// the region's Nova calls in-process.
 /// </summary>
-internal sealed class CinderState(RegionContext region)
+internal sealed class CinderState
 {
-    public RegionContext Region { get; } = region;
+    public const string DefaultTypeName = "lvmdriver-1";
 
-    public VolumeInfo? FindVolume(string volumeId) => throw new NotImplementedException();
+    public const int MaxVolumes = 10;
+
+    public const int MaxGigabytes = 1000;
+
+    public const int MaxSnapshots = 10;
+
+    private readonly Lock _lock = new();
+    private readonly string _serviceUuid = RegionContext.NewId();
+    private readonly Dictionary<string, CinderVolume> _volumes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CinderSnapshot> _snapshots = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CinderVolumeType> _types = new(StringComparer.Ordinal);
+
+    public CinderState(RegionContext region)
+    {
+        Region = region;
+        var now = region.Time.GetUtcNow();
+        var defaultType = new CinderVolumeType(RegionContext.NewId(), "__DEFAULT__", now) { Description = "Default Volume Type" };
+        var lvm = new CinderVolumeType(RegionContext.NewId(), DefaultTypeName, now);
+        lvm.ExtraSpecs["volume_backend_name"] = DefaultTypeName;
+        _types[defaultType.Id] = defaultType;
+        _types[lvm.Id] = lvm;
+    }
+
+    public RegionContext Region { get; }
+
+    public Lock Sync => _lock;
+
+    public string Host => Region.ComputeHost + "@" + DefaultTypeName + "#" + DefaultTypeName;
+
+    public VolumeInfo? FindVolume(string volumeId)
+    {
+        lock (_lock)
+        {
+            return GetVolume(volumeId)?.Info();
+        }
+    }
 
     /// <summary>
     /// Nova attach: the volume must belong to the project and be available (else
     /// <see cref="OpenStackFault"/> 400 "Invalid volume"); it becomes in-use with an attachment
     /// to the server at <paramref name="device"/>.
     /// </summary>
-    public VolumeInfo Attach(string projectId, string volumeId, string serverId, string device, string host) => throw new NotImplementedException();
+    public VolumeInfo Attach(string projectId, string volumeId, string serverId, string device, string host)
+    {
+        lock (_lock)
+        {
+            var volume = GetVolume(volumeId);
+            if (volume is null || volume.ProjectId != projectId)
+            {
+                throw OpenStackFault.NotFound($"Volume {volumeId} could not be found.");
+            }
+
+            if (volume.Status != "available")
+            {
+                throw OpenStackFault.BadRequest($"Invalid volume: Volume {volumeId} status must be available to attach, but current status is: {volume.Status}.");
+            }
+
+            volume.Attachments.Add(new CinderAttachment(RegionContext.NewId(), serverId, device, host, Region.Time.GetUtcNow()));
+            volume.Status = "in-use";
+            volume.UpdatedAt = Region.Time.GetUtcNow();
+            return volume.Info();
+        }
+    }
 
     /// <summary>Nova detach: removes the server's attachment; the volume is available again when none is left.</summary>
-    public void Detach(string volumeId, string serverId) => throw new NotImplementedException();
+    public void Detach(string volumeId, string serverId)
+    {
+        lock (_lock)
+        {
+            var volume = GetVolume(volumeId) ?? throw OpenStackFault.NotFound($"Volume {volumeId} could not be found.");
+            volume.Attachments.RemoveAll(a => a.ServerId == serverId);
+            if (volume.Attachments.Count == 0 && volume.Status is "in-use" or "detaching" or "attaching" or "reserved")
+            {
+                volume.Status = "available";
+            }
+
+            volume.UpdatedAt = Region.Time.GetUtcNow();
+        }
+    }
 
     /// <summary>Nova block_device_mapping_v2 source=image, destination=volume: a bootable volume from the image, available at once.</summary>
-    public VolumeInfo CreateBootVolume(string projectId, string imageId, int sizeGb, string? name) => throw new NotImplementedException();
+    public VolumeInfo CreateBootVolume(string projectId, string imageId, int sizeGb, string? name)
+    {
+        var image = Region.Image.FindImage(imageId, projectId, isAdmin: false)
+            ?? throw OpenStackFault.BadRequest($"Invalid input received: Invalid image identifier or unable to access requested image. (Image {imageId} could not be found.)");
+        var now = Region.Time.GetUtcNow();
+        var volume = new CinderVolume(RegionContext.NewId(), projectId, "", now)
+        {
+            Name = name ?? "",
+            Size = Math.Max(sizeGb, 1),
+            AvailabilityZone = Region.Options.AvailabilityZone,
+            VolumeType = DefaultTypeName,
+            Bootable = true,
+            Status = "available",
+            UpdatedAt = now,
+        };
+        SetImageMetadata(volume, image);
+        lock (_lock)
+        {
+            _volumes[volume.Id] = volume;
+            return volume.Info();
+        }
+    }
 
     /// <summary>Nova delete_on_termination: deletes a volume that is no longer attached.</summary>
-    public void DeleteVolume(string volumeId) => throw new NotImplementedException();
+    public void DeleteVolume(string volumeId)
+    {
+        lock (_lock)
+        {
+            if (GetVolume(volumeId) is { } volume)
+            {
+                if (volume.Attachments.Count > 0)
+                {
+                    throw OpenStackFault.BadRequest("Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.");
+                }
+
+                _volumes.Remove(volumeId);
+            }
+        }
+    }
 
     /// <summary>Admin inspection: volumes, snapshots, types.</summary>
-    public JsonArray? Inspect(string collection) => null;
+    public JsonArray? Inspect(string collection)
+    {
+        lock (_lock)
+        {
+            var now = Region.Time.GetUtcNow();
+            return collection switch
+            {
+                "volumes" => new JsonArray([.. _volumes.Values.OrderBy(v => v.CreatedAt).Select(v => (JsonNode)VolumeJson(v, now, "3.70", admin: true, Region.VolumeUrl.ToString().TrimEnd('/')))]),
+                "snapshots" => new JsonArray([.. _snapshots.Values.OrderBy(s => s.CreatedAt).Select(s => (JsonNode)SnapshotJson(s, now))]),
+                "types" => new JsonArray([.. _types.Values.OrderBy(t => t.Name, StringComparer.Ordinal).Select(t => (JsonNode)TypeJson(t, admin: true))]),
+                _ => null,
+            };
+        }
+    }
+
+    // ---- used by the API under Sync ----
+
+    public IEnumerable<CinderVolume> Volumes => _volumes.Values.Select(v => v.Refresh(Region.Time.GetUtcNow()));
+
+    public IEnumerable<CinderSnapshot> Snapshots => _snapshots.Values.Select(s => s.Refresh(Region.Time.GetUtcNow()));
+
+    public IEnumerable<CinderVolumeType> Types => _types.Values;
+
+    public CinderVolume? GetVolume(string id) => _volumes.TryGetValue(id, out var v) ? v.Refresh(Region.Time.GetUtcNow()) : null;
+
+    public CinderSnapshot? GetSnapshot(string id) => _snapshots.TryGetValue(id, out var s) ? s.Refresh(Region.Time.GetUtcNow()) : null;
+
+    public CinderVolumeType? GetType(string idOrName) =>
+        _types.GetValueOrDefault(idOrName) ?? _types.Values.FirstOrDefault(t => t.Name == idOrName);
+
+    public void Add(CinderVolume volume) => _volumes[volume.Id] = volume;
+
+    public void Add(CinderSnapshot snapshot) => _snapshots[snapshot.Id] = snapshot;
+
+    public void Add(CinderVolumeType type) => _types[type.Id] = type;
+
+    public void RemoveVolume(string id) => _volumes.Remove(id);
+
+    public void RemoveSnapshot(string id) => _snapshots.Remove(id);
+
+    public void RemoveType(string id) => _types.Remove(id);
+
+    public void SetImageMetadata(CinderVolume volume, Image.ImageInfo image) =>
+        volume.ImageMetadata = Region.Image.VolumeImageMetadata(image.Id);
+
+    public static bool AtLeast(string microversion, int minor) =>
+        int.Parse(microversion.AsSpan(microversion.IndexOf('.', StringComparison.Ordinal) + 1), System.Globalization.CultureInfo.InvariantCulture) >= minor;
+
+    /// <summary>A volume as Cinder's detail view shows it at <paramref name="microversion"/>.</summary>
+    public JsonObject VolumeJson(CinderVolume v, DateTimeOffset now, string microversion, bool admin, string root)
+    {
+        _ = now;
+        var json = new JsonObject
+        {
+            ["id"] = v.Id,
+            ["name"] = v.Name,
+            ["description"] = v.Description,
+            ["status"] = v.Status,
+            ["size"] = v.Size,
+            ["availability_zone"] = v.AvailabilityZone,
+            ["created_at"] = RegionHttp.CinderTimestamp(v.CreatedAt),
+            ["updated_at"] = v.UpdatedAt is { } u ? RegionHttp.CinderTimestamp(u) : null,
+            ["attachments"] = new JsonArray([.. v.Attachments.Select(a => (JsonNode)new JsonObject
+            {
+                ["server_id"] = a.ServerId,
+                ["attachment_id"] = a.Id,
+                ["attached_at"] = RegionHttp.CinderTimestamp(a.AttachedAt),
+                ["host_name"] = a.Host,
+                ["volume_id"] = v.Id,
+                ["device"] = a.Device,
+                ["id"] = v.Id,
+            })]),
+            ["bootable"] = v.Bootable ? "true" : "false",
+            ["encrypted"] = false,
+            ["multiattach"] = false,
+            ["volume_type"] = v.VolumeType,
+            ["snapshot_id"] = v.SnapshotId,
+            ["source_volid"] = v.SourceVolId,
+            ["metadata"] = Dict(v.Metadata),
+            ["user_id"] = v.UserId,
+            ["os-vol-tenant-attr:tenant_id"] = v.ProjectId,
+            ["replication_status"] = null,
+            ["consistencygroup_id"] = null,
+            ["migration_status"] = null,
+            ["links"] = Links(root, v.ProjectId, "volumes", v.Id),
+        };
+        if (v.ImageMetadata is not null)
+        {
+            json["volume_image_metadata"] = Dict(v.ImageMetadata);
+        }
+
+        if (admin)
+        {
+            json["os-vol-host-attr:host"] = v.Status == "creating" ? null : Host;
+            json["os-vol-mig-status-attr:migstat"] = null;
+            json["os-vol-mig-status-attr:name_id"] = null;
+        }
+
+        if (AtLeast(microversion, 13))
+        {
+            json["group_id"] = null;
+        }
+
+        if (AtLeast(microversion, 21))
+        {
+            json["provider_id"] = null;
+        }
+
+        if (AtLeast(microversion, 48))
+        {
+            json["shared_targets"] = false;
+            json["service_uuid"] = v.Status == "creating" ? null : _serviceUuid;
+        }
+
+        if (AtLeast(microversion, 61) && admin)
+        {
+            json["cluster_name"] = null;
+        }
+
+        if (AtLeast(microversion, 63))
+        {
+            json["volume_type_id"] = GetType(v.VolumeType)?.Id;
+        }
+
+        if (AtLeast(microversion, 65))
+        {
+            json["consumes_quota"] = true;
+        }
+
+        return json;
+    }
+
+    public static JsonObject SnapshotJson(CinderSnapshot s, DateTimeOffset now)
+    {
+        _ = now;
+        return new JsonObject
+        {
+            ["id"] = s.Id,
+            ["name"] = s.Name,
+            ["description"] = s.Description,
+            ["status"] = s.Status,
+            ["size"] = s.Size,
+            ["volume_id"] = s.VolumeId,
+            ["created_at"] = RegionHttp.CinderTimestamp(s.CreatedAt),
+            ["updated_at"] = s.UpdatedAt is { } u ? RegionHttp.CinderTimestamp(u) : null,
+            ["metadata"] = Dict(s.Metadata),
+            ["os-extended-snapshot-attributes:progress"] = s.Status == "available" ? "100%" : "0%",
+            ["os-extended-snapshot-attributes:project_id"] = s.ProjectId,
+        };
+    }
+
+    // Cinder shows non-admins only the extra specs its policy calls non-sensitive.
+    private static readonly string[] PublicExtraSpecs = ["multiattach", "RESKEY:availability_zones", "replication_enabled"];
+
+    public static JsonObject TypeJson(CinderVolumeType t, bool admin)
+    {
+        var specs = new JsonObject();
+        foreach (var (key, value) in t.ExtraSpecs)
+        {
+            if (admin || PublicExtraSpecs.Contains(key))
+            {
+                specs[key] = value;
+            }
+        }
+
+        var json = new JsonObject
+        {
+            ["id"] = t.Id,
+            ["name"] = t.Name,
+            ["description"] = t.Description,
+            ["is_public"] = t.IsPublic,
+            ["os-volume-type-access:is_public"] = t.IsPublic,
+            ["extra_specs"] = specs,
+        };
+        if (admin)
+        {
+            json["qos_specs_id"] = null;
+        }
+
+        return json;
+    }
+
+    public static JsonObject Dict(IDictionary<string, string> values)
+    {
+        var json = new JsonObject();
+        foreach (var (key, value) in values)
+        {
+            json[key] = value;
+        }
+
+        return json;
+    }
+
+    public static JsonArray Links(string root, string projectId, string collection, string id) => new(
+        new JsonObject { ["href"] = $"{root}/v3/{projectId}/{collection}/{id}", ["rel"] = "self" },
+        new JsonObject { ["href"] = $"{root}/{projectId}/{collection}/{id}", ["rel"] = "bookmark" });
 }
 
 internal sealed record VolumeInfo(string Id, string ProjectId, string Status, int Size, bool Bootable, string AvailabilityZone, IReadOnlyList<string> AttachedServerIds);
+
+internal sealed record CinderAttachment(string Id, string ServerId, string Device, string Host, DateTimeOffset AttachedAt);
+
+/// <summary>One volume (mutable; guarded by the store's lock).</summary>
+internal sealed class CinderVolume(string id, string projectId, string userId, DateTimeOffset createdAt)
+{
+    public string Id { get; } = id;
+
+    public string ProjectId { get; } = projectId;
+
+    public string UserId { get; } = userId;
+
+    public string Name { get; set; } = "";
+
+    public string? Description { get; set; }
+
+    public int Size { get; set; }
+
+    public string AvailabilityZone { get; set; } = "nova";
+
+    public string VolumeType { get; set; } = CinderState.DefaultTypeName;
+
+    public string Status { get; set; } = "creating";
+
+    /// <summary>A pending lazy transition: at that time the status becomes the given one.</summary>
+    public (DateTimeOffset At, string To)? Pending { get; set; }
+
+    public bool Bootable { get; set; }
+
+    public bool ReadOnly { get; set; }
+
+    public string? SnapshotId { get; set; }
+
+    public string? SourceVolId { get; set; }
+
+    public SortedDictionary<string, string> Metadata { get; } = new(StringComparer.Ordinal);
+
+    public SortedDictionary<string, string>? ImageMetadata { get; set; }
+
+    public List<CinderAttachment> Attachments { get; } = [];
+
+    public DateTimeOffset CreatedAt { get; } = createdAt;
+
+    public DateTimeOffset? UpdatedAt { get; set; }
+
+    public CinderVolume Refresh(DateTimeOffset now)
+    {
+        if (Pending is { } pending && now >= pending.At)
+        {
+            Status = pending.To == "available" && Attachments.Count > 0 ? "in-use" : pending.To;
+            UpdatedAt = pending.At;
+            Pending = null;
+        }
+
+        return this;
+    }
+
+    public VolumeInfo Info() => new(Id, ProjectId, Status, Size, Bootable, AvailabilityZone, [.. Attachments.Select(a => a.ServerId)]);
+}
+
+/// <summary>One snapshot (mutable; guarded by the store's lock).</summary>
+internal sealed class CinderSnapshot(string id, string projectId, string userId, string volumeId, int size, DateTimeOffset createdAt)
+{
+    public string Id { get; } = id;
+
+    public string ProjectId { get; } = projectId;
+
+    public string UserId { get; } = userId;
+
+    public string VolumeId { get; } = volumeId;
+
+    public int Size { get; } = size;
+
+    public string? Name { get; set; }
+
+    public string? Description { get; set; }
+
+    public string Status { get; set; } = "creating";
+
+    public DateTimeOffset? ReadyAt { get; set; }
+
+    public SortedDictionary<string, string> Metadata { get; } = new(StringComparer.Ordinal);
+
+    public DateTimeOffset CreatedAt { get; } = createdAt;
+
+    public DateTimeOffset? UpdatedAt { get; set; }
+
+    public CinderSnapshot Refresh(DateTimeOffset now)
+    {
+        if (Status == "creating" && ReadyAt is { } ready && now >= ready)
+        {
+            Status = "available";
+            UpdatedAt = ready;
+            ReadyAt = null;
+        }
+
+        return this;
+    }
+}
+
+/// <summary>One volume type.</summary>
+internal sealed class CinderVolumeType(string id, string name, DateTimeOffset createdAt)
+{
+    public string Id { get; } = id;
+
+    public string Name { get; set; } = name;
+
+    public string? Description { get; set; }
+
+    public bool IsPublic { get; set; } = true;
+
+    public SortedDictionary<string, string> ExtraSpecs { get; } = new(StringComparer.Ordinal);
+
+    public DateTimeOffset CreatedAt { get; } = createdAt;
+}

@@ -1,0 +1,462 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Tricircle.Emulator.Regions.Compute;
+
+/// <summary>Availability zones, aggregates, services, hypervisors, limits and quota sets.</summary>
+internal sealed partial class NovaApi
+{
+    private const string ControllerHost = "controller";
+
+    private void MapMisc(IEndpointRouteBuilder app)
+    {
+        Route(app, "GET", "/os-availability-zone", c => AvailabilityZonesAsync(c, detail: false));
+        Route(app, "GET", "/os-availability-zone/detail", c => AvailabilityZonesAsync(c, detail: true));
+        Route(app, "GET", "/os-aggregates", ListAggregatesAsync);
+        Route(app, "POST", "/os-aggregates", CreateAggregateAsync);
+        Route(app, "GET", "/os-aggregates/{id}", ShowAggregateAsync);
+        Route(app, "PUT", "/os-aggregates/{id}", UpdateAggregateAsync);
+        Route(app, "DELETE", "/os-aggregates/{id}", DeleteAggregateAsync);
+        Route(app, "POST", "/os-aggregates/{id}/action", AggregateActionAsync);
+        Route(app, "GET", "/os-services", ServicesAsync);
+        Route(app, "GET", "/os-hypervisors", c => HypervisorsAsync(c, detail: false));
+        Route(app, "GET", "/os-hypervisors/detail", c => HypervisorsAsync(c, detail: true));
+        Route(app, "GET", "/limits", LimitsAsync);
+        Route(app, "GET", "/os-quota-sets/{project}", c => QuotaSetAsync(c, defaults: false));
+        Route(app, "GET", "/os-quota-sets/{project}/defaults", c => QuotaSetAsync(c, defaults: true));
+    }
+
+    private static JsonObject ServiceState(DateTimeOffset now) => new()
+    {
+        ["available"] = true,
+        ["active"] = true,
+        ["updated_at"] = DbTime(now),
+    };
+
+    private async Task AvailabilityZonesAsync(HttpContext context, bool detail)
+    {
+        var zone = region.Options.AvailabilityZone;
+        if (!detail)
+        {
+            await Ok(context, new JsonObject
+            {
+                ["availabilityZoneInfo"] = new JsonArray(new JsonObject { ["zoneName"] = zone, ["zoneState"] = new JsonObject { ["available"] = true }, ["hosts"] = null }),
+            });
+            return;
+        }
+
+        RequireAdmin(context, "os-availability-zone:detail");
+        var now = region.Time.GetUtcNow();
+        await Ok(context, new JsonObject
+        {
+            ["availabilityZoneInfo"] = new JsonArray(
+                new JsonObject
+                {
+                    ["zoneName"] = "internal",
+                    ["zoneState"] = new JsonObject { ["available"] = true },
+                    ["hosts"] = new JsonObject
+                    {
+                        [ControllerHost] = new JsonObject { ["nova-conductor"] = ServiceState(now), ["nova-scheduler"] = ServiceState(now) },
+                    },
+                },
+                new JsonObject
+                {
+                    ["zoneName"] = zone,
+                    ["zoneState"] = new JsonObject { ["available"] = true },
+                    ["hosts"] = new JsonObject { [region.ComputeHost] = new JsonObject { ["nova-compute"] = ServiceState(now) } },
+                }),
+        });
+    }
+
+    // ---- aggregates ----
+
+    private static JsonObject AggregateJson(HttpContext context, Aggregate aggregate)
+    {
+        var json = new JsonObject
+        {
+            ["availability_zone"] = aggregate.AvailabilityZone,
+            ["created_at"] = DbTime(aggregate.CreatedAt),
+            ["deleted"] = false,
+            ["deleted_at"] = null,
+            ["hosts"] = new JsonArray([.. aggregate.Hosts.Select(h => (JsonNode)h)]),
+            ["id"] = aggregate.Id,
+            ["metadata"] = NovaState.ToJson(aggregate.Metadata),
+            ["name"] = aggregate.Name,
+            ["updated_at"] = aggregate.UpdatedAt is { } updated ? DbTime(updated) : null,
+        };
+        if (AtLeast(context, 41))
+        {
+            json["uuid"] = aggregate.Uuid;
+        }
+
+        return json;
+    }
+
+    private Aggregate FindAggregateLocked(HttpContext context)
+    {
+        var id = Param(context, "id");
+        return State.Aggregates.FirstOrDefault(a => a.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) == id || (AtLeast(context, 41) && a.Uuid == id))
+            ?? throw OpenStackFault.NotFound($"Aggregate {id} could not be found.");
+    }
+
+    private async Task ListAggregatesAsync(HttpContext context)
+    {
+        RequireAdmin(context, "os-aggregates:index");
+        JsonArray list;
+        lock (State.Sync)
+        {
+            list = [.. State.Aggregates.Select(a => (JsonNode)AggregateJson(context, a))];
+        }
+
+        await Ok(context, new JsonObject { ["aggregates"] = list });
+    }
+
+    private async Task ShowAggregateAsync(HttpContext context)
+    {
+        RequireAdmin(context, "os-aggregates:show");
+        JsonObject json;
+        lock (State.Sync)
+        {
+            json = AggregateJson(context, FindAggregateLocked(context));
+        }
+
+        await Ok(context, new JsonObject { ["aggregate"] = json });
+    }
+
+    private static string? ValidZone(JsonObject body)
+    {
+        var zone = OptString(body, "availability_zone", 255);
+        if (zone is { Length: 0 })
+        {
+            throw OpenStackFault.BadRequest("Invalid input for field/attribute availability_zone. Value: . '' is too short");
+        }
+
+        return zone;
+    }
+
+    private async Task CreateAggregateAsync(HttpContext context)
+    {
+        RequireAdmin(context, "os-aggregates:create");
+        var body = await Body(context, "aggregate");
+        NoExtraKeys(body, "aggregate", "name", "availability_zone");
+        var name = ReqString(body, "name", "aggregate");
+        var zone = ValidZone(body);
+        Aggregate aggregate;
+        lock (State.Sync)
+        {
+            if (State.Aggregates.Any(a => a.Name == name))
+            {
+                throw OpenStackFault.Conflict($"Aggregate {name} already exists.");
+            }
+
+            aggregate = new Aggregate { Id = State.NextAggregateId++, Uuid = RegionContext.NewId(), Name = name, AvailabilityZone = zone, CreatedAt = region.Time.GetUtcNow() };
+            if (zone is not null)
+            {
+                aggregate.Metadata["availability_zone"] = zone;
+            }
+
+            State.Aggregates.Add(aggregate);
+        }
+
+        var json = AggregateJson(context, aggregate);
+        json.Remove("hosts");
+        json.Remove("metadata");
+        await Ok(context, new JsonObject { ["aggregate"] = json });
+    }
+
+    private async Task UpdateAggregateAsync(HttpContext context)
+    {
+        RequireAdmin(context, "os-aggregates:update");
+        var body = await Body(context, "aggregate");
+        NoExtraKeys(body, "aggregate", "name", "availability_zone");
+        if (body.Count == 0)
+        {
+            throw OpenStackFault.BadRequest("Invalid input for field/attribute aggregate. Value: {}. {} does not have enough properties");
+        }
+
+        var name = body.ContainsKey("name") ? ReqString(body, "name", "aggregate") : null;
+        var zone = ValidZone(body);
+        JsonObject json;
+        lock (State.Sync)
+        {
+            var aggregate = FindAggregateLocked(context);
+            if (name is not null && State.Aggregates.Any(a => a.Name == name && a != aggregate))
+            {
+                throw OpenStackFault.Conflict($"Aggregate {name} already exists.");
+            }
+
+            aggregate.Name = name ?? aggregate.Name;
+            if (zone is not null)
+            {
+                aggregate.AvailabilityZone = zone;
+                aggregate.Metadata["availability_zone"] = zone;
+            }
+
+            aggregate.UpdatedAt = region.Time.GetUtcNow();
+            json = AggregateJson(context, aggregate);
+        }
+
+        await Ok(context, new JsonObject { ["aggregate"] = json });
+    }
+
+    private Task DeleteAggregateAsync(HttpContext context)
+    {
+        RequireAdmin(context, "os-aggregates:delete");
+        lock (State.Sync)
+        {
+            var aggregate = FindAggregateLocked(context);
+            if (aggregate.Hosts.Count > 0)
+            {
+                throw OpenStackFault.BadRequest($"Cannot perform action 'delete' on aggregate {aggregate.Id}. Reason: Host aggregate is not empty.");
+            }
+
+            State.Aggregates.Remove(aggregate);
+        }
+
+        return NoContent(context, 200);
+    }
+
+    private async Task AggregateActionAsync(HttpContext context)
+    {
+        var body = await RegionHttp.ReadObjectAsync(context);
+        if (body.Count != 1 || body.First().Value is not JsonObject args)
+        {
+            throw OpenStackFault.BadRequest("Invalid input for field/attribute aggregate action.");
+        }
+
+        var action = body.First().Key;
+        RequireAdmin(context, "os-aggregates:" + action);
+        JsonObject json;
+        lock (State.Sync)
+        {
+            var aggregate = FindAggregateLocked(context);
+            switch (action)
+            {
+                case "add_host":
+                    var host = ReqString(args, "host", action);
+                    if (host != region.ComputeHost)
+                    {
+                        throw OpenStackFault.NotFound($"Compute host {host} could not be found.");
+                    }
+
+                    if (aggregate.Hosts.Contains(host))
+                    {
+                        throw OpenStackFault.Conflict($"Aggregate {aggregate.Id} already has host {host}.");
+                    }
+
+                    aggregate.Hosts.Add(host);
+                    break;
+                case "remove_host":
+                    var removed = ReqString(args, "host", action);
+                    if (!aggregate.Hosts.Remove(removed))
+                    {
+                        throw OpenStackFault.NotFound($"Aggregate {aggregate.Id} has no host {removed}.");
+                    }
+
+                    break;
+                case "set_metadata":
+                    foreach (var (key, value) in StringMap(args, "metadata", allowNullValues: true))
+                    {
+                        if (value is null)
+                        {
+                            aggregate.Metadata.Remove(key);
+                        }
+                        else
+                        {
+                            aggregate.Metadata[key] = value;
+                        }
+
+                        if (key == "availability_zone")
+                        {
+                            aggregate.AvailabilityZone = value;
+                        }
+                    }
+
+                    break;
+                default:
+                    throw OpenStackFault.BadRequest($"Invalid input for field/attribute {action}. Additional properties are not allowed ('{action}' was unexpected)");
+            }
+
+            aggregate.UpdatedAt = region.Time.GetUtcNow();
+            json = AggregateJson(context, aggregate);
+        }
+
+        await Ok(context, new JsonObject { ["aggregate"] = json });
+    }
+
+    // ---- services, hypervisors ----
+
+    private async Task ServicesAsync(HttpContext context)
+    {
+        RequireAdmin(context, "os-services:list");
+        var now = region.Time.GetUtcNow();
+        var binaryFilter = Query(context, "binary");
+        var hostFilter = Query(context, "host");
+        var services = new JsonArray();
+        var index = 1;
+        foreach (var (binary, host, zone) in new[]
+        {
+            ("nova-scheduler", ControllerHost, "internal"),
+            ("nova-conductor", ControllerHost, "internal"),
+            ("nova-compute", region.ComputeHost, region.Options.AvailabilityZone),
+        })
+        {
+            var id = index++;
+            if ((binaryFilter is not null && binaryFilter != binary) || (hostFilter is not null && hostFilter != host))
+            {
+                continue;
+            }
+
+            var json = new JsonObject
+            {
+                ["id"] = AtLeast(context, 53) ? ServiceUuid(binary) : id,
+                ["binary"] = binary,
+                ["disabled_reason"] = null,
+                ["host"] = host,
+                ["state"] = "up",
+                ["status"] = "enabled",
+                ["updated_at"] = DbTime(now),
+                ["zone"] = zone,
+            };
+            if (AtLeast(context, 11))
+            {
+                json["forced_down"] = false;
+            }
+
+            services.Add(json);
+        }
+
+        await Ok(context, new JsonObject { ["services"] = services });
+    }
+
+    private string ServiceUuid(string binary) =>
+        new Guid(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(region.Options.Name + "/" + binary))[..16]).ToString();
+
+    private async Task HypervisorsAsync(HttpContext context, bool detail)
+    {
+        RequireAdmin(context, "os-hypervisors:list");
+        List<Server> servers;
+        lock (State.Sync)
+        {
+            servers = [.. State.Servers.Where(s => s.Host == region.ComputeHost)];
+        }
+
+        var json = new JsonObject
+        {
+            ["id"] = AtLeast(context, 53) ? ServiceUuid("hypervisor") : 1,
+            ["hypervisor_hostname"] = region.ComputeHost,
+            ["state"] = "up",
+            ["status"] = "enabled",
+        };
+        if (detail)
+        {
+            json["host_ip"] = "127.0.0.1";
+            json["hypervisor_type"] = "QEMU";
+            json["hypervisor_version"] = 4002000;
+            json["service"] = new JsonObject { ["host"] = region.ComputeHost, ["id"] = AtLeast(context, 53) ? ServiceUuid("nova-compute") : 3, ["disabled_reason"] = null };
+            if (!AtLeast(context, 88))
+            {
+                json["vcpus"] = 64;
+                json["vcpus_used"] = servers.Sum(s => s.Flavor.Vcpus);
+                json["memory_mb"] = 262144;
+                json["memory_mb_used"] = 512 + servers.Sum(s => s.Flavor.Ram);
+                json["local_gb"] = 2000;
+                json["local_gb_used"] = servers.Sum(s => s.Flavor.Disk);
+                json["free_ram_mb"] = 262144 - 512 - servers.Sum(s => s.Flavor.Ram);
+                json["free_disk_gb"] = 2000 - servers.Sum(s => s.Flavor.Disk);
+                json["running_vms"] = servers.Count;
+                json["current_workload"] = 0;
+                json["disk_available_least"] = 2000 - servers.Sum(s => s.Flavor.Disk);
+                json["cpu_info"] = "{\"arch\": \"x86_64\", \"model\": \"qemu64\", \"vendor\": \"Intel\"}";
+            }
+        }
+
+        await Ok(context, new JsonObject { ["hypervisors"] = new JsonArray(json) });
+    }
+
+    // ---- limits and quotas ----
+
+    private async Task LimitsAsync(HttpContext context)
+    {
+        var caller = context.Caller();
+        var project = caller.IsAdmin && Query(context, "tenant_id") is { } tenant ? tenant : caller.ProjectId;
+        int instances, cores, ram;
+        lock (State.Sync)
+        {
+            var mine = State.Servers.Where(s => s.ProjectId == project).ToList();
+            (instances, cores, ram) = (mine.Count, mine.Sum(s => s.Flavor.Vcpus), mine.Sum(s => s.Flavor.Ram));
+        }
+
+        var absolute = new JsonObject
+        {
+            ["maxImageMeta"] = 128,
+            ["maxServerMeta"] = NovaLimits.MetadataItems,
+            ["maxTotalCores"] = NovaLimits.Cores,
+            ["maxTotalInstances"] = NovaLimits.Instances,
+            ["maxTotalKeypairs"] = NovaLimits.KeyPairs,
+            ["maxTotalRAMSize"] = NovaLimits.Ram,
+            ["maxServerGroups"] = NovaLimits.ServerGroups,
+            ["maxServerGroupMembers"] = NovaLimits.ServerGroupMembers,
+            ["totalCoresUsed"] = cores,
+            ["totalInstancesUsed"] = instances,
+            ["totalRAMUsed"] = ram,
+            ["totalServerGroupsUsed"] = 0,
+        };
+        if (!AtLeast(context, 36))
+        {
+            absolute["maxSecurityGroupRules"] = 20;
+            absolute["maxSecurityGroups"] = 10;
+            absolute["maxTotalFloatingIps"] = 10;
+            absolute["totalFloatingIpsUsed"] = 0;
+            absolute["totalSecurityGroupsUsed"] = 0;
+        }
+
+        if (!AtLeast(context, 57))
+        {
+            absolute["maxPersonality"] = 5;
+            absolute["maxPersonalitySize"] = 10240;
+        }
+
+        await Ok(context, new JsonObject { ["limits"] = new JsonObject { ["rate"] = new JsonArray(), ["absolute"] = absolute } });
+    }
+
+    private static async Task QuotaSetAsync(HttpContext context, bool defaults)
+    {
+        var project = Param(context, "project");
+        var caller = context.Caller();
+        if (!caller.IsAdmin && project != caller.ProjectId)
+        {
+            throw OpenStackFault.Forbidden("Policy doesn't allow os_compute_api:os-quota-sets:show to be performed.");
+        }
+
+        var quota = new JsonObject
+        {
+            ["id"] = project,
+            ["cores"] = NovaLimits.Cores,
+            ["instances"] = NovaLimits.Instances,
+            ["key_pairs"] = NovaLimits.KeyPairs,
+            ["metadata_items"] = NovaLimits.MetadataItems,
+            ["ram"] = NovaLimits.Ram,
+            ["server_groups"] = NovaLimits.ServerGroups,
+            ["server_group_members"] = NovaLimits.ServerGroupMembers,
+        };
+        if (!AtLeast(context, 36))
+        {
+            quota["fixed_ips"] = -1;
+            quota["floating_ips"] = 10;
+            quota["security_group_rules"] = 20;
+            quota["security_groups"] = 10;
+        }
+
+        if (!AtLeast(context, 57))
+        {
+            quota["injected_file_content_bytes"] = 10240;
+            quota["injected_file_path_bytes"] = 255;
+            quota["injected_files"] = 5;
+        }
+
+        _ = defaults;
+        await Ok(context, new JsonObject { ["quota_set"] = quota });
+    }
+}

@@ -1,0 +1,1159 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Tricircle.Emulator.Regions.Network;
+
+namespace Tricircle.Emulator.Regions.Compute;
+
+/// <summary>Servers: create, list, show, update, delete, metadata, ips.</summary>
+internal sealed partial class NovaApi
+{
+    private void MapServers(IEndpointRouteBuilder app)
+    {
+        Route(app, "GET", "/servers", c => ListServersAsync(c, detail: false));
+        Route(app, "GET", "/servers/detail", c => ListServersAsync(c, detail: true));
+        Route(app, "POST", "/servers", CreateServerAsync);
+        Route(app, "GET", "/servers/{id}", ShowServerAsync);
+        Route(app, "PUT", "/servers/{id}", UpdateServerAsync);
+        Route(app, "DELETE", "/servers/{id}", DeleteServerAsync);
+        Route(app, "GET", "/servers/{id}/metadata", ListMetadataAsync);
+        Route(app, "POST", "/servers/{id}/metadata", c => SetMetadataAsync(c, replace: false));
+        Route(app, "PUT", "/servers/{id}/metadata", c => SetMetadataAsync(c, replace: true));
+        Route(app, "GET", "/servers/{id}/metadata/{key}", ShowMetadataItemAsync);
+        Route(app, "PUT", "/servers/{id}/metadata/{key}", SetMetadataItemAsync);
+        Route(app, "DELETE", "/servers/{id}/metadata/{key}", DeleteMetadataItemAsync);
+        Route(app, "GET", "/servers/{id}/ips", c => IpsAsync(c, null));
+        Route(app, "GET", "/servers/{id}/ips/{network}", c => IpsAsync(c, Param(c, "network")));
+        Route(app, "GET", "/servers/{id}/os-volume_attachments", ListVolumeAttachmentsAsync);
+        Route(app, "POST", "/servers/{id}/os-volume_attachments", AttachVolumeAsync);
+        Route(app, "GET", "/servers/{id}/os-volume_attachments/{volume}", ShowVolumeAttachmentAsync);
+        Route(app, "DELETE", "/servers/{id}/os-volume_attachments/{volume}", DetachVolumeAsync);
+        Route(app, "GET", "/servers/{id}/os-interface", ListInterfacesAsync);
+        Route(app, "POST", "/servers/{id}/os-interface", AttachInterfaceAsync);
+        Route(app, "GET", "/servers/{id}/os-interface/{port}", ShowInterfaceAsync);
+        Route(app, "DELETE", "/servers/{id}/os-interface/{port}", DetachInterfaceAsync);
+    }
+
+    // ---- lookups and lazy state ----
+
+    /// <summary>Servers whose build delay has passed turn ACTIVE (or ERROR when their image vanished).</summary>
+    private void Refresh()
+    {
+        var now = region.Time.GetUtcNow();
+        List<Server> due;
+        lock (State.Sync)
+        {
+            due = [.. State.Servers.Where(s => s.VmState == "building" && s.CreatedAt + region.Options.ServerBuildDelay <= now)];
+        }
+
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        var missingImage = due.Where(s => s.ImageId is not null && region.Image.FindImage(s.ImageId, s.ProjectId, isAdmin: true) is null).Select(s => s.Id).ToHashSet();
+        lock (State.Sync)
+        {
+            foreach (var server in due.Where(s => s.VmState == "building"))
+            {
+                var at = server.CreatedAt + region.Options.ServerBuildDelay;
+                server.TaskState = null;
+                server.UpdatedAt = at;
+                if (missingImage.Contains(server.Id))
+                {
+                    server.VmState = "error";
+                    server.PowerState = 0;
+                    server.Fault = new JsonObject
+                    {
+                        ["code"] = 500,
+                        ["created"] = Iso(at),
+                        ["message"] = $"Build of instance {server.Id} aborted: Image {server.ImageId} could not be found.",
+                        ["details"] = "",
+                    };
+                }
+                else
+                {
+                    server.VmState = "active";
+                    server.PowerState = 1;
+                    server.LaunchedAt = at;
+                }
+            }
+        }
+    }
+
+    private Server FindServerLocked(HttpContext context, string id)
+    {
+        var caller = context.Caller();
+        return State.Servers.FirstOrDefault(s => s.Id == id && caller.CanSee(s.ProjectId))
+            ?? throw OpenStackFault.NotFound($"Instance {id} could not be found.");
+    }
+
+    private Server FindServer(HttpContext context)
+    {
+        Refresh();
+        lock (State.Sync)
+        {
+            return FindServerLocked(context, Param(context, "id"));
+        }
+    }
+
+    private Dictionary<string, PortInfo> FetchPorts(IEnumerable<Server> servers)
+    {
+        List<string> ids;
+        lock (State.Sync)
+        {
+            ids = [.. servers.SelectMany(s => s.Ports.Select(p => p.PortId))];
+        }
+
+        var ports = new Dictionary<string, PortInfo>(StringComparer.Ordinal);
+        foreach (var id in ids)
+        {
+            if (region.Network.FindPort(id) is { } port)
+            {
+                ports[id] = port;
+            }
+        }
+
+        return ports;
+    }
+
+    private static JsonObject Addresses(Server server, Dictionary<string, PortInfo> ports, bool extended)
+    {
+        var addresses = new JsonObject();
+        foreach (var port in server.Ports.Select(p => ports.GetValueOrDefault(p.PortId)).OfType<PortInfo>())
+        {
+            if (addresses[port.NetworkName] is not JsonArray list)
+            {
+                list = [];
+                addresses[port.NetworkName] = list;
+            }
+
+            foreach (var ip in port.FixedIps)
+            {
+                var entry = new JsonObject { ["version"] = ip.IpVersion, ["addr"] = ip.IpAddress };
+                if (extended)
+                {
+                    entry["OS-EXT-IPS:type"] = "fixed";
+                    entry["OS-EXT-IPS-MAC:mac_addr"] = port.MacAddress;
+                }
+
+                list.Add(entry);
+            }
+        }
+
+        return addresses;
+    }
+
+    private static string HostId(Server server)
+    {
+        if (server.Host is null)
+        {
+            return "";
+        }
+
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(server.ProjectId + server.Host));
+        return Convert.ToHexStringLower(hash)[..56];
+    }
+
+    private JsonObject ServerJson(HttpContext context, Server server, Dictionary<string, PortInfo> ports, bool detail)
+    {
+        var json = new JsonObject { ["id"] = server.Id, ["name"] = server.Name };
+        if (!detail)
+        {
+            json["links"] = Links(context, "servers", server.Id);
+            return json;
+        }
+
+        var caller = context.Caller();
+        var status = NovaServerStatus.Status(server.VmState, server.TaskState);
+        json["status"] = status;
+        json["tenant_id"] = server.ProjectId;
+        json["user_id"] = server.UserId;
+        json["metadata"] = NovaState.ToJson(server.Metadata);
+        json["hostId"] = HostId(server);
+        json["image"] = server.ImageId is null ? "" : new JsonObject { ["id"] = server.ImageId, ["links"] = Bookmark(context, "images", server.ImageId) };
+        if (AtLeast(context, 47))
+        {
+            var flavor = new JsonObject
+            {
+                ["vcpus"] = server.Flavor.Vcpus,
+                ["ram"] = server.Flavor.Ram,
+                ["disk"] = server.Flavor.Disk,
+                ["ephemeral"] = server.Flavor.Ephemeral,
+                ["swap"] = server.Flavor.Swap,
+                ["original_name"] = server.Flavor.Name,
+            };
+            if (caller.IsAdmin)
+            {
+                flavor["extra_specs"] = NovaState.ToJson(server.Flavor.ExtraSpecs);
+            }
+
+            json["flavor"] = flavor;
+        }
+        else
+        {
+            json["flavor"] = new JsonObject { ["id"] = server.Flavor.Id, ["links"] = Bookmark(context, "flavors", server.Flavor.Id) };
+        }
+
+        json["created"] = Iso(server.CreatedAt);
+        json["updated"] = Iso(server.UpdatedAt);
+        json["addresses"] = Addresses(server, ports, extended: true);
+        json["accessIPv4"] = server.AccessIPv4;
+        json["accessIPv6"] = server.AccessIPv6;
+        json["links"] = Links(context, "servers", server.Id);
+        json["OS-DCF:diskConfig"] = "MANUAL";
+        if (status is "ACTIVE" or "BUILD" or "REBUILD" or "RESIZE" or "VERIFY_RESIZE" or "MIGRATING")
+        {
+            json["progress"] = status == "BUILD" ? 0 : 100;
+        }
+
+        json["OS-EXT-AZ:availability_zone"] = region.Options.AvailabilityZone;
+        json["config_drive"] = server.ConfigDrive ? "True" : "";
+        json["key_name"] = server.KeyName;
+        json["OS-SRV-USG:launched_at"] = server.LaunchedAt is { } launched ? DbTime(launched) : null;
+        json["OS-SRV-USG:terminated_at"] = null;
+        if (caller.IsAdmin)
+        {
+            json["OS-EXT-SRV-ATTR:host"] = server.Host;
+            json["OS-EXT-SRV-ATTR:instance_name"] = InstanceName(server);
+            json["OS-EXT-SRV-ATTR:hypervisor_hostname"] = server.Host;
+            if (AtLeast(context, 3))
+            {
+                json["OS-EXT-SRV-ATTR:reservation_id"] = server.ReservationId;
+                json["OS-EXT-SRV-ATTR:launch_index"] = server.LaunchIndex;
+                json["OS-EXT-SRV-ATTR:hostname"] = Hostname(server.Name);
+                json["OS-EXT-SRV-ATTR:kernel_id"] = "";
+                json["OS-EXT-SRV-ATTR:ramdisk_id"] = "";
+                json["OS-EXT-SRV-ATTR:root_device_name"] = "/dev/vda";
+                json["OS-EXT-SRV-ATTR:user_data"] = server.UserData;
+            }
+        }
+
+        json["OS-EXT-STS:task_state"] = server.TaskState;
+        json["OS-EXT-STS:vm_state"] = server.VmState;
+        json["OS-EXT-STS:power_state"] = server.PowerState;
+        json["os-extended-volumes:volumes_attached"] = new JsonArray([.. server.Volumes.Select(v =>
+        {
+            var entry = new JsonObject { ["id"] = v.VolumeId };
+            if (AtLeast(context, 3))
+            {
+                entry["delete_on_termination"] = v.DeleteOnTermination;
+            }
+
+            return (JsonNode)entry;
+        })]);
+        if (server.SecurityGroups.Count > 0 && server.VmState != "building")
+        {
+            json["security_groups"] = new JsonArray([.. server.SecurityGroups.Select(g => (JsonNode)new JsonObject { ["name"] = g })]);
+        }
+
+        if (server.Fault is not null && server.VmState == "error")
+        {
+            var fault = (JsonObject)server.Fault.DeepClone();
+            if (!caller.IsAdmin)
+            {
+                fault.Remove("details");
+            }
+
+            json["fault"] = fault;
+        }
+
+        if (AtLeast(context, 9))
+        {
+            json["locked"] = server.Locked;
+        }
+
+        if (AtLeast(context, 16) && caller.IsAdmin)
+        {
+            json["host_status"] = server.Host is null ? "" : "UP";
+        }
+
+        if (AtLeast(context, 19))
+        {
+            json["description"] = server.Description;
+        }
+
+        if (AtLeast(context, 26))
+        {
+            json["tags"] = new JsonArray([.. server.Tags.Select(t => (JsonNode)t)]);
+        }
+
+        if (AtLeast(context, 63))
+        {
+            json["trusted_image_certificates"] = null;
+        }
+
+        if (AtLeast(context, 73))
+        {
+            json["locked_reason"] = server.LockedReason;
+        }
+
+        return json;
+    }
+
+    private static string InstanceName(Server server) => "instance-" + server.InstanceNumber.ToString("x8", CultureInfo.InvariantCulture);
+
+    private static string Hostname(string name)
+    {
+        var hostname = HostnameInvalid().Replace(name.ToLowerInvariant().Replace(' ', '-'), "").Trim('-', '.');
+        return hostname.Length == 0 ? "server" : hostname[..Math.Min(63, hostname.Length)];
+    }
+
+    [GeneratedRegex("[^a-z0-9.-]")]
+    private static partial Regex HostnameInvalid();
+
+    private async Task RenderServerAsync(HttpContext context, Server server, int status = 200)
+    {
+        var ports = FetchPorts([server]);
+        JsonObject json;
+        lock (State.Sync)
+        {
+            json = ServerJson(context, server, ports, detail: true);
+        }
+
+        await Ok(context, new JsonObject { ["server"] = json }, status);
+    }
+
+    // ---- list / show ----
+
+    private async Task ListServersAsync(HttpContext context, bool detail)
+    {
+        Refresh();
+        var caller = context.Caller();
+        var allTenants = caller.IsAdmin && Query(context, "all_tenants") is { } all && all.ToLowerInvariant() is not ("0" or "false" or "f" or "no" or "off");
+        var project = allTenants ? Query(context, "project_id") ?? Query(context, "tenant_id") : caller.ProjectId;
+        Regex? name = null;
+        if (Query(context, "name") is { } namePattern)
+        {
+            try
+            {
+                name = new Regex(namePattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            }
+            catch (ArgumentException)
+            {
+                throw OpenStackFault.BadRequest($"Invalid filter field: name. ({namePattern})");
+            }
+        }
+
+        string[]? vmStates = null;
+        if (Query(context, "status") is { } status)
+        {
+            vmStates = NovaServerStatus.VmStates(status);
+            if (vmStates.Length == 0)
+            {
+                // Nova answers an unknown status with an empty list (admins) or 400.
+                if (!caller.IsAdmin)
+                {
+                    throw OpenStackFault.BadRequest($"Invalid status value");
+                }
+            }
+        }
+
+        DateTimeOffset? changesSince = null;
+        if ((Query(context, "changes-since") ?? Query(context, "changes_since")) is { } since)
+        {
+            changesSince = DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+                ? at
+                : throw OpenStackFault.BadRequest($"Invalid input for query parameters changes-since. Value: {since}. '{since}' is not a 'date-time'");
+        }
+
+        var image = Query(context, "image");
+        var flavor = Query(context, "flavor");
+        var host = caller.IsAdmin ? Query(context, "host") : null;
+        var sortKeys = context.Request.Query["sort_key"].Select(k => k ?? "").ToList();
+        var sortDirs = context.Request.Query["sort_dir"].Select(k => k ?? "").ToList();
+        var limit = QueryLimit(context);
+        var marker = Query(context, "marker");
+
+        List<Server> servers;
+        lock (State.Sync)
+        {
+            servers = [.. State.Servers.Where(s =>
+                (project is null || s.ProjectId == project)
+                && (name is null || name.IsMatch(s.Name))
+                && (vmStates is null || vmStates.Contains(s.VmState))
+                && (changesSince is null || s.UpdatedAt >= changesSince)
+                && (image is null || s.ImageId == image)
+                && (flavor is null || s.Flavor.Id == flavor)
+                && (host is null || s.Host == host))];
+        }
+
+        var ports = FetchPorts(servers);
+        if (Query(context, "ip") is { } ipPattern)
+        {
+            var ip = new Regex(ipPattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            lock (State.Sync)
+            {
+                servers = [.. servers.Where(s => s.Ports.Any(p => ports.TryGetValue(p.PortId, out var port) && port.FixedIps.Any(f => f.IpVersion == 4 && ip.IsMatch(f.IpAddress))))];
+            }
+        }
+
+        servers = SortServers(servers, sortKeys, sortDirs);
+        if (marker is not null)
+        {
+            var index = servers.FindIndex(s => s.Id == marker);
+            servers = index < 0 ? throw OpenStackFault.BadRequest($"marker [{marker}] not found") : servers[(index + 1)..];
+        }
+
+        if (limit is { } max && servers.Count > max)
+        {
+            servers = servers[..max];
+        }
+
+        var response = new JsonObject();
+        lock (State.Sync)
+        {
+            response["servers"] = new JsonArray([.. servers.Select(s => (JsonNode)ServerJson(context, s, ports, detail))]);
+        }
+
+        if (limit is { } l && l > 0 && servers.Count == l)
+        {
+            response["servers_links"] = NextLinks(context, detail ? "servers/detail" : "servers", l, servers[^1].Id);
+        }
+
+        await Ok(context, response);
+    }
+
+    private static List<Server> SortServers(List<Server> servers, List<string> keys, List<string> dirs)
+    {
+        if (keys.Count == 0)
+        {
+            keys = ["created_at", "id"];
+            dirs = ["desc", "desc"];
+        }
+
+        IOrderedEnumerable<Server>? ordered = null;
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var dir = i < dirs.Count ? dirs[i] : dirs.Count > 0 ? dirs[0] : "desc";
+            if (dir is not ("asc" or "desc"))
+            {
+                throw OpenStackFault.BadRequest($"Invalid input for query parameters sort_dir. Value: {dir}. '{dir}' is not one of ['asc', 'desc']");
+            }
+
+            Func<Server, string> key = keys[i] switch
+            {
+                "created_at" => s => s.CreatedAt.UtcTicks.ToString("D20", CultureInfo.InvariantCulture),
+                "updated_at" => s => s.UpdatedAt.UtcTicks.ToString("D20", CultureInfo.InvariantCulture),
+                "launched_at" => s => (s.LaunchedAt?.UtcTicks ?? 0).ToString("D20", CultureInfo.InvariantCulture),
+                "id" or "uuid" => s => s.Id,
+                "display_name" or "hostname" => s => s.Name,
+                "display_description" => s => s.Description ?? "",
+                "vm_state" => s => s.VmState,
+                "task_state" => s => s.TaskState ?? "",
+                "power_state" => s => s.PowerState.ToString("D3", CultureInfo.InvariantCulture),
+                "host" or "node" => s => s.Host ?? "",
+                "key_name" => s => s.KeyName ?? "",
+                "project_id" => s => s.ProjectId,
+                "user_id" => s => s.UserId,
+                "availability_zone" or "config_drive" or "locked" or "access_ip_v4" or "access_ip_v6" or "instance_type_id" or "image_ref" or "kernel_id" or "ramdisk_id" or "launch_index" or "root_device_name" or "terminated_at" or "progress" or "memory_mb" or "vcpus" or "root_gb" or "ephemeral_gb" or "locked_by" => s => s.CreatedAt.UtcTicks.ToString("D20", CultureInfo.InvariantCulture),
+                _ => throw OpenStackFault.BadRequest($"Invalid input for query parameters sort_key. Value: {keys[i]}. '{keys[i]}' is not one of the allowed sort keys"),
+            };
+            ordered = ordered is null
+                ? dir == "asc" ? servers.OrderBy(key, StringComparer.Ordinal) : servers.OrderByDescending(key, StringComparer.Ordinal)
+                : dir == "asc" ? ordered.ThenBy(key, StringComparer.Ordinal) : ordered.ThenByDescending(key, StringComparer.Ordinal);
+        }
+
+        return [.. ordered!];
+    }
+
+    private async Task ShowServerAsync(HttpContext context) => await RenderServerAsync(context, FindServer(context));
+
+    private async Task UpdateServerAsync(HttpContext context)
+    {
+        var server = FindServer(context);
+        var body = await Body(context, "server");
+        var allowed = new List<string> { "name", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig" };
+        if (AtLeast(context, 19))
+        {
+            allowed.Add("description");
+        }
+
+        if (AtLeast(context, 90))
+        {
+            allowed.Add("hostname");
+        }
+
+        NoExtraKeys(body, "server", [.. allowed]);
+        var name = body.ContainsKey("name") ? ReqString(body, "name", "server") : null;
+        var description = OptString(body, "description", 255);
+        var ipv4 = OptString(body, "accessIPv4");
+        var ipv6 = OptString(body, "accessIPv6");
+        if (ipv4 is { Length: > 0 } && !(System.Net.IPAddress.TryParse(ipv4, out var a4) && a4.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork))
+        {
+            throw OpenStackFault.BadRequest($"Invalid input for field/attribute accessIPv4. Value: {ipv4}. '{ipv4}' is not a 'ipv4'");
+        }
+
+        if (ipv6 is { Length: > 0 } && !(System.Net.IPAddress.TryParse(ipv6, out var a6) && a6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6))
+        {
+            throw OpenStackFault.BadRequest($"Invalid input for field/attribute accessIPv6. Value: {ipv6}. '{ipv6}' is not a 'ipv6'");
+        }
+
+        lock (State.Sync)
+        {
+            if (name is not null)
+            {
+                server.Name = name;
+            }
+
+            if (body.ContainsKey("description"))
+            {
+                server.Description = description;
+            }
+
+            server.AccessIPv4 = ipv4 ?? server.AccessIPv4;
+            server.AccessIPv6 = ipv6 ?? server.AccessIPv6;
+            server.UpdatedAt = region.Time.GetUtcNow();
+        }
+
+        await RenderServerAsync(context, server);
+    }
+
+    private static void CheckLocked(HttpContext context, Server server)
+    {
+        if (server.Locked && !context.Caller().IsAdmin)
+        {
+            throw OpenStackFault.Conflict($"Instance {server.Id} is locked");
+        }
+    }
+
+    private Task DeleteServerAsync(HttpContext context)
+    {
+        var server = FindServer(context);
+        lock (State.Sync)
+        {
+            CheckLocked(context, server);
+            State.Servers.Remove(server);
+        }
+
+        Teardown(server);
+        return NoContent(context, 204);
+    }
+
+    /// <summary>What Nova does when a server goes: ports it made deleted, given ports unbound, volumes detached (and deleted when asked).</summary>
+    private void Teardown(Server server)
+    {
+        foreach (var port in server.Ports)
+        {
+            try
+            {
+                region.Network.ReleasePort(port.PortId, port.CreatedByNova);
+            }
+            catch (OpenStackFault)
+            {
+                // The port is already gone: Nova carries on.
+            }
+        }
+
+        foreach (var volume in server.Volumes)
+        {
+            try
+            {
+                region.Volume.Detach(volume.VolumeId, server.Id);
+                if (volume.DeleteOnTermination)
+                {
+                    region.Volume.DeleteVolume(volume.VolumeId);
+                }
+            }
+            catch (OpenStackFault)
+            {
+                // Already detached or deleted.
+            }
+        }
+    }
+
+    // ---- create ----
+
+    private sealed record RequestedNetwork(string? NetworkId, string? PortId, string? FixedIp, string? Tag);
+
+    private sealed record RequestedVolume(string Source, string Destination, string? Uuid, int? BootIndex, int? Size, bool DeleteOnTermination, string? Device, string? Tag);
+
+    private async Task CreateServerAsync(HttpContext context)
+    {
+        var caller = context.Caller();
+        var body = await RegionHttp.ReadObjectAsync(context);
+        var spec = body["server"] as JsonObject
+            ?? throw OpenStackFault.BadRequest($"Invalid input for field/attribute server. Value: {body.ToJsonString()}. 'server' is a required property");
+        var name = ReqString(spec, "name", "server");
+        var flavorRef = spec["flavorRef"] switch
+        {
+            JsonValue v when v.TryGetValue<string>(out var s) && s.Length > 0 => s,
+            JsonValue v when v.TryGetValue<int>(out var n) => n.ToString(CultureInfo.InvariantCulture),
+            null => throw OpenStackFault.BadRequest($"Invalid input for field/attribute server. Value: {spec.ToJsonString()}. 'flavorRef' is a required property"),
+            var other => throw OpenStackFault.BadRequest($"Invalid input for field/attribute flavorRef. Value: {other.ToJsonString()}. {other.ToJsonString()} is not of type 'string', 'integer'"),
+        };
+        var imageRef = OptString(spec, "imageRef");
+        if (imageRef is { Length: > 0 } && imageRef.Contains('/', StringComparison.Ordinal))
+        {
+            imageRef = imageRef[(imageRef.LastIndexOf('/') + 1)..]; // an image href: Nova takes the id at its end
+        }
+
+        var keyName = OptString(spec, "key_name");
+        var userData = OptString(spec, "user_data", 65535);
+        if (userData is not null)
+        {
+            try
+            {
+                Convert.FromBase64String(userData);
+            }
+            catch (FormatException)
+            {
+                throw OpenStackFault.BadRequest($"Invalid input for field/attribute user_data. Value: {userData}. '{userData}' is not a 'base64'");
+            }
+        }
+
+        var metadata = StringMap(spec, "metadata");
+        if (metadata.Count > NovaLimits.MetadataItems)
+        {
+            throw OpenStackFault.Forbidden("Quota exceeded for metadata_items: Requested " + metadata.Count.ToString(CultureInfo.InvariantCulture) + ", but already used 0 of 128 metadata_items");
+        }
+
+        var zone = OptString(spec, "availability_zone");
+        if (zone is { Length: > 0 })
+        {
+            var zoneName = zone.Split(':')[0];
+            if (zoneName != region.Options.AvailabilityZone && zoneName.Length > 0)
+            {
+                throw OpenStackFault.BadRequest("The requested availability zone is not available");
+            }
+
+            if (zone.Contains(':', StringComparison.Ordinal))
+            {
+                RequireAdmin(context, "servers:create:forced_host");
+            }
+        }
+
+        var securityGroups = new List<string>();
+        if (spec["security_groups"] is JsonArray groups)
+        {
+            foreach (var group in groups)
+            {
+                securityGroups.Add(group is JsonObject g ? ReqString(g, "name", "security_groups") : throw OpenStackFault.BadRequest($"Invalid input for field/attribute security_groups. Value: {groups.ToJsonString()}. {group?.ToJsonString()} is not of type 'object'"));
+            }
+        }
+        else if (spec["security_groups"] is not null)
+        {
+            throw OpenStackFault.BadRequest($"Invalid input for field/attribute security_groups. Value: {spec["security_groups"]!.ToJsonString()}. is not of type 'array'");
+        }
+
+        if (securityGroups.Count == 0)
+        {
+            securityGroups.Add("default");
+        }
+
+        var minCount = OptInt(spec, "min_count", 1) ?? 1;
+        var maxCount = OptInt(spec, "max_count", 1) ?? minCount;
+        if (maxCount < minCount)
+        {
+            throw OpenStackFault.BadRequest("min_count must be <= max_count");
+        }
+
+        var configDrive = OptBool(spec, "config_drive") ?? false;
+        var description = AtLeast(context, 19) ? OptString(spec, "description", 255) : null;
+        var tags = new List<string>();
+        if (AtLeast(context, 52) && spec["tags"] is JsonArray tagArray)
+        {
+            tags.AddRange(tagArray.Select(t => t is JsonValue tv && tv.TryGetValue<string>(out var ts) ? ts : throw OpenStackFault.BadRequest("Invalid input for field/attribute tags.")));
+        }
+
+        var networks = ParseNetworks(context, spec);
+        var volumes = ParseBlockDevices(spec);
+        var bootVolume = volumes.FirstOrDefault(v => v.BootIndex == 0 && v.Destination == "volume");
+        var imageBoot = volumes.FirstOrDefault(v => v.BootIndex == 0 && v.Destination == "local" && v.Source == "image");
+        if (bootVolume is null && imageRef is not { Length: > 0 })
+        {
+            imageRef = imageBoot?.Uuid;
+        }
+
+        if (bootVolume is null && imageRef is not { Length: > 0 })
+        {
+            throw OpenStackFault.BadRequest("Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.");
+        }
+
+        // Flavor, keypair, image: as Nova's API checks them before anything is built.
+        Flavor flavor;
+        lock (State.Sync)
+        {
+            flavor = State.Flavors.FirstOrDefault(f => f.Id == flavorRef && CanUse(f, caller))
+                ?? throw OpenStackFault.BadRequest("Invalid flavorRef provided.");
+            if (keyName is not null && !State.Keypairs.Any(k => k.UserId == caller.UserId && k.Name == keyName))
+            {
+                throw OpenStackFault.BadRequest("Invalid key_name provided.");
+            }
+        }
+
+        string? imageId = null;
+        if (bootVolume is null)
+        {
+            var image = region.Image.FindImage(imageRef!, caller.ProjectId, caller.IsAdmin)
+                ?? throw OpenStackFault.BadRequest("Can not find requested image");
+            if (image.Status != "active")
+            {
+                throw OpenStackFault.BadRequest($"Image {image.Id} is not active.");
+            }
+
+            if (image.MinRam > flavor.Ram)
+            {
+                throw OpenStackFault.BadRequest("Flavor's memory is too small for requested image.");
+            }
+
+            if (flavor.Disk > 0 && image.MinDisk > flavor.Disk)
+            {
+                throw OpenStackFault.BadRequest("Flavor's disk is too small for requested image.");
+            }
+
+            imageId = image.Id;
+        }
+
+        foreach (var volume in volumes.Where(v => v.Destination == "volume"))
+        {
+            if (volume.Source == "volume" && (volume.Uuid is null || region.Volume.FindVolume(volume.Uuid) is not { } found || (found.ProjectId != caller.ProjectId && !caller.IsAdmin)))
+            {
+                throw OpenStackFault.BadRequest($"Block Device Mapping is Invalid: failed to get volume {volume.Uuid}.");
+            }
+
+            if (volume.Source is "snapshot" or "blank")
+            {
+                throw OpenStackFault.BadRequest($"Block Device Mapping is Invalid: source_type {volume.Source} with destination_type volume is not supported by this emulated region.");
+            }
+
+            if (volume.Source == "image" && volume.Uuid is not null && region.Image.FindImage(volume.Uuid, caller.ProjectId, caller.IsAdmin) is null)
+            {
+                throw OpenStackFault.BadRequest($"Image {volume.Uuid} could not be found.");
+            }
+        }
+
+        if (maxCount > 1 && (networks.Any(n => n.PortId is not null) || volumes.Any(v => v.Source == "volume")))
+        {
+            throw OpenStackFault.BadRequest("Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.");
+        }
+
+        // Quotas, then the servers in BUILD.
+        var now = region.Time.GetUtcNow();
+        var reservation = "r-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        var created = new List<Server>();
+        lock (State.Sync)
+        {
+            var mine = State.Servers.Where(s => s.ProjectId == caller.ProjectId).ToList();
+            CheckQuota("instances", maxCount, mine.Count, NovaLimits.Instances, minCount, 1);
+            CheckQuota("cores", maxCount * flavor.Vcpus, mine.Sum(s => s.Flavor.Vcpus), NovaLimits.Cores, minCount, flavor.Vcpus);
+            CheckQuota("ram", maxCount * flavor.Ram, mine.Sum(s => s.Flavor.Ram), NovaLimits.Ram, minCount, flavor.Ram);
+            var count = Math.Min(maxCount, Math.Min(
+                NovaLimits.Instances - mine.Count,
+                Math.Min((NovaLimits.Cores - mine.Sum(s => s.Flavor.Vcpus)) / Math.Max(1, flavor.Vcpus), (NovaLimits.Ram - mine.Sum(s => s.Flavor.Ram)) / Math.Max(1, flavor.Ram))));
+            for (var i = 0; i < count; i++)
+            {
+                var server = new Server
+                {
+                    Id = RegionContext.NewId(),
+                    Name = count > 1 ? $"{name}-{i + 1}" : name,
+                    ProjectId = caller.ProjectId,
+                    UserId = caller.UserId,
+                    Flavor = flavor,
+                    ImageId = imageId,
+                    KeyName = keyName,
+                    UserData = userData,
+                    Description = description,
+                    AdminPass = NewPassword(),
+                    ConfigDrive = configDrive,
+                    CreatedAt = now,
+                    UpdatedAt = now,
+                    VmState = "building",
+                    TaskState = "spawning",
+                    PowerState = 0,
+                    Host = region.ComputeHost,
+                    ReservationId = reservation,
+                    LaunchIndex = i,
+                    InstanceNumber = State.NextInstanceNumber++,
+                    AccessIPv4 = OptString(spec, "accessIPv4") ?? "",
+                    AccessIPv6 = OptString(spec, "accessIPv6") ?? "",
+                };
+                server.SecurityGroups.AddRange(securityGroups);
+                server.Tags.AddRange(tags);
+                foreach (var (key, value) in metadata)
+                {
+                    server.Metadata[key] = value;
+                }
+
+                created.Add(server);
+            }
+        }
+
+        foreach (var server in created)
+        {
+            try
+            {
+                Provision(server, caller, networks, volumes, securityGroups);
+            }
+            catch
+            {
+                foreach (var done in created)
+                {
+                    Teardown(done);
+                }
+
+                throw;
+            }
+        }
+
+        lock (State.Sync)
+        {
+            State.Servers.AddRange(created);
+        }
+
+        if (OptBool(spec, "return_reservation_id") == true)
+        {
+            await Ok(context, new JsonObject { ["reservation_id"] = reservation }, 202);
+            return;
+        }
+
+        var first = created[0];
+        context.Response.Headers.Location = Links(context, "servers", first.Id)[0]!["href"]!.GetValue<string>();
+        await Ok(context, new JsonObject
+        {
+            ["server"] = new JsonObject
+            {
+                ["id"] = first.Id,
+                ["links"] = Links(context, "servers", first.Id),
+                ["OS-DCF:diskConfig"] = "MANUAL",
+                ["security_groups"] = new JsonArray([.. securityGroups.Select(g => (JsonNode)new JsonObject { ["name"] = g })]),
+                ["adminPass"] = first.AdminPass,
+            },
+        }, 202);
+    }
+
+    private static void CheckQuota(string resource, int requested, int used, int limit, int minCount, int perInstance)
+    {
+        if (used + (minCount * perInstance) > limit)
+        {
+            throw OpenStackFault.Forbidden($"Quota exceeded for {resource}: Requested {minCount * perInstance}, but already used {used} of {limit} {resource}");
+        }
+
+        _ = requested;
+    }
+
+    private static string NewPassword()
+    {
+        const string alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+        return new string(RandomNumberGenerator.GetItems<char>(alphabet, 12));
+    }
+
+    /// <summary>Ports from Neutron and volumes from Cinder for one new server; rolls back on failure by the caller.</summary>
+    private void Provision(Server server, Caller caller, List<RequestedNetwork> networks, List<RequestedVolume> volumes, List<string> securityGroups)
+    {
+        var owner = "compute:" + region.Options.AvailabilityZone;
+        foreach (var network in networks)
+        {
+            if (network.PortId is not null)
+            {
+                try
+                {
+                    var port = region.Network.BindPort(caller.ProjectId, network.PortId, server.Id, owner, region.ComputeHost);
+                    server.Ports.Add(new ServerPort(port.Id, CreatedByNova: false, network.Tag));
+                }
+                catch (OpenStackFault fault) when (fault.StatusCode == 404)
+                {
+                    throw OpenStackFault.BadRequest($"Port id {network.PortId} could not be found.");
+                }
+                catch (OpenStackFault fault) when (fault.StatusCode == 409)
+                {
+                    throw OpenStackFault.Conflict($"Port {network.PortId} is still in use.");
+                }
+            }
+            else
+            {
+                try
+                {
+                    var port = region.Network.CreatePortForDevice(caller.ProjectId, network.NetworkId!, server.Id, owner, region.ComputeHost, securityGroups, network.FixedIp);
+                    server.Ports.Add(new ServerPort(port.Id, CreatedByNova: true, network.Tag));
+                }
+                catch (OpenStackFault fault) when (fault.StatusCode == 404)
+                {
+                    throw OpenStackFault.BadRequest($"Network {network.NetworkId} could not be found.");
+                }
+            }
+        }
+
+        var letter = 'b';
+        foreach (var volume in volumes.Where(v => v.Destination == "volume").OrderBy(v => v.BootIndex is null ? int.MaxValue : v.BootIndex.Value))
+        {
+            var device = volume.BootIndex == 0 ? "/dev/vda" : volume.Device ?? "/dev/vd" + letter++;
+            var volumeId = volume.Uuid!;
+            var deleteOnTermination = volume.DeleteOnTermination;
+            if (volume.Source == "image")
+            {
+                var made = region.Volume.CreateBootVolume(caller.ProjectId, volume.Uuid!, volume.Size ?? Math.Max(1, server.Flavor.Disk), null);
+                volumeId = made.Id;
+            }
+
+            region.Volume.Attach(caller.ProjectId, volumeId, server.Id, device, region.ComputeHost);
+            server.Volumes.Add(new ServerVolume { AttachmentId = RegionContext.NewId(), VolumeId = volumeId, Device = device, DeleteOnTermination = deleteOnTermination, BootIndex = volume.BootIndex, Tag = volume.Tag });
+        }
+    }
+
+    private static List<RequestedNetwork> ParseNetworks(HttpContext context, JsonObject spec)
+    {
+        var node = spec["networks"];
+        if (node is null)
+        {
+            if (AtLeast(context, 37))
+            {
+                throw OpenStackFault.BadRequest($"Invalid input for field/attribute server. Value: {spec.ToJsonString()}. 'networks' is a required property");
+            }
+
+            return [];
+        }
+
+        if (node is JsonValue value && value.TryGetValue<string>(out var text))
+        {
+            // "auto" would allocate a network; this region offers none to auto-allocate, so it is "none".
+            return text is "none" or "auto" && AtLeast(context, 37)
+                ? []
+                : throw OpenStackFault.BadRequest($"Invalid input for field/attribute networks. Value: {text}. '{text}' is not of type 'array'");
+        }
+
+        if (node is not JsonArray array)
+        {
+            throw OpenStackFault.BadRequest($"Invalid input for field/attribute networks. Value: {node.ToJsonString()}. {node.ToJsonString()} is not of type 'array'");
+        }
+
+        var result = new List<RequestedNetwork>();
+        foreach (var item in array)
+        {
+            if (item is not JsonObject entry)
+            {
+                throw OpenStackFault.BadRequest($"Invalid input for field/attribute networks. Value: {array.ToJsonString()}. {item?.ToJsonString()} is not of type 'object'");
+            }
+
+            NoExtraKeys(entry, "networks", "uuid", "port", "fixed_ip", "tag");
+            var uuid = OptString(entry, "uuid");
+            var port = OptString(entry, "port");
+            var fixedIp = OptString(entry, "fixed_ip");
+            if (port is not null)
+            {
+                result.Add(new RequestedNetwork(null, port, null, OptString(entry, "tag")));
+                continue;
+            }
+
+            if (uuid is null)
+            {
+                throw OpenStackFault.BadRequest("Bad network format: missing 'uuid'");
+            }
+
+            if (!Guid.TryParse(uuid, out _))
+            {
+                throw OpenStackFault.BadRequest($"Bad networks format: network uuid is not in proper format ({uuid})");
+            }
+
+            if (fixedIp is not null && !System.Net.IPAddress.TryParse(fixedIp, out _))
+            {
+                throw OpenStackFault.BadRequest($"Invalid input for field/attribute fixed_ip. Value: {fixedIp}. '{fixedIp}' is not a 'ipv4'");
+            }
+
+            result.Add(new RequestedNetwork(uuid, null, fixedIp, OptString(entry, "tag")));
+        }
+
+        return result;
+    }
+
+    private static List<RequestedVolume> ParseBlockDevices(JsonObject spec)
+    {
+        var result = new List<RequestedVolume>();
+        if (spec["block_device_mapping_v2"] is null)
+        {
+            return result;
+        }
+
+        if (spec["block_device_mapping_v2"] is not JsonArray array)
+        {
+            throw OpenStackFault.BadRequest("Invalid input for field/attribute block_device_mapping_v2. Value is not of type 'array'");
+        }
+
+        foreach (var item in array)
+        {
+            if (item is not JsonObject bdm)
+            {
+                throw OpenStackFault.BadRequest("Invalid input for field/attribute block_device_mapping_v2. An item is not of type 'object'");
+            }
+
+            var source = OptString(bdm, "source_type") ?? "blank";
+            var destination = OptString(bdm, "destination_type") ?? "local";
+            if (source is not ("image" or "volume" or "snapshot" or "blank"))
+            {
+                throw OpenStackFault.BadRequest($"Invalid input for field/attribute source_type. Value: {source}. '{source}' is not one of ['volume', 'image', 'snapshot', 'blank']");
+            }
+
+            if (destination is not ("local" or "volume"))
+            {
+                throw OpenStackFault.BadRequest($"Invalid input for field/attribute destination_type. Value: {destination}. '{destination}' is not one of ['local', 'volume']");
+            }
+
+            int? bootIndex = bdm["boot_index"] is null ? null : OptInt(bdm, "boot_index", -1);
+            if (bootIndex < 0)
+            {
+                bootIndex = null;
+            }
+
+            var uuid = OptString(bdm, "uuid");
+            if (source is "image" or "volume" or "snapshot" && uuid is null)
+            {
+                throw OpenStackFault.BadRequest("Block Device Mapping is Invalid: Missing device UUID.");
+            }
+
+            if (source == "volume" && destination == "local")
+            {
+                throw OpenStackFault.BadRequest("Block Device Mapping is Invalid: Mapping image to local is not supported.");
+            }
+
+            var device = OptString(bdm, "device_name");
+            if (device is not null && !device.StartsWith("/dev/", StringComparison.Ordinal))
+            {
+                device = "/dev/" + device;
+            }
+
+            result.Add(new RequestedVolume(source, destination, uuid, bootIndex, OptInt(bdm, "volume_size", 1), OptBool(bdm, "delete_on_termination") ?? false, device, OptString(bdm, "tag")));
+        }
+
+        if (result.Count(v => v.BootIndex == 0) > 1)
+        {
+            throw OpenStackFault.BadRequest("Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.");
+        }
+
+        return result;
+    }
+
+    // ---- metadata and ips ----
+
+    private async Task ListMetadataAsync(HttpContext context)
+    {
+        var server = FindServer(context);
+        JsonObject metadata;
+        lock (State.Sync)
+        {
+            metadata = NovaState.ToJson(server.Metadata);
+        }
+
+        await Ok(context, new JsonObject { ["metadata"] = metadata });
+    }
+
+    private async Task SetMetadataAsync(HttpContext context, bool replace)
+    {
+        var server = FindServer(context);
+        var body = await RegionHttp.ReadObjectAsync(context);
+        if (body["metadata"] is null)
+        {
+            throw OpenStackFault.BadRequest($"Invalid input for field/attribute metadata. Value: {body.ToJsonString()}. 'metadata' is a required property");
+        }
+
+        var items = StringMap(body, "metadata");
+        JsonObject result;
+        lock (State.Sync)
+        {
+            CheckLocked(context, server);
+            if ((replace ? items.Count : server.Metadata.Keys.Union(items.Keys).Count()) > NovaLimits.MetadataItems)
+            {
+                throw OpenStackFault.Forbidden("Quota exceeded for metadata_items: too many metadata items");
+            }
+
+            if (replace)
+            {
+                server.Metadata.Clear();
+            }
+
+            foreach (var (key, value) in items)
+            {
+                server.Metadata[key] = value;
+            }
+
+            server.UpdatedAt = region.Time.GetUtcNow();
+            result = NovaState.ToJson(server.Metadata);
+        }
+
+        await Ok(context, new JsonObject { ["metadata"] = result });
+    }
+
+    private async Task ShowMetadataItemAsync(HttpContext context)
+    {
+        var server = FindServer(context);
+        var key = Param(context, "key");
+        string value;
+        lock (State.Sync)
+        {
+            value = server.Metadata.TryGetValue(key, out var v) ? v : throw OpenStackFault.NotFound("Metadata item was not found");
+        }
+
+        await Ok(context, new JsonObject { ["meta"] = new JsonObject { [key] = value } });
+    }
+
+    private async Task SetMetadataItemAsync(HttpContext context)
+    {
+        var server = FindServer(context);
+        var key = Param(context, "key");
+        var body = await RegionHttp.ReadObjectAsync(context);
+        var meta = StringMap(body, "meta");
+        if (body["meta"] is null)
+        {
+            throw OpenStackFault.BadRequest($"Invalid input for field/attribute meta. Value: {body.ToJsonString()}. 'meta' is a required property");
+        }
+
+        if (meta.Count > 1)
+        {
+            throw OpenStackFault.BadRequest("Request body contains too many items");
+        }
+
+        if (!meta.TryGetValue(key, out var value))
+        {
+            throw OpenStackFault.BadRequest("Request body and URI mismatch");
+        }
+
+        lock (State.Sync)
+        {
+            CheckLocked(context, server);
+            server.Metadata[key] = value;
+            server.UpdatedAt = region.Time.GetUtcNow();
+        }
+
+        await Ok(context, new JsonObject { ["meta"] = new JsonObject { [key] = value } });
+    }
+
+    private Task DeleteMetadataItemAsync(HttpContext context)
+    {
+        var server = FindServer(context);
+        lock (State.Sync)
+        {
+            CheckLocked(context, server);
+            if (!server.Metadata.Remove(Param(context, "key")))
+            {
+                throw OpenStackFault.NotFound("Metadata item was not found");
+            }
+
+            server.UpdatedAt = region.Time.GetUtcNow();
+        }
+
+        return NoContent(context, 204);
+    }
+
+    private async Task IpsAsync(HttpContext context, string? network)
+    {
+        var server = FindServer(context);
+        var ports = FetchPorts([server]);
+        JsonObject addresses;
+        lock (State.Sync)
+        {
+            addresses = Addresses(server, ports, extended: false);
+        }
+
+        if (network is null)
+        {
+            await Ok(context, new JsonObject { ["addresses"] = addresses });
+            return;
+        }
+
+        var list = addresses[network] ?? throw OpenStackFault.NotFound("Instance is not a member of specified network");
+        await Ok(context, new JsonObject { [network] = list.DeepClone() });
+    }
+}

@@ -1,0 +1,232 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Tricircle.Emulator.Regions.Network;
+
+/// <summary>What a request body attribute may hold, as Neutron's attribute map validates it.</summary>
+internal enum AttrKind
+{
+    String,
+    NullableString,
+    Bool,
+    Int,
+    NullableInt,
+    List,
+    Object,
+    Any,
+}
+
+/// <summary>One attribute of a resource: its kind and whether POST and PUT may set it.</summary>
+internal sealed record AttrSpec(AttrKind Kind, bool Post, bool Put);
+
+/// <summary>Neutron's request body checks: unknown attributes, read-only attributes, wrong types.</summary>
+internal static class NeutronBody
+{
+    private static readonly Dictionary<string, Dictionary<string, AttrSpec>> Specs = new(StringComparer.Ordinal)
+    {
+        ["network"] = new(StringComparer.Ordinal)
+        {
+            ["name"] = new(AttrKind.String, true, true),
+            ["description"] = new(AttrKind.String, true, true),
+            ["admin_state_up"] = new(AttrKind.Bool, true, true),
+            ["shared"] = new(AttrKind.Bool, true, true),
+            ["router:external"] = new(AttrKind.Bool, true, true),
+            ["mtu"] = new(AttrKind.Int, true, true),
+            ["port_security_enabled"] = new(AttrKind.Bool, true, true),
+            ["provider:network_type"] = new(AttrKind.NullableString, true, false),
+            ["provider:physical_network"] = new(AttrKind.NullableString, true, false),
+            ["provider:segmentation_id"] = new(AttrKind.NullableInt, true, false),
+            ["availability_zone_hints"] = new(AttrKind.List, true, false),
+            ["tenant_id"] = new(AttrKind.String, true, false),
+            ["project_id"] = new(AttrKind.String, true, false),
+        },
+        ["subnet"] = new(StringComparer.Ordinal)
+        {
+            ["name"] = new(AttrKind.String, true, true),
+            ["description"] = new(AttrKind.String, true, true),
+            ["network_id"] = new(AttrKind.String, true, false),
+            ["cidr"] = new(AttrKind.String, true, false),
+            ["ip_version"] = new(AttrKind.Int, true, false),
+            ["gateway_ip"] = new(AttrKind.NullableString, true, true),
+            ["allocation_pools"] = new(AttrKind.List, true, true),
+            ["enable_dhcp"] = new(AttrKind.Bool, true, true),
+            ["dns_nameservers"] = new(AttrKind.List, true, true),
+            ["host_routes"] = new(AttrKind.List, true, true),
+            ["ipv6_ra_mode"] = new(AttrKind.NullableString, true, false),
+            ["ipv6_address_mode"] = new(AttrKind.NullableString, true, false),
+            ["subnetpool_id"] = new(AttrKind.NullableString, true, false),
+            ["tenant_id"] = new(AttrKind.String, true, false),
+            ["project_id"] = new(AttrKind.String, true, false),
+        },
+        ["port"] = new(StringComparer.Ordinal)
+        {
+            ["name"] = new(AttrKind.String, true, true),
+            ["description"] = new(AttrKind.String, true, true),
+            ["network_id"] = new(AttrKind.String, true, false),
+            ["admin_state_up"] = new(AttrKind.Bool, true, true),
+            ["mac_address"] = new(AttrKind.String, true, true),
+            ["fixed_ips"] = new(AttrKind.List, true, true),
+            ["device_id"] = new(AttrKind.String, true, true),
+            ["device_owner"] = new(AttrKind.String, true, true),
+            ["security_groups"] = new(AttrKind.List, true, true),
+            ["allowed_address_pairs"] = new(AttrKind.List, true, true),
+            ["extra_dhcp_opts"] = new(AttrKind.List, true, true),
+            ["port_security_enabled"] = new(AttrKind.Bool, true, true),
+            ["binding:host_id"] = new(AttrKind.String, true, true),
+            ["binding:profile"] = new(AttrKind.Object, true, true),
+            ["binding:vnic_type"] = new(AttrKind.String, true, true),
+            ["tenant_id"] = new(AttrKind.String, true, false),
+            ["project_id"] = new(AttrKind.String, true, false),
+        },
+        ["router"] = new(StringComparer.Ordinal)
+        {
+            ["name"] = new(AttrKind.String, true, true),
+            ["description"] = new(AttrKind.String, true, true),
+            ["admin_state_up"] = new(AttrKind.Bool, true, true),
+            ["external_gateway_info"] = new(AttrKind.Any, true, true),
+            ["routes"] = new(AttrKind.List, false, true),
+            ["availability_zone_hints"] = new(AttrKind.List, true, false),
+            ["tenant_id"] = new(AttrKind.String, true, false),
+            ["project_id"] = new(AttrKind.String, true, false),
+        },
+        ["floatingip"] = new(StringComparer.Ordinal)
+        {
+            ["description"] = new(AttrKind.String, true, true),
+            ["floating_network_id"] = new(AttrKind.String, true, false),
+            ["floating_ip_address"] = new(AttrKind.String, true, false),
+            ["subnet_id"] = new(AttrKind.NullableString, true, false),
+            ["port_id"] = new(AttrKind.NullableString, true, true),
+            ["fixed_ip_address"] = new(AttrKind.NullableString, true, true),
+            ["tenant_id"] = new(AttrKind.String, true, false),
+            ["project_id"] = new(AttrKind.String, true, false),
+        },
+        ["security_group"] = new(StringComparer.Ordinal)
+        {
+            ["name"] = new(AttrKind.String, true, true),
+            ["description"] = new(AttrKind.String, true, true),
+            ["stateful"] = new(AttrKind.Bool, true, true),
+            ["tenant_id"] = new(AttrKind.String, true, false),
+            ["project_id"] = new(AttrKind.String, true, false),
+        },
+        ["security_group_rule"] = new(StringComparer.Ordinal)
+        {
+            ["description"] = new(AttrKind.String, true, false),
+            ["security_group_id"] = new(AttrKind.String, true, false),
+            ["direction"] = new(AttrKind.String, true, false),
+            ["ethertype"] = new(AttrKind.String, true, false),
+            ["protocol"] = new(AttrKind.Any, true, false),
+            ["port_range_min"] = new(AttrKind.NullableInt, true, false),
+            ["port_range_max"] = new(AttrKind.NullableInt, true, false),
+            ["remote_ip_prefix"] = new(AttrKind.NullableString, true, false),
+            ["remote_group_id"] = new(AttrKind.NullableString, true, false),
+            ["remote_address_group_id"] = new(AttrKind.NullableString, true, false),
+            ["tenant_id"] = new(AttrKind.String, true, false),
+            ["project_id"] = new(AttrKind.String, true, false),
+        },
+    };
+
+    /// <summary>Checks <paramref name="body"/> for a POST (<paramref name="create"/>) or PUT of <paramref name="resource"/>.</summary>
+    public static void Validate(string resource, JsonObject body, bool create)
+    {
+        var spec = Specs[resource];
+        var unknown = body.Select(p => p.Key).Where(k => !spec.ContainsKey(k)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw OpenStackFault.BadRequest($"Unrecognized attribute(s) '{string.Join(", ", unknown)}'");
+        }
+
+        foreach (var (key, value) in body)
+        {
+            var attr = spec[key];
+            if (create && !attr.Post)
+            {
+                throw OpenStackFault.BadRequest($"Attribute '{key}' not allowed in POST");
+            }
+
+            if (!create && !attr.Put)
+            {
+                throw OpenStackFault.BadRequest($"Cannot update read-only attribute {key}");
+            }
+
+            CheckKind(key, value, attr.Kind);
+        }
+    }
+
+    private static void CheckKind(string key, JsonNode? value, AttrKind kind)
+    {
+        var valueKind = value?.GetValueKind() ?? JsonValueKind.Null;
+        var ok = kind switch
+        {
+            AttrKind.String => valueKind == JsonValueKind.String,
+            AttrKind.NullableString => valueKind is JsonValueKind.String or JsonValueKind.Null,
+            AttrKind.Bool => TryBool(value, out _),
+            AttrKind.Int => TryInt(value, out _),
+            AttrKind.NullableInt => valueKind == JsonValueKind.Null || TryInt(value, out _),
+            AttrKind.List => valueKind == JsonValueKind.Array,
+            AttrKind.Object => valueKind is JsonValueKind.Object or JsonValueKind.Null,
+            _ => true,
+        };
+        if (!ok)
+        {
+            var shown = value is null ? "None" : value.ToJsonString();
+            var reason = kind switch
+            {
+                AttrKind.String or AttrKind.NullableString => $"{shown} is not a valid string",
+                AttrKind.Bool => $"{shown} cannot be converted to boolean",
+                AttrKind.Int or AttrKind.NullableInt => $"{shown} is not an integer",
+                AttrKind.List => $"{shown} is not a list",
+                _ => $"{shown} is not a dictionary",
+            };
+            throw OpenStackFault.BadRequest($"Invalid input for {key}. Reason: {reason}.");
+        }
+    }
+
+    /// <summary>Neutron's convert_to_boolean: JSON booleans, "true"/"false" in any case, 0 and 1.</summary>
+    public static bool TryBool(JsonNode? value, out bool result)
+    {
+        result = false;
+        switch (value?.GetValueKind())
+        {
+            case JsonValueKind.True:
+                result = true;
+                return true;
+            case JsonValueKind.False:
+                return true;
+            case JsonValueKind.String:
+                var text = value.GetValue<string>();
+                if (text.Equals("true", StringComparison.OrdinalIgnoreCase) || text == "1")
+                {
+                    result = true;
+                    return true;
+                }
+
+                return text.Equals("false", StringComparison.OrdinalIgnoreCase) || text == "0";
+            case JsonValueKind.Number:
+                var number = value.GetValue<double>();
+                result = number == 1;
+                return number is 0 or 1;
+            default:
+                return false;
+        }
+    }
+
+    public static bool TryInt(JsonNode? value, out int result)
+    {
+        result = 0;
+        return value?.GetValueKind() switch
+        {
+            JsonValueKind.Number => value.AsValue().TryGetValue(out result),
+            JsonValueKind.String => int.TryParse(value.GetValue<string>(), NumberStyles.Integer, CultureInfo.InvariantCulture, out result),
+            _ => false,
+        };
+    }
+
+    public static bool Bool(JsonObject body, string key, bool fallback) =>
+        body.TryGetPropertyValue(key, out var v) && TryBool(v, out var b) ? b : fallback;
+
+    public static string? Str(JsonObject body, string key) =>
+        body[key] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    public static int? Int(JsonObject body, string key) => TryInt(body[key], out var i) ? i : null;
+}

@@ -1,0 +1,401 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Tricircle.Emulator.Contract;
+
+/// <summary>Cinder v3 as clients see it; runs against the emulator or a real region (Zed: 3.70).</summary>
+public sealed class CinderContractTests(ContractTarget target) : IClassFixture<ContractTarget>
+{
+    private static string Unique(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
+
+    private Uri Root => new(target.Volume.GetLeftPart(UriPartial.Authority) + target.Volume.AbsolutePath[..target.Volume.AbsolutePath.IndexOf("/v3", StringComparison.Ordinal)] + "/");
+
+    private async Task<JsonNode> CreateVolumeAsync(JsonObject? extra = null, bool wait = true)
+    {
+        var volume = new JsonObject { ["size"] = 1, ["name"] = Unique("contract-vol") };
+        foreach (var (key, value) in extra ?? [])
+        {
+            volume[key] = value?.DeepClone();
+        }
+
+        var created = (await target.SendAsync(HttpMethod.Post, target.DemoVolume, "/volumes", target.DemoToken, new JsonObject { ["volume"] = volume })).Expect(HttpStatusCode.Accepted)["volume"]!;
+        return wait ? await WaitAsync("volumes", created["id"]!.GetValue<string>(), "available") : created;
+    }
+
+    private async Task<JsonNode> WaitAsync(string collection, string id, string status) =>
+        await ContractTarget.EventuallyAsync(async () =>
+        {
+            var body = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, $"/{collection}/{id}", target.DemoToken)).Expect(HttpStatusCode.OK);
+            var item = body[collection == "volumes" ? "volume" : "snapshot"]!;
+            return (item["status"]!.GetValue<string>() == status, item);
+        }, $"{collection} {id} {status}");
+
+    private async Task DeleteVolumeAsync(string id)
+    {
+        await target.SendAsync(HttpMethod.Delete, target.DemoVolume, "/volumes/" + id, target.DemoToken);
+        await ContractTarget.EventuallyAsync(async () =>
+        {
+            var response = await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/volumes/" + id, target.DemoToken);
+            return (response.Status == HttpStatusCode.NotFound, response.Status);
+        }, $"volume {id} deleted");
+    }
+
+    [Fact]
+    public async Task Versions_Root_Is300WithV3CurrentAndMicroversionRange()
+    {
+        var body = (await target.SendAsync(HttpMethod.Get, Root, "/", token: null)).Expect(HttpStatusCode.MultipleChoices);
+        var v3 = Assert.Single(body["versions"]!.AsArray(), v => v!["id"]!.GetValue<string>() == "v3.0")!;
+        Assert.Equal("CURRENT", v3["status"]!.GetValue<string>());
+        Assert.Equal("3.0", v3["min_version"]!.GetValue<string>());
+        Assert.StartsWith("3.", v3["version"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Microversion_IsEchoed()
+    {
+        var response = await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/volumes", target.DemoToken, headers: new Dictionary<string, string> { ["OpenStack-API-Version"] = "volume 3.40" });
+        response.Expect(HttpStatusCode.OK);
+        Assert.Equal("volume 3.40", response.Headers.GetValues("OpenStack-API-Version").Single());
+    }
+
+    [Fact]
+    public async Task CreateVolume_CreatingThenAvailable_WithCinderFields()
+    {
+        var created = await CreateVolumeAsync(new JsonObject { ["metadata"] = new JsonObject { ["k"] = "v" } }, wait: false);
+        var id = created["id"]!.GetValue<string>();
+        try
+        {
+            Assert.Equal("creating", created["status"]!.GetValue<string>());
+            var volume = await WaitAsync("volumes", id, "available");
+            Assert.Equal(1, volume["size"]!.GetValue<int>());
+            Assert.Equal("false", volume["bootable"]!.GetValue<string>());
+            Assert.False(volume["encrypted"]!.GetValue<bool>());
+            Assert.False(volume["multiattach"]!.GetValue<bool>());
+            Assert.Empty(volume["attachments"]!.AsArray());
+            Assert.Equal("v", volume["metadata"]!["k"]!.GetValue<string>());
+            Assert.Equal(target.DemoProjectId, volume["os-vol-tenant-attr:tenant_id"]!.GetValue<string>());
+            Assert.Null(volume["os-vol-host-attr:host"]); // admin-only attribute
+            Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$", volume["created_at"]!.GetValue<string>());
+            Assert.Contains(volume["links"]!.AsArray(), l => l!["rel"]!.GetValue<string>() == "self");
+            Assert.False(string.IsNullOrEmpty(volume["volume_type"]!.GetValue<string>()));
+
+            var admin = (await target.SendAsync(HttpMethod.Get, target.Volume, "/volumes/" + id, target.AdminToken)).Expect(HttpStatusCode.OK);
+            Assert.NotNull(admin["volume"]!["os-vol-host-attr:host"]);
+        }
+        finally
+        {
+            await DeleteVolumeAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task CreateVolume_BadInput_Is4xx()
+    {
+        var zero = await target.SendAsync(HttpMethod.Post, target.DemoVolume, "/volumes", target.DemoToken, new JsonObject { ["volume"] = new JsonObject { ["size"] = 0 } });
+        Assert.Equal(HttpStatusCode.BadRequest, zero.Status);
+        Assert.NotNull(zero.Json["badRequest"]);
+
+        var type = await target.SendAsync(HttpMethod.Post, target.DemoVolume, "/volumes", target.DemoToken, new JsonObject { ["volume"] = new JsonObject { ["size"] = 1, ["volume_type"] = Unique("no-such-type") } });
+        Assert.Equal(HttpStatusCode.NotFound, type.Status);
+        Assert.NotNull(type.Json["itemNotFound"]);
+
+        var zone = await target.SendAsync(HttpMethod.Post, target.DemoVolume, "/volumes", target.DemoToken, new JsonObject { ["volume"] = new JsonObject { ["size"] = 1, ["availability_zone"] = Unique("no-such-az") } });
+        Assert.Equal(HttpStatusCode.BadRequest, zone.Status);
+
+        var malformed = await target.SendRawAsync(HttpMethod.Post, target.DemoVolume, "/volumes", target.DemoToken, "{not json");
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.Status);
+    }
+
+    [Fact]
+    public async Task ShowVolume_Unknown_Is404ItemNotFound()
+    {
+        var id = Guid.NewGuid().ToString();
+        var response = await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/volumes/" + id, target.DemoToken);
+        Assert.Equal(HttpStatusCode.NotFound, response.Status);
+        Assert.Equal($"Volume {id} could not be found.", response.Json["itemNotFound"]!["message"]!.GetValue<string>());
+        Assert.Equal(404, response.Json["itemNotFound"]!["code"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task UpdateVolume_NameAndMetadataApi_Work()
+    {
+        var id = (await CreateVolumeAsync())["id"]!.GetValue<string>();
+        try
+        {
+            var renamed = (await target.SendAsync(HttpMethod.Put, target.DemoVolume, "/volumes/" + id, target.DemoToken, new JsonObject { ["volume"] = new JsonObject { ["name"] = "renamed", ["description"] = "d" } })).Expect(HttpStatusCode.OK);
+            Assert.Equal("renamed", renamed["volume"]!["name"]!.GetValue<string>());
+            Assert.Equal("d", renamed["volume"]!["description"]!.GetValue<string>());
+
+            (await target.SendAsync(HttpMethod.Post, target.DemoVolume, $"/volumes/{id}/metadata", target.DemoToken, new JsonObject { ["metadata"] = new JsonObject { ["a"] = "1", ["b"] = "2" } })).Expect(HttpStatusCode.OK);
+            var one = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, $"/volumes/{id}/metadata/a", target.DemoToken)).Expect(HttpStatusCode.OK);
+            Assert.Equal("1", one["meta"]!["a"]!.GetValue<string>());
+            (await target.SendAsync(HttpMethod.Put, target.DemoVolume, $"/volumes/{id}/metadata/a", target.DemoToken, new JsonObject { ["meta"] = new JsonObject { ["a"] = "3" } })).Expect(HttpStatusCode.OK);
+            (await target.SendAsync(HttpMethod.Delete, target.DemoVolume, $"/volumes/{id}/metadata/b", target.DemoToken)).Expect(HttpStatusCode.OK);
+            var all = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, $"/volumes/{id}/metadata", target.DemoToken)).Expect(HttpStatusCode.OK);
+            Assert.Equal("{\"a\":\"3\"}", all["metadata"]!.ToJsonString());
+            Assert.Equal(HttpStatusCode.NotFound, (await target.SendAsync(HttpMethod.Get, target.DemoVolume, $"/volumes/{id}/metadata/b", target.DemoToken)).Status);
+        }
+        finally
+        {
+            await DeleteVolumeAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Extend_GrowsAvailableVolume_SmallerIs400()
+    {
+        var id = (await CreateVolumeAsync())["id"]!.GetValue<string>();
+        try
+        {
+            var same = await target.SendAsync(HttpMethod.Post, target.DemoVolume, $"/volumes/{id}/action", target.DemoToken, new JsonObject { ["os-extend"] = new JsonObject { ["new_size"] = 1 } });
+            Assert.Equal(HttpStatusCode.BadRequest, same.Status);
+            (await target.SendAsync(HttpMethod.Post, target.DemoVolume, $"/volumes/{id}/action", target.DemoToken, new JsonObject { ["os-extend"] = new JsonObject { ["new_size"] = 2 } })).Expect(HttpStatusCode.Accepted);
+            var volume = await ContractTarget.EventuallyAsync(async () =>
+            {
+                var v = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/volumes/" + id, target.DemoToken)).Expect(HttpStatusCode.OK)["volume"]!;
+                return (v["size"]!.GetValue<int>() == 2 && v["status"]!.GetValue<string>() == "available", v);
+            }, "extended");
+            Assert.Equal(2, volume["size"]!.GetValue<int>());
+        }
+        finally
+        {
+            await DeleteVolumeAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Snapshot_CreateAvailable_BlocksVolumeDelete_ThenBothDelete()
+    {
+        var volumeId = (await CreateVolumeAsync())["id"]!.GetValue<string>();
+        string? snapshotId = null;
+        try
+        {
+            var created = (await target.SendAsync(HttpMethod.Post, target.DemoVolume, "/snapshots", target.DemoToken, new JsonObject { ["snapshot"] = new JsonObject { ["volume_id"] = volumeId, ["name"] = Unique("snap"), ["force"] = false } })).Expect(HttpStatusCode.Accepted);
+            snapshotId = created["snapshot"]!["id"]!.GetValue<string>();
+            var snapshot = await WaitAsync("snapshots", snapshotId, "available");
+            Assert.Equal(volumeId, snapshot["volume_id"]!.GetValue<string>());
+            Assert.Equal(1, snapshot["size"]!.GetValue<int>());
+
+            var refused = await target.SendAsync(HttpMethod.Delete, target.DemoVolume, "/volumes/" + volumeId, target.DemoToken);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+            Assert.StartsWith("Invalid volume", refused.Json["badRequest"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+
+            var list = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/snapshots/detail?volume_id=" + volumeId, target.DemoToken)).Expect(HttpStatusCode.OK);
+            Assert.Equal(snapshotId, Assert.Single(list["snapshots"]!.AsArray())!["id"]!.GetValue<string>());
+
+            (await target.SendAsync(HttpMethod.Delete, target.DemoVolume, "/snapshots/" + snapshotId, target.DemoToken)).Expect(HttpStatusCode.Accepted);
+            await ContractTarget.EventuallyAsync(async () =>
+            {
+                var r = await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/snapshots/" + snapshotId, target.DemoToken);
+                return (r.Status == HttpStatusCode.NotFound, r.Status);
+            }, "snapshot deleted");
+            snapshotId = null;
+        }
+        finally
+        {
+            if (snapshotId is not null)
+            {
+                await target.SendAsync(HttpMethod.Delete, target.DemoVolume, "/snapshots/" + snapshotId, target.DemoToken);
+                await Task.Delay(2000);
+            }
+
+            await DeleteVolumeAsync(volumeId);
+        }
+    }
+
+    [Fact]
+    public async Task ListVolumes_FilterSortAndPage()
+    {
+        var prefix = Unique("page");
+        var ids = new List<string>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                ids.Add((await CreateVolumeAsync(new JsonObject { ["name"] = $"{prefix}-{i}", ["metadata"] = new JsonObject { ["group"] = prefix } }))["id"]!.GetValue<string>());
+            }
+
+            var metadata = Uri.EscapeDataString($"{{\"group\":\"{prefix}\"}}");
+            var first = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, $"/volumes/detail?metadata={metadata}&sort=name:asc&limit=2", target.DemoToken)).Expect(HttpStatusCode.OK);
+            Assert.Equal([$"{prefix}-0", $"{prefix}-1"], first["volumes"]!.AsArray().Select(v => v!["name"]!.GetValue<string>()));
+            var next = new Uri(first["volumes_links"]![0]!["href"]!.GetValue<string>());
+            Assert.Equal("next", first["volumes_links"]![0]!["rel"]!.GetValue<string>());
+            var second = (await target.SendAsync(HttpMethod.Get, new Uri(next.GetLeftPart(UriPartial.Path)), next.Query, target.DemoToken)).Expect(HttpStatusCode.OK);
+            Assert.Equal([$"{prefix}-2"], second["volumes"]!.AsArray().Select(v => v!["name"]!.GetValue<string>()));
+
+            var byName = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, $"/volumes?name={prefix}-1", target.DemoToken)).Expect(HttpStatusCode.OK);
+            var summary = Assert.Single(byName["volumes"]!.AsArray())!;
+            Assert.Equal(ids[1], summary["id"]!.GetValue<string>());
+            Assert.Null(summary["status"]); // the summary list shows id, name, links only
+        }
+        finally
+        {
+            foreach (var id in ids)
+            {
+                await DeleteVolumeAsync(id);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task OtherProjectsVolume_Is404ForDemo()
+    {
+        var created = (await target.SendAsync(HttpMethod.Post, target.Volume, "/volumes", target.AdminToken, new JsonObject { ["volume"] = new JsonObject { ["size"] = 1, ["name"] = Unique("admin-vol") } })).Expect(HttpStatusCode.Accepted);
+        var id = created["volume"]!["id"]!.GetValue<string>();
+        try
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/volumes/" + id, target.DemoToken)).Status);
+        }
+        finally
+        {
+            await ContractTarget.EventuallyAsync(async () =>
+            {
+                var r = await target.SendAsync(HttpMethod.Delete, target.Volume, "/volumes/" + id, target.AdminToken);
+                return (r.Status == HttpStatusCode.Accepted, r.Status);
+            }, "admin volume deleted");
+        }
+    }
+
+    [Fact]
+    public async Task Types_DefaultExists_CreateNeedsAdmin()
+    {
+        var types = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/types", target.DemoToken)).Expect(HttpStatusCode.OK);
+        Assert.NotEmpty(types["volume_types"]!.AsArray());
+        var defaultType = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/types/default", target.DemoToken)).Expect(HttpStatusCode.OK);
+        Assert.False(string.IsNullOrEmpty(defaultType["volume_type"]!["name"]!.GetValue<string>()));
+
+        var refused = await target.SendAsync(HttpMethod.Post, target.DemoVolume, "/types", target.DemoToken, new JsonObject { ["volume_type"] = new JsonObject { ["name"] = Unique("type") } });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+
+        var name = Unique("type");
+        var created = (await target.SendAsync(HttpMethod.Post, target.Volume, "/types", target.AdminToken, new JsonObject { ["volume_type"] = new JsonObject { ["name"] = name, ["extra_specs"] = new JsonObject { ["volume_backend_name"] = "x" } } })).Expect(HttpStatusCode.OK);
+        var typeId = created["volume_type"]!["id"]!.GetValue<string>();
+        Assert.Equal("x", created["volume_type"]!["extra_specs"]!["volume_backend_name"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Conflict, (await target.SendAsync(HttpMethod.Post, target.Volume, "/types", target.AdminToken, new JsonObject { ["volume_type"] = new JsonObject { ["name"] = name } })).Status);
+        (await target.SendAsync(HttpMethod.Delete, target.Volume, "/types/" + typeId, target.AdminToken)).Expect(HttpStatusCode.Accepted);
+    }
+
+    [Fact]
+    public async Task Limits_And_AvailabilityZones()
+    {
+        var limits = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/limits", target.DemoToken)).Expect(HttpStatusCode.OK);
+        var absolute = limits["limits"]!["absolute"]!;
+        foreach (var key in (string[])["maxTotalVolumes", "maxTotalVolumeGigabytes", "maxTotalSnapshots", "totalVolumesUsed", "totalGigabytesUsed", "totalSnapshotsUsed"])
+        {
+            Assert.NotNull(absolute[key]);
+        }
+
+        var zones = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/os-availability-zone", target.DemoToken)).Expect(HttpStatusCode.OK);
+        Assert.Contains(zones["availabilityZoneInfo"]!.AsArray(), z => z!["zoneState"]!["available"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task VolumeFromImage_IsBootableWithImageMetadata()
+    {
+        var images = (await target.SendAsync(HttpMethod.Get, target.Image, "/v2/images?status=active&limit=1&sort=size:asc", target.DemoToken)).Expect(HttpStatusCode.OK);
+        var imageId = images["images"]![0]!["id"]!.GetValue<string>();
+        var size = (int)Math.Max(1, (images["images"]![0]!["size"]!.GetValue<long>() + (1L << 30) - 1) >> 30);
+        var volume = await CreateVolumeAsync(new JsonObject { ["imageRef"] = imageId, ["size"] = size });
+        try
+        {
+            Assert.Equal("true", volume["bootable"]!.GetValue<string>());
+            Assert.Equal(imageId, volume["volume_image_metadata"]!["image_id"]!.GetValue<string>());
+        }
+        finally
+        {
+            await DeleteVolumeAsync(volume["id"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public async Task Actions_SetBootable_ReserveUnreserve_ResetStatusNeedsAdmin()
+    {
+        var id = (await CreateVolumeAsync())["id"]!.GetValue<string>();
+        try
+        {
+            async Task<ContractResponse> Action(string token, Uri service, JsonObject body) =>
+                await target.SendAsync(HttpMethod.Post, service, $"/volumes/{id}/action", token, body);
+
+            (await Action(target.DemoToken, target.DemoVolume, new JsonObject { ["os-set_bootable"] = new JsonObject { ["bootable"] = true } })).Expect(HttpStatusCode.OK);
+            Assert.Equal("true", (await WaitAsync("volumes", id, "available"))["bootable"]!.GetValue<string>());
+
+            (await Action(target.DemoToken, target.DemoVolume, new JsonObject { ["os-reserve"] = null })).Expect(HttpStatusCode.Accepted);
+            await WaitAsync("volumes", id, "attaching");
+            (await Action(target.DemoToken, target.DemoVolume, new JsonObject { ["os-unreserve"] = null })).Expect(HttpStatusCode.Accepted);
+            await WaitAsync("volumes", id, "available");
+
+            Assert.Equal(HttpStatusCode.Forbidden, (await Action(target.DemoToken, target.DemoVolume, new JsonObject { ["os-reset_status"] = new JsonObject { ["status"] = "error" } })).Status);
+            (await Action(target.AdminToken, target.Volume, new JsonObject { ["os-reset_status"] = new JsonObject { ["status"] = "error" } })).Expect(HttpStatusCode.Accepted);
+            await WaitAsync("volumes", id, "error");
+            (await Action(target.AdminToken, target.Volume, new JsonObject { ["os-reset_status"] = new JsonObject { ["status"] = "available" } })).Expect(HttpStatusCode.Accepted);
+            await WaitAsync("volumes", id, "available");
+
+            Assert.Equal(HttpStatusCode.BadRequest, (await Action(target.DemoToken, target.DemoVolume, new JsonObject { ["os-no-such-action"] = new JsonObject() })).Status);
+        }
+        finally
+        {
+            await DeleteVolumeAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task ListVolumes_AdminAllTenants_SeesDemoVolume()
+    {
+        var id = (await CreateVolumeAsync())["id"]!.GetValue<string>();
+        try
+        {
+            var own = (await target.SendAsync(HttpMethod.Get, target.Volume, "/volumes", target.AdminToken)).Expect(HttpStatusCode.OK);
+            Assert.DoesNotContain(own["volumes"]!.AsArray(), v => v!["id"]!.GetValue<string>() == id);
+            var all = (await target.SendAsync(HttpMethod.Get, target.Volume, "/volumes/detail?all_tenants=1", target.AdminToken)).Expect(HttpStatusCode.OK);
+            Assert.Contains(all["volumes"]!.AsArray(), v => v!["id"]!.GetValue<string>() == id);
+        }
+        finally
+        {
+            await DeleteVolumeAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task CreateVolume_FromSnapshotAndFromVolume_InheritSizeAndSource()
+    {
+        var sourceId = (await CreateVolumeAsync())["id"]!.GetValue<string>();
+        var created = new List<string>();
+        string? snapshotId = null;
+        try
+        {
+            var clone = await CreateVolumeAsync(new JsonObject { ["source_volid"] = sourceId, ["size"] = 1 });
+            created.Add(clone["id"]!.GetValue<string>());
+            Assert.Equal(sourceId, clone["source_volid"]!.GetValue<string>());
+
+            snapshotId = (await target.SendAsync(HttpMethod.Post, target.DemoVolume, "/snapshots", target.DemoToken, new JsonObject { ["snapshot"] = new JsonObject { ["volume_id"] = sourceId, ["name"] = Unique("snap") } })).Expect(HttpStatusCode.Accepted)["snapshot"]!["id"]!.GetValue<string>();
+            await WaitAsync("snapshots", snapshotId, "available");
+
+            var small = new JsonObject { ["volume"] = new JsonObject { ["snapshot_id"] = snapshotId, ["size"] = 0 } };
+            Assert.Equal(HttpStatusCode.BadRequest, (await target.SendAsync(HttpMethod.Post, target.DemoVolume, "/volumes", target.DemoToken, small)).Status);
+
+            var fromSnapshot = await CreateVolumeAsync(new JsonObject { ["snapshot_id"] = snapshotId, ["size"] = 2 });
+            created.Add(fromSnapshot["id"]!.GetValue<string>());
+            Assert.Equal(snapshotId, fromSnapshot["snapshot_id"]!.GetValue<string>());
+            Assert.Equal(2, fromSnapshot["size"]!.GetValue<int>());
+        }
+        finally
+        {
+            foreach (var id in created)
+            {
+                await DeleteVolumeAsync(id);
+            }
+
+            if (snapshotId is not null)
+            {
+                await target.SendAsync(HttpMethod.Delete, target.DemoVolume, "/snapshots/" + snapshotId, target.DemoToken);
+                await ContractTarget.EventuallyAsync(async () =>
+                {
+                    var r = await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/snapshots/" + snapshotId, target.DemoToken);
+                    return (r.Status == HttpStatusCode.NotFound, r.Status);
+                }, "snapshot deleted");
+            }
+
+            await DeleteVolumeAsync(sourceId);
+        }
+    }
+}

@@ -1,0 +1,429 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Tricircle.Emulator.Contract;
+
+/// <summary>Neutron v2.0 on the wire: what a real Zed region answers, and so what the emulator must.</summary>
+public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<ContractTarget>
+{
+    private static string Unique(string what) => $"contract-{what}-{Guid.NewGuid():N}"[..30];
+
+    private Task<ContractResponse> Send(HttpMethod method, string path, JsonNode? body = null, string? token = null) =>
+        target.SendAsync(method, target.Network, path, token ?? target.AdminToken, body);
+
+    private async Task<JsonObject> Create(string collection, string singular, JsonObject attributes, string? token = null) =>
+        (JsonObject)(await Send(HttpMethod.Post, $"/v2.0/{collection}", new JsonObject { [singular] = attributes }, token)).Expect(HttpStatusCode.Created)[singular]!;
+
+    private async Task Delete(string collection, string id, string? token = null) =>
+        (await Send(HttpMethod.Delete, $"/v2.0/{collection}/{id}", token: token)).Expect(HttpStatusCode.NoContent);
+
+    private static void AssertError(ContractResponse response, HttpStatusCode status, string type, string? messagePart = null)
+    {
+        var error = response.Expect(status)["NeutronError"]!;
+        Assert.Equal(type, (string?)error["type"]);
+        if (messagePart is not null)
+        {
+            Assert.Contains(messagePart, (string)error["message"]!, StringComparison.Ordinal);
+        }
+    }
+
+    private async Task<(JsonObject Network, JsonObject Subnet)> NetworkWithSubnet(string cidr, string? token = null)
+    {
+        var network = await Create("networks", "network", new JsonObject { ["name"] = Unique("net") }, token);
+        var subnet = await Create("subnets", "subnet", new JsonObject { ["network_id"] = (string)network["id"]!, ["ip_version"] = 4, ["cidr"] = cidr }, token);
+        return (network, subnet);
+    }
+
+    [Fact]
+    public async Task Versions_RootWithoutToken_ListsV20()
+    {
+        var body = (await target.SendAsync(HttpMethod.Get, target.Network, "/", token: null)).Expect(HttpStatusCode.OK);
+        var version = Assert.Single(body["versions"]!.AsArray())!;
+        Assert.Equal("v2.0", (string?)version["id"]);
+        Assert.Equal("CURRENT", (string?)version["status"]);
+        Assert.EndsWith("/v2.0/", (string)version["links"]![0]!["href"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Extensions_List_ContainsCoreAliases()
+    {
+        var body = (await Send(HttpMethod.Get, "/v2.0/extensions")).Expect(HttpStatusCode.OK);
+        var aliases = body["extensions"]!.AsArray().Select(e => (string)e!["alias"]!).ToHashSet();
+        foreach (var alias in (string[])["router", "external-net", "security-group", "binding", "port-security", "allowed-address-pairs", "extraroute"])
+        {
+            Assert.Contains(alias, aliases);
+        }
+
+        var resources = (await Send(HttpMethod.Get, "/v2.0")).Expect(HttpStatusCode.OK)["resources"]!.AsArray();
+        Assert.Contains(resources, r => (string?)r!["collection"] == "networks");
+    }
+
+    [Fact]
+    public async Task Network_CreateShowUpdateDelete_RoundTripsWithDefaults()
+    {
+        var name = Unique("net");
+        var network = await Create("networks", "network", new JsonObject { ["name"] = name, ["description"] = "d1" });
+        var id = (string)network["id"]!;
+        Assert.Equal(name, (string?)network["name"]);
+        Assert.True((bool)network["admin_state_up"]!);
+        Assert.False((bool)network["shared"]!);
+        Assert.False((bool)network["router:external"]!);
+        Assert.Equal("ACTIVE", (string?)network["status"]);
+        Assert.Empty(network["subnets"]!.AsArray());
+        Assert.Equal(target.AdminProjectId, (string?)network["project_id"]);
+        Assert.Equal(target.AdminProjectId, (string?)network["tenant_id"]);
+        Assert.True((int)network["mtu"]! > 0);
+        Assert.Equal("d1", (string?)network["description"]);
+
+        var updated = (await Send(HttpMethod.Put, $"/v2.0/networks/{id}", new JsonObject { ["network"] = new JsonObject { ["name"] = name + "-x" } })).Expect(HttpStatusCode.OK)["network"]!;
+        Assert.Equal(name + "-x", (string?)updated["name"]);
+        Assert.True((int)updated["revision_number"]! > (int)network["revision_number"]!);
+
+        var shown = (await Send(HttpMethod.Get, $"/v2.0/networks/{id}?fields=id&fields=name")).Expect(HttpStatusCode.OK)["network"]!.AsObject();
+        Assert.Equal(["id", "name"], shown.Select(p => p.Key).Order(StringComparer.Ordinal));
+
+        await Delete("networks", id);
+        AssertError(await Send(HttpMethod.Get, $"/v2.0/networks/{id}"), HttpStatusCode.NotFound, "NetworkNotFound", id);
+    }
+
+    [Fact]
+    public async Task Network_BadBodies_Are400()
+    {
+        AssertError(await Send(HttpMethod.Post, "/v2.0/networks", new JsonObject { ["network"] = new JsonObject { ["bogus"] = 1 } }), HttpStatusCode.BadRequest, "HTTPBadRequest", "Unrecognized attribute(s) 'bogus'");
+        AssertError(await Send(HttpMethod.Post, "/v2.0/networks", new JsonObject { ["network"] = new JsonObject { ["admin_state_up"] = "maybe" } }), HttpStatusCode.BadRequest, "HTTPBadRequest", "admin_state_up");
+        var raw = await target.SendRawAsync(HttpMethod.Post, target.Network, "/v2.0/networks", target.AdminToken, "{not json");
+        Assert.Equal(HttpStatusCode.BadRequest, raw.Status);
+    }
+
+    [Fact]
+    public async Task Network_OfAnotherProject_IsInvisibleToDemo()
+    {
+        var network = await Create("networks", "network", new JsonObject { ["name"] = Unique("private") });
+        try
+        {
+            AssertError(await Send(HttpMethod.Get, $"/v2.0/networks/{network["id"]}", token: target.DemoToken), HttpStatusCode.NotFound, "NetworkNotFound");
+            var listed = (await Send(HttpMethod.Get, "/v2.0/networks", token: target.DemoToken)).Expect(HttpStatusCode.OK)["networks"]!.AsArray();
+            Assert.DoesNotContain(listed, n => (string?)n!["id"] == (string?)network["id"]);
+        }
+        finally
+        {
+            await Delete("networks", (string)network["id"]!);
+        }
+    }
+
+    [Fact]
+    public async Task Subnet_Create_DefaultsGatewayAndPoolsAndRejectsBadCidrs()
+    {
+        var (network, subnet) = await NetworkWithSubnet("10.231.7.0/24");
+        var networkId = (string)network["id"]!;
+        try
+        {
+            Assert.Equal("10.231.7.1", (string?)subnet["gateway_ip"]);
+            var pool = Assert.Single(subnet["allocation_pools"]!.AsArray())!;
+            Assert.Equal("10.231.7.2", (string?)pool["start"]);
+            Assert.Equal("10.231.7.254", (string?)pool["end"]);
+            Assert.True((bool)subnet["enable_dhcp"]!);
+            Assert.Equal(4, (int)subnet["ip_version"]!);
+
+            var shown = (await Send(HttpMethod.Get, $"/v2.0/networks/{networkId}")).Expect(HttpStatusCode.OK)["network"]!;
+            Assert.Contains(shown["subnets"]!.AsArray(), s => (string?)s == (string?)subnet["id"]);
+
+            AssertError(await Send(HttpMethod.Post, "/v2.0/subnets", new JsonObject { ["subnet"] = new JsonObject { ["network_id"] = networkId, ["ip_version"] = 4, ["cidr"] = "10.231.7.128/25" } }), HttpStatusCode.BadRequest, "InvalidInput", "overlaps with another subnet");
+            AssertError(await Send(HttpMethod.Post, "/v2.0/subnets", new JsonObject { ["subnet"] = new JsonObject { ["network_id"] = networkId, ["ip_version"] = 4, ["cidr"] = "10.300.0.0/24" } }), HttpStatusCode.BadRequest, "HTTPBadRequest");
+            AssertError(await Send(HttpMethod.Post, "/v2.0/subnets", new JsonObject { ["subnet"] = new JsonObject { ["network_id"] = networkId, ["ip_version"] = 6, ["cidr"] = "10.232.0.0/24" } }), HttpStatusCode.BadRequest, "InvalidInput");
+
+            var v6 = await Create("subnets", "subnet", new JsonObject { ["network_id"] = networkId, ["ip_version"] = 6, ["cidr"] = "fd00:231:7::/64", ["gateway_ip"] = null });
+            Assert.Null(v6["gateway_ip"]);
+            var v6pool = Assert.Single(v6["allocation_pools"]!.AsArray())!;
+            Assert.Equal("fd00:231:7::1", (string?)v6pool["start"]);
+            Assert.Equal("fd00:231:7:0:ffff:ffff:ffff:ffff", (string?)v6pool["end"]);
+        }
+        finally
+        {
+            await Delete("networks", networkId);
+        }
+    }
+
+    [Fact]
+    public async Task Port_FixedIps_AllocateConflictAndRelease()
+    {
+        var (network, subnet) = await NetworkWithSubnet("10.231.8.0/24");
+        var networkId = (string)network["id"]!;
+        var subnetId = (string)subnet["id"]!;
+        try
+        {
+            var port = await Create("ports", "port", new JsonObject { ["network_id"] = networkId, ["fixed_ips"] = new JsonArray(new JsonObject { ["ip_address"] = "10.231.8.50" }) });
+            var fixedIp = Assert.Single(port["fixed_ips"]!.AsArray())!;
+            Assert.Equal("10.231.8.50", (string?)fixedIp["ip_address"]);
+            Assert.Equal(subnetId, (string?)fixedIp["subnet_id"]);
+            Assert.Matches("^fa:16:3e(:[0-9a-f]{2}){3}$", (string)port["mac_address"]!);
+            Assert.Equal("DOWN", (string?)port["status"]);
+            Assert.Equal("", (string?)port["device_id"]);
+            Assert.Single(port["security_groups"]!.AsArray()); // the project's default group
+
+            AssertError(await Send(HttpMethod.Post, "/v2.0/ports", new JsonObject { ["port"] = new JsonObject { ["network_id"] = networkId, ["fixed_ips"] = new JsonArray(new JsonObject { ["ip_address"] = "10.231.8.50" }) } }), HttpStatusCode.Conflict, "IpAddressAlreadyAllocated", "10.231.8.50");
+            AssertError(await Send(HttpMethod.Post, "/v2.0/ports", new JsonObject { ["port"] = new JsonObject { ["network_id"] = networkId, ["fixed_ips"] = new JsonArray(new JsonObject { ["subnet_id"] = subnetId, ["ip_address"] = "10.9.9.9" }) } }), HttpStatusCode.BadRequest, "InvalidIpForSubnet");
+            AssertError(await Send(HttpMethod.Post, "/v2.0/ports", new JsonObject { ["port"] = new JsonObject { ["network_id"] = networkId, ["mac_address"] = (string)port["mac_address"]! } }), HttpStatusCode.Conflict, "MacAddressInUse");
+
+            var auto = await Create("ports", "port", new JsonObject { ["network_id"] = networkId, ["name"] = "auto" });
+            var autoIp = (string)auto["fixed_ips"]![0]!["ip_address"]!;
+            Assert.StartsWith("10.231.8.", autoIp, StringComparison.Ordinal);
+            Assert.NotEqual("10.231.8.50", autoIp);
+
+            var moved = (await Send(HttpMethod.Put, $"/v2.0/ports/{port["id"]}", new JsonObject { ["port"] = new JsonObject { ["fixed_ips"] = new JsonArray(new JsonObject { ["ip_address"] = "10.231.8.60" }), ["name"] = "moved" } })).Expect(HttpStatusCode.OK)["port"]!;
+            Assert.Equal("10.231.8.60", (string?)moved["fixed_ips"]![0]!["ip_address"]);
+            Assert.Equal("moved", (string?)moved["name"]);
+
+            var filtered = (await Send(HttpMethod.Get, $"/v2.0/ports?network_id={networkId}&fixed_ips=ip_address%3D10.231.8.60")).Expect(HttpStatusCode.OK)["ports"]!.AsArray();
+            Assert.Equal((string?)port["id"], (string?)Assert.Single(filtered)!["id"]);
+
+            AssertError(await Send(HttpMethod.Delete, $"/v2.0/networks/{networkId}"), HttpStatusCode.Conflict, "NetworkInUse", networkId);
+            await Delete("ports", (string)port["id"]!);
+            await Delete("ports", (string)auto["id"]!);
+            var again = await Create("ports", "port", new JsonObject { ["network_id"] = networkId, ["fixed_ips"] = new JsonArray(new JsonObject { ["ip_address"] = "10.231.8.60" }) });
+            await Delete("ports", (string)again["id"]!);
+        }
+        finally
+        {
+            await Delete("networks", networkId);
+        }
+    }
+
+    [Fact]
+    public async Task Router_Interfaces_AddRemoveRoutesAndInUse()
+    {
+        var (network, subnet) = await NetworkWithSubnet("10.231.9.0/24");
+        var networkId = (string)network["id"]!;
+        var subnetId = (string)subnet["id"]!;
+        var router = await Create("routers", "router", new JsonObject { ["name"] = Unique("router") });
+        var routerId = (string)router["id"]!;
+        try
+        {
+            Assert.Null(router["external_gateway_info"]);
+            Assert.Empty(router["routes"]!.AsArray());
+
+            var added = (await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}/add_router_interface", new JsonObject { ["subnet_id"] = subnetId })).Expect(HttpStatusCode.OK);
+            Assert.Equal(routerId, (string?)added["id"]);
+            Assert.Equal(subnetId, (string?)added["subnet_id"]);
+            var port = (await Send(HttpMethod.Get, $"/v2.0/ports/{added["port_id"]}")).Expect(HttpStatusCode.OK)["port"]!;
+            Assert.Equal("network:router_interface", (string?)port["device_owner"]);
+            Assert.Equal(routerId, (string?)port["device_id"]);
+            Assert.Equal("10.231.9.1", (string?)port["fixed_ips"]![0]!["ip_address"]);
+
+            AssertError(await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}/add_router_interface", new JsonObject { ["subnet_id"] = subnetId }), HttpStatusCode.BadRequest, "BadRequest", "already has a port on subnet");
+            AssertError(await Send(HttpMethod.Delete, $"/v2.0/routers/{routerId}"), HttpStatusCode.Conflict, "RouterInUse", routerId);
+            AssertError(await Send(HttpMethod.Delete, $"/v2.0/ports/{added["port_id"]}"), HttpStatusCode.Conflict, "L3PortInUse");
+
+            AssertError(await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}", new JsonObject { ["router"] = new JsonObject { ["routes"] = new JsonArray(new JsonObject { ["destination"] = "192.168.77.0/24", ["nexthop"] = "10.1.2.3" }) } }), HttpStatusCode.BadRequest, "InvalidRoutes");
+            var routed = (await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}", new JsonObject { ["router"] = new JsonObject { ["routes"] = new JsonArray(new JsonObject { ["destination"] = "192.168.77.0/24", ["nexthop"] = "10.231.9.20" }) } })).Expect(HttpStatusCode.OK)["router"]!;
+            Assert.Equal("10.231.9.20", (string?)Assert.Single(routed["routes"]!.AsArray())!["nexthop"]);
+            (await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}", new JsonObject { ["router"] = new JsonObject { ["routes"] = new JsonArray() } })).Expect(HttpStatusCode.OK);
+
+            var removed = (await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}/remove_router_interface", new JsonObject { ["subnet_id"] = subnetId })).Expect(HttpStatusCode.OK);
+            Assert.Equal((string?)added["port_id"], (string?)removed["port_id"]);
+            AssertError(await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}/remove_router_interface", new JsonObject { ["subnet_id"] = subnetId }), HttpStatusCode.NotFound, "RouterInterfaceNotFoundForSubnet");
+        }
+        finally
+        {
+            await Delete("routers", routerId);
+            await Delete("networks", networkId);
+        }
+    }
+
+    [Fact]
+    public async Task FloatingIp_AssociateThroughRouterGateway()
+    {
+        var external = await Create("networks", "network", new JsonObject { ["name"] = Unique("ext"), ["router:external"] = true });
+        var externalId = (string)external["id"]!;
+        await Create("subnets", "subnet", new JsonObject { ["network_id"] = externalId, ["ip_version"] = 4, ["cidr"] = "172.31.231.0/24" });
+        var (network, subnet) = await NetworkWithSubnet("10.231.10.0/24");
+        var router = await Create("routers", "router", new JsonObject { ["name"] = Unique("router"), ["external_gateway_info"] = new JsonObject { ["network_id"] = externalId } });
+        var routerId = (string)router["id"]!;
+        string? fipId = null;
+        string? portId = null;
+        try
+        {
+            var gateway = router["external_gateway_info"]!;
+            Assert.Equal(externalId, (string?)gateway["network_id"]);
+            Assert.StartsWith("172.31.231.", (string)gateway["external_fixed_ips"]![0]!["ip_address"]!, StringComparison.Ordinal);
+
+            var port = await Create("ports", "port", new JsonObject { ["network_id"] = (string)network["id"]! });
+            portId = (string)port["id"]!;
+            var fip = await Create("floatingips", "floatingip", new JsonObject { ["floating_network_id"] = externalId });
+            fipId = (string)fip["id"]!;
+            Assert.StartsWith("172.31.231.", (string)fip["floating_ip_address"]!, StringComparison.Ordinal);
+            Assert.Null(fip["port_id"]);
+            Assert.Equal("DOWN", (string?)fip["status"]);
+
+            // The port's subnet is not on a router with a gateway to the external network yet.
+            AssertError(await Send(HttpMethod.Put, $"/v2.0/floatingips/{fipId}", new JsonObject { ["floatingip"] = new JsonObject { ["port_id"] = portId } }), HttpStatusCode.NotFound, "ExternalGatewayForFloatingIPNotFound");
+
+            (await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}/add_router_interface", new JsonObject { ["subnet_id"] = (string)subnet["id"]! })).Expect(HttpStatusCode.OK);
+            var associated = (await Send(HttpMethod.Put, $"/v2.0/floatingips/{fipId}", new JsonObject { ["floatingip"] = new JsonObject { ["port_id"] = portId } })).Expect(HttpStatusCode.OK)["floatingip"]!;
+            Assert.Equal(portId, (string?)associated["port_id"]);
+            Assert.Equal(routerId, (string?)associated["router_id"]);
+            Assert.Equal((string?)port["fixed_ips"]![0]!["ip_address"], (string?)associated["fixed_ip_address"]);
+            // Real Neutron turns the status ACTIVE once the L3 agent has configured it.
+            await ContractTarget.EventuallyAsync(async () =>
+            {
+                var status = (string?)(await Send(HttpMethod.Get, $"/v2.0/floatingips/{fipId}")).Expect(HttpStatusCode.OK)["floatingip"]!["status"];
+                return (status == "ACTIVE", status);
+            }, "floating IP ACTIVE");
+
+            var disassociated = (await Send(HttpMethod.Put, $"/v2.0/floatingips/{fipId}", new JsonObject { ["floatingip"] = new JsonObject { ["port_id"] = null } })).Expect(HttpStatusCode.OK)["floatingip"]!;
+            Assert.Null(disassociated["port_id"]);
+            Assert.Null(disassociated["fixed_ip_address"]);
+            (await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}/remove_router_interface", new JsonObject { ["subnet_id"] = (string)subnet["id"]! })).Expect(HttpStatusCode.OK);
+        }
+        finally
+        {
+            if (fipId is not null)
+            {
+                await Delete("floatingips", fipId);
+            }
+
+            if (portId is not null)
+            {
+                await Delete("ports", portId);
+            }
+
+            await Delete("routers", routerId);
+            await Delete("networks", (string)network["id"]!);
+            await Delete("networks", externalId);
+        }
+    }
+
+    [Fact]
+    public async Task SecurityGroups_DefaultRulesDuplicateRuleAndInUse()
+    {
+        var groups = (await Send(HttpMethod.Get, $"/v2.0/security-groups?name=default&project_id={target.DemoProjectId}", token: target.DemoToken)).Expect(HttpStatusCode.OK)["security_groups"]!.AsArray();
+        var defaultGroup = Assert.Single(groups)!;
+        var rules = defaultGroup["security_group_rules"]!.AsArray();
+        Assert.Equal(2, rules.Count(r => (string?)r!["direction"] == "egress" && r["remote_group_id"] is null));
+        Assert.Equal(2, rules.Count(r => (string?)r!["direction"] == "ingress" && (string?)r["remote_group_id"] == (string?)defaultGroup["id"]));
+        AssertError(await Send(HttpMethod.Delete, $"/v2.0/security-groups/{defaultGroup["id"]}", token: target.DemoToken), HttpStatusCode.Conflict, "SecurityGroupCannotRemoveDefault");
+
+        var group = await Create("security-groups", "security_group", new JsonObject { ["name"] = Unique("sg"), ["description"] = "web" }, target.DemoToken);
+        var groupId = (string)group["id"]!;
+        Assert.Equal(2, group["security_group_rules"]!.AsArray().Count); // egress IPv4 and IPv6
+        var ruleBody = new JsonObject { ["security_group_rule"] = new JsonObject { ["security_group_id"] = groupId, ["direction"] = "ingress", ["protocol"] = "tcp", ["port_range_min"] = 22, ["port_range_max"] = 22, ["remote_ip_prefix"] = "0.0.0.0/0" } };
+        var rule = (await Send(HttpMethod.Post, "/v2.0/security-group-rules", ruleBody, target.DemoToken)).Expect(HttpStatusCode.Created)["security_group_rule"]!;
+        Assert.Equal("IPv4", (string?)rule["ethertype"]);
+        Assert.Equal("tcp", (string?)rule["protocol"]);
+        AssertError(await Send(HttpMethod.Post, "/v2.0/security-group-rules", ruleBody, target.DemoToken), HttpStatusCode.Conflict, "SecurityGroupRuleExists", (string)rule["id"]!);
+
+        var (network, _) = await NetworkWithSubnet("10.231.11.0/24", target.DemoToken);
+        var port = await Create("ports", "port", new JsonObject { ["network_id"] = (string)network["id"]!, ["security_groups"] = new JsonArray(groupId) }, target.DemoToken);
+        try
+        {
+            Assert.Equal(groupId, (string?)Assert.Single(port["security_groups"]!.AsArray()));
+            AssertError(await Send(HttpMethod.Delete, $"/v2.0/security-groups/{groupId}", token: target.DemoToken), HttpStatusCode.Conflict, "SecurityGroupInUse");
+        }
+        finally
+        {
+            await Delete("ports", (string)port["id"]!, target.DemoToken);
+            await Delete("networks", (string)network["id"]!, target.DemoToken);
+        }
+
+        await Delete("security-group-rules", (string)rule["id"]!, target.DemoToken);
+        await Delete("security-groups", groupId, target.DemoToken);
+    }
+
+    [Fact]
+    public async Task List_FiltersSortingAndPaging_FollowNeutronLinks()
+    {
+        var name = Unique("page");
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((string)(await Create("networks", "network", new JsonObject { ["name"] = name, ["admin_state_up"] = i != 1 }))["id"]!);
+        }
+
+        try
+        {
+            var page1 = (await Send(HttpMethod.Get, $"/v2.0/networks?name={name}&limit=2&sort_key=id&sort_dir=asc")).Expect(HttpStatusCode.OK);
+            var first = page1["networks"]!.AsArray().Select(n => (string)n!["id"]!).ToList();
+            Assert.Equal(ids.Order(StringComparer.Ordinal).Take(2), first);
+            var next = page1["networks_links"]!.AsArray().First(l => (string?)l!["rel"] == "next")!;
+            var nextUri = new Uri((string)next["href"]!);
+            var page2 = (await target.SendAsync(HttpMethod.Get, target.Network, nextUri.PathAndQuery, target.AdminToken)).Expect(HttpStatusCode.OK);
+            Assert.Equal(ids.Order(StringComparer.Ordinal).Skip(2), page2["networks"]!.AsArray().Select(n => (string)n!["id"]!));
+
+            var down = (await Send(HttpMethod.Get, $"/v2.0/networks?name={name}&admin_state_up=False&fields=id")).Expect(HttpStatusCode.OK)["networks"]!.AsArray();
+            var only = Assert.Single(down)!.AsObject();
+            Assert.Equal(ids[1], (string?)only["id"]);
+            Assert.Single(only);
+
+            var desc = (await Send(HttpMethod.Get, $"/v2.0/networks?name={name}&sort_key=id&sort_dir=desc")).Expect(HttpStatusCode.OK)["networks"]!.AsArray();
+            Assert.Equal(ids.OrderDescending(StringComparer.Ordinal), desc.Select(n => (string)n!["id"]!));
+
+            AssertError(await Send(HttpMethod.Get, $"/v2.0/networks?name={name}&sort_key=bogus&sort_dir=asc"), HttpStatusCode.BadRequest, "HTTPBadRequest", "['bogus'] is invalid attribute for sort_keys");
+
+            var either = (await Send(HttpMethod.Get, $"/v2.0/networks?id={ids[0]}&id={ids[2]}")).Expect(HttpStatusCode.OK)["networks"]!.AsArray();
+            Assert.Equal(2, either.Count);
+        }
+        finally
+        {
+            foreach (var id in ids)
+            {
+                await Delete("networks", id);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Tags_SetAddRemoveAndFilter()
+    {
+        var network = await Create("networks", "network", new JsonObject { ["name"] = Unique("tags") });
+        var id = (string)network["id"]!;
+        var tag = Unique("t");
+        try
+        {
+            var set = (await Send(HttpMethod.Put, $"/v2.0/networks/{id}/tags", new JsonObject { ["tags"] = new JsonArray(tag, "red") })).Expect(HttpStatusCode.OK);
+            Assert.Equal(new[] { "red", tag }.Order(StringComparer.Ordinal), set["tags"]!.AsArray().Select(t => (string)t!).Order(StringComparer.Ordinal));
+            (await Send(HttpMethod.Put, $"/v2.0/networks/{id}/tags/blue")).Expect(HttpStatusCode.Created);
+            (await Send(HttpMethod.Get, $"/v2.0/networks/{id}/tags/blue")).Expect(HttpStatusCode.NoContent);
+            (await Send(HttpMethod.Delete, $"/v2.0/networks/{id}/tags/red")).Expect(HttpStatusCode.NoContent);
+            AssertError(await Send(HttpMethod.Delete, $"/v2.0/networks/{id}/tags/red"), HttpStatusCode.NotFound, "TagNotFound");
+
+            var both = (await Send(HttpMethod.Get, $"/v2.0/networks?tags={tag},blue")).Expect(HttpStatusCode.OK)["networks"]!.AsArray();
+            Assert.Equal(id, (string?)Assert.Single(both)!["id"]);
+            var none = (await Send(HttpMethod.Get, $"/v2.0/networks?tags={tag},red")).Expect(HttpStatusCode.OK)["networks"]!.AsArray();
+            Assert.Empty(none);
+            var any = (await Send(HttpMethod.Get, $"/v2.0/networks?tags-any={tag},red")).Expect(HttpStatusCode.OK)["networks"]!.AsArray();
+            Assert.Single(any);
+            var shown = (await Send(HttpMethod.Get, $"/v2.0/networks/{id}")).Expect(HttpStatusCode.OK)["network"]!;
+            Assert.Equal(new[] { "blue", tag }.Order(StringComparer.Ordinal), shown["tags"]!.AsArray().Select(t => (string)t!).Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            await Delete("networks", id);
+        }
+    }
+
+    [Fact]
+    public async Task Port_NonAdminBindingHost_IsForbidden()
+    {
+        var (network, _) = await NetworkWithSubnet("10.231.12.0/24", target.DemoToken);
+        try
+        {
+            AssertError(await Send(HttpMethod.Post, "/v2.0/ports", new JsonObject { ["port"] = new JsonObject { ["network_id"] = (string)network["id"]!, ["binding:host_id"] = "somewhere" } }, target.DemoToken), HttpStatusCode.Forbidden, "PolicyNotAuthorized");
+        }
+        finally
+        {
+            await Delete("networks", (string)network["id"]!, target.DemoToken);
+        }
+    }
+
+    [Fact]
+    public async Task Quotas_OwnProjectReadable_OthersForbidden()
+    {
+        var quota = (await Send(HttpMethod.Get, $"/v2.0/quotas/{target.DemoProjectId}", token: target.DemoToken)).Expect(HttpStatusCode.OK)["quota"]!;
+        Assert.True((int)quota["network"]! >= -1);
+        Assert.True((int)quota["port"]! >= -1);
+        var details = (await Send(HttpMethod.Get, $"/v2.0/quotas/{target.DemoProjectId}/details", token: target.DemoToken)).Expect(HttpStatusCode.OK)["quota"]!;
+        Assert.True((int)details["security_group"]!["used"]! >= 0);
+        Assert.Equal((int)quota["network"]!, (int)details["network"]!["limit"]!);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Send(HttpMethod.Get, $"/v2.0/quotas/{target.AdminProjectId}", token: target.DemoToken)).Status);
+    }
+}
