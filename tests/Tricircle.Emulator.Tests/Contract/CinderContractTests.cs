@@ -306,4 +306,96 @@ public sealed class CinderContractTests(ContractTarget target) : IClassFixture<C
             await DeleteVolumeAsync(volume["id"]!.GetValue<string>());
         }
     }
+
+    [Fact]
+    public async Task Actions_SetBootable_ReserveUnreserve_ResetStatusNeedsAdmin()
+    {
+        var id = (await CreateVolumeAsync())["id"]!.GetValue<string>();
+        try
+        {
+            async Task<ContractResponse> Action(string token, Uri service, JsonObject body) =>
+                await target.SendAsync(HttpMethod.Post, service, $"/volumes/{id}/action", token, body);
+
+            (await Action(target.DemoToken, target.DemoVolume, new JsonObject { ["os-set_bootable"] = new JsonObject { ["bootable"] = true } })).Expect(HttpStatusCode.OK);
+            Assert.Equal("true", (await WaitAsync("volumes", id, "available"))["bootable"]!.GetValue<string>());
+
+            (await Action(target.DemoToken, target.DemoVolume, new JsonObject { ["os-reserve"] = null })).Expect(HttpStatusCode.Accepted);
+            await WaitAsync("volumes", id, "attaching");
+            (await Action(target.DemoToken, target.DemoVolume, new JsonObject { ["os-unreserve"] = null })).Expect(HttpStatusCode.Accepted);
+            await WaitAsync("volumes", id, "available");
+
+            Assert.Equal(HttpStatusCode.Forbidden, (await Action(target.DemoToken, target.DemoVolume, new JsonObject { ["os-reset_status"] = new JsonObject { ["status"] = "error" } })).Status);
+            (await Action(target.AdminToken, target.Volume, new JsonObject { ["os-reset_status"] = new JsonObject { ["status"] = "error" } })).Expect(HttpStatusCode.Accepted);
+            await WaitAsync("volumes", id, "error");
+            (await Action(target.AdminToken, target.Volume, new JsonObject { ["os-reset_status"] = new JsonObject { ["status"] = "available" } })).Expect(HttpStatusCode.Accepted);
+            await WaitAsync("volumes", id, "available");
+
+            Assert.Equal(HttpStatusCode.BadRequest, (await Action(target.DemoToken, target.DemoVolume, new JsonObject { ["os-no-such-action"] = new JsonObject() })).Status);
+        }
+        finally
+        {
+            await DeleteVolumeAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task ListVolumes_AdminAllTenants_SeesDemoVolume()
+    {
+        var id = (await CreateVolumeAsync())["id"]!.GetValue<string>();
+        try
+        {
+            var own = (await target.SendAsync(HttpMethod.Get, target.Volume, "/volumes", target.AdminToken)).Expect(HttpStatusCode.OK);
+            Assert.DoesNotContain(own["volumes"]!.AsArray(), v => v!["id"]!.GetValue<string>() == id);
+            var all = (await target.SendAsync(HttpMethod.Get, target.Volume, "/volumes/detail?all_tenants=1", target.AdminToken)).Expect(HttpStatusCode.OK);
+            Assert.Contains(all["volumes"]!.AsArray(), v => v!["id"]!.GetValue<string>() == id);
+        }
+        finally
+        {
+            await DeleteVolumeAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task CreateVolume_FromSnapshotAndFromVolume_InheritSizeAndSource()
+    {
+        var sourceId = (await CreateVolumeAsync())["id"]!.GetValue<string>();
+        var created = new List<string>();
+        string? snapshotId = null;
+        try
+        {
+            var clone = await CreateVolumeAsync(new JsonObject { ["source_volid"] = sourceId, ["size"] = 1 });
+            created.Add(clone["id"]!.GetValue<string>());
+            Assert.Equal(sourceId, clone["source_volid"]!.GetValue<string>());
+
+            snapshotId = (await target.SendAsync(HttpMethod.Post, target.DemoVolume, "/snapshots", target.DemoToken, new JsonObject { ["snapshot"] = new JsonObject { ["volume_id"] = sourceId, ["name"] = Unique("snap") } })).Expect(HttpStatusCode.Accepted)["snapshot"]!["id"]!.GetValue<string>();
+            await WaitAsync("snapshots", snapshotId, "available");
+
+            var small = new JsonObject { ["volume"] = new JsonObject { ["snapshot_id"] = snapshotId, ["size"] = 0 } };
+            Assert.Equal(HttpStatusCode.BadRequest, (await target.SendAsync(HttpMethod.Post, target.DemoVolume, "/volumes", target.DemoToken, small)).Status);
+
+            var fromSnapshot = await CreateVolumeAsync(new JsonObject { ["snapshot_id"] = snapshotId, ["size"] = 2 });
+            created.Add(fromSnapshot["id"]!.GetValue<string>());
+            Assert.Equal(snapshotId, fromSnapshot["snapshot_id"]!.GetValue<string>());
+            Assert.Equal(2, fromSnapshot["size"]!.GetValue<int>());
+        }
+        finally
+        {
+            foreach (var id in created)
+            {
+                await DeleteVolumeAsync(id);
+            }
+
+            if (snapshotId is not null)
+            {
+                await target.SendAsync(HttpMethod.Delete, target.DemoVolume, "/snapshots/" + snapshotId, target.DemoToken);
+                await ContractTarget.EventuallyAsync(async () =>
+                {
+                    var r = await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/snapshots/" + snapshotId, target.DemoToken);
+                    return (r.Status == HttpStatusCode.NotFound, r.Status);
+                }, "snapshot deleted");
+            }
+
+            await DeleteVolumeAsync(sourceId);
+        }
+    }
 }

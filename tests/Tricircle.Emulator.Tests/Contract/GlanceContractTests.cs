@@ -264,4 +264,19 @@ public sealed class GlanceContractTests(ContractTarget target) : IClassFixture<C
         Assert.Equal(HttpStatusCode.NotFound, response.Status);
         Assert.Contains(id, response.Text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Upload_WrongContentType_Is415()
+    {
+        var id = await CreateImageAsync(target.DemoToken);
+        try
+        {
+            using var response = await SendBytesAsync(HttpMethod.Put, $"/v2/images/{id}/file", target.DemoToken, [1, 2, 3], "application/json");
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        }
+        finally
+        {
+            await DeleteImageAsync(id);
+        }
+    }
 }

@@ -357,6 +357,8 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
             var desc = (await Send(HttpMethod.Get, $"/v2.0/networks?name={name}&sort_key=id&sort_dir=desc")).Expect(HttpStatusCode.OK)["networks"]!.AsArray();
             Assert.Equal(ids.OrderDescending(StringComparer.Ordinal), desc.Select(n => (string)n!["id"]!));
 
+            AssertError(await Send(HttpMethod.Get, $"/v2.0/networks?name={name}&sort_key=bogus&sort_dir=asc"), HttpStatusCode.BadRequest, "HTTPBadRequest", "['bogus'] is invalid attribute for sort_keys");
+
             var either = (await Send(HttpMethod.Get, $"/v2.0/networks?id={ids[0]}&id={ids[2]}")).Expect(HttpStatusCode.OK)["networks"]!.AsArray();
             Assert.Equal(2, either.Count);
         }
@@ -411,5 +413,17 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
         {
             await Delete("networks", (string)network["id"]!, target.DemoToken);
         }
+    }
+
+    [Fact]
+    public async Task Quotas_OwnProjectReadable_OthersForbidden()
+    {
+        var quota = (await Send(HttpMethod.Get, $"/v2.0/quotas/{target.DemoProjectId}", token: target.DemoToken)).Expect(HttpStatusCode.OK)["quota"]!;
+        Assert.True((int)quota["network"]! >= -1);
+        Assert.True((int)quota["port"]! >= -1);
+        var details = (await Send(HttpMethod.Get, $"/v2.0/quotas/{target.DemoProjectId}/details", token: target.DemoToken)).Expect(HttpStatusCode.OK)["quota"]!;
+        Assert.True((int)details["security_group"]!["used"]! >= 0);
+        Assert.Equal((int)quota["network"]!, (int)details["network"]!["limit"]!);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Send(HttpMethod.Get, $"/v2.0/quotas/{target.AdminProjectId}", token: target.DemoToken)).Status);
     }
 }

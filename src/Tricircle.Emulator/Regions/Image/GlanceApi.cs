@@ -279,7 +279,7 @@ internal static class GlanceApi
             json = image.ToJson();
         }
 
-        context.Response.Headers.Location = state.Region.ImageUrl.ToString().TrimEnd('/') + "/v2/images/" + id;
+        context.Response.Headers.Location = "/v2/images/" + id;
         await RegionHttp.WriteJsonAsync(context, 201, json);
     }
 
@@ -293,6 +293,7 @@ internal static class GlanceApi
             throw new OpenStackFault(415, $"Unsupported Content-Type '{contentType}'; use application/openstack-images-v2.1-json-patch.");
         }
 
+        var v20 = contentType.StartsWith("application/openstack-images-v2.0-json-patch", StringComparison.OrdinalIgnoreCase);
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
         JsonArray operations;
@@ -311,6 +312,13 @@ internal static class GlanceApi
             var image = Owned(state, caller, id, "modify_image");
             foreach (var node in operations)
             {
+                // v2.1: {"op": "replace", "path": "/name", "value": ...}; v2.0: {"replace": "/name", "value": ...}.
+                if (node is JsonObject legacy && !legacy.ContainsKey("op") && ((string[])["add", "replace", "remove"]).FirstOrDefault(legacy.ContainsKey) is { } legacyOp)
+                {
+                    legacy["op"] = legacyOp;
+                    legacy["path"] = legacy[legacyOp]?.DeepClone();
+                }
+
                 if (node is not JsonObject op || OptionalString(op["op"], "op") is not { } kind || OptionalString(op["path"], "path") is not { } path)
                 {
                     throw OpenStackFault.BadRequest("Operation objects must contain exactly one member named \"op\" and \"path\".");
@@ -345,12 +353,18 @@ internal static class GlanceApi
                             throw OpenStackFault.Conflict($"Property {key} does not exist.");
                         }
 
+                        // The v2.0 patch dialect refuses "add" over an existing property; v2.1 overwrites.
+                        if (kind == "add" && v20 && (IsCore(key) || image.Properties.ContainsKey(key)))
+                        {
+                            throw OpenStackFault.Conflict($"Property {key} already present.");
+                        }
+
                         SetAttribute(image, caller, key, op["value"]?.DeepClone());
                         break;
                     case "remove":
                         if (IsCore(key))
                         {
-                            throw OpenStackFault.Forbidden($"Properties {key} cannot be removed.");
+                            throw OpenStackFault.Forbidden($"Property {key} may not be removed.");
                         }
 
                         if (!image.Properties.Remove(key))
@@ -657,11 +671,6 @@ internal static class GlanceApi
                 {
                     parameters.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value ?? "")).Append('&');
                 }
-            }
-
-            if (!query.ContainsKey("limit"))
-            {
-                parameters.Append("limit=").Append(limit.ToString(CultureInfo.InvariantCulture)).Append('&');
             }
 
             parameters.Append("marker=").Append(nextMarker);

@@ -31,6 +31,8 @@ internal static class NeutronApi
         ("ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway"),
         ("security-group", "security-group", "The security groups extension."),
         ("stateful-security-group", "Stateful security group", "Indicates if the security group is stateful or not"),
+        ("quotas", "Quota management support", "Expose functions for quotas management per project"),
+        ("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project"),
         ("standard-attr-tag", "Tag support for resources with standard attribute: subnet, trunk, network_segment_range, router, network, policy, subnetpool, port, security_group, floatingip", "Enables to set tag on resources with standard attribute."),
         ("standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes"),
         ("standard-attr-revisions", "Resource revision numbers", "This extension will display the revision number of neutron resources."),
@@ -199,6 +201,31 @@ internal static class NeutronApi
             });
         }
 
+        // availability_zone: the region's one zone, for networks and routers.
+        app.MapGet("/v2.0/availability_zones", context => RegionHttp.WriteJsonAsync(context, 200, NeutronQuery.List(
+            context.Request,
+            "availability_zones",
+            ((string[])["network", "router"]).Select(resource => new JsonObject { ["name"] = region.Options.AvailabilityZone, ["resource"] = resource, ["state"] = "available" }))));
+        app.MapGet("/v2.0/quotas", context =>
+            RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["quotas"] = state.Quotas(context.Caller()) }));
+        app.MapGet("/v2.0/quotas/{project}", context =>
+            RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["quota"] = state.Quota(context.Caller(), Project(context), details: false, defaults: false) }));
+        app.MapGet("/v2.0/quotas/{project}/details", context =>
+            RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["quota"] = state.Quota(context.Caller(), Project(context), details: true, defaults: false) }));
+        app.MapGet("/v2.0/quotas/{project}/default", context =>
+            RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["quota"] = state.Quota(context.Caller(), Project(context), details: false, defaults: true) }));
+        app.MapPut("/v2.0/quotas/{project}", async context =>
+        {
+            var body = RegionHttp.Wrapped(await RegionHttp.ReadObjectAsync(context), "quota");
+            await RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["quota"] = state.UpdateQuota(context.Caller(), Project(context), body) });
+        });
+        app.MapDelete("/v2.0/quotas/{project}", context =>
+        {
+            state.ResetQuota(context.Caller(), Project(context));
+            context.Response.StatusCode = 204;
+            return Task.CompletedTask;
+        });
+
         app.MapPut("/v2.0/routers/{id}/add_router_interface", async context =>
         {
             var body = await RegionHttp.ReadObjectAsync(context);
@@ -223,6 +250,8 @@ internal static class NeutronApi
     };
 
     private static string Id(HttpContext context) => (string)context.Request.RouteValues["id"]!;
+
+    private static string Project(HttpContext context) => (string)context.Request.RouteValues["project"]!;
 
     private static string Base(HttpContext context) => $"{context.Request.Scheme}://{context.Request.Host}";
 

@@ -37,14 +37,10 @@ internal static class NeutronQuery
             result = result.Where(item => item.ContainsKey(key) && wanted.Any(w => Matches(item[key], w)));
         }
 
+        // As neutron.api.api_common.get_sorts.
         var sortKeys = query["sort_key"].Where(k => !string.IsNullOrEmpty(k)).Select(k => k!).ToList();
-        var sortDirs = query["sort_dir"].Select(d => d ?? "asc").ToList();
-        if (sortDirs.Any(d => d is not ("asc" or "desc")))
-        {
-            throw OpenStackFault.BadRequest("Sort direction specified is not valid: the value must be 'asc' or 'desc'");
-        }
-
-        if (sortDirs.Count > 0 && sortDirs.Count != sortKeys.Count)
+        var sortDirs = query["sort_dir"].Where(d => !string.IsNullOrEmpty(d)).Select(d => d!).ToList();
+        if (sortDirs.Count != sortKeys.Count)
         {
             throw OpenStackFault.BadRequest("The number of sort_keys and sort_dirs must be same");
         }
@@ -61,9 +57,21 @@ internal static class NeutronQuery
         }
 
         var marker = query["marker"].FirstOrDefault();
-        var pageReverse = NeutronBody.TryBool(JsonValue.Create(query["page_reverse"].FirstOrDefault() ?? "false"), out var pr) && pr;
+        var pageReverse = string.Equals(query["page_reverse"].FirstOrDefault(), "true", StringComparison.OrdinalIgnoreCase);
 
         var list = result.ToList();
+        var absent = list.Count > 0 ? sortKeys.Where(k => !list[0].ContainsKey(k)).ToList() : [];
+        if (absent.Count > 0)
+        {
+            throw OpenStackFault.BadRequest($"{PythonList(absent)} is invalid attribute for sort_keys");
+        }
+
+        var invalidDirs = sortDirs.Where(d => d is not ("asc" or "desc")).ToList();
+        if (invalidDirs.Count > 0)
+        {
+            throw OpenStackFault.BadRequest($"{PythonList(invalidDirs)} is invalid value for sort_dirs, valid value is 'asc' and 'desc'");
+        }
+
         var keys = sortKeys.Select((k, i) => (Key: k, Desc: i < sortDirs.Count && sortDirs[i] == "desc")).ToList();
         if (keys.Count > 0 || limit is not null || marker is not null)
         {
@@ -215,6 +223,8 @@ internal static class NeutronQuery
         JsonValueKind.False => "False",
         _ => node.ToJsonString(),
     };
+
+    private static string PythonList(IEnumerable<string> values) => "[" + string.Join(", ", values.Select(v => $"'{v}'")) + "]";
 
     private static bool Tagged(JsonObject item, string tag) => item["tags"] is JsonArray tags && tags.Any(t => (string?)t == tag);
 

@@ -11,6 +11,7 @@ internal sealed partial class NeutronState
         lock (_gate)
         {
             var project = OwnerProject(caller, body, "router");
+            CheckQuota(project, "router");
             var router = Stamp(new JsonObject
             {
                 ["id"] = RegionContext.NewId(),
@@ -367,6 +368,7 @@ internal sealed partial class NeutronState
         lock (_gate)
         {
             var project = OwnerProject(caller, body, "floatingip");
+            CheckQuota(project, "floatingip");
             var networkId = NeutronBody.Str(body, "floating_network_id")!;
             var network = _networks.FirstOrDefault(n => Id(n) == networkId);
             if (network is null || !CanSee(caller, "networks", network) || !Bool(network, "router:external"))

@@ -11,6 +11,7 @@ internal sealed partial class NeutronState
         lock (_gate)
         {
             var project = OwnerProject(caller, body, "network");
+            CheckQuota(project, "network");
             foreach (var key in (string[])["shared", "router:external"])
             {
                 if (!caller.IsAdmin && NeutronBody.Bool(body, key, false))
@@ -305,6 +306,7 @@ internal sealed partial class NeutronState
             }
 
             var project = OwnerProject(caller, body, "subnet");
+            CheckQuota(project, "subnet");
             foreach (var other in _subnets.Where(s => Str(s, "network_id") == networkId))
             {
                 if (NeutronIpam.Overlaps(Cidr(other), cidr))

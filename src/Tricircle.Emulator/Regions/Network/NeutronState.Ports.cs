@@ -22,6 +22,7 @@ internal sealed partial class NeutronState
             var network = Get(caller, "networks", NeutronBody.Str(body, "network_id"));
             var project = OwnerProject(caller, body, "port");
             AdminOnlyBinding(caller, body, "create_port");
+            CheckQuota(project, "port");
             return View(caller, NewPort(caller, network, project, body));
         }
     }

@@ -86,6 +86,7 @@ internal sealed partial class NeutronState
         {
             var project = OwnerProject(caller, body, "security_group");
             EnsureDefaultGroup(project);
+            CheckQuota(project, "security_group");
             var name = NeutronBody.Str(body, "name") ?? "";
             if (name == "default")
             {
@@ -259,6 +260,7 @@ internal sealed partial class NeutronState
             }
 
             var project = OwnerProject(caller, body, "security_group_rule");
+            CheckQuota(project, "security_group_rule");
             var normalized = remotePrefix is null ? null : Normalize(remotePrefix);
             var duplicate = _rules.FirstOrDefault(r => Str(r, "security_group_id") == Id(group) && Str(r, "direction") == direction && Str(r, "ethertype") == ethertype
                 && Str(r, "protocol") == protocol && NeutronBody.Int(r, "port_range_min") == min && NeutronBody.Int(r, "port_range_max") == max

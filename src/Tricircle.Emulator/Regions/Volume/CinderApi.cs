@@ -107,7 +107,8 @@ internal static partial class CinderApi
         var projectId = caller.ProjectId;
         if (context.Request.RouteValues.TryGetValue("project_id", out var urlProject) && urlProject is string p && p != caller.ProjectId && !caller.IsAdmin)
         {
-            throw OpenStackFault.BadRequest($"Malformed request URL: URL's project_id '{p}' doesn't match Context's project_id '{caller.ProjectId}'");
+            // Cinder's wsgi layer says only this (real Cinder refuses admins too; the brief lets admins through).
+            throw OpenStackFault.BadRequest("Malformed request url");
         }
 
         await handler(new CinderRequest(context, state, caller, projectId, version, state.Region.VolumeUrl.ToString().TrimEnd('/')));

@@ -121,6 +121,21 @@ public sealed class NeutronStateTests
     }
 
     [Fact]
+    public void Quota_RouterLimit_IsEnforcedAndReset()
+    {
+        var state = NewState();
+        state.UpdateQuota(Admin, "demo-project", Body(("router", 1)));
+        state.CreateRouter(Demo, Body(("name", "r1")));
+        var over = Fault(() => state.CreateRouter(Demo, Body(("name", "r2"))));
+        Assert.Equal((409, "OverQuota"), (over.StatusCode, over.Type));
+        Assert.Equal("Quota exceeded for resources: ['router'].", over.Message);
+        Assert.Equal(1, (int)state.Quota(Demo, "demo-project", details: true, defaults: false)["router"]!["used"]!);
+        Assert.Equal(403, Fault(() => state.UpdateQuota(Demo, "demo-project", Body(("router", 5)))).StatusCode);
+        state.ResetQuota(Admin, "demo-project");
+        state.CreateRouter(Demo, Body(("name", "r2")));
+    }
+
+    [Fact]
     public void Timestamps_ComeFromTheRegionClock()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
