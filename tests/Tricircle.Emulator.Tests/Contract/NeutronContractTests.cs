@@ -91,6 +91,7 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
     {
         AssertError(await Send(HttpMethod.Post, "/v2.0/networks", new JsonObject { ["network"] = new JsonObject { ["bogus"] = 1 } }), HttpStatusCode.BadRequest, "HTTPBadRequest", "Unrecognized attribute(s) 'bogus'");
         AssertError(await Send(HttpMethod.Post, "/v2.0/networks", new JsonObject { ["network"] = new JsonObject { ["admin_state_up"] = "maybe" } }), HttpStatusCode.BadRequest, "HTTPBadRequest", "admin_state_up");
+        AssertError(await Send(HttpMethod.Post, "/v2.0/networks", new JsonObject { ["net"] = new JsonObject() }), HttpStatusCode.BadRequest, "HTTPBadRequest", "Unable to find 'network' in request body");
         var raw = await target.SendRawAsync(HttpMethod.Post, target.Network, "/v2.0/networks", target.AdminToken, "{not json");
         Assert.Equal(HttpStatusCode.BadRequest, raw.Status);
     }
@@ -425,5 +426,19 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
         Assert.True((int)details["security_group"]!["used"]! >= 0);
         Assert.Equal((int)quota["network"]!, (int)details["network"]!["limit"]!);
         Assert.Equal(HttpStatusCode.Forbidden, (await Send(HttpMethod.Get, $"/v2.0/quotas/{target.AdminProjectId}", token: target.DemoToken)).Status);
+    }
+
+    [Fact]
+    public async Task Network_BulkCreate_ReturnsEveryNetwork()
+    {
+        var name = Unique("bulk");
+        var body = new JsonObject { ["networks"] = new JsonArray(new JsonObject { ["name"] = name }, new JsonObject { ["name"] = name }) };
+        var created = (await Send(HttpMethod.Post, "/v2.0/networks", body)).Expect(HttpStatusCode.Created)["networks"]!.AsArray();
+        Assert.Equal(2, created.Count);
+        foreach (var network in created)
+        {
+            Assert.Equal(name, (string?)network!["name"]);
+            await Delete("networks", (string)network["id"]!);
+        }
     }
 }

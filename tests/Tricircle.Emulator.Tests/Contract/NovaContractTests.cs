@@ -388,6 +388,7 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
             (await Act(new JsonObject { ["lock"] = null })).Expect(HttpStatusCode.Accepted);
             var locked = await Act(new JsonObject { ["pause"] = null });
             Assert.Equal(HttpStatusCode.Conflict, locked.Status);
+            Assert.Equal(HttpStatusCode.Conflict, (await Nova(HttpMethod.Delete, "/servers/" + id, target.DemoToken)).Status);
             var shown = (await Nova(HttpMethod.Get, "/servers/" + id, target.DemoToken, microversion: "2.9")).Expect(HttpStatusCode.OK)["server"]!;
             Assert.True(shown["locked"]!.GetValue<bool>());
             (await Act(new JsonObject { ["unlock"] = null })).Expect(HttpStatusCode.Accepted);
@@ -524,6 +525,19 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
                 Assert.Equal(portId, Str(Assert.Single(interfaces)!["port_id"]));
                 var byIp = (await Nova(HttpMethod.Get, "/servers?ip=" + Str(address["addr"]), target.DemoToken)).Expect(HttpStatusCode.OK)["servers"]!.AsArray();
                 Assert.Contains(byIp, s => Str(s!["id"]) == id);
+
+                var second = (await Nova(HttpMethod.Post, $"/servers/{id}/os-interface", target.DemoToken, new JsonObject { ["interfaceAttachment"] = new JsonObject { ["net_id"] = networkId } })).Expect(HttpStatusCode.OK)["interfaceAttachment"]!;
+                var secondPort = Str(second["port_id"]);
+                Assert.Equal(networkId, Str(second["net_id"]));
+                Assert.StartsWith("10.77.0.", Str(second["fixed_ips"]![0]!["ip_address"]), StringComparison.Ordinal);
+                var twoAddresses = (await Nova(HttpMethod.Get, $"/servers/{id}/ips/{Str(network["name"])}", target.DemoToken)).Expect(HttpStatusCode.OK)[Str(network["name"])]!.AsArray();
+                Assert.Equal(2, twoAddresses.Count);
+                (await Nova(HttpMethod.Delete, $"/servers/{id}/os-interface/{secondPort}", target.DemoToken)).Expect(HttpStatusCode.Accepted);
+                await ContractTarget.EventuallyAsync(async () =>
+                {
+                    var response = await target.SendAsync(HttpMethod.Get, target.Network, "/v2.0/ports/" + secondPort, target.DemoToken);
+                    return (response.Status == HttpStatusCode.NotFound, response.ToString());
+                }, "the detached interface's port (made by Nova) is deleted");
             }
             finally
             {

@@ -332,6 +332,11 @@ internal static class GlanceApi
                 }
 
                 CheckWritable(key);
+                if (key == "owner" && !caller.IsAdmin)
+                {
+                    throw OpenStackFault.Forbidden("You are not permitted to modify 'owner' on this image.");
+                }
+
                 switch (kind)
                 {
                     case "add" when key == "tags" && segments.Length == 2 && segments[1] == "-":

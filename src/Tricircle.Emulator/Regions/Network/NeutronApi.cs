@@ -105,6 +105,11 @@ internal static class NeutronApi
                 var caller = context.Caller();
                 if (body[collection] is JsonArray bulk)
                 {
+                    if (bulk.Count == 0)
+                    {
+                        throw OpenStackFault.BadRequest("Resources required");
+                    }
+
                     var created = new JsonArray();
                     foreach (var item in bulk)
                     {
@@ -115,12 +120,12 @@ internal static class NeutronApi
                     return;
                 }
 
-                var one = Create(state, caller, collection, RegionHttp.Wrapped(body, singular));
+                var one = Create(state, caller, collection, Wrapped(body, singular));
                 await RegionHttp.WriteJsonAsync(context, 201, new JsonObject { [singular] = one });
             });
             app.MapPut($"/v2.0/{path}/{{id}}", async context =>
             {
-                var body = RegionHttp.Wrapped(await RegionHttp.ReadObjectAsync(context), singular);
+                var body = Wrapped(await RegionHttp.ReadObjectAsync(context), singular);
                 var caller = context.Caller();
                 var id = Id(context);
                 JsonObject updated = collection switch
@@ -216,7 +221,7 @@ internal static class NeutronApi
             RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["quota"] = state.Quota(context.Caller(), Project(context), details: false, defaults: true) }));
         app.MapPut("/v2.0/quotas/{project}", async context =>
         {
-            var body = RegionHttp.Wrapped(await RegionHttp.ReadObjectAsync(context), "quota");
+            var body = Wrapped(await RegionHttp.ReadObjectAsync(context), "quota");
             await RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["quota"] = state.UpdateQuota(context.Caller(), Project(context), body) });
         });
         app.MapDelete("/v2.0/quotas/{project}", context =>
@@ -248,6 +253,10 @@ internal static class NeutronApi
         "security_groups" => state.CreateGroup(caller, body),
         _ => state.CreateRule(caller, body),
     };
+
+    // As neutron.api.v2.base.Controller.prepare_request_body.
+    private static JsonObject Wrapped(JsonObject body, string resource) =>
+        body[resource] as JsonObject ?? throw OpenStackFault.BadRequest($"Unable to find '{resource}' in request body");
 
     private static string Id(HttpContext context) => (string)context.Request.RouteValues["id"]!;
 

@@ -112,6 +112,29 @@ public sealed class CinderStateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Quota_EleventhVolume_Is413OverLimit_LimitsCountUsage()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(HttpMethod.Post, "/v3/volumes", new JsonObject { ["volume"] = new JsonObject { ["size"] = 2 } })).Status);
+        }
+
+        var (status, body, _) = await SendAsync(HttpMethod.Post, "/v3/volumes", new JsonObject { ["volume"] = new JsonObject { ["size"] = 1 } });
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Equal(413, body!["overLimit"]!["code"]!.GetValue<int>());
+
+        var absolute = (await SendAsync(HttpMethod.Get, "/v3/limits")).Body!["limits"]!["absolute"]!;
+        Assert.Equal(10, absolute["totalVolumesUsed"]!.GetValue<int>());
+        Assert.Equal(20, absolute["totalGigabytesUsed"]!.GetValue<int>());
+        Assert.Equal(10, absolute["maxTotalVolumes"]!.GetValue<int>());
+
+        var counted = (await SendAsync(HttpMethod.Get, "/v3/volumes?with_count=true&limit=3", version: "3.45")).Body!;
+        Assert.Equal(10, counted["count"]!.GetValue<int>());
+        Assert.Equal(3, counted["volumes"]!.AsArray().Count);
+        Assert.Contains("marker=", counted["volumes_links"]![0]!["href"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Inspect_Types_HasDefaultAndLvm()
     {
         var names = _region.Inspect("types").Select(t => t!["name"]!.GetValue<string>()).ToList();
