@@ -5,12 +5,19 @@ using Tricircle.Emulator.Contract;
 namespace Tricircle.Emulator.Regions.Network;
 
 /// <summary>Emulator-only behaviour: provider segments against the configured ranges, Nova's in-process contract, the fake clock.</summary>
-public sealed class NeutronStateTests
+public sealed class NeutronStateTests : IAsyncLifetime
 {
+    // The region's Glance seeds its cirros image for Keystone's admin project, so a region needs one.
+    private Identity.KeystoneEmulator _keystone = null!;
+
+    public async Task InitializeAsync() => _keystone = await Identity.KeystoneEmulator.StartAsync(new Identity.KeystoneEmulatorOptions { Port = 0 });
+
+    public async Task DisposeAsync() => await _keystone.DisposeAsync();
+
     private static readonly Caller Admin = new("t", "u", "admin-project", ["admin"]);
     private static readonly Caller Demo = new("t", "u", "demo-project", ["member"]);
 
-    private static NeutronState NewState(FakeTimeProvider? time = null)
+    private NeutronState NewState(FakeTimeProvider? time = null)
     {
         var options = new RegionEmulatorOptions { VlanRange = (100, 102), VxlanRange = (500, 501) };
         if (time is not null)
@@ -18,7 +25,7 @@ public sealed class NeutronStateTests
             options.TimeProvider = time;
         }
 
-        return new NeutronState(new RegionContext(options, null!));
+        return new NeutronState(new RegionContext(options, _keystone));
     }
 
     private static OpenStackFault Fault(Action action) => Assert.Throws<OpenStackFault>(action);
