@@ -19,7 +19,7 @@ namespace Tricircle.Emulator.Regions;
 /// in the service's shape, and the region's fault knobs. It can be stopped and started again on
 /// the same port (region down / up) without losing state, which lives in <see cref="RegionContext"/>.
 /// </summary>
-internal sealed class EmulatedService(ServiceKind kind, RegionContext region, RegionFaults faults, Action<IEndpointRouteBuilder, RegionContext> map)
+internal sealed class EmulatedService(ServiceKind kind, RegionContext region, RegionFaults faults, RegionTraffic traffic, Action<IEndpointRouteBuilder, RegionContext> map)
 {
     private WebApplication? _app;
 
@@ -78,6 +78,19 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
     }
 
     private async Task HandleAsync(HttpContext context, RequestDelegate next)
+    {
+        traffic.Enter();
+        try
+        {
+            await HandleCountedAsync(context, next);
+        }
+        finally
+        {
+            traffic.Exit();
+        }
+    }
+
+    private async Task HandleCountedAsync(HttpContext context, RequestDelegate next)
     {
         var requestId = "req-" + Guid.NewGuid().ToString("D");
         context.Response.Headers["x-openstack-request-id"] = requestId;

@@ -18,11 +18,12 @@ public sealed class RegionEmulator : IAsyncDisposable
     private readonly EmulatedService[] _services;
     private int _disposed;
 
-    private RegionEmulator(RegionContext context, EmulatedService[] services, RegionFaults faults)
+    private RegionEmulator(RegionContext context, EmulatedService[] services, RegionFaults faults, RegionTraffic traffic)
     {
         _context = context;
         _services = services;
         Faults = faults;
+        Traffic = traffic;
     }
 
     public string Name => _context.Options.Name;
@@ -41,6 +42,9 @@ public sealed class RegionEmulator : IAsyncDisposable
 
     public RegionFaults Faults { get; }
 
+    /// <summary>Requests seen by the region's four services together.</summary>
+    public RegionTraffic Traffic { get; }
+
     public static async Task<RegionEmulator> StartAsync(KeystoneEmulator keystone, RegionEmulatorOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keystone);
@@ -48,6 +52,7 @@ public sealed class RegionEmulator : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Name);
 
         var context = new RegionContext(options, keystone);
+        var traffic = new RegionTraffic();
         EmulatedService[] services = [];
         var faults = new RegionFaults(async down =>
         {
@@ -65,13 +70,13 @@ public sealed class RegionEmulator : IAsyncDisposable
         });
         services =
         [
-            new EmulatedService(ServiceKind.Compute, context, faults, NovaApi.Map),
-            new EmulatedService(ServiceKind.Network, context, faults, NeutronApi.Map),
-            new EmulatedService(ServiceKind.Volume, context, faults, CinderApi.Map),
-            new EmulatedService(ServiceKind.Image, context, faults, GlanceApi.Map),
+            new EmulatedService(ServiceKind.Compute, context, faults, traffic, NovaApi.Map),
+            new EmulatedService(ServiceKind.Network, context, faults, traffic, NeutronApi.Map),
+            new EmulatedService(ServiceKind.Volume, context, faults, traffic, CinderApi.Map),
+            new EmulatedService(ServiceKind.Image, context, faults, traffic, GlanceApi.Map),
         ];
 
-        var region = new RegionEmulator(context, services, faults);
+        var region = new RegionEmulator(context, services, faults, traffic);
         try
         {
             await services[0].StartAsync(options.ComputePort, cancellationToken);

@@ -27,7 +27,7 @@ internal static class ServiceCommands
                 overrides["DEFAULT:roles"] = r;
             }
 
-            return await RunAsync(parse.GetValue(configFiles), overrides, async app =>
+            return await RunAsync(parse.GetValue(configFiles), overrides, quiet: false, async app =>
             {
                 await app.StartAsync(cancellationToken);
                 await app.WaitForShutdownAsync(cancellationToken);
@@ -72,12 +72,15 @@ internal static class ServiceCommands
     /// Loads the configuration and builds the host, turning configuration mistakes into a
     /// message that names the key and exit code 2 instead of a stack trace.
     /// </summary>
-    internal static async Task<int> RunAsync(string[]? configFiles, Dictionary<string, string?>? overrides, Func<WebApplication, Task<int>> run)
+    internal static Task<int> RunAsync(string[]? configFiles, Dictionary<string, string?>? overrides, Func<WebApplication, Task<int>> run) =>
+        RunAsync(configFiles, overrides, quiet: true, run);
+
+    private static async Task<int> RunAsync(string[]? configFiles, Dictionary<string, string?>? overrides, bool quiet, Func<WebApplication, Task<int>> run)
     {
         try
         {
             var configuration = TricircleConfiguration.Load(configFiles, overrides);
-            await using var app = ServiceHost.Build(configuration);
+            await using var app = ServiceHost.Build(configuration, quiet: quiet);
             return await run(app);
         }
         catch (Exception e) when (e is OptionsValidationException or FileNotFoundException)

@@ -14,7 +14,10 @@ namespace Tricircle.Hosting;
 /// <summary>Builds the service: one process, one listener per enabled API role.</summary>
 internal static class ServiceHost
 {
-    public static WebApplication Build(IConfiguration configuration, Action<IServiceCollection>? configureServices = null)
+    /// <param name="configuration">The loaded configuration.</param>
+    /// <param name="configureServices">Replacements for tests (a fake clock, ...).</param>
+    /// <param name="quiet">For one-shot commands (db sync, status): log warnings and errors only.</param>
+    public static WebApplication Build(IConfiguration configuration, Action<IServiceCollection>? configureServices = null, bool quiet = false)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -35,7 +38,7 @@ internal static class ServiceHost
             o.UseUtcTimestamp = true;
             o.ColorBehavior = LoggerColorBehavior.Disabled;
         });
-        builder.Logging.SetMinimumLevel(debug ? LogLevel.Debug : LogLevel.Information);
+        builder.Logging.SetMinimumLevel(debug ? LogLevel.Debug : quiet ? LogLevel.Warning : LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.AspNetCore", debug ? LogLevel.Information : LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", debug ? LogLevel.Information : LogLevel.Warning);
 

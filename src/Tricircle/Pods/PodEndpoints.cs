@@ -29,6 +29,9 @@ internal sealed partial class PodEndpoints(
 
     private readonly ClientOptions _client = clientOptions.Value;
 
+    // Several services of one pod missing at once (a first fan-out) share one catalog read.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<Dictionary<string, string>>> _reading = new(StringComparer.Ordinal);
+
     /// <summary>The pod's URL for <paramref name="serviceType"/>, or null when its region has none.</summary>
     public async Task<Uri?> GetAsync(Pod pod, string serviceType, CancellationToken cancellationToken)
     {
@@ -59,6 +62,38 @@ internal sealed partial class PodEndpoints(
 
     private async Task<Uri?> ReadCatalogAsync(Pod pod, string serviceType, CancellationToken cancellationToken)
     {
+        var read = new TaskCompletionSource<Dictionary<string, string>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var task = _reading.GetOrAdd(pod.PodId, read.Task);
+        if (task == read.Task)
+        {
+            // Not tied to this caller's token: others may be waiting for the same read. Keystone's
+            // HTTP timeout and the database command timeout bound it.
+            _ = FillAsync();
+        }
+
+        async Task FillAsync()
+        {
+            try
+            {
+                read.SetResult(await ReadAndStoreCatalogAsync(pod, CancellationToken.None));
+            }
+            catch (Exception e)
+            {
+                read.SetException(e);
+            }
+            finally
+            {
+                _reading.TryRemove(KeyValuePair.Create(pod.PodId, read.Task));
+            }
+        }
+
+        var found = await task.WaitAsync(cancellationToken);
+        var url = TypesFor(serviceType).Select(found.GetValueOrDefault).FirstOrDefault(u => u is not null);
+        return url is null ? null : new Uri(url);
+    }
+
+    private async Task<Dictionary<string, string>> ReadAndStoreCatalogAsync(Pod pod, CancellationToken cancellationToken)
+    {
         var token = await keystone.GetServiceTokenAsync(cancellationToken);
         var authUrl = string.IsNullOrWhiteSpace(_client.AuthUrl) ? authOptions.Value.AuthUrl : _client.AuthUrl;
         var client = new KeystoneClient(httpClientFactory.CreateClient(KeystoneTokenValidator.HttpClientName), new Uri(authUrl));
@@ -86,8 +121,7 @@ internal sealed partial class PodEndpoints(
         }
 
         Log.Refreshed(logger, pod.RegionName, found.Count);
-        var url = TypesFor(serviceType).Select(t => found.GetValueOrDefault(t)).FirstOrDefault(u => u is not null);
-        return url is null ? null : new Uri(url);
+        return found;
     }
 
     private static string[] TypesFor(string serviceType) => Aliases.TryGetValue(serviceType, out var aliases) ? aliases : [serviceType];

@@ -36,7 +36,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
 
         await using var control = await SandboxControl.StartAsync(regions, cancellationToken);
 
-        var configuration = TricircleConfiguration.Load([], new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["DEFAULT:bind_host"] = "127.0.0.1",
             ["DEFAULT:admin_port"] = options.AdminPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -49,7 +49,8 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
             ["client:admin_username"] = "admin",
             ["client:admin_password"] = SandboxOptions.AdminPassword,
             ["client:admin_tenant"] = "admin",
-        });
+        };
+        var configuration = TricircleConfiguration.Load([], settings);
 
         await using var app = ServiceHost.Build(configuration);
         await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(cancellationToken);
@@ -67,6 +68,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
         var database = app.Services.GetRequiredService<Database>();
         WriteOpenrc(Path.Combine(dataDirectory, "openrc"), keystone.AuthUrl, "admin", SandboxOptions.AdminPassword, "admin");
         WriteOpenrc(Path.Combine(dataDirectory, "openrc.demo"), keystone.AuthUrl, "demo", SandboxOptions.DemoPassword, "demo");
+        await WriteConfigAsync(Path.Combine(dataDirectory, "tricircle.conf"), settings, cancellationToken);
         await SandboxState.WriteAsync(dataDirectory, new SandboxState(control.Url, keystone.AuthUrl, new Uri(adminUrl, "v1.0"), [.. regions.Keys]), cancellationToken);
 
         await output.WriteLineAsync($"""
@@ -135,6 +137,22 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
         }
 
         return names;
+    }
+
+    /// <summary>The service's configuration as an INI file, so that <c>tricircle status --config-file</c> works against the sandbox.</summary>
+    private static Task WriteConfigAsync(string path, Dictionary<string, string?> settings, CancellationToken cancellationToken)
+    {
+        var text = new System.Text.StringBuilder("# Written by `tricircle sandbox`: the configuration its Tricircle runs with.\n");
+        foreach (var section in settings.GroupBy(s => s.Key[..s.Key.IndexOf(':', StringComparison.Ordinal)]))
+        {
+            text.Append('\n').Append('[').Append(section.Key).Append("]\n");
+            foreach (var (key, value) in section)
+            {
+                text.Append(key[(section.Key.Length + 1)..]).Append(" = ").Append(value).Append('\n');
+            }
+        }
+
+        return File.WriteAllTextAsync(path, text.ToString(), cancellationToken);
     }
 
     private static void WriteOpenrc(string path, Uri authUrl, string user, string password, string project)

@@ -42,6 +42,11 @@ public sealed class SandboxCommandTests
         var types = JsonDocument.Parse(endpoints.Stdout).RootElement.EnumerateArray().Select(e => e.GetProperty("Service Type").GetString()).ToHashSet();
         Assert.Superset(new HashSet<string?> { "compute", "network", "volumev3", "image" }, types);
 
+        // The sandbox's own service config lets `tricircle status` check it.
+        var status = await CliRunner.TricircleAsync(openrc, "status", "--config-file", Path.Combine(sandbox.DataDirectory, "tricircle.conf"));
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Contains("RegionTwo network", status.Stdout, StringComparison.Ordinal);
+
         // The demo user is a member, not an admin.
         var demo = await CliRunner.TricircleAsync(sandbox.Openrc("openrc.demo"), "pod", "list");
         Assert.Equal(1, demo.ExitCode);

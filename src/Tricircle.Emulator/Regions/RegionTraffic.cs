@@ -1,0 +1,36 @@
+namespace Tricircle.Emulator.Regions;
+
+/// <summary>
+/// Requests one region has seen, for tests that check how a caller spreads load: how many in
+/// all, and the most that were in flight at once (a fan-out done one pod call after another
+/// never has more than one).
+/// </summary>
+public sealed class RegionTraffic
+{
+    private long _requests;
+    private int _inFlight;
+    private int _maxInFlight;
+
+    public long Requests => Interlocked.Read(ref _requests);
+
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
+    /// <summary>Starts counting afresh.</summary>
+    public void Reset()
+    {
+        Interlocked.Exchange(ref _requests, 0);
+        Interlocked.Exchange(ref _maxInFlight, Volatile.Read(ref _inFlight));
+    }
+
+    internal void Enter()
+    {
+        Interlocked.Increment(ref _requests);
+        var now = Interlocked.Increment(ref _inFlight);
+        int max;
+        while (now > (max = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, now, max) != max)
+        {
+        }
+    }
+
+    internal void Exit() => Interlocked.Decrement(ref _inFlight);
+}
