@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Tricircle.Emulator.Regions.Compute;
 
 /// <summary>The real openstack CLI (novaclient/openstacksdk) against the emulated Nova.</summary>
-public sealed class NovaCliTests(NovaCliRegion cli) : IClassFixture<NovaCliRegion>
+public sealed class NovaCliTests(RegionCli cli) : IClassFixture<RegionCli>
 {
     private static string Field(JsonDocument document, string name) => document.RootElement.GetProperty(name).ToString();
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Tricircle.Emulator.Regions.Image;
 
 namespace Tricircle.Emulator.Regions.Volume;
 

@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Text.Json;
 using Tricircle.Emulator.Identity;
 
-namespace Tricircle.Emulator.Regions.Compute;
+namespace Tricircle.Emulator.Regions;
 
 /// <summary>
-/// A Keystone plus one emulated region (RegionOne) for the Nova CLI tests, driven with the real openstack CLI:
+/// A Keystone plus one emulated region (RegionOne) driven with the real openstack CLI:
 /// clean OS_* environment, no proxy for loopback, 60 s per command.
 /// </summary>
-public sealed class NovaCliRegion : IAsyncLifetime
+public sealed class RegionCli : IAsyncLifetime
 {
     private const string AdminPassword = "cli-secret";
     private static readonly TimeSpan CliTimeout = TimeSpan.FromSeconds(60);
