@@ -74,19 +74,28 @@ internal sealed partial class KeystoneTokenValidator(
 
     private async Task FetchAsync(string key, string token, TaskCompletionSource<KeystoneToken?> fetch)
     {
+        KeystoneToken? result = null;
+        Exception? failure = null;
         try
         {
-            fetch.SetResult(await FetchAsync(key, token));
+            result = await FetchAsync(key, token);
         }
         catch (Exception e)
         {
-            fetch.SetException(e);
+            failure = e;
         }
-        finally
+
+        // Forgotten before anyone is answered, even when every waiter gave up: a waiter that
+        // comes straight back (its cache entry expired) must start a new call, never be handed
+        // this finished one.
+        _inFlight.TryRemove(KeyValuePair.Create(key, fetch.Task));
+        if (failure is null)
         {
-            // Always forgotten once done, even when every waiter gave up: a finished call must
-            // never answer for a later request (the cache decides how long a result is good).
-            _inFlight.TryRemove(KeyValuePair.Create(key, fetch.Task));
+            fetch.SetResult(result);
+        }
+        else
+        {
+            fetch.SetException(failure);
         }
     }
 
