@@ -18,6 +18,18 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
             await ApiErrors.WriteAsync(context, e.StatusCode, e.Message);
             return;
         }
+        catch (Identity.KeystoneException e) when (!context.Response.HasStarted)
+        {
+            Log.KeystoneFailed(logger, e.Message);
+            await ApiErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The identity service could not be reached; try again later.");
+            return;
+        }
+        catch (Pods.PodErrorException e) when (!context.Response.HasStarted)
+        {
+            // A pod refused something the gateway asked for on the caller's behalf: its verdict stands.
+            await ApiErrors.WriteAsync(context, e.StatusCode is >= 400 and < 600 ? e.StatusCode : StatusCodes.Status502BadGateway, $"{e.PodMessage} (pod {e.Pod.RegionName})");
+            return;
+        }
         catch (BadHttpRequestException e) when (!context.Response.HasStarted)
         {
             await ApiErrors.WriteAsync(context, e.StatusCode, e.Message);
@@ -45,6 +57,9 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
 
     private static partial class Log
     {
+        [LoggerMessage(2, LogLevel.Warning, "Keystone failed: {Reason}")]
+        public static partial void KeystoneFailed(ILogger logger, string reason);
+
         [LoggerMessage(1, LogLevel.Error, "Unhandled error serving {Method} {Path}")]
         public static partial void Unhandled(ILogger logger, Exception exception, string method, PathString path);
     }

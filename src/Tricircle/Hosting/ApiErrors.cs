@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Tricircle.Hosting;
 
@@ -16,10 +17,10 @@ internal static class ApiErrors
         409 => "conflictingRequest",
         413 => "overLimit",
         415 => "badMediaType",
-        500 => "internalServerError",
+        429 => "overLimit",
         501 => "notImplemented",
         503 => "serviceUnavailable",
-        _ => "Error",
+        _ => "computeFault", // Nova's and Cinder's fault type for everything else (406, 500, ...)
     };
 
     public static string DefaultMessage(int status) => status switch
@@ -29,10 +30,14 @@ internal static class ApiErrors
         403 => "Policy does not allow this request to be performed.",
         404 => "The resource could not be found.",
         405 => "The method is not allowed for this resource.",
+        406 => "The requested version or media type is not acceptable.",
         415 => "The request content type is not supported.",
         503 => "The service is unavailable.",
         _ => "An unexpected error occurred.",
     };
+
+    /// <summary>The standard reason phrase ("Not Found"), as Glance's webob errors carry it.</summary>
+    public static string Title(int status) => ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";
 
     public static async Task WriteAsync(HttpContext context, int status, string message)
     {
@@ -43,16 +48,30 @@ internal static class ApiErrors
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteStartObject(NovaType(status));
-            writer.WriteString("message", message);
-            writer.WriteNumber("code", status);
-            writer.WriteEndObject();
+            if (RoleOf(context) == ServiceRole.Image)
+            {
+                // Glance answers with webob's JSON error body.
+                writer.WriteString("message", message);
+                writer.WriteString("code", $"{status} {Title(status)}");
+                writer.WriteString("title", Title(status));
+            }
+            else
+            {
+                writer.WriteStartObject(NovaType(status));
+                writer.WriteString("message", message);
+                writer.WriteNumber("code", status);
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
         }
 
         response.ContentLength = buffer.Length;
         await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
     }
+
+    private static ServiceRole? RoleOf(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<ApiRoleMetadata>()?.Role ?? context.Features.Get<ApiRoleFeature>()?.Role;
 
     /// <summary>Keystonemiddleware's 401, which every OpenStack API answers before its own code runs.</summary>
     public static async Task WriteUnauthorizedAsync(HttpContext context, string authUri)

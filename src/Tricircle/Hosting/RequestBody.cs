@@ -32,6 +32,20 @@ internal static class RequestBody
         return inner;
     }
 
+    /// <summary>The body as a mutable tree (for a gateway that edits and forwards it) and the object under <paramref name="wrapper"/>.</summary>
+    public static async Task<(System.Text.Json.Nodes.JsonObject Root, System.Text.Json.Nodes.JsonObject Inner)> ReadNodeAsync(HttpRequest request, string wrapper, CancellationToken cancellationToken)
+    {
+        var element = await ReadAsync(request, cancellationToken);
+        if (System.Text.Json.Nodes.JsonNode.Parse(element.GetRawText()) is not System.Text.Json.Nodes.JsonObject root)
+        {
+            throw ApiException.BadRequest($"The request body must be a JSON object with the key '{wrapper}'.");
+        }
+
+        return root[wrapper] is System.Text.Json.Nodes.JsonObject inner
+            ? (root, inner)
+            : throw ApiException.BadRequest(root.ContainsKey(wrapper) ? $"'{wrapper}' must be a JSON object." : $"The request body has no '{wrapper}' key.");
+    }
+
     public static async Task<JsonElement> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength > MaxBodyBytes)

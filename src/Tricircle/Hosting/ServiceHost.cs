@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Tricircle.Admin;
+using Tricircle.Compute;
 using Tricircle.Data;
 using Tricircle.Identity;
 using Tricircle.Placement;
@@ -52,12 +53,7 @@ internal static class ServiceHost
             var address = string.Equals(options.BindHost, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback : IPAddress.Parse(options.BindHost);
             foreach (var role in options.EnabledRoles())
             {
-                var port = role switch
-                {
-                    ServiceRole.Admin => options.AdminPort,
-                    _ => throw new InvalidOperationException($"role {role} has no port"),
-                };
-                kestrel.Listen(address, port, listen =>
+                kestrel.Listen(address, options.Port(role), listen =>
                 {
                     listen.Protocols = HttpProtocols.Http1; // plain HTTP: HTTP/2 would need TLS to negotiate
                     listen.Use(next => connection =>
@@ -73,9 +69,11 @@ internal static class ServiceHost
         var app = builder.Build();
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
+        app.UseMiddleware<ProjectPathMiddleware>();
         app.UseRouting();
         app.UseMiddleware<KeystoneAuthMiddleware>();
         app.MapAdminApi();
+        app.MapComputeApi();
         return app;
     }
 
@@ -117,6 +115,27 @@ internal static class ServiceHost
             });
         services.AddSingleton<PodBindingStore>();
         services.AddSingleton<RoutingStore>();
+
+        // Southbound: one pooled client for every pod call, shaped like YARP's forwarder client.
+        services.AddHttpClient(PodClient.HttpClientName, (sp, http) =>
+                http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ClientOptions>>().Value.PodTimeout))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                UseProxy = false,
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+                MaxConnectionsPerServer = 256,
+            });
+        services.AddSingleton<PodAdminToken>();
+        services.AddSingleton<PodClient>();
+        services.AddSingleton<PodForwarder>();
+        services.AddSingleton<PodFanOut>();
+        services.AddSingleton<MergedList>();
+        services.AddSingleton<PodScheduler>();
+        services.AddSingleton<ComputeVersions>();
     }
 }
 

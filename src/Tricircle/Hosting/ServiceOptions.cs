@@ -15,6 +15,18 @@ internal sealed class ServiceOptions : ISectionOptions
     [ConfigurationKeyName("admin_port")]
     public int AdminPort { get; set; } = 19999;
 
+    /// <summary>Nova v2.1 gateway port (upstream's nova_apigw).</summary>
+    [ConfigurationKeyName("compute_port")]
+    public int ComputePort { get; set; } = 19998;
+
+    /// <summary>Cinder v3 gateway port (upstream's cinder_apigw).</summary>
+    [ConfigurationKeyName("volume_port")]
+    public int VolumePort { get; set; } = 19997;
+
+    /// <summary>Glance v2 gateway port; a shared Glance may already own 9292 (then leave the image role off).</summary>
+    [ConfigurationKeyName("image_port")]
+    public int ImagePort { get; set; } = 9292;
+
     /// <summary>Comma-separated roles to run; empty or <c>all</c> runs every role.</summary>
     [ConfigurationKeyName("roles")]
     public string Roles { get; set; } = "all";
@@ -38,9 +50,21 @@ internal sealed class ServiceOptions : ISectionOptions
             yield return $"[DEFAULT] bind_host: '{BindHost}' is not an IP address";
         }
 
-        if (SectionOptionsExtensions.CheckRange(Section, "admin_port", AdminPort, 0, 65535) is { } port)
+        foreach (var (key, value) in new[] { ("admin_port", AdminPort), ("compute_port", ComputePort), ("volume_port", VolumePort), ("image_port", ImagePort) })
         {
-            yield return port;
+            if (SectionOptionsExtensions.CheckRange(Section, key, value, 0, 65535) is { } port)
+            {
+                yield return port;
+            }
+        }
+
+        if (TryParseRoles(Roles, out var enabled, out _))
+        {
+            var clash = enabled.Select(r => (Role: r, Port: Port(r))).Where(r => r.Port != 0).GroupBy(r => r.Port).FirstOrDefault(g => g.Count() > 1);
+            if (clash is not null)
+            {
+                yield return $"[DEFAULT] {string.Join(" and ", clash.Select(c => PortKey(c.Role)))}: the roles {string.Join(", ", clash.Select(c => c.Role.ToString().ToLowerInvariant()))} can not share port {clash.Key}";
+            }
         }
 
         if (SectionOptionsExtensions.CheckRange(Section, "pagination_max_limit", PaginationMaxLimit, 1, 100_000) is { } limit)
@@ -58,6 +82,18 @@ internal sealed class ServiceOptions : ISectionOptions
             yield return $"[DEFAULT] roles: {error}";
         }
     }
+
+    /// <summary>The port a role listens on (0: any free port).</summary>
+    public int Port(ServiceRole role) => role switch
+    {
+        ServiceRole.Admin => AdminPort,
+        ServiceRole.Compute => ComputePort,
+        ServiceRole.Volume => VolumePort,
+        ServiceRole.Image => ImagePort,
+        _ => throw new ArgumentOutOfRangeException(nameof(role), role, "no port"),
+    };
+
+    public static string PortKey(ServiceRole role) => role.ToString().ToLowerInvariant() + "_port";
 
     public IReadOnlySet<ServiceRole> EnabledRoles() =>
         TryParseRoles(Roles, out var roles, out var error) ? roles : throw new InvalidOperationException(error);

@@ -5,7 +5,17 @@ namespace Tricircle.Hosting;
 /// <summary>The parts of the service one instance may run (<c>tricircle serve --roles</c>).</summary>
 internal enum ServiceRole
 {
+    /// <summary>Admin API v1.0 (pods, bindings, routings).</summary>
     Admin,
+
+    /// <summary>Nova v2.1 gateway.</summary>
+    Compute,
+
+    /// <summary>Cinder v3 gateway.</summary>
+    Volume,
+
+    /// <summary>Glance v2 gateway.</summary>
+    Image,
 }
 
 /// <summary>Marks an endpoint as part of one role's API, served only on that role's port.</summary>

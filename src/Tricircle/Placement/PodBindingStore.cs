@@ -38,31 +38,45 @@ internal sealed class PodBindingStore(Database database, TimeProvider timeProvid
             throw ApiException.Conflict($"Tenant {tenantId} is already bound to pod {podId} (binding {existing.Id}).");
         }
 
-        await RetireOthersInAzAsync(connection, tx, tenantId, pod, now, cancellationToken);
         PodBinding binding;
-        if (existing is not null)
+        try
         {
-            existing.IsBinding = true;
-            existing.UpdatedAt = now;
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE pod_bindings SET is_binding = @IsBinding, updated_at = @UpdatedAt WHERE id = @Id", existing, tx, cancellationToken: cancellationToken));
-            binding = existing;
+            binding = await BindInTransactionAsync(connection, tx, tenantId, pod, now, cancellationToken);
         }
-        else
+        catch (DbException e) when (Database.IsUniqueViolation(e))
         {
-            binding = new PodBinding { Id = Guid.NewGuid().ToString(), TenantId = tenantId, PodId = podId, IsBinding = true, CreatedAt = now };
-            try
-            {
-                await connection.ExecuteAsync(new CommandDefinition(
-                    $"INSERT INTO pod_bindings ({Columns}) VALUES (@Id, @TenantId, @PodId, @IsBinding, @CreatedAt, @UpdatedAt)", binding, tx, cancellationToken: cancellationToken));
-            }
-            catch (DbException e) when (Database.IsUniqueViolation(e))
-            {
-                throw ApiException.Conflict($"Tenant {tenantId} was bound to pod {podId} at the same time.");
-            }
+            throw ApiException.Conflict($"Tenant {tenantId} was bound to pod {podId} at the same time.");
         }
 
         await tx.CommitAsync(cancellationToken);
+        return binding;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="pod"/> the tenant's active pod in its AZ inside the caller's
+    /// transaction: retires the other binding in that AZ, reactivates an old row or inserts one.
+    /// </summary>
+    public static async Task<PodBinding> BindInTransactionAsync(DbConnection connection, DbTransaction tx, string tenantId, Pod pod, DateTime now, CancellationToken cancellationToken)
+    {
+        var existing = await connection.QueryFirstOrDefaultAsync<PodBinding>(new CommandDefinition(
+            $"SELECT {Columns} FROM pod_bindings WHERE tenant_id = @tenantId AND pod_id = @podId", new { tenantId, podId = pod.PodId }, tx, cancellationToken: cancellationToken));
+        await RetireOthersInAzAsync(connection, tx, tenantId, pod, now, cancellationToken);
+        if (existing is not null)
+        {
+            if (!existing.IsBinding)
+            {
+                existing.IsBinding = true;
+                existing.UpdatedAt = now;
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE pod_bindings SET is_binding = @IsBinding, updated_at = @UpdatedAt WHERE id = @Id", existing, tx, cancellationToken: cancellationToken));
+            }
+
+            return existing;
+        }
+
+        var binding = new PodBinding { Id = Guid.NewGuid().ToString(), TenantId = tenantId, PodId = pod.PodId, IsBinding = true, CreatedAt = now };
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"INSERT INTO pod_bindings ({Columns}) VALUES (@Id, @TenantId, @PodId, @IsBinding, @CreatedAt, @UpdatedAt)", binding, tx, cancellationToken: cancellationToken));
         return binding;
     }
 

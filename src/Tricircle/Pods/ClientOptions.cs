@@ -41,8 +41,44 @@ internal sealed class ClientOptions : ISectionOptions
     [ConfigurationKeyName("top_region_name")]
     public string TopRegionName { get; set; } = "CentralRegion";
 
+    /// <summary>Seconds one pod call may take (upstream's requests timeout was 60).</summary>
+    [ConfigurationKeyName("pod_timeout")]
+    public int PodTimeout { get; set; } = 60;
+
+    /// <summary>Seconds a pod has to answer its part of a merged list before placeholders stand in for it.</summary>
+    [ConfigurationKeyName("list_timeout")]
+    public double ListTimeout { get; set; } = 10;
+
+    /// <summary>Failed connections (at least half of the calls in 30 s) after which a pod is given a rest.</summary>
+    [ConfigurationKeyName("circuit_minimum_calls")]
+    public int CircuitMinimumCalls { get; set; } = 4;
+
+    /// <summary>Seconds a pod that kept failing is given before it is tried again.</summary>
+    [ConfigurationKeyName("circuit_break_seconds")]
+    public int CircuitBreakSeconds { get; set; } = 15;
+
     public IEnumerable<string> Problems()
     {
+        if (SectionOptionsExtensions.CheckRange(Section, "pod_timeout", PodTimeout, 1, 3600) is { } timeout)
+        {
+            yield return timeout;
+        }
+
+        if (ListTimeout is <= 0 or > 600)
+        {
+            yield return $"[client] list_timeout: {ListTimeout} is not between 0 and 600 seconds";
+        }
+
+        if (SectionOptionsExtensions.CheckRange(Section, "circuit_minimum_calls", CircuitMinimumCalls, 2, 1000) is { } calls)
+        {
+            yield return calls;
+        }
+
+        if (SectionOptionsExtensions.CheckRange(Section, "circuit_break_seconds", CircuitBreakSeconds, 1, 3600) is { } rest)
+        {
+            yield return rest;
+        }
+
         if (SectionOptionsExtensions.CheckUrl(Section, "auth_url", AuthUrl, required: false) is { } url)
         {
             yield return url;

@@ -46,6 +46,88 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
             $"SELECT {Columns} FROM resource_routings WHERE id = @id", new { id }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// Where a gateway resource lives: its routing row of <paramref name="resourceType"/>, limited
+    /// to <paramref name="projectId"/> unless null (an admin may reach any project's).
+    /// </summary>
+    public async Task<ResourceRouting?> FindTopAsync(string topId, string resourceType, string? projectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QueryFirstOrDefaultAsync<ResourceRouting>(new CommandDefinition(
+            $"SELECT {Columns} FROM resource_routings WHERE top_id = @topId AND resource_type = @resourceType AND (@projectId IS NULL OR project_id = @projectId) ORDER BY id LIMIT 1",
+            new { topId, resourceType, projectId },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The rows of one type in the given pods (all pods when null), of one project unless null: what a down pod's placeholders come from.</summary>
+    public async Task<IReadOnlyList<ResourceRouting>> ListTypeAsync(string resourceType, string? projectId, IReadOnlyCollection<string>? podIds, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<ResourceRouting>(new CommandDefinition(
+            $"SELECT {Columns} FROM resource_routings WHERE resource_type = @resourceType AND (@projectId IS NULL OR project_id = @projectId)",
+            new { resourceType, projectId },
+            cancellationToken: cancellationToken));
+        return podIds is null ? rows.ToList() : rows.Where(r => podIds.Contains(r.PodId)).ToList();
+    }
+
+    /// <summary>The pods holding resources of one type for a project (every project when null).</summary>
+    public async Task<IReadOnlySet<string>> PodsWithAsync(string resourceType, string? projectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var pods = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT pod_id FROM resource_routings WHERE resource_type = @resourceType AND (@projectId IS NULL OR project_id = @projectId)",
+            new { resourceType, projectId },
+            cancellationToken: cancellationToken));
+        return pods.ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Which of <paramref name="topIds"/> have a row of this type in the pod (one query for a whole page).</summary>
+    public async Task<IReadOnlySet<string>> KnownAsync(string resourceType, string podId, IReadOnlyCollection<string> topIds, CancellationToken cancellationToken)
+    {
+        if (topIds.Count == 0)
+        {
+            return new HashSet<string>();
+        }
+
+        var parameters = new DynamicParameters(new { resourceType, podId });
+        var names = new List<string>(topIds.Count);
+        foreach (var id in topIds)
+        {
+            var name = "t" + names.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            parameters.Add(name, id);
+            names.Add("@" + name);
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var known = await connection.QueryAsync<string>(new CommandDefinition(
+            $"SELECT top_id FROM resource_routings WHERE resource_type = @resourceType AND pod_id = @podId AND top_id IN ({string.Join(", ", names)})",
+            parameters,
+            cancellationToken: cancellationToken));
+        return known.ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Removes the row of a resource that is gone from its pod.</summary>
+    public async Task ForgetAsync(string topId, string resourceType, string podId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM resource_routings WHERE top_id = @topId AND resource_type = @resourceType AND pod_id = @podId",
+            new { topId, resourceType, podId },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Inserts a row inside the caller's transaction (with the binding that placed it, say).</summary>
+    public static async Task<long> InsertAsync(DbConnection connection, DbTransaction tx, ResourceRouting routing, CancellationToken cancellationToken) =>
+        routing.Id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            """
+            INSERT INTO resource_routings (top_id, bottom_id, pod_id, project_id, resource_type, created_at, updated_at)
+            VALUES (@TopId, @BottomId, @PodId, @ProjectId, @ResourceType, @CreatedAt, @UpdatedAt)
+            RETURNING id
+            """,
+            routing,
+            tx,
+            cancellationToken: cancellationToken));
+
     public async Task<ResourceRouting> CreateAsync(ResourceRouting routing, CancellationToken cancellationToken)
     {
         routing.CreatedAt = DbTime.Now(timeProvider);
@@ -55,15 +137,7 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
         await RequirePodAsync(connection, tx, routing.PodId, cancellationToken);
         try
         {
-            routing.Id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                """
-                INSERT INTO resource_routings (top_id, bottom_id, pod_id, project_id, resource_type, created_at, updated_at)
-                VALUES (@TopId, @BottomId, @PodId, @ProjectId, @ResourceType, @CreatedAt, @UpdatedAt)
-                RETURNING id
-                """,
-                routing,
-                tx,
-                cancellationToken: cancellationToken));
+            await InsertAsync(connection, tx, routing, cancellationToken);
             await tx.CommitAsync(cancellationToken);
         }
         catch (DbException e) when (Database.IsUniqueViolation(e))

@@ -13,9 +13,12 @@ internal static class SandboxCommand
         var database = new Option<string?>("--database") { Description = "A PostgreSQL (or SQLite) connection instead of SQLite in the data directory" };
         var keystonePort = new Option<int>("--keystone-port") { Description = "Port of the emulated Keystone (0: any free port)", DefaultValueFactory = _ => 5000 };
         var adminPort = new Option<int>("--admin-port") { Description = "Port of the Admin API (0: any free port)", DefaultValueFactory = _ => 19999 };
+        var computePort = new Option<int>("--compute-port") { Description = "Port of the Nova gateway (0: any free port)", DefaultValueFactory = _ => 19998 };
+        var volumePort = new Option<int>("--volume-port") { Description = "Port of the Cinder gateway (0: any free port)", DefaultValueFactory = _ => 19997 };
+        var imagePort = new Option<int>("--image-port") { Description = "Port of the Glance gateway (0: any free port)", DefaultValueFactory = _ => 9292 };
         var command = new Command("sandbox", "Run everything on this machine: emulated Keystone, Tricircle on SQLite, pods registered.")
         {
-            pods, dataDir, database, keystonePort, adminPort,
+            pods, dataDir, database, keystonePort, adminPort, computePort, volumePort, imagePort,
         };
         command.Subcommands.Add(Fault());
         command.SetAction(async (parse, cancellationToken) =>
@@ -27,14 +30,19 @@ internal static class SandboxCommand
                 return 2;
             }
 
-            var options = new SandboxOptions(count, parse.GetValue(dataDir)!, parse.GetValue(database), parse.GetValue(keystonePort), parse.GetValue(adminPort));
+            var options = new SandboxOptions(count, parse.GetValue(dataDir)!, parse.GetValue(database), parse.GetValue(keystonePort), parse.GetValue(adminPort))
+            {
+                ComputePort = parse.GetValue(computePort),
+                VolumePort = parse.GetValue(volumePort),
+                ImagePort = parse.GetValue(imagePort),
+            };
             try
             {
                 return await new SandboxRunner(options, Console.Out).RunAsync(cancellationToken);
             }
             catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
-                await Console.Error.WriteLineAsync($"tricircle sandbox: a port is taken ({e.Message}). Stop what uses it, or pick others with --keystone-port and --admin-port.");
+                await Console.Error.WriteLineAsync($"tricircle sandbox: a port is taken ({e.Message}). Stop what uses it, or pick others with --keystone-port, --admin-port, --compute-port, --volume-port and --image-port.");
                 return 1;
             }
         });

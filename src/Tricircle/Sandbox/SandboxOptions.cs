@@ -3,6 +3,18 @@ namespace Tricircle.Sandbox;
 /// <summary>What <c>tricircle sandbox</c> was asked for.</summary>
 internal sealed record SandboxOptions(int Pods, string DataDirectory, string? Database, int KeystonePort, int AdminPort)
 {
+    /// <summary>Nova gateway port (0: any free port).</summary>
+    public int ComputePort { get; init; } = 19998;
+
+    /// <summary>Cinder gateway port (0: any free port).</summary>
+    public int VolumePort { get; init; } = 19997;
+
+    /// <summary>Glance gateway port (0: any free port).</summary>
+    public int ImagePort { get; init; } = 9292;
+
+    /// <summary>How long an emulated server stays in BUILD (and a volume in creating).</summary>
+    public TimeSpan? BuildDelay { get; init; }
+
     public const string AdminPassword = "password";
     public const string DemoPassword = "password";
     public const string CentralRegion = "CentralRegion";

@@ -18,75 +18,25 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        var dataDirectory = Path.GetFullPath(options.DataDirectory);
-        Directory.CreateDirectory(dataDirectory);
-
-        await using var keystone = await KeystoneEmulator.StartAsync(new KeystoneEmulatorOptions { Port = options.KeystonePort, AdminPassword = SandboxOptions.AdminPassword }, cancellationToken);
-        var servicePassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        Seed(keystone, servicePassword);
-
-        // Every pod is an emulated region with its own Nova, Neutron, Cinder and Glance ports.
-        var regions = new Dictionary<string, RegionEmulator>(StringComparer.Ordinal);
-        await using var stopRegions = new AsyncDisposables(regions.Values);
-        for (var i = 1; i <= options.Pods; i++)
-        {
-            var name = SandboxOptions.RegionName(i);
-            regions[name] = await RegionEmulator.StartAsync(keystone, new RegionEmulatorOptions { Name = name, AvailabilityZone = SandboxOptions.PodAzName }, cancellationToken);
-        }
-
-        await using var control = await SandboxControl.StartAsync(regions, cancellationToken);
-
-        var settings = new Dictionary<string, string?>
-        {
-            ["DEFAULT:bind_host"] = "127.0.0.1",
-            ["DEFAULT:admin_port"] = options.AdminPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["DEFAULT:state_path"] = dataDirectory,
-            ["database:connection"] = options.Database ?? "",
-            ["keystone_authtoken:auth_url"] = keystone.AuthUrl.ToString(),
-            ["keystone_authtoken:username"] = "tricircle",
-            ["keystone_authtoken:password"] = servicePassword,
-            ["keystone_authtoken:project_name"] = "service",
-            ["client:admin_username"] = "admin",
-            ["client:admin_password"] = SandboxOptions.AdminPassword,
-            ["client:admin_tenant"] = "admin",
-        };
-        var configuration = TricircleConfiguration.Load([], settings);
-
-        await using var app = ServiceHost.Build(configuration);
-        await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(cancellationToken);
-        await app.StartAsync(cancellationToken);
-        var adminUrl = app.Services.GetRequiredService<ServiceListeners>().Url(ServiceRole.Admin);
-
-        // Tricircle's own endpoints live in the central region, as in the multi-pod guides.
-        var service = keystone.AddService("tricircle", "tricircle", "Tricircle Admin API");
-        foreach (var @interface in (string[])["public", "internal", "admin"])
-        {
-            keystone.AddEndpoint(service, SandboxOptions.CentralRegion, @interface, new Uri(adminUrl, "v1.0").ToString());
-        }
-
-        var pods = await RegisterPodsAsync(app.Services.GetRequiredService<PodStore>(), cancellationToken);
-        var database = app.Services.GetRequiredService<Database>();
-        WriteOpenrc(Path.Combine(dataDirectory, "openrc"), keystone.AuthUrl, "admin", SandboxOptions.AdminPassword, "admin");
-        WriteOpenrc(Path.Combine(dataDirectory, "openrc.demo"), keystone.AuthUrl, "demo", SandboxOptions.DemoPassword, "demo");
-        await WriteConfigAsync(Path.Combine(dataDirectory, "tricircle.conf"), settings, cancellationToken);
-        await SandboxState.WriteAsync(dataDirectory, new SandboxState(control.Url, keystone.AuthUrl, new Uri(adminUrl, "v1.0"), [.. regions.Keys]), cancellationToken);
-
+        await using var sandbox = await StartAsync(options, cancellationToken);
+        var dataDirectory = sandbox.DataDirectory;
         await output.WriteLineAsync($"""
             Tricircle sandbox
 
-              Keystone (emulated)   {keystone.AuthUrl}
-              Admin API             {new Uri(adminUrl, "v1.0")}   (service type "tricircle", region {SandboxOptions.CentralRegion})
-              Database              {database.Connection.Describe()}
-              Pods                  {string.Join(", ", pods)}
-              Regions (emulated)    {string.Join(Environment.NewLine + "                        ", regions.Values.Select(r => $"{r.Name}: nova {r.ComputeUrl}  neutron {r.NetworkUrl}  cinder {r.VolumeUrl}  glance {r.ImageUrl}"))}
+              Keystone (emulated)   {sandbox.Keystone.AuthUrl}
+              Admin API             {sandbox.AdminUrl}   (service type "tricircle", region {SandboxOptions.CentralRegion})
+              Nova gateway          {sandbox.ComputeUrl}   (service type "compute", region {SandboxOptions.CentralRegion})
+              Database              {sandbox.DatabaseDescription}
+              Pods                  {string.Join(", ", sandbox.PodNames)}
+              Regions (emulated)    {string.Join(Environment.NewLine + "                        ", sandbox.Regions.Values.Select(r => $"{r.Name}: nova {r.ComputeUrl}  neutron {r.NetworkUrl}  cinder {r.VolumeUrl}  glance {r.ImageUrl}"))}
               Credentials           {Path.Combine(dataDirectory, "openrc")} (admin), {Path.Combine(dataDirectory, "openrc.demo")} (demo)
 
             Try, in another shell:
+              source {Path.Combine(dataDirectory, "openrc.demo")}
+              openstack server create --availability-zone az1 --flavor m1.tiny --image cirros --nic none --os-compute-api-version 2.37 vm1
+              openstack server list
               source {Path.Combine(dataDirectory, "openrc")}
               tricircle pod list
-              openstack region list
-              openstack endpoint list
-              openstack --os-region-name RegionOne network create net1
               tricircle sandbox fault RegionTwo --down      (and --up, --latency MS, --error-rate P)
 
             Stop with Ctrl-C.
@@ -103,12 +53,97 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
             await output.WriteLineAsync("Stopping the sandbox.");
         }
 
-        await app.StopAsync(CancellationToken.None);
-        File.Delete(Path.Combine(dataDirectory, SandboxControl.StateFile));
         return 0;
     }
 
-    private void Seed(KeystoneEmulator keystone, string servicePassword)
+    /// <summary>Starts the whole sandbox (in this process: tests use it too) and returns it running.</summary>
+    public static async Task<RunningSandbox> StartAsync(SandboxOptions options, CancellationToken cancellationToken, Action<IServiceCollection>? configureServices = null)
+    {
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        Directory.CreateDirectory(dataDirectory);
+        var sandbox = new RunningSandbox(dataDirectory);
+        try
+        {
+            sandbox.Keystone = await KeystoneEmulator.StartAsync(new KeystoneEmulatorOptions { Port = options.KeystonePort, AdminPassword = SandboxOptions.AdminPassword }, cancellationToken);
+            var keystone = sandbox.Keystone;
+            var servicePassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+            Seed(keystone, servicePassword, options.Pods);
+
+            // Every pod is an emulated region with its own Nova, Neutron, Cinder and Glance ports.
+            var starts = Enumerable.Range(1, options.Pods).Select(i =>
+            {
+                var regionOptions = new RegionEmulatorOptions { Name = SandboxOptions.RegionName(i), AvailabilityZone = SandboxOptions.PodAzName };
+                if (options.BuildDelay is { } delay)
+                {
+                    regionOptions.ServerBuildDelay = delay;
+                    regionOptions.VolumeCreateDelay = delay;
+                }
+
+                return RegionEmulator.StartAsync(keystone, regionOptions, cancellationToken);
+            }).ToList();
+            foreach (var region in await Task.WhenAll(starts))
+            {
+                sandbox.Regions[region.Name] = region;
+            }
+
+            sandbox.Control = await SandboxControl.StartAsync(sandbox.Regions, cancellationToken);
+
+            var invariant = System.Globalization.CultureInfo.InvariantCulture;
+            sandbox.Settings = new Dictionary<string, string?>
+            {
+                ["DEFAULT:bind_host"] = "127.0.0.1",
+                ["DEFAULT:admin_port"] = options.AdminPort.ToString(invariant),
+                ["DEFAULT:compute_port"] = options.ComputePort.ToString(invariant),
+                ["DEFAULT:volume_port"] = options.VolumePort.ToString(invariant),
+                ["DEFAULT:image_port"] = options.ImagePort.ToString(invariant),
+                ["DEFAULT:state_path"] = dataDirectory,
+                ["database:connection"] = options.Database ?? "",
+                ["keystone_authtoken:auth_url"] = keystone.AuthUrl.ToString(),
+                ["keystone_authtoken:username"] = "tricircle",
+                ["keystone_authtoken:password"] = servicePassword,
+                ["keystone_authtoken:project_name"] = "service",
+                ["client:admin_username"] = "admin",
+                ["client:admin_password"] = SandboxOptions.AdminPassword,
+                ["client:admin_tenant"] = "admin",
+            };
+            var configuration = TricircleConfiguration.Load([], sandbox.Settings);
+
+            sandbox.App = ServiceHost.Build(configuration, configureServices);
+            await sandbox.App.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(cancellationToken);
+            await sandbox.App.StartAsync(cancellationToken);
+            var listeners = sandbox.App.Services.GetRequiredService<ServiceListeners>();
+            sandbox.AdminUrl = new Uri(listeners.Url(ServiceRole.Admin), "v1.0");
+            sandbox.ComputeUrl = new Uri(listeners.Url(ServiceRole.Compute), "v2.1");
+
+            // Tricircle's own endpoints live in the central region, as in the multi-pod guides.
+            Register(keystone, "tricircle", "tricircle", "Tricircle Admin API", sandbox.AdminUrl);
+            Register(keystone, "nova", "compute", "Tricircle Nova gateway", sandbox.ComputeUrl);
+
+            sandbox.PodNames = await RegisterPodsAsync(sandbox.App.Services.GetRequiredService<PodStore>(), options.Pods, cancellationToken);
+            sandbox.DatabaseDescription = sandbox.App.Services.GetRequiredService<Database>().Connection.Describe();
+            WriteOpenrc(Path.Combine(dataDirectory, "openrc"), keystone.AuthUrl, "admin", SandboxOptions.AdminPassword, "admin");
+            WriteOpenrc(Path.Combine(dataDirectory, "openrc.demo"), keystone.AuthUrl, "demo", SandboxOptions.DemoPassword, "demo");
+            await WriteConfigAsync(Path.Combine(dataDirectory, "tricircle.conf"), sandbox.Settings, cancellationToken);
+            await SandboxState.WriteAsync(dataDirectory, new SandboxState(sandbox.Control.Url, keystone.AuthUrl, sandbox.AdminUrl, [.. sandbox.Regions.Keys]), cancellationToken);
+            return sandbox;
+        }
+        catch
+        {
+            await sandbox.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static void Register(KeystoneEmulator keystone, string name, string type, string description, Uri url)
+    {
+        var service = keystone.AddService(name, type, description);
+        foreach (var @interface in (string[])["public", "internal", "admin"])
+        {
+            keystone.AddEndpoint(service, SandboxOptions.CentralRegion, @interface, url.ToString());
+        }
+    }
+
+    private static void Seed(KeystoneEmulator keystone, string servicePassword, int pods)
     {
         var service = keystone.AddUser("tricircle", servicePassword);
         keystone.Grant(service, keystone.FindProjectId("service")!, "admin");
@@ -116,17 +151,17 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
         var demo = keystone.AddUser("demo", SandboxOptions.DemoPassword, defaultProjectId: demoProject);
         keystone.AddRole("member");
         keystone.Grant(demo, demoProject, "member");
-        for (var i = 1; i <= options.Pods; i++)
+        for (var i = 1; i <= pods; i++)
         {
             keystone.AddRegion(SandboxOptions.RegionName(i));
         }
     }
 
     /// <summary>Registers the central pod and the bottom pods, keeping those a previous run left.</summary>
-    private async Task<List<string>> RegisterPodsAsync(PodStore store, CancellationToken cancellationToken)
+    private static async Task<List<string>> RegisterPodsAsync(PodStore store, int pods, CancellationToken cancellationToken)
     {
         var names = new List<string>();
-        foreach (var (region, az) in Enumerable.Range(1, options.Pods).Select(i => (SandboxOptions.RegionName(i), SandboxOptions.AzName(i))).Prepend((SandboxOptions.CentralRegion, "")))
+        foreach (var (region, az) in Enumerable.Range(1, pods).Select(i => (SandboxOptions.RegionName(i), SandboxOptions.AzName(i))).Prepend((SandboxOptions.CentralRegion, "")))
         {
             if (await store.FindByRegionAsync(region, cancellationToken) is null)
             {
@@ -173,8 +208,49 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
     }
 }
 
-/// <summary>Disposes a set of regions in parallel when the sandbox stops.</summary>
-internal sealed class AsyncDisposables(IEnumerable<IAsyncDisposable> items) : IAsyncDisposable
+/// <summary>A started sandbox: everything it runs, stopped together.</summary>
+internal sealed class RunningSandbox(string dataDirectory) : IAsyncDisposable
 {
-    public async ValueTask DisposeAsync() => await Task.WhenAll(items.ToList().Select(i => i.DisposeAsync().AsTask()));
+    public string DataDirectory { get; } = dataDirectory;
+
+    public KeystoneEmulator Keystone { get; set; } = null!;
+
+    public Dictionary<string, RegionEmulator> Regions { get; } = new(StringComparer.Ordinal);
+
+    public SandboxControl? Control { get; set; }
+
+    public WebApplication? App { get; set; }
+
+    public Dictionary<string, string?> Settings { get; set; } = [];
+
+    public Uri AdminUrl { get; set; } = null!;
+
+    public Uri ComputeUrl { get; set; } = null!;
+
+    public IReadOnlyList<string> PodNames { get; set; } = [];
+
+    public string DatabaseDescription { get; set; } = "";
+
+    public IServiceProvider Services => App?.Services ?? throw new InvalidOperationException("The sandbox has not started.");
+
+    public async ValueTask DisposeAsync()
+    {
+        if (App is not null)
+        {
+            await App.StopAsync(CancellationToken.None);
+            await App.DisposeAsync();
+        }
+
+        File.Delete(Path.Combine(DataDirectory, SandboxControl.StateFile));
+        if (Control is not null)
+        {
+            await Control.DisposeAsync();
+        }
+
+        await Task.WhenAll(Regions.Values.Select(r => r.DisposeAsync().AsTask()));
+        if (Keystone is not null)
+        {
+            await Keystone.DisposeAsync();
+        }
+    }
 }

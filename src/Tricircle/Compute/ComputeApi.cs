@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Authorization;
+using Tricircle.Hosting;
+using Tricircle.Identity;
+using Tricircle.Pods;
+
+namespace Tricircle.Compute;
+
+/// <summary>The Nova v2.1 gateway (upstream's nova_apigw) on its own port.</summary>
+internal static class ComputeApi
+{
+    public const string ServiceType = ComputeVersions.ServiceType;
+
+    public static void MapComputeApi(this IEndpointRouteBuilder app)
+    {
+        var root = app.MapGroup("").WithMetadata(new ApiRoleMetadata(ServiceRole.Compute));
+
+        // Nova serves its version documents without a token.
+        root.MapGet("/", async (HttpContext context, ComputeVersions versions) =>
+        {
+            var max = await versions.MaxAsync(context.RequestAborted);
+            return TypedResults.Json(new JsonObject { ["versions"] = new JsonArray(ComputeVersions.Entry(PodForwarder.GatewayBase(context), max)) });
+        }).AllowAnonymous();
+        root.MapGet("/v2.1", async (HttpContext context, ComputeVersions versions) =>
+        {
+            var entry = ComputeVersions.Entry(PodForwarder.GatewayBase(context), await versions.MaxAsync(context.RequestAborted));
+            entry["media-types"] = new JsonArray(new JsonObject { ["base"] = "application/json", ["type"] = "application/vnd.openstack.compute+json;version=2.1" });
+            return TypedResults.Json(new JsonObject { ["version"] = entry });
+        }).AllowAnonymous();
+
+        var v21 = root.MapGroup("/v2.1").AddEndpointFilter(async (invocation, next) =>
+        {
+            Caller(invocation.HttpContext);
+            var version = await invocation.HttpContext.RequestServices.GetRequiredService<ComputeVersions>().RequestedAsync(invocation.HttpContext.Request, invocation.HttpContext.RequestAborted);
+            invocation.HttpContext.Items[typeof(Microversion)] = version;
+            return await next(invocation);
+        });
+        v21.MapServersApi();
+    }
+
+    /// <summary>The caller, after checking that a project id in the URL is the token's own.</summary>
+    public static RequestContext Caller(HttpContext context)
+    {
+        var caller = context.GetRequestContext();
+        if (ProjectPathMiddleware.UrlProject(context) is { } project && !string.Equals(project, caller.ProjectId, StringComparison.OrdinalIgnoreCase))
+        {
+            throw ApiException.BadRequest($"Malformed request URL: URL's project_id '{project}' doesn't match Context's project_id '{caller.ProjectId}'");
+        }
+
+        return caller;
+    }
+
+    /// <summary>The request's microversion (set by the group's filter).</summary>
+    public static Microversion Version(HttpContext context) =>
+        context.Items.TryGetValue(typeof(Microversion), out var v) && v is Microversion version ? version : Microversion.Min;
+
+    /// <summary>Headers that carry the request's microversion to a pod.</summary>
+    public static KeyValuePair<string, string>[] VersionHeaders(HttpContext context)
+    {
+        var version = Version(context).ToString();
+        return [new("OpenStack-API-Version", "compute " + version), new("X-OpenStack-Nova-API-Version", version)];
+    }
+
+    /// <summary>The gateway's URL of a v2.1 collection, for links.</summary>
+    public static string Url(HttpContext context, string relative) => $"{PodForwarder.GatewayBase(context)}/v2.1/{relative}";
+
+    /// <summary>Used to mark version documents as open.</summary>
+    private static RouteHandlerBuilder AllowAnonymous(this RouteHandlerBuilder builder) => builder.WithMetadata(new AllowAnonymousAttribute());
+}

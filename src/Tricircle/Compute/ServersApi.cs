@@ -1,0 +1,279 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Tricircle.Hosting;
+using Tricircle.Identity;
+using Tricircle.Placement;
+using Tricircle.Pods;
+using Tricircle.Routing;
+
+namespace Tricircle.Compute;
+
+/// <summary>
+/// <c>/servers</c>: create places the server in a pod and forwards the whole request there;
+/// lists are merged across pods; everything under one server goes to the pod that holds it.
+/// </summary>
+internal static class ServersApi
+{
+    public const string ResourceType = "server";
+
+    public static readonly MergedListShape Shape = new(
+        ComputeApi.ServiceType,
+        ResourceType,
+        "servers",
+        [("created_at", true)],
+        "uuid",
+        FieldOf,
+        Placeholder);
+
+    public static void MapServersApi(this IEndpointRouteBuilder v21)
+    {
+        v21.MapPost("/servers", CreateAsync);
+        v21.MapGet("/servers", (HttpContext context, MergedList list) => ListAsync(context, list, detail: false));
+        v21.MapGet("/servers/detail", (HttpContext context, MergedList list) => ListAsync(context, list, detail: true));
+        v21.MapMethods("/servers/{id}", ["GET", "PUT", "DELETE"], ForwardOneAsync);
+        v21.MapMethods("/servers/{id}/{**rest}", ["GET", "PUT", "POST", "DELETE"], ForwardUnderAsync);
+    }
+
+    private static async Task CreateAsync(HttpContext context, PodScheduler scheduler, PodForwarder forwarder, RoutingStore routings, PodStore pods)
+    {
+        var caller = ComputeApi.Caller(context);
+        var (root, server) = await RequestBody.ReadNodeAsync(context.Request, "server", context.RequestAborted);
+        if (server["name"] is not JsonValue name || name.GetValueKind() != System.Text.Json.JsonValueKind.String || name.ToString().Trim().Length is 0 or > 255)
+        {
+            throw ApiException.BadRequest("Invalid input for field/attribute name: the server needs a name of 1 to 255 characters.");
+        }
+
+        if (server["flavorRef"] is null)
+        {
+            throw ApiException.BadRequest("Invalid input for field/attribute flavorRef: it is required.");
+        }
+
+        CheckNetworks(server["networks"]);
+        var requestedAz = server["availability_zone"] is JsonValue azValue ? azValue.ToString() : null;
+
+        // A server on an existing volume or snapshot must boot where that lives.
+        PodPlacement placement;
+        if (await SourcePodAsync(server, caller, routings, pods, context.RequestAborted) is { } source)
+        {
+            placement = await scheduler.PlaceBesideAsync(caller.ProjectId, source.Pod, source.What, requestedAz, context.RequestAborted);
+        }
+        else
+        {
+            placement = await scheduler.PlaceAsync(caller.ProjectId, requestedAz, context.RequestAborted);
+        }
+
+        // The pod knows its zone by its own name; a host part (admin "az:host") stays.
+        var hostPart = requestedAz is not null && requestedAz.IndexOf(':', StringComparison.Ordinal) is var colon and >= 0 ? requestedAz[colon..] : "";
+        server.Remove("availability_zone");
+        if (placement.BottomAz is { } bottomAz)
+        {
+            server["availability_zone"] = bottomAz + hostPart;
+        }
+        else if (hostPart.Length > 0)
+        {
+            server["availability_zone"] = hostPart;
+        }
+
+        var content = new StringContent(root.ToJsonString(), Encoding.UTF8, "application/json");
+        await forwarder.ForwardAsync(context, placement.Pod, ComputeApi.ServiceType, "servers", async answer =>
+        {
+            if (answer["server"]?["id"]?.ToString() is { Length: > 0 } id)
+            {
+                await scheduler.RecordAsync(placement, caller.ProjectId, ResourceType, id, id, CancellationToken.None);
+            }
+        }, content, ComputeApi.VersionHeaders(context));
+    }
+
+    private static void CheckNetworks(JsonNode? networks)
+    {
+        switch (networks)
+        {
+            case null:
+                return;
+            case JsonValue value when value.ToString() is "none":
+                return;
+            case JsonValue value when value.ToString() is "auto":
+                throw ApiException.BadRequest("networks \"auto\" is not available through Tricircle yet: its central Neutron is still to come. Boot with networks \"none\".");
+            case JsonArray { Count: 0 }:
+                return;
+            case JsonArray array:
+                var first = array[0] as JsonObject;
+                var what = first?["port"]?.ToString() is { } port ? $"port {port}" : first?["uuid"]?.ToString() is { } uuid ? $"network {uuid}" : "the requested network";
+                throw ApiException.BadRequest($"Cannot attach {what}: servers on networks need Tricircle's central Neutron, which this build does not have yet. Boot with networks \"none\".");
+            default:
+                throw ApiException.BadRequest("Invalid input for field/attribute networks: expected \"none\", \"auto\" or a list.");
+        }
+    }
+
+    /// <summary>The pod of a volume or snapshot the server boots from, if any.</summary>
+    private static async Task<(Pod Pod, string What)?> SourcePodAsync(JsonObject server, RequestContext caller, RoutingStore routings, PodStore pods, CancellationToken cancellationToken)
+    {
+        var sources = new List<(string Type, string Id)>();
+        foreach (var bdm in (server["block_device_mapping_v2"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var type = bdm["source_type"]?.ToString();
+            if (type is "volume" or "snapshot" && bdm["uuid"]?.ToString() is { Length: > 0 } uuid)
+            {
+                sources.Add((type, uuid));
+            }
+        }
+
+        foreach (var bdm in (server["block_device_mapping"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (bdm["volume_id"]?.ToString() is { Length: > 0 } volume)
+            {
+                sources.Add(("volume", volume));
+            }
+            else if (bdm["snapshot_id"]?.ToString() is { Length: > 0 } snapshot)
+            {
+                sources.Add(("snapshot", snapshot));
+            }
+        }
+
+        (Pod Pod, string What)? found = null;
+        foreach (var (type, id) in sources)
+        {
+            var what = $"{(type == "volume" ? "Volume" : "Snapshot")} {id}";
+            var routing = await routings.FindTopAsync(id, type, caller.IsAdmin ? null : caller.ProjectId, cancellationToken)
+                ?? throw ApiException.BadRequest($"{what} could not be found.");
+            var pod = await pods.GetAsync(routing.PodId, cancellationToken);
+            if (found is { } earlier && earlier.Pod.PodId != pod.PodId)
+            {
+                throw ApiException.BadRequest($"{earlier.What} is in pod {earlier.Pod.RegionName} and {what} in pod {pod.RegionName}: a server's volumes must share its pod.");
+            }
+
+            found = (pod, what);
+        }
+
+        return found;
+    }
+
+    private static async Task ListAsync(HttpContext context, MergedList list, bool detail)
+    {
+        var caller = ComputeApi.Caller(context);
+        var allTenants = caller.IsAdmin && context.Request.Query.TryGetValue("all_tenants", out var all) && all.ToString() is not ("0" or "false" or "False");
+        var page = await list.ListAsync(Shape, context.Request.Query, allTenants ? null : caller.ProjectId, caller.AuthToken, "servers/detail", ComputeApi.VersionHeaders(context), context.RequestAborted);
+        var items = new JsonArray();
+        foreach (var item in page.Items)
+        {
+            items.Add(detail ? item.DeepClone() : Brief(item));
+        }
+
+        var body = new JsonObject { ["servers"] = items };
+        if (page.More && page.Items.Count > 0)
+        {
+            body["servers_links"] = MergedList.NextLinks(ComputeApi.Url(context, detail ? "servers/detail" : "servers"), context.Request.Query, MergedList.Id(page.Items[^1]));
+        }
+
+        await WriteJsonAsync(context, 200, body);
+    }
+
+    private static async Task ForwardOneAsync(string id, HttpContext context, RoutingStore routings, PodStore pods, PodForwarder forwarder)
+    {
+        var (routing, pod) = await FindAsync(id, context, routings, pods);
+        var status = await forwarder.ForwardAsync(context, pod, ComputeApi.ServiceType, "servers/" + Uri.EscapeDataString(id) + context.Request.QueryString, headers: ComputeApi.VersionHeaders(context));
+        if (status == 404 || (status is 204 or 202 && HttpMethods.IsDelete(context.Request.Method)))
+        {
+            // Gone from its pod (or going): nothing routes to it any more.
+            await routings.ForgetAsync(routing.TopId, ResourceType, routing.PodId, CancellationToken.None);
+        }
+    }
+
+    private static async Task ForwardUnderAsync(string id, string rest, HttpContext context, RoutingStore routings, PodStore pods, PodForwarder forwarder)
+    {
+        var (routing, pod) = await FindAsync(id, context, routings, pods);
+        string? forgetOn = null;
+        if (rest == "action" && HttpMethods.IsPost(context.Request.Method))
+        {
+            context.Request.EnableBuffering();
+            var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
+            context.Request.Body.Position = 0;
+            if (body.ValueKind == System.Text.Json.JsonValueKind.Object && body.TryGetProperty("forceDelete", out _))
+            {
+                forgetOn = "forceDelete";
+            }
+        }
+        else if (rest == "os-volume_attachments" && HttpMethods.IsPost(context.Request.Method))
+        {
+            await CheckVolumeAsync(context, routing, pod, routings, pods);
+        }
+
+        var status = await forwarder.ForwardAsync(context, pod, ComputeApi.ServiceType, $"servers/{Uri.EscapeDataString(id)}/{rest}{context.Request.QueryString}", headers: ComputeApi.VersionHeaders(context));
+        if (forgetOn is not null && status is >= 200 and < 300)
+        {
+            await routings.ForgetAsync(routing.TopId, ResourceType, routing.PodId, CancellationToken.None);
+        }
+    }
+
+    /// <summary>A volume attaches only to a server in its own pod: say so, rather than let the pod answer "not found".</summary>
+    private static async Task CheckVolumeAsync(HttpContext context, ResourceRouting server, Pod serverPod, RoutingStore routings, PodStore pods)
+    {
+        context.Request.EnableBuffering();
+        var body = await RequestBody.ReadWrappedAsync(context.Request, "volumeAttachment", context.RequestAborted);
+        context.Request.Body.Position = 0;
+        var volumeId = RequestBody.RequiredString(body, "volumeId", 36);
+        var caller = context.GetRequestContext();
+        var volume = await routings.FindTopAsync(volumeId, "volume", caller.IsAdmin ? null : caller.ProjectId, context.RequestAborted)
+            ?? throw ApiException.NotFound($"Volume {volumeId} could not be found.");
+        if (volume.PodId != server.PodId)
+        {
+            var volumePod = await pods.GetAsync(volume.PodId, context.RequestAborted);
+            throw ApiException.Conflict($"Server {server.TopId} is in pod {serverPod.RegionName} ({serverPod.AzName}) and volume {volumeId} in pod {volumePod.RegionName} ({volumePod.AzName}): a volume attaches only to a server in its own pod.");
+        }
+    }
+
+    private static async Task<(ResourceRouting Routing, Pod Pod)> FindAsync(string id, HttpContext context, RoutingStore routings, PodStore pods)
+    {
+        var caller = ComputeApi.Caller(context);
+        var routing = await routings.FindTopAsync(id, ResourceType, caller.IsAdmin ? null : caller.ProjectId, context.RequestAborted)
+            ?? throw ApiException.NotFound($"Instance {id} could not be found.");
+        var pod = await pods.FindAsync(routing.PodId, context.RequestAborted)
+            ?? throw ApiException.NotFound($"Instance {id} could not be found.");
+        return (routing, pod);
+    }
+
+    private static JsonObject Brief(JsonObject item) => new()
+    {
+        ["id"] = item["id"]?.DeepClone(),
+        ["name"] = item["name"]?.DeepClone() ?? "",
+        ["links"] = item["links"]?.DeepClone() ?? new JsonArray(),
+    };
+
+    /// <summary>Nova's sort keys name database columns; the API shows some under other names.</summary>
+    private static string FieldOf(string sortKey) => sortKey switch
+    {
+        "created_at" => "created",
+        "updated_at" => "updated",
+        "display_name" => "name",
+        "uuid" => "id",
+        "vm_state" => "OS-EXT-STS:vm_state",
+        "task_state" => "OS-EXT-STS:task_state",
+        "power_state" => "OS-EXT-STS:power_state",
+        "availability_zone" => "OS-EXT-AZ:availability_zone",
+        "host" => "OS-EXT-SRV-ATTR:host",
+        "hostname" => "OS-EXT-SRV-ATTR:hostname",
+        "launched_at" => "OS-SRV-USG:launched_at",
+        "terminated_at" => "OS-SRV-USG:terminated_at",
+        "project_id" => "tenant_id",
+        _ => sortKey,
+    };
+
+    /// <summary>Nova's down-cell record (microversion 2.69): what is known without the pod.</summary>
+    private static JsonObject Placeholder(ResourceRouting routing) => new()
+    {
+        ["id"] = routing.TopId,
+        ["status"] = "UNKNOWN",
+        ["tenant_id"] = routing.ProjectId,
+        ["created"] = Data.DbTime.Print(routing.CreatedAt),
+        ["links"] = new JsonArray(),
+    };
+
+    public static async Task WriteJsonAsync(HttpContext context, int status, JsonNode body)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+    }
+}

@@ -1,0 +1,120 @@
+using System.Data.Common;
+using Dapper;
+using Tricircle.Data;
+using Tricircle.Hosting;
+using Tricircle.Pods;
+
+namespace Tricircle.Placement;
+
+/// <summary>Where a new resource goes, and whether the tenant's binding must be recorded with it.</summary>
+internal sealed record PodPlacement(Pod Pod, bool NewBinding)
+{
+    /// <summary>The AZ to send to the pod's own API (its <c>pod_az_name</c>), or null to send none.</summary>
+    public string? BottomAz => Pod.PodAzName.Length > 0 ? Pod.PodAzName : null;
+}
+
+/// <summary>
+/// Chooses the pod for a new server or volume. In order: the requested AZ must exist (400
+/// naming it); the tenant's active binding in that AZ (any AZ when none was asked) wins while
+/// its pod is reachable; otherwise, among the AZ's reachable pods, the one with the fewest
+/// tenants bound to it (ties by region name), so tenants spread over a site's pods while each
+/// tenant's resources stay together. The binding is recorded only when the resource is, in the
+/// same transaction as its routing row (<see cref="RecordAsync"/>).
+/// </summary>
+internal sealed class PodScheduler(PodStore pods, Database database, PodClient client, TimeProvider timeProvider)
+{
+    /// <summary>The AZ part of Nova's <c>az:host:node</c> form (hosts are the pod's business).</summary>
+    public static string? AzOf(string? requested) =>
+        string.IsNullOrWhiteSpace(requested) ? null : requested.Split(':', 2)[0] is { Length: > 0 } az ? az : null;
+
+    public async Task<PodPlacement> PlaceAsync(string tenantId, string? availabilityZone, CancellationToken cancellationToken)
+    {
+        var all = (await pods.ListAsync(new Dictionary<string, string>(), cancellationToken)).Where(p => !p.IsCentral).ToList();
+        var az = AzOf(availabilityZone);
+        var candidates = az is null ? all : all.Where(p => p.AzName == az).ToList();
+        if (candidates.Count == 0)
+        {
+            throw az is null
+                ? new ApiException(StatusCodes.Status503ServiceUnavailable, "No pod is registered to place the resource in; an operator must add one (tricircle pod create).")
+                : ApiException.BadRequest($"The requested availability zone is not available: {az}. Known zones: {string.Join(", ", all.Select(p => p.AzName).Distinct().Order(StringComparer.Ordinal))}.");
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var bound = (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT pod_id FROM pod_bindings WHERE tenant_id = @tenantId AND is_binding = @yes",
+            new { tenantId, yes = true },
+            cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
+        var reachable = candidates.Where(client.IsReachable).ToList();
+        if (reachable.OrderBy(p => p.RegionName, StringComparer.Ordinal).FirstOrDefault(p => bound.Contains(p.PodId)) is { } current)
+        {
+            return new PodPlacement(current, false);
+        }
+
+        if (reachable.Count == 0)
+        {
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, az is null
+                ? "No pod is reachable to place the resource in; try again later."
+                : $"No pod of availability zone {az} is reachable; try again later or choose another zone.");
+        }
+
+        var load = (await connection.QueryAsync<(string PodId, long Tenants)>(new CommandDefinition(
+            "SELECT pod_id, COUNT(*) FROM pod_bindings WHERE is_binding = @yes GROUP BY pod_id",
+            new { yes = true },
+            cancellationToken: cancellationToken))).ToDictionary(r => r.PodId, r => r.Tenants, StringComparer.Ordinal);
+        var chosen = reachable.OrderBy(p => load.GetValueOrDefault(p.PodId)).ThenBy(p => p.RegionName, StringComparer.Ordinal).First();
+        return new PodPlacement(chosen, true);
+    }
+
+    /// <summary>
+    /// Places a resource that must live beside another (a volume from a snapshot, a server on a
+    /// volume): in <paramref name="pod"/>, which must be in the requested AZ if one was given.
+    /// </summary>
+    public async Task<PodPlacement> PlaceBesideAsync(string tenantId, Pod pod, string what, string? availabilityZone, CancellationToken cancellationToken)
+    {
+        var az = AzOf(availabilityZone);
+        if (az is not null && az != pod.AzName)
+        {
+            throw ApiException.BadRequest($"{what} is in availability zone {pod.AzName}, not in {az}.");
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var bound = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM pod_bindings WHERE tenant_id = @tenantId AND pod_id = @podId AND is_binding = @yes",
+            new { tenantId, podId = pod.PodId, yes = true },
+            cancellationToken: cancellationToken));
+        return new PodPlacement(pod, bound == 0 && !await HasActiveBindingInAzAsync(connection, tenantId, pod, cancellationToken));
+    }
+
+    /// <summary>Records a created resource's routing row and, for a first placement, the tenant's binding, in one transaction.</summary>
+    public async Task RecordAsync(PodPlacement placement, string tenantId, string resourceType, string topId, string? bottomId, CancellationToken cancellationToken)
+    {
+        var now = DbTime.Now(timeProvider);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        if (placement.NewBinding)
+        {
+            await PodBindingStore.BindInTransactionAsync(connection, tx, tenantId, placement.Pod, now, cancellationToken);
+        }
+
+        // A retried request finds its row there already: the row says the same, keep it.
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO resource_routings (top_id, bottom_id, pod_id, project_id, resource_type, created_at)
+            VALUES (@topId, @bottomId, @podId, @tenantId, @resourceType, @now)
+            ON CONFLICT (top_id, pod_id, resource_type) DO NOTHING
+            """,
+            new { topId, bottomId = bottomId ?? topId, podId = placement.Pod.PodId, tenantId, resourceType, now },
+            tx,
+            cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    private static async Task<bool> HasActiveBindingInAzAsync(DbConnection connection, string tenantId, Pod pod, CancellationToken cancellationToken) =>
+        await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            """
+            SELECT COUNT(*) FROM pod_bindings b JOIN pods p ON p.pod_id = b.pod_id
+            WHERE b.tenant_id = @tenantId AND b.is_binding = @yes AND p.az_name = @az
+            """,
+            new { tenantId, yes = true, az = pod.AzName },
+            cancellationToken: cancellationToken)) > 0;
+}

@@ -1,0 +1,220 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Tricircle.Hosting;
+
+namespace Tricircle.Pods;
+
+/// <summary>
+/// Calls a pod's OpenStack services. Paths are relative to the service's versioned root (the
+/// catalog URL up to its version segment, so a catalog URL that carries the service user's
+/// project id is never used for a tenant). Every pod has its own circuit breaker: a pod that
+/// keeps refusing connections fails fast with 503 and gets no new resources until it answers
+/// again. An unreachable URL re-reads the pod's catalog once (<c>auto_refresh_endpoint</c>).
+/// </summary>
+internal sealed partial class PodClient(
+    IHttpClientFactory httpClientFactory,
+    PodEndpoints endpoints,
+    PodAdminToken adminToken,
+    IOptions<ClientOptions> options,
+    TimeProvider timeProvider,
+    ILogger<PodClient> logger)
+{
+    public const string HttpClientName = "pods";
+
+    private readonly ClientOptions _options = options.Value;
+    private readonly ConcurrentDictionary<string, (ResiliencePipeline Pipeline, CircuitBreakerStateProvider State)> _circuits = new(StringComparer.Ordinal);
+
+    /// <summary>False while the pod's circuit is open (it kept failing to connect or answer).</summary>
+    public bool IsReachable(Pod pod) =>
+        !_circuits.TryGetValue(pod.PodId, out var circuit) || circuit.State.CircuitState is CircuitState.Closed or CircuitState.HalfOpen;
+
+    /// <summary>The pod's versioned service root, e.g. <c>http://nova:8774/v2.1</c> or <c>http://cinder:8776/v3</c>.</summary>
+    public async Task<Uri> ServiceRootAsync(Pod pod, string serviceType, CancellationToken cancellationToken) =>
+        VersionedRoot(await endpoints.GetAsync(pod, serviceType, cancellationToken)
+            ?? throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"Pod {pod.RegionName} has no {serviceType} endpoint in the Keystone catalog."));
+
+    /// <summary>
+    /// Sends a request (its URI relative to the service root, e.g. <c>servers/detail?limit=5</c>)
+    /// with the caller's token, or the admin token when <paramref name="token"/> is null. The
+    /// response is returned once its headers arrive; the caller owns it. Connection failures and
+    /// timeouts become a 503 naming the pod.
+    /// </summary>
+    public async Task<HttpResponseMessage> SendAsync(Pod pod, string serviceType, HttpRequestMessage request, string? token, CancellationToken cancellationToken)
+    {
+        var relative = request.RequestUri?.OriginalString.TrimStart('/') ?? "";
+        var root = await ServiceRootAsync(pod, serviceType, cancellationToken);
+        request.RequestUri = Combine(root, relative);
+        request.Headers.Remove("X-Auth-Token");
+        request.Headers.TryAddWithoutValidation("X-Auth-Token", token ?? (await adminToken.GetAsync(cancellationToken)).Id);
+        var (pipeline, _) = Circuit(pod);
+        var http = httpClientFactory.CreateClient(HttpClientName);
+        try
+        {
+            return await pipeline.ExecuteAsync(async ct => await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct), cancellationToken);
+        }
+        catch (BrokenCircuitException)
+        {
+            throw Unavailable(pod, serviceType, "it failed repeatedly and is given a rest");
+        }
+        catch (HttpRequestException e) when (request.Content is null or { Headers.ContentLength: not null })
+        {
+            // The URL may be stale (the region moved its endpoint): read the catalog again and,
+            // if it now says something else, try there once.
+            var fresh = await endpoints.RefreshAsync(pod, serviceType, cancellationToken);
+            if (fresh is null || VersionedRoot(fresh) == root || request.Content is StreamContent)
+            {
+                Log.Unreachable(logger, pod.RegionName, serviceType, e.Message);
+                throw Unavailable(pod, serviceType, e.Message);
+            }
+
+            using var retry = await CloneAsync(request, Combine(VersionedRoot(fresh), relative), cancellationToken);
+            try
+            {
+                return await pipeline.ExecuteAsync(async ct => await http.SendAsync(retry, HttpCompletionOption.ResponseHeadersRead, ct), cancellationToken);
+            }
+            catch (Exception again) when (again is HttpRequestException or BrokenCircuitException)
+            {
+                throw Unavailable(pod, serviceType, again.Message);
+            }
+        }
+        catch (HttpRequestException e)
+        {
+            Log.Unreachable(logger, pod.RegionName, serviceType, e.Message);
+            throw Unavailable(pod, serviceType, e.Message);
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw Unavailable(pod, serviceType, "it did not answer in time");
+        }
+    }
+
+    /// <summary>
+    /// A JSON call for the gateway's own use: the parsed body of a 2xx answer (null when empty),
+    /// or a <see cref="PodErrorException"/> carrying the pod's status and message.
+    /// </summary>
+    public async Task<JsonNode?> SendJsonAsync(
+        Pod pod, string serviceType, HttpMethod method, string relativeUri, JsonNode? body, string? token, CancellationToken cancellationToken, IEnumerable<KeyValuePair<string, string>>? headers = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(relativeUri, UriKind.Relative));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        foreach (var (name, value) in headers ?? [])
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        }
+
+        using var response = await SendAsync(pod, serviceType, request, token, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new PodErrorException(pod, (int)response.StatusCode, PodErrorException.MessageOf(text) ?? response.ReasonPhrase ?? "error");
+        }
+
+        return text.Length == 0 ? null : JsonNode.Parse(text);
+    }
+
+    /// <summary>The catalog URL cut after its version segment (<c>v2.1</c>, <c>v3</c>); unversioned URLs as they are.</summary>
+    public static Uri VersionedRoot(Uri url)
+    {
+        var segments = url.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var version = Array.FindLastIndex(segments, s => s.Length > 1 && s[0] == 'v' && char.IsAsciiDigit(s[1]) && s[1..].All(c => char.IsAsciiDigit(c) || c == '.'));
+        var path = version < 0 ? string.Join('/', segments) : string.Join('/', segments.Take(version + 1));
+        return new Uri(url.GetLeftPart(UriPartial.Authority) + "/" + path);
+    }
+
+    private static Uri Combine(Uri root, string relative) =>
+        new(root.ToString().TrimEnd('/') + (relative.Length == 0 || relative[0] == '?' ? relative : "/" + relative));
+
+    private static ApiException Unavailable(Pod pod, string serviceType, string why) =>
+        new(StatusCodes.Status503ServiceUnavailable, $"Pod {pod.RegionName} ({serviceType}) is unavailable: {why}");
+
+    private static async Task<HttpRequestMessage> CloneAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
+    {
+        var clone = new HttpRequestMessage(request.Method, uri) { Version = request.Version };
+        foreach (var (name, values) in request.Headers)
+        {
+            clone.Headers.TryAddWithoutValidation(name, values);
+        }
+
+        if (request.Content is not null)
+        {
+            var bytes = await request.Content.ReadAsByteArrayAsync(cancellationToken);
+            clone.Content = new ByteArrayContent(bytes);
+            foreach (var (name, values) in request.Content.Headers)
+            {
+                clone.Content.Headers.TryAddWithoutValidation(name, values);
+            }
+        }
+
+        return clone;
+    }
+
+    private (ResiliencePipeline Pipeline, CircuitBreakerStateProvider State) Circuit(Pod pod) =>
+        _circuits.GetOrAdd(pod.PodId, _ =>
+        {
+            var state = new CircuitBreakerStateProvider();
+            var pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+                {
+                    // Only "could not talk to it" counts: a pod answering 4xx/5xx is reachable.
+                    ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>(),
+                    FailureRatio = 0.5,
+                    MinimumThroughput = _options.CircuitMinimumCalls,
+                    SamplingDuration = TimeSpan.FromSeconds(30),
+                    BreakDuration = TimeSpan.FromSeconds(_options.CircuitBreakSeconds),
+                    StateProvider = state,
+                })
+                .Build();
+            return (pipeline, state);
+        });
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Pod {Region} ({Service}) is unreachable: {Reason}")]
+        public static partial void Unreachable(ILogger logger, string region, string service, string reason);
+    }
+}
+
+/// <summary>A pod answered a gateway-initiated call with an error.</summary>
+internal sealed class PodErrorException(Pod pod, int statusCode, string message)
+    : Exception($"Pod {pod.RegionName} answered {statusCode}: {message}")
+{
+    public Pod Pod { get; } = pod;
+
+    public int StatusCode { get; } = statusCode;
+
+    public string PodMessage { get; } = message;
+
+    /// <summary>The message inside an OpenStack error body, whichever service's shape it has.</summary>
+    public static string? MessageOf(string body)
+    {
+        try
+        {
+            if (JsonNode.Parse(body) is not JsonObject root)
+            {
+                return null;
+            }
+
+            // Nova/Cinder {"itemNotFound": {"message"}}, Neutron {"NeutronError": {"message"}}, Glance {"message"}, Keystone {"error": {"message"}}.
+            if (root["message"] is JsonValue direct)
+            {
+                return direct.ToString();
+            }
+
+            return root.Select(p => p.Value as JsonObject).Select(o => o?["message"]?.ToString()).FirstOrDefault(m => m is not null);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return body.Length > 200 ? body[..200] : body;
+        }
+    }
+}

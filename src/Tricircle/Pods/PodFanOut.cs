@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Options;
+
+namespace Tricircle.Pods;
+
+/// <summary>One pod's part of a fan-out: its answer, or why it has none.</summary>
+internal sealed record PodAnswer<T>(Pod Pod, T? Value, string? Failure)
+{
+    public bool Succeeded => Failure is null;
+}
+
+/// <summary>
+/// Asks many pods at once, each with its own deadline (<c>[client] list_timeout</c>), and never
+/// fails as a whole: a pod that errors or misses the deadline comes back as a failure, so the
+/// caller can answer with what it has. The time taken is bounded by the deadline, not the
+/// number of pods.
+/// </summary>
+internal sealed partial class PodFanOut(IOptions<ClientOptions> options, TimeProvider timeProvider, ILogger<PodFanOut> logger)
+{
+    public TimeSpan Deadline { get; } = TimeSpan.FromSeconds(options.Value.ListTimeout);
+
+    public async Task<IReadOnlyList<PodAnswer<T>>> AskAsync<T>(IReadOnlyCollection<Pod> pods, Func<Pod, CancellationToken, Task<T>> ask, CancellationToken cancellationToken)
+    {
+        return await Task.WhenAll(pods.Select(AskOneAsync));
+
+        async Task<PodAnswer<T>> AskOneAsync(Pod pod)
+        {
+            using var deadline = new CancellationTokenSource(Deadline, timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
+            try
+            {
+                // Start every call before awaiting any: Task.Run keeps a slow synchronous start
+                // (DNS, catalog read) of one pod from delaying the others.
+                var value = await Task.Run(() => ask(pod, linked.Token), linked.Token).WaitAsync(linked.Token);
+                return new PodAnswer<T>(pod, value, null);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                Log.Missed(logger, pod.RegionName, Deadline.TotalSeconds);
+                return new PodAnswer<T>(pod, default, $"no answer within {Deadline.TotalSeconds:0.#} s");
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Log.Failed(logger, pod.RegionName, e.Message);
+                return new PodAnswer<T>(pod, default, e.Message);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Pod {Region} missed the list deadline of {Seconds} s; its part of the answer is left out")]
+        public static partial void Missed(ILogger logger, string region, double seconds);
+
+        [LoggerMessage(2, LogLevel.Warning, "Pod {Region} failed its part of a list: {Reason}")]
+        public static partial void Failed(ILogger logger, string region, string reason);
+    }
+}

@@ -1,0 +1,155 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Net.Http.Headers;
+using Tricircle.Hosting;
+using Tricircle.Identity;
+
+namespace Tricircle.Pods;
+
+/// <summary>
+/// Forwards the current request to a pod and its answer back, modelled on YARP's
+/// <c>HttpForwarder</c>: hop-by-hop headers dropped both ways, bodies streamed, the caller's
+/// token passed on, our request id sent as the global request id, and the pod's URLs in JSON
+/// bodies and <c>Location</c> rewritten to the gateway's, so clients never see a pod.
+/// </summary>
+internal sealed class PodForwarder(PodClient client)
+{
+    // RFC 9110 §7.6.1 connection-specific headers, plus those the transport recomputes.
+    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
+        "Host", "Content-Length", "Proxy-Connection",
+    };
+
+    // Response headers that are ours to set (request id) or stale after a rewrite.
+    private static readonly HashSet<string> OwnResponseHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        RequestIdMiddleware.HeaderName, "x-compute-request-id", "Date", "Server",
+    };
+
+    // JSON bodies above this are streamed untouched rather than rewritten.
+    private const int RewriteLimit = 32 * 1024 * 1024;
+
+    /// <summary>
+    /// Forwards to <paramref name="relativeUri"/> (relative to the pod's versioned service root,
+    /// query included). <paramref name="onSuccess"/> sees (and may edit) the JSON answer of a
+    /// successful call before the client does; <paramref name="body"/> replaces the request's
+    /// body and <paramref name="headers"/> replace headers of the same name.
+    /// </summary>
+    /// <returns>The pod's status code (already sent to the client).</returns>
+    public async Task<int> ForwardAsync(
+        HttpContext context,
+        Pod pod,
+        string serviceType,
+        string relativeUri,
+        Func<JsonNode, Task>? onSuccess = null,
+        HttpContent? body = null,
+        IEnumerable<KeyValuePair<string, string>>? headers = null)
+    {
+        var caller = context.GetRequestContext();
+        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(relativeUri, UriKind.Relative));
+        foreach (var (name, values) in context.Request.Headers)
+        {
+            if (HopByHop.Contains(name) || name.Equals("X-Auth-Token", StringComparison.OrdinalIgnoreCase) || name.Equals(HeaderNames.AcceptEncoding, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
+            {
+                continue; // travels with the content below
+            }
+
+            request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+        }
+
+        foreach (var (name, value) in headers ?? [])
+        {
+            request.Headers.Remove(name);
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        request.Headers.TryAddWithoutValidation("X-OpenStack-Request-ID", context.TraceIdentifier);
+        request.Content = body ?? RequestContent(context.Request);
+
+        using var response = await client.SendAsync(pod, serviceType, request, caller.AuthToken, context.RequestAborted);
+        var podRoot = await client.ServiceRootAsync(pod, serviceType, context.RequestAborted);
+        var podBase = BaseOf(podRoot);
+        var ownBase = GatewayBase(context);
+
+        context.Response.StatusCode = (int)response.StatusCode;
+        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+        {
+            if (HopByHop.Contains(name) || OwnResponseHeaders.Contains(name))
+            {
+                continue;
+            }
+
+            context.Response.Headers[name] = name.Equals(HeaderNames.Location, StringComparison.OrdinalIgnoreCase)
+                ? values.Select(v => Rewrite(v, podBase, ownBase)).ToArray()
+                : values.ToArray();
+        }
+
+        var isJson = response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
+        if (isJson && response.Content.Headers.ContentLength is null or <= RewriteLimit && context.Request.Method != "HEAD")
+        {
+            var text = Rewrite(await response.Content.ReadAsStringAsync(context.RequestAborted), podBase, ownBase);
+            if (onSuccess is not null && response.IsSuccessStatusCode && text.Length > 0 && JsonNode.Parse(text) is { } node)
+            {
+                await onSuccess(node);
+                text = node.ToJsonString();
+            }
+
+            var bytes = Encoding.UTF8.GetBytes(text);
+            context.Response.ContentLength = bytes.Length;
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+            return (int)response.StatusCode;
+        }
+
+        if (response.Content.Headers.ContentLength is { } length)
+        {
+            context.Response.ContentLength = length;
+        }
+
+        await using var stream = await response.Content.ReadAsStreamAsync(context.RequestAborted);
+        await stream.CopyToAsync(context.Response.Body, context.RequestAborted);
+        return (int)response.StatusCode;
+    }
+
+    /// <summary>The request body as content for the pod (streamed), or null when there is none.</summary>
+    public static HttpContent? RequestContent(HttpRequest request)
+    {
+        if (request.ContentLength is 0 || (request.ContentLength is null && !request.Headers.TransferEncoding.Any(v => v?.Contains("chunked", StringComparison.OrdinalIgnoreCase) == true)))
+        {
+            return null;
+        }
+
+        var content = new StreamContent(request.Body);
+        foreach (var (name, values) in request.Headers)
+        {
+            if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
+            {
+                content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+
+        return content;
+    }
+
+    /// <summary>How clients reached us: scheme, host and path base, without a trailing slash.</summary>
+    public static string GatewayBase(HttpContext context) => $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}";
+
+    /// <summary>The pod's service URL without its version segment: what its links start with.</summary>
+    public static string BaseOf(Uri versionedRoot)
+    {
+        var text = versionedRoot.ToString().TrimEnd('/');
+        var last = text.LastIndexOf('/');
+        var segment = text[(last + 1)..];
+        var isVersion = segment.Length > 1 && segment[0] == 'v' && char.IsAsciiDigit(segment[1]);
+        return isVersion && last > "http://".Length ? text[..last] : text;
+    }
+
+    /// <summary>Replaces the pod's base URL with ours wherever it appears.</summary>
+    public static string Rewrite(string text, string podBase, string ownBase) =>
+        text.Replace(podBase + "/", ownBase + "/", StringComparison.Ordinal).Replace("\"" + podBase + "\"", "\"" + ownBase + "\"", StringComparison.Ordinal);
+}

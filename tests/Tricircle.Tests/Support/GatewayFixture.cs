@@ -1,0 +1,119 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Tricircle.Emulator.Regions;
+using Tricircle.Sandbox;
+
+namespace Tricircle.Support;
+
+/// <summary>
+/// The whole system in this process, as <c>tricircle sandbox</c> runs it: an emulated Keystone,
+/// two emulated regions (RegionOne in az1, RegionTwo in az2), Tricircle with every role on free
+/// ports and its endpoints in CentralRegion, on a fresh database of one dialect. Tenants:
+/// <c>demo</c> and <c>other</c> (members of their own projects) and <c>admin</c>.
+/// </summary>
+public abstract class GatewayFixture(string dialect) : IAsyncLifetime
+{
+    public const string OtherPassword = "other-secret";
+
+    private RunningSandbox _sandbox = null!;
+    private string _directory = "";
+
+    public TestDatabase Database { get; private set; } = null!;
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
+
+    public string AdminToken { get; private set; } = "";
+
+    public string DemoToken { get; private set; } = "";
+
+    public string DemoProjectId { get; private set; } = "";
+
+    public string OtherToken { get; private set; } = "";
+
+    public string OtherProjectId { get; private set; } = "";
+
+    public Uri ComputeUrl => _sandbox.ComputeUrl;
+
+    public Uri AdminUrl => _sandbox.AdminUrl;
+
+    public string DataDirectory => _sandbox.DataDirectory;
+
+    public Uri AuthUrl => _sandbox.Keystone.AuthUrl;
+
+    internal RunningSandbox Sandbox => _sandbox;
+
+    public RegionEmulator Region(string name) => _sandbox.Regions[name];
+
+    public async Task InitializeAsync()
+    {
+        Database = await TestDatabase.CreateAsync(dialect);
+        _directory = Directory.CreateTempSubdirectory("tricircle-gateway-").FullName;
+        _sandbox = await SandboxRunner.StartAsync(
+            new SandboxOptions(2, _directory, Database.Connection, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, BuildDelay = TimeSpan.FromMilliseconds(50) },
+            CancellationToken.None);
+        var keystone = _sandbox.Keystone;
+        OtherProjectId = keystone.AddProject("other");
+        var other = keystone.AddUser("other", OtherPassword, defaultProjectId: OtherProjectId);
+        keystone.Grant(other, OtherProjectId, "member");
+        AdminToken = keystone.IssueToken("admin", SandboxOptions.AdminPassword, "admin").Id;
+        var demo = keystone.IssueToken("demo", SandboxOptions.DemoPassword, "demo");
+        DemoToken = demo.Id;
+        DemoProjectId = demo.ProjectId;
+        OtherToken = keystone.IssueToken("other", OtherPassword, "other").Id;
+    }
+
+    /// <summary>A request to the Nova gateway (path relative to /v2.1/), with a microversion when given.</summary>
+    public Task<ApiResponse> ComputeAsync(HttpMethod method, string path, string? token, string? json = null, string? microversion = null) =>
+        SendAsync(new Uri(ComputeUrl.ToString().TrimEnd('/') + "/" + path.TrimStart('/')), method, token, json, microversion);
+
+    public async Task<ApiResponse> SendAsync(Uri url, HttpMethod method, string? token, string? json = null, string? microversion = null)
+    {
+        var request = new HttpRequestMessage(method, url);
+        if (token is not null)
+        {
+            request.Headers.Add("X-Auth-Token", token);
+        }
+
+        if (microversion is not null)
+        {
+            request.Headers.Add("OpenStack-API-Version", "compute " + microversion);
+        }
+
+        if (json is not null)
+        {
+            request.Content = new StringContent(json);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        return await ApiResponse.SendAsync(Http, request);
+    }
+
+    /// <summary>The id of the seeded cirros image in one region's own Glance.</summary>
+    public async Task<string> CirrosAsync(string region)
+    {
+        var images = await SendAsync(new Uri(Region(region).ImageUrl, "v2/images?name=cirros"), HttpMethod.Get, AdminToken);
+        return images.Json.GetProperty("images")[0].GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Boots a server through the gateway (no networks) and returns its id.</summary>
+    public async Task<string> BootAsync(string token, string az, string name)
+    {
+        var image = await CirrosAsync(az == "az1" ? "RegionOne" : "RegionTwo");
+        var body = JsonSerializer.Serialize(new { server = new { name, flavorRef = "1", imageRef = image, networks = "none", availability_zone = az } });
+        var created = await ComputeAsync(HttpMethod.Post, "servers", token, body, "2.37");
+        Assert.True(created.Status == System.Net.HttpStatusCode.Accepted, created.Text);
+        return created.Json.GetProperty("server").GetProperty("id").GetString()!;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await _sandbox.DisposeAsync();
+        await Database.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
+
+public sealed class SqliteGatewayFixture() : GatewayFixture("sqlite");
+
+public sealed class PostgresGatewayFixture() : GatewayFixture("postgres");
