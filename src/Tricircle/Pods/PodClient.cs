@@ -27,11 +27,15 @@ internal sealed partial class PodClient(
     public const string HttpClientName = "pods";
 
     private readonly ClientOptions _options = options.Value;
-    private readonly ConcurrentDictionary<string, (ResiliencePipeline Pipeline, CircuitBreakerStateProvider State)> _circuits = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ResiliencePipeline> _circuits = new(StringComparer.Ordinal);
 
-    /// <summary>False while the pod's circuit is open (it kept failing to connect or answer).</summary>
+    // Until when each open circuit rests. Polly moves a circuit to half-open only when a call
+    // comes, so the scheduler must not wait for one that would never be made.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _restingUntil = new(StringComparer.Ordinal);
+
+    /// <summary>False while the pod's circuit is open (it kept failing to connect) and its rest has not passed.</summary>
     public bool IsReachable(Pod pod) =>
-        !_circuits.TryGetValue(pod.PodId, out var circuit) || circuit.State.CircuitState is CircuitState.Closed or CircuitState.HalfOpen;
+        !_restingUntil.TryGetValue(pod.PodId, out var until) || until <= timeProvider.GetUtcNow();
 
     /// <summary>The pod's versioned service root, e.g. <c>http://nova:8774/v2.1</c> or <c>http://cinder:8776/v3</c>.</summary>
     public async Task<Uri> ServiceRootAsync(Pod pod, string serviceType, CancellationToken cancellationToken) =>
@@ -51,7 +55,7 @@ internal sealed partial class PodClient(
         request.RequestUri = Combine(root, relative);
         request.Headers.Remove("X-Auth-Token");
         request.Headers.TryAddWithoutValidation("X-Auth-Token", token ?? (await adminToken.GetAsync(cancellationToken)).Id);
-        var (pipeline, _) = Circuit(pod);
+        var pipeline = Circuit(pod);
         var http = httpClientFactory.CreateClient(HttpClientName);
         try
         {
@@ -158,11 +162,9 @@ internal sealed partial class PodClient(
         return clone;
     }
 
-    private (ResiliencePipeline Pipeline, CircuitBreakerStateProvider State) Circuit(Pod pod) =>
+    private ResiliencePipeline Circuit(Pod pod) =>
         _circuits.GetOrAdd(pod.PodId, _ =>
-        {
-            var state = new CircuitBreakerStateProvider();
-            var pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+            new ResiliencePipelineBuilder { TimeProvider = timeProvider }
                 .AddCircuitBreaker(new CircuitBreakerStrategyOptions
                 {
                     // Only "could not talk to it" counts: a pod answering 4xx/5xx is reachable.
@@ -171,14 +173,25 @@ internal sealed partial class PodClient(
                     MinimumThroughput = _options.CircuitMinimumCalls,
                     SamplingDuration = TimeSpan.FromSeconds(30),
                     BreakDuration = TimeSpan.FromSeconds(_options.CircuitBreakSeconds),
-                    StateProvider = state,
+                    OnOpened = args =>
+                    {
+                        _restingUntil[pod.PodId] = timeProvider.GetUtcNow() + args.BreakDuration;
+                        Log.CircuitOpened(logger, pod.RegionName, args.BreakDuration.TotalSeconds);
+                        return ValueTask.CompletedTask;
+                    },
+                    OnClosed = _ =>
+                    {
+                        _restingUntil.TryRemove(pod.PodId, out DateTimeOffset _);
+                        return ValueTask.CompletedTask;
+                    },
                 })
-                .Build();
-            return (pipeline, state);
-        });
+                .Build());
 
     private static partial class Log
     {
+        [LoggerMessage(2, LogLevel.Warning, "Pod {Region} kept failing; no new resources go there for {Seconds} s")]
+        public static partial void CircuitOpened(ILogger logger, string region, double seconds);
+
         [LoggerMessage(1, LogLevel.Warning, "Pod {Region} ({Service}) is unreachable: {Reason}")]
         public static partial void Unreachable(ILogger logger, string region, string service, string reason);
     }

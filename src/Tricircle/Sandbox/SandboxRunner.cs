@@ -106,6 +106,11 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
                 ["client:admin_password"] = SandboxOptions.AdminPassword,
                 ["client:admin_tenant"] = "admin",
             };
+            foreach (var (key, value) in options.Settings)
+            {
+                sandbox.Settings[key] = value;
+            }
+
             var configuration = TricircleConfiguration.Load([], sandbox.Settings);
 
             sandbox.App = ServiceHost.Build(configuration, configureServices);

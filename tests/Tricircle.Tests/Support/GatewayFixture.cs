@@ -13,6 +13,9 @@ namespace Tricircle.Support;
 /// </summary>
 public abstract class GatewayFixture(string dialect) : IAsyncLifetime
 {
+    /// <summary>Configuration beyond the sandbox's (a short list deadline, say).</summary>
+    protected virtual Dictionary<string, string?> Settings => [];
+
     public const string OtherPassword = "other-secret";
 
     private RunningSandbox _sandbox = null!;
@@ -49,7 +52,7 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
         Database = await TestDatabase.CreateAsync(dialect);
         _directory = Directory.CreateTempSubdirectory("tricircle-gateway-").FullName;
         _sandbox = await SandboxRunner.StartAsync(
-            new SandboxOptions(2, _directory, Database.Connection, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, BuildDelay = TimeSpan.FromMilliseconds(50) },
+            new SandboxOptions(2, _directory, Database.Connection, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, BuildDelay = TimeSpan.FromMilliseconds(50), Settings = Settings },
             CancellationToken.None);
         var keystone = _sandbox.Keystone;
         OtherProjectId = keystone.AddProject("other");
@@ -117,3 +120,9 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
 public sealed class SqliteGatewayFixture() : GatewayFixture("sqlite");
 
 public sealed class PostgresGatewayFixture() : GatewayFixture("postgres");
+
+/// <summary>A gateway whose list deadline is one second, for tests that take pods down or slow them.</summary>
+public sealed class OutageGatewayFixture() : GatewayFixture("sqlite")
+{
+    protected override Dictionary<string, string?> Settings => new() { ["client:list_timeout"] = "1", ["client:circuit_break_seconds"] = "2" };
+}
