@@ -18,6 +18,11 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "gateway")
+        {
+            return await GatewayBench.RunAsync(args[1..]);
+        }
+
         var requests = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5_000;
         var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
         var state = Directory.CreateTempSubdirectory("tricircle-bench-").FullName;
@@ -76,7 +81,7 @@ internal static class Program
         await tx.CommitAsync();
     }
 
-    private static async Task RunAsync(string name, HttpClient http, string path, int requests, int concurrency)
+    public static async Task RunAsync(string name, HttpClient http, string path, int requests, int concurrency)
     {
         // Warm up: JIT, connection pool, token cache.
         for (var i = 0; i < 200; i++)

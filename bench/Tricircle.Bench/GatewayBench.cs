@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Tricircle.Sandbox;
+
+namespace Tricircle.Bench;
+
+/// <summary>
+/// The Nova gateway's merged server list over many emulated pods, each adding latency: shows
+/// that a list costs one pod round trip (parallel fan-out), not one per pod, and that a down pod
+/// costs nothing but its placeholders.
+///   dotnet Tricircle.Bench.dll gateway [pods] [servers-per-pod] [latency-ms] [requests] [clients]
+/// </summary>
+internal static class GatewayBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
+        var pods = Arg(0, 10);
+        var perPod = Arg(1, 20);
+        var latency = Arg(2, 50);
+        var requests = Arg(3, 500);
+        var clients = Arg(4, 8);
+
+        var directory = Directory.CreateTempSubdirectory("tricircle-gwbench-").FullName;
+        await using var sandbox = await SandboxRunner.StartAsync(
+            new SandboxOptions(pods, directory, null, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, BuildDelay = TimeSpan.Zero },
+            CancellationToken.None);
+        var token = sandbox.Keystone.IssueToken("demo", SandboxOptions.DemoPassword, "demo").Id;
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = new Uri(sandbox.ComputeUrl + "/") };
+        http.DefaultRequestHeaders.Add("X-Auth-Token", token);
+        http.DefaultRequestHeaders.Add("OpenStack-API-Version", "compute 2.37");
+
+        // Seed through the gateway itself: every server is placed and routed as a tenant's would be.
+        for (var p = 1; p <= pods; p++)
+        {
+            var admin = sandbox.Keystone.IssueToken("admin", SandboxOptions.AdminPassword, "admin").Id;
+            using var glance = new HttpClient();
+            glance.DefaultRequestHeaders.Add("X-Auth-Token", admin);
+            var images = await glance.GetFromJsonAsync<System.Text.Json.JsonElement>(new Uri(sandbox.Regions[SandboxOptions.RegionName(p)].ImageUrl, "v2/images?name=cirros"));
+            var image = images.GetProperty("images")[0].GetProperty("id").GetString();
+            await Task.WhenAll(Enumerable.Range(0, perPod).Select(async i =>
+            {
+                using var created = await http.PostAsJsonAsync("servers", new { server = new { name = $"bench-{p}-{i}", flavorRef = "1", imageRef = image, networks = "none", availability_zone = SandboxOptions.AzName(p) } });
+                created.EnsureSuccessStatusCode();
+            }));
+        }
+
+        Console.WriteLine($"Nova gateway on {sandbox.ComputeUrl}, {pods} pods x {perPod} servers, {latency} ms added latency per pod call, {requests} requests per scenario, {clients} clients, {Environment.ProcessorCount} cores");
+        Console.WriteLine("| scenario | requests/s | p50 ms | p99 ms | max ms |");
+        Console.WriteLine("|---|---|---|---|---|");
+        await Program.RunAsync($"GET /servers/detail?limit=50, no added latency", http, "servers/detail?limit=50", requests, clients);
+        foreach (var region in sandbox.Regions.Values)
+        {
+            region.Faults.Latency = TimeSpan.FromMilliseconds(latency);
+        }
+
+        await Program.RunAsync($"GET /servers/detail?limit=50, every pod +{latency} ms", http, "servers/detail?limit=50", requests, clients);
+        await Program.RunAsync($"GET /servers?limit=1000 (all {pods * perPod}), every pod +{latency} ms", http, "servers?limit=1000", requests, clients);
+        await sandbox.Regions[SandboxOptions.RegionName(pods)].Faults.SetDownAsync(true);
+        await Program.RunAsync($"GET /servers/detail?limit=50, every pod +{latency} ms, one pod down", http, "servers/detail?limit=50", requests, clients);
+        return 0;
+    }
+}
