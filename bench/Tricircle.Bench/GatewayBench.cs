@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Http.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Tricircle.Sandbox;
 
 namespace Tricircle.Bench;
