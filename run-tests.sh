@@ -4,8 +4,14 @@
 # Runs every test on SQLite and PostgreSQL. Unless TRICIRCLE_TEST_POSTGRES names a server,
 # it starts a throwaway PostgreSQL cluster on 127.0.0.1 for the run and removes it after.
 # Ends with the line "N passed, N failed"; exits non-zero when anything failed.
+#   ./run-tests.sh --lab [--external]   the lab stage instead (lab/run-conformance.sh, lab/README.md)
 set -uo pipefail
 cd "$(dirname "$0")"
+
+if [ "${1:-}" = "--lab" ]; then
+    shift
+    exec lab/run-conformance.sh "$@"
+fi
 
 results=$(mktemp -d /tmp/tricircle-results.XXXXXX)
 pg_dir=""

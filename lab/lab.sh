@@ -26,6 +26,7 @@
 # Keystone: http://127.0.0.1:5000/v3 (admin / admin, project admin); Glance :9292; clients:
 # source /etc/tricircle-lab/openrc-<Region>. Logs and timings: /var/log/tricircle-lab.
 set -Eeuo pipefail
+trap 'echo "lab.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 # Debian's OpenStack runs on /usr/bin/python3; keep pyenv/venv shims and their variables out.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -35,6 +36,7 @@ export LC_ALL=C.UTF-8 LANG=C.UTF-8
 LAB_ETC=${LAB_ETC:-/etc/tricircle-lab}
 LAB_VAR=${LAB_VAR:-/var/lib/tricircle-lab}
 LAB_LOG=${LAB_LOG:-/var/log/tricircle-lab}
+LAB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)   # this script's directory (cinder_lab_driver.py)
 LAB_RUN=$LAB_VAR/run
 LAB_STATE=$LAB_VAR/state           # marker files of one-time set-up steps
 H=127.0.0.1
@@ -346,14 +348,16 @@ EOF
   if ! once keystone; then
     local t0; t0=$(now)
     create_db keystone
-    keystone-manage --config-file "$C/keystone.conf" db_sync
-    keystone-manage --config-file "$C/keystone.conf" fernet_setup --keystone-user root --keystone-group root
-    keystone-manage --config-file "$C/keystone.conf" credential_setup --keystone-user root --keystone-group root
-    # admin user/project/role (+member, reader), identity service and its endpoints in CentralRegion
-    keystone-manage --config-file "$C/keystone.conf" bootstrap --bootstrap-password "$ADMIN_PW" \
-      --bootstrap-username admin --bootstrap-project-name admin --bootstrap-role-name admin \
-      --bootstrap-service-name keystone --bootstrap-region-id $CENTRAL \
-      --bootstrap-public-url "$KS_URL" --bootstrap-internal-url "$KS_URL" --bootstrap-admin-url "$KS_URL"
+    {
+      keystone-manage --config-file "$C/keystone.conf" db_sync
+      keystone-manage --config-file "$C/keystone.conf" fernet_setup --keystone-user root --keystone-group root
+      keystone-manage --config-file "$C/keystone.conf" credential_setup --keystone-user root --keystone-group root
+      # admin user/project/role (+member, reader), identity service and its endpoints in CentralRegion
+      keystone-manage --config-file "$C/keystone.conf" bootstrap --bootstrap-password "$ADMIN_PW" \
+        --bootstrap-username admin --bootstrap-project-name admin --bootstrap-role-name admin \
+        --bootstrap-service-name keystone --bootstrap-region-id $CENTRAL \
+        --bootstrap-public-url "$KS_URL" --bootstrap-internal-url "$KS_URL" --bootstrap-admin-url "$KS_URL"
+    } >>"$LAB_LOG/keystone-manage.log" 2>&1
     done_ keystone; timing "keystone db+bootstrap" "$(since "$t0")"
   fi
   uwsgi_ini "$C/uwsgi.ini" $KEYSTONE_PORT /usr/bin/keystone-wsgi-public 1 8 \
@@ -725,8 +729,11 @@ workers = 1
 discover_hosts_in_cells_interval = 30
 [glance]
 api_servers = http://$H:$GLANCE_PORT
+# the fake driver hands out a VNC console; nothing serves it (no novncproxy), but the API
+# answers like a cloud with consoles (os-getVNCConsole, remote-consoles)
 [vnc]
-enabled = false
+enabled = true
+novncproxy_base_url = http://$H:6080/vnc_auto.html
 [oslo_concurrency]
 lock_path = $S/lock
 [oslo_messaging_notifications]
@@ -740,8 +747,10 @@ EOF
     ks_section placement placement "$r"
     ks_section neutron neutron "$r"
     echo "valid_interfaces = public"
+    # Cinder refuses to delete a volume attachment unless the call carries a service token
+    # (OSSA-2023-003, in Debian's Zed): without it a detached volume stays in-use
     ks_section service_user nova "$r"
-    echo "send_service_user_token = false"
+    echo "send_service_user_token = true"
   } >"$C/nova-compute.conf"   # nova-compute gets no database credentials (it talks via conductor)
   { cat "$C/nova-compute.conf"; cat <<EOF
 [api_database]
@@ -815,9 +824,10 @@ enabled_backends = fake
 default_volume_type = __DEFAULT__
 osapi_volume_workers = 1
 # the only storage that works without device-mapper/iSCSI: Cinder's own logging fake driver
-# (shipped in python3-cinder as cinder.tests.fake_driver); volumes are rows, not bytes
+# (shipped in python3-cinder as cinder.tests.fake_driver), extended by lab/cinder_lab_driver.py
+# to extend and to take an image without touching a device; volumes are rows, not bytes
 [fake]
-volume_driver = cinder.tests.fake_driver.FakeLoggingVolumeDriver
+volume_driver = cinder_lab_driver.LabVolumeDriver
 volume_backend_name = fake
 [database]
 connection = $(dburl "cinder_r$i")
@@ -841,7 +851,9 @@ EOF
     "pyargv = --config-file $C/cinder.conf" "procname-prefix-spaced = lab-r$i"
   spawn "r$i-cinder-api" uwsgi_python3 --ini "$C/uwsgi.ini"
   spawn "r$i-cinder-scheduler" cinder-scheduler --config-file "$C/cinder.conf"
-  spawn "r$i-cinder-volume" cinder-volume --config-file "$C/cinder.conf"
+  mkdir -p "$LAB_VAR/python"
+  cp "$LAB_SRC/cinder_lab_driver.py" "$LAB_VAR/python/"
+  spawn "r$i-cinder-volume" env PYTHONPATH="$LAB_VAR/python" cinder-volume --config-file "$C/cinder.conf"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -887,7 +899,7 @@ cmd_start() {
   cmd_status
 }
 
-# One-time objects that a smoke test or tempest needs: flavor per nova region, a tiny image.
+# One-time objects the tests need: flavors per nova region, a tiny public image.
 post_start() {
   local n=$1 nnova=$2 ncinder=$3 i t0
   t0=$(now)
@@ -900,11 +912,29 @@ post_start() {
       openstack image create --disk-format raw --container-format bare --public --file "$img" cirros-tiny >/dev/null
     done_ image
   fi
+  # devstack's flavors, as the emulator seeds them (id, name, MiB, vCPUs, GB); one Python process
   for ((i = 1; i <= nnova; i++)); do
-    once "flavor_r$i" && continue
-    openstack --os-region-name "$(rname "$i")" flavor show m1.tiny >/dev/null 2>&1 || \
-      openstack --os-region-name "$(rname "$i")" flavor create --ram 256 --disk 1 --vcpus 1 --id 1 m1.tiny >/dev/null
-    done_ "flavor_r$i"
+    once "flavors_r$i" && continue
+    /usr/bin/python3 - "$KS_URL" "$ADMIN_PW" "$(rname "$i")" <<'PY'
+import sys
+from keystoneauth1 import session
+from keystoneauth1.identity import v3
+url, pw, region = sys.argv[1:4]
+s = session.Session(auth=v3.Password(auth_url=url, username="admin", password=pw, project_name="admin",
+                                     user_domain_id="default", project_domain_id="default"))
+ef = {"service_type": "compute", "region_name": region, "interface": "public"}
+have = {f["id"]: f for f in s.get("/flavors/detail?is_public=None", endpoint_filter=ef).json()["flavors"]}
+for fid, name, ram, vcpus, disk in [("1", "m1.tiny", 512, 1, 1), ("2", "m1.small", 2048, 1, 20),
+                                    ("3", "m1.medium", 4096, 2, 40), ("4", "m1.large", 8192, 4, 80),
+                                    ("5", "m1.xlarge", 16384, 8, 160)]:
+    if fid in have and (have[fid]["name"], have[fid]["ram"]) == (name, ram):
+        continue
+    if fid in have or name in [f["name"] for f in have.values()]:
+        old = have.get(fid) or [f for f in have.values() if f["name"] == name][0]
+        s.delete("/flavors/%s" % old["id"], endpoint_filter=ef)
+    s.post("/flavors", endpoint_filter=ef, json={"flavor": {"id": fid, "name": name, "ram": ram, "vcpus": vcpus, "disk": disk}})
+PY
+    done_ "flavors_r$i"
   done
   for ((i = 1; i <= ncinder; i++)); do
     wait_for "r$i-cinder-volume" 120 cinder_volume_up "$i"
