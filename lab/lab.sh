@@ -713,6 +713,8 @@ my_ip = $H
 state_path = $S
 transport_url = rabbit://openstack:$RABBIT_PW@$H:$RABBIT_PORT/r$i
 compute_driver = fake.FakeDriver
+# one compute host per region: resize and migrate onto the same host (as devstack does)
+allow_resize_to_same_host = true
 # nothing will ever plug a VIF: do not wait for neutron's network-vif-plugged event
 vif_plugging_is_fatal = false
 vif_plugging_timeout = 0
