@@ -69,14 +69,14 @@ internal static class NeutronApi
         app.MapGet("/v2.0", context => !context.Request.Path.Value!.EndsWith('/')
             ? throw OpenStackFault.NotFound("The resource could not be found.") // Neutron lists resources only at "/v2.0/"
             : RegionHttp.WriteJsonAsync(context, 200, new JsonObject
-        {
-            ["resources"] = new JsonArray(Resources.Select(r => (JsonNode)new JsonObject
             {
-                ["links"] = new JsonArray(new JsonObject { ["href"] = $"{Base(context)}/v2.0/{r.Path}", ["rel"] = "self" }),
-                ["name"] = r.Singular,
-                ["collection"] = r.Collection,
-            }).ToArray()),
-        }));
+                ["resources"] = new JsonArray(Resources.Select(r => (JsonNode)new JsonObject
+                {
+                    ["links"] = new JsonArray(new JsonObject { ["href"] = $"{Base(context)}/v2.0/{r.Path}", ["rel"] = "self" }),
+                    ["name"] = r.Singular,
+                    ["collection"] = r.Collection,
+                }).ToArray()),
+            }));
         app.MapGet("/v2.0/extensions", context => RegionHttp.WriteJsonAsync(context, 200, new JsonObject
         {
             ["extensions"] = new JsonArray(Extensions.Select(e => (JsonNode)Extension(e)).ToArray()),
