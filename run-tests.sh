@@ -4,8 +4,14 @@
 # Runs every test on SQLite and PostgreSQL. Unless TRICIRCLE_TEST_POSTGRES names a server,
 # it starts a throwaway PostgreSQL cluster on 127.0.0.1 for the run and removes it after.
 # Ends with the line "N passed, N failed"; exits non-zero when anything failed.
+#   ./run-tests.sh --lab [--external]   the lab stage instead (lab/run-conformance.sh, lab/README.md)
 set -uo pipefail
 cd "$(dirname "$0")"
+
+if [ "${1:-}" = "--lab" ]; then
+    shift
+    exec lab/run-conformance.sh "$@"
+fi
 
 results=$(mktemp -d /tmp/tricircle-results.XXXXXX)
 pg_dir=""
@@ -20,7 +26,14 @@ trap cleanup EXIT
 if [ -z "${TRICIRCLE_TEST_POSTGRES:-}" ]; then
     pg_dir=$(mktemp -d /tmp/tricircle-pg.XXXXXX)
     chmod 755 "$pg_dir"
-    if ! TRICIRCLE_TEST_POSTGRES=$(.ci/postgres.sh start "$pg_dir" "${TRICIRCLE_TEST_PG_PORT:-55433}"); then
+    pg_port=${TRICIRCLE_TEST_PG_PORT:-}
+    if [ -z "$pg_port" ]; then
+        # the first free port from 55433: other runs on the same machine may hold one
+        for pg_port in $(seq 55433 55533); do
+            (exec 3<>"/dev/tcp/127.0.0.1/$pg_port") 2>/dev/null || break
+        done
+    fi
+    if ! TRICIRCLE_TEST_POSTGRES=$(.ci/postgres.sh start "$pg_dir" "$pg_port"); then
         echo "run-tests: could not start PostgreSQL (see above); the PostgreSQL tests cannot run." >&2
         echo "0 passed, 1 failed"
         exit 1

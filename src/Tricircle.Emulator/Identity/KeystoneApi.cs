@@ -127,6 +127,13 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
 
     private async Task IssueTokenAsync(HttpContext context)
     {
+        if (context.Request.ContentLength is null)
+        {
+            // Keystone under uwsgi (the lab, many deployments) reads no body without a
+            // Content-Length: a chunked request looks empty to it.
+            throw KeystoneException.BadRequest("Expecting to find auth in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.");
+        }
+
         AuthRequest request;
         using (var document = await KeystoneHttp.ReadJsonAsync(context))
         {

@@ -110,6 +110,14 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
             return;
         }
 
+        if (Kind != ServiceKind.Network && IsTrailingSlashResource(context.Request.Path))
+        {
+            // Nova, Cinder and Glance route exactly: "/servers/" is no "/servers" but webob's 404
+            // page (Neutron's router takes both).
+            await RegionHttp.WriteWebobErrorAsync(context, 404, "The resource could not be found.");
+            return;
+        }
+
         try
         {
             await next(context);
@@ -134,6 +142,19 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
         {
             await RegionHttp.WriteErrorAsync(context, Kind, context.Response.StatusCode, context.Response.StatusCode == 404 ? "The resource could not be found." : "The method is not allowed for this resource.");
         }
+    }
+
+    /// <summary>A resource path with a trailing slash; version roots ("/v2.1/", "/v3/{project_id}/") are not resources.</summary>
+    private static bool IsTrailingSlashResource(PathString path)
+    {
+        var text = path.Value ?? "";
+        if (text.Length <= 1 || !text.EndsWith('/'))
+        {
+            return false;
+        }
+
+        var segments = text.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return segments.Length > 2 || (segments.Length == 2 && !(segments[1].Length == 32 && segments[1].All(char.IsAsciiHexDigit)));
     }
 
     // Version documents are public in every OpenStack service; everything else needs a token.

@@ -95,7 +95,7 @@ internal static class RegionHttp
     /// is the default, application/json when asked for, else text/plain), the message being
     /// <c>explanation&lt;br /&gt;&lt;br /&gt;\n\n\n</c> from webob's body template.
     /// </summary>
-    private static async Task WriteWebobErrorAsync(HttpContext context, int status, string message)
+    public static async Task WriteWebobErrorAsync(HttpContext context, int status, string message)
     {
         var statusLine = $"{status} {Title(status)}";
         var body = message + "<br /><br />\n\n\n";

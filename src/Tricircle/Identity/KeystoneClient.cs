@@ -30,7 +30,11 @@ internal sealed class KeystoneClient(HttpClient http, Uri authUrl)
             },
         };
 
-        using var response = await http.PostAsJsonAsync(new Uri(_v3, "auth/tokens"), body, cancellationToken);
+        // A buffered body with a Content-Length: JsonContent streams it chunked, and a real
+        // Keystone under uwsgi (or mod_wsgi) then reads an empty body and answers 400.
+        using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await http.PostAsync(new Uri(_v3, "auth/tokens"), content, cancellationToken);
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
             throw new KeystoneException(401, $"Keystone at {_v3} rejected the credentials of user '{credentials.Username}' for project '{credentials.ProjectId ?? credentials.ProjectName}'.");

@@ -215,12 +215,14 @@ public sealed class CinderContractTests(ContractTarget target) : IClassFixture<C
                 ids.Add((await CreateVolumeAsync(new JsonObject { ["name"] = $"{prefix}-{i}", ["metadata"] = new JsonObject { ["group"] = prefix } }))["id"]!.GetValue<string>());
             }
 
+            Assert.Equal(HttpStatusCode.NotFound, (await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/volumes/detail/", target.DemoToken)).Status); // routes are exact
+
             var metadata = Uri.EscapeDataString($"{{\"group\":\"{prefix}\"}}");
             var first = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, $"/volumes/detail?metadata={metadata}&sort=name:asc&limit=2", target.DemoToken)).Expect(HttpStatusCode.OK);
             Assert.Equal([$"{prefix}-0", $"{prefix}-1"], first["volumes"]!.AsArray().Select(v => v!["name"]!.GetValue<string>()));
             var next = new Uri(first["volumes_links"]![0]!["href"]!.GetValue<string>());
             Assert.Equal("next", first["volumes_links"]![0]!["rel"]!.GetValue<string>());
-            var second = (await target.SendAsync(HttpMethod.Get, new Uri(next.GetLeftPart(UriPartial.Path)), next.Query, target.DemoToken)).Expect(HttpStatusCode.OK);
+            var second = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, next.PathAndQuery[target.DemoVolume.AbsolutePath.TrimEnd('/').Length..], target.DemoToken)).Expect(HttpStatusCode.OK);
             Assert.Equal([$"{prefix}-2"], second["volumes"]!.AsArray().Select(v => v!["name"]!.GetValue<string>()));
 
             var byName = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, $"/volumes?name={prefix}-1", target.DemoToken)).Expect(HttpStatusCode.OK);

@@ -54,7 +54,8 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
             Assert.Contains(alias, aliases);
         }
 
-        var resources = (await Send(HttpMethod.Get, "/v2.0")).Expect(HttpStatusCode.OK)["resources"]!.AsArray();
+        var resources = (await Send(HttpMethod.Get, "/v2.0/")).Expect(HttpStatusCode.OK)["resources"]!.AsArray();
+        AssertError(await Send(HttpMethod.Get, "/v2.0"), HttpStatusCode.NotFound, "HTTPNotFound"); // only with the slash
         Assert.Contains(resources, r => (string?)r!["collection"] == "networks");
     }
 
@@ -90,7 +91,7 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
     public async Task Network_BadBodies_Are400()
     {
         AssertError(await Send(HttpMethod.Post, "/v2.0/networks", new JsonObject { ["network"] = new JsonObject { ["bogus"] = 1 } }), HttpStatusCode.BadRequest, "HTTPBadRequest", "Unrecognized attribute(s) 'bogus'");
-        AssertError(await Send(HttpMethod.Post, "/v2.0/networks", new JsonObject { ["network"] = new JsonObject { ["admin_state_up"] = "maybe" } }), HttpStatusCode.BadRequest, "HTTPBadRequest", "admin_state_up");
+        AssertError(await Send(HttpMethod.Post, "/v2.0/networks", new JsonObject { ["network"] = new JsonObject { ["admin_state_up"] = "maybe" } }), HttpStatusCode.BadRequest, "InvalidInput", "'maybe' cannot be converted to boolean");
         AssertError(await Send(HttpMethod.Post, "/v2.0/networks", new JsonObject { ["net"] = new JsonObject() }), HttpStatusCode.BadRequest, "HTTPBadRequest", "Unable to find 'network' in request body");
         var raw = await target.SendRawAsync(HttpMethod.Post, target.Network, "/v2.0/networks", target.AdminToken, "{not json");
         Assert.Equal(HttpStatusCode.BadRequest, raw.Status);
@@ -130,7 +131,7 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
             Assert.Contains(shown["subnets"]!.AsArray(), s => (string?)s == (string?)subnet["id"]);
 
             AssertError(await Send(HttpMethod.Post, "/v2.0/subnets", new JsonObject { ["subnet"] = new JsonObject { ["network_id"] = networkId, ["ip_version"] = 4, ["cidr"] = "10.231.7.128/25" } }), HttpStatusCode.BadRequest, "InvalidInput", "overlaps with another subnet");
-            AssertError(await Send(HttpMethod.Post, "/v2.0/subnets", new JsonObject { ["subnet"] = new JsonObject { ["network_id"] = networkId, ["ip_version"] = 4, ["cidr"] = "10.300.0.0/24" } }), HttpStatusCode.BadRequest, "HTTPBadRequest");
+            AssertError(await Send(HttpMethod.Post, "/v2.0/subnets", new JsonObject { ["subnet"] = new JsonObject { ["network_id"] = networkId, ["ip_version"] = 4, ["cidr"] = "10.300.0.0/24" } }), HttpStatusCode.BadRequest, "InvalidInput", "10.300.0.0/24 is not in a CIDR format");
             AssertError(await Send(HttpMethod.Post, "/v2.0/subnets", new JsonObject { ["subnet"] = new JsonObject { ["network_id"] = networkId, ["ip_version"] = 6, ["cidr"] = "10.232.0.0/24" } }), HttpStatusCode.BadRequest, "InvalidInput");
 
             var v6 = await Create("subnets", "subnet", new JsonObject { ["network_id"] = networkId, ["ip_version"] = 6, ["cidr"] = "fd00:231:7::/64", ["gateway_ip"] = null });
@@ -213,7 +214,7 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
 
             AssertError(await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}/add_router_interface", new JsonObject { ["subnet_id"] = subnetId }), HttpStatusCode.BadRequest, "BadRequest", "already has a port on subnet");
             AssertError(await Send(HttpMethod.Delete, $"/v2.0/routers/{routerId}"), HttpStatusCode.Conflict, "RouterInUse", routerId);
-            AssertError(await Send(HttpMethod.Delete, $"/v2.0/ports/{added["port_id"]}"), HttpStatusCode.Conflict, "L3PortInUse");
+            AssertError(await Send(HttpMethod.Delete, $"/v2.0/ports/{added["port_id"]}"), HttpStatusCode.Conflict, "ServicePortInUse", "has device owner network:router_interface");
 
             AssertError(await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}", new JsonObject { ["router"] = new JsonObject { ["routes"] = new JsonArray(new JsonObject { ["destination"] = "192.168.77.0/24", ["nexthop"] = "10.1.2.3" }) } }), HttpStatusCode.BadRequest, "InvalidRoutes");
             var routed = (await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}", new JsonObject { ["router"] = new JsonObject { ["routes"] = new JsonArray(new JsonObject { ["destination"] = "192.168.77.0/24", ["nexthop"] = "10.231.9.20" }) } })).Expect(HttpStatusCode.OK)["router"]!;
@@ -264,12 +265,9 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
             Assert.Equal(portId, (string?)associated["port_id"]);
             Assert.Equal(routerId, (string?)associated["router_id"]);
             Assert.Equal((string?)port["fixed_ips"]![0]!["ip_address"], (string?)associated["fixed_ip_address"]);
-            // Real Neutron turns the status ACTIVE once the L3 agent has configured it.
-            await ContractTarget.EventuallyAsync(async () =>
-            {
-                var status = (string?)(await Send(HttpMethod.Get, $"/v2.0/floatingips/{fipId}")).Expect(HttpStatusCode.OK)["floatingip"]!["status"];
-                return (status == "ACTIVE", status);
-            }, "floating IP ACTIVE");
+            // An L3 agent turns an associated floating IP ACTIVE; without one (the lab runs no
+            // agents, and an operator's cloud may be slow) it stays DOWN: both are real answers.
+            Assert.Contains((string?)associated["status"], (string[])["ACTIVE", "DOWN"]);
 
             var disassociated = (await Send(HttpMethod.Put, $"/v2.0/floatingips/{fipId}", new JsonObject { ["floatingip"] = new JsonObject { ["port_id"] = null } })).Expect(HttpStatusCode.OK)["floatingip"]!;
             Assert.Null(disassociated["port_id"]);
@@ -382,7 +380,8 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
         {
             var set = (await Send(HttpMethod.Put, $"/v2.0/networks/{id}/tags", new JsonObject { ["tags"] = new JsonArray(tag, "red") })).Expect(HttpStatusCode.OK);
             Assert.Equal(new[] { "red", tag }.Order(StringComparer.Ordinal), set["tags"]!.AsArray().Select(t => (string)t!).Order(StringComparer.Ordinal));
-            (await Send(HttpMethod.Put, $"/v2.0/networks/{id}/tags/blue")).Expect(HttpStatusCode.Created);
+            var added = await Send(HttpMethod.Put, $"/v2.0/networks/{id}/tags/blue");
+            Assert.Equal((HttpStatusCode.Created, "null"), (added.Status, added.Text));
             (await Send(HttpMethod.Get, $"/v2.0/networks/{id}/tags/blue")).Expect(HttpStatusCode.NoContent);
             (await Send(HttpMethod.Delete, $"/v2.0/networks/{id}/tags/red")).Expect(HttpStatusCode.NoContent);
             AssertError(await Send(HttpMethod.Delete, $"/v2.0/networks/{id}/tags/red"), HttpStatusCode.NotFound, "TagNotFound");

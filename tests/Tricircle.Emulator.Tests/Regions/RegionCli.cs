@@ -6,12 +6,12 @@ namespace Tricircle.Emulator.Regions;
 
 /// <summary>
 /// A Keystone plus one emulated region (RegionOne) driven with the real openstack CLI:
-/// clean OS_* environment, no proxy for loopback, 60 s per command.
+/// clean OS_* environment, no proxy for loopback, 180 s per command (the CLI alone takes ~20 s to start on a loaded 2-core machine).
 /// </summary>
 public sealed class RegionCli : IAsyncLifetime
 {
     private const string AdminPassword = "cli-secret";
-    private static readonly TimeSpan CliTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan CliTimeout = TimeSpan.FromSeconds(180);
 
     public KeystoneEmulator Keystone { get; private set; } = null!;
 

@@ -16,6 +16,19 @@ internal sealed partial class NovaApi
     /// <summary>Nova's check_instance_state: 409 when the server is in a vm_state (or busy task_state) the action refuses.</summary>
     private static void RequireState(Server server, string action, params string[] vmStates)
     {
+        // The message names the compute API's method, not the action's wire name.
+        action = action switch
+        {
+            "os-start" => "start",
+            "os-stop" => "stop",
+            "shelveOffload" => "shelve_offload",
+            "confirmResize" => "confirm_resize",
+            "revertResize" => "revert_resize",
+            "createImage" => "snapshot",
+            "forceDelete" => "force_delete",
+            "changePassword" => "set_admin_password",
+            _ => action,
+        };
         if (vmStates.Length > 0 && !vmStates.Contains(server.VmState))
         {
             throw OpenStackFault.Conflict($"Cannot '{action}' instance {server.Id} while it is in vm_state {server.VmState}");
@@ -288,10 +301,13 @@ internal sealed partial class NovaApi
             }
 
             var image = region.Image.CreateImage(server.ProjectId, imageName!, properties, 0, "qcow2", "bare");
-            context.Response.Headers.Location = region.ImageUrl.ToString().TrimEnd('/') + "/v2/images/" + image.Id;
             if (AtLeast(context, 45))
             {
-                response = new JsonObject { ["image_id"] = image.Id };
+                response = new JsonObject { ["image_id"] = image.Id }; // 2.45 moved the id from the Location header to the body
+            }
+            else
+            {
+                context.Response.Headers.Location = region.ImageUrl.ToString().TrimEnd('/') + "/v2/images/" + image.Id;
             }
         }
 

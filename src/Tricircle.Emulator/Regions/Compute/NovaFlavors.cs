@@ -329,7 +329,7 @@ internal sealed partial class NovaApi
             }
         }
 
-        return NoContent(context, 202);
+        return NoContent(context, 200);
     }
 
     private static JsonObject AccessList(Flavor flavor) => new()

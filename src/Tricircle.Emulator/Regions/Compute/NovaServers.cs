@@ -679,7 +679,7 @@ internal sealed partial class NovaApi
         lock (State.Sync)
         {
             flavor = State.Flavors.FirstOrDefault(f => f.Id == flavorRef && CanUse(f, caller))
-                ?? throw OpenStackFault.BadRequest("Invalid flavorRef provided.");
+                ?? throw OpenStackFault.BadRequest($"Flavor {flavorRef} could not be found.");
             if (keyName is not null && !State.Keypairs.Any(k => k.UserId == caller.UserId && k.Name == keyName))
             {
                 throw OpenStackFault.BadRequest("Invalid key_name provided.");
@@ -1040,6 +1040,9 @@ internal sealed partial class NovaApi
         await Ok(context, new JsonObject { ["metadata"] = metadata });
     }
 
+    /// <summary>Nova changes a server's metadata only in these vm_states (not while building).</summary>
+    private static readonly string[] MetadataStates = ["active", "paused", "suspended", "stopped"];
+
     private async Task SetMetadataAsync(HttpContext context, bool replace)
     {
         var server = FindServer(context);
@@ -1054,6 +1057,7 @@ internal sealed partial class NovaApi
         lock (State.Sync)
         {
             CheckLocked(context, server);
+            RequireState(server, "update metadata", MetadataStates);
             if ((replace ? items.Count : server.Metadata.Keys.Union(items.Keys).Count()) > NovaLimits.MetadataItems)
             {
                 throw OpenStackFault.Forbidden("Quota exceeded for metadata_items: too many metadata items");
@@ -1113,6 +1117,7 @@ internal sealed partial class NovaApi
         lock (State.Sync)
         {
             CheckLocked(context, server);
+            RequireState(server, "update metadata", MetadataStates);
             server.Metadata[key] = value;
             server.UpdatedAt = region.Time.GetUtcNow();
         }
@@ -1126,6 +1131,7 @@ internal sealed partial class NovaApi
         lock (State.Sync)
         {
             CheckLocked(context, server);
+            RequireState(server, "delete metadata", MetadataStates);
             if (!server.Metadata.Remove(Param(context, "key")))
             {
                 throw OpenStackFault.NotFound("Metadata item was not found");

@@ -656,28 +656,29 @@ internal static class GlanceApi
             images = new JsonArray([.. page.Select(i => (JsonNode)i.ToJson())]);
         }
 
+        // Glance's "first" and "next" repeat the request's own parameters (less the marker).
+        var parameters = new StringBuilder();
+        foreach (var (key, values) in query)
+        {
+            if (key == "marker")
+            {
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                parameters.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value ?? "")).Append('&');
+            }
+        }
+
         var result = new JsonObject
         {
             ["images"] = images,
-            ["first"] = "/v2/images",
+            ["first"] = parameters.Length == 0 ? "/v2/images" : "/v2/images?" + parameters.ToString(0, parameters.Length - 1),
             ["schema"] = "/v2/schemas/images",
         };
         if (nextMarker is not null)
         {
-            var parameters = new StringBuilder();
-            foreach (var (key, values) in query)
-            {
-                if (key == "marker")
-                {
-                    continue;
-                }
-
-                foreach (var value in values)
-                {
-                    parameters.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value ?? "")).Append('&');
-                }
-            }
-
             parameters.Append("marker=").Append(nextMarker);
             result["next"] = "/v2/images?" + parameters;
         }

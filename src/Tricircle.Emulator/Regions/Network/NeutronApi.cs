@@ -66,15 +66,17 @@ internal static class NeutronApi
                 ["links"] = new JsonArray(new JsonObject { ["href"] = Base(context) + "/v2.0/", ["rel"] = "self" }),
             }),
         })).AllowAnonymous();
-        app.MapGet("/v2.0", context => RegionHttp.WriteJsonAsync(context, 200, new JsonObject
-        {
-            ["resources"] = new JsonArray(Resources.Select(r => (JsonNode)new JsonObject
+        app.MapGet("/v2.0", context => !context.Request.Path.Value!.EndsWith('/')
+            ? throw OpenStackFault.NotFound("The resource could not be found.") // Neutron lists resources only at "/v2.0/"
+            : RegionHttp.WriteJsonAsync(context, 200, new JsonObject
             {
-                ["links"] = new JsonArray(new JsonObject { ["href"] = $"{Base(context)}/v2.0/{r.Path}", ["rel"] = "self" }),
-                ["name"] = r.Singular,
-                ["collection"] = r.Collection,
-            }).ToArray()),
-        }));
+                ["resources"] = new JsonArray(Resources.Select(r => (JsonNode)new JsonObject
+                {
+                    ["links"] = new JsonArray(new JsonObject { ["href"] = $"{Base(context)}/v2.0/{r.Path}", ["rel"] = "self" }),
+                    ["name"] = r.Singular,
+                    ["collection"] = r.Collection,
+                }).ToArray()),
+            }));
         app.MapGet("/v2.0/extensions", context => RegionHttp.WriteJsonAsync(context, 200, new JsonObject
         {
             ["extensions"] = new JsonArray(Extensions.Select(e => (JsonNode)Extension(e)).ToArray()),
@@ -187,7 +189,8 @@ internal static class NeutronApi
                 var tag = (string)context.Request.RouteValues["tag"]!;
                 state.Tags(context.Caller(), collection, Id(context), current => [.. current, tag]);
                 context.Response.StatusCode = 201;
-                return Task.CompletedTask;
+                context.Response.ContentType = "application/json";
+                return context.Response.WriteAsync("null", context.RequestAborted); // Neutron's body is the JSON null
             });
             app.MapDelete($"/v2.0/{path}/{{id}}/tags", context =>
             {

@@ -167,6 +167,16 @@ internal static class NeutronBody
             AttrKind.Object => valueKind is JsonValueKind.Object or JsonValueKind.Null,
             _ => true,
         };
+        if (!ok && kind is AttrKind.Bool or AttrKind.Int or AttrKind.NullableInt)
+        {
+            // Neutron converts these before validating; a failed conversion is InvalidInput with
+            // the value as Python prints it ('maybe', not "maybe").
+            var text = valueKind == JsonValueKind.String ? value!.GetValue<string>() : value is null ? "None" : value.ToJsonString();
+            throw OpenStackFault.BadRequest(
+                kind == AttrKind.Bool ? $"Invalid input for operation: '{text}' cannot be converted to boolean." : $"Invalid input for operation: '{text}' is not an integer.",
+                "InvalidInput");
+        }
+
         if (!ok)
         {
             var shown = value is null ? "None" : value.ToJsonString();

@@ -112,6 +112,12 @@ internal static class NeutronIpam
         var slash = text.IndexOf('/', StringComparison.Ordinal);
         if (ParseIp(text[..slash]) is not { } ip || !int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > (VersionOf(ip) == 6 ? 128 : 32))
         {
+            if (attribute == "cidr")
+            {
+                // a subnet's cidr is converted to canonical form before it is validated
+                throw OpenStackFault.BadRequest($"Invalid input for operation: {text} is not in a CIDR format.", "InvalidInput");
+            }
+
             throw OpenStackFault.BadRequest($"Invalid input for {attribute}. Reason: '{text}' is not a valid IP subnet.");
         }
 

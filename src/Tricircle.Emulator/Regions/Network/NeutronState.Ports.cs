@@ -496,7 +496,7 @@ internal sealed partial class NeutronState
             var owner = Str(port, "device_owner");
             if (owner is RouterInterface or RouterGateway or FloatingIpOwner)
             {
-                throw OpenStackFault.Conflict($"Port {id} has owner {owner} and therefore cannot be deleted directly via the port API.", "L3PortInUse");
+                throw OpenStackFault.Conflict($"Port {id} cannot be deleted directly via the port API: has device owner {owner}.", "ServicePortInUse");
             }
 
             RemovePort(port);
