@@ -36,6 +36,11 @@ internal static class ComputeApi
             return await next(invocation);
         });
         v21.MapServersApi();
+        v21.MapFlavorsApi();
+        v21.MapKeypairsApi();
+        v21.MapZonesApi();
+        v21.MapQuotaSetsApi();
+        v21.MapImagesApi();
     }
 
     /// <summary>The caller, after checking that a project id in the URL is the token's own.</summary>

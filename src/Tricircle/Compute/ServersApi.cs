@@ -34,7 +34,7 @@ internal static class ServersApi
         v21.MapMethods("/servers/{id}/{**rest}", ["GET", "PUT", "POST", "DELETE"], ForwardUnderAsync);
     }
 
-    private static async Task CreateAsync(HttpContext context, PodScheduler scheduler, PodForwarder forwarder, RoutingStore routings, PodStore pods)
+    private static async Task CreateAsync(HttpContext context, PodScheduler scheduler, PodForwarder forwarder, RoutingStore routings, PodStore pods, ServerCatalogue catalogue)
     {
         var caller = ComputeApi.Caller(context);
         var (root, server) = await RequestBody.ReadNodeAsync(context.Request, "server", context.RequestAborted);
@@ -49,6 +49,7 @@ internal static class ServersApi
         }
 
         CheckNetworks(server["networks"]);
+        var needs = await catalogue.ResolveAsync(context, server, caller);
         var requestedAz = server["availability_zone"] is JsonValue azValue ? azValue.ToString() : null;
 
         // A server on an existing volume or snapshot must boot where that lives.
@@ -74,14 +75,30 @@ internal static class ServersApi
             server["availability_zone"] = hostPart;
         }
 
-        var content = new StringContent(root.ToJsonString(), Encoding.UTF8, "application/json");
-        await forwarder.ForwardAsync(context, placement.Pod, ComputeApi.ServiceType, "servers", async answer =>
+        // Quota first (nothing in the pod yet), then the flavor and keypair where the server goes.
+        var reservation = await catalogue.ReserveAsync(caller, needs, context.RequestAborted);
+        string? created = null;
+        try
         {
-            if (answer["server"]?["id"]?.ToString() is { Length: > 0 } id)
+            await catalogue.PrepareAsync(context, placement.Pod, server, needs, caller);
+            var content = new StringContent(root.ToJsonString(), Encoding.UTF8, "application/json");
+            await forwarder.ForwardAsync(context, placement.Pod, ComputeApi.ServiceType, "servers", async answer =>
             {
-                await scheduler.RecordAsync(placement, caller.ProjectId, ResourceType, id, id, CancellationToken.None);
+                if (answer["server"]?["id"]?.ToString() is { Length: > 0 } id)
+                {
+                    await scheduler.RecordAsync(placement, caller.ProjectId, ResourceType, id, id, CancellationToken.None);
+                    await catalogue.KeepAsync(reservation, id, CancellationToken.None);
+                    created = id;
+                }
+            }, content, ComputeApi.VersionHeaders(context));
+        }
+        finally
+        {
+            if (created is null)
+            {
+                await catalogue.ReleaseAsync(reservation, CancellationToken.None); // the pod refused, or we never got there
             }
-        }, content, ComputeApi.VersionHeaders(context));
+        }
     }
 
     private static void CheckNetworks(JsonNode? networks)
@@ -174,8 +191,9 @@ internal static class ServersApi
         var status = await forwarder.ForwardAsync(context, pod, ComputeApi.ServiceType, "servers/" + Uri.EscapeDataString(id) + context.Request.QueryString, headers: ComputeApi.VersionHeaders(context));
         if (status == 404 || (status is 204 or 202 && HttpMethods.IsDelete(context.Request.Method)))
         {
-            // Gone from its pod (or going): nothing routes to it any more.
+            // Gone from its pod (or going): nothing routes to it any more, and its quota is free.
             await routings.ForgetAsync(routing.TopId, ResourceType, routing.PodId, CancellationToken.None);
+            await context.RequestServices.GetRequiredService<ServerCatalogue>().ReleaseAsync(routing.TopId, CancellationToken.None);
         }
     }
 
@@ -202,6 +220,7 @@ internal static class ServersApi
         if (forgetOn is not null && status is >= 200 and < 300)
         {
             await routings.ForgetAsync(routing.TopId, ResourceType, routing.PodId, CancellationToken.None);
+            await context.RequestServices.GetRequiredService<ServerCatalogue>().ReleaseAsync(routing.TopId, CancellationToken.None);
         }
     }
 

@@ -8,6 +8,7 @@ using Tricircle.Data;
 using Tricircle.Identity;
 using Tricircle.Placement;
 using Tricircle.Pods;
+using Tricircle.Quotas;
 using Tricircle.Routing;
 
 namespace Tricircle.Hosting;
@@ -83,6 +84,7 @@ internal static class ServiceHost
         services.AddSectionOptions<DatabaseOptions>(DatabaseOptions.Section);
         services.AddSectionOptions<KeystoneAuthOptions>(KeystoneAuthOptions.Section);
         services.AddSectionOptions<ClientOptions>(ClientOptions.Section);
+        services.AddSectionOptions<QuotaOptions>(QuotaOptions.Section);
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ServiceListeners>();
@@ -136,6 +138,12 @@ internal static class ServiceHost
         services.AddSingleton<MergedList>();
         services.AddSingleton<PodScheduler>();
         services.AddSingleton<ComputeVersions>();
+        services.AddSingleton<PodCopies>();
+        services.AddSingleton<QuotaStore>();
+        services.AddSingleton<FlavorStore>();
+        services.AddSingleton<FlavorSync>();
+        services.AddSingleton<KeypairStore>();
+        services.AddSingleton<ServerCatalogue>();
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Tricircle.Compute;
 using Tricircle.Data;
 using Tricircle.Emulator.Identity;
 using Tricircle.Emulator.Regions;
@@ -15,6 +16,11 @@ namespace Tricircle.Sandbox;
 internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
 {
     public const string ReadyLine = "Sandbox ready.";
+
+    private static readonly (string Id, string Name, int Ram, int Vcpus, int Disk)[] SeedFlavors =
+    [
+        ("1", "m1.tiny", 512, 1, 1), ("2", "m1.small", 2048, 1, 20), ("3", "m1.medium", 4096, 2, 40), ("4", "m1.large", 8192, 4, 80), ("5", "m1.xlarge", 16384, 8, 160),
+    ];
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -115,6 +121,11 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
 
             sandbox.App = ServiceHost.Build(configuration, configureServices);
             await sandbox.App.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(cancellationToken);
+
+            // Nova's classic flavors, so that a first boot works (what an operator changed stays).
+            await sandbox.App.Services.GetRequiredService<FlavorStore>().SeedAsync(
+                SeedFlavors.Select(f => new Flavor { FlavorId = f.Id, Name = f.Name, Ram = f.Ram, Vcpus = f.Vcpus, Disk = f.Disk }),
+                cancellationToken);
             await sandbox.App.StartAsync(cancellationToken);
             var listeners = sandbox.App.Services.GetRequiredService<ServiceListeners>();
             sandbox.AdminUrl = new Uri(listeners.Url(ServiceRole.Admin), "v1.0");
@@ -141,7 +152,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
 
     private static void Register(KeystoneEmulator keystone, string name, string type, string description, Uri url)
     {
-        var service = keystone.AddService(name, type, description);
+        var service = keystone.AddService(type, name, description);
         foreach (var @interface in (string[])["public", "internal", "admin"])
         {
             keystone.AddEndpoint(service, SandboxOptions.CentralRegion, @interface, url.ToString());

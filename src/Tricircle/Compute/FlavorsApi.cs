@@ -1,0 +1,388 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Tricircle.Hosting;
+using Tricircle.Identity;
+
+namespace Tricircle.Compute;
+
+/// <summary>
+/// <c>/flavors</c> answered from the central catalogue (pods get a copy on first use, see
+/// <see cref="FlavorSync"/>): list/detail/show, create/delete/description for admins, extra specs
+/// and project access.
+/// </summary>
+internal static partial class FlavorsApi
+{
+    private static readonly string[] SortKeys = ["created_at", "description", "disabled", "ephemeral_gb", "flavorid", "id", "is_public", "memory_mb", "name", "root_gb", "rxtx_factor", "swap", "updated_at", "vcpu_weight", "vcpus"];
+
+    public static void MapFlavorsApi(this IEndpointRouteBuilder v21)
+    {
+        v21.MapGet("/flavors", (HttpContext context, FlavorStore store) => ListAsync(context, store, detail: false));
+        v21.MapGet("/flavors/detail", (HttpContext context, FlavorStore store) => ListAsync(context, store, detail: true));
+        v21.MapPost("/flavors", CreateAsync);
+        v21.MapGet("/flavors/{id}", ShowAsync);
+        v21.MapPut("/flavors/{id}", UpdateAsync);
+        v21.MapDelete("/flavors/{id}", DeleteAsync);
+        v21.MapGet("/flavors/{id}/os-extra_specs", ListSpecsAsync);
+        v21.MapPost("/flavors/{id}/os-extra_specs", CreateSpecsAsync);
+        v21.MapGet("/flavors/{id}/os-extra_specs/{key}", ShowSpecAsync);
+        v21.MapPut("/flavors/{id}/os-extra_specs/{key}", UpdateSpecAsync);
+        v21.MapDelete("/flavors/{id}/os-extra_specs/{key}", DeleteSpecAsync);
+        v21.MapGet("/flavors/{id}/os-flavor-access", ListAccessAsync);
+        v21.MapPost("/flavors/{id}/action", ActionAsync);
+    }
+
+    /// <summary>A flavor the caller may see, or Nova's 404.</summary>
+    public static async Task<Flavor> UsableAsync(FlavorStore store, string id, RequestContext caller, CancellationToken cancellationToken) =>
+        await store.FindUsableAsync(id, caller.ProjectId, caller.IsAdmin, cancellationToken)
+        ?? throw ApiException.NotFound($"Flavor {id} could not be found.");
+
+    private static async Task<JsonObject> ViewAsync(HttpContext context, FlavorStore store, Flavor flavor, bool detail)
+    {
+        var json = new JsonObject { ["id"] = flavor.FlavorId, ["name"] = flavor.Name };
+        if (detail)
+        {
+            json["ram"] = flavor.Ram;
+            json["disk"] = flavor.Disk;
+            json["swap"] = flavor.Swap == 0 && !NovaJson.AtLeast(context, 75) ? "" : flavor.Swap;
+            json["OS-FLV-EXT-DATA:ephemeral"] = flavor.Ephemeral;
+            json["OS-FLV-DISABLED:disabled"] = false;
+            json["vcpus"] = flavor.Vcpus;
+            json["os-flavor-access:is_public"] = flavor.IsPublic;
+            json["rxtx_factor"] = flavor.RxtxFactor;
+        }
+
+        json["links"] = NovaJson.Links(context, "flavors", flavor.FlavorId);
+        if (NovaJson.AtLeast(context, 55))
+        {
+            json["description"] = flavor.Description;
+        }
+
+        if (detail && NovaJson.AtLeast(context, 61))
+        {
+            json["extra_specs"] = Specs(await store.ExtraSpecsAsync(flavor.FlavorId, context.RequestAborted));
+        }
+
+        return json;
+    }
+
+    private static JsonObject Specs(IReadOnlyDictionary<string, string> specs)
+    {
+        var json = new JsonObject();
+        foreach (var (key, value) in specs)
+        {
+            json[key] = value;
+        }
+
+        return json;
+    }
+
+    private static async Task ListAsync(HttpContext context, FlavorStore store, bool detail)
+    {
+        var caller = ComputeApi.Caller(context);
+        var query = context.Request.Query;
+        var minRam = QueryInt(query, "minRam");
+        var minDisk = QueryInt(query, "minDisk");
+        var limit = QueryInt(query, "limit");
+
+        // As Nova: admins see the public flavors unless is_public says otherwise (none/all: every
+        // flavor); others see the public ones and the private ones their project may use.
+        bool? isPublic = true;
+        if (caller.IsAdmin && query.TryGetValue("is_public", out var publicText))
+        {
+            isPublic = publicText.ToString().ToLowerInvariant() switch
+            {
+                "none" or "all" => null,
+                "true" or "t" or "1" or "yes" or "y" or "on" => true,
+                "false" or "f" or "0" or "no" or "n" or "off" => false,
+                _ => throw ApiException.BadRequest($"Invalid is_public filter [{publicText}]"),
+            };
+        }
+
+        var sortKey = query.TryGetValue("sort_key", out var key) ? key.ToString() : "flavorid";
+        var sortDir = query.TryGetValue("sort_dir", out var dir) ? dir.ToString() : "asc";
+        if (!SortKeys.Contains(sortKey, StringComparer.Ordinal))
+        {
+            throw ApiException.BadRequest($"Invalid input for query parameters sort_key. Value: {sortKey}. '{sortKey}' is not one of [{string.Join(", ", SortKeys.Select(k => $"'{k}'"))}]");
+        }
+
+        if (sortDir is not ("asc" or "desc"))
+        {
+            throw ApiException.BadRequest($"Invalid input for query parameters sort_dir. Value: {sortDir}. '{sortDir}' is not one of ['asc', 'desc']");
+        }
+
+        var access = await store.AccessAsync(context.RequestAborted);
+        var flavors = (await store.ListAsync(context.RequestAborted)).Where(f =>
+            (caller.IsAdmin ? isPublic is null || f.IsPublic == isPublic : f.IsPublic || access[f.FlavorId].Contains(caller.ProjectId, StringComparer.Ordinal))
+            && (minRam is null || f.Ram >= minRam) && (minDisk is null || f.Disk >= minDisk)).ToList();
+        Func<Flavor, IComparable> sortBy = sortKey switch
+        {
+            "name" => f => f.Name,
+            "memory_mb" => f => f.Ram,
+            "vcpus" => f => f.Vcpus,
+            "root_gb" => f => f.Disk,
+            "ephemeral_gb" => f => f.Ephemeral,
+            "swap" => f => f.Swap,
+            "rxtx_factor" => f => f.RxtxFactor,
+            "is_public" => f => f.IsPublic,
+            "created_at" => f => f.CreatedAt,
+            "updated_at" => f => f.UpdatedAt ?? DateTime.MinValue,
+            "description" => f => f.Description ?? "",
+            _ => f => f.FlavorId,
+        };
+        flavors = sortDir == "asc"
+            ? [.. flavors.OrderBy(sortBy).ThenBy(f => f.FlavorId, StringComparer.Ordinal)]
+            : [.. flavors.OrderByDescending(sortBy).ThenByDescending(f => f.FlavorId, StringComparer.Ordinal)];
+        if (query.TryGetValue("marker", out var marker))
+        {
+            var index = flavors.FindIndex(f => f.FlavorId == marker.ToString());
+            flavors = index < 0 ? throw ApiException.BadRequest($"marker [{marker}] not found") : flavors[(index + 1)..];
+        }
+
+        var more = limit is { } max && flavors.Count > max;
+        if (more)
+        {
+            flavors = flavors[..limit!.Value];
+        }
+
+        var items = new JsonArray();
+        foreach (var flavor in flavors)
+        {
+            items.Add(await ViewAsync(context, store, flavor, detail));
+        }
+
+        var body = new JsonObject { ["flavors"] = items };
+        if (more && flavors.Count > 0)
+        {
+            body["flavors_links"] = Pods.MergedList.NextLinks(ComputeApi.Url(context, detail ? "flavors/detail" : "flavors"), query, flavors[^1].FlavorId);
+        }
+
+        await NovaJson.WriteAsync(context, body);
+    }
+
+    private static int? QueryInt(IQueryCollection query, string name) =>
+        !query.TryGetValue(name, out var text) ? null
+        : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value
+        : throw ApiException.BadRequest($"Invalid {name} filter [{text}]");
+
+    private static async Task ShowAsync(string id, HttpContext context, FlavorStore store)
+    {
+        var flavor = await UsableAsync(store, id, ComputeApi.Caller(context), context.RequestAborted);
+        await NovaJson.WriteAsync(context, new JsonObject { ["flavor"] = await ViewAsync(context, store, flavor, detail: true) });
+    }
+
+    private static async Task CreateAsync(HttpContext context, FlavorStore store)
+    {
+        NovaJson.Admin(context, "os_compute_api:os-flavor-manage:create");
+        var root = await NovaJson.ObjectAsync(context);
+        var body = root["flavor"] as JsonObject ?? throw ApiException.BadRequest("Invalid input for field/attribute flavor. 'flavor' is a required property and must be an object");
+        var allowed = new List<string> { "name", "id", "ram", "vcpus", "disk", "OS-FLV-EXT-DATA:ephemeral", "swap", "rxtx_factor", "os-flavor-access:is_public" };
+        if (NovaJson.AtLeast(context, 55))
+        {
+            allowed.Add("description");
+        }
+
+        NovaJson.NoExtraKeys(body, "flavor", allowed);
+        var name = NovaJson.String(body, "name", 255, required: true)!;
+        if (name.Trim() != name)
+        {
+            throw ApiException.BadRequest($"Invalid input for field/attribute name. Value: {name}. Leading or trailing whitespace is not allowed.");
+        }
+
+        var id = NovaJson.String(body, "id", 255, required: false, allowNull: true) ?? Guid.NewGuid().ToString();
+        if (!IdPattern().IsMatch(id))
+        {
+            throw ApiException.BadRequest($"Invalid input for field/attribute id. Value: {id}. '{id}' does not match '^(?! )[a-zA-Z0-9. _-]+(?<! )$'");
+        }
+
+        var rxtx = 1.0;
+        if (body["rxtx_factor"] is { } factor)
+        {
+            rxtx = factor is JsonValue v && v.TryGetValue<double>(out var f) && f > 0 ? f : throw ApiException.BadRequest($"Invalid input for field/attribute rxtx_factor. Value: {factor.ToJsonString()}. It must be a number above 0.");
+        }
+
+        var flavor = new Flavor
+        {
+            FlavorId = id,
+            Name = name,
+            Ram = NovaJson.Int(body, "ram", 1, required: true)!.Value,
+            Vcpus = NovaJson.Int(body, "vcpus", 1, required: true)!.Value,
+            Disk = NovaJson.Int(body, "disk", 0, required: true)!.Value,
+            Ephemeral = NovaJson.Int(body, "OS-FLV-EXT-DATA:ephemeral", 0, required: false) ?? 0,
+            Swap = NovaJson.Int(body, "swap", 0, required: false) ?? 0,
+            RxtxFactor = rxtx,
+            IsPublic = NovaJson.Bool(body, "os-flavor-access:is_public") ?? true,
+            Description = NovaJson.String(body, "description", 65535, required: false, allowNull: true),
+        };
+        await store.CreateAsync(flavor, context.RequestAborted);
+        await NovaJson.WriteAsync(context, new JsonObject { ["flavor"] = await ViewAsync(context, store, flavor, detail: true) });
+    }
+
+    private static async Task UpdateAsync(string id, HttpContext context, FlavorStore store)
+    {
+        if (!NovaJson.AtLeast(context, 55))
+        {
+            throw new ApiException(StatusCodes.Status405MethodNotAllowed, "Updating a flavor's description needs microversion 2.55 or later.");
+        }
+
+        var caller = NovaJson.Admin(context, "os_compute_api:os-flavor-manage:update");
+        var root = await NovaJson.ObjectAsync(context);
+        var body = root["flavor"] as JsonObject ?? throw ApiException.BadRequest("Invalid input for field/attribute flavor. 'flavor' is a required property and must be an object");
+        NovaJson.NoExtraKeys(body, "flavor", ["description"]);
+        if (!body.ContainsKey("description"))
+        {
+            throw ApiException.BadRequest("Invalid input for field/attribute flavor. 'description' is a required property");
+        }
+
+        var flavor = await UsableAsync(store, id, caller, context.RequestAborted);
+        flavor.Description = NovaJson.String(body, "description", 65535, required: false, allowNull: true);
+        await store.UpdateDescriptionAsync(id, flavor.Description, context.RequestAborted);
+        await NovaJson.WriteAsync(context, new JsonObject { ["flavor"] = await ViewAsync(context, store, flavor, detail: true) });
+    }
+
+    private static async Task DeleteAsync(string id, HttpContext context, FlavorStore store)
+    {
+        NovaJson.Admin(context, "os_compute_api:os-flavor-manage:delete");
+        if (!await store.DeleteAsync(id, context.RequestAborted))
+        {
+            throw ApiException.NotFound($"Flavor {id} could not be found.");
+        }
+
+        await NovaJson.NoContentAsync(context, StatusCodes.Status202Accepted);
+    }
+
+    private static async Task ListSpecsAsync(string id, HttpContext context, FlavorStore store)
+    {
+        var flavor = await UsableAsync(store, id, ComputeApi.Caller(context), context.RequestAborted);
+        await NovaJson.WriteAsync(context, new JsonObject { ["extra_specs"] = Specs(await store.ExtraSpecsAsync(flavor.FlavorId, context.RequestAborted)) });
+    }
+
+    private static async Task CreateSpecsAsync(string id, HttpContext context, FlavorStore store)
+    {
+        var caller = NovaJson.Admin(context, "os_compute_api:os-flavor-extra-specs:create");
+        var root = await NovaJson.ObjectAsync(context);
+        var specs = SpecMap(root["extra_specs"] as JsonObject ?? throw ApiException.BadRequest("Invalid input for field/attribute extra_specs. 'extra_specs' is a required property and must be an object"));
+        var flavor = await UsableAsync(store, id, caller, context.RequestAborted);
+        await store.SetExtraSpecsAsync(flavor.FlavorId, specs, context.RequestAborted);
+        await NovaJson.WriteAsync(context, new JsonObject { ["extra_specs"] = Specs(specs) });
+    }
+
+    private static async Task ShowSpecAsync(string id, string key, HttpContext context, FlavorStore store)
+    {
+        var flavor = await UsableAsync(store, id, ComputeApi.Caller(context), context.RequestAborted);
+        var specs = await store.ExtraSpecsAsync(flavor.FlavorId, context.RequestAborted);
+        var value = specs.TryGetValue(key, out var v) ? v : throw ApiException.NotFound($"Flavor {id} has no extra specs with key {key}.");
+        await NovaJson.WriteAsync(context, new JsonObject { [key] = value });
+    }
+
+    private static async Task UpdateSpecAsync(string id, string key, HttpContext context, FlavorStore store)
+    {
+        var caller = NovaJson.Admin(context, "os_compute_api:os-flavor-extra-specs:update");
+        var body = await NovaJson.ObjectAsync(context);
+        if (body.Count > 1)
+        {
+            throw ApiException.BadRequest("Request body contains too many items");
+        }
+
+        if (!body.ContainsKey(key))
+        {
+            throw ApiException.BadRequest("Request body and URI mismatch");
+        }
+
+        var specs = SpecMap(body);
+        var flavor = await UsableAsync(store, id, caller, context.RequestAborted);
+        await store.SetExtraSpecsAsync(flavor.FlavorId, specs, context.RequestAborted);
+        await NovaJson.WriteAsync(context, new JsonObject { [key] = specs[key] });
+    }
+
+    private static async Task DeleteSpecAsync(string id, string key, HttpContext context, FlavorStore store)
+    {
+        var caller = NovaJson.Admin(context, "os_compute_api:os-flavor-extra-specs:delete");
+        var flavor = await UsableAsync(store, id, caller, context.RequestAborted);
+        if (!await store.DeleteExtraSpecAsync(flavor.FlavorId, key, context.RequestAborted))
+        {
+            throw ApiException.NotFound($"Flavor {id} has no extra specs with key {key}.");
+        }
+
+        await NovaJson.NoContentAsync(context, StatusCodes.Status200OK);
+    }
+
+    /// <summary>Extra specs as Nova takes them: keys of 1..255 safe characters, values strings (numbers and booleans turned into strings) of up to 255.</summary>
+    private static Dictionary<string, string> SpecMap(JsonObject body)
+    {
+        var specs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, node) in body)
+        {
+            if (!SpecKeyPattern().IsMatch(key))
+            {
+                throw ApiException.BadRequest($"Invalid input for field/attribute extra_specs. Value: {key}. '{key}' does not match '^[a-zA-Z0-9-_:. ]{{1,255}}$'");
+            }
+
+            var value = node switch
+            {
+                JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.String => v.GetValue<string>(),
+                JsonValue v when v.GetValueKind() is System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => v.ToJsonString(),
+                _ => throw ApiException.BadRequest($"Invalid input for field/attribute {key}. Value: {node?.ToJsonString() ?? "null"}. It must be a string, number or boolean."),
+            };
+            specs[key] = value.Length <= 255 ? value : throw ApiException.BadRequest($"Invalid input for field/attribute {key}. The value is longer than 255 characters.");
+        }
+
+        return specs;
+    }
+
+    private static async Task ListAccessAsync(string id, HttpContext context, FlavorStore store)
+    {
+        var caller = NovaJson.Admin(context, "os_compute_api:os-flavor-access");
+        var flavor = await UsableAsync(store, id, caller, context.RequestAborted);
+        if (flavor.IsPublic)
+        {
+            throw ApiException.NotFound("Access list not available for public flavors.");
+        }
+
+        await NovaJson.WriteAsync(context, await AccessListAsync(store, flavor.FlavorId, context.RequestAborted));
+    }
+
+    private static async Task<JsonObject> AccessListAsync(FlavorStore store, string id, CancellationToken cancellationToken) => new()
+    {
+        ["flavor_access"] = new JsonArray([.. (await store.ProjectsAsync(id, cancellationToken)).Select(p => (JsonNode)new JsonObject { ["flavor_id"] = id, ["tenant_id"] = p })]),
+    };
+
+    private static async Task ActionAsync(string id, HttpContext context, FlavorStore store)
+    {
+        var body = await NovaJson.ObjectAsync(context);
+        var add = body["addTenantAccess"] as JsonObject;
+        var remove = body["removeTenantAccess"] as JsonObject;
+        if (add is null && remove is null)
+        {
+            throw ApiException.BadRequest("There is no such action: " + string.Join(", ", body.Select(p => p.Key)));
+        }
+
+        var caller = NovaJson.Admin(context, add is not null ? "os_compute_api:os-flavor-access:add_tenant_access" : "os_compute_api:os-flavor-access:remove_tenant_access");
+        var tenant = NovaJson.String(add ?? remove!, "tenant", 255, required: true)!;
+        var flavor = await UsableAsync(store, id, caller, context.RequestAborted);
+        if (add is not null)
+        {
+            if (flavor.IsPublic)
+            {
+                throw ApiException.Conflict("Can not add access to a public flavor.");
+            }
+
+            if (!await store.AddAccessAsync(flavor.FlavorId, tenant, context.RequestAborted))
+            {
+                throw ApiException.Conflict($"Flavor access already exists for flavor {flavor.FlavorId} and project {tenant} combination.");
+            }
+        }
+        else if (!await store.RemoveAccessAsync(flavor.FlavorId, tenant, context.RequestAborted))
+        {
+            throw ApiException.NotFound($"Flavor access not found for {flavor.FlavorId} / {tenant} combination.");
+        }
+
+        await NovaJson.WriteAsync(context, await AccessListAsync(store, flavor.FlavorId, context.RequestAborted));
+    }
+
+    [GeneratedRegex(@"^(?! )[a-zA-Z0-9. _-]+(?<! )$")]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex(@"^[a-zA-Z0-9-_:. ]{1,255}$")]
+    private static partial Regex SpecKeyPattern();
+}

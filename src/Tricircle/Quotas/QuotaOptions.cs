@@ -1,0 +1,59 @@
+using Tricircle.Hosting;
+
+namespace Tricircle.Quotas;
+
+/// <summary>
+/// The <c>[quota]</c> section: default hard limits of every project (an admin may set others per
+/// project). -1 means unlimited, as in Nova and Cinder.
+/// </summary>
+internal sealed class QuotaOptions : ISectionOptions
+{
+    public const string Section = "quota";
+
+    public int Instances { get; set; } = 10;
+
+    public int Cores { get; set; } = 20;
+
+    public int Ram { get; set; } = 51200;
+
+    [ConfigurationKeyName("key_pairs")]
+    public int KeyPairs { get; set; } = 100;
+
+    [ConfigurationKeyName("metadata_items")]
+    public int MetadataItems { get; set; } = 128;
+
+    public int Volumes { get; set; } = 10;
+
+    public int Gigabytes { get; set; } = 1000;
+
+    public int Snapshots { get; set; } = 10;
+
+    /// <summary>The defaults by resource name, as the quota APIs name them.</summary>
+    public IReadOnlyDictionary<string, long> Defaults() => new Dictionary<string, long>(StringComparer.Ordinal)
+    {
+        [QuotaResources.Instances] = Instances,
+        [QuotaResources.Cores] = Cores,
+        [QuotaResources.Ram] = Ram,
+        [QuotaResources.KeyPairs] = KeyPairs,
+        [QuotaResources.MetadataItems] = MetadataItems,
+        [QuotaResources.Volumes] = Volumes,
+        [QuotaResources.Gigabytes] = Gigabytes,
+        [QuotaResources.Snapshots] = Snapshots,
+    };
+
+    public IEnumerable<string> Problems() =>
+        Defaults().Where(d => d.Value < -1).Select(d => $"[{Section}] {d.Key}: {d.Value} is below -1 (-1 means unlimited)");
+}
+
+/// <summary>The resources with central quotas.</summary>
+internal static class QuotaResources
+{
+    public const string Instances = "instances";
+    public const string Cores = "cores";
+    public const string Ram = "ram";
+    public const string KeyPairs = "key_pairs";
+    public const string MetadataItems = "metadata_items";
+    public const string Volumes = "volumes";
+    public const string Gigabytes = "gigabytes";
+    public const string Snapshots = "snapshots";
+}

@@ -1,0 +1,197 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Tricircle.Data;
+
+namespace Tricircle.Quotas;
+
+/// <summary>
+/// Central quotas: per-project hard limits (the <c>[quota]</c> defaults unless an admin set
+/// others) and usage kept as allocation rows, each held by one resource (a server, a volume).
+/// A reservation checks and writes in one transaction that holds the project's lock, so
+/// concurrent requests of a project, wherever their resources land, never exceed its limits.
+/// </summary>
+internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> options, TimeProvider timeProvider)
+{
+    public IReadOnlyDictionary<string, long> Defaults { get; } = options.Value.Defaults();
+
+    /// <summary>The project's limits: defaults overlaid by what was set for it.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> LimitsAsync(string projectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await LimitsAsync(connection, null, projectId, cancellationToken);
+    }
+
+    /// <summary>What the project's allocations add up to, by resource.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> UsageAsync(string projectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await UsageAsync(connection, null, projectId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Allocates <paramref name="amounts"/> to the holder if every resource stays within its
+    /// limit; otherwise nothing is written and <see cref="QuotaExceededException"/> names the first
+    /// resource over.
+    /// </summary>
+    public async Task ReserveAsync(string projectId, string holderType, string holderId, IReadOnlyDictionary<string, long> amounts, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await LockProjectAsync(connection, projectId, cancellationToken);
+        var limits = await LimitsAsync(connection, tx, projectId, cancellationToken);
+        var usage = await UsageAsync(connection, tx, projectId, cancellationToken);
+        foreach (var (resource, amount) in amounts)
+        {
+            var limit = limits.GetValueOrDefault(resource, -1);
+            var used = usage.GetValueOrDefault(resource);
+            if (limit >= 0 && amount > 0 && used + amount > limit)
+            {
+                throw new QuotaExceededException(resource, amount, used, limit);
+            }
+        }
+
+        var now = DbTime.Now(timeProvider);
+        foreach (var (resource, amount) in amounts)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO quota_allocations (project_id, resource, holder_type, holder_id, amount, created_at)
+                VALUES (@projectId, @resource, @holderType, @holderId, @amount, @now)
+                """,
+                new { projectId, resource, holderType, holderId, amount, now },
+                tx,
+                cancellationToken: cancellationToken));
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Moves a holder's allocations to another id (a reservation made before the resource had its id).</summary>
+    public async Task RekeyAsync(string holderType, string fromId, string toId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE quota_allocations SET holder_id = @toId WHERE holder_type = @holderType AND holder_id = @fromId",
+            new { holderType, fromId, toId },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Gives back everything the holder had (nothing happens when it had nothing).</summary>
+    public async Task ReleaseAsync(string holderType, string holderId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM quota_allocations WHERE holder_type = @holderType AND holder_id = @holderId",
+            new { holderType, holderId },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Sets limits of the project. Unless <paramref name="force"/>, a limit below what is
+    /// already used is refused (<see cref="QuotaBelowUsageException"/>).
+    /// </summary>
+    public async Task SetLimitsAsync(string projectId, IReadOnlyDictionary<string, long> limits, bool force, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await LockProjectAsync(connection, projectId, cancellationToken);
+        if (!force)
+        {
+            var usage = await UsageAsync(connection, tx, projectId, cancellationToken);
+            foreach (var (resource, limit) in limits)
+            {
+                if (limit >= 0 && usage.GetValueOrDefault(resource) > limit)
+                {
+                    throw new QuotaBelowUsageException(resource, limit, usage[resource]);
+                }
+            }
+        }
+
+        foreach (var (resource, limit) in limits)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO quota_limits (project_id, resource, hard_limit) VALUES (@projectId, @resource, @limit)
+                ON CONFLICT (project_id, resource) DO UPDATE SET hard_limit = excluded.hard_limit
+                """,
+                new { projectId, resource, limit },
+                tx,
+                cancellationToken: cancellationToken));
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Back to the defaults (the project's own limits forgotten; its usage stays).</summary>
+    public async Task ResetAsync(string projectId, IReadOnlyCollection<string> resources, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var resource in resources)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM quota_limits WHERE project_id = @projectId AND resource = @resource",
+                new { projectId, resource },
+                cancellationToken: cancellationToken));
+        }
+    }
+
+    /// <summary>
+    /// A write transaction holding the project's quota lock: SQLite's BEGIN IMMEDIATE serialises
+    /// all writers; PostgreSQL takes a transaction-scoped advisory lock on the project.
+    /// </summary>
+    private async Task<DbTransaction> LockProjectAsync(DbConnection connection, string projectId, CancellationToken cancellationToken)
+    {
+        var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        if (database.Dialect == DatabaseDialect.Postgres)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@key)", new { key = LockKey(projectId) }, tx, cancellationToken: cancellationToken));
+        }
+
+        return tx;
+    }
+
+    /// <summary>A stable 64-bit key per project (the same in every process), namespaced so that other advisory locks do not collide.</summary>
+    private static long LockKey(string projectId) =>
+        BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes("tricircle-quota:" + projectId)), 0);
+
+    private async Task<IReadOnlyDictionary<string, long>> LimitsAsync(DbConnection connection, DbTransaction? tx, string projectId, CancellationToken cancellationToken)
+    {
+        var limits = new Dictionary<string, long>(Defaults, StringComparer.Ordinal);
+        var rows = await connection.QueryAsync<(string Resource, long HardLimit)>(new CommandDefinition(
+            "SELECT resource, hard_limit FROM quota_limits WHERE project_id = @projectId", new { projectId }, tx, cancellationToken: cancellationToken));
+        foreach (var (resource, limit) in rows)
+        {
+            limits[resource] = limit;
+        }
+
+        return limits;
+    }
+
+    private static async Task<IReadOnlyDictionary<string, long>> UsageAsync(DbConnection connection, DbTransaction? tx, string projectId, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<(string Resource, long Used)>(new CommandDefinition(
+            "SELECT resource, CAST(SUM(amount) AS BIGINT) FROM quota_allocations WHERE project_id = @projectId GROUP BY resource", new { projectId }, tx, cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.Resource, r => r.Used, StringComparer.Ordinal);
+    }
+}
+
+/// <summary>A reservation would take a resource over its limit.</summary>
+internal sealed class QuotaExceededException(string resource, long requested, long used, long limit)
+    : Exception($"Quota exceeded for {resource}: Requested {requested}, but already used {used} of {limit} {resource}")
+{
+    public string Resource { get; } = resource;
+
+    public long Requested { get; } = requested;
+
+    public long Used { get; } = used;
+
+    public long Limit { get; } = limit;
+}
+
+/// <summary>A new limit would be below what the project already uses.</summary>
+internal sealed class QuotaBelowUsageException(string resource, long limit, long used)
+    : Exception($"Quota limit {limit} for {resource} must be greater than or equal to already used and reserved {used}.")
+{
+    public string Resource { get; } = resource;
+}
