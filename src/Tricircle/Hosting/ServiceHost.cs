@@ -9,6 +9,7 @@ using Tricircle.Identity;
 using Tricircle.Placement;
 using Tricircle.Pods;
 using Tricircle.Routing;
+using Tricircle.Volume;
 
 namespace Tricircle.Hosting;
 
@@ -74,6 +75,7 @@ internal static class ServiceHost
         app.UseMiddleware<KeystoneAuthMiddleware>();
         app.MapAdminApi();
         app.MapComputeApi();
+        app.MapVolumeApi();
         return app;
     }
 
@@ -136,6 +138,9 @@ internal static class ServiceHost
         services.AddSingleton<MergedList>();
         services.AddSingleton<PodScheduler>();
         services.AddSingleton<ComputeVersions>();
+        services.AddSingleton<PodMicroversions>();
+        services.AddSingleton<VolumeRoutes>();
+        services.AddSingleton<VolumeTypeStore>();
     }
 }
 
