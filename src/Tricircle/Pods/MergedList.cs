@@ -18,6 +18,9 @@ internal sealed record MergedListShape(
 {
     /// <summary>Adjusts an item (or placeholder) to the gateway's view of its pod (Cinder's top AZ name, say) before it is merged.</summary>
     public Action<Pod, JsonObject>? FromPod { get; init; }
+
+    /// <summary>Ask pods for several sort keys as Cinder takes them (<c>sort=k1:desc,k2:desc</c>; it reads one <c>sort_key</c> only), not as Nova does (repeated <c>sort_key</c>/<c>sort_dir</c>).</summary>
+    public bool SortParameter { get; init; }
 }
 
 /// <summary>One merged page: the items, whether more follow, and the pods that could not answer.</summary>
@@ -85,7 +88,9 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             }
         }
 
-        var sortQuery = string.Join('&', sort.Select(s => $"sort_key={Uri.EscapeDataString(s.Key)}&sort_dir={(s.Descending ? "desc" : "asc")}"));
+        var sortQuery = shape.SortParameter
+            ? "sort=" + string.Join(',', sort.Select(s => $"{Uri.EscapeDataString(s.Key)}:{(s.Descending ? "desc" : "asc")}"))
+            : string.Join('&', sort.Select(s => $"sort_key={Uri.EscapeDataString(s.Key)}&sort_dir={(s.Descending ? "desc" : "asc")}"));
         var filterQuery = string.Join('&', filters.SelectMany(f => f.Value.Select(v => $"{Uri.EscapeDataString(f.Key)}={Uri.EscapeDataString(v ?? "")}")));
         var comparer = new ItemComparer(sort, shape.FieldOfSortKey);
 

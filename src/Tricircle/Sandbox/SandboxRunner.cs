@@ -148,7 +148,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
 
     private static void Register(KeystoneEmulator keystone, string name, string type, string description, string url)
     {
-        var service = keystone.AddService(name, type, description);
+        var service = keystone.AddService(type, name, description);
         foreach (var @interface in (string[])["public", "internal", "admin"])
         {
             keystone.AddEndpoint(service, SandboxOptions.CentralRegion, @interface, url);

@@ -20,7 +20,10 @@ internal static class SnapshotsApi
         [("created_at", true)],
         "id",
         key => key == "display_name" ? "name" : key,
-        Placeholder);
+        Placeholder)
+    {
+        SortParameter = true,
+    };
 
     public static void MapSnapshotsApi(this IEndpointRouteBuilder v3)
     {
@@ -97,7 +100,7 @@ internal static class SnapshotsApi
         ["id"] = routing.TopId,
         ["name"] = null,
         ["status"] = "unknown",
-        ["created_at"] = Data.DbTime.Print(routing.CreatedAt),
+        ["created_at"] = VolumeRoutes.CinderTime(routing.CreatedAt),
         ["os-extended-snapshot-attributes:project_id"] = routing.ProjectId,
         ["metadata"] = new JsonObject(),
     };

@@ -39,6 +39,10 @@ internal sealed class VolumeRoutes(RoutingStore routings, PodStore pods, PodForw
         return status;
     }
 
+    /// <summary>A time as Cinder prints it (microseconds, no zone), so placeholders sort among real items.</summary>
+    public static string CinderTime(DateTime at) =>
+        Data.DbTime.Utc(at).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Shows the pod's volume under its top AZ name (the pod knows its zone by its own name).</summary>
     public static void TopAz(Pod pod, JsonObject volume)
     {

@@ -29,6 +29,7 @@ internal static class VolumesApi
         Placeholder)
     {
         FromPod = VolumeRoutes.TopAz,
+        SortParameter = true,
     };
 
     public static void MapVolumesApi(this IEndpointRouteBuilder v3)
@@ -203,7 +204,7 @@ internal static class VolumesApi
         ["name"] = null,
         ["status"] = "unknown",
         ["availability_zone"] = null,
-        ["created_at"] = Data.DbTime.Print(routing.CreatedAt),
+        ["created_at"] = VolumeRoutes.CinderTime(routing.CreatedAt),
         ["os-vol-tenant-attr:tenant_id"] = routing.ProjectId,
         ["attachments"] = new JsonArray(),
         ["metadata"] = new JsonObject(),

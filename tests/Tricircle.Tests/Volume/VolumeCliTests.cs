@@ -38,6 +38,15 @@ public sealed class VolumeCliTests(SqliteGatewayFixture gateway) : IClassFixture
             return shown;
         }
 
+        // openstackclient's volume create reads the image service's endpoint even without --image:
+        // until Tricircle's Glance gateway is registered in CentralRegion, point it at a pod's Glance.
+        if (!(await CliRunner.RunAsync("openstack", ["catalog", "show", "image", "-f", "json"], env)).Stdout.Contains("CentralRegion", StringComparison.Ordinal))
+        {
+            var keystone = gateway.Sandbox.Keystone;
+            var image = keystone.AddService("image", "glance");
+            keystone.AddEndpoint(image, "CentralRegion", "public", gateway.Region("RegionOne").ImageUrl.ToString());
+        }
+
         var created = await Os("volume", "create", "--size", "1", "--availability-zone", "az2", "v1");
         var id = created.GetProperty("id").GetString()!;
         Assert.Contains(id, gateway.Region("RegionTwo").Inspect("volumes").ToJsonString(), StringComparison.Ordinal);
