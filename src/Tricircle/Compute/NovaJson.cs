@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tricircle.Hosting;
 using Tricircle.Identity;
+using Tricircle.Pods;
 
 namespace Tricircle.Compute;
 

@@ -10,6 +10,7 @@ using Tricircle.Placement;
 using Tricircle.Pods;
 using Tricircle.Quotas;
 using Tricircle.Routing;
+using Tricircle.Volume;
 
 namespace Tricircle.Hosting;
 
@@ -75,6 +76,7 @@ internal static class ServiceHost
         app.UseMiddleware<KeystoneAuthMiddleware>();
         app.MapAdminApi();
         app.MapComputeApi();
+        app.MapVolumeApi();
         return app;
     }
 
@@ -144,6 +146,9 @@ internal static class ServiceHost
         services.AddSingleton<FlavorSync>();
         services.AddSingleton<KeypairStore>();
         services.AddSingleton<ServerCatalogue>();
+        services.AddSingleton<PodMicroversions>();
+        services.AddSingleton<VolumeRoutes>();
+        services.AddSingleton<VolumeTypeStore>();
     }
 }
 

@@ -14,7 +14,14 @@ internal sealed record MergedListShape(
     IReadOnlyList<(string Key, bool Descending)> DefaultSort,
     string TieBreakKey,
     Func<string, string> FieldOfSortKey,
-    Func<ResourceRouting, JsonObject> Placeholder);
+    Func<ResourceRouting, JsonObject> Placeholder)
+{
+    /// <summary>Adjusts an item (or placeholder) to the gateway's view of its pod (Cinder's top AZ name, say) before it is merged.</summary>
+    public Action<Pod, JsonObject>? FromPod { get; init; }
+
+    /// <summary>Ask pods for several sort keys as Cinder takes them (<c>sort=k1:desc,k2:desc</c>; it reads one <c>sort_key</c> only), not as Nova does (repeated <c>sort_key</c>/<c>sort_dir</c>).</summary>
+    public bool SortParameter { get; init; }
+}
 
 /// <summary>One merged page: the items, whether more follow, and the pods that could not answer.</summary>
 internal sealed record MergedPage(IReadOnlyList<JsonObject> Items, bool More, IReadOnlyList<string> MissingPods);
@@ -39,8 +46,16 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
     /// <param name="podPath">The pod-relative collection path, e.g. <c>servers/detail</c>.</param>
     /// <param name="headers">Headers to pass (microversion).</param>
     /// <param name="cancellationToken">The caller's token.</param>
+    /// <param name="podFilter">Which pods may hold matches (all when null), e.g. those of one AZ.</param>
     public async Task<MergedPage> ListAsync(
-        MergedListShape shape, IQueryCollection query, string? projectId, string token, string podPath, IEnumerable<KeyValuePair<string, string>> headers, CancellationToken cancellationToken)
+        MergedListShape shape,
+        IQueryCollection query,
+        string? projectId,
+        string token,
+        string podPath,
+        IEnumerable<KeyValuePair<string, string>> headers,
+        CancellationToken cancellationToken,
+        Func<Pod, bool>? podFilter = null)
     {
         var limit = Limit(query);
         var sort = Sort(query, shape.DefaultSort);
@@ -56,7 +71,7 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         var headerList = headers.ToList();
 
         var relevant = await routings.PodsWithAsync(shape.ResourceType, projectId, cancellationToken);
-        var bottom = (await pods.ListAsync(new Dictionary<string, string>(), cancellationToken)).Where(p => !p.IsCentral && relevant.Contains(p.PodId)).ToList();
+        var bottom = (await pods.ListAsync(new Dictionary<string, string>(), cancellationToken)).Where(p => !p.IsCentral && relevant.Contains(p.PodId) && (podFilter is null || podFilter(p))).ToList();
 
         JsonObject? marker = null;
         Pod? markerPod = null;
@@ -67,9 +82,15 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             markerPod = bottom.FirstOrDefault(p => p.PodId == routing.PodId);
             marker = markerPod is null ? null : await FetchOneAsync(shape, markerPod, podPath, markerId, token, headerList, cancellationToken);
             marker ??= shape.Placeholder(routing);
+            if (markerPod is not null)
+            {
+                shape.FromPod?.Invoke(markerPod, marker);
+            }
         }
 
-        var sortQuery = string.Join('&', sort.Select(s => $"sort_key={Uri.EscapeDataString(s.Key)}&sort_dir={(s.Descending ? "desc" : "asc")}"));
+        var sortQuery = shape.SortParameter
+            ? "sort=" + string.Join(',', sort.Select(s => $"{Uri.EscapeDataString(s.Key)}:{(s.Descending ? "desc" : "asc")}"))
+            : string.Join('&', sort.Select(s => $"sort_key={Uri.EscapeDataString(s.Key)}&sort_dir={(s.Descending ? "desc" : "asc")}"));
         var filterQuery = string.Join('&', filters.SelectMany(f => f.Value.Select(v => $"{Uri.EscapeDataString(f.Key)}={Uri.EscapeDataString(v ?? "")}")));
         var comparer = new ItemComparer(sort, shape.FieldOfSortKey);
 
@@ -85,6 +106,7 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
                 var uri = $"{podPath}?limit={pageSize}&{sortQuery}" + (filterQuery.Length > 0 ? "&" + filterQuery : "") + (podMarker is null ? "" : "&marker=" + Uri.EscapeDataString(podMarker));
                 var page = (await client.SendJsonAsync(pod, shape.ServiceType, HttpMethod.Get, uri, null, token, ct, headerList))?[shape.CollectionKey] as JsonArray ?? [];
                 var items = page.OfType<JsonObject>().ToList();
+                items.ForEach(i => shape.FromPod?.Invoke(pod, i));
                 var known = await routings.KnownAsync(shape.ResourceType, pod.PodId, items.Select(Id).ToList(), ct);
                 kept.AddRange(items.Where(i => known.Contains(Id(i)) && (marker is null || pod == markerPod || comparer.Compare(i, marker) > 0)));
                 if (kept.Count > limit || items.Count < pageSize)
@@ -101,7 +123,12 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         if (missing.Count > 0 && filters.All(f => f.Key is "all_tenants"))
         {
             var stand = await routings.ListTypeAsync(shape.ResourceType, projectId, missing.Select(p => p.PodId).ToList(), cancellationToken);
-            merged.AddRange(stand.Select(shape.Placeholder).Where(p => marker is null || comparer.Compare(p, marker) > 0));
+            merged.AddRange(stand.Select(r =>
+            {
+                var placeholder = shape.Placeholder(r);
+                shape.FromPod?.Invoke(missing.First(p => p.PodId == r.PodId), placeholder);
+                return placeholder;
+            }).Where(p => marker is null || comparer.Compare(p, marker) > 0));
         }
 
         merged.Sort(comparer);

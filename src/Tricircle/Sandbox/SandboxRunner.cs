@@ -32,6 +32,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
               Keystone (emulated)   {sandbox.Keystone.AuthUrl}
               Admin API             {sandbox.AdminUrl}   (service type "tricircle", region {SandboxOptions.CentralRegion})
               Nova gateway          {sandbox.ComputeUrl}   (service type "compute", region {SandboxOptions.CentralRegion})
+              Cinder gateway        {sandbox.VolumeUrl}   (service types "volumev3" and "block-storage", region {SandboxOptions.CentralRegion})
               Database              {sandbox.DatabaseDescription}
               Pods                  {string.Join(", ", sandbox.PodNames)}
               Regions (emulated)    {string.Join(Environment.NewLine + "                        ", sandbox.Regions.Values.Select(r => $"{r.Name}: nova {r.ComputeUrl}  neutron {r.NetworkUrl}  cinder {r.VolumeUrl}  glance {r.ImageUrl}"))}
@@ -41,6 +42,8 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
               source {Path.Combine(dataDirectory, "openrc.demo")}
               openstack server create --availability-zone az1 --flavor m1.tiny --image cirros --nic none --os-compute-api-version 2.37 vm1
               openstack server list
+              openstack volume create --size 1 --availability-zone az2 vol1
+              openstack volume list
               source {Path.Combine(dataDirectory, "openrc")}
               tricircle pod list
               tricircle sandbox fault RegionTwo --down      (and --up, --latency MS, --error-rate P)
@@ -130,10 +133,16 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
             var listeners = sandbox.App.Services.GetRequiredService<ServiceListeners>();
             sandbox.AdminUrl = new Uri(listeners.Url(ServiceRole.Admin), "v1.0");
             sandbox.ComputeUrl = new Uri(listeners.Url(ServiceRole.Compute), "v2.1");
+            sandbox.VolumeUrl = new Uri(listeners.Url(ServiceRole.Volume), "v3");
 
             // Tricircle's own endpoints live in the central region, as in the multi-pod guides.
             Register(keystone, "tricircle", "tricircle", "Tricircle Admin API", sandbox.AdminUrl);
             Register(keystone, "nova", "compute", "Tricircle Nova gateway", sandbox.ComputeUrl);
+
+            // As devstack registers Cinder: the project in the URL, filled in per token by Keystone.
+            var volumeTemplate = sandbox.VolumeUrl + "/$(project_id)s";
+            Register(keystone, "cinderv3", "volumev3", "Tricircle Cinder gateway", volumeTemplate);
+            Register(keystone, "cinder", "block-storage", "Tricircle Cinder gateway", volumeTemplate);
 
             sandbox.PodNames = await RegisterPodsAsync(sandbox.App.Services.GetRequiredService<PodStore>(), options.Pods, cancellationToken);
             sandbox.DatabaseDescription = sandbox.App.Services.GetRequiredService<Database>().Connection.Describe();
@@ -150,12 +159,15 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
         }
     }
 
-    private static void Register(KeystoneEmulator keystone, string name, string type, string description, Uri url)
+    private static void Register(KeystoneEmulator keystone, string name, string type, string description, Uri url) =>
+        Register(keystone, name, type, description, url.ToString());
+
+    private static void Register(KeystoneEmulator keystone, string name, string type, string description, string url)
     {
         var service = keystone.AddService(type, name, description);
         foreach (var @interface in (string[])["public", "internal", "admin"])
         {
-            keystone.AddEndpoint(service, SandboxOptions.CentralRegion, @interface, url.ToString());
+            keystone.AddEndpoint(service, SandboxOptions.CentralRegion, @interface, url);
         }
     }
 
@@ -242,6 +254,9 @@ internal sealed class RunningSandbox(string dataDirectory) : IAsyncDisposable
     public Uri AdminUrl { get; set; } = null!;
 
     public Uri ComputeUrl { get; set; } = null!;
+
+    /// <summary>The Cinder gateway's v3 root (the catalog adds <c>/{project_id}</c>).</summary>
+    public Uri VolumeUrl { get; set; } = null!;
 
     public IReadOnlyList<string> PodNames { get; set; } = [];
 

@@ -20,6 +20,7 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
 
     private RunningSandbox _sandbox = null!;
     private string _directory = "";
+    private string _adminProjectId = "";
 
     public TestDatabase Database { get; private set; } = null!;
 
@@ -38,6 +39,9 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
     public Uri ComputeUrl => _sandbox.ComputeUrl;
 
     public Uri AdminUrl => _sandbox.AdminUrl;
+
+    /// <summary>The Cinder gateway's v3 root (without the project).</summary>
+    public Uri VolumeUrl => _sandbox.VolumeUrl;
 
     public string DataDirectory => _sandbox.DataDirectory;
 
@@ -58,7 +62,9 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
         OtherProjectId = keystone.AddProject("other");
         var other = keystone.AddUser("other", OtherPassword, defaultProjectId: OtherProjectId);
         keystone.Grant(other, OtherProjectId, "member");
-        AdminToken = keystone.IssueToken("admin", SandboxOptions.AdminPassword, "admin").Id;
+        var admin = keystone.IssueToken("admin", SandboxOptions.AdminPassword, "admin");
+        AdminToken = admin.Id;
+        _adminProjectId = admin.ProjectId;
         var demo = keystone.IssueToken("demo", SandboxOptions.DemoPassword, "demo");
         DemoToken = demo.Id;
         DemoProjectId = demo.ProjectId;
@@ -69,7 +75,14 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
     public Task<ApiResponse> ComputeAsync(HttpMethod method, string path, string? token, string? json = null, string? microversion = null) =>
         SendAsync(new Uri(ComputeUrl.ToString().TrimEnd('/') + "/" + path.TrimStart('/')), method, token, json, microversion);
 
-    public async Task<ApiResponse> SendAsync(Uri url, HttpMethod method, string? token, string? json = null, string? microversion = null)
+    /// <summary>A request to the Cinder gateway (path relative to /v3/{project}/, the token's project unless <paramref name="project"/>), with a microversion when given.</summary>
+    public Task<ApiResponse> VolumeAsync(HttpMethod method, string path, string? token, string? json = null, string? microversion = null, string? project = null)
+    {
+        project ??= token == OtherToken ? OtherProjectId : token == AdminToken ? _adminProjectId : DemoProjectId;
+        return SendAsync(new Uri($"{VolumeUrl.ToString().TrimEnd('/')}/{project}/{path.TrimStart('/')}"), method, token, json, microversion, "volume");
+    }
+
+    public async Task<ApiResponse> SendAsync(Uri url, HttpMethod method, string? token, string? json = null, string? microversion = null, string service = "compute")
     {
         var request = new HttpRequestMessage(method, url);
         if (token is not null)
@@ -79,7 +92,7 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
 
         if (microversion is not null)
         {
-            request.Headers.Add("OpenStack-API-Version", "compute " + microversion);
+            request.Headers.Add("OpenStack-API-Version", service + " " + microversion);
         }
 
         if (json is not null)

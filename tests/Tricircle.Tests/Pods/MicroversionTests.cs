@@ -1,4 +1,4 @@
-namespace Tricircle.Compute;
+namespace Tricircle.Pods;
 
 public sealed class MicroversionTests
 {

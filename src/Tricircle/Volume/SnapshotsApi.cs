@@ -1,0 +1,107 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Tricircle.Compute;
+using Tricircle.Hosting;
+using Tricircle.Placement;
+using Tricircle.Pods;
+using Tricircle.Routing;
+
+namespace Tricircle.Volume;
+
+/// <summary><c>/snapshots</c>: made in the pod of their volume, listed across pods, forwarded by routing.</summary>
+internal static class SnapshotsApi
+{
+    public const string ResourceType = "snapshot";
+
+    public static readonly MergedListShape Shape = new(
+        VolumeApi.ServiceType,
+        ResourceType,
+        "snapshots",
+        [("created_at", true)],
+        "id",
+        key => key == "display_name" ? "name" : key,
+        Placeholder)
+    {
+        SortParameter = true,
+    };
+
+    public static void MapSnapshotsApi(this IEndpointRouteBuilder v3)
+    {
+        v3.MapPost("/snapshots", CreateAsync);
+        v3.MapGet("/snapshots", (HttpContext context, MergedList list) => ListAsync(context, list, detail: false));
+        v3.MapGet("/snapshots/detail", (HttpContext context, MergedList list) => ListAsync(context, list, detail: true));
+        v3.MapMethods("/snapshots/{id}", ["GET", "PUT", "DELETE"], ForwardAsync);
+        v3.MapMethods("/snapshots/{id}/metadata", ["GET", "POST", "PUT"], ForwardAsync);
+        v3.MapMethods("/snapshots/{id}/metadata/{key}", ["GET", "PUT", "DELETE"], ForwardAsync);
+        v3.MapPost("/snapshots/{id}/action", ForwardAsync);
+    }
+
+    private static async Task CreateAsync(HttpContext context, VolumeRoutes routes, PodScheduler scheduler)
+    {
+        var caller = VolumeApi.Caller(context);
+        var (root, snapshot) = await RequestBody.ReadNodeAsync(context.Request, "snapshot", context.RequestAborted);
+        if (snapshot["volume_id"] is not JsonValue volumeValue || volumeValue.ToString() is not { Length: > 0 } volumeId)
+        {
+            throw ApiException.BadRequest("Invalid input for field/attribute volume_id: it is required.");
+        }
+
+        var (_, pod) = await routes.FindAsync(context, VolumesApi.ResourceType, volumeId, context.RequestAborted);
+        var content = new StringContent(root.ToJsonString(), Encoding.UTF8, "application/json");
+        await context.RequestServices.GetRequiredService<PodForwarder>().ForwardAsync(context, pod, VolumeApi.ServiceType, VolumeApi.PodPath(context, "snapshots"), async answer =>
+        {
+            if (answer["snapshot"]?["id"]?.ToString() is { Length: > 0 } id)
+            {
+                await scheduler.RecordAsync(new PodPlacement(pod, false), caller.ProjectId, ResourceType, id, id, CancellationToken.None);
+            }
+        }, content, VolumeApi.VersionHeaders(context));
+    }
+
+    private static async Task ListAsync(HttpContext context, MergedList list, bool detail)
+    {
+        var caller = VolumeApi.Caller(context);
+        var allTenants = caller.IsAdmin && context.Request.Query.TryGetValue("all_tenants", out var all) && all.ToString() is not ("0" or "false" or "False");
+        var page = await list.ListAsync(Shape, context.Request.Query, allTenants ? null : caller.ProjectId, caller.AuthToken, VolumeApi.PodPath(context, "snapshots/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted);
+        var items = new JsonArray();
+        foreach (var item in page.Items)
+        {
+            // Cinder's brief snapshot view is the detail without the extension attributes.
+            var shown = (JsonObject)item.DeepClone();
+            if (!detail)
+            {
+                foreach (var key in shown.Select(p => p.Key).Where(k => k.StartsWith("os-", StringComparison.Ordinal)).ToList())
+                {
+                    shown.Remove(key);
+                }
+            }
+
+            items.Add(shown);
+        }
+
+        var body = new JsonObject { ["snapshots"] = items };
+        if (page.More && page.Items.Count > 0)
+        {
+            body["snapshots_links"] = MergedList.NextLinks(VolumeApi.Url(context, detail ? "snapshots/detail" : "snapshots"), context.Request.Query, MergedList.Id(page.Items[^1]));
+        }
+
+        await ServersApi.WriteJsonAsync(context, 200, body);
+    }
+
+    private static async Task ForwardAsync(string id, HttpContext context, VolumeRoutes routes)
+    {
+        var (routing, pod) = await routes.FindAsync(context, ResourceType, id, context.RequestAborted);
+        var path = context.Request.Path.Value!;
+        var rest = path[(path.IndexOf("/snapshots/", StringComparison.Ordinal) + 1)..];
+        await routes.ForwardAsync(context, routing, pod, rest);
+    }
+
+    /// <summary>A snapshot of a pod that did not answer: what the routing table knows, status "unknown".</summary>
+    private static JsonObject Placeholder(ResourceRouting routing) => new()
+    {
+        ["id"] = routing.TopId,
+        ["name"] = null,
+        ["status"] = "unknown",
+        ["created_at"] = VolumeRoutes.CinderTime(routing.CreatedAt),
+        ["os-extended-snapshot-attributes:project_id"] = routing.ProjectId,
+        ["metadata"] = new JsonObject(),
+    };
+}

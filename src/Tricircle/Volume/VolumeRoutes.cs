@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using Tricircle.Hosting;
+using Tricircle.Pods;
+using Tricircle.Routing;
+
+namespace Tricircle.Volume;
+
+/// <summary>Forwarding of one routed Cinder resource (a volume, a snapshot) to the pod that holds it.</summary>
+internal sealed class VolumeRoutes(RoutingStore routings, PodStore pods, PodForwarder forwarder)
+{
+    /// <summary>The routing row and pod of a resource the caller may see; 404 in Cinder's words otherwise (another tenant's too).</summary>
+    public async Task<(ResourceRouting Routing, Pod Pod)> FindAsync(HttpContext context, string resourceType, string id, CancellationToken cancellationToken)
+    {
+        var caller = VolumeApi.Caller(context);
+        var what = resourceType == "snapshot" ? "Snapshot" : "Volume";
+        var routing = await routings.FindTopAsync(id, resourceType, caller.IsAdmin ? null : caller.ProjectId, cancellationToken)
+            ?? throw ApiException.NotFound($"{what} {id} could not be found.");
+        var pod = await pods.FindAsync(routing.PodId, cancellationToken)
+            ?? throw ApiException.NotFound($"{what} {id} could not be found.");
+        return (routing, pod);
+    }
+
+    /// <summary>
+    /// Forwards the request to the resource's pod (<paramref name="relative"/> under the caller's
+    /// project) and forgets the routing when the pod no longer has it or accepted its deletion.
+    /// </summary>
+    public async Task<int> ForwardAsync(HttpContext context, ResourceRouting routing, Pod pod, string relative, Func<JsonNode, Task>? onSuccess = null, HttpContent? body = null)
+    {
+        var status = await forwarder.ForwardAsync(
+            context, pod, VolumeApi.ServiceType, VolumeApi.PodPath(context, relative) + context.Request.QueryString, onSuccess, body, VolumeApi.VersionHeaders(context));
+        // Only an answer about the resource itself says it is gone (a missing metadata key does not).
+        var itself = relative.Count(c => c == '/') == 1;
+        if (itself && (status == 404 || (HttpMethods.IsDelete(context.Request.Method) && status is 202 or 204)))
+        {
+            // Gone from its pod (or going: Cinder deletes asynchronously): nothing routes to it any more.
+            await routings.ForgetAsync(routing.TopId, routing.ResourceType, routing.PodId, CancellationToken.None);
+        }
+
+        return status;
+    }
+
+    /// <summary>A time as Cinder prints it (microseconds, no zone), so placeholders sort among real items.</summary>
+    public static string CinderTime(DateTime at) =>
+        Data.DbTime.Utc(at).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Shows the pod's volume under its top AZ name (the pod knows its zone by its own name).</summary>
+    public static void TopAz(Pod pod, JsonObject volume)
+    {
+        if (volume.ContainsKey("availability_zone"))
+        {
+            volume["availability_zone"] = pod.AzName;
+        }
+    }
+}

@@ -1,0 +1,213 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tricircle.Compute;
+using Tricircle.Hosting;
+using Tricircle.Identity;
+using Tricircle.Placement;
+using Tricircle.Pods;
+using Tricircle.Routing;
+
+namespace Tricircle.Volume;
+
+/// <summary>
+/// <c>/volumes</c>: create places the volume in a pod (beside its source snapshot or volume, if
+/// any) and forwards the whole request there; lists are merged across pods; everything under one
+/// volume goes to the pod that holds it. Volumes show their top AZ name, never the pod's own.
+/// </summary>
+internal static class VolumesApi
+{
+    public const string ResourceType = "volume";
+
+    public static readonly MergedListShape Shape = new(
+        VolumeApi.ServiceType,
+        ResourceType,
+        "volumes",
+        [("created_at", true)],
+        "id",
+        key => key == "display_name" ? "name" : key,
+        Placeholder)
+    {
+        FromPod = VolumeRoutes.TopAz,
+        SortParameter = true,
+    };
+
+    public static void MapVolumesApi(this IEndpointRouteBuilder v3)
+    {
+        v3.MapPost("/volumes", CreateAsync);
+        v3.MapGet("/volumes", (HttpContext context, MergedList list) => ListAsync(context, list, detail: false));
+        v3.MapGet("/volumes/detail", (HttpContext context, MergedList list) => ListAsync(context, list, detail: true));
+        v3.MapMethods("/volumes/{id}", ["GET", "PUT", "DELETE"], ForwardOneAsync);
+        v3.MapPost("/volumes/{id}/action", ActionAsync);
+        v3.MapMethods("/volumes/{id}/metadata", ["GET", "POST", "PUT"], ForwardUnderAsync);
+        v3.MapMethods("/volumes/{id}/metadata/{key}", ["GET", "PUT", "DELETE"], ForwardUnderAsync);
+    }
+
+    private static async Task CreateAsync(HttpContext context, PodScheduler scheduler, PodForwarder forwarder, RoutingStore routings, PodStore pods, VolumeTypeStore types)
+    {
+        var caller = VolumeApi.Caller(context);
+        var (root, volume) = await RequestBody.ReadNodeAsync(context.Request, "volume", context.RequestAborted);
+        var requestedAz = volume["availability_zone"] is JsonValue azValue && azValue.GetValueKind() == JsonValueKind.String ? azValue.ToString() : null;
+
+        // A volume made from a snapshot or another volume is made where that lives.
+        PodPlacement placement;
+        if (await SourceAsync(volume, caller, routings, pods, context.RequestAborted) is { } source)
+        {
+            placement = await scheduler.PlaceBesideAsync(caller.ProjectId, source.Pod, source.What, requestedAz, context.RequestAborted);
+        }
+        else
+        {
+            placement = await scheduler.PlaceAsync(caller.ProjectId, requestedAz, context.RequestAborted);
+        }
+
+        volume.Remove("availability_zone");
+        if (placement.BottomAz is { } bottomAz)
+        {
+            volume["availability_zone"] = bottomAz;
+        }
+
+        // A type of the central catalogue is made in the pod on first use there; any other name is the pod's business.
+        if (volume["volume_type"] is JsonValue typeValue && typeValue.GetValueKind() == JsonValueKind.String
+            && await types.FindAsync(typeValue.ToString(), caller, context.RequestAborted) is { } type)
+        {
+            volume["volume_type"] = await types.EnsureInPodAsync(type, placement.Pod, context.RequestAborted);
+        }
+
+        var content = new StringContent(root.ToJsonString(), Encoding.UTF8, "application/json");
+        await forwarder.ForwardAsync(context, placement.Pod, VolumeApi.ServiceType, VolumeApi.PodPath(context, "volumes"), async answer =>
+        {
+            if (answer["volume"] is JsonObject created && created["id"]?.ToString() is { Length: > 0 } id)
+            {
+                await scheduler.RecordAsync(placement, caller.ProjectId, ResourceType, id, id, CancellationToken.None);
+                VolumeRoutes.TopAz(placement.Pod, created);
+            }
+        }, content, VolumeApi.VersionHeaders(context));
+    }
+
+    /// <summary>The pod of the snapshot or volume a new volume is made from, if any.</summary>
+    private static async Task<(Pod Pod, string What)?> SourceAsync(JsonObject volume, RequestContext caller, RoutingStore routings, PodStore pods, CancellationToken cancellationToken)
+    {
+        (string Type, string Id, string What)? source =
+            volume["snapshot_id"] is JsonValue snapshot && snapshot.ToString() is { Length: > 0 } snapshotId ? ("snapshot", snapshotId, $"Snapshot {snapshotId}")
+            : volume["source_volid"] is JsonValue source2 && source2.ToString() is { Length: > 0 } volumeId ? (ResourceType, volumeId, $"Volume {volumeId}")
+            : null;
+        if (source is not { } s)
+        {
+            return null;
+        }
+
+        var routing = await routings.FindTopAsync(s.Id, s.Type, caller.IsAdmin ? null : caller.ProjectId, cancellationToken)
+            ?? throw ApiException.NotFound($"{s.What} could not be found.");
+        var pod = await pods.FindAsync(routing.PodId, cancellationToken) ?? throw ApiException.NotFound($"{s.What} could not be found.");
+        return (pod, s.What);
+    }
+
+    private static async Task ListAsync(HttpContext context, MergedList list, bool detail)
+    {
+        var caller = VolumeApi.Caller(context);
+        var query = context.Request.Query;
+        var allTenants = caller.IsAdmin && query.TryGetValue("all_tenants", out var all) && all.ToString() is not ("0" or "false" or "False");
+
+        // Each pod holds one top AZ, so an AZ filter picks pods rather than being asked of them (they know their zone by another name).
+        Func<Pod, bool>? podFilter = null;
+        if (query.TryGetValue("availability_zone", out var az))
+        {
+            var wanted = az.ToString();
+            podFilter = p => p.AzName == wanted;
+            query = new QueryCollection(query.Where(q => q.Key != "availability_zone").ToDictionary(q => q.Key, q => q.Value));
+        }
+
+        var page = await list.ListAsync(Shape, query, allTenants ? null : caller.ProjectId, caller.AuthToken, VolumeApi.PodPath(context, "volumes/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted, podFilter);
+        var items = new JsonArray();
+        foreach (var item in page.Items)
+        {
+            items.Add(detail ? item.DeepClone() : Brief(item));
+        }
+
+        var body = new JsonObject { ["volumes"] = items };
+        if (page.More && page.Items.Count > 0)
+        {
+            body["volumes_links"] = MergedList.NextLinks(VolumeApi.Url(context, detail ? "volumes/detail" : "volumes"), context.Request.Query, MergedList.Id(page.Items[^1]));
+        }
+
+        await ServersApi.WriteJsonAsync(context, 200, body);
+    }
+
+    private static async Task ForwardOneAsync(string id, HttpContext context, VolumeRoutes routes)
+    {
+        var (routing, pod) = await routes.FindAsync(context, ResourceType, id, context.RequestAborted);
+        await routes.ForwardAsync(context, routing, pod, "volumes/" + Uri.EscapeDataString(id), answer =>
+        {
+            if (answer["volume"] is JsonObject volume)
+            {
+                VolumeRoutes.TopAz(pod, volume);
+            }
+
+            return Task.CompletedTask;
+        });
+    }
+
+    private static async Task ForwardUnderAsync(string id, HttpContext context, VolumeRoutes routes)
+    {
+        var (routing, pod) = await routes.FindAsync(context, ResourceType, id, context.RequestAborted);
+        var rest = context.Request.Path.Value![(context.Request.Path.Value!.IndexOf("/volumes/", StringComparison.Ordinal) + "/volumes/".Length)..];
+        await routes.ForwardAsync(context, routing, pod, "volumes/" + rest);
+    }
+
+    /// <summary>
+    /// Every action goes to the volume's pod with its microversion. An attach to a server must
+    /// find the server in the same pod: said here as a 409, rather than the pod's "not found".
+    /// </summary>
+    private static async Task ActionAsync(string id, HttpContext context, VolumeRoutes routes, RoutingStore routings, PodStore pods)
+    {
+        var (routing, pod) = await routes.FindAsync(context, ResourceType, id, context.RequestAborted);
+        var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
+        if (body.ValueKind != JsonValueKind.Object || body.EnumerateObject().Count() != 1)
+        {
+            throw ApiException.BadRequest("Invalid request body: a volume action is an object with exactly one action key, such as {\"os-extend\": {\"new_size\": 2}}.");
+        }
+
+        var action = body.EnumerateObject().First();
+        if (action.Name == "os-attach" && action.Value.ValueKind == JsonValueKind.Object
+            && action.Value.TryGetProperty("instance_uuid", out var instance) && instance.ValueKind == JsonValueKind.String)
+        {
+            var caller = context.GetRequestContext();
+            var serverId = instance.GetString()!;
+            var server = await routings.FindTopAsync(serverId, ServersApi.ResourceType, caller.IsAdmin ? null : caller.ProjectId, context.RequestAborted)
+                ?? throw ApiException.NotFound($"Instance {serverId} could not be found.");
+            if (server.PodId != routing.PodId)
+            {
+                var serverPod = await pods.GetAsync(server.PodId, context.RequestAborted);
+                throw ApiException.Conflict($"Volume {id} is in pod {pod.RegionName} ({pod.AzName}) and server {serverId} in pod {serverPod.RegionName} ({serverPod.AzName}): a volume attaches only to a server in its own pod.");
+            }
+        }
+
+        var content = new StringContent(body.GetRawText(), Encoding.UTF8, "application/json");
+        await routes.ForwardAsync(context, routing, pod, $"volumes/{Uri.EscapeDataString(id)}/action", body: content);
+    }
+
+    private static JsonObject Brief(JsonObject item) => new()
+    {
+        ["id"] = item["id"]?.DeepClone(),
+        ["name"] = item["name"]?.DeepClone(),
+        ["links"] = item["links"]?.DeepClone() ?? new JsonArray(),
+    };
+
+    /// <summary>
+    /// A volume of a pod that did not answer. Cinder has no down-cell record, so this is the
+    /// volume shape with what the routing table knows and status "unknown": cinderclient and
+    /// openstackclient print absent fields as empty.
+    /// </summary>
+    private static JsonObject Placeholder(ResourceRouting routing) => new()
+    {
+        ["id"] = routing.TopId,
+        ["name"] = null,
+        ["status"] = "unknown",
+        ["availability_zone"] = null,
+        ["created_at"] = VolumeRoutes.CinderTime(routing.CreatedAt),
+        ["os-vol-tenant-attr:tenant_id"] = routing.ProjectId,
+        ["attachments"] = new JsonArray(),
+        ["metadata"] = new JsonObject(),
+        ["links"] = new JsonArray(),
+    };
+}

@@ -1,0 +1,278 @@
+using System.Net;
+using System.Text.Json;
+using Tricircle.Support;
+
+namespace Tricircle.Volume;
+
+/// <summary>The Cinder gateway over two emulated pods: placement, top AZ names, merged lists, forwarding, types, errors.</summary>
+public abstract class VolumesApiTests(GatewayFixture gateway)
+{
+    [Fact]
+    public async Task Create_InEachAz_LandsInThatAzsPod_AndShowsTheTopAzName()
+    {
+        var one = await CreateAsync(gateway.DemoToken, "az1", "placed-1");
+        var two = await CreateAsync(gateway.DemoToken, "az2", "placed-2");
+        Assert.Contains(one, gateway.Region("RegionOne").Inspect("volumes").ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(two, gateway.Region("RegionOne").Inspect("volumes").ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains(two, gateway.Region("RegionTwo").Inspect("volumes").ToJsonString(), StringComparison.Ordinal);
+
+        var shown = await gateway.VolumeAsync(HttpMethod.Get, "volumes/" + two, gateway.DemoToken);
+        shown.AssertOk();
+        var volume = shown.Json.GetProperty("volume");
+        Assert.Equal("az2", volume.GetProperty("availability_zone").GetString());
+        Assert.StartsWith(gateway.VolumeUrl.GetLeftPart(UriPartial.Authority), volume.GetProperty("links")[0].GetProperty("href").GetString()!, StringComparison.Ordinal);
+
+        var detail = await gateway.VolumeAsync(HttpMethod.Get, "volumes/detail", gateway.DemoToken);
+        detail.AssertOk();
+        Assert.DoesNotContain(detail.Json.GetProperty("volumes").EnumerateArray(), v => v.GetProperty("status").GetString() == "unknown");
+        var zones = detail.Json.GetProperty("volumes").EnumerateArray().ToDictionary(v => v.GetProperty("id").GetString()!, v => v.GetProperty("availability_zone").GetString());
+        Assert.Equal("az1", zones[one]);
+        Assert.Equal("az2", zones[two]);
+
+        // An AZ filter picks the pods of that AZ.
+        var az2 = await gateway.VolumeAsync(HttpMethod.Get, "volumes/detail?availability_zone=az2", gateway.DemoToken);
+        Assert.Contains(two, az2.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(one, az2.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_MergesBothPods_NewestFirst_AndPagesWithVolumesLinks()
+    {
+        var ids = new[] { await CreateAsync(gateway.DemoToken, "az1", "page-a"), await CreateAsync(gateway.DemoToken, "az2", "page-b"), await CreateAsync(gateway.DemoToken, "az1", "page-c") };
+        var all = await gateway.VolumeAsync(HttpMethod.Get, "volumes/detail", gateway.DemoToken);
+        all.AssertOk();
+        var listed = all.Json.GetProperty("volumes").EnumerateArray().Select(v => v.GetProperty("id").GetString()!).ToList();
+        Assert.Subset(listed.ToHashSet(), ids.ToHashSet());
+        var created = all.Json.GetProperty("volumes").EnumerateArray().Select(v => v.GetProperty("created_at").GetString()!).ToList();
+        Assert.Equal(created.OrderByDescending(x => x, StringComparer.Ordinal), created);
+
+        var paged = new List<string>();
+        string? marker = null;
+        for (var i = 0; i <= listed.Count; i++)
+        {
+            var page = await gateway.VolumeAsync(HttpMethod.Get, "volumes?limit=1" + (marker is null ? "" : "&marker=" + marker), gateway.DemoToken);
+            page.AssertOk();
+            var volumes = page.Json.GetProperty("volumes").EnumerateArray().ToList();
+            if (volumes.Count == 0)
+            {
+                break;
+            }
+
+            paged.Add(marker = volumes[0].GetProperty("id").GetString()!);
+            Assert.True(page.Json.TryGetProperty("volumes_links", out _) == paged.Count < listed.Count, $"page {paged.Count} of {listed.Count}: {page.Text}");
+        }
+
+        Assert.Equal(listed, paged);
+    }
+
+    [Fact]
+    public async Task Snapshots_AndVolumesFromThem_StayInTheSourcesPod()
+    {
+        var source = await CreateAsync(gateway.DemoToken, "az2", "source");
+        var snap = await gateway.VolumeAsync(HttpMethod.Post, "snapshots", gateway.DemoToken, JsonSerializer.Serialize(new { snapshot = new { volume_id = source, name = "snap" } }));
+        Assert.Equal(HttpStatusCode.Accepted, snap.Status);
+        var snapId = snap.Json.GetProperty("snapshot").GetProperty("id").GetString()!;
+        Assert.Contains(snapId, gateway.Region("RegionTwo").Inspect("snapshots").ToJsonString(), StringComparison.Ordinal);
+        await WaitAsync("snapshots/" + snapId, "snapshot", "available");
+        Assert.Contains(snapId, (await gateway.VolumeAsync(HttpMethod.Get, "snapshots/detail", gateway.DemoToken)).Text, StringComparison.Ordinal);
+
+        // No AZ asked: the snapshot's pod decides; another AZ is refused by name.
+        var fromSnap = await gateway.VolumeAsync(HttpMethod.Post, "volumes", gateway.DemoToken, JsonSerializer.Serialize(new { volume = new { size = 1, snapshot_id = snapId } }));
+        Assert.Equal(HttpStatusCode.Accepted, fromSnap.Status);
+        Assert.Equal("az2", fromSnap.Json.GetProperty("volume").GetProperty("availability_zone").GetString());
+        var clone = await gateway.VolumeAsync(HttpMethod.Post, "volumes", gateway.DemoToken, JsonSerializer.Serialize(new { volume = new { size = 1, source_volid = source } }));
+        Assert.Equal(HttpStatusCode.Accepted, clone.Status);
+        Assert.Contains(clone.Json.GetProperty("volume").GetProperty("id").GetString()!, gateway.Region("RegionTwo").Inspect("volumes").ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("az1", (await gateway.VolumeAsync(HttpMethod.Post, "volumes", gateway.DemoToken, JsonSerializer.Serialize(new { volume = new { size = 1, snapshot_id = snapId, availability_zone = "az1" } })))
+            .AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+        Assert.Contains("could not be found", (await gateway.VolumeAsync(HttpMethod.Post, "volumes", gateway.DemoToken, JsonSerializer.Serialize(new { volume = new { size = 1, snapshot_id = Guid.NewGuid() } })))
+            .AssertError(HttpStatusCode.NotFound, "itemNotFound"), StringComparison.Ordinal);
+
+        var renamed = await gateway.VolumeAsync(HttpMethod.Put, "snapshots/" + snapId, gateway.DemoToken, """{"snapshot": {"name": "renamed"}}""");
+        renamed.AssertOk();
+        Assert.Equal(HttpStatusCode.Accepted, (await gateway.VolumeAsync(HttpMethod.Delete, "volumes/" + fromSnap.Json.GetProperty("volume").GetProperty("id").GetString(), gateway.DemoToken)).Status);
+        await WaitGoneFromPodAsync("RegionTwo", fromSnap.Json.GetProperty("volume").GetProperty("id").GetString()!);
+        Assert.Equal(HttpStatusCode.Accepted, (await gateway.VolumeAsync(HttpMethod.Delete, "snapshots/" + snapId, gateway.DemoToken)).Status);
+        (await gateway.VolumeAsync(HttpMethod.Get, "snapshots/" + snapId, gateway.DemoToken)).AssertError(HttpStatusCode.NotFound, "itemNotFound");
+    }
+
+    [Fact]
+    public async Task Actions_Metadata_Update_AndDelete_GoToTheOwningPod()
+    {
+        var id = await CreateAsync(gateway.DemoToken, "az2", "acted");
+        await WaitAsync("volumes/" + id, "volume", "available");
+        Assert.Equal(HttpStatusCode.Accepted, (await gateway.VolumeAsync(HttpMethod.Post, $"volumes/{id}/action", gateway.DemoToken, """{"os-extend": {"new_size": 2}}""")).Status);
+        for (var i = 0; i < 100 && (await gateway.VolumeAsync(HttpMethod.Get, "volumes/" + id, gateway.DemoToken)).Json.GetProperty("volume").GetProperty("size").GetInt32() != 2; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(2, (await gateway.VolumeAsync(HttpMethod.Get, "volumes/" + id, gateway.DemoToken)).Json.GetProperty("volume").GetProperty("size").GetInt32());
+        (await gateway.VolumeAsync(HttpMethod.Post, $"volumes/{id}/metadata", gateway.DemoToken, """{"metadata": {"color": "blue"}}""")).AssertOk();
+        Assert.Equal("blue", (await gateway.VolumeAsync(HttpMethod.Get, $"volumes/{id}/metadata", gateway.DemoToken)).Json.GetProperty("metadata").GetProperty("color").GetString());
+        (await gateway.VolumeAsync(HttpMethod.Delete, $"volumes/{id}/metadata/color", gateway.DemoToken)).AssertOk();
+
+        // A missing key is the pod's 404, and the volume is still routed.
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.VolumeAsync(HttpMethod.Get, $"volumes/{id}/metadata/color", gateway.DemoToken)).Status);
+        var renamed = await gateway.VolumeAsync(HttpMethod.Put, "volumes/" + id, gateway.DemoToken, """{"volume": {"name": "renamed"}}""");
+        renamed.AssertOk();
+        Assert.Equal("az2", renamed.Json.GetProperty("volume").GetProperty("availability_zone").GetString());
+
+        // A server in the other pod: 409 naming both pods.
+        var server = await gateway.BootAsync(gateway.DemoToken, "az1", "elsewhere");
+        var attach = await gateway.VolumeAsync(HttpMethod.Post, $"volumes/{id}/action", gateway.DemoToken, JsonSerializer.Serialize(new Dictionary<string, object> { ["os-attach"] = new { instance_uuid = server, mountpoint = "/dev/vdb" } }));
+        var message = attach.AssertError(HttpStatusCode.Conflict, "conflictingRequest");
+        Assert.Contains("RegionOne", message, StringComparison.Ordinal);
+        Assert.Contains("RegionTwo", message, StringComparison.Ordinal);
+        Assert.Contains("action", (await gateway.VolumeAsync(HttpMethod.Post, $"volumes/{id}/action", gateway.DemoToken, """{"a": 1, "b": 2}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await gateway.VolumeAsync(HttpMethod.Delete, "volumes/" + id, gateway.DemoToken)).Status);
+        (await gateway.VolumeAsync(HttpMethod.Get, "volumes/" + id, gateway.DemoToken)).AssertError(HttpStatusCode.NotFound, "itemNotFound");
+    }
+
+    [Fact]
+    public async Task Errors_AreCinderShaped_AndNameTheProblem()
+    {
+        (await gateway.VolumeAsync(HttpMethod.Post, "volumes", gateway.DemoToken, """{"volume": """)).AssertError(HttpStatusCode.BadRequest, "badRequest");
+        Assert.Contains("volume", (await gateway.VolumeAsync(HttpMethod.Post, "volumes", gateway.DemoToken, """{"vol": {"size": 1}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+        Assert.Contains("nowhere", (await gateway.VolumeAsync(HttpMethod.Post, "volumes", gateway.DemoToken, """{"volume": {"size": 1, "availability_zone": "nowhere"}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+        var unknown = Guid.NewGuid().ToString();
+        Assert.Equal($"Volume {unknown} could not be found.", (await gateway.VolumeAsync(HttpMethod.Get, "volumes/" + unknown, gateway.DemoToken)).AssertError(HttpStatusCode.NotFound, "itemNotFound"));
+        Assert.Contains("volume_id", (await gateway.VolumeAsync(HttpMethod.Post, "snapshots", gateway.DemoToken, """{"snapshot": {}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+
+        var theirs = await CreateAsync(gateway.OtherToken, "az1", "theirs");
+        Assert.DoesNotContain(theirs, (await gateway.VolumeAsync(HttpMethod.Get, "volumes", gateway.DemoToken)).Text, StringComparison.Ordinal);
+        (await gateway.VolumeAsync(HttpMethod.Get, "volumes/" + theirs, gateway.DemoToken)).AssertError(HttpStatusCode.NotFound, "itemNotFound");
+        (await gateway.VolumeAsync(HttpMethod.Delete, "volumes/" + theirs, gateway.DemoToken)).AssertError(HttpStatusCode.NotFound, "itemNotFound");
+
+        Assert.Contains("Malformed request url", (await gateway.VolumeAsync(HttpMethod.Get, "volumes", gateway.DemoToken, project: gateway.OtherProjectId)).AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+        (await gateway.VolumeAsync(HttpMethod.Get, "no-such-thing", gateway.DemoToken)).AssertError(HttpStatusCode.NotFound, "itemNotFound");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await gateway.VolumeAsync(HttpMethod.Get, "volumes", null)).Status);
+    }
+
+    [Fact]
+    public async Task Versions_OfferWhatEveryPodSupports_AndOthersAre406()
+    {
+        var root = await gateway.SendAsync(new Uri(gateway.VolumeUrl.GetLeftPart(UriPartial.Authority) + "/"), HttpMethod.Get, null);
+        Assert.Equal(HttpStatusCode.MultipleChoices, root.Status);
+        var v3 = await gateway.SendAsync(gateway.VolumeUrl, HttpMethod.Get, null);
+        v3.AssertOk();
+        var entry = v3.Json.GetProperty("versions")[0];
+        Assert.Equal("v3.0", entry.GetProperty("id").GetString());
+        Assert.Equal("3.0", entry.GetProperty("min_version").GetString());
+        Assert.Equal("3.70", entry.GetProperty("version").GetString()); // the emulated Cinders' maximum
+
+        var ok = await gateway.VolumeAsync(HttpMethod.Get, "volumes", gateway.DemoToken, microversion: "3.60");
+        ok.AssertOk();
+        Assert.Equal("volume 3.60", ok.Message.Headers.GetValues("OpenStack-API-Version").Single());
+        Assert.Contains("3.99", (await gateway.VolumeAsync(HttpMethod.Get, "volumes", gateway.DemoToken, microversion: "3.99")).AssertError(HttpStatusCode.NotAcceptable, "computeFault"), StringComparison.Ordinal);
+        (await gateway.VolumeAsync(HttpMethod.Get, "volumes", gateway.DemoToken, microversion: "x")).AssertError(HttpStatusCode.BadRequest, "badRequest");
+    }
+
+    [Fact]
+    public async Task Types_AreCentral_AdminOnly_AndMadeInAPodOnFirstUse()
+    {
+        var name = "gold-" + Guid.NewGuid().ToString("N")[..8];
+        var body = JsonSerializer.Serialize(new { volume_type = new { name, extra_specs = new { tier = "gold" } } });
+        Assert.Contains("types_manage", (await gateway.VolumeAsync(HttpMethod.Post, "types", gateway.DemoToken, body)).AssertError(HttpStatusCode.Forbidden, "forbidden"), StringComparison.Ordinal);
+        var created = await gateway.VolumeAsync(HttpMethod.Post, "types", gateway.AdminToken, body);
+        created.AssertOk();
+        var typeId = created.Json.GetProperty("volume_type").GetProperty("id").GetString()!;
+        (await gateway.VolumeAsync(HttpMethod.Post, "types", gateway.AdminToken, body)).AssertError(HttpStatusCode.Conflict, "conflictingRequest");
+        Assert.Contains(name, (await gateway.VolumeAsync(HttpMethod.Get, "types", gateway.DemoToken)).Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(name, gateway.Region("RegionOne").Inspect("types").ToJsonString(), StringComparison.Ordinal);
+
+        var volume = await gateway.VolumeAsync(HttpMethod.Post, "volumes", gateway.DemoToken, JsonSerializer.Serialize(new { volume = new { size = 1, availability_zone = "az1", volume_type = name } }));
+        Assert.Equal(HttpStatusCode.Accepted, volume.Status);
+        Assert.Equal(name, volume.Json.GetProperty("volume").GetProperty("volume_type").GetString());
+        var bottom = gateway.Region("RegionOne").Inspect("types").Single(t => t!["name"]!.ToString() == name)!;
+        Assert.Equal("gold", bottom["extra_specs"]!["tier"]!.ToString());
+        var routings = await gateway.SendAsync(new Uri(gateway.AdminUrl + $"/routings?top_id={typeId}&all_projects=true"), HttpMethod.Get, gateway.AdminToken);
+        Assert.Equal(bottom["id"]!.ToString(), Assert.Single(routings.Json.GetProperty("routings").EnumerateArray()).GetProperty("bottom_id").GetString());
+
+        // A private type is the admin's until shared.
+        var secret = await gateway.VolumeAsync(HttpMethod.Post, "types", gateway.AdminToken, JsonSerializer.Serialize(new Dictionary<string, object> { ["volume_type"] = new Dictionary<string, object> { ["name"] = name + "-private", ["os-volume-type-access:is_public"] = false } }));
+        secret.AssertOk();
+        Assert.DoesNotContain(name + "-private", (await gateway.VolumeAsync(HttpMethod.Get, "types", gateway.DemoToken)).Text, StringComparison.Ordinal);
+        var secretId = secret.Json.GetProperty("volume_type").GetProperty("id").GetString()!;
+        (await gateway.VolumeAsync(HttpMethod.Get, "types/" + secretId, gateway.DemoToken)).AssertError(HttpStatusCode.NotFound, "itemNotFound");
+        Assert.Equal(HttpStatusCode.Accepted, (await gateway.VolumeAsync(HttpMethod.Post, $"types/{secretId}/action", gateway.AdminToken, JsonSerializer.Serialize(new { addProjectAccess = new { project = gateway.DemoProjectId } }))).Status);
+        (await gateway.VolumeAsync(HttpMethod.Get, "types/" + secretId, gateway.DemoToken)).AssertOk();
+
+        (await gateway.VolumeAsync(HttpMethod.Put, "types/" + typeId, gateway.DemoToken, """{"volume_type": {"description": "x"}}""")).AssertError(HttpStatusCode.Forbidden, "forbidden");
+        (await gateway.VolumeAsync(HttpMethod.Delete, "types/" + typeId, gateway.DemoToken)).AssertError(HttpStatusCode.Forbidden, "forbidden");
+        Assert.Equal(HttpStatusCode.Accepted, (await gateway.VolumeAsync(HttpMethod.Delete, "types/" + typeId, gateway.AdminToken)).Status);
+        (await gateway.VolumeAsync(HttpMethod.Get, "types/" + typeId, gateway.AdminToken)).AssertError(HttpStatusCode.NotFound, "itemNotFound");
+    }
+
+    [Fact]
+    public async Task Limits_SumTheUsageOfEveryPod()
+    {
+        await CreateAsync(gateway.OtherToken, "az1", "counted-1");
+        await CreateAsync(gateway.OtherToken, "az2", "counted-2");
+        var limits = await gateway.VolumeAsync(HttpMethod.Get, "limits", gateway.OtherToken);
+        limits.AssertOk();
+        var absolute = limits.Json.GetProperty("limits").GetProperty("absolute");
+        var inPods = gateway.Region("RegionOne").Inspect("volumes").Concat(gateway.Region("RegionTwo").Inspect("volumes"))
+            .Count(v => v!["os-vol-tenant-attr:tenant_id"]!.ToString() == gateway.OtherProjectId);
+        Assert.Equal(inPods, absolute.GetProperty("totalVolumesUsed").GetInt32());
+        Assert.True(absolute.GetProperty("maxTotalVolumes").GetInt32() > 0);
+    }
+
+    [Fact]
+    public async Task PodDown_ListAnswersWithPlaceholders_AndShowIs503NamingThePod()
+    {
+        var id = await CreateAsync(gateway.OtherToken, "az2", "stranded");
+        var region = gateway.Region("RegionTwo");
+        await region.Faults.SetDownAsync(true);
+        try
+        {
+            var list = await gateway.VolumeAsync(HttpMethod.Get, "volumes/detail", gateway.OtherToken);
+            list.AssertOk();
+            var placeholder = list.Json.GetProperty("volumes").EnumerateArray().Single(v => v.GetProperty("id").GetString() == id);
+            Assert.Equal("unknown", placeholder.GetProperty("status").GetString());
+            Assert.Equal("az2", placeholder.GetProperty("availability_zone").GetString());
+            Assert.Contains("RegionTwo", (await gateway.VolumeAsync(HttpMethod.Get, "volumes/" + id, gateway.OtherToken)).AssertError(HttpStatusCode.ServiceUnavailable, "serviceUnavailable"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await region.Faults.SetDownAsync(false);
+        }
+    }
+
+    private async Task<string> CreateAsync(string token, string az, string name)
+    {
+        var created = await gateway.VolumeAsync(HttpMethod.Post, "volumes", token, JsonSerializer.Serialize(new { volume = new { size = 1, name, availability_zone = az } }));
+        Assert.True(created.Status == HttpStatusCode.Accepted, created.Text);
+        Assert.Equal(az, created.Json.GetProperty("volume").GetProperty("availability_zone").GetString());
+        return created.Json.GetProperty("volume").GetProperty("id").GetString()!;
+    }
+
+    private async Task WaitAsync(string path, string key, string status)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var shown = await gateway.VolumeAsync(HttpMethod.Get, path, gateway.DemoToken);
+            if (shown.Json.GetProperty(key).GetProperty("status").GetString() == status)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"{path} never reached {status}");
+    }
+
+    private async Task WaitGoneFromPodAsync(string region, string id)
+    {
+        for (var i = 0; i < 100 && gateway.Region(region).Inspect("volumes").ToJsonString().Contains(id, StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(50);
+        }
+    }
+}
+
+public sealed class VolumesApiSqliteTests(SqliteGatewayFixture gateway) : VolumesApiTests(gateway), IClassFixture<SqliteGatewayFixture>;
+
+public sealed class VolumesApiPostgresTests(PostgresGatewayFixture gateway) : VolumesApiTests(gateway), IClassFixture<PostgresGatewayFixture>;
