@@ -6,6 +6,7 @@ using Tricircle.Admin;
 using Tricircle.Compute;
 using Tricircle.Data;
 using Tricircle.Identity;
+using Tricircle.Image;
 using Tricircle.Placement;
 using Tricircle.Pods;
 using Tricircle.Routing;
@@ -74,6 +75,7 @@ internal static class ServiceHost
         app.UseMiddleware<KeystoneAuthMiddleware>();
         app.MapAdminApi();
         app.MapComputeApi();
+        app.MapImageApi();
         return app;
     }
 
@@ -83,6 +85,7 @@ internal static class ServiceHost
         services.AddSectionOptions<DatabaseOptions>(DatabaseOptions.Section);
         services.AddSectionOptions<KeystoneAuthOptions>(KeystoneAuthOptions.Section);
         services.AddSectionOptions<ClientOptions>(ClientOptions.Section);
+        services.AddSectionOptions<ImageOptions>(ImageOptions.Section);
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ServiceListeners>();
@@ -129,6 +132,16 @@ internal static class ServiceHost
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 MaxConnectionsPerServer = 256,
             });
+        services.AddHttpClient(PodClient.DataHttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                UseProxy = false,
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            });
         services.AddSingleton<PodAdminToken>();
         services.AddSingleton<PodClient>();
         services.AddSingleton<PodForwarder>();
@@ -136,6 +149,8 @@ internal static class ServiceHost
         services.AddSingleton<MergedList>();
         services.AddSingleton<PodScheduler>();
         services.AddSingleton<ComputeVersions>();
+        services.AddSingleton<CentralGlance>();
+        services.AddSingleton<ImageSync>();
     }
 }
 

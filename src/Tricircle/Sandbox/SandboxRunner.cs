@@ -26,6 +26,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
               Keystone (emulated)   {sandbox.Keystone.AuthUrl}
               Admin API             {sandbox.AdminUrl}   (service type "tricircle", region {SandboxOptions.CentralRegion})
               Nova gateway          {sandbox.ComputeUrl}   (service type "compute", region {SandboxOptions.CentralRegion})
+              Glance gateway        {sandbox.ImageUrl}   (service type "image", region {SandboxOptions.CentralRegion}; images in {SandboxOptions.RegionName(1)}'s Glance)
               Database              {sandbox.DatabaseDescription}
               Pods                  {string.Join(", ", sandbox.PodNames)}
               Regions (emulated)    {string.Join(Environment.NewLine + "                        ", sandbox.Regions.Values.Select(r => $"{r.Name}: nova {r.ComputeUrl}  neutron {r.NetworkUrl}  cinder {r.VolumeUrl}  glance {r.ImageUrl}"))}
@@ -105,6 +106,10 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
                 ["client:admin_username"] = "admin",
                 ["client:admin_password"] = SandboxOptions.AdminPassword,
                 ["client:admin_tenant"] = "admin",
+
+                // Every emulated region has its own Glance: RegionOne's holds the central images
+                // and the others get copies at boot. (CentralRegion's image endpoint is the gateway.)
+                ["image:glance_region"] = SandboxOptions.RegionName(1),
             };
             var configuration = TricircleConfiguration.Load([], sandbox.Settings);
 
@@ -114,10 +119,12 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
             var listeners = sandbox.App.Services.GetRequiredService<ServiceListeners>();
             sandbox.AdminUrl = new Uri(listeners.Url(ServiceRole.Admin), "v1.0");
             sandbox.ComputeUrl = new Uri(listeners.Url(ServiceRole.Compute), "v2.1");
+            sandbox.ImageUrl = listeners.Url(ServiceRole.Image);
 
             // Tricircle's own endpoints live in the central region, as in the multi-pod guides.
             Register(keystone, "tricircle", "tricircle", "Tricircle Admin API", sandbox.AdminUrl);
             Register(keystone, "nova", "compute", "Tricircle Nova gateway", sandbox.ComputeUrl);
+            Register(keystone, "glance", "image", "Tricircle Glance gateway", sandbox.ImageUrl);
 
             sandbox.PodNames = await RegisterPodsAsync(sandbox.App.Services.GetRequiredService<PodStore>(), options.Pods, cancellationToken);
             sandbox.DatabaseDescription = sandbox.App.Services.GetRequiredService<Database>().Connection.Describe();
@@ -136,7 +143,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
 
     private static void Register(KeystoneEmulator keystone, string name, string type, string description, Uri url)
     {
-        var service = keystone.AddService(name, type, description);
+        var service = keystone.AddService(type, name, description);
         foreach (var @interface in (string[])["public", "internal", "admin"])
         {
             keystone.AddEndpoint(service, SandboxOptions.CentralRegion, @interface, url.ToString());
@@ -226,6 +233,9 @@ internal sealed class RunningSandbox(string dataDirectory) : IAsyncDisposable
     public Uri AdminUrl { get; set; } = null!;
 
     public Uri ComputeUrl { get; set; } = null!;
+
+    /// <summary>The Glance gateway's root (unversioned, as Glance registers itself).</summary>
+    public Uri ImageUrl { get; set; } = null!;
 
     public IReadOnlyList<string> PodNames { get; set; } = [];
 

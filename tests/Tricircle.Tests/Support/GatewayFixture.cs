@@ -36,6 +36,8 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
 
     public Uri AdminUrl => _sandbox.AdminUrl;
 
+    public Uri ImageUrl => _sandbox.ImageUrl;
+
     public string DataDirectory => _sandbox.DataDirectory;
 
     public Uri AuthUrl => _sandbox.Keystone.AuthUrl;
@@ -65,6 +67,28 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
     /// <summary>A request to the Nova gateway (path relative to /v2.1/), with a microversion when given.</summary>
     public Task<ApiResponse> ComputeAsync(HttpMethod method, string path, string? token, string? json = null, string? microversion = null) =>
         SendAsync(new Uri(ComputeUrl.ToString().TrimEnd('/') + "/" + path.TrimStart('/')), method, token, json, microversion);
+
+    /// <summary>
+    /// A request to the Glance gateway (path relative to its root, e.g. <c>v2/images</c>); a
+    /// string body goes as JSON unless <paramref name="contentType"/> says otherwise.
+    /// </summary>
+    public Task<ApiResponse> ImageAsync(HttpMethod method, string path, string? token, string? json = null, string? contentType = null)
+    {
+        var request = new HttpRequestMessage(method, new Uri(ImageUrl, path.TrimStart('/')));
+        request.Headers.Accept.ParseAdd("application/json"); // Glance words its webob errors as JSON only when asked
+        if (token is not null)
+        {
+            request.Headers.Add("X-Auth-Token", token);
+        }
+
+        if (json is not null)
+        {
+            request.Content = new StringContent(json);
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType ?? "application/json");
+        }
+
+        return ApiResponse.SendAsync(Http, request);
+    }
 
     public async Task<ApiResponse> SendAsync(Uri url, HttpMethod method, string? token, string? json = null, string? microversion = null)
     {
