@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Tricircle.Hosting;
 using Tricircle.Identity;
+using Tricircle.Image;
 using Tricircle.Placement;
 using Tricircle.Pods;
 using Tricircle.Routing;
@@ -34,7 +35,7 @@ internal static class ServersApi
         v21.MapMethods("/servers/{id}/{**rest}", ["GET", "PUT", "POST", "DELETE"], ForwardUnderAsync);
     }
 
-    private static async Task CreateAsync(HttpContext context, PodScheduler scheduler, PodForwarder forwarder, RoutingStore routings, PodStore pods, ServerCatalogue catalogue)
+    private static async Task CreateAsync(HttpContext context, PodScheduler scheduler, PodForwarder forwarder, RoutingStore routings, PodStore pods, ServerCatalogue catalogue, ImageSync imageSync)
     {
         var caller = ComputeApi.Caller(context);
         var (root, server) = await RequestBody.ReadNodeAsync(context.Request, "server", context.RequestAborted);
@@ -62,6 +63,9 @@ internal static class ServersApi
         {
             placement = await scheduler.PlaceAsync(caller.ProjectId, requestedAz, context.RequestAborted);
         }
+
+        // Pods with their own Glance get the image first (imageRef then names the pod's copy).
+        await imageSync.EnsureInPodAsync(placement.Pod, server, caller, context.RequestAborted);
 
         // The pod knows its zone by its own name; a host part (admin "az:host") stays.
         var hostPart = requestedAz is not null && requestedAz.IndexOf(':', StringComparison.Ordinal) is var colon and >= 0 ? requestedAz[colon..] : "";

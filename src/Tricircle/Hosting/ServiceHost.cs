@@ -6,6 +6,7 @@ using Tricircle.Admin;
 using Tricircle.Compute;
 using Tricircle.Data;
 using Tricircle.Identity;
+using Tricircle.Image;
 using Tricircle.Placement;
 using Tricircle.Pods;
 using Tricircle.Quotas;
@@ -77,6 +78,7 @@ internal static class ServiceHost
         app.MapAdminApi();
         app.MapComputeApi();
         app.MapVolumeApi();
+        app.MapImageApi();
         return app;
     }
 
@@ -87,6 +89,7 @@ internal static class ServiceHost
         services.AddSectionOptions<KeystoneAuthOptions>(KeystoneAuthOptions.Section);
         services.AddSectionOptions<ClientOptions>(ClientOptions.Section);
         services.AddSectionOptions<QuotaOptions>(QuotaOptions.Section);
+        services.AddSectionOptions<ImageOptions>(ImageOptions.Section);
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ServiceListeners>();
@@ -133,6 +136,16 @@ internal static class ServiceHost
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 MaxConnectionsPerServer = 256,
             });
+        services.AddHttpClient(PodClient.DataHttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                UseProxy = false,
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            });
         services.AddSingleton<PodAdminToken>();
         services.AddSingleton<PodClient>();
         services.AddSingleton<PodForwarder>();
@@ -149,6 +162,8 @@ internal static class ServiceHost
         services.AddSingleton<PodMicroversions>();
         services.AddSingleton<VolumeRoutes>();
         services.AddSingleton<VolumeTypeStore>();
+        services.AddSingleton<CentralGlance>();
+        services.AddSingleton<ImageSync>();
     }
 }
 

@@ -21,6 +21,17 @@ internal sealed class Pod
 
     public bool IsCentral => AzName.Length == 0;
 
+    /// <summary>False for a region that is not in <c>pods</c> (a shared Glance's, say): see <see cref="ForRegion"/>.</summary>
+    public bool IsRegistered => !PodId.StartsWith(UnregisteredPrefix, StringComparison.Ordinal);
+
+    private const string UnregisteredPrefix = "region:";
+
+    /// <summary>
+    /// A region that is not a pod but whose services the gateway calls (the Glance of
+    /// <c>[image] glance_region</c>): reached like a pod, its endpoints kept in memory only.
+    /// </summary>
+    public static Pod ForRegion(string regionName) => new() { PodId = UnregisteredPrefix + regionName, RegionName = regionName };
+
     /// <summary>The API view; <c>pod_name</c> repeats <c>region_name</c> for 2.0.1-era clients.</summary>
     public object ToView() => new
     {

@@ -26,6 +26,9 @@ internal sealed partial class PodClient(
 {
     public const string HttpClientName = "pods";
 
+    /// <summary>The same client without an overall timeout, for transfers as long as their data (image files).</summary>
+    public const string DataHttpClientName = "pods-data";
+
     private readonly ClientOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, ResiliencePipeline> _circuits = new(StringComparer.Ordinal);
 
@@ -44,19 +47,25 @@ internal sealed partial class PodClient(
 
     /// <summary>
     /// Sends a request (its URI relative to the service root, e.g. <c>servers/detail?limit=5</c>)
-    /// with the caller's token, or the admin token when <paramref name="token"/> is null. The
-    /// response is returned once its headers arrive; the caller owns it. Connection failures and
-    /// timeouts become a 503 naming the pod.
+    /// with the caller's token, the admin token when <paramref name="token"/> is null, or none
+    /// when it is empty (version documents). The response is returned once its headers arrive;
+    /// the caller owns it. Connection failures and timeouts become a 503 naming the pod.
+    /// <paramref name="unbounded"/> lifts <c>pod_timeout</c> for bodies of any size (image data):
+    /// the connect timeout and <paramref name="cancellationToken"/> still bound the call.
     /// </summary>
-    public async Task<HttpResponseMessage> SendAsync(Pod pod, string serviceType, HttpRequestMessage request, string? token, CancellationToken cancellationToken)
+    public async Task<HttpResponseMessage> SendAsync(Pod pod, string serviceType, HttpRequestMessage request, string? token, CancellationToken cancellationToken, bool unbounded = false)
     {
         var relative = request.RequestUri?.OriginalString.TrimStart('/') ?? "";
         var root = await ServiceRootAsync(pod, serviceType, cancellationToken);
         request.RequestUri = Combine(root, relative);
         request.Headers.Remove("X-Auth-Token");
-        request.Headers.TryAddWithoutValidation("X-Auth-Token", token ?? (await adminToken.GetAsync(cancellationToken)).Id);
+        if (token is not { Length: 0 })
+        {
+            request.Headers.TryAddWithoutValidation("X-Auth-Token", token ?? (await adminToken.GetAsync(cancellationToken)).Id);
+        }
+
         var pipeline = Circuit(pod);
-        var http = httpClientFactory.CreateClient(HttpClientName);
+        var http = httpClientFactory.CreateClient(unbounded ? DataHttpClientName : HttpClientName);
         try
         {
             return await pipeline.ExecuteAsync(async ct => await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct), cancellationToken);

@@ -32,9 +32,22 @@ internal sealed partial class PodEndpoints(
     // Several services of one pod missing at once (a first fan-out) share one catalog read.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<Dictionary<string, string>>> _reading = new(StringComparer.Ordinal);
 
+    // Regions that are not pods have no rows to cache in (cached_endpoints refers to pods).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Dictionary<string, string>> _unregistered = new(StringComparer.Ordinal);
+
     /// <summary>The pod's URL for <paramref name="serviceType"/>, or null when its region has none.</summary>
     public async Task<Uri?> GetAsync(Pod pod, string serviceType, CancellationToken cancellationToken)
     {
+        if (!pod.IsRegistered)
+        {
+            if (_unregistered.TryGetValue(pod.PodId, out var known) && TypesFor(serviceType).Select(known.GetValueOrDefault).FirstOrDefault(u => u is not null) is { } knownUrl)
+            {
+                return new Uri(knownUrl);
+            }
+
+            return await ReadCatalogAsync(pod, serviceType, cancellationToken);
+        }
+
         await using (var connection = await database.OpenAsync(cancellationToken))
         {
             // A pod has a handful of services: read them all and choose the alias here.
@@ -92,19 +105,29 @@ internal sealed partial class PodEndpoints(
         return url is null ? null : new Uri(url);
     }
 
-    private async Task<Dictionary<string, string>> ReadAndStoreCatalogAsync(Pod pod, CancellationToken cancellationToken)
+    /// <summary>Every service URL of one region (the configured interface), read from the catalog with the service token.</summary>
+    private async Task<Dictionary<string, string>> ReadRegionAsync(string regionName, CancellationToken cancellationToken)
     {
         var token = await keystone.GetServiceTokenAsync(cancellationToken);
         var authUrl = string.IsNullOrWhiteSpace(_client.AuthUrl) ? authOptions.Value.AuthUrl : _client.AuthUrl;
         var client = new KeystoneClient(httpClientFactory.CreateClient(KeystoneTokenValidator.HttpClientName), new Uri(authUrl));
         var catalog = await client.GetCatalogAsync(token.Id, cancellationToken);
-
-        // One catalog read refreshes every service of the pod, not just the one asked for.
-        var found = catalog
+        return catalog
             .SelectMany(s => s.Endpoints.Select(e => (s.Type, Endpoint: e)))
-            .Where(x => x.Endpoint.RegionId == pod.RegionName && string.Equals(x.Endpoint.Interface, _client.EndpointInterface, StringComparison.OrdinalIgnoreCase))
+            .Where(x => x.Endpoint.RegionId == regionName && string.Equals(x.Endpoint.Interface, _client.EndpointInterface, StringComparison.OrdinalIgnoreCase))
             .GroupBy(x => x.Type, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.First().Endpoint.Url, StringComparer.OrdinalIgnoreCase);
+    }
+
+    private async Task<Dictionary<string, string>> ReadAndStoreCatalogAsync(Pod pod, CancellationToken cancellationToken)
+    {
+        // One catalog read refreshes every service of the pod, not just the one asked for.
+        var found = await ReadRegionAsync(pod.RegionName, cancellationToken);
+        if (!pod.IsRegistered)
+        {
+            _unregistered[pod.PodId] = found;
+            return found;
+        }
 
         var now = DbTime.Now(timeProvider);
         await using (var connection = await database.OpenAsync(cancellationToken))

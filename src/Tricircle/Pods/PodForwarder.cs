@@ -34,7 +34,9 @@ internal sealed class PodForwarder(PodClient client)
     /// Forwards to <paramref name="relativeUri"/> (relative to the pod's versioned service root,
     /// query included). <paramref name="onSuccess"/> sees (and may edit) the JSON answer of a
     /// successful call before the client does; <paramref name="body"/> replaces the request's
-    /// body and <paramref name="headers"/> replace headers of the same name.
+    /// body and <paramref name="headers"/> replace headers of the same name. An anonymous request
+    /// (a version document) goes without a token; <paramref name="unbounded"/> is for image data
+    /// (see <see cref="PodClient.SendAsync"/>).
     /// </summary>
     /// <returns>The pod's status code (already sent to the client).</returns>
     public async Task<int> ForwardAsync(
@@ -44,9 +46,10 @@ internal sealed class PodForwarder(PodClient client)
         string relativeUri,
         Func<JsonNode, Task>? onSuccess = null,
         HttpContent? body = null,
-        IEnumerable<KeyValuePair<string, string>>? headers = null)
+        IEnumerable<KeyValuePair<string, string>>? headers = null,
+        bool unbounded = false)
     {
-        var caller = context.GetRequestContext();
+        var token = context.Features.Get<RequestContext>()?.AuthToken ?? "";
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(relativeUri, UriKind.Relative));
         foreach (var (name, values) in context.Request.Headers)
         {
@@ -72,7 +75,7 @@ internal sealed class PodForwarder(PodClient client)
         request.Headers.TryAddWithoutValidation("X-OpenStack-Request-ID", context.TraceIdentifier);
         request.Content = body ?? RequestContent(context.Request);
 
-        using var response = await client.SendAsync(pod, serviceType, request, caller.AuthToken, context.RequestAborted);
+        using var response = await client.SendAsync(pod, serviceType, request, token, context.RequestAborted, unbounded);
         var podRoot = await client.ServiceRootAsync(pod, serviceType, context.RequestAborted);
         var podBase = BaseOf(podRoot);
         var ownBase = GatewayBase(context);

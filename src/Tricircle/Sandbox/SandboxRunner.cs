@@ -33,6 +33,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
               Admin API             {sandbox.AdminUrl}   (service type "tricircle", region {SandboxOptions.CentralRegion})
               Nova gateway          {sandbox.ComputeUrl}   (service type "compute", region {SandboxOptions.CentralRegion})
               Cinder gateway        {sandbox.VolumeUrl}   (service types "volumev3" and "block-storage", region {SandboxOptions.CentralRegion})
+              Glance gateway        {sandbox.ImageUrl}   (service type "image", region {SandboxOptions.CentralRegion}; images in {SandboxOptions.RegionName(1)}'s Glance)
               Database              {sandbox.DatabaseDescription}
               Pods                  {string.Join(", ", sandbox.PodNames)}
               Regions (emulated)    {string.Join(Environment.NewLine + "                        ", sandbox.Regions.Values.Select(r => $"{r.Name}: nova {r.ComputeUrl}  neutron {r.NetworkUrl}  cinder {r.VolumeUrl}  glance {r.ImageUrl}"))}
@@ -114,6 +115,10 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
                 ["client:admin_username"] = "admin",
                 ["client:admin_password"] = SandboxOptions.AdminPassword,
                 ["client:admin_tenant"] = "admin",
+
+                // Every emulated region has its own Glance: RegionOne's holds the central images
+                // and the others get copies at boot. (CentralRegion's image endpoint is the gateway.)
+                ["image:glance_region"] = SandboxOptions.RegionName(1),
             };
             foreach (var (key, value) in options.Settings)
             {
@@ -134,10 +139,12 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
             sandbox.AdminUrl = new Uri(listeners.Url(ServiceRole.Admin), "v1.0");
             sandbox.ComputeUrl = new Uri(listeners.Url(ServiceRole.Compute), "v2.1");
             sandbox.VolumeUrl = new Uri(listeners.Url(ServiceRole.Volume), "v3");
+            sandbox.ImageUrl = listeners.Url(ServiceRole.Image);
 
             // Tricircle's own endpoints live in the central region, as in the multi-pod guides.
             Register(keystone, "tricircle", "tricircle", "Tricircle Admin API", sandbox.AdminUrl);
             Register(keystone, "nova", "compute", "Tricircle Nova gateway", sandbox.ComputeUrl);
+            Register(keystone, "glance", "image", "Tricircle Glance gateway", sandbox.ImageUrl);
 
             // As devstack registers Cinder: the project in the URL, filled in per token by Keystone.
             var volumeTemplate = sandbox.VolumeUrl + "/$(project_id)s";
@@ -257,6 +264,8 @@ internal sealed class RunningSandbox(string dataDirectory) : IAsyncDisposable
 
     /// <summary>The Cinder gateway's v3 root (the catalog adds <c>/{project_id}</c>).</summary>
     public Uri VolumeUrl { get; set; } = null!;
+    /// <summary>The Glance gateway's root (unversioned, as Glance registers itself).</summary>
+    public Uri ImageUrl { get; set; } = null!;
 
     public IReadOnlyList<string> PodNames { get; set; } = [];
 

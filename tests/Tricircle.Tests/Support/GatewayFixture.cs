@@ -42,6 +42,7 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
 
     /// <summary>The Cinder gateway's v3 root (without the project).</summary>
     public Uri VolumeUrl => _sandbox.VolumeUrl;
+    public Uri ImageUrl => _sandbox.ImageUrl;
 
     public string DataDirectory => _sandbox.DataDirectory;
 
@@ -80,6 +81,28 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
     {
         project ??= token == OtherToken ? OtherProjectId : token == AdminToken ? _adminProjectId : DemoProjectId;
         return SendAsync(new Uri($"{VolumeUrl.ToString().TrimEnd('/')}/{project}/{path.TrimStart('/')}"), method, token, json, microversion, "volume");
+    }
+
+    /// <summary>
+    /// A request to the Glance gateway (path relative to its root, e.g. <c>v2/images</c>); a
+    /// string body goes as JSON unless <paramref name="contentType"/> says otherwise.
+    /// </summary>
+    public Task<ApiResponse> ImageAsync(HttpMethod method, string path, string? token, string? json = null, string? contentType = null)
+    {
+        var request = new HttpRequestMessage(method, new Uri(ImageUrl, path.TrimStart('/')));
+        request.Headers.Accept.ParseAdd("application/json"); // Glance words its webob errors as JSON only when asked
+        if (token is not null)
+        {
+            request.Headers.Add("X-Auth-Token", token);
+        }
+
+        if (json is not null)
+        {
+            request.Content = new StringContent(json);
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType ?? "application/json");
+        }
+
+        return ApiResponse.SendAsync(Http, request);
     }
 
     public async Task<ApiResponse> SendAsync(Uri url, HttpMethod method, string? token, string? json = null, string? microversion = null, string service = "compute")
