@@ -90,9 +90,10 @@ internal static class ServersApi
             {
                 if (answer["server"]?["id"]?.ToString() is { Length: > 0 } id)
                 {
-                    await scheduler.RecordAsync(placement, caller.ProjectId, ResourceType, id, id, CancellationToken.None);
+                    // The server exists in the pod from here on: its quota stays held whatever follows.
                     await catalogue.KeepAsync(reservation, id, CancellationToken.None);
                     created = id;
+                    await scheduler.RecordAsync(placement, caller.ProjectId, ResourceType, id, id, CancellationToken.None);
                 }
             }, content, ComputeApi.VersionHeaders(context));
         }

@@ -74,10 +74,13 @@ internal sealed class PodBindingStore(Database database, TimeProvider timeProvid
             return existing;
         }
 
+        // A concurrent first placement of the tenant in this pod may insert the same row (on
+        // PostgreSQL neither transaction sees the other's): the second keeps the first's row.
         var binding = new PodBinding { Id = Guid.NewGuid().ToString(), TenantId = tenantId, PodId = pod.PodId, IsBinding = true, CreatedAt = now };
-        await connection.ExecuteAsync(new CommandDefinition(
-            $"INSERT INTO pod_bindings ({Columns}) VALUES (@Id, @TenantId, @PodId, @IsBinding, @CreatedAt, @UpdatedAt)", binding, tx, cancellationToken: cancellationToken));
-        return binding;
+        var inserted = await connection.ExecuteAsync(new CommandDefinition(
+            $"INSERT INTO pod_bindings ({Columns}) VALUES (@Id, @TenantId, @PodId, @IsBinding, @CreatedAt, @UpdatedAt) ON CONFLICT (tenant_id, pod_id) DO NOTHING", binding, tx, cancellationToken: cancellationToken));
+        return inserted > 0 ? binding : await connection.QuerySingleAsync<PodBinding>(new CommandDefinition(
+            $"SELECT {Columns} FROM pod_bindings WHERE tenant_id = @tenantId AND pod_id = @podId", new { tenantId, podId = pod.PodId }, tx, cancellationToken: cancellationToken));
     }
 
     public async Task<IReadOnlyList<PodBinding>> ListAsync(IReadOnlyDictionary<string, object> filters, CancellationToken cancellationToken)

@@ -437,8 +437,9 @@ internal sealed partial class NovaApi
 
             Func<Server, string> key = keys[i] switch
             {
-                "created_at" => s => s.CreatedAt.UtcTicks.ToString("D20", CultureInfo.InvariantCulture),
-                "updated_at" => s => s.UpdatedAt.UtcTicks.ToString("D20", CultureInfo.InvariantCulture),
+                // Nova's columns keep whole seconds (what the API shows): ties go to the next key.
+                "created_at" => s => s.CreatedAt.ToUnixTimeSeconds().ToString("D20", CultureInfo.InvariantCulture),
+                "updated_at" => s => s.UpdatedAt.ToUnixTimeSeconds().ToString("D20", CultureInfo.InvariantCulture),
                 "launched_at" => s => (s.LaunchedAt?.UtcTicks ?? 0).ToString("D20", CultureInfo.InvariantCulture),
                 "id" or "uuid" => s => s.Id,
                 "display_name" or "hostname" => s => s.Name,
