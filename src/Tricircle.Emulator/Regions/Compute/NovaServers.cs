@@ -437,8 +437,9 @@ internal sealed partial class NovaApi
 
             Func<Server, string> key = keys[i] switch
             {
-                "created_at" => s => s.CreatedAt.UtcTicks.ToString("D20", CultureInfo.InvariantCulture),
-                "updated_at" => s => s.UpdatedAt.UtcTicks.ToString("D20", CultureInfo.InvariantCulture),
+                // Nova keeps whole seconds (as it prints them): servers of one second tie and the next key decides.
+                "created_at" => s => s.CreatedAt.ToUnixTimeSeconds().ToString("D20", CultureInfo.InvariantCulture),
+                "updated_at" => s => s.UpdatedAt.ToUnixTimeSeconds().ToString("D20", CultureInfo.InvariantCulture),
                 "launched_at" => s => (s.LaunchedAt?.UtcTicks ?? 0).ToString("D20", CultureInfo.InvariantCulture),
                 "id" or "uuid" => s => s.Id,
                 "display_name" or "hostname" => s => s.Name,
