@@ -67,6 +67,9 @@ public abstract class ServiceFixture(string dialect) : IAsyncLifetime
     {
         ["DEFAULT:bind_host"] = "127.0.0.1",
         ["DEFAULT:admin_port"] = "0",
+        ["DEFAULT:compute_port"] = "0", // every role listens: free ports, or parallel fixtures collide on the defaults
+        ["DEFAULT:volume_port"] = "0",
+        ["DEFAULT:image_port"] = "0",
         ["DEFAULT:state_path"] = _stateDirectory,
         ["database:connection"] = Database.Connection,
         ["keystone_authtoken:auth_url"] = Keystone.AuthUrl.ToString(),
