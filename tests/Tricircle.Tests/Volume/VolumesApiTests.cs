@@ -91,6 +91,9 @@ public abstract class VolumesApiTests(GatewayFixture gateway)
 
         var renamed = await gateway.VolumeAsync(HttpMethod.Put, "snapshots/" + snapId, gateway.DemoToken, """{"snapshot": {"name": "renamed"}}""");
         renamed.AssertOk();
+
+        // Cinder refuses to delete a volume still being created: wait for it.
+        await WaitAsync("volumes/" + fromSnap.Json.GetProperty("volume").GetProperty("id").GetString(), "volume", "available");
         Assert.Equal(HttpStatusCode.Accepted, (await gateway.VolumeAsync(HttpMethod.Delete, "volumes/" + fromSnap.Json.GetProperty("volume").GetProperty("id").GetString(), gateway.DemoToken)).Status);
         await WaitGoneFromPodAsync("RegionTwo", fromSnap.Json.GetProperty("volume").GetProperty("id").GetString()!);
         Assert.Equal(HttpStatusCode.Accepted, (await gateway.VolumeAsync(HttpMethod.Delete, "snapshots/" + snapId, gateway.DemoToken)).Status);
