@@ -1,12 +1,14 @@
 using System.Text.Json.Nodes;
 using Tricircle.Hosting;
+using Tricircle.Image;
 using Tricircle.Pods;
 
 namespace Tricircle.Compute;
 
 /// <summary>
 /// Nova's image proxy (<c>/images</c>, deprecated in Nova but used by novaclient-era tools):
-/// read-only, answered from Glance in Nova's format. Which Glance is <see cref="SourceAsync"/>'s choice.
+/// read-only, answered in Nova's format from the central Glance (<c>[image] glance_region</c>),
+/// the same one the image gateway forwards to.
 /// </summary>
 internal static class ImagesApi
 {
@@ -21,20 +23,12 @@ internal static class ImagesApi
 
     public static void MapImagesApi(this IEndpointRouteBuilder v21)
     {
-        v21.MapGet("/images", (HttpContext context, PodStore pods, PodClient client) => ListAsync(context, pods, client, detail: false));
-        v21.MapGet("/images/detail", (HttpContext context, PodStore pods, PodClient client) => ListAsync(context, pods, client, detail: true));
+        v21.MapGet("/images", (HttpContext context, CentralGlance central, PodClient client) => ListAsync(context, central, client, detail: false));
+        v21.MapGet("/images/detail", (HttpContext context, CentralGlance central, PodClient client) => ListAsync(context, central, client, detail: true));
         v21.MapGet("/images/{id}", ShowAsync);
     }
 
-    /// <summary>
-    /// The Glance whose images Nova's proxy shows: the first bottom pod's, in region-name order.
-    /// The one place to change when a central image service ([image] section) is configured.
-    /// </summary>
-    public static async Task<Pod> SourceAsync(PodStore pods, CancellationToken cancellationToken) =>
-        (await pods.ListAsync(new Dictionary<string, string>(), cancellationToken)).FirstOrDefault(p => !p.IsCentral)
-        ?? throw new ApiException(StatusCodes.Status503ServiceUnavailable, "No bottom pod is registered, so there is no image service to read images from.");
-
-    private static async Task ListAsync(HttpContext context, PodStore pods, PodClient client, bool detail)
+    private static async Task ListAsync(HttpContext context, CentralGlance central, PodClient client, bool detail)
     {
         var caller = ComputeApi.Caller(context);
         var query = context.Request.Query;
@@ -67,7 +61,7 @@ internal static class ImagesApi
 
         var minRam = IntQuery(query, "minRam");
         var minDisk = IntQuery(query, "minDisk");
-        var pod = await SourceAsync(pods, context.RequestAborted);
+        var (pod, _) = await central.GetAsync(context.RequestAborted);
         var answer = await client.SendJsonAsync(pod, ImageServiceType, HttpMethod.Get, "v2/images" + (glance.Count > 0 ? "?" + string.Join('&', glance) : ""), null, caller.AuthToken, context.RequestAborted);
         var images = new JsonArray();
         var last = "";
@@ -89,10 +83,10 @@ internal static class ImagesApi
         await NovaJson.WriteAsync(context, body);
     }
 
-    private static async Task ShowAsync(string id, HttpContext context, PodStore pods, PodClient client)
+    private static async Task ShowAsync(string id, HttpContext context, CentralGlance central, PodClient client)
     {
         var caller = ComputeApi.Caller(context);
-        var pod = await SourceAsync(pods, context.RequestAborted);
+        var (pod, _) = await central.GetAsync(context.RequestAborted);
         JsonNode? image;
         try
         {

@@ -1,10 +1,7 @@
-using System.Data.Common;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
-using Dapper;
 using Microsoft.Extensions.Options;
-using Tricircle.Data;
 using Tricircle.Hosting;
 using Tricircle.Identity;
 using Tricircle.Pods;
@@ -16,15 +13,13 @@ namespace Tricircle.Image;
 /// The PoC's image sync: when pods have their own Glance, an image a server boots from is
 /// copied from the central Glance into the pod's first (same id, same attributes, data streamed
 /// from one Glance to the other), once per pod, tracked by a routing row of type <c>image</c>.
-/// The row is inserted with no bottom id before the copy starts: the unique key (top id, pod,
-/// type) makes it the lock, so concurrent boots of one image into one pod copy it once.
+/// <see cref="PodCopies"/> makes concurrent boots of one image into one pod copy it once.
 /// </summary>
 internal sealed partial class ImageSync(
     CentralGlance glance,
     PodEndpoints endpoints,
     PodClient client,
-    Database database,
-    TimeProvider timeProvider,
+    PodCopies copies,
     IOptions<ImageOptions> options,
     ILogger<ImageSync> logger)
 {
@@ -36,8 +31,6 @@ internal sealed partial class ImageSync(
         "id", "status", "checksum", "os_hash_algo", "os_hash_value", "size", "virtual_size", "created_at", "updated_at",
         "self", "file", "schema", "direct_url", "locations", "stores", "owner", "deleted", "deleted_at", "location",
     };
-
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// Makes the images of a server (its <c>imageRef</c> and <c>block_device_mapping_v2</c>
@@ -92,67 +85,23 @@ internal sealed partial class ImageSync(
         return PodClient.VersionedRoot(podUrl) == PodClient.VersionedRoot(central.Url) ? null : central.Pod;
     }
 
-    /// <summary>The image's id in the pod's Glance, copying it there first if needed.</summary>
+    /// <summary>The image's id in the pod's Glance, copying it there first if needed (once, however many boots ask).</summary>
     private async Task<string> EnsureAsync(Pod pod, Pod central, string imageId, RequestContext caller, CancellationToken cancellationToken)
     {
-        var wait = TimeSpan.FromSeconds(options.Value.SyncWait);
-        var giveUp = timeProvider.GetUtcNow() + wait;
-        long lockId;
-        while (true)
-        {
-            var row = await FindAsync(imageId, pod.PodId, cancellationToken);
-            if (row?.BottomId is { } bottom)
-            {
-                return bottom;
-            }
-
-            if (row is null)
-            {
-                if (await TryLockAsync(imageId, pod.PodId, caller.ProjectId, cancellationToken) is { } id)
-                {
-                    lockId = id;
-                    break;
-                }
-
-                continue; // another boot took the lock first: wait for its copy
-            }
-
-            if (DbTime.Utc(row.CreatedAt) + wait < DbTime.Now(timeProvider))
-            {
-                // A copy that never finished (its process died): take over.
-                await ReleaseAsync(row.Id, cancellationToken);
-                continue;
-            }
-
-            if (timeProvider.GetUtcNow() > giveUp)
-            {
-                throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"Image {imageId} is still being copied into pod {pod.RegionName}; try again later.");
-            }
-
-            await Task.Delay(Poll, timeProvider, cancellationToken);
-        }
-
         try
         {
-            var copied = await CopyAsync(pod, central, imageId, caller, cancellationToken);
-            if (copied is null)
-            {
-                // Not in the central Glance either: the pod's Nova says what it says about an unknown image.
-                await ReleaseAsync(lockId, CancellationToken.None);
-                return imageId;
-            }
-
-            await using var connection = await database.OpenAsync(cancellationToken);
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE resource_routings SET bottom_id = @copied, updated_at = @now WHERE id = @lockId",
-                new { copied, now = DbTime.Now(timeProvider), lockId },
-                cancellationToken: cancellationToken));
-            return copied;
+            return await copies.EnsureAsync(
+                ResourceType,
+                imageId,
+                pod,
+                caller.ProjectId,
+                async ct => await CopyAsync(pod, central, imageId, caller, ct) ?? throw new UnknownImageException(),
+                cancellationToken,
+                TimeSpan.FromSeconds(options.Value.SyncWait));
         }
-        catch
+        catch (UnknownImageException)
         {
-            await ReleaseAsync(lockId, CancellationToken.None);
-            throw;
+            return imageId; // in neither Glance: the pod's Nova says what it says about an unknown image
         }
     }
 
@@ -271,39 +220,8 @@ internal sealed partial class ImageSync(
         }
     }
 
-    private async Task<ResourceRouting?> FindAsync(string imageId, string podId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.QueryFirstOrDefaultAsync<ResourceRouting>(new CommandDefinition(
-            "SELECT id, top_id, bottom_id, pod_id, project_id, resource_type, created_at, updated_at FROM resource_routings WHERE top_id = @imageId AND pod_id = @podId AND resource_type = @type",
-            new { imageId, podId, type = ResourceType },
-            cancellationToken: cancellationToken));
-    }
-
-    /// <summary>Inserts the lock row; null when another boot holds it.</summary>
-    private async Task<long?> TryLockAsync(string imageId, string podId, string projectId, CancellationToken cancellationToken)
-    {
-        var row = new ResourceRouting { TopId = imageId, PodId = podId, ProjectId = projectId, ResourceType = ResourceType, CreatedAt = DbTime.Now(timeProvider) };
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
-        try
-        {
-            var id = await RoutingStore.InsertAsync(connection, tx, row, cancellationToken);
-            await tx.CommitAsync(cancellationToken);
-            return id;
-        }
-        catch (DbException e) when (Database.IsUniqueViolation(e))
-        {
-            return null;
-        }
-    }
-
-    private async Task ReleaseAsync(long lockId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM resource_routings WHERE id = @lockId AND bottom_id IS NULL", new { lockId }, cancellationToken: cancellationToken));
-    }
+    /// <summary>Neither Glance has the image: nothing to copy, nothing to record.</summary>
+    private sealed class UnknownImageException() : Exception("The image is in neither Glance.");
 
     private static partial class Log
     {

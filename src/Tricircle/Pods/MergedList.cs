@@ -118,6 +118,13 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             }
         }, cancellationToken);
 
+        // A pod that refused the query itself (a bad filter or sort key: 400) is not down: the
+        // caller's request is wrong, and saying so beats showing placeholders.
+        if (answers.Select(a => a.Error).OfType<PodErrorException>().FirstOrDefault(e => e.StatusCode == StatusCodes.Status400BadRequest) is { } refused)
+        {
+            throw refused;
+        }
+
         var merged = answers.Where(a => a.Succeeded).SelectMany(a => a.Value!).ToList();
         var missing = answers.Where(a => !a.Succeeded).Select(a => a.Pod).ToList();
         if (missing.Count > 0 && filters.All(f => f.Key is "all_tenants"))

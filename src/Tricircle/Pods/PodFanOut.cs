@@ -2,8 +2,8 @@ using Microsoft.Extensions.Options;
 
 namespace Tricircle.Pods;
 
-/// <summary>One pod's part of a fan-out: its answer, or why it has none.</summary>
-internal sealed record PodAnswer<T>(Pod Pod, T? Value, string? Failure)
+/// <summary>One pod's part of a fan-out: its answer, or why it has none (and the error, when it answered with one).</summary>
+internal sealed record PodAnswer<T>(Pod Pod, T? Value, string? Failure, Exception? Error = null)
 {
     public bool Succeeded => Failure is null;
 }
@@ -41,7 +41,7 @@ internal sealed partial class PodFanOut(IOptions<ClientOptions> options, TimePro
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 Log.Failed(logger, pod.RegionName, e.Message);
-                return new PodAnswer<T>(pod, default, e.Message);
+                return new PodAnswer<T>(pod, default, e.Message, e);
             }
         }
     }

@@ -7,11 +7,12 @@ using Tricircle.Pods;
 namespace Tricircle.Routing;
 
 /// <summary>
-/// Get-or-create of a central resource's copy in a pod (a flavor, a volume type), race-safe
+/// Get-or-create of a central resource's copy in a pod (a flavor, a volume type, an image), race-safe
 /// across requests and processes: the routing row (unique on top id, pod, type) is inserted
 /// with no bottom id first and is the lock; whoever inserted it creates the copy and fills the
-/// bottom id in, the others wait for that. A lock older than <see cref="LockLifetime"/> is
-/// taken to be left by a crash and is removed (spec §6.2).
+/// bottom id in, the others wait for that. A lock older than its lifetime (<see cref="LockLifetime"/>
+/// unless the caller knows its copy takes longer, as an image's data does) is taken to be left by
+/// a crash and is removed (spec §6.2). When <c>create</c> throws, the lock goes and nothing is recorded.
 /// </summary>
 internal sealed class PodCopies(Database database, TimeProvider timeProvider)
 {
@@ -23,9 +24,11 @@ internal sealed class PodCopies(Database database, TimeProvider timeProvider)
     /// The bottom id of <paramref name="topId"/>'s copy in the pod, calling
     /// <paramref name="create"/> (which returns the bottom id) when there is none yet.
     /// </summary>
-    public async Task<string> EnsureAsync(string resourceType, string topId, Pod pod, string projectId, Func<CancellationToken, Task<string>> create, CancellationToken cancellationToken)
+    public async Task<string> EnsureAsync(
+        string resourceType, string topId, Pod pod, string projectId, Func<CancellationToken, Task<string>> create, CancellationToken cancellationToken, TimeSpan? lockLifetime = null)
     {
-        var deadline = timeProvider.GetUtcNow() + LockLifetime + LockLifetime;
+        var lifetime = lockLifetime ?? LockLifetime;
+        var deadline = timeProvider.GetUtcNow() + lifetime + lifetime;
         while (true)
         {
             var row = await FindAsync(resourceType, topId, pod.PodId, cancellationToken);
@@ -36,7 +39,7 @@ internal sealed class PodCopies(Database database, TimeProvider timeProvider)
 
             if (row is not null)
             {
-                if (DbTime.Utc(row.CreatedAt) + LockLifetime < timeProvider.GetUtcNow().UtcDateTime)
+                if (DbTime.Utc(row.CreatedAt) + lifetime < timeProvider.GetUtcNow().UtcDateTime)
                 {
                     await DeleteLockAsync(row.Id, cancellationToken); // left by a request that died
                 }

@@ -41,7 +41,8 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
 
             Try, in another shell:
               source {Path.Combine(dataDirectory, "openrc.demo")}
-              openstack server create --availability-zone az1 --flavor m1.tiny --image cirros --nic none --os-compute-api-version 2.37 vm1
+              openstack volume create --size 1 --availability-zone az1 vol1
+              openstack flavor list; openstack image list; openstack server list
               openstack server list
               openstack volume create --size 1 --availability-zone az2 vol1
               openstack volume list

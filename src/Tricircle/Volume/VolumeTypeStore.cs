@@ -6,6 +6,7 @@ using Tricircle.Data;
 using Tricircle.Hosting;
 using Tricircle.Identity;
 using Tricircle.Pods;
+using Tricircle.Routing;
 
 namespace Tricircle.Volume;
 
@@ -54,7 +55,7 @@ internal sealed class VolumeType
 /// the admin token, same name and extra specs) the first time a volume of that type goes there,
 /// and a <c>volume_type</c> routing row maps it; a pod's own type of that name is adopted.
 /// </summary>
-internal sealed class VolumeTypeStore(Database database, PodClient client, PodAdminToken adminToken, TimeProvider timeProvider)
+internal sealed class VolumeTypeStore(Database database, PodClient client, PodAdminToken adminToken, PodCopies copies, TimeProvider timeProvider)
 {
     private const string Columns = "id, name, description, is_public AS IsPublic, extra_specs AS ExtraSpecs, created_at AS CreatedAt, updated_at AS UpdatedAt";
 
@@ -190,59 +191,33 @@ internal sealed class VolumeTypeStore(Database database, PodClient client, PodAd
     /// has none yet. Copies are public: access is decided centrally, and a tenant's volume of a
     /// private type must be accepted by the pod.
     /// </summary>
-    public async Task<string> EnsureInPodAsync(VolumeType type, Pod pod, CancellationToken cancellationToken)
-    {
-        await using (var connection = await database.OpenAsync(cancellationToken))
-        {
-            if (await BottomIdAsync(connection, type.Id, pod.PodId, cancellationToken) is { } known)
-            {
-                return known;
-            }
-        }
+    public Task<string> EnsureInPodAsync(VolumeType type, Pod pod, CancellationToken cancellationToken) =>
+        // Two first uses at once must not both create it: a pod refuses a second type of one name.
+        copies.EnsureAsync("volume_type", type.Id, pod, "", ct => CopyAsync(type, pod, ct), cancellationToken);
 
+    private async Task<string> CopyAsync(VolumeType type, Pod pod, CancellationToken cancellationToken)
+    {
         var token = await adminToken.GetAsync(cancellationToken);
         var project = Uri.EscapeDataString(token.ProjectId ?? "");
-        string bottomId;
         var existing = (await client.SendJsonAsync(pod, VolumeApi.ServiceType, HttpMethod.Get, $"{project}/types?is_public=None", null, null, cancellationToken))?["volume_types"] as JsonArray;
         if (existing?.OfType<JsonObject>().FirstOrDefault(t => t["name"]?.ToString() == type.Name)?["id"]?.ToString() is { Length: > 0 } adopted)
         {
-            bottomId = adopted;
+            return adopted;
         }
-        else
+
+        var body = new JsonObject
         {
-            var body = new JsonObject
+            ["volume_type"] = new JsonObject
             {
-                ["volume_type"] = new JsonObject
-                {
-                    ["name"] = type.Name,
-                    ["description"] = type.Description,
-                    ["os-volume-type-access:is_public"] = true,
-                    ["extra_specs"] = type.Specs(),
-                },
-            };
-            var created = await client.SendJsonAsync(pod, VolumeApi.ServiceType, HttpMethod.Post, $"{project}/types", body, null, cancellationToken);
-            bottomId = created?["volume_type"]?["id"]?.ToString() ?? throw new PodErrorException(pod, 502, $"creating volume type {type.Name} returned no id");
-        }
-
-        await using var write = await database.OpenAsync(cancellationToken);
-        await write.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO resource_routings (top_id, bottom_id, pod_id, project_id, resource_type, created_at)
-            VALUES (@topId, @bottomId, @podId, '', 'volume_type', @now)
-            ON CONFLICT (top_id, pod_id, resource_type) DO NOTHING
-            """,
-            new { topId = type.Id, bottomId, podId = pod.PodId, now = DbTime.Now(timeProvider) },
-            cancellationToken: cancellationToken));
-
-        // Two first uses at once: whichever row landed is the one to use.
-        return await BottomIdAsync(write, type.Id, pod.PodId, cancellationToken) ?? bottomId;
+                ["name"] = type.Name,
+                ["description"] = type.Description,
+                ["os-volume-type-access:is_public"] = true,
+                ["extra_specs"] = type.Specs(),
+            },
+        };
+        var created = await client.SendJsonAsync(pod, VolumeApi.ServiceType, HttpMethod.Post, $"{project}/types", body, null, cancellationToken);
+        return created?["volume_type"]?["id"]?.ToString() ?? throw new PodErrorException(pod, 502, $"creating volume type {type.Name} returned no id");
     }
-
-    private static Task<string?> BottomIdAsync(DbConnection connection, string topId, string podId, CancellationToken cancellationToken) =>
-        connection.QueryFirstOrDefaultAsync<string?>(new CommandDefinition(
-            "SELECT bottom_id FROM resource_routings WHERE top_id = @topId AND pod_id = @podId AND resource_type = 'volume_type'",
-            new { topId, podId },
-            cancellationToken: cancellationToken));
 
     public static string Serialize(JsonObject specs) => specs.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
 }

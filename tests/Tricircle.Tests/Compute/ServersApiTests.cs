@@ -80,6 +80,17 @@ public abstract class ServersApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task List_QueryThePodsRefuse_Is400NotPlaceholders()
+    {
+        await gateway.BootAsync(gateway.DemoToken, "az1", "sorted");
+        var list = await gateway.ComputeAsync(HttpMethod.Get, "servers?sort_key=no_such_key", gateway.DemoToken);
+        Assert.Contains("sort_key", list.AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+        Assert.Contains("direction", (await gateway.ComputeAsync(HttpMethod.Get, "servers?sort_key=created_at&sort_dir=sideways", gateway.DemoToken)).AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+        Assert.Contains("limit", (await gateway.ComputeAsync(HttpMethod.Get, "servers?limit=-1", gateway.DemoToken)).AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+        Assert.Contains("marker", (await gateway.ComputeAsync(HttpMethod.Get, "servers?marker=" + Guid.NewGuid(), gateway.DemoToken)).AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task List_ShowsOnlyTheCallersOwnServers()
     {
         var mine = await gateway.BootAsync(gateway.DemoToken, "az1", "mine");

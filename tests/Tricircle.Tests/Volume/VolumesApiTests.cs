@@ -174,6 +174,26 @@ public abstract class VolumesApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Types_ParallelFirstUsesInOnePod_MakeTheTypeThereOnce()
+    {
+        var name = "race-" + Guid.NewGuid().ToString("N")[..8];
+        var created = await gateway.VolumeAsync(HttpMethod.Post, "types", gateway.AdminToken, JsonSerializer.Serialize(new { volume_type = new { name } }));
+        created.AssertOk();
+        var volumes = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
+            gateway.VolumeAsync(HttpMethod.Post, "volumes", gateway.DemoToken, JsonSerializer.Serialize(new { volume = new { size = 1, availability_zone = "az2", volume_type = name } }))));
+        Assert.All(volumes, v => Assert.True(v.Status == HttpStatusCode.Accepted, v.Text));
+        Assert.Single(gateway.Region("RegionTwo").Inspect("types"), t => t!["name"]!.ToString() == name);
+
+        // Give the pod's volume quota back to the other tests of this class.
+        foreach (var id in volumes.Select(v => v.Json.GetProperty("volume").GetProperty("id").GetString()!))
+        {
+            await WaitAsync("volumes/" + id, "volume", "available");
+            Assert.Equal(HttpStatusCode.Accepted, (await gateway.VolumeAsync(HttpMethod.Delete, "volumes/" + id, gateway.DemoToken)).Status);
+            await WaitGoneFromPodAsync("RegionTwo", id);
+        }
+    }
+
+    [Fact]
     public async Task Types_AreCentral_AdminOnly_AndMadeInAPodOnFirstUse()
     {
         var name = "gold-" + Guid.NewGuid().ToString("N")[..8];
