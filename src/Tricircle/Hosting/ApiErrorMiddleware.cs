@@ -15,7 +15,7 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
         }
         catch (ApiException e) when (!context.Response.HasStarted)
         {
-            await ApiErrors.WriteAsync(context, e.StatusCode, e.Message);
+            await ApiErrors.WriteAsync(context, e.StatusCode, e.Message, e.ErrorType);
             return;
         }
         catch (Identity.KeystoneException e) when (!context.Response.HasStarted)

@@ -39,7 +39,22 @@ internal static class ApiErrors
     /// <summary>The standard reason phrase ("Not Found"), as Glance's webob errors carry it.</summary>
     public static string Title(int status) => ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";
 
-    public static async Task WriteAsync(HttpContext context, int status, string message)
+    /// <summary>Neutron's type names for errors that have no more specific one.</summary>
+    public static string NeutronType(int status) => status switch
+    {
+        400 => "HTTPBadRequest",
+        401 => "HTTPUnauthorized",
+        403 => "HTTPForbidden",
+        404 => "HTTPNotFound",
+        405 => "HTTPMethodNotAllowed",
+        409 => "HTTPConflict",
+        413 => "HTTPRequestEntityTooLarge",
+        415 => "HTTPUnsupportedMediaType",
+        503 => "HTTPServiceUnavailable",
+        _ => "HTTPInternalServerError",
+    };
+
+    public static async Task WriteAsync(HttpContext context, int status, string message, string? errorType = null)
     {
         var response = context.Response;
         response.StatusCode = status;
@@ -54,6 +69,14 @@ internal static class ApiErrors
                 writer.WriteString("message", message);
                 writer.WriteString("code", $"{status} {Title(status)}");
                 writer.WriteString("title", Title(status));
+            }
+            else if (RoleOf(context) == ServiceRole.Network)
+            {
+                writer.WriteStartObject("NeutronError");
+                writer.WriteString("type", errorType ?? NeutronType(status));
+                writer.WriteString("message", message);
+                writer.WriteString("detail", "");
+                writer.WriteEndObject();
             }
             else
             {

@@ -7,6 +7,7 @@ using Tricircle.Compute;
 using Tricircle.Data;
 using Tricircle.Identity;
 using Tricircle.Image;
+using Tricircle.Network;
 using Tricircle.Placement;
 using Tricircle.Pods;
 using Tricircle.Quotas;
@@ -79,6 +80,7 @@ internal static class ServiceHost
         app.MapComputeApi();
         app.MapVolumeApi();
         app.MapImageApi();
+        app.MapNetworkApi();
         return app;
     }
 

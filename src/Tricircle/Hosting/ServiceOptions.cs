@@ -27,6 +27,10 @@ internal sealed class ServiceOptions : ISectionOptions
     [ConfigurationKeyName("image_port")]
     public int ImagePort { get; set; } = 9292;
 
+    /// <summary>Central Neutron v2.0 port (Neutron's own 9696).</summary>
+    [ConfigurationKeyName("network_port")]
+    public int NetworkPort { get; set; } = 9696;
+
     /// <summary>Comma-separated roles to run; empty or <c>all</c> runs every role.</summary>
     [ConfigurationKeyName("roles")]
     public string Roles { get; set; } = "all";
@@ -50,7 +54,7 @@ internal sealed class ServiceOptions : ISectionOptions
             yield return $"[DEFAULT] bind_host: '{BindHost}' is not an IP address";
         }
 
-        foreach (var (key, value) in new[] { ("admin_port", AdminPort), ("compute_port", ComputePort), ("volume_port", VolumePort), ("image_port", ImagePort) })
+        foreach (var (key, value) in new[] { ("admin_port", AdminPort), ("compute_port", ComputePort), ("volume_port", VolumePort), ("image_port", ImagePort), ("network_port", NetworkPort) })
         {
             if (SectionOptionsExtensions.CheckRange(Section, key, value, 0, 65535) is { } port)
             {
@@ -90,6 +94,7 @@ internal sealed class ServiceOptions : ISectionOptions
         ServiceRole.Compute => ComputePort,
         ServiceRole.Volume => VolumePort,
         ServiceRole.Image => ImagePort,
+        ServiceRole.Network => NetworkPort,
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, "no port"),
     };
 

@@ -16,6 +16,9 @@ internal enum ServiceRole
 
     /// <summary>Glance v2 gateway.</summary>
     Image,
+
+    /// <summary>Central Neutron v2.0.</summary>
+    Network,
 }
 
 /// <summary>Marks an endpoint as part of one role's API, served only on that role's port.</summary>

@@ -16,9 +16,10 @@ internal static class SandboxCommand
         var computePort = new Option<int>("--compute-port") { Description = "Port of the Nova gateway (0: any free port)", DefaultValueFactory = _ => 19998 };
         var volumePort = new Option<int>("--volume-port") { Description = "Port of the Cinder gateway (0: any free port)", DefaultValueFactory = _ => 19997 };
         var imagePort = new Option<int>("--image-port") { Description = "Port of the Glance gateway (0: any free port)", DefaultValueFactory = _ => 9292 };
+        var networkPort = new Option<int>("--network-port") { Description = "Port of the central Neutron (0: any free port)", DefaultValueFactory = _ => 9696 };
         var command = new Command("sandbox", "Run everything on this machine: emulated Keystone, Tricircle on SQLite, pods registered.")
         {
-            pods, dataDir, database, keystonePort, adminPort, computePort, volumePort, imagePort,
+            pods, dataDir, database, keystonePort, adminPort, computePort, volumePort, imagePort, networkPort,
         };
         command.Subcommands.Add(Fault());
         command.SetAction(async (parse, cancellationToken) =>
@@ -35,6 +36,7 @@ internal static class SandboxCommand
                 ComputePort = parse.GetValue(computePort),
                 VolumePort = parse.GetValue(volumePort),
                 ImagePort = parse.GetValue(imagePort),
+                NetworkPort = parse.GetValue(networkPort),
             };
             try
             {
@@ -42,7 +44,7 @@ internal static class SandboxCommand
             }
             catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
-                await Console.Error.WriteLineAsync($"tricircle sandbox: a port is taken ({e.Message}). Stop what uses it, or pick others with --keystone-port, --admin-port, --compute-port, --volume-port and --image-port.");
+                await Console.Error.WriteLineAsync($"tricircle sandbox: a port is taken ({e.Message}). Stop what uses it, or pick others with --keystone-port, --admin-port, --compute-port, --volume-port, --image-port and --network-port.");
                 return 1;
             }
         });

@@ -12,6 +12,9 @@ internal sealed record SandboxOptions(int Pods, string DataDirectory, string? Da
     /// <summary>Glance gateway port (0: any free port).</summary>
     public int ImagePort { get; init; } = 9292;
 
+    /// <summary>Central Neutron port (0: any free port).</summary>
+    public int NetworkPort { get; init; } = 9696;
+
     /// <summary>Configuration of the sandbox's Tricircle beyond its defaults ("client:list_timeout" = "1").</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
 

@@ -34,6 +34,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
               Nova gateway          {sandbox.ComputeUrl}   (service type "compute", region {SandboxOptions.CentralRegion})
               Cinder gateway        {sandbox.VolumeUrl}   (service types "volumev3" and "block-storage", region {SandboxOptions.CentralRegion})
               Glance gateway        {sandbox.ImageUrl}   (service type "image", region {SandboxOptions.CentralRegion}; images in {SandboxOptions.RegionName(1)}'s Glance)
+              Central Neutron       {sandbox.NetworkUrl}   (service type "network", region {SandboxOptions.CentralRegion})
               Database              {sandbox.DatabaseDescription}
               Pods                  {string.Join(", ", sandbox.PodNames)}
               Regions (emulated)    {string.Join(Environment.NewLine + "                        ", sandbox.Regions.Values.Select(r => $"{r.Name}: nova {r.ComputeUrl}  neutron {r.NetworkUrl}  cinder {r.VolumeUrl}  glance {r.ImageUrl}"))}
@@ -41,10 +42,8 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
 
             Try, in another shell:
               source {Path.Combine(dataDirectory, "openrc.demo")}
-              openstack volume create --size 1 --availability-zone az1 vol1
               openstack flavor list; openstack image list; openstack server list
-              openstack server list
-              openstack volume create --size 1 --availability-zone az2 vol1
+              openstack volume create --size 1 --availability-zone az1 vol1
               openstack volume list
               source {Path.Combine(dataDirectory, "openrc")}
               tricircle pod list
@@ -107,6 +106,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
                 ["DEFAULT:compute_port"] = options.ComputePort.ToString(invariant),
                 ["DEFAULT:volume_port"] = options.VolumePort.ToString(invariant),
                 ["DEFAULT:image_port"] = options.ImagePort.ToString(invariant),
+                ["DEFAULT:network_port"] = options.NetworkPort.ToString(invariant),
                 ["DEFAULT:state_path"] = dataDirectory,
                 ["database:connection"] = options.Database ?? "",
                 ["keystone_authtoken:auth_url"] = keystone.AuthUrl.ToString(),
@@ -141,11 +141,13 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
             sandbox.ComputeUrl = new Uri(listeners.Url(ServiceRole.Compute), "v2.1");
             sandbox.VolumeUrl = new Uri(listeners.Url(ServiceRole.Volume), "v3");
             sandbox.ImageUrl = listeners.Url(ServiceRole.Image);
+            sandbox.NetworkUrl = listeners.Url(ServiceRole.Network);
 
             // Tricircle's own endpoints live in the central region, as in the multi-pod guides.
             Register(keystone, "tricircle", "tricircle", "Tricircle Admin API", sandbox.AdminUrl);
             Register(keystone, "nova", "compute", "Tricircle Nova gateway", sandbox.ComputeUrl);
             Register(keystone, "glance", "image", "Tricircle Glance gateway", sandbox.ImageUrl);
+            Register(keystone, "neutron", "network", "Tricircle central Neutron", sandbox.NetworkUrl);
 
             // As devstack registers Cinder: the project in the URL, filled in per token by Keystone.
             var volumeTemplate = sandbox.VolumeUrl + "/$(project_id)s";
@@ -267,6 +269,8 @@ internal sealed class RunningSandbox(string dataDirectory) : IAsyncDisposable
     public Uri VolumeUrl { get; set; } = null!;
     /// <summary>The Glance gateway's root (unversioned, as Glance registers itself).</summary>
     public Uri ImageUrl { get; set; } = null!;
+
+    public Uri NetworkUrl { get; set; } = null!;
 
     public IReadOnlyList<string> PodNames { get; set; } = [];
 

@@ -20,12 +20,17 @@ public sealed class LabTricircle : IAsyncLifetime
 {
     /// <summary>
     /// Tricircle's APIs, each on its own port, put in the central region of the catalog. A
-    /// gateway that lands adds its line here (e.g. <c>new("compute_port", "compute", "nova", "v2.1")</c>,
-    /// and volumev3/image/network likewise), so every walkthrough finds it in the catalog.
+    /// gateway that lands adds its line here, so every walkthrough finds it in the catalog. No
+    /// image role: the lab's one Glance is shared by all regions and already listed in the central
+    /// region, which is the case the README tells an operator to leave the image role off for
+    /// (and the lab's Glance owns 9292).
     /// </summary>
     public static readonly IReadOnlyList<Gateway> Gateways =
     [
-        new("admin_port", "tricircle", "tricircle", "v1.0"),
+        new("admin", "tricircle", "tricircle", "v1.0"),
+        new("compute", "compute", "nova", "v2.1"),
+        new("volume", "volumev3", "cinderv3", "v3/$(project_id)s"),
+        new("volume", "block-storage", "cinder", "v3/$(project_id)s"),
     ];
 
     private readonly StringBuilder _output = new();
@@ -67,7 +72,7 @@ public sealed class LabTricircle : IAsyncLifetime
 
         Cloud = await LabCloud.FromEnvironmentAsync(Http);
         Directory = System.IO.Directory.CreateTempSubdirectory("tricircle-lab-").FullName;
-        var ports = Gateways.ToDictionary(g => g, _ => FreePort());
+        var ports = Gateways.Select(g => g.Role).Distinct().ToDictionary(r => r, _ => FreePort());
         await File.WriteAllTextAsync(ConfigFile, Configuration(ports));
 
         var sync = await CliRunner.RunAsync(Executable, ["db", "sync", "--config-file", ConfigFile], new Dictionary<string, string?>());
@@ -91,9 +96,9 @@ public sealed class LabTricircle : IAsyncLifetime
         _process.BeginErrorReadLine();
 
         var urls = new Dictionary<string, Uri>();
-        foreach (var (gateway, port) in ports)
+        foreach (var gateway in Gateways)
         {
-            var root = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
+            var root = new Uri($"http://127.0.0.1:{ports[gateway.Role].ToString(CultureInfo.InvariantCulture)}/");
             await WaitUntilAnsweringAsync(root);
             var url = new Uri(root, gateway.Path);
             urls[gateway.ServiceType] = url;
@@ -186,14 +191,15 @@ public sealed class LabTricircle : IAsyncLifetime
 
     private static string Executable => Path.Combine(AppContext.BaseDirectory, "tricircle");
 
-    private string Configuration(IReadOnlyDictionary<Gateway, int> ports)
+    private string Configuration(IReadOnlyDictionary<string, int> ports)
     {
         var text = new StringBuilder();
         text.Append("[DEFAULT]\nbind_host = 127.0.0.1\n")
-            .Append("state_path = ").Append(Directory).Append('\n');
-        foreach (var (gateway, port) in ports)
+            .Append("state_path = ").Append(Directory).Append('\n')
+            .Append("roles = ").Append(string.Join(", ", ports.Keys)).Append('\n');
+        foreach (var (role, port) in ports)
         {
-            text.Append(gateway.PortKey).Append(" = ").Append(port.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            text.Append(role).Append("_port = ").Append(port.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
         text.Append("\n[database]\nconnection = ").Append(Cloud.Database ?? "").Append('\n')
@@ -251,8 +257,8 @@ public sealed class LabTricircle : IAsyncLifetime
         }
     }
 
-    /// <summary>One of Tricircle's APIs: its port key in [DEFAULT], its catalog type and name, the path of its versioned root.</summary>
-    public sealed record Gateway(string PortKey, string ServiceType, string ServiceName, string Path);
+    /// <summary>One of Tricircle's APIs: the role that serves it (its port is <c>[DEFAULT] &lt;role&gt;_port</c>), its catalog type and name, the path of its versioned root.</summary>
+    public sealed record Gateway(string Role, string ServiceType, string ServiceName, string Path);
 }
 
 /// <summary>Every Lab walkthrough shares one Tricircle and runs one at a time (they share the lab's central region).</summary>

@@ -44,6 +44,9 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
     public Uri VolumeUrl => _sandbox.VolumeUrl;
     public Uri ImageUrl => _sandbox.ImageUrl;
 
+    /// <summary>The central Neutron's root (its version list); the API is under <c>v2.0/</c>.</summary>
+    public Uri NetworkUrl => _sandbox.NetworkUrl;
+
     public string DataDirectory => _sandbox.DataDirectory;
 
     public Uri AuthUrl => _sandbox.Keystone.AuthUrl;
@@ -57,7 +60,7 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
         Database = await TestDatabase.CreateAsync(dialect);
         _directory = Directory.CreateTempSubdirectory("tricircle-gateway-").FullName;
         _sandbox = await SandboxRunner.StartAsync(
-            new SandboxOptions(2, _directory, Database.Connection, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, BuildDelay = TimeSpan.FromMilliseconds(50), Settings = Settings },
+            new SandboxOptions(2, _directory, Database.Connection, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, NetworkPort = 0, BuildDelay = TimeSpan.FromMilliseconds(50), Settings = Settings },
             CancellationToken.None);
         var keystone = _sandbox.Keystone;
         OtherProjectId = keystone.AddProject("other");
@@ -82,6 +85,10 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
         project ??= token == OtherToken ? OtherProjectId : token == AdminToken ? _adminProjectId : DemoProjectId;
         return SendAsync(new Uri($"{VolumeUrl.ToString().TrimEnd('/')}/{project}/{path.TrimStart('/')}"), method, token, json, microversion, "volume");
     }
+
+    /// <summary>A request to the central Neutron (path relative to /v2.0/, e.g. <c>networks</c>).</summary>
+    public Task<ApiResponse> NetworkAsync(HttpMethod method, string path, string? token, string? json = null) =>
+        SendAsync(new Uri(NetworkUrl, "v2.0/" + path.TrimStart('/')), method, token, json);
 
     /// <summary>
     /// A request to the Glance gateway (path relative to its root, e.g. <c>v2/images</c>); a
