@@ -16,14 +16,17 @@ internal static class GatewayBench
     {
         int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
         var pods = Arg(0, 10);
-        var perPod = Arg(1, 20);
+        var perPod = Math.Min(Arg(1, 10), 10); // an emulated Nova allows a tenant 10 instances, as Nova's default quota
         var latency = Arg(2, 50);
         var requests = Arg(3, 500);
         var clients = Arg(4, 8);
 
         var directory = Directory.CreateTempSubdirectory("tricircle-gwbench-").FullName;
         await using var sandbox = await SandboxRunner.StartAsync(
-            new SandboxOptions(pods, directory, null, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, BuildDelay = TimeSpan.Zero },
+            new SandboxOptions(pods, directory, null, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, NetworkPort = 0, BuildDelay = TimeSpan.Zero,
+                // The central quota would stop the seeding at 10 servers; the pods' own quotas still apply.
+                Settings = new Dictionary<string, string?> { ["quota:instances"] = "-1", ["quota:cores"] = "-1", ["quota:ram"] = "-1" },
+            },
             CancellationToken.None);
         var token = sandbox.Keystone.IssueToken("demo", SandboxOptions.DemoPassword, "demo").Id;
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = new Uri(sandbox.ComputeUrl + "/") };

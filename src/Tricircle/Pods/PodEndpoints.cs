@@ -32,6 +32,12 @@ internal sealed partial class PodEndpoints(
     // Several services of one pod missing at once (a first fan-out) share one catalog read.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<Dictionary<string, string>>> _reading = new(StringComparer.Ordinal);
 
+    // Every forwarded request needs its pod's URL: the rows are kept in memory for a while so a
+    // request costs no database read for it. Another instance's refresh is seen at the latest
+    // when this copy expires, or sooner when the stale URL fails and RefreshAsync reads the catalog.
+    private static readonly TimeSpan MemoryLifetime = TimeSpan.FromSeconds(60);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Dictionary<string, string> Urls, DateTimeOffset Until)> _memory = new(StringComparer.Ordinal);
+
     // Regions that are not pods have no rows to cache in (cached_endpoints refers to pods).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Dictionary<string, string>> _unregistered = new(StringComparer.Ordinal);
 
@@ -48,17 +54,22 @@ internal sealed partial class PodEndpoints(
             return await ReadCatalogAsync(pod, serviceType, cancellationToken);
         }
 
-        await using (var connection = await database.OpenAsync(cancellationToken))
+        if (!_memory.TryGetValue(pod.PodId, out var memory) || memory.Until <= timeProvider.GetUtcNow())
         {
+            await using var connection = await database.OpenAsync(cancellationToken);
+
             // A pod has a handful of services: read them all and choose the alias here.
-            var cached = (await connection.QueryAsync<(string Type, string Url)>(new CommandDefinition(
+            var rows = (await connection.QueryAsync<(string Type, string Url)>(new CommandDefinition(
                 "SELECT service_type, service_url FROM cached_endpoints WHERE pod_id = @PodId",
                 new { pod.PodId },
                 cancellationToken: cancellationToken))).ToDictionary(r => r.Type, r => r.Url, StringComparer.OrdinalIgnoreCase);
-            if (TypesFor(serviceType).Select(cached.GetValueOrDefault).FirstOrDefault(u => u is not null) is { } url)
-            {
-                return new Uri(url);
-            }
+            memory = (rows, timeProvider.GetUtcNow() + MemoryLifetime);
+            _memory[pod.PodId] = memory;
+        }
+
+        if (TypesFor(serviceType).Select(memory.Urls.GetValueOrDefault).FirstOrDefault(u => u is not null) is { } url)
+        {
+            return new Uri(url);
         }
 
         return await ReadCatalogAsync(pod, serviceType, cancellationToken);
@@ -142,6 +153,8 @@ internal sealed partial class PodEndpoints(
                 cancellationToken: cancellationToken));
             await tx.CommitAsync(cancellationToken);
         }
+
+        _memory[pod.PodId] = (found, timeProvider.GetUtcNow() + MemoryLifetime);
 
         Log.Refreshed(logger, pod.RegionName, found.Count);
         return found;

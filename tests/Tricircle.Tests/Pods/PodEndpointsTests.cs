@@ -31,15 +31,48 @@ public abstract class PodEndpointsTests(string dialect) : IAsyncLifetime
         await _db.DisposeAsync();
     }
 
-    private WebApplication Host(bool autoRefresh = true, string @interface = "public") => ServiceHost.Build(TricircleConfiguration.Load([], new Dictionary<string, string?>
+    private WebApplication Host(bool autoRefresh = true, string @interface = "public", TimeProvider? time = null) => ServiceHost.Build(
+        TricircleConfiguration.Load([], new Dictionary<string, string?>
+        {
+            ["database:connection"] = _db.Connection,
+            ["keystone_authtoken:auth_url"] = _keystone.AuthUrl.ToString(),
+            ["keystone_authtoken:username"] = "tricircle",
+            ["keystone_authtoken:password"] = "secret",
+            ["client:auto_refresh_endpoint"] = autoRefresh ? "true" : "false",
+            ["client:endpoint_interface"] = @interface,
+        }),
+        services =>
+        {
+            if (time is not null)
+            {
+                services.AddSingleton(time);
+            }
+        });
+
+    [Fact]
+    public async Task Get_SeesAnotherInstancesRefresh_OnceItsMemoryCopyExpires()
     {
-        ["database:connection"] = _db.Connection,
-        ["keystone_authtoken:auth_url"] = _keystone.AuthUrl.ToString(),
-        ["keystone_authtoken:username"] = "tricircle",
-        ["keystone_authtoken:password"] = "secret",
-        ["client:auto_refresh_endpoint"] = autoRefresh ? "true" : "false",
-        ["client:endpoint_interface"] = @interface,
-    }));
+        var time = new FakeTimeProvider();
+        await using var one = Host(time: time);
+        await using var other = Host();
+        var pod = await one.Services.GetRequiredService<PodStore>().CreateAsync("RegionTwo", "az2", "", "", default);
+        var endpoints = one.Services.GetRequiredService<PodEndpoints>();
+        Assert.Equal(new Uri("http://r2.example:9696"), await endpoints.GetAsync(pod, "network", default));
+
+        // The region moves its endpoint; the other instance finds out and stores the new URL.
+        foreach (var id in EndpointIds("RegionTwo"))
+        {
+            _keystone.RemoveEndpoint(id);
+        }
+
+        _keystone.AddEndpoint(_network, "RegionTwo", "public", "http://r2-moved.example:9696");
+        Assert.Equal(new Uri("http://r2-moved.example:9696"), await other.Services.GetRequiredService<PodEndpoints>().RefreshAsync(pod, "network", default));
+
+        // This instance serves requests from memory (no database read per forward) for a minute, then reads the rows again.
+        Assert.Equal(new Uri("http://r2.example:9696"), await endpoints.GetAsync(pod, "network", default));
+        time.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(new Uri("http://r2-moved.example:9696"), await endpoints.GetAsync(pod, "network", default));
+    }
 
     [Fact]
     public async Task Get_ReadsThePodsRegionFromTheCatalog_ThenServesFromTheCache()
