@@ -23,7 +23,13 @@ internal static class GatewayBench
 
         var directory = Directory.CreateTempSubdirectory("tricircle-gwbench-").FullName;
         await using var sandbox = await SandboxRunner.StartAsync(
-            new SandboxOptions(pods, directory, null, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, NetworkPort = 0, BuildDelay = TimeSpan.Zero,
+            new SandboxOptions(pods, directory, null, 0, 0)
+            {
+                ComputePort = 0,
+                VolumePort = 0,
+                ImagePort = 0,
+                NetworkPort = 0,
+                BuildDelay = TimeSpan.Zero,
                 // The central quota would stop the seeding at 10 servers; the pods' own quotas still apply.
                 Settings = new Dictionary<string, string?> { ["quota:instances"] = "-1", ["quota:cores"] = "-1", ["quota:ram"] = "-1" },
             },
