@@ -445,10 +445,12 @@ public abstract class ComputeCatalogueTests(GatewayFixture gateway)
         Assert.Contains(limits.EnumerateArray(), l => l.GetProperty("Name").GetString() == "maxTotalVolumes" && l.GetProperty("Value").GetInt32() == 10);
 
         // `quota show` asks Nova and Cinder (Tricircle's gateways) and Neutron; the central
-        // Neutron does not serve quotas yet, so RegionOne's answers for it here.
-        var network = gateway.Region("RegionOne").NetworkUrl.ToString().TrimEnd('/');
-        var demoQuota = new Dictionary<string, string?>(env) { ["OS_NETWORK_ENDPOINT_OVERRIDE"] = network };
-        var adminQuota = new Dictionary<string, string?>(admin) { ["OS_NETWORK_ENDPOINT_OVERRIDE"] = network };
+        // Neutron does not serve quotas yet, so RegionOne's answers for it here (an endpoint
+        // override in clouds.yaml: openstackclient ignores OS_NETWORK_ENDPOINT_OVERRIDE).
+        var clouds = Path.Combine(gateway.DataDirectory, "clouds-network-standin.yaml");
+        await File.WriteAllTextAsync(clouds, $"clouds:\n  standin:\n    network_endpoint_override: {gateway.Region("RegionOne").NetworkUrl.ToString().TrimEnd('/')}\n");
+        var demoQuota = new Dictionary<string, string?>(env) { ["OS_CLIENT_CONFIG_FILE"] = clouds, ["OS_CLOUD"] = "standin" };
+        var adminQuota = new Dictionary<string, string?>(admin) { ["OS_CLIENT_CONFIG_FILE"] = clouds, ["OS_CLOUD"] = "standin" };
         var quota = await Os(demoQuota, "quota", "show");
         Assert.Equal(10, quota.GetProperty("instances").GetInt32());
         Assert.Equal(10, quota.GetProperty("volumes").GetInt32());
