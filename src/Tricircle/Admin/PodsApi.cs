@@ -7,8 +7,8 @@ namespace Tricircle.Admin;
 /// <summary><c>/v1.0/pods</c>: the pod registry.</summary>
 internal static class PodsApi
 {
-    private static readonly string[] CreateFields = ["region_name", "pod_name", "az_name", "pod_az_name", "dc_name"];
-    private static readonly string[] UpdateFields = ["az_name", "pod_az_name", "dc_name"];
+    private static readonly string[] CreateFields = ["region_name", "pod_name", "az_name", "pod_az_name", "dc_name", "disabled", "disabled_reason"];
+    private static readonly string[] UpdateFields = ["az_name", "pod_az_name", "dc_name", "disabled", "disabled_reason"];
 
     public static void MapPodsApi(this IEndpointRouteBuilder v1)
     {
@@ -49,6 +49,8 @@ internal static class PodsApi
             RequestBody.OptionalString(body, "az_name", allowNull: true) ?? "",
             RequestBody.OptionalString(body, "pod_az_name", allowNull: true) ?? "",
             RequestBody.OptionalString(body, "dc_name", allowNull: true) ?? "",
+            RequestBody.Boolean(body, "disabled") ?? false,
+            RequestBody.OptionalString(body, "disabled_reason", allowNull: true) ?? "",
             cancellationToken);
         return TypedResults.Json(new { pod = pod.ToView() });
     }
@@ -71,6 +73,8 @@ internal static class PodsApi
             RequestBody.OptionalString(body, "az_name"),
             RequestBody.OptionalString(body, "pod_az_name"),
             RequestBody.OptionalString(body, "dc_name"),
+            RequestBody.Boolean(body, "disabled"),
+            body.TryGetProperty("disabled_reason", out var reason) && reason.ValueKind == System.Text.Json.JsonValueKind.Null ? "" : RequestBody.OptionalString(body, "disabled_reason"),
             cancellationToken);
         return TypedResults.Json(new { pod = pod.ToView() });
     }

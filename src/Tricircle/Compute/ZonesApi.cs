@@ -48,7 +48,7 @@ internal static class ZonesApi
                 {
                     hosts[pod.RegionName] = new JsonObject
                     {
-                        ["nova-compute"] = new JsonObject { ["available"] = client.IsReachable(pod), ["active"] = true, ["updated_at"] = null },
+                        ["nova-compute"] = new JsonObject { ["available"] = client.IsReachable(pod), ["active"] = !pod.Disabled, ["updated_at"] = null },
                     };
                 }
             }
@@ -56,7 +56,7 @@ internal static class ZonesApi
             zones.Add(new JsonObject
             {
                 ["zoneName"] = zone.Key,
-                ["zoneState"] = new JsonObject { ["available"] = zone.Any(client.IsReachable) },
+                ["zoneState"] = new JsonObject { ["available"] = zone.Any(p => !p.Disabled && client.IsReachable(p)) },
                 ["hosts"] = hosts,
             });
         }

@@ -163,6 +163,7 @@ internal static class ServiceHost
         services.AddSingleton<ServerCatalogue>();
         services.AddSingleton<PodMicroversions>();
         services.AddSingleton<VolumeRoutes>();
+        services.AddSingleton<VolumeQuotas>();
         services.AddSingleton<VolumeTypeStore>();
         services.AddSingleton<CentralGlance>();
         services.AddSingleton<ImageSync>();

@@ -33,7 +33,7 @@ internal sealed partial class ImageSync(
     };
 
     /// <summary>
-    /// Makes the images of a server (its <c>imageRef</c> and <c>block_device_mapping_v2</c>
+    /// Makes the images of a server or volume (its <c>imageRef</c> and <c>block_device_mapping_v2</c>
     /// entries with <c>source_type</c> image) available in <paramref name="pod"/>'s Glance and
     /// points the request at the pod's copies. Nothing happens when the pod uses the central Glance.
     /// </summary>

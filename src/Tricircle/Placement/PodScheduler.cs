@@ -15,11 +15,13 @@ internal sealed record PodPlacement(Pod Pod, bool NewBinding)
 
 /// <summary>
 /// Chooses the pod for a new server or volume. In order: the requested AZ must exist (400
-/// naming it); the tenant's active binding in that AZ (any AZ when none was asked) wins while
-/// its pod is reachable; otherwise, among the AZ's reachable pods, the one with the fewest
-/// tenants bound to it (ties by region name), so tenants spread over a site's pods while each
-/// tenant's resources stay together. The binding is recorded only when the resource is, in the
-/// same transaction as its routing row (<see cref="RecordAsync"/>).
+/// naming it) and have a pod that is not disabled (400 naming the AZ and why its pods are);
+/// the tenant's active binding in that AZ (any AZ when none was asked) wins while its pod is
+/// enabled and reachable; otherwise, among the AZ's enabled reachable pods, the one with the
+/// fewest tenants bound to it (ties by region name), so tenants spread over a site's pods while
+/// each tenant's resources stay together. The binding is recorded only when the resource is, in
+/// the same transaction as its routing row (<see cref="RecordAsync"/>); a binding to a disabled
+/// or unreachable pod is thereby replaced by one to the pod chosen instead.
 /// </summary>
 internal sealed class PodScheduler(PodStore pods, Database database, PodClient client, TimeProvider timeProvider)
 {
@@ -39,12 +41,22 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
                 : ApiException.BadRequest($"The requested availability zone is not available: {az}. Known zones: {string.Join(", ", all.Select(p => p.AzName).Distinct().Order(StringComparer.Ordinal))}.");
         }
 
+        // Disabled pods take nothing new: a zone of only disabled pods is closed until an operator reopens one.
+        var open = candidates.Where(p => !p.Disabled).ToList();
+        if (open.Count == 0)
+        {
+            var why = string.Join("; ", candidates.Select(p => p.DisabledReason.Length > 0 ? $"{p.RegionName}: {p.DisabledReason}" : p.RegionName));
+            throw ApiException.BadRequest(az is null
+                ? $"No pod takes new resources: every pod is disabled ({why})."
+                : $"The requested availability zone is not available: {az} takes no new resources, its pods are disabled ({why}).");
+        }
+
         await using var connection = await database.OpenAsync(cancellationToken);
         var bound = (await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT pod_id FROM pod_bindings WHERE tenant_id = @tenantId AND is_binding = @yes",
             new { tenantId, yes = true },
             cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
-        var reachable = candidates.Where(client.IsReachable).ToList();
+        var reachable = open.Where(client.IsReachable).ToList();
         if (reachable.OrderBy(p => p.RegionName, StringComparer.Ordinal).FirstOrDefault(p => bound.Contains(p.PodId)) is { } current)
         {
             return new PodPlacement(current, false);
@@ -71,6 +83,7 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
     /// </summary>
     public async Task<PodPlacement> PlaceBesideAsync(string tenantId, Pod pod, string what, string? availabilityZone, CancellationToken cancellationToken)
     {
+        CheckOpen(pod, what);
         var az = AzOf(availabilityZone);
         if (az is not null && az != pod.AzName)
         {
@@ -83,6 +96,18 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
             new { tenantId, podId = pod.PodId, yes = true },
             cancellationToken: cancellationToken));
         return new PodPlacement(pod, bound == 0 && !await HasActiveBindingInAzAsync(connection, tenantId, pod, cancellationToken));
+    }
+
+    /// <summary>
+    /// 409 when <paramref name="pod"/> is disabled: a resource that must live beside another (a
+    /// snapshot of a volume, say) can not be made there, and no other pod will do.
+    /// </summary>
+    public static void CheckOpen(Pod pod, string what)
+    {
+        if (pod.Disabled)
+        {
+            throw ApiException.Conflict($"{what} is in pod {pod.RegionName} ({pod.AzName}), which is disabled{(pod.DisabledReason.Length > 0 ? $" ({pod.DisabledReason})" : "")}: it takes no new resources until an operator enables it again.");
+        }
     }
 
     /// <summary>Records a created resource's routing row and, for a first placement, the tenant's binding, in one transaction.</summary>

@@ -15,6 +15,11 @@ internal sealed class Pod
 
     public string DcName { get; set; } = "";
 
+    /// <summary>A disabled pod takes no new resources; what it holds stays reachable.</summary>
+    public bool Disabled { get; set; }
+
+    public string DisabledReason { get; set; } = "";
+
     public DateTime CreatedAt { get; set; }
 
     public DateTime? UpdatedAt { get; set; }
@@ -41,6 +46,8 @@ internal sealed class Pod
         az_name = AzName,
         pod_az_name = PodAzName,
         dc_name = DcName,
+        disabled = Disabled,
+        disabled_reason = DisabledReason,
         created_at = DbTime.Print(CreatedAt),
         updated_at = DbTime.Print(UpdatedAt),
     };

@@ -8,12 +8,15 @@ namespace Tricircle.Pods;
 /// <summary>The pod registry.</summary>
 internal sealed class PodStore(Database database, TimeProvider timeProvider)
 {
-    public const string Columns = "pod_id, region_name, az_name, pod_az_name, dc_name, created_at, updated_at";
+    public const string Columns = "pod_id, region_name, az_name, pod_az_name, dc_name, disabled, disabled_reason, created_at, updated_at";
 
     /// <summary>Filters the pods list accepts (equality).</summary>
     public static readonly IReadOnlyList<string> Filters = ["region_name", "az_name", "pod_az_name", "dc_name"];
 
-    public async Task<Pod> CreateAsync(string regionName, string azName, string podAzName, string dcName, CancellationToken cancellationToken)
+    public Task<Pod> CreateAsync(string regionName, string azName, string podAzName, string dcName, CancellationToken cancellationToken) =>
+        CreateAsync(regionName, azName, podAzName, dcName, false, "", cancellationToken);
+
+    public async Task<Pod> CreateAsync(string regionName, string azName, string podAzName, string dcName, bool disabled, string disabledReason, CancellationToken cancellationToken)
     {
         var pod = new Pod
         {
@@ -22,6 +25,8 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
             AzName = azName,
             PodAzName = azName.Length == 0 ? "" : podAzName, // the central pod has no AZ inside it
             DcName = dcName,
+            Disabled = disabled,
+            DisabledReason = disabledReason,
             CreatedAt = DbTime.Now(timeProvider),
         };
 
@@ -39,7 +44,7 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
         try
         {
             await connection.ExecuteAsync(new CommandDefinition(
-                $"INSERT INTO pods ({Columns}) VALUES (@PodId, @RegionName, @AzName, @PodAzName, @DcName, @CreatedAt, @UpdatedAt)", pod, tx, cancellationToken: cancellationToken));
+                $"INSERT INTO pods ({Columns}) VALUES (@PodId, @RegionName, @AzName, @PodAzName, @DcName, @Disabled, @DisabledReason, @CreatedAt, @UpdatedAt)", pod, tx, cancellationToken: cancellationToken));
             await tx.CommitAsync(cancellationToken);
         }
         catch (DbException e) when (Database.IsUniqueViolation(e))
@@ -75,8 +80,11 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
             $"SELECT {Columns} FROM pods WHERE region_name = @regionName", new { regionName }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Changes a pod's AZ, AZ inside the pod or data centre; the region is its identity and stays.</summary>
-    public async Task<Pod> UpdateAsync(string podId, string? azName, string? podAzName, string? dcName, CancellationToken cancellationToken)
+    /// <summary>
+    /// Changes a pod's AZ, AZ inside the pod, data centre or disabled flag; the region is its
+    /// identity and stays. Enabling a pod forgets why it was disabled unless a reason is given.
+    /// </summary>
+    public async Task<Pod> UpdateAsync(string podId, string? azName, string? podAzName, string? dcName, bool? disabled, string? disabledReason, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
@@ -94,9 +102,11 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
         pod.AzName = azName ?? pod.AzName;
         pod.PodAzName = pod.IsCentral ? "" : podAzName ?? pod.PodAzName;
         pod.DcName = dcName ?? pod.DcName;
+        pod.Disabled = disabled ?? pod.Disabled;
+        pod.DisabledReason = disabledReason ?? (disabled == false ? "" : pod.DisabledReason);
         pod.UpdatedAt = DbTime.Now(timeProvider);
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE pods SET az_name = @AzName, pod_az_name = @PodAzName, dc_name = @DcName, updated_at = @UpdatedAt WHERE pod_id = @PodId", pod, tx, cancellationToken: cancellationToken));
+            "UPDATE pods SET az_name = @AzName, pod_az_name = @PodAzName, dc_name = @DcName, disabled = @Disabled, disabled_reason = @DisabledReason, updated_at = @UpdatedAt WHERE pod_id = @PodId", pod, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
         return pod;
     }

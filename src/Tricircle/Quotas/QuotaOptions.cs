@@ -28,6 +28,10 @@ internal sealed class QuotaOptions : ISectionOptions
 
     public int Snapshots { get; set; } = 10;
 
+    /// <summary>The largest volume a project may create or extend to, in GiB (-1: no limit, as Cinder's default).</summary>
+    [ConfigurationKeyName("per_volume_gigabytes")]
+    public int PerVolumeGigabytes { get; set; } = -1;
+
     /// <summary>The defaults by resource name, as the quota APIs name them.</summary>
     public IReadOnlyDictionary<string, long> Defaults() => new Dictionary<string, long>(StringComparer.Ordinal)
     {
@@ -39,6 +43,7 @@ internal sealed class QuotaOptions : ISectionOptions
         [QuotaResources.Volumes] = Volumes,
         [QuotaResources.Gigabytes] = Gigabytes,
         [QuotaResources.Snapshots] = Snapshots,
+        [QuotaResources.PerVolumeGigabytes] = PerVolumeGigabytes,
     };
 
     public IEnumerable<string> Problems() =>
@@ -56,4 +61,5 @@ internal static class QuotaResources
     public const string Volumes = "volumes";
     public const string Gigabytes = "gigabytes";
     public const string Snapshots = "snapshots";
+    public const string PerVolumeGigabytes = "per_volume_gigabytes";
 }

@@ -32,9 +32,10 @@ internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> optio
     }
 
     /// <summary>
-    /// Allocates <paramref name="amounts"/> to the holder if every resource stays within its
-    /// limit; otherwise nothing is written and <see cref="QuotaExceededException"/> names the first
-    /// resource over.
+    /// Allocates <paramref name="amounts"/> to the holder (added to what it holds already, so a
+    /// volume's extension grows its allocation) if every resource stays within its limit;
+    /// otherwise nothing is written and <see cref="QuotaExceededException"/> names the first
+    /// resource over. A negative amount gives back part of an allocation and is never refused.
     /// </summary>
     public async Task ReserveAsync(string projectId, string holderType, string holderId, IReadOnlyDictionary<string, long> amounts, CancellationToken cancellationToken)
     {
@@ -59,6 +60,7 @@ internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> optio
                 """
                 INSERT INTO quota_allocations (project_id, resource, holder_type, holder_id, amount, created_at)
                 VALUES (@projectId, @resource, @holderType, @holderId, @amount, @now)
+                ON CONFLICT (holder_type, holder_id, resource) DO UPDATE SET amount = quota_allocations.amount + excluded.amount
                 """,
                 new { projectId, resource, holderType, holderId, amount, now },
                 tx,
@@ -194,4 +196,8 @@ internal sealed class QuotaBelowUsageException(string resource, long limit, long
     : Exception($"Quota limit {limit} for {resource} must be greater than or equal to already used and reserved {used}.")
 {
     public string Resource { get; } = resource;
+
+    public long Limit { get; } = limit;
+
+    public long Used { get; } = used;
 }

@@ -36,7 +36,7 @@ internal static class SnapshotsApi
         v3.MapPost("/snapshots/{id}/action", ForwardAsync);
     }
 
-    private static async Task CreateAsync(HttpContext context, VolumeRoutes routes, PodScheduler scheduler)
+    private static async Task CreateAsync(HttpContext context, VolumeRoutes routes, PodScheduler scheduler, VolumeQuotas quotas, VolumeTypeStore types)
     {
         var caller = VolumeApi.Caller(context);
         var (root, snapshot) = await RequestBody.ReadNodeAsync(context.Request, "snapshot", context.RequestAborted);
@@ -46,14 +46,34 @@ internal static class SnapshotsApi
         }
 
         var (_, pod) = await routes.FindAsync(context, VolumesApi.ResourceType, volumeId, context.RequestAborted);
-        var content = new StringContent(root.ToJsonString(), Encoding.UTF8, "application/json");
-        await context.RequestServices.GetRequiredService<PodForwarder>().ForwardAsync(context, pod, VolumeApi.ServiceType, VolumeApi.PodPath(context, "snapshots"), async answer =>
+        PodScheduler.CheckOpen(pod, $"Volume {volumeId}");
+
+        // A snapshot counts its volume's size against the caller's gigabytes, as Cinder does.
+        var volume = await quotas.ShowInPodAsync(context, pod, "volumes", volumeId);
+        var type = volume["volume_type"]?.ToString() is { Length: > 0 } typeName
+            && await types.FindAsync(typeName, caller with { Roles = ["admin"] }, context.RequestAborted) is { } central ? central.Name : null;
+        var reservation = await quotas.ReserveAsync(caller.ProjectId, ResourceType, volume["size"]?.GetValue<long>() ?? 0, type, context.RequestAborted);
+        string? created = null;
+        try
         {
-            if (answer["snapshot"]?["id"]?.ToString() is { Length: > 0 } id)
+            var content = new StringContent(root.ToJsonString(), Encoding.UTF8, "application/json");
+            await context.RequestServices.GetRequiredService<PodForwarder>().ForwardAsync(context, pod, VolumeApi.ServiceType, VolumeApi.PodPath(context, "snapshots"), async answer =>
             {
-                await scheduler.RecordAsync(new PodPlacement(pod, false), caller.ProjectId, ResourceType, id, id, CancellationToken.None);
+                if (answer["snapshot"]?["id"]?.ToString() is { Length: > 0 } id)
+                {
+                    await quotas.KeepAsync(reservation, id, CancellationToken.None);
+                    created = id;
+                    await scheduler.RecordAsync(new PodPlacement(pod, false), caller.ProjectId, ResourceType, id, id, CancellationToken.None);
+                }
+            }, content, VolumeApi.VersionHeaders(context));
+        }
+        finally
+        {
+            if (created is null)
+            {
+                await quotas.ReleaseAsync(reservation, CancellationToken.None);
             }
-        }, content, VolumeApi.VersionHeaders(context));
+        }
     }
 
     private static async Task ListAsync(HttpContext context, MergedList list, bool detail)

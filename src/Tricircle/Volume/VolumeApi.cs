@@ -49,6 +49,7 @@ internal static class VolumeApi
         v3.MapSnapshotsApi();
         v3.MapVolumeTypesApi();
         v3.MapVolumeLimitsApi();
+        v3.MapVolumeQuotaSetsApi();
     }
 
     /// <summary>The caller, after checking that a project id in the URL is the token's own (Cinder's words).</summary>

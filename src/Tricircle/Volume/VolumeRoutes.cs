@@ -6,7 +6,7 @@ using Tricircle.Routing;
 namespace Tricircle.Volume;
 
 /// <summary>Forwarding of one routed Cinder resource (a volume, a snapshot) to the pod that holds it.</summary>
-internal sealed class VolumeRoutes(RoutingStore routings, PodStore pods, PodForwarder forwarder)
+internal sealed class VolumeRoutes(RoutingStore routings, PodStore pods, PodForwarder forwarder, VolumeQuotas quotas)
 {
     /// <summary>The routing row and pod of a resource the caller may see; 404 in Cinder's words otherwise (another tenant's too).</summary>
     public async Task<(ResourceRouting Routing, Pod Pod)> FindAsync(HttpContext context, string resourceType, string id, CancellationToken cancellationToken)
@@ -22,7 +22,8 @@ internal sealed class VolumeRoutes(RoutingStore routings, PodStore pods, PodForw
 
     /// <summary>
     /// Forwards the request to the resource's pod (<paramref name="relative"/> under the caller's
-    /// project) and forgets the routing when the pod no longer has it or accepted its deletion.
+    /// project) and forgets the routing (and frees the quota) when the pod no longer has it or
+    /// accepted its deletion.
     /// </summary>
     public async Task<int> ForwardAsync(HttpContext context, ResourceRouting routing, Pod pod, string relative, Func<JsonNode, Task>? onSuccess = null, HttpContent? body = null)
     {
@@ -34,6 +35,7 @@ internal sealed class VolumeRoutes(RoutingStore routings, PodStore pods, PodForw
         {
             // Gone from its pod (or going: Cinder deletes asynchronously): nothing routes to it any more.
             await routings.ForgetAsync(routing.TopId, routing.ResourceType, routing.PodId, CancellationToken.None);
+            await quotas.ReleaseAsync(routing.ResourceType, routing.TopId, CancellationToken.None); // and its quota is free
         }
 
         return status;

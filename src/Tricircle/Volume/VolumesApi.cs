@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Tricircle.Compute;
 using Tricircle.Hosting;
 using Tricircle.Identity;
+using Tricircle.Image;
 using Tricircle.Placement;
 using Tricircle.Pods;
 using Tricircle.Routing;
@@ -43,17 +44,19 @@ internal static class VolumesApi
         v3.MapMethods("/volumes/{id}/metadata/{key}", ["GET", "PUT", "DELETE"], ForwardUnderAsync);
     }
 
-    private static async Task CreateAsync(HttpContext context, PodScheduler scheduler, PodForwarder forwarder, RoutingStore routings, PodStore pods, VolumeTypeStore types)
+    private static async Task CreateAsync(HttpContext context, PodScheduler scheduler, PodForwarder forwarder, RoutingStore routings, PodStore pods, VolumeTypeStore types, VolumeQuotas quotas, ImageSync imageSync)
     {
         var caller = VolumeApi.Caller(context);
         var (root, volume) = await RequestBody.ReadNodeAsync(context.Request, "volume", context.RequestAborted);
         var requestedAz = volume["availability_zone"] is JsonValue azValue && azValue.GetValueKind() == JsonValueKind.String ? azValue.ToString() : null;
+        var size = VolumeQuotas.Size(volume, "size");
 
-        // A volume made from a snapshot or another volume is made where that lives.
+        // A volume made from a snapshot or another volume is made where that lives (and is, unless told, its size).
         PodPlacement placement;
         if (await SourceAsync(volume, caller, routings, pods, context.RequestAborted) is { } source)
         {
             placement = await scheduler.PlaceBesideAsync(caller.ProjectId, source.Pod, source.What, requestedAz, context.RequestAborted);
+            size ??= (await quotas.ShowInPodAsync(context, source.Pod, source.Collection, source.Id))["size"]?.GetValue<long>();
         }
         else
         {
@@ -67,25 +70,49 @@ internal static class VolumesApi
         }
 
         // A type of the central catalogue is made in the pod on first use there; any other name is the pod's business.
-        if (volume["volume_type"] is JsonValue typeValue && typeValue.GetValueKind() == JsonValueKind.String
-            && await types.FindAsync(typeValue.ToString(), caller, context.RequestAborted) is { } type)
+        VolumeType? type = null;
+        if (volume["volume_type"] is JsonValue typeValue && typeValue.GetValueKind() == JsonValueKind.String)
         {
-            volume["volume_type"] = await types.EnsureInPodAsync(type, placement.Pod, context.RequestAborted);
+            type = await types.FindAsync(typeValue.ToString(), caller, context.RequestAborted);
         }
 
-        var content = new StringContent(root.ToJsonString(), Encoding.UTF8, "application/json");
-        await forwarder.ForwardAsync(context, placement.Pod, VolumeApi.ServiceType, VolumeApi.PodPath(context, "volumes"), async answer =>
+        // Quota first (nothing in the pod yet): a size the pod refuses gives it back below.
+        var reservation = await quotas.ReserveAsync(caller.ProjectId, ResourceType, size ?? 0, type?.Name, context.RequestAborted);
+        string? created = null;
+        try
         {
-            if (answer["volume"] is JsonObject created && created["id"]?.ToString() is { Length: > 0 } id)
+            if (type is not null)
             {
-                await scheduler.RecordAsync(placement, caller.ProjectId, ResourceType, id, id, CancellationToken.None);
-                VolumeRoutes.TopAz(placement.Pod, created);
+                volume["volume_type"] = await types.EnsureInPodAsync(type, placement.Pod, context.RequestAborted);
             }
-        }, content, VolumeApi.VersionHeaders(context));
+
+            // A pod with its own Glance gets the image first (imageRef then names the pod's copy).
+            await imageSync.EnsureInPodAsync(placement.Pod, volume, caller, context.RequestAborted);
+
+            var content = new StringContent(root.ToJsonString(), Encoding.UTF8, "application/json");
+            await forwarder.ForwardAsync(context, placement.Pod, VolumeApi.ServiceType, VolumeApi.PodPath(context, "volumes"), async answer =>
+            {
+                if (answer["volume"] is JsonObject made && made["id"]?.ToString() is { Length: > 0 } id)
+                {
+                    // The volume exists in the pod from here on: its quota stays held whatever follows.
+                    await quotas.KeepAsync(reservation, id, CancellationToken.None);
+                    created = id;
+                    await scheduler.RecordAsync(placement, caller.ProjectId, ResourceType, id, id, CancellationToken.None);
+                    VolumeRoutes.TopAz(placement.Pod, made);
+                }
+            }, content, VolumeApi.VersionHeaders(context));
+        }
+        finally
+        {
+            if (created is null)
+            {
+                await quotas.ReleaseAsync(reservation, CancellationToken.None); // the pod refused, or we never got there
+            }
+        }
     }
 
     /// <summary>The pod of the snapshot or volume a new volume is made from, if any.</summary>
-    private static async Task<(Pod Pod, string What)?> SourceAsync(JsonObject volume, RequestContext caller, RoutingStore routings, PodStore pods, CancellationToken cancellationToken)
+    private static async Task<(Pod Pod, string What, string Collection, string Id)?> SourceAsync(JsonObject volume, RequestContext caller, RoutingStore routings, PodStore pods, CancellationToken cancellationToken)
     {
         (string Type, string Id, string What)? source =
             volume["snapshot_id"] is JsonValue snapshot && snapshot.ToString() is { Length: > 0 } snapshotId ? ("snapshot", snapshotId, $"Snapshot {snapshotId}")
@@ -99,7 +126,7 @@ internal static class VolumesApi
         var routing = await routings.FindTopAsync(s.Id, s.Type, caller.IsAdmin ? null : caller.ProjectId, cancellationToken)
             ?? throw ApiException.NotFound($"{s.What} could not be found.");
         var pod = await pods.FindAsync(routing.PodId, cancellationToken) ?? throw ApiException.NotFound($"{s.What} could not be found.");
-        return (pod, s.What);
+        return (pod, s.What, s.Type == "snapshot" ? "snapshots" : "volumes", s.Id);
     }
 
     private static async Task ListAsync(HttpContext context, MergedList list, bool detail)
@@ -158,7 +185,7 @@ internal static class VolumesApi
     /// Every action goes to the volume's pod with its microversion. An attach to a server must
     /// find the server in the same pod: said here as a 409, rather than the pod's "not found".
     /// </summary>
-    private static async Task ActionAsync(string id, HttpContext context, VolumeRoutes routes, RoutingStore routings, PodStore pods)
+    private static async Task ActionAsync(string id, HttpContext context, VolumeRoutes routes, RoutingStore routings, PodStore pods, VolumeQuotas quotas)
     {
         var (routing, pod) = await routes.FindAsync(context, ResourceType, id, context.RequestAborted);
         var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
@@ -182,8 +209,33 @@ internal static class VolumesApi
             }
         }
 
+        // An extension grows the volume's gigabytes in the central quota of the volume's project first.
+        (long Gigabytes, string? Type)? grown = null;
+        if (action.Name == "os-extend" && JsonNode.Parse(action.Value.GetRawText()) is JsonObject extend && VolumeQuotas.Size(extend, "new_size") is { } newSize)
+        {
+            var current = await quotas.ShowInPodAsync(context, pod, "volumes", id);
+            var delta = newSize - (current["size"]?.GetValue<long>() ?? 0);
+            if (delta > 0)
+            {
+                var typeName = current["volume_type"]?.ToString() is { Length: > 0 } t && await context.RequestServices.GetRequiredService<VolumeTypeStore>().FindAsync(t, context.GetRequestContext() with { Roles = ["admin"] }, context.RequestAborted) is { } central ? central.Name : null;
+                await quotas.ResizeAsync(routing.ProjectId, id, newSize, delta, typeName, context.RequestAborted);
+                grown = (delta, typeName);
+            }
+        }
+
         var content = new StringContent(body.GetRawText(), Encoding.UTF8, "application/json");
-        await routes.ForwardAsync(context, routing, pod, $"volumes/{Uri.EscapeDataString(id)}/action", body: content);
+        var status = 0;
+        try
+        {
+            status = await routes.ForwardAsync(context, routing, pod, $"volumes/{Uri.EscapeDataString(id)}/action", body: content);
+        }
+        finally
+        {
+            if (grown is { } g && status is < 200 or >= 300)
+            {
+                await quotas.ResizeAsync(routing.ProjectId, id, 0, -g.Gigabytes, g.Type, CancellationToken.None); // the pod refused the extension
+            }
+        }
     }
 
     private static JsonObject Brief(JsonObject item) => new()

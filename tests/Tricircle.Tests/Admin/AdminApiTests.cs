@@ -154,6 +154,39 @@ public abstract class AdminApiTests(ServiceFixture fixture)
         (await AsAdmin(HttpMethod.Delete, $"/v1.0/pods/{id}")).AssertError(HttpStatusCode.NotFound, "itemNotFound");
     }
 
+    [Fact]
+    public async Task Pods_Disabled_SetOnCreateAndUpdate_ShownInShowAndList_EnableForgetsTheReason()
+    {
+        var region = Unique("Region");
+        var created = await AsAdmin(HttpMethod.Post, "/v1.0/pods", $$$"""{"pod": {"region_name": "{{{region}}}", "az_name": "az-d", "disabled": true, "disabled_reason": "rack move"}}""");
+        created.AssertOk();
+        var id = created.Json.GetProperty("pod").GetProperty("pod_id").GetString()!;
+        Assert.True(created.Json.GetProperty("pod").GetProperty("disabled").GetBoolean());
+        Assert.Equal("rack move", created.Json.GetProperty("pod").GetProperty("disabled_reason").GetString());
+
+        var listed = (await AsAdmin(HttpMethod.Get, $"/v1.0/pods?region_name={region}")).Json.GetProperty("pods").EnumerateArray().Single();
+        Assert.True(listed.GetProperty("disabled").GetBoolean());
+        Assert.Equal("rack move", listed.GetProperty("disabled_reason").GetString());
+
+        var enabled = await AsAdmin(HttpMethod.Put, $"/v1.0/pods/{id}", """{"pod": {"disabled": false}}""");
+        enabled.AssertOk();
+        Assert.False(enabled.Json.GetProperty("pod").GetProperty("disabled").GetBoolean());
+        Assert.Equal("", enabled.Json.GetProperty("pod").GetProperty("disabled_reason").GetString());
+
+        var disabled = await AsAdmin(HttpMethod.Put, $"/v1.0/pods/{id}", """{"pod": {"disabled": true, "disabled_reason": "power"}}""");
+        disabled.AssertOk();
+        var shown = (await AsAdmin(HttpMethod.Get, $"/v1.0/pods/{id}")).Json.GetProperty("pod");
+        Assert.True(shown.GetProperty("disabled").GetBoolean());
+        Assert.Equal("power", shown.GetProperty("disabled_reason").GetString());
+
+        // Other changes leave the flag alone; a pod created without it is enabled.
+        Assert.True((await AsAdmin(HttpMethod.Put, $"/v1.0/pods/{id}", """{"pod": {"dc_name": "dc2"}}""")).Json.GetProperty("pod").GetProperty("disabled").GetBoolean());
+        Assert.False((await CreatePod(Unique("R"), "az-d")).GetProperty("disabled").GetBoolean());
+
+        Assert.Contains("'disabled' must be a boolean", (await AsAdmin(HttpMethod.Put, $"/v1.0/pods/{id}", """{"pod": {"disabled": "yes"}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+        Assert.Contains("'disabled_reason' must be a string", (await AsAdmin(HttpMethod.Post, "/v1.0/pods", $$$"""{"pod": {"region_name": "{{{Unique("R")}}}", "az_name": "az-d", "disabled_reason": 1}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("{\"pod\": {\"region_name\": ", "not valid JSON")]
     [InlineData("", "empty")]

@@ -52,6 +52,43 @@ public sealed class AdminCommandsTests(SqliteServiceFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Pod_SetDisableWithReason_ThenEnable_ShownByListAndShow()
+    {
+        var created = await Tricircle("pod", "create", "RegionDis", "--az-name", "azd", "-f", "json");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.False(JsonDocument.Parse(created.Stdout).RootElement.GetProperty("disabled").GetBoolean());
+
+        var disabled = await Tricircle("pod", "set", "RegionDis", "--disable", "--reason", "firmware upgrade", "-f", "json");
+        Assert.True(disabled.ExitCode == 0, disabled.ToString());
+        Assert.True(JsonDocument.Parse(disabled.Stdout).RootElement.GetProperty("disabled").GetBoolean());
+
+        var shown = JsonDocument.Parse((await Tricircle("pod", "show", "RegionDis", "-f", "json")).Stdout).RootElement;
+        Assert.True(shown.GetProperty("disabled").GetBoolean());
+        Assert.Equal("firmware upgrade", shown.GetProperty("disabled_reason").GetString());
+        var table = await Tricircle("pod", "list");
+        Assert.Contains("Disabled", table.Stdout, StringComparison.Ordinal);
+        Assert.Contains("firmware upgrade", table.Stdout, StringComparison.Ordinal);
+
+        var enabled = await Tricircle("pod", "set", "RegionDis", "--enable", "-f", "json");
+        Assert.True(enabled.ExitCode == 0, enabled.ToString());
+        var pod = JsonDocument.Parse(enabled.Stdout).RootElement;
+        Assert.False(pod.GetProperty("disabled").GetBoolean());
+        Assert.Equal("", pod.GetProperty("disabled_reason").GetString());
+
+        var both = await Tricircle("pod", "set", "RegionDis", "--disable", "--enable");
+        Assert.Equal(1, both.ExitCode);
+        Assert.Contains("--disable", both.Stderr, StringComparison.Ordinal);
+        var reasonAlone = await Tricircle("pod", "set", "RegionDis", "--reason", "x");
+        Assert.Equal(1, reasonAlone.ExitCode);
+        Assert.Contains("--reason goes with --disable", reasonAlone.Stderr, StringComparison.Ordinal);
+
+        var createdDisabled = await Tricircle("pod", "create", "RegionDis2", "--az-name", "azd", "--disable", "--reason", "not racked yet", "-f", "json");
+        Assert.True(createdDisabled.ExitCode == 0, createdDisabled.ToString());
+        Assert.Equal("not racked yet", JsonDocument.Parse(createdDisabled.Stdout).RootElement.GetProperty("disabled_reason").GetString());
+        Assert.Equal(0, (await Tricircle("pod", "delete", "RegionDis", "RegionDis2")).ExitCode);
+    }
+
+    [Fact]
     public async Task Pod_Errors_PrintTheApiMessageAndExitNonZero()
     {
         await Tricircle("pod", "create", "CentralRegion");

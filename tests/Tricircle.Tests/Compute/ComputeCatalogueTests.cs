@@ -436,13 +436,37 @@ public abstract class ComputeCatalogueTests(GatewayFixture gateway)
 
         // `limits show` also asks the network service of the region when the catalog has one
         // anywhere; until the central Neutron is registered in CentralRegion, RegionOne's stands
-        // in for it there. (`quota show` also needs the Cinder gateway's os-quota-sets, which is
-        // not served yet; the Nova quota sets are tested over HTTP above.)
+        // in for it there.
         await StandInCentrallyAsync("volumev3", "cinderv3", new Uri(gateway.Region("RegionOne").VolumeUrl, "v3") + "/$(project_id)s");
         await StandInCentrallyAsync("network", "neutron", gateway.Region("RegionOne").NetworkUrl.ToString().TrimEnd('/'));
 
         var limits = await Os(env, "limits", "show", "--absolute");
         Assert.Contains(limits.EnumerateArray(), l => l.GetProperty("Name").GetString() == "maxTotalInstances" && l.GetProperty("Value").GetInt32() == 10);
+        Assert.Contains(limits.EnumerateArray(), l => l.GetProperty("Name").GetString() == "maxTotalVolumes" && l.GetProperty("Value").GetInt32() == 10);
+
+        // `quota show` asks Nova and Cinder (Tricircle's gateways) and Neutron; the central
+        // Neutron does not serve quotas yet, so RegionOne's answers for it here (an endpoint
+        // override in clouds.yaml: openstackclient ignores OS_NETWORK_ENDPOINT_OVERRIDE).
+        var clouds = Path.Combine(gateway.DataDirectory, "clouds-network-standin.yaml");
+        await File.WriteAllTextAsync(clouds, $"clouds:\n  standin:\n    network_endpoint_override: {gateway.Region("RegionOne").NetworkUrl.ToString().TrimEnd('/')}\n");
+        var demoQuota = new Dictionary<string, string?>(env) { ["OS_CLIENT_CONFIG_FILE"] = clouds, ["OS_CLOUD"] = "standin" };
+        var adminQuota = new Dictionary<string, string?>(admin) { ["OS_CLIENT_CONFIG_FILE"] = clouds, ["OS_CLOUD"] = "standin" };
+        var quota = await Os(demoQuota, "quota", "show");
+        Assert.Equal(10, quota.GetProperty("instances").GetInt32());
+        Assert.Equal(10, quota.GetProperty("volumes").GetInt32());
+        Assert.Equal(1000, quota.GetProperty("gigabytes").GetInt32());
+
+        var set = await CliRunner.RunAsync("openstack", ["quota", "set", "--volumes", "7", "--snapshots", "4", "demo"], admin);
+        Assert.True(set.ExitCode == 0, set.ToString());
+        var asAdmin = await Os(adminQuota, "quota", "show", "demo");
+        Assert.Equal(7, asAdmin.GetProperty("volumes").GetInt32());
+        Assert.Equal(4, asAdmin.GetProperty("snapshots").GetInt32());
+        Assert.Equal(7, (await Os(demoQuota, "quota", "show")).GetProperty("volumes").GetInt32());
+
+        // Only an admin changes quotas.
+        var denied2 = await CliRunner.RunAsync("openstack", ["quota", "set", "--volumes", "100", "demo"], env);
+        Assert.NotEqual(0, denied2.ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync("openstack", ["quota", "set", "--volumes", "10", "--snapshots", "10", "demo"], admin)).ExitCode);
     }
 }
 

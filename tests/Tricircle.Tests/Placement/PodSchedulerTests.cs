@@ -45,6 +45,42 @@ public abstract class PodSchedulerTests(ServiceFixture fixture)
     }
 
     [Fact]
+    public async Task DisabledPod_GetsNothingNew_TheTenantMovesToAnotherPodOfTheAz_AndAClosedAzIs400()
+    {
+        var (a, b) = await TwoPodsInNewAzAsync();
+        var tenant = "t-disabled-" + a.AzName;
+        var first = await Scheduler.PlaceAsync(tenant, a.AzName, default);
+        Assert.Equal(a.PodId, first.Pod.PodId);
+        await Scheduler.RecordAsync(first, tenant, "volume", Guid.NewGuid().ToString(), null, default);
+
+        await Pods.UpdateAsync(a.PodId, null, null, null, true, "maintenance", default);
+        var moved = await Scheduler.PlaceAsync(tenant, a.AzName, default);
+        Assert.Equal(b.PodId, moved.Pod.PodId);
+        Assert.True(moved.NewBinding); // recorded with the resource, retiring the binding to the disabled pod
+        await Scheduler.RecordAsync(moved, tenant, "volume", Guid.NewGuid().ToString(), null, default);
+        var again = await Scheduler.PlaceAsync(tenant, a.AzName, default);
+        Assert.Equal(b.PodId, again.Pod.PodId);
+        Assert.False(again.NewBinding);
+
+        // Beside something in the disabled pod: refused, naming the pod and why.
+        var disabledA = await Pods.GetAsync(a.PodId, default);
+        var beside = Assert.Throws<ApiException>(() => PodScheduler.CheckOpen(disabledA, "Volume v1"));
+        Assert.Equal(409, beside.StatusCode);
+        Assert.Contains("maintenance", beside.Message, StringComparison.Ordinal);
+
+        await Pods.UpdateAsync(b.PodId, null, null, null, true, "", default);
+        var closed = await Assert.ThrowsAsync<ApiException>(() => Scheduler.PlaceAsync(tenant, a.AzName, default));
+        Assert.Equal(400, closed.StatusCode);
+        Assert.Contains(a.AzName, closed.Message, StringComparison.Ordinal);
+        Assert.Contains("disabled", closed.Message, StringComparison.Ordinal);
+        Assert.Contains(a.RegionName + ": maintenance", closed.Message, StringComparison.Ordinal);
+
+        // Enabled again, the AZ takes resources again.
+        await Pods.UpdateAsync(a.PodId, null, null, null, false, null, default);
+        Assert.Equal(a.PodId, (await Scheduler.PlaceAsync(tenant, a.AzName, default)).Pod.PodId);
+    }
+
+    [Fact]
     public async Task UnknownAz_Is400NamingIt()
     {
         await TwoPodsInNewAzAsync();

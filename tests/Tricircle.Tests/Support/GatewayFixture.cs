@@ -16,6 +16,11 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
     /// <summary>Configuration beyond the sandbox's (a short list deadline, say).</summary>
     protected virtual Dictionary<string, string?> Settings => [];
 
+    /// <summary>How many emulated regions (RegionOne in az1, RegionTwo in az2, RegionThree in az3, ...).</summary>
+    protected virtual int Pods => 2;
+
+    private static int _tenants;
+
     public const string OtherPassword = "other-secret";
 
     private RunningSandbox _sandbox = null!;
@@ -60,7 +65,7 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
         Database = await TestDatabase.CreateAsync(dialect);
         _directory = Directory.CreateTempSubdirectory("tricircle-gateway-").FullName;
         _sandbox = await SandboxRunner.StartAsync(
-            new SandboxOptions(2, _directory, Database.Connection, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, NetworkPort = 0, BuildDelay = TimeSpan.FromMilliseconds(50), Settings = Settings },
+            new SandboxOptions(Pods, _directory, Database.Connection, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, NetworkPort = 0, BuildDelay = TimeSpan.FromMilliseconds(50), Settings = Settings },
             CancellationToken.None);
         var keystone = _sandbox.Keystone;
         OtherProjectId = keystone.AddProject("other");
@@ -73,6 +78,17 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
         DemoToken = demo.Id;
         DemoProjectId = demo.ProjectId;
         OtherToken = keystone.IssueToken("other", OtherPassword, "other").Id;
+    }
+
+    /// <summary>A fresh project with a member user (token and project id), so that quota tests start from zero.</summary>
+    public (string Token, string ProjectId) NewTenant(string prefix = "tenant")
+    {
+        var name = $"{prefix}{Interlocked.Increment(ref _tenants)}-{Guid.NewGuid():N}"[..20];
+        var keystone = _sandbox.Keystone;
+        var project = keystone.AddProject(name);
+        var user = keystone.AddUser(name, "pw-" + name, defaultProjectId: project);
+        keystone.Grant(user, project, "member");
+        return (keystone.IssueToken(name, "pw-" + name, name).Id, project);
     }
 
     /// <summary>A request to the Nova gateway (path relative to /v2.1/), with a microversion when given.</summary>
@@ -163,6 +179,16 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
 public sealed class SqliteGatewayFixture() : GatewayFixture("sqlite");
 
 public sealed class PostgresGatewayFixture() : GatewayFixture("postgres");
+
+/// <summary>Three pods (RegionThree starts in az3; a test may move it), for placement among pods of one AZ.</summary>
+public class ThreePodGatewayFixture(string dialect) : GatewayFixture(dialect)
+{
+    protected override int Pods => 3;
+}
+
+public sealed class SqliteThreePodGatewayFixture() : ThreePodGatewayFixture("sqlite");
+
+public sealed class PostgresThreePodGatewayFixture() : ThreePodGatewayFixture("postgres");
 
 /// <summary>A gateway whose list deadline is one second, for tests that take pods down or slow them.</summary>
 public sealed class OutageGatewayFixture() : GatewayFixture("sqlite")

@@ -179,18 +179,12 @@ public abstract class VolumesApiTests(GatewayFixture gateway)
         var name = "race-" + Guid.NewGuid().ToString("N")[..8];
         var created = await gateway.VolumeAsync(HttpMethod.Post, "types", gateway.AdminToken, JsonSerializer.Serialize(new { volume_type = new { name } }));
         created.AssertOk();
+        // A tenant of its own: six volumes would take most of demo's central quota.
+        var (token, project) = gateway.NewTenant("race");
         var volumes = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
-            gateway.VolumeAsync(HttpMethod.Post, "volumes", gateway.DemoToken, JsonSerializer.Serialize(new { volume = new { size = 1, availability_zone = "az2", volume_type = name } }))));
+            gateway.VolumeAsync(HttpMethod.Post, "volumes", token, JsonSerializer.Serialize(new { volume = new { size = 1, availability_zone = "az2", volume_type = name } }), project: project)));
         Assert.All(volumes, v => Assert.True(v.Status == HttpStatusCode.Accepted, v.Text));
         Assert.Single(gateway.Region("RegionTwo").Inspect("types"), t => t!["name"]!.ToString() == name);
-
-        // Give the pod's volume quota back to the other tests of this class.
-        foreach (var id in volumes.Select(v => v.Json.GetProperty("volume").GetProperty("id").GetString()!))
-        {
-            await WaitAsync("volumes/" + id, "volume", "available");
-            Assert.Equal(HttpStatusCode.Accepted, (await gateway.VolumeAsync(HttpMethod.Delete, "volumes/" + id, gateway.DemoToken)).Status);
-            await WaitGoneFromPodAsync("RegionTwo", id);
-        }
     }
 
     [Fact]
@@ -230,7 +224,7 @@ public abstract class VolumesApiTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task Limits_SumTheUsageOfEveryPod()
+    public async Task Limits_AreTheCentralQuotas_CountingEveryPod()
     {
         await CreateAsync(gateway.OtherToken, "az1", "counted-1");
         await CreateAsync(gateway.OtherToken, "az2", "counted-2");
@@ -241,6 +235,161 @@ public abstract class VolumesApiTests(GatewayFixture gateway)
             .Count(v => v!["os-vol-tenant-attr:tenant_id"]!.ToString() == gateway.OtherProjectId);
         Assert.Equal(inPods, absolute.GetProperty("totalVolumesUsed").GetInt32());
         Assert.True(absolute.GetProperty("maxTotalVolumes").GetInt32() > 0);
+    }
+
+    [Fact]
+    public async Task QuotaSets_ShowDefaultsUpdateDelete_AsCinder_AndOnlyAdminsChangeThem()
+    {
+        var (token, project) = gateway.NewTenant("vq");
+        Task<ApiResponse> Mine(HttpMethod method, string path, string? json = null) => gateway.VolumeAsync(method, path, token, json, project: project);
+        Task<ApiResponse> AsAdmin(HttpMethod method, string path, string? json = null) => gateway.VolumeAsync(method, path, gateway.AdminToken, json);
+
+        var shown = await Mine(HttpMethod.Get, $"os-quota-sets/{project}");
+        shown.AssertOk();
+        var set = shown.Json.GetProperty("quota_set");
+        Assert.Equal(project, set.GetProperty("id").GetString());
+        Assert.Equal(10, set.GetProperty("volumes").GetInt32());
+        Assert.Equal(1000, set.GetProperty("gigabytes").GetInt32());
+        Assert.Equal(10, set.GetProperty("snapshots").GetInt32());
+        Assert.Equal(-1, set.GetProperty("per_volume_gigabytes").GetInt32());
+        Assert.Equal(10, set.GetProperty("backups").GetInt32());
+        Assert.Equal(1000, set.GetProperty("backup_gigabytes").GetInt32());
+        Assert.Equal(10, set.GetProperty("groups").GetInt32());
+        var usage = (await Mine(HttpMethod.Get, $"os-quota-sets/{project}?usage=True")).Json.GetProperty("quota_set").GetProperty("volumes");
+        Assert.Equal(10, usage.GetProperty("limit").GetInt32());
+        Assert.Equal(0, usage.GetProperty("in_use").GetInt32());
+        Assert.Equal(0, usage.GetProperty("reserved").GetInt32());
+        Assert.Equal(10, (await Mine(HttpMethod.Get, $"os-quota-sets/{project}/defaults")).Json.GetProperty("quota_set").GetProperty("volumes").GetInt32());
+
+        // Another project's quotas are for admins only; changes too.
+        Assert.Contains("quotas:show", (await Mine(HttpMethod.Get, $"os-quota-sets/{gateway.DemoProjectId}")).AssertError(HttpStatusCode.Forbidden, "forbidden"), StringComparison.Ordinal);
+        (await AsAdmin(HttpMethod.Get, $"os-quota-sets/{project}")).AssertOk();
+        Assert.Contains("quotas:update", (await Mine(HttpMethod.Put, $"os-quota-sets/{project}", """{"quota_set": {"volumes": 2}}""")).AssertError(HttpStatusCode.Forbidden, "forbidden"), StringComparison.Ordinal);
+        Assert.Contains("quotas:delete", (await Mine(HttpMethod.Delete, $"os-quota-sets/{project}")).AssertError(HttpStatusCode.Forbidden, "forbidden"), StringComparison.Ordinal);
+
+        // Bad values are 400s in Cinder's words.
+        Assert.Equal("volumes must be an integer.", (await AsAdmin(HttpMethod.Put, $"os-quota-sets/{project}", """{"quota_set": {"volumes": "many"}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"));
+        Assert.Equal("volumes must be >= -1", (await AsAdmin(HttpMethod.Put, $"os-quota-sets/{project}", """{"quota_set": {"volumes": -5}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"));
+        Assert.Equal("Bad key(s) in quota set: bogus", (await AsAdmin(HttpMethod.Put, $"os-quota-sets/{project}", """{"quota_set": {"bogus": 1}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"));
+        Assert.Contains("backups", (await AsAdmin(HttpMethod.Put, $"os-quota-sets/{project}", """{"quota_set": {"backups": 1}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+        (await AsAdmin(HttpMethod.Put, $"os-quota-sets/{project}", """{"quota_set": {}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest");
+
+        // cinderclient sends the tenant id along; it is not a quota.
+        var updated = await AsAdmin(HttpMethod.Put, $"os-quota-sets/{project}", $$$"""{"quota_set": {"tenant_id": "{{{project}}}", "volumes": "2", "snapshots": 1}}""");
+        updated.AssertOk();
+        Assert.Equal(2, updated.Json.GetProperty("quota_set").GetProperty("volumes").GetInt32());
+        Assert.Equal(1, updated.Json.GetProperty("quota_set").GetProperty("snapshots").GetInt32());
+        Assert.Equal(2, (await Mine(HttpMethod.Get, $"os-quota-sets/{project}")).Json.GetProperty("quota_set").GetProperty("volumes").GetInt32());
+
+        Assert.Equal(HttpStatusCode.OK, (await AsAdmin(HttpMethod.Delete, $"os-quota-sets/{project}")).Status);
+        Assert.Equal(10, (await Mine(HttpMethod.Get, $"os-quota-sets/{project}")).Json.GetProperty("quota_set").GetProperty("volumes").GetInt32());
+    }
+
+    [Fact]
+    public async Task Quota_CountsVolumesSnapshotsAndGigabytesAcrossPods_413WhenOver_AndDeleteFreesIt()
+    {
+        var (token, project) = gateway.NewTenant("vq");
+        Task<ApiResponse> Mine(HttpMethod method, string path, string? json = null) => gateway.VolumeAsync(method, path, token, json, project: project);
+        Task<ApiResponse> SetQuota(string json) => gateway.VolumeAsync(HttpMethod.Put, $"os-quota-sets/{project}", gateway.AdminToken, json);
+        (await SetQuota("""{"quota_set": {"volumes": 2, "gigabytes": 4, "snapshots": 1}}""")).AssertOk();
+
+        // One volume in each AZ's pod takes the whole volume quota: a third is refused whichever pod it would go to.
+        var one = await CreateAsync(token, "az1", "q-1", project);
+        var two = await CreateAsync(token, "az2", "q-2", project);
+        var over = await Mine(HttpMethod.Post, "volumes", """{"volume": {"size": 1, "availability_zone": "az1"}}""");
+        Assert.Equal("VolumeLimitExceeded: Maximum number of volumes allowed (2) exceeded for quota 'volumes'.", over.AssertError(HttpStatusCode.RequestEntityTooLarge, "overLimit"));
+        var usage = (await Mine(HttpMethod.Get, $"os-quota-sets/{project}?usage=true")).Json.GetProperty("quota_set");
+        Assert.Equal(2, usage.GetProperty("volumes").GetProperty("in_use").GetInt32());
+        Assert.Equal(2, usage.GetProperty("gigabytes").GetProperty("in_use").GetInt32());
+        Assert.Contains("existing resources", (await SetQuota("""{"quota_set": {"volumes": 1}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+
+        // Gigabytes: a snapshot counts its volume's size; an extension its growth.
+        (await SetQuota("""{"quota_set": {"volumes": 5}}""")).AssertOk();
+        Assert.Equal(
+            "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested 3G, quota is 4G and 2G has been consumed.",
+            (await Mine(HttpMethod.Post, "volumes", """{"volume": {"size": 3, "availability_zone": "az2"}}""")).AssertError(HttpStatusCode.RequestEntityTooLarge, "overLimit"));
+        await WaitAsync("volumes/" + one, "volume", "available", token, project);
+        var snap = await Mine(HttpMethod.Post, "snapshots", JsonSerializer.Serialize(new { snapshot = new { volume_id = one, name = "q-snap" } }));
+        Assert.True(snap.Status == HttpStatusCode.Accepted, snap.Text);
+        var snapId = snap.Json.GetProperty("snapshot").GetProperty("id").GetString()!;
+        Assert.StartsWith("SnapshotLimitExceeded", (await Mine(HttpMethod.Post, "snapshots", JsonSerializer.Serialize(new { snapshot = new { volume_id = one } }))).AssertError(HttpStatusCode.RequestEntityTooLarge, "overLimit"), StringComparison.Ordinal);
+        await WaitAsync("volumes/" + two, "volume", "available", token, project);
+        Assert.StartsWith("VolumeSizeExceedsAvailableQuota", (await Mine(HttpMethod.Post, $"volumes/{two}/action", """{"os-extend": {"new_size": 3}}""")).AssertError(HttpStatusCode.RequestEntityTooLarge, "overLimit"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Accepted, (await Mine(HttpMethod.Post, $"volumes/{two}/action", """{"os-extend": {"new_size": 2}}""")).Status);
+        usage = (await Mine(HttpMethod.Get, $"os-quota-sets/{project}?usage=True")).Json.GetProperty("quota_set");
+        Assert.Equal(4, usage.GetProperty("gigabytes").GetProperty("in_use").GetInt32());
+        Assert.Equal(1, usage.GetProperty("snapshots").GetProperty("in_use").GetInt32());
+
+        // The largest volume allowed.
+        (await SetQuota("""{"quota_set": {"gigabytes": -1, "per_volume_gigabytes": 1}}""")).AssertOk();
+        Assert.Equal("VolumeSizeExceedsLimit: Requested volume size 2G is larger than maximum allowed limit 1G.", (await Mine(HttpMethod.Post, "volumes", """{"volume": {"size": 2}}""")).AssertError(HttpStatusCode.RequestEntityTooLarge, "overLimit"));
+
+        // limits is the same central view.
+        var absolute = (await Mine(HttpMethod.Get, "limits")).Json.GetProperty("limits").GetProperty("absolute");
+        Assert.Equal(5, absolute.GetProperty("maxTotalVolumes").GetInt32());
+        Assert.Equal(2, absolute.GetProperty("totalVolumesUsed").GetInt32());
+        Assert.Equal(1, absolute.GetProperty("totalSnapshotsUsed").GetInt32());
+
+        // Deleting gives the quota back.
+        await WaitAsync("snapshots/" + snapId, "snapshot", "available", token, project);
+        Assert.Equal(HttpStatusCode.Accepted, (await Mine(HttpMethod.Delete, "snapshots/" + snapId)).Status);
+        await WaitAsync("volumes/" + two, "volume", "available", token, project);
+        Assert.Equal(HttpStatusCode.Accepted, (await Mine(HttpMethod.Delete, "volumes/" + two)).Status);
+        usage = (await Mine(HttpMethod.Get, $"os-quota-sets/{project}?usage=True")).Json.GetProperty("quota_set");
+        Assert.Equal(1, usage.GetProperty("volumes").GetProperty("in_use").GetInt32());
+        Assert.Equal(1, usage.GetProperty("gigabytes").GetProperty("in_use").GetInt32());
+        Assert.Equal(0, usage.GetProperty("snapshots").GetProperty("in_use").GetInt32());
+    }
+
+    [Fact]
+    public async Task Quota_ParallelCreatesOverBothPods_NeverExceedIt_AndPerTypeQuotasCount()
+    {
+        var (token, project) = gateway.NewTenant("vq");
+        (await gateway.VolumeAsync(HttpMethod.Put, $"os-quota-sets/{project}", gateway.AdminToken, """{"quota_set": {"volumes": 3}}""")).AssertOk();
+        var creates = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+            gateway.VolumeAsync(HttpMethod.Post, "volumes", token, JsonSerializer.Serialize(new { volume = new { size = 1, availability_zone = i % 2 == 0 ? "az1" : "az2" } }), project: project)));
+        Assert.Equal(3, creates.Count(c => c.Status == HttpStatusCode.Accepted));
+        Assert.All(creates.Where(c => c.Status != HttpStatusCode.Accepted), c => Assert.StartsWith("VolumeLimitExceeded", c.AssertError(HttpStatusCode.RequestEntityTooLarge, "overLimit"), StringComparison.Ordinal));
+
+        // A central type's own quota, shown and enforced by its name.
+        var name = "qt-" + Guid.NewGuid().ToString("N")[..8];
+        (await gateway.VolumeAsync(HttpMethod.Post, "types", gateway.AdminToken, JsonSerializer.Serialize(new { volume_type = new { name } }))).AssertOk();
+        (await gateway.VolumeAsync(HttpMethod.Put, $"os-quota-sets/{project}", gateway.AdminToken, $$$"""{"quota_set": {"volumes": 10, "volumes_{{{name}}}": 1}}""")).AssertOk();
+        var set = (await gateway.VolumeAsync(HttpMethod.Get, $"os-quota-sets/{project}", token, project: project)).Json.GetProperty("quota_set");
+        Assert.Equal(1, set.GetProperty("volumes_" + name).GetInt32());
+        Assert.Equal(-1, set.GetProperty("gigabytes_" + name).GetInt32());
+        var typed = JsonSerializer.Serialize(new { volume = new { size = 1, volume_type = name } });
+        Assert.Equal(HttpStatusCode.Accepted, (await gateway.VolumeAsync(HttpMethod.Post, "volumes", token, typed, project: project)).Status);
+        Assert.Equal(
+            $"VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota 'volumes_{name}'.",
+            (await gateway.VolumeAsync(HttpMethod.Post, "volumes", token, typed, project: project)).AssertError(HttpStatusCode.RequestEntityTooLarge, "overLimit"));
+        Assert.Equal(4, (await gateway.VolumeAsync(HttpMethod.Get, $"os-quota-sets/{project}?usage=True", token, project: project)).Json.GetProperty("quota_set").GetProperty("volumes").GetProperty("in_use").GetInt32());
+    }
+
+    [Fact]
+    public async Task FromImage_InAPodWithItsOwnGlance_CopiesTheCentralImageThereFirst()
+    {
+        // The sandbox's central images are RegionOne's; RegionTwo's Glance has only its own cirros (another id).
+        var image = await gateway.CirrosAsync("RegionOne");
+
+        var created = await gateway.VolumeAsync(HttpMethod.Post, "volumes", gateway.DemoToken, JsonSerializer.Serialize(new { volume = new { size = 1, name = "from-image", imageRef = image, availability_zone = "az2" } }));
+        Assert.True(created.Status == HttpStatusCode.Accepted, created.Text);
+        var id = created.Json.GetProperty("volume").GetProperty("id").GetString()!;
+        (await gateway.SendAsync(new Uri(gateway.Region("RegionTwo").ImageUrl, "v2/images/" + image), HttpMethod.Get, gateway.AdminToken)).AssertOk();
+        var podId = (await gateway.SendAsync(new Uri(gateway.AdminUrl + "/pods?region_name=RegionTwo"), HttpMethod.Get, gateway.AdminToken)).Json.GetProperty("pods")[0].GetProperty("pod_id").GetString();
+        var routings = await gateway.SendAsync(new Uri(gateway.AdminUrl + $"/routings?top_id={image}&all_projects=true"), HttpMethod.Get, gateway.AdminToken);
+        var copy = routings.Json.GetProperty("routings").EnumerateArray().Single(r => r.GetProperty("pod_id").GetString() == podId && r.GetProperty("resource_type").GetString() == "image");
+        var bottomId = copy.GetProperty("bottom_id").GetString()!;
+
+        // The pod's Cinder made the volume from RegionTwo's copy.
+        await WaitAsync("volumes/" + id, "volume", "available");
+        var shown = (await gateway.VolumeAsync(HttpMethod.Get, "volumes/" + id, gateway.DemoToken)).Json.GetProperty("volume");
+        Assert.Equal(bottomId, shown.GetProperty("volume_image_metadata").GetProperty("image_id").GetString());
+        Assert.Equal(image, bottomId); // the copy keeps the central id
+
+        // An image in neither Glance is the pod's 400.
+        (await gateway.VolumeAsync(HttpMethod.Post, "volumes", gateway.DemoToken, JsonSerializer.Serialize(new { volume = new { size = 1, imageRef = Guid.NewGuid(), availability_zone = "az2" } })))
+            .AssertError(HttpStatusCode.BadRequest, "badRequest");
     }
 
     [Fact]
@@ -264,19 +413,19 @@ public abstract class VolumesApiTests(GatewayFixture gateway)
         }
     }
 
-    private async Task<string> CreateAsync(string token, string az, string name)
+    private async Task<string> CreateAsync(string token, string az, string name, string? project = null, int size = 1)
     {
-        var created = await gateway.VolumeAsync(HttpMethod.Post, "volumes", token, JsonSerializer.Serialize(new { volume = new { size = 1, name, availability_zone = az } }));
+        var created = await gateway.VolumeAsync(HttpMethod.Post, "volumes", token, JsonSerializer.Serialize(new { volume = new { size, name, availability_zone = az } }), project: project);
         Assert.True(created.Status == HttpStatusCode.Accepted, created.Text);
         Assert.Equal(az, created.Json.GetProperty("volume").GetProperty("availability_zone").GetString());
         return created.Json.GetProperty("volume").GetProperty("id").GetString()!;
     }
 
-    private async Task WaitAsync(string path, string key, string status)
+    private async Task WaitAsync(string path, string key, string status, string? token = null, string? project = null)
     {
         for (var i = 0; i < 100; i++)
         {
-            var shown = await gateway.VolumeAsync(HttpMethod.Get, path, gateway.DemoToken);
+            var shown = await gateway.VolumeAsync(HttpMethod.Get, path, token ?? gateway.DemoToken, project: project);
             if (shown.Json.GetProperty(key).GetProperty("status").GetString() == status)
             {
                 return;

@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tricircle.Hosting;
+using Tricircle.Identity;
+using Tricircle.Pods;
+using Tricircle.Quotas;
+
+namespace Tricircle.Volume;
+
+/// <summary>
+/// The Cinder gateway's use of the central quotas: a volume or snapshot is counted in
+/// Tricircle's database before it is forwarded (volumes or snapshots, gigabytes, and their
+/// per-type forms for a type of the central catalogue), so a project cannot exceed its quota by
+/// spreading over pods. Refusals are Cinder's 413s.
+/// </summary>
+internal sealed class VolumeQuotas(QuotaStore quotas, PodClient client)
+{
+    /// <summary>Holds the reservation until the pod answers; then it belongs to the created resource or is given back.</summary>
+    public sealed record Reservation(string HolderType, string HolderId);
+
+    /// <summary>
+    /// Reserves one volume (<paramref name="holderType"/> volume) or snapshot of
+    /// <paramref name="size"/> GiB, of the central type <paramref name="type"/> if any.
+    /// </summary>
+    public async Task<Reservation> ReserveAsync(string projectId, string holderType, long size, string? type, CancellationToken cancellationToken)
+    {
+        var count = holderType == VolumesApi.ResourceType ? QuotaResources.Volumes : QuotaResources.Snapshots;
+        if (holderType == VolumesApi.ResourceType)
+        {
+            await CheckSizeAsync(projectId, size, cancellationToken);
+        }
+
+        var amounts = new Dictionary<string, long>(StringComparer.Ordinal) { [count] = 1, [QuotaResources.Gigabytes] = size };
+        if (type is not null)
+        {
+            amounts[$"{count}_{type}"] = 1;
+            amounts[$"{QuotaResources.Gigabytes}_{type}"] = size;
+        }
+
+        var reservation = new Reservation(holderType, "reserved-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await quotas.ReserveAsync(projectId, holderType, reservation.HolderId, amounts, cancellationToken);
+        }
+        catch (QuotaExceededException e)
+        {
+            throw Refusal(e);
+        }
+
+        return reservation;
+    }
+
+    /// <summary>The reservation now belongs to the created resource.</summary>
+    public Task KeepAsync(Reservation reservation, string id, CancellationToken cancellationToken) =>
+        quotas.RekeyAsync(reservation.HolderType, reservation.HolderId, id, cancellationToken);
+
+    public Task ReleaseAsync(Reservation reservation, CancellationToken cancellationToken) =>
+        quotas.ReleaseAsync(reservation.HolderType, reservation.HolderId, cancellationToken);
+
+    /// <summary>A deleted volume's or snapshot's quota is free again.</summary>
+    public Task ReleaseAsync(string holderType, string id, CancellationToken cancellationToken) =>
+        quotas.ReleaseAsync(holderType, id, cancellationToken);
+
+    /// <summary>
+    /// Grows (or, with a negative <paramref name="gigabytes"/>, shrinks back) an existing
+    /// volume's gigabytes allocation, as os-extend does.
+    /// </summary>
+    public async Task ResizeAsync(string projectId, string volumeId, long newSize, long gigabytes, string? type, CancellationToken cancellationToken)
+    {
+        if (gigabytes > 0)
+        {
+            await CheckSizeAsync(projectId, newSize, cancellationToken);
+        }
+
+        var amounts = new Dictionary<string, long>(StringComparer.Ordinal) { [QuotaResources.Gigabytes] = gigabytes };
+        if (type is not null)
+        {
+            amounts[$"{QuotaResources.Gigabytes}_{type}"] = gigabytes;
+        }
+
+        try
+        {
+            await quotas.ReserveAsync(projectId, VolumesApi.ResourceType, volumeId, amounts, cancellationToken);
+        }
+        catch (QuotaExceededException e)
+        {
+            throw Refusal(e);
+        }
+    }
+
+    /// <summary>A volume or snapshot as its pod shows it (for the size and type of what a snapshot or extension is of).</summary>
+    public async Task<JsonObject> ShowInPodAsync(HttpContext context, Pod pod, string collection, string id)
+    {
+        var key = collection == "snapshots" ? "snapshot" : "volume";
+        var answer = await client.SendJsonAsync(
+            pod, VolumeApi.ServiceType, HttpMethod.Get, VolumeApi.PodPath(context, $"{collection}/{Uri.EscapeDataString(id)}"), null, context.GetRequestContext().AuthToken, context.RequestAborted, VolumeApi.VersionHeaders(context));
+        return answer?[key] as JsonObject ?? throw ApiException.NotFound($"{(key == "snapshot" ? "Snapshot" : "Volume")} {id} could not be found.");
+    }
+
+    /// <summary>A size field as Cinder takes it (an integer, or a string of digits) of at least 1; null when absent.</summary>
+    public static long? Size(JsonObject body, string field)
+    {
+        var node = body[field];
+        if (node is null)
+        {
+            return null;
+        }
+
+        long? size = node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) ? n
+            : node is JsonValue s && s.GetValueKind() == JsonValueKind.String && long.TryParse(s.GetValue<string>(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed
+            : null;
+        return size is >= 1 ? size : throw ApiException.BadRequest($"Invalid input for field/attribute {field}. Value: {node.ToJsonString()}. It must be an integer of at least 1.");
+    }
+
+    /// <summary>Cinder's 413s, in its words.</summary>
+    public static ApiException Refusal(QuotaExceededException e) => new(StatusCodes.Status413RequestEntityTooLarge, e.Resource switch
+    {
+        var r when r == QuotaResources.Volumes || r.StartsWith(QuotaResources.Volumes + "_", StringComparison.Ordinal) =>
+            $"VolumeLimitExceeded: Maximum number of volumes allowed ({e.Limit}) exceeded for quota '{e.Resource}'.",
+        var r when r == QuotaResources.Snapshots || r.StartsWith(QuotaResources.Snapshots + "_", StringComparison.Ordinal) =>
+            $"SnapshotLimitExceeded: Maximum number of snapshots allowed ({e.Limit}) exceeded for quota '{e.Resource}'.",
+        _ => $"VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed {e.Resource} quota. Requested {e.Requested}G, quota is {e.Limit}G and {e.Used}G has been consumed.",
+    });
+
+    private async Task CheckSizeAsync(string projectId, long size, CancellationToken cancellationToken)
+    {
+        var limits = await quotas.LimitsAsync(projectId, cancellationToken);
+        if (limits.GetValueOrDefault(QuotaResources.PerVolumeGigabytes, -1) is var limit and >= 0 && size > limit)
+        {
+            throw new ApiException(StatusCodes.Status413RequestEntityTooLarge, $"VolumeSizeExceedsLimit: Requested volume size {size}G is larger than maximum allowed limit {limit}G.");
+        }
+    }
+}
