@@ -92,6 +92,7 @@ internal static class ServiceHost
         services.AddSectionOptions<ClientOptions>(ClientOptions.Section);
         services.AddSectionOptions<QuotaOptions>(QuotaOptions.Section);
         services.AddSectionOptions<ImageOptions>(ImageOptions.Section);
+        services.AddSectionOptions<NetworkOptions>(NetworkOptions.Section);
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ServiceListeners>();
@@ -167,6 +168,9 @@ internal static class ServiceHost
         services.AddSingleton<VolumeTypeStore>();
         services.AddSingleton<CentralGlance>();
         services.AddSingleton<ImageSync>();
+        services.AddSingleton<NetworkStore>();
+        services.AddSingleton<SubnetStore>();
+        services.AddSingleton<PortStore>();
     }
 }
 
