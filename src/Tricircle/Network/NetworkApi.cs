@@ -40,6 +40,9 @@ internal static class NetworkApi
             })]),
         }));
         v20.MapNetworkExtensionsApi();
+        v20.MapSecurityGroupsApi();
+        v20.MapAvailabilityZonesApi();
+        v20.MapNetworkQuotasApi();
     }
 
     /// <summary>The top-level collections the v2.0 root lists.</summary>

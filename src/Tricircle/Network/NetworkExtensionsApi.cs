@@ -11,7 +11,14 @@ internal static class NetworkExtensionsApi
 {
     public sealed record Extension(string Alias, string Name, string Description, string Updated = "2013-01-01T00:00:00-00:00");
 
-    public static readonly IReadOnlyList<Extension> Served = [];
+    public static readonly IReadOnlyList<Extension> Served =
+    [
+        new("security-group", "security-group", "The security groups extension."),
+        new("stateful-security-group", "Stateful security group", "Indicates if the security group is stateful or not", "2019-11-26T09:00:00-00:00"),
+        new("quotas", "Quota management support", "Expose functions for quotas management per project", "2012-07-29T10:00:00-00:00"),
+        new("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project", "2017-02-10T10:00:00-00:00"),
+        new("availability_zone", "Availability Zone", "The availability zone extension.", "2015-01-01T10:00:00-00:00"),
+    ];
 
     public static void MapNetworkExtensionsApi(this IEndpointRouteBuilder v20)
     {

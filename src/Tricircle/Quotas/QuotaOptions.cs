@@ -28,6 +28,23 @@ internal sealed class QuotaOptions : ISectionOptions
 
     public int Snapshots { get; set; } = 10;
 
+    // The central Neutron's, at Neutron's defaults.
+    public int Network { get; set; } = 100;
+
+    public int Subnet { get; set; } = 100;
+
+    public int Port { get; set; } = 500;
+
+    [ConfigurationKeyName("security_group")]
+    public int SecurityGroup { get; set; } = 10;
+
+    [ConfigurationKeyName("security_group_rule")]
+    public int SecurityGroupRule { get; set; } = 100;
+
+    public int Router { get; set; } = 10;
+
+    public int Floatingip { get; set; } = 50;
+
     /// <summary>The defaults by resource name, as the quota APIs name them.</summary>
     public IReadOnlyDictionary<string, long> Defaults() => new Dictionary<string, long>(StringComparer.Ordinal)
     {
@@ -39,6 +56,13 @@ internal sealed class QuotaOptions : ISectionOptions
         [QuotaResources.Volumes] = Volumes,
         [QuotaResources.Gigabytes] = Gigabytes,
         [QuotaResources.Snapshots] = Snapshots,
+        [QuotaResources.Network] = Network,
+        [QuotaResources.Subnet] = Subnet,
+        [QuotaResources.Port] = Port,
+        [QuotaResources.SecurityGroup] = SecurityGroup,
+        [QuotaResources.SecurityGroupRule] = SecurityGroupRule,
+        [QuotaResources.Router] = Router,
+        [QuotaResources.Floatingip] = Floatingip,
     };
 
     public IEnumerable<string> Problems() =>
@@ -56,4 +80,16 @@ internal static class QuotaResources
     public const string Volumes = "volumes";
     public const string Gigabytes = "gigabytes";
     public const string Snapshots = "snapshots";
+
+    // Neutron's names (singular, as its quota API has them); counted, not allocated: see NetworkQuotas.
+    public const string Network = "network";
+    public const string Subnet = "subnet";
+    public const string Port = "port";
+    public const string SecurityGroup = "security_group";
+    public const string SecurityGroupRule = "security_group_rule";
+    public const string Router = "router";
+    public const string Floatingip = "floatingip";
+
+    /// <summary>The central Neutron's quota resources, in the order its quota API shows them.</summary>
+    public static readonly IReadOnlyList<string> NetworkResources = [Network, Subnet, Port, SecurityGroup, SecurityGroupRule, Router, Floatingip];
 }
