@@ -17,6 +17,9 @@ internal sealed class NetworkQuotas(Database database, QuotaStore quotas)
     // IPs have none yet: they count 0.
     private static readonly Dictionary<string, string> Tables = new(StringComparer.Ordinal)
     {
+        [QuotaResources.Network] = "networks",
+        [QuotaResources.Subnet] = "subnets",
+        [QuotaResources.Port] = "ports",
         [QuotaResources.SecurityGroup] = "security_groups",
         [QuotaResources.SecurityGroupRule] = "security_group_rules",
     };

@@ -256,6 +256,12 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         var group = await FindAsync(connection, tx, caller, id, cancellationToken) ?? throw GroupNotFound(id);
+        if (database.Dialect == DatabaseDialect.Postgres)
+        {
+            // Waits for ports being made with the group (RequireForPortAsync holds it FOR SHARE), and keeps new ones off until the delete commits.
+            await connection.ExecuteAsync(new CommandDefinition("SELECT id FROM security_groups WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: cancellationToken));
+        }
+
         if (group.IsDefault && !caller.IsAdmin)
         {
             throw new ApiException(StatusCodes.Status409Conflict, "Insufficient rights for removing default security group.", "SecurityGroupCannotRemoveDefault");
@@ -268,6 +274,31 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
 
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM security_groups WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// For port create and update, inside their write transaction: the groups must exist and be
+    /// the port's project's (any for an admin), else Neutron's 404; held (PostgreSQL: FOR SHARE)
+    /// until that transaction ends, so a concurrent delete of a group waits and then sees the port
+    /// (SQLite's write transactions are serialised already). An empty list means the project's
+    /// default group, made if need be: call <see cref="EnsureDefaultAsync"/> before the transaction.
+    /// </summary>
+    public async Task RequireForPortAsync(DbConnection connection, DbTransaction tx, string projectId, bool admin, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        var sql = new NeutronSql();
+        var visible = admin ? "" : $" AND project_id = {sql.Param(projectId)}";
+        var lockClause = database.Dialect == DatabaseDialect.Postgres ? " FOR SHARE" : "";
+        var found = (await connection.QueryAsync<string>(new CommandDefinition(
+            $"SELECT id FROM security_groups WHERE {sql.In("id", ids)}{visible}{lockClause}", sql.Parameters, tx, cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
+        if (ids.FirstOrDefault(id => !found.Contains(id)) is { } missing)
+        {
+            throw GroupNotFound(missing);
+        }
     }
 
     /// <summary>
@@ -398,7 +429,7 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
         return result;
     }
 
-    /// <summary>Whether a port uses the group (net-core's <c>port_security_groups</c>).</summary>
+    /// <summary>Whether a port uses the group (<c>port_security_groups</c>, the ports' group ids).</summary>
     private static async Task<bool> InUseAsync(DbConnection connection, DbTransaction tx, string id, CancellationToken cancellationToken) =>
         await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM port_security_groups WHERE security_group_id = @id", new { id }, tx, cancellationToken: cancellationToken)) > 0;

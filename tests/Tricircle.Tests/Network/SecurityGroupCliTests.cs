@@ -60,7 +60,8 @@ public sealed class SecurityGroupCliTests(SqliteGatewayFixture gateway) : IClass
         var changed = await Os(admin, "quota", "list", "--network");
         Assert.Contains(changed.EnumerateArray(), q => q.GetProperty("Project ID").GetString() == gateway.DemoProjectId && q.GetProperty("Security Groups").GetInt32() == 20);
 
-        var zones = await Os(demo, "availability", "zone", "list", "--network");
+        var zones = await Os(demo, "availability", "zone", "list", "--network", "--long");
+        Assert.All(zones.EnumerateArray(), z => Assert.Equal("available", z.GetProperty("Zone Status").GetString()));
         var listed = zones.EnumerateArray().Select(z => z.GetProperty("Zone Name").GetString() + "/" + z.GetProperty("Zone Resource").GetString()).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(["az1/network", "az1/router", "az2/network", "az2/router"], listed);
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Dapper;
 using Tricircle.Support;
 
 namespace Tricircle.Network;
@@ -259,6 +260,41 @@ public abstract class SecurityGroupsApiTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "security-groups/" + remote, token)).Status);
 
         Assert.Equal(HttpStatusCode.NotFound, (await gateway.NetworkAsync(HttpMethod.Get, "security-group-rules/" + rule, token)).Status);
+    }
+
+    [Fact]
+    public async Task GroupInUseByAPort_CannotBeDeleted_AndPortsCountInQuotaDetails()
+    {
+        var (token, project) = Tenant();
+        var group = await CreateGroupAsync(token, "used");
+
+        // A port with the group, written as the central ports API stores it (the API is the net-core branch's).
+        var network = Guid.NewGuid().ToString();
+        var port = Guid.NewGuid().ToString();
+        await using (var database = gateway.Database.Open())
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
+        {
+            var now = DateTime.UtcNow;
+            await connection.ExecuteAsync(
+                "INSERT INTO networks (id, project_id, mtu, network_type, created_at, updated_at) VALUES (@network, @project, 1450, 'vxlan', @now, @now)", new { network, project, now });
+            await connection.ExecuteAsync(
+                "INSERT INTO ports (id, project_id, network_id, mac_address, created_at, updated_at) VALUES (@port, @project, @network, @mac, @now, @now)",
+                new { port, project, network, mac = "fa:16:3e:" + string.Join(':', Guid.NewGuid().ToByteArray()[..3].Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))), now });
+            await connection.ExecuteAsync("INSERT INTO port_security_groups (port_id, security_group_id) VALUES (@port, @group)", new { port, group });
+        }
+
+        AssertNeutronError(await gateway.NetworkAsync(HttpMethod.Delete, "security-groups/" + group, token), HttpStatusCode.Conflict, "SecurityGroupInUse", group);
+        var details = (await gateway.NetworkAsync(HttpMethod.Get, $"quotas/{project}/details", token)).Json.GetProperty("quota");
+        Assert.Equal(1, details.GetProperty("network").GetProperty("used").GetInt32());
+        Assert.Equal(1, details.GetProperty("port").GetProperty("used").GetInt32());
+
+        await using (var database = gateway.Database.Open())
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
+        {
+            await connection.ExecuteAsync("DELETE FROM ports WHERE id = @port", new { port });
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "security-groups/" + group, token)).Status);
     }
 
     [Fact]
