@@ -167,6 +167,9 @@ internal static class ServiceHost
         services.AddSingleton<VolumeTypeStore>();
         services.AddSingleton<CentralGlance>();
         services.AddSingleton<ImageSync>();
+        services.AddSingleton<NetworkStore>();
+        services.AddSingleton<SubnetStore>();
+        services.AddSingleton<PortStore>();
         services.AddSingleton<NetworkQuotas>();
         services.AddSingleton<SecurityGroupStore>();
     }

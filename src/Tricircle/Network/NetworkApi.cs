@@ -40,6 +40,9 @@ internal static class NetworkApi
             })]),
         }));
         v20.MapNetworkExtensionsApi();
+        v20.MapNetworksApi();
+        v20.MapSubnetsApi();
+        v20.MapPortsApi();
         v20.MapSecurityGroupsApi();
         v20.MapAvailabilityZonesApi();
         v20.MapNetworkQuotasApi();

@@ -13,6 +13,23 @@ internal static class NetworkExtensionsApi
 
     public static readonly IReadOnlyList<Extension> Served =
     [
+        new("provider", "Provider Network", "Expose mapping of virtual networks to physical networks"),
+        new("external-net", "Neutron external network", "Adds external network attribute to network resource."),
+        new("standard-attr-tag", "Tag support for resources with standard attribute: subnet, trunk, network_segment_range, router, network, policy, subnetpool, port, security_group, floatingip", "Enables to set tag on resources with standard attribute."),
+        new("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs"),
+        new("port-security", "Port Security", "Provides port security"),
+        new("binding", "Port Binding", "Expose port bindings of a virtual port to external application"),
+        new("extra_dhcp_opt", "Neutron Extra DHCP options", "Extra options configuration for DHCP. For example PXE boot options to DHCP clients can be specified (e.g. tftp-server, server-ip-address, bootfile-name)"),
+        new("network_availability_zone", "Network Availability Zone", "Availability zone support for network."),
+        new("standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes"),
+        new("standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes."),
+        new("standard-attr-revisions", "Resource revision numbers", "This extension will display the revision number of neutron resources."),
+        new("project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled."),
+        new("net-mtu", "Network MTU", "Provides MTU attribute for a network resource."),
+        new("net-mtu-writable", "Network MTU (writable)", "Provides a writable MTU attribute for a network resource."),
+        new("filter-validation", "Filter parameters validation", "Provides validation on filter parameters."),
+        new("sorting", "Sorting support", "Enables sorting support."),
+        new("pagination", "Pagination support", "Enables pagination support."),
         new("security-group", "security-group", "The security groups extension."),
         new("stateful-security-group", "Stateful security group", "Indicates if the security group is stateful or not", "2019-11-26T09:00:00-00:00"),
         new("quotas", "Quota management support", "Expose functions for quotas management per project", "2012-07-29T10:00:00-00:00"),

@@ -277,6 +277,25 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
     }
 
     /// <summary>
+    /// A port's groups, for <see cref="PortStore.ResolveSecurityGroups"/>: none asked for gives the
+    /// project's default group (made if need be); asked-for groups must be the port's project's
+    /// (Neutron's 404 otherwise).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ResolveForPortAsync(string projectId, IReadOnlyList<string>? requested, CancellationToken cancellationToken)
+    {
+        if (requested is null)
+        {
+            return [await EnsureDefaultAsync(projectId, cancellationToken)];
+        }
+
+        var ids = requested.Distinct(StringComparer.Ordinal).ToList();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await RequireForPortAsync(connection, tx, projectId, admin: false, ids, cancellationToken);
+        return ids;
+    }
+
+    /// <summary>
     /// For port create and update, inside their write transaction: the groups must exist and be
     /// the port's project's (any for an admin), else Neutron's 404; held (PostgreSQL: FOR SHARE)
     /// until that transaction ends, so a concurrent delete of a group waits and then sees the port
