@@ -171,6 +171,8 @@ internal static class ServiceHost
         services.AddSingleton<NetworkStore>();
         services.AddSingleton<SubnetStore>();
         services.AddSingleton<PortStore>();
+        services.AddSingleton<NetworkQuotas>();
+        services.AddSingleton<SecurityGroupStore>();
     }
 }
 

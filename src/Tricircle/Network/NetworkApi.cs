@@ -43,6 +43,9 @@ internal static class NetworkApi
         v20.MapNetworksApi();
         v20.MapSubnetsApi();
         v20.MapPortsApi();
+        v20.MapSecurityGroupsApi();
+        v20.MapAvailabilityZonesApi();
+        v20.MapNetworkQuotasApi();
     }
 
     /// <summary>The top-level collections the v2.0 root lists.</summary>

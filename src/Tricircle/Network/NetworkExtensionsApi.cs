@@ -30,6 +30,11 @@ internal static class NetworkExtensionsApi
         new("filter-validation", "Filter parameters validation", "Provides validation on filter parameters."),
         new("sorting", "Sorting support", "Enables sorting support."),
         new("pagination", "Pagination support", "Enables pagination support."),
+        new("security-group", "security-group", "The security groups extension."),
+        new("stateful-security-group", "Stateful security group", "Indicates if the security group is stateful or not", "2019-11-26T09:00:00-00:00"),
+        new("quotas", "Quota management support", "Expose functions for quotas management per project", "2012-07-29T10:00:00-00:00"),
+        new("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project", "2017-02-10T10:00:00-00:00"),
+        new("availability_zone", "Availability Zone", "The availability zone extension.", "2015-01-01T10:00:00-00:00"),
     ];
 
     public static void MapNetworkExtensionsApi(this IEndpointRouteBuilder v20)

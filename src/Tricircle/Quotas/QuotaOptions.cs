@@ -31,6 +31,22 @@ internal sealed class QuotaOptions : ISectionOptions
     /// <summary>The largest volume a project may create or extend to, in GiB (-1: no limit, as Cinder's default).</summary>
     [ConfigurationKeyName("per_volume_gigabytes")]
     public int PerVolumeGigabytes { get; set; } = -1;
+    // The central Neutron's, at Neutron's defaults.
+    public int Network { get; set; } = 100;
+
+    public int Subnet { get; set; } = 100;
+
+    public int Port { get; set; } = 500;
+
+    [ConfigurationKeyName("security_group")]
+    public int SecurityGroup { get; set; } = 10;
+
+    [ConfigurationKeyName("security_group_rule")]
+    public int SecurityGroupRule { get; set; } = 100;
+
+    public int Router { get; set; } = 10;
+
+    public int Floatingip { get; set; } = 50;
 
     /// <summary>The defaults by resource name, as the quota APIs name them.</summary>
     public IReadOnlyDictionary<string, long> Defaults() => new Dictionary<string, long>(StringComparer.Ordinal)
@@ -44,6 +60,13 @@ internal sealed class QuotaOptions : ISectionOptions
         [QuotaResources.Gigabytes] = Gigabytes,
         [QuotaResources.Snapshots] = Snapshots,
         [QuotaResources.PerVolumeGigabytes] = PerVolumeGigabytes,
+        [QuotaResources.Network] = Network,
+        [QuotaResources.Subnet] = Subnet,
+        [QuotaResources.Port] = Port,
+        [QuotaResources.SecurityGroup] = SecurityGroup,
+        [QuotaResources.SecurityGroupRule] = SecurityGroupRule,
+        [QuotaResources.Router] = Router,
+        [QuotaResources.Floatingip] = Floatingip,
     };
 
     public IEnumerable<string> Problems() =>
@@ -62,4 +85,16 @@ internal static class QuotaResources
     public const string Gigabytes = "gigabytes";
     public const string Snapshots = "snapshots";
     public const string PerVolumeGigabytes = "per_volume_gigabytes";
+
+    // Neutron's names (singular, as its quota API has them); counted, not allocated: see NetworkQuotas.
+    public const string Network = "network";
+    public const string Subnet = "subnet";
+    public const string Port = "port";
+    public const string SecurityGroup = "security_group";
+    public const string SecurityGroupRule = "security_group_rule";
+    public const string Router = "router";
+    public const string Floatingip = "floatingip";
+
+    /// <summary>The central Neutron's quota resources, in the order its quota API shows them.</summary>
+    public static readonly IReadOnlyList<string> NetworkResources = [Network, Subnet, Port, SecurityGroup, SecurityGroupRule, Router, Floatingip];
 }

@@ -139,17 +139,35 @@ internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> optio
     }
 
     /// <summary>
+    /// For counted resources (the central Neutron's: its rows are the usage): takes the project's
+    /// quota lock inside the caller's write transaction, so that a count-then-insert of two
+    /// instances at once cannot both pass (SQLite's BEGIN IMMEDIATE already serialises writers).
+    /// </summary>
+    public async Task LockAsync(DbConnection connection, DbTransaction tx, string projectId, CancellationToken cancellationToken)
+    {
+        if (database.Dialect == DatabaseDialect.Postgres)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@key)", new { key = LockKey(projectId) }, tx, cancellationToken: cancellationToken));
+        }
+    }
+
+    /// <summary>The projects with a limit of their own for any of <paramref name="resources"/>.</summary>
+    public async Task<IReadOnlyList<string>> ProjectsWithLimitsAsync(IReadOnlyCollection<string> resources, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string ProjectId, string Resource)>(new CommandDefinition(
+            "SELECT DISTINCT project_id, resource FROM quota_limits ORDER BY project_id", cancellationToken: cancellationToken));
+        return rows.Where(r => resources.Contains(r.Resource)).Select(r => r.ProjectId).Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
     /// A write transaction holding the project's quota lock: SQLite's BEGIN IMMEDIATE serialises
     /// all writers; PostgreSQL takes a transaction-scoped advisory lock on the project.
     /// </summary>
     private async Task<DbTransaction> LockProjectAsync(DbConnection connection, string projectId, CancellationToken cancellationToken)
     {
         var tx = await Database.BeginWriteAsync(connection, cancellationToken);
-        if (database.Dialect == DatabaseDialect.Postgres)
-        {
-            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@key)", new { key = LockKey(projectId) }, tx, cancellationToken: cancellationToken));
-        }
-
+        await LockAsync(connection, tx, projectId, cancellationToken);
         return tx;
     }
 
@@ -157,7 +175,8 @@ internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> optio
     private static long LockKey(string projectId) =>
         BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes("tricircle-quota:" + projectId)), 0);
 
-    private async Task<IReadOnlyDictionary<string, long>> LimitsAsync(DbConnection connection, DbTransaction? tx, string projectId, CancellationToken cancellationToken)
+    /// <summary>The project's limits, read in the caller's transaction when there is one.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> LimitsAsync(DbConnection connection, DbTransaction? tx, string projectId, CancellationToken cancellationToken)
     {
         var limits = new Dictionary<string, long>(Defaults, StringComparer.Ordinal);
         var rows = await connection.QueryAsync<(string Resource, long HardLimit)>(new CommandDefinition(

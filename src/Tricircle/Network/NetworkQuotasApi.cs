@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tricircle.Hosting;
+using Tricircle.Identity;
+using Tricircle.Quotas;
+
+namespace Tricircle.Network;
+
+/// <summary>
+/// Neutron's <c>quotas</c> and <c>quota_details</c> extensions over the central quotas: a
+/// project reads its own (an admin any), only an admin changes them (403 otherwise).
+/// </summary>
+internal static class NetworkQuotasApi
+{
+    public static void MapNetworkQuotasApi(this IEndpointRouteBuilder v20)
+    {
+        v20.MapGet("/quotas", IndexAsync);
+        v20.MapGet("/quotas/tenant", (HttpContext context) =>
+            TypedResults.Json(new JsonObject { ["tenant"] = new JsonObject { ["tenant_id"] = context.GetRequestContext().ProjectId } }));
+        v20.MapGet("/quotas/{projectId}", ShowAsync);
+        v20.MapGet("/quotas/{projectId}/default", (string projectId, HttpContext context, NetworkQuotas quotas) =>
+        {
+            Reader(context, projectId);
+            return TypedResults.Json(new JsonObject { ["quota"] = Limits(quotas.Store.Defaults) });
+        });
+        v20.MapGet("/quotas/{projectId}/details", DetailsAsync);
+        v20.MapPut("/quotas/{projectId}", UpdateAsync);
+        v20.MapDelete("/quotas/{projectId}", ResetAsync);
+    }
+
+    private static async Task<IResult> IndexAsync(HttpContext context, NetworkQuotas quotas)
+    {
+        Admin(context, "get_quota");
+        var items = new JsonArray();
+        foreach (var project in await quotas.Store.ProjectsWithLimitsAsync(QuotaResources.NetworkResources, context.RequestAborted))
+        {
+            var item = Limits(await quotas.Store.LimitsAsync(project, context.RequestAborted));
+            item["project_id"] = project;
+            item["tenant_id"] = project;
+            items.Add(item);
+        }
+
+        return TypedResults.Json(new JsonObject { ["quotas"] = items });
+    }
+
+    private static async Task<IResult> ShowAsync(string projectId, HttpContext context, NetworkQuotas quotas)
+    {
+        Reader(context, projectId);
+        return TypedResults.Json(new JsonObject { ["quota"] = Limits(await quotas.Store.LimitsAsync(projectId, context.RequestAborted)) });
+    }
+
+    private static async Task<IResult> DetailsAsync(string projectId, HttpContext context, NetworkQuotas quotas)
+    {
+        Reader(context, projectId);
+        var limits = await quotas.Store.LimitsAsync(projectId, context.RequestAborted);
+        var usage = await quotas.UsageAsync(projectId, context.RequestAborted);
+        var details = new JsonObject();
+        foreach (var resource in QuotaResources.NetworkResources)
+        {
+            details[resource] = new JsonObject { ["limit"] = limits.GetValueOrDefault(resource, -1), ["used"] = usage.GetValueOrDefault(resource), ["reserved"] = 0 };
+        }
+
+        return TypedResults.Json(new JsonObject { ["quota"] = details });
+    }
+
+    private static async Task<IResult> UpdateAsync(string projectId, HttpContext context, NetworkQuotas quotas)
+    {
+        Admin(context, "update_quota");
+        var body = await RequestBody.ReadWrappedAsync(context.Request, "quota", context.RequestAborted);
+        var limits = new Dictionary<string, long>(StringComparer.Ordinal);
+        var checkLimit = false;
+        foreach (var property in body.EnumerateObject())
+        {
+            if (property.Name is "check_limit" or "force")
+            {
+                // check_limit (quota-check-limit): refuse a limit below the usage; force is openstackclient's and the default here.
+                checkLimit = property.Name == "check_limit" && (property.Value.ValueKind == JsonValueKind.True
+                    || (property.Value.ValueKind == JsonValueKind.String && NeutronQuery.ParseBool("check_limit", property.Value.GetString()!)));
+                continue;
+            }
+
+            if (!QuotaResources.NetworkResources.Contains(property.Name, StringComparer.Ordinal))
+            {
+                throw new ApiException(StatusCodes.Status400BadRequest, $"Unrecognized attribute(s) '{property.Name}'", "HTTPBadRequest");
+            }
+
+            var text = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
+            limits[property.Name] = long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var limit)
+                ? limit >= -1 ? limit : throw NetworkApi.InvalidInput($"'{limit}' should be greater than or equal to -1")
+                : throw NetworkApi.InvalidInput($"'{text}' is not an integer");
+        }
+
+        if (checkLimit)
+        {
+            var usage = await quotas.UsageAsync(projectId, context.RequestAborted);
+            foreach (var (resource, limit) in limits)
+            {
+                if (limit >= 0 && usage.GetValueOrDefault(resource) > limit)
+                {
+                    throw new ApiException(StatusCodes.Status400BadRequest,
+                        $"Quota limit {limit} for {resource} must be greater than or equal to already used and reserved {usage[resource]}.", "InvalidQuotaValue");
+                }
+            }
+        }
+
+        await quotas.Store.SetLimitsAsync(projectId, limits, force: true, context.RequestAborted);
+        return TypedResults.Json(new JsonObject { ["quota"] = Limits(await quotas.Store.LimitsAsync(projectId, context.RequestAborted)) });
+    }
+
+    private static async Task<IResult> ResetAsync(string projectId, HttpContext context, NetworkQuotas quotas)
+    {
+        Admin(context, "delete_quota");
+        await quotas.Store.ResetAsync(projectId, QuotaResources.NetworkResources.ToList(), context.RequestAborted);
+        return TypedResults.NoContent();
+    }
+
+    private static JsonObject Limits(IReadOnlyDictionary<string, long> limits)
+    {
+        var quota = new JsonObject();
+        foreach (var resource in QuotaResources.NetworkResources)
+        {
+            quota[resource] = limits.GetValueOrDefault(resource, -1);
+        }
+
+        return quota;
+    }
+
+    private static void Reader(HttpContext context, string projectId)
+    {
+        var caller = context.GetRequestContext();
+        if (!caller.IsAdmin && caller.ProjectId != projectId)
+        {
+            throw Denied("get_quota");
+        }
+    }
+
+    private static RequestContext Admin(HttpContext context, string rule)
+    {
+        var caller = context.GetRequestContext();
+        return caller.IsAdmin ? caller : throw Denied(rule);
+    }
+
+    private static ApiException Denied(string rule) =>
+        new(StatusCodes.Status403Forbidden, $"rule:{rule} is disallowed by policy", "PolicyNotAuthorized");
+}
