@@ -166,6 +166,8 @@ internal static class ServiceHost
         services.AddSingleton<VolumeTypeStore>();
         services.AddSingleton<CentralGlance>();
         services.AddSingleton<ImageSync>();
+        services.AddSingleton<PodNetworks>();
+        services.AddSingleton<NetworkPlaces>();
     }
 }
 
