@@ -168,6 +168,8 @@ internal static class ServiceHost
         services.AddSingleton<ImageSync>();
         services.AddSingleton<PodNetworks>();
         services.AddSingleton<NetworkPlaces>();
+        services.AddSingleton<CentralPorts>();
+        services.AddSingleton<ServerNetworks>();
     }
 }
 

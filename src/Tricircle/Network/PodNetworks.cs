@@ -31,7 +31,7 @@ internal sealed record PortMaterial(
 /// on every boot; the price is that the rule admits the whole subnet, not just the members.
 /// </para>
 /// </summary>
-internal sealed class PodNetworks(PodClient client, PodCopies copies)
+internal sealed class PodNetworks(PodClient client, PodCopies copies, RoutingStore routings)
 {
     public const string ServiceType = NetworkApi.ServiceType;
 
@@ -56,6 +56,35 @@ internal sealed class PodNetworks(PodClient client, PodCopies copies)
 
         return await copies.EnsureAsync("port", port.Id, pod, port.ProjectId, async ct =>
             await FindByNameAsync(pod, "ports", port.Id, ct) ?? await CreateAsync(pod, "ports", "port", PortBody(port, networkId, subnets, groups), ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes the port's copy in the pod (found by its routing row, or by name when a crash left
+    /// none) and forgets the row. Nothing happens when the pod has no copy.
+    /// </summary>
+    public async Task RemovePortAsync(Pod pod, string topPortId, CancellationToken cancellationToken)
+    {
+        var routing = await routings.FindInPodAsync(topPortId, "port", pod.PodId, cancellationToken);
+        var bottom = routing?.BottomId ?? await FindByNameAsync(pod, "ports", topPortId, cancellationToken);
+        if (bottom is not null)
+        {
+            await DeleteAsync(pod, "ports/" + Uri.EscapeDataString(bottom), cancellationToken);
+        }
+
+        await routings.ForgetAsync(topPortId, "port", pod.PodId, cancellationToken);
+    }
+
+    /// <summary>The port's copy in the pod as the pod shows it, or null when there is none.</summary>
+    public async Task<JsonObject?> ShowPortAsync(Pod pod, string bottomPortId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await SendAsync(pod, HttpMethod.Get, "ports/" + Uri.EscapeDataString(bottomPortId), null, cancellationToken))?["port"] as JsonObject;
+        }
+        catch (PodErrorException e) when (e.StatusCode == StatusCodes.Status404NotFound)
+        {
+            return null;
+        }
     }
 
     /// <summary>The network's id in the pod, made there with the same segment (a <c>local</c> one as the pod's own tenant network).</summary>

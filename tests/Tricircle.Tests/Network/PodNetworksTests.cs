@@ -73,6 +73,23 @@ public abstract class PodNetworksTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task PodsNova_BootsOnTheCopiedPort_AsTheTenant()
+    {
+        var top = await VlanNetworkAsync();
+        var port = NewPort(top, "10.20.0.95", "fa:16:3e:23:00:95");
+        var bottom = await Networks.EnsurePortAsync(await PodAsync("RegionOne"), top.Material(port), CancellationToken.None);
+
+        var image = await gateway.CirrosAsync("RegionOne");
+        var booted = await gateway.SendAsync(new Uri(gateway.Region("RegionOne").ComputeUrl + "/servers"), HttpMethod.Post, gateway.DemoToken,
+            JsonSerializer.Serialize(new { server = new { name = "on-copy", flavorRef = "1", imageRef = image, networks = new[] { new { port = bottom } } } }), "2.37");
+
+        Assert.True(booted.Status == HttpStatusCode.Accepted, booted.Text);
+        var server = booted.Json.GetProperty("server").GetProperty("id").GetString();
+        var bound = Assert.Single(await ListAsync("RegionOne", "ports", port.Id));
+        Assert.Equal(server, bound.GetProperty("device_id").GetString());
+    }
+
+    [Fact]
     public async Task FiftyParallelPorts_OverTwoPods_MakeOneNetworkPerPodAndFiftyDistinctIps()
     {
         var top = await VlanNetworkAsync();
