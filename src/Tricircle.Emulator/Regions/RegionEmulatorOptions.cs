@@ -27,13 +27,13 @@ public sealed class RegionEmulatorOptions
     public TimeSpan VolumeCreateDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Physical networks that VLAN and flat networks may use.</summary>
-    public IList<string> PhysicalNetworks { get; } = ["physnet1", "extnet"];
+    public IList<string> PhysicalNetworks { get; } = ["bridge", "extern"];
 
     /// <summary>VLAN ids tenant VLAN networks may take (inclusive), as ML2's network_vlan_ranges.</summary>
-    public (int Min, int Max) VlanRange { get; set; } = (100, 2999);
+    public (int Min, int Max) VlanRange { get; set; } = (2001, 4000);
 
     /// <summary>VxLAN VNIs, as ML2's vni_ranges.</summary>
-    public (int Min, int Max) VxlanRange { get; set; } = (1, 100_000);
+    public (int Min, int Max) VxlanRange { get; set; } = (1001, 2000);
 
     /// <summary>The compute host name reported for servers and bound ports.</summary>
     public string ComputeHost { get; set; } = "";

@@ -92,6 +92,7 @@ internal static class ServiceHost
         services.AddSectionOptions<ClientOptions>(ClientOptions.Section);
         services.AddSectionOptions<QuotaOptions>(QuotaOptions.Section);
         services.AddSectionOptions<ImageOptions>(ImageOptions.Section);
+        services.AddSectionOptions<NetworkOptions>(NetworkOptions.Section);
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ServiceListeners>();

@@ -120,6 +120,11 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
                 // Every emulated region has its own Glance: RegionOne's holds the central images
                 // and the others get copies at boot. (CentralRegion's image endpoint is the gateway.)
                 ["image:glance_region"] = SandboxOptions.RegionName(1),
+
+                // The seeds' segments, the same as the emulated regions' Neutrons accept.
+                ["network:network_vlan_ranges"] = "bridge:2001:3000,extern:3001:4000",
+                ["network:vni_ranges"] = "1001:2000",
+                ["network:flat_networks"] = "bridge,extern",
             };
             foreach (var (key, value) in options.Settings)
             {

@@ -45,11 +45,11 @@ public sealed class NeutronStateTests : IAsyncLifetime
     public void CreateNetwork_Vlan_ChecksRangePhysnetAndTakenIds()
     {
         var state = NewState();
-        var vlan = state.CreateNetwork(Admin, Body(("provider:network_type", "vlan"), ("provider:physical_network", "physnet1"), ("provider:segmentation_id", 101)));
+        var vlan = state.CreateNetwork(Admin, Body(("provider:network_type", "vlan"), ("provider:physical_network", "bridge"), ("provider:segmentation_id", 101)));
         Assert.Equal(101, (int)vlan["provider:segmentation_id"]!);
         Assert.Equal(1500, (int)vlan["mtu"]!);
 
-        var outOfRange = Fault(() => state.CreateNetwork(Admin, Body(("provider:network_type", "vlan"), ("provider:physical_network", "physnet1"), ("provider:segmentation_id", 4000))));
+        var outOfRange = Fault(() => state.CreateNetwork(Admin, Body(("provider:network_type", "vlan"), ("provider:physical_network", "bridge"), ("provider:segmentation_id", 4000))));
         Assert.Equal((400, "InvalidInput"), (outOfRange.StatusCode, outOfRange.Type));
         Assert.StartsWith("Invalid input for operation: segmentation_id out of range", outOfRange.Message, StringComparison.Ordinal);
 
@@ -57,7 +57,7 @@ public sealed class NeutronStateTests : IAsyncLifetime
         Assert.Equal(400, unknownPhysnet.StatusCode);
         Assert.Contains("physical_network 'nowhere' unknown", unknownPhysnet.Message, StringComparison.Ordinal);
 
-        var taken = Fault(() => state.CreateNetwork(Admin, Body(("provider:network_type", "vlan"), ("provider:physical_network", "physnet1"), ("provider:segmentation_id", 101))));
+        var taken = Fault(() => state.CreateNetwork(Admin, Body(("provider:network_type", "vlan"), ("provider:physical_network", "bridge"), ("provider:segmentation_id", 101))));
         Assert.Equal((409, "VlanIdInUse"), (taken.StatusCode, taken.Type));
 
         var automatic = state.CreateNetwork(Admin, Body(("provider:network_type", "vlan")));
