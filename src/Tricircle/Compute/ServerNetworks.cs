@@ -192,10 +192,18 @@ internal sealed partial class ServerNetworks(
 
         await Task.WhenAll(nics.Select(async nic =>
         {
-            // The pod's Nova may bind the port later than it answers; the pod's name stands in for the host till then.
-            var bottom = await podNetworks.ShowPortAsync(pod, nic.BottomPortId, cancellationToken);
-            var host = bottom?["binding:host_id"]?.ToString() is { Length: > 0 } h ? h : pod.RegionName;
-            await central.BindAsync(nic.Port.Id, serverId, "compute:" + pod.AzName, host, cancellationToken);
+            try
+            {
+                // The pod's Nova may bind the port later than it answers; the pod's name stands in for the host till then.
+                var bottom = await podNetworks.ShowPortAsync(pod, nic.BottomPortId, cancellationToken);
+                var host = bottom?["binding:host_id"]?.ToString() is { Length: > 0 } h ? h : pod.RegionName;
+                await central.BindAsync(nic.Port.Id, serverId, "compute:" + pod.AzName, host, cancellationToken);
+            }
+            catch (Exception e) when (e is ApiException or PodErrorException or HttpRequestException)
+            {
+                // The server exists: its boot stands, and the central port shows it once it is bound again.
+                Log.BindFailed(logger, nic.Port.Id, serverId, e.Message);
+            }
         }));
     }
 
@@ -299,5 +307,8 @@ internal sealed partial class ServerNetworks(
     {
         [LoggerMessage(1, LogLevel.Warning, "Port {Port} in pod {Region} could not be cleaned up: {Reason}")]
         public static partial void CleanupFailed(ILogger logger, string port, string region, string reason);
+
+        [LoggerMessage(2, LogLevel.Warning, "Central port {Port} could not be shown as server {Server}'s: {Reason}")]
+        public static partial void BindFailed(ILogger logger, string port, string server, string reason);
     }
 }

@@ -213,6 +213,23 @@ public abstract class PodNetworksTests(GatewayFixture gateway)
         Assert.Null(await Places.AllowedPodsAsync(Network(new NetworkSegment("vlan", "physnet1", 2500), []), CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Scheduler_PlacesAmongTheNetworksPods_AndRefusesAnAzWithoutThem()
+    {
+        var scheduler = gateway.Sandbox.Services.GetRequiredService<Placement.PodScheduler>();
+        var byPod = Network(new NetworkSegment("vxlan", null, 5003), ["RegionTwo"]);
+        var (allowed, why) = await Places.AllowedForAllAsync([byPod], CancellationToken.None);
+
+        var placed = await scheduler.PlaceAmongAsync(gateway.OtherProjectId, allowed!, why, null, CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<ApiException>(() => scheduler.PlaceAmongAsync(gateway.OtherProjectId, allowed!, why, "az1", CancellationToken.None));
+
+        Assert.Equal("RegionTwo", placed.Pod.RegionName);
+        Assert.Equal(400, refused.StatusCode);
+        Assert.Contains("az1", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(byPod.Id, refused.Message, StringComparison.Ordinal);
+        Assert.Contains("RegionTwo", refused.Message, StringComparison.Ordinal);
+    }
+
     // --- central records, as the central Neutron would hold them ---
 
     internal sealed record TopSet(TopNetwork Network, TopSubnet Subnet, TopPort Dhcp, TopSecurityGroup Group)
