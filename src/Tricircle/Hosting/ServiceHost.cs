@@ -171,6 +171,9 @@ internal static class ServiceHost
         services.AddSingleton<NetworkPlaces>();
         services.AddSingleton<CentralPorts>();
         services.AddSingleton<ServerNetworks>();
+        services.AddSingleton<NetworkStore>();
+        services.AddSingleton<SubnetStore>();
+        services.AddSingleton<PortStore>();
     }
 }
 

@@ -40,6 +40,9 @@ internal static class NetworkApi
             })]),
         }));
         v20.MapNetworkExtensionsApi();
+        v20.MapNetworksApi();
+        v20.MapSubnetsApi();
+        v20.MapPortsApi();
     }
 
     /// <summary>The top-level collections the v2.0 root lists.</summary>

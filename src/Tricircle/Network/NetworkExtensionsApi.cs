@@ -11,7 +11,26 @@ internal static class NetworkExtensionsApi
 {
     public sealed record Extension(string Alias, string Name, string Description, string Updated = "2013-01-01T00:00:00-00:00");
 
-    public static readonly IReadOnlyList<Extension> Served = [];
+    public static readonly IReadOnlyList<Extension> Served =
+    [
+        new("provider", "Provider Network", "Expose mapping of virtual networks to physical networks"),
+        new("external-net", "Neutron external network", "Adds external network attribute to network resource."),
+        new("standard-attr-tag", "Tag support for resources with standard attribute: subnet, trunk, network_segment_range, router, network, policy, subnetpool, port, security_group, floatingip", "Enables to set tag on resources with standard attribute."),
+        new("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs"),
+        new("port-security", "Port Security", "Provides port security"),
+        new("binding", "Port Binding", "Expose port bindings of a virtual port to external application"),
+        new("extra_dhcp_opt", "Neutron Extra DHCP options", "Extra options configuration for DHCP. For example PXE boot options to DHCP clients can be specified (e.g. tftp-server, server-ip-address, bootfile-name)"),
+        new("network_availability_zone", "Network Availability Zone", "Availability zone support for network."),
+        new("standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes"),
+        new("standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes."),
+        new("standard-attr-revisions", "Resource revision numbers", "This extension will display the revision number of neutron resources."),
+        new("project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled."),
+        new("net-mtu", "Network MTU", "Provides MTU attribute for a network resource."),
+        new("net-mtu-writable", "Network MTU (writable)", "Provides a writable MTU attribute for a network resource."),
+        new("filter-validation", "Filter parameters validation", "Provides validation on filter parameters."),
+        new("sorting", "Sorting support", "Enables sorting support."),
+        new("pagination", "Pagination support", "Enables pagination support."),
+    ];
 
     public static void MapNetworkExtensionsApi(this IEndpointRouteBuilder v20)
     {

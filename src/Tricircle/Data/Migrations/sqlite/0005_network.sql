@@ -15,6 +15,7 @@ CREATE TABLE networks (
     physical_network         VARCHAR(64)  NULL,
     segmentation_id          INTEGER      NULL,
     availability_zone_hints  TEXT         NOT NULL DEFAULT '[]',
+    port_security_enabled    BOOLEAN      NOT NULL DEFAULT 1,
     created_at               TEXT         NOT NULL,
     updated_at               TEXT         NOT NULL,
     revision_number          INTEGER      NOT NULL DEFAULT 1

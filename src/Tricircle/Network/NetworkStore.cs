@@ -1,0 +1,522 @@
+using System.Data.Common;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Tricircle.Data;
+using Tricircle.Hosting;
+using Tricircle.Identity;
+using Tricircle.Pods;
+
+namespace Tricircle.Network;
+
+/// <summary>A row of <c>networks</c>.</summary>
+internal sealed class NetworkRow
+{
+    public string Id { get; set; } = "";
+
+    public string ProjectId { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    public string Description { get; set; } = "";
+
+    public bool AdminStateUp { get; set; } = true;
+
+    public bool Shared { get; set; }
+
+    public bool RouterExternal { get; set; }
+
+    public int Mtu { get; set; }
+
+    public string Status { get; set; } = "ACTIVE";
+
+    public string NetworkType { get; set; } = "local";
+
+    public string? PhysicalNetwork { get; set; }
+
+    public int? SegmentationId { get; set; }
+
+    public string AvailabilityZoneHints { get; set; } = "[]";
+
+    public bool PortSecurityEnabled { get; set; } = true;
+
+    public DateTime CreatedAt { get; set; }
+
+    public DateTime UpdatedAt { get; set; }
+
+    public int RevisionNumber { get; set; } = 1;
+
+    public List<string> Hints() => JsonSerializer.Deserialize<List<string>>(AvailabilityZoneHints) ?? [];
+
+    public TopNetwork ToTop() => new(Id, ProjectId, Name, Description, AdminStateUp, Shared, RouterExternal, Mtu, new NetworkSegment(NetworkType, PhysicalNetwork, SegmentationId), Hints());
+
+    /// <summary>Neutron's view; provider attributes are an admin's, as Neutron's default policy.</summary>
+    public JsonObject ToView(bool admin, IReadOnlyList<string> subnets, IReadOnlyList<string> tags, IReadOnlyList<string> availabilityZones)
+    {
+        var view = new JsonObject
+        {
+            ["id"] = Id,
+            ["name"] = Name,
+            ["description"] = Description,
+            ["admin_state_up"] = AdminStateUp,
+            ["status"] = Status,
+            ["shared"] = Shared,
+            ["router:external"] = RouterExternal,
+            ["mtu"] = Mtu,
+            ["subnets"] = new JsonArray([.. subnets.Select(s => (JsonNode)s)]),
+            ["availability_zone_hints"] = new JsonArray([.. Hints().Select(h => (JsonNode)h)]),
+            ["availability_zones"] = new JsonArray([.. availabilityZones.Select(a => (JsonNode)a)]),
+            ["port_security_enabled"] = PortSecurityEnabled,
+            ["ipv4_address_scope"] = null,
+            ["ipv6_address_scope"] = null,
+            ["l2_adjacency"] = true,
+        };
+        if (admin)
+        {
+            view["provider:network_type"] = NetworkType;
+            view["provider:physical_network"] = PhysicalNetwork;
+            view["provider:segmentation_id"] = SegmentationId;
+        }
+
+        NeutronBody.AddStandard(view, ProjectId, CreatedAt, UpdatedAt, RevisionNumber, tags);
+        return view;
+    }
+}
+
+/// <summary>What a new network asks for; null segment parts are allocated.</summary>
+internal sealed record NetworkCreate(
+    string ProjectId,
+    string Name,
+    string Description,
+    bool AdminStateUp,
+    bool Shared,
+    bool External,
+    int? Mtu,
+    string? NetworkType,
+    string? PhysicalNetwork,
+    int? SegmentationId,
+    IReadOnlyList<string> AvailabilityZoneHints,
+    bool PortSecurityEnabled,
+    IReadOnlyList<string> Tags);
+
+/// <summary>
+/// The central networks and their segments. A segment is a <c>segment_allocations</c> row under
+/// a unique key, inserted in the network's transaction: the first free id is tried and the key
+/// decides between concurrent requests (the loser takes the next).
+/// </summary>
+internal sealed class NetworkStore(Database database, PodStore pods, IOptions<NetworkOptions> options, TimeProvider timeProvider)
+{
+    public const string Columns =
+        "n.id, n.project_id, n.name, n.description, n.admin_state_up, n.shared, n.router_external, n.mtu, n.status, n.network_type, n.physical_network, " +
+        "n.segmentation_id, n.availability_zone_hints, n.port_security_enabled, n.created_at, n.updated_at, n.revision_number";
+
+    public static readonly NeutronListSchema Schema = new NeutronListSchema("Network", "networks n", "n.id")
+        .Attribute("id", "n.id")
+        .Attribute("name", "n.name")
+        .Attribute("description", "n.description")
+        .Attribute("project_id", "n.project_id")
+        .Attribute("tenant_id", "n.project_id")
+        .Attribute("admin_state_up", "n.admin_state_up", NeutronValueKind.Bool)
+        .Attribute("shared", "n.shared", NeutronValueKind.Bool)
+        .Attribute("router:external", "n.router_external", NeutronValueKind.Bool)
+        .Attribute("status", "n.status")
+        .Attribute("mtu", "n.mtu", NeutronValueKind.Int)
+        .Attribute("port_security_enabled", "n.port_security_enabled", NeutronValueKind.Bool)
+        .Attribute("provider:network_type", "n.network_type")
+        .Attribute("provider:physical_network", "n.physical_network", sortExpression: "COALESCE(n.physical_network, '')")
+        .Attribute("provider:segmentation_id", "n.segmentation_id", NeutronValueKind.Int, sortExpression: "COALESCE(n.segmentation_id, -1)")
+        .Attribute("revision_number", "n.revision_number", NeutronValueKind.Int)
+        .Attribute("created_at", "n.created_at")
+        .Attribute("updated_at", "n.updated_at")
+        .TagFilters("networks")
+        .Filter("subnets", (values, sql) => $"EXISTS (SELECT 1 FROM subnets s WHERE s.network_id = n.id AND {sql.In("s.id", values)})");
+
+    /// <summary>SQL for what <paramref name="caller"/> may see: its own, shared and external networks (all for an admin).</summary>
+    public static string Visible(RequestContext? caller, NeutronSql sql, string alias = "n") =>
+        caller is null || caller.IsAdmin ? "1=1" : $"({alias}.project_id = {sql.Param(caller.ProjectId)} OR {alias}.shared OR {alias}.router_external)";
+
+    public async Task<NetworkRow?> FindAsync(string id, RequestContext? caller, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await FindAsync(connection, null, id, caller, cancellationToken);
+    }
+
+    public static async Task<NetworkRow?> FindAsync(DbConnection connection, DbTransaction? tx, string id, RequestContext? caller, CancellationToken cancellationToken)
+    {
+        var sql = new NeutronSql();
+        return await connection.QueryFirstOrDefaultAsync<NetworkRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM networks n WHERE n.id = {sql.Param(id)} AND {Visible(caller, sql)}", sql.Parameters, tx, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>A network the caller may see, or Neutron's 404.</summary>
+    public async Task<NetworkRow> GetAsync(string id, RequestContext? caller, CancellationToken cancellationToken) =>
+        await FindAsync(id, caller, cancellationToken) ?? throw NetworkApi.NotFound("Network", id);
+
+    /// <summary>For other parts (materialisation, compute): the central network, whoever owns it.</summary>
+    public async Task<TopNetwork?> FindTopAsync(string id, CancellationToken cancellationToken) => (await FindAsync(id, null, cancellationToken))?.ToTop();
+
+    /// <summary>A network the caller owns (or admin): 404 if it cannot see it, 403 if it only sees it.</summary>
+    public async Task<NetworkRow> GetOwnedAsync(string id, RequestContext caller, string action, CancellationToken cancellationToken)
+    {
+        var network = await GetAsync(id, caller, cancellationToken);
+        return caller.IsAdmin || network.ProjectId == caller.ProjectId ? network : throw NeutronBody.PolicyDenied($"{action}_network");
+    }
+
+    public async Task<(List<NetworkRow> Rows, Dictionary<string, List<string>> Subnets, Dictionary<string, List<string>> Tags)> ListAsync(NeutronQuery query, RequestContext caller, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var sql = new NeutronSql();
+        var rows = await query.ListAsync<NetworkRow>(connection, Schema, Columns, Visible(caller, sql), sql, cancellationToken);
+        var ids = rows.Select(r => r.Id).ToList();
+        return (rows, await SubnetIdsAsync(connection, null, ids, cancellationToken), await NeutronTags.LoadAsync(connection, "networks", ids, cancellationToken));
+    }
+
+    public static async Task<Dictionary<string, List<string>>> SubnetIdsAsync(DbConnection connection, DbTransaction? tx, IReadOnlyCollection<string> networkIds, CancellationToken cancellationToken)
+    {
+        var result = networkIds.Distinct().ToDictionary(i => i, _ => new List<string>(), StringComparer.Ordinal);
+        if (networkIds.Count > 0)
+        {
+            var sql = new NeutronSql();
+            foreach (var (networkId, id) in await connection.QueryAsync<(string, string)>(new CommandDefinition(
+                $"SELECT network_id, id FROM subnets WHERE {sql.In("network_id", networkIds.Distinct())} ORDER BY created_at, id", sql.Parameters, tx, cancellationToken: cancellationToken)))
+            {
+                result[networkId].Add(id);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The view of one network with its subnets and tags.</summary>
+    public async Task<JsonObject> ViewAsync(NetworkRow network, bool admin, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var subnets = await SubnetIdsAsync(connection, null, [network.Id], cancellationToken);
+        var tags = await NeutronTags.LoadAsync(connection, "networks", [network.Id], cancellationToken);
+        return network.ToView(admin, subnets[network.Id], tags[network.Id], []);
+    }
+
+    /// <summary>AZ hints must name a pod's availability zone or a pod's region (400 naming the unknown one).</summary>
+    public async Task CheckHintsAsync(IEnumerable<string> hints, CancellationToken cancellationToken)
+    {
+        var known = (await pods.ListAsync(new Dictionary<string, string>(), cancellationToken)).Where(p => !p.IsCentral)
+            .SelectMany(p => new[] { p.AzName, p.RegionName }).ToHashSet(StringComparer.Ordinal);
+        foreach (var hint in hints)
+        {
+            if (!known.Contains(hint))
+            {
+                throw NetworkApi.InvalidInput($"availability_zone_hints: '{hint}' is neither an availability zone nor a region of a pod");
+            }
+        }
+    }
+
+    public async Task<NetworkRow> CreateAsync(NetworkCreate create, CancellationToken cancellationToken)
+    {
+        var config = options.Value;
+        await CheckHintsAsync(create.AvailabilityZoneHints, cancellationToken);
+        var now = DbTime.Now(timeProvider);
+        var row = new NetworkRow
+        {
+            Id = Guid.NewGuid().ToString(),
+            ProjectId = create.ProjectId,
+            Name = create.Name,
+            Description = create.Description,
+            AdminStateUp = create.AdminStateUp,
+            Shared = create.Shared,
+            RouterExternal = create.External,
+            AvailabilityZoneHints = JsonSerializer.Serialize(create.AvailabilityZoneHints),
+            PortSecurityEnabled = create.PortSecurityEnabled,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+
+        var provider = create.NetworkType is not null || create.PhysicalNetwork is not null || create.SegmentationId is not null;
+        if (provider)
+        {
+            CheckProvider(config, create);
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO networks (id, project_id, name, description, admin_state_up, shared, router_external, mtu, status, network_type,
+                                  physical_network, segmentation_id, availability_zone_hints, port_security_enabled, created_at, updated_at, revision_number)
+            VALUES (@Id, @ProjectId, @Name, @Description, @AdminStateUp, @Shared, @RouterExternal, 0, @Status, 'local',
+                    NULL, NULL, @AvailabilityZoneHints, @PortSecurityEnabled, @CreatedAt, @UpdatedAt, 1)
+            """,
+            row,
+            tx,
+            cancellationToken: cancellationToken));
+
+        var segment = provider
+            ? await ProviderSegmentAsync(connection, tx, config, row.Id, create, cancellationToken)
+            : await TenantSegmentAsync(connection, tx, config, row.Id, cancellationToken);
+        row.NetworkType = segment.NetworkType;
+        row.PhysicalNetwork = segment.PhysicalNetwork;
+        row.SegmentationId = segment.SegmentationId;
+        row.Mtu = create.Mtu ?? config.MtuOf(segment.NetworkType);
+        if (row.Mtu > config.MtuOf(segment.NetworkType))
+        {
+            throw NetworkApi.InvalidInput($"Requested MTU is too big, maximum is {config.MtuOf(segment.NetworkType)}");
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE networks SET network_type = @NetworkType, physical_network = @PhysicalNetwork, segmentation_id = @SegmentationId, mtu = @Mtu WHERE id = @Id", row, tx, cancellationToken: cancellationToken));
+        await NeutronTags.ReplaceAsync(connection, tx, "networks", row.Id, create.Tags, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return row;
+    }
+
+    private static void CheckProvider(NetworkOptions config, NetworkCreate create)
+    {
+        var type = create.NetworkType ?? throw NetworkApi.InvalidInput("provider:network_type required");
+        if (!config.TypeDriverList.Contains(type))
+        {
+            throw NetworkApi.InvalidInput($"network_type value '{type}' not supported");
+        }
+
+        switch (type)
+        {
+            case "local":
+                if (create.PhysicalNetwork is not null || create.SegmentationId is not null)
+                {
+                    throw NetworkApi.InvalidInput("provider:physical_network and provider:segmentation_id prohibited for local provider network");
+                }
+
+                break;
+            case "flat":
+                if (create.SegmentationId is not null)
+                {
+                    throw NetworkApi.InvalidInput("segmentation_id prohibited for flat provider network");
+                }
+
+                if (create.PhysicalNetwork is null)
+                {
+                    throw NetworkApi.InvalidInput("physical_network required for flat provider network");
+                }
+
+                if (!config.FlatAllowed(create.PhysicalNetwork))
+                {
+                    throw NetworkApi.InvalidInput($"physical_network '{create.PhysicalNetwork}' unknown for flat provider network");
+                }
+
+                break;
+            case "vlan":
+                if (create.PhysicalNetwork is { } physnet && !config.VlanRanges().ContainsKey(physnet))
+                {
+                    throw NetworkApi.InvalidInput($"physical_network '{physnet}' unknown for VLAN provider network");
+                }
+
+                if (create.SegmentationId is { } vlan)
+                {
+                    if (create.PhysicalNetwork is null)
+                    {
+                        throw NetworkApi.InvalidInput("segmentation_id requires physical_network for VLAN provider network");
+                    }
+
+                    var ranges = config.VlanRanges()[create.PhysicalNetwork];
+                    if (vlan is < 1 or > 4094 || (ranges.Count > 0 && !ranges.Any(r => vlan >= r.Min && vlan <= r.Max)))
+                    {
+                        throw NetworkApi.InvalidInput($"segmentation_id out of range ({Ranges(ranges, 1, 4094)})");
+                    }
+                }
+
+                break;
+            case "vxlan":
+                if (create.PhysicalNetwork is not null)
+                {
+                    throw NetworkApi.InvalidInput("provider:physical_network specified for vxlan network");
+                }
+
+                if (create.SegmentationId is { } vni && !config.VniRangeList().Any(r => vni >= r.Min && vni <= r.Max))
+                {
+                    throw NetworkApi.InvalidInput($"segmentation_id out of range ({Ranges(config.VniRangeList(), 1, 16_777_215)})");
+                }
+
+                break;
+            default:
+                throw NetworkApi.InvalidInput($"network_type value '{type}' not supported");
+        }
+    }
+
+    private static string Ranges(IReadOnlyList<(int Min, int Max)> ranges, int min, int max) =>
+        ranges.Count == 0 ? $"{min} through {max}" : string.Join(", ", ranges.Select(r => $"{r.Min} through {r.Max}"));
+
+    private static async Task<NetworkSegment> ProviderSegmentAsync(DbConnection connection, DbTransaction tx, NetworkOptions config, string networkId, NetworkCreate create, CancellationToken cancellationToken)
+    {
+        var type = create.NetworkType!;
+        switch (type)
+        {
+            case "local":
+                return new NetworkSegment("local", null, null);
+            case "flat":
+                if (!await TryTakeAsync(connection, tx, "flat", create.PhysicalNetwork!, 0, networkId, cancellationToken))
+                {
+                    throw new ApiException(StatusCodes.Status409Conflict, $"Unable to create the flat network. Physical network {create.PhysicalNetwork} is in use.", "FlatNetworkInUse");
+                }
+
+                return new NetworkSegment("flat", create.PhysicalNetwork, null);
+            case "vlan" when create.SegmentationId is { } vlan:
+                if (!await TryTakeAsync(connection, tx, "vlan", create.PhysicalNetwork!, vlan, networkId, cancellationToken))
+                {
+                    throw new ApiException(StatusCodes.Status409Conflict, $"Unable to create the network. The VLAN {vlan} on physical network {create.PhysicalNetwork} is in use.", "VlanIdInUse");
+                }
+
+                return new NetworkSegment("vlan", create.PhysicalNetwork, vlan);
+            case "vxlan" when create.SegmentationId is { } vni:
+                if (!await TryTakeAsync(connection, tx, "vxlan", "", vni, networkId, cancellationToken))
+                {
+                    throw new ApiException(StatusCodes.Status409Conflict, $"Unable to create the network. The tunnel ID {vni} is in use.", "TunnelIdInUse");
+                }
+
+                return new NetworkSegment("vxlan", null, vni);
+            default:
+                return await AllocateAsync(connection, tx, config, type, create.PhysicalNetwork, networkId, cancellationToken)
+                    ?? throw NoNetworkAvailable();
+        }
+    }
+
+    private static async Task<NetworkSegment> TenantSegmentAsync(DbConnection connection, DbTransaction tx, NetworkOptions config, string networkId, CancellationToken cancellationToken)
+    {
+        foreach (var type in config.TenantTypeList)
+        {
+            if (await AllocateAsync(connection, tx, config, type, null, networkId, cancellationToken) is { } segment)
+            {
+                return segment;
+            }
+        }
+
+        throw NoNetworkAvailable();
+    }
+
+    private static ApiException NoNetworkAvailable() =>
+        new(StatusCodes.Status503ServiceUnavailable, "Unable to create the network. No tenant network is available for allocation.", "NoNetworkAvailable");
+
+    /// <summary>The first free segment of <paramref name="type"/> in the configured ranges, or null when they are full.</summary>
+    private static async Task<NetworkSegment?> AllocateAsync(DbConnection connection, DbTransaction tx, NetworkOptions config, string type, string? physnet, string networkId, CancellationToken cancellationToken)
+    {
+        switch (type)
+        {
+            case "local":
+                return new NetworkSegment("local", null, null);
+            case "vxlan":
+                return await FirstFreeAsync(connection, tx, "vxlan", "", config.VniRangeList(), networkId, cancellationToken) is { } vni ? new NetworkSegment("vxlan", null, vni) : null;
+            case "vlan":
+                foreach (var (name, ranges) in config.VlanRanges().Where(r => physnet is null || r.Key == physnet))
+                {
+                    if (await FirstFreeAsync(connection, tx, "vlan", name, ranges, networkId, cancellationToken) is { } vlan)
+                    {
+                        return new NetworkSegment("vlan", name, vlan);
+                    }
+                }
+
+                return null;
+            default:
+                return null; // flat networks are never a tenant's
+        }
+    }
+
+    private static async Task<int?> FirstFreeAsync(DbConnection connection, DbTransaction tx, string type, string physnet, IReadOnlyList<(int Min, int Max)> ranges, string networkId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var used = (await connection.QueryAsync<int>(new CommandDefinition(
+                "SELECT segmentation_id FROM segment_allocations WHERE network_type = @type AND physical_network = @physnet",
+                new { type, physnet },
+                tx,
+                cancellationToken: cancellationToken))).ToHashSet();
+            int? candidate = null;
+            foreach (var (min, max) in ranges)
+            {
+                for (var id = min; id <= max && candidate is null; id++)
+                {
+                    candidate = used.Contains(id) ? null : id;
+                }
+            }
+
+            if (candidate is null)
+            {
+                return null;
+            }
+
+            if (await TryTakeAsync(connection, tx, type, physnet, candidate.Value, networkId, cancellationToken))
+            {
+                return candidate;
+            }
+        }
+
+        throw new ApiException(StatusCodes.Status409Conflict, "Unable to allocate a segment: too many concurrent requests; try again.", "HTTPConflict");
+    }
+
+    /// <summary>Inserts the segment row unless the unique key holds it already (no error: the transaction goes on).</summary>
+    private static async Task<bool> TryTakeAsync(DbConnection connection, DbTransaction tx, string type, string physnet, int id, string networkId, CancellationToken cancellationToken) =>
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO segment_allocations (network_type, physical_network, segmentation_id, network_id) VALUES (@type, @physnet, @id, @networkId) ON CONFLICT DO NOTHING",
+            new { type, physnet, id, networkId },
+            tx,
+            cancellationToken: cancellationToken)) == 1;
+
+    public async Task<NetworkRow> UpdateAsync(NetworkRow row, IReadOnlyList<string>? hints, CancellationToken cancellationToken)
+    {
+        if (hints is not null)
+        {
+            await CheckHintsAsync(hints, cancellationToken);
+            row.AvailabilityZoneHints = JsonSerializer.Serialize(hints);
+        }
+
+        row.UpdatedAt = DbTime.Now(timeProvider);
+        row.RevisionNumber++;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE networks SET name = @Name, description = @Description, admin_state_up = @AdminStateUp, shared = @Shared, router_external = @RouterExternal,
+                mtu = @Mtu, availability_zone_hints = @AvailabilityZoneHints, port_security_enabled = @PortSecurityEnabled, updated_at = @UpdatedAt,
+                revision_number = revision_number + 1
+            WHERE id = @Id
+            """,
+            row,
+            cancellationToken: cancellationToken));
+        return row;
+    }
+
+    /// <summary>
+    /// Deletes a network with its subnets and our DHCP ports, freeing its segment; 409
+    /// NetworkInUse while other ports are on it.
+    /// </summary>
+    public async Task DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        var inUse = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM ports WHERE network_id = @id AND device_owner <> @dhcp", new { id, dhcp = PortStore.DhcpOwner }, tx, cancellationToken: cancellationToken));
+        if (inUse > 0)
+        {
+            throw new ApiException(StatusCodes.Status409Conflict, $"Unable to complete operation on network {id}. There are one or more ports still in use on the network.", "NetworkInUse");
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            DELETE FROM neutron_tags WHERE (resource_type = 'ports' AND resource_id IN (SELECT id FROM ports WHERE network_id = @id))
+                OR (resource_type = 'subnets' AND resource_id IN (SELECT id FROM subnets WHERE network_id = @id))
+                OR (resource_type = 'networks' AND resource_id = @id)
+            """,
+            new { id },
+            tx,
+            cancellationToken: cancellationToken));
+        foreach (var statement in new[]
+        {
+            "DELETE FROM ports WHERE network_id = @id",
+            "DELETE FROM ip_allocations WHERE network_id = @id",
+            "DELETE FROM subnets WHERE network_id = @id",
+            "DELETE FROM segment_allocations WHERE network_id = @id",
+            "DELETE FROM networks WHERE id = @id",
+        })
+        {
+            await connection.ExecuteAsync(new CommandDefinition(statement, new { id }, tx, cancellationToken: cancellationToken));
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,141 @@
+using System.Data.Common;
+using System.Text.Json.Nodes;
+using Dapper;
+using Tricircle.Data;
+using Tricircle.Hosting;
+
+namespace Tricircle.Network;
+
+/// <summary>
+/// Neutron's standard-attr-tag: tags of any resource in <c>neutron_tags</c>, read in one query
+/// per page, and the <c>/{collection}/{id}/tags[/{tag}]</c> endpoints.
+/// </summary>
+internal static class NeutronTags
+{
+    /// <summary>The tags of each of <paramref name="ids"/> (sorted, as Neutron shows them).</summary>
+    public static async Task<Dictionary<string, List<string>>> LoadAsync(DbConnection connection, string resourceType, IReadOnlyCollection<string> ids, CancellationToken cancellationToken, DbTransaction? transaction = null)
+    {
+        var result = ids.Distinct().ToDictionary(i => i, _ => new List<string>(), StringComparer.Ordinal);
+        if (ids.Count == 0)
+        {
+            return result;
+        }
+
+        var sql = new NeutronSql();
+        var rows = await connection.QueryAsync<(string ResourceId, string Tag)>(new CommandDefinition(
+            $"SELECT resource_id, tag FROM neutron_tags WHERE resource_type = {sql.Param(resourceType)} AND {sql.In("resource_id", ids.Distinct())} ORDER BY tag",
+            sql.Parameters,
+            transaction,
+            cancellationToken: cancellationToken));
+        foreach (var (id, tag) in rows)
+        {
+            result[id].Add(tag);
+        }
+
+        return result;
+    }
+
+    /// <summary>Replaces the tags of a resource and bumps its revision (in the caller's transaction).</summary>
+    public static async Task ReplaceAsync(DbConnection connection, DbTransaction transaction, string resourceType, string id, IEnumerable<string> tags, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM neutron_tags WHERE resource_type = @resourceType AND resource_id = @id", new { resourceType, id }, transaction, cancellationToken: cancellationToken));
+        foreach (var tag in tags.Distinct(StringComparer.Ordinal))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO neutron_tags (resource_type, resource_id, tag) VALUES (@resourceType, @id, @tag)", new { resourceType, id, tag }, transaction, cancellationToken: cancellationToken));
+        }
+    }
+
+    /// <summary>
+    /// Maps the tag endpoints of a collection whose table is named like it. <paramref name="authorize"/>
+    /// throws the resource's 404 unless the caller may see it, and 403 unless it may change it.
+    /// </summary>
+    public static void MapTags(this IEndpointRouteBuilder v20, string collection, Func<HttpContext, string, bool, Task> authorize)
+    {
+        v20.MapGet($"/{collection}/{{id}}/tags", async (string id, HttpContext context, Database database) =>
+        {
+            await authorize(context, id, false);
+            await NeutronBody.WriteAsync(context, 200, new JsonObject { ["tags"] = Json(await ReadAsync(database, collection, id, context.RequestAborted)) });
+        });
+        v20.MapGet($"/{collection}/{{id}}/tags/{{tag}}", async (string id, string tag, HttpContext context, Database database) =>
+        {
+            await authorize(context, id, false);
+            if (!(await ReadAsync(database, collection, id, context.RequestAborted)).Contains(tag))
+            {
+                throw NetworkApi.NotFound("Tag", tag + " on " + id);
+            }
+
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+        });
+        v20.MapPut($"/{collection}/{{id}}/tags", async (string id, HttpContext context, Database database) =>
+        {
+            await authorize(context, id, true);
+            var element = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
+            var tags = JsonNode.Parse(element.GetRawText()) is JsonObject root ? NeutronBody.Strings(root, "tags") : null;
+            if (tags is null)
+            {
+                throw NetworkApi.InvalidInput("'tags' must be a list of strings");
+            }
+
+            Check(tags);
+            await ChangeAsync(database, collection, id, _ => tags, context.RequestAborted);
+            await NeutronBody.WriteAsync(context, 200, new JsonObject { ["tags"] = Json(tags) });
+        });
+        v20.MapPut($"/{collection}/{{id}}/tags/{{tag}}", async (string id, string tag, HttpContext context, Database database) =>
+        {
+            await authorize(context, id, true);
+            Check([tag]);
+            await ChangeAsync(database, collection, id, tags => [.. tags, tag], context.RequestAborted);
+            context.Response.StatusCode = StatusCodes.Status201Created;
+        });
+        v20.MapDelete($"/{collection}/{{id}}/tags", async (string id, HttpContext context, Database database) =>
+        {
+            await authorize(context, id, true);
+            await ChangeAsync(database, collection, id, _ => [], context.RequestAborted);
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+        });
+        v20.MapDelete($"/{collection}/{{id}}/tags/{{tag}}", async (string id, string tag, HttpContext context, Database database) =>
+        {
+            await authorize(context, id, true);
+            if (!(await ReadAsync(database, collection, id, context.RequestAborted)).Contains(tag))
+            {
+                throw NetworkApi.NotFound("Tag", tag + " on " + id);
+            }
+
+            await ChangeAsync(database, collection, id, tags => [.. tags.Where(t => t != tag)], context.RequestAborted);
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+        });
+    }
+
+    public static JsonArray Json(IEnumerable<string> tags) => new([.. tags.Order(StringComparer.Ordinal).Select(t => (JsonNode)t)]);
+
+    private static void Check(IEnumerable<string> tags)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Length is 0 or > 255 || tag.Contains(',', StringComparison.Ordinal) || tag.Contains('/', StringComparison.Ordinal))
+            {
+                throw NetworkApi.InvalidInput($"'{tag}' is not a valid tag (1 to 255 characters, no ',' or '/')");
+            }
+        }
+    }
+
+    private static async Task<List<string>> ReadAsync(Database database, string resourceType, string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await LoadAsync(connection, resourceType, [id], cancellationToken))[id];
+    }
+
+    private static async Task ChangeAsync(Database database, string collection, string id, Func<List<string>, List<string>> change, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        var current = (await LoadAsync(connection, collection, [id], cancellationToken, tx))[id];
+        await ReplaceAsync(connection, tx, collection, id, change(current), cancellationToken);
+
+        // The collection names its table (networks, subnets, ports); tags count as a revision.
+        await connection.ExecuteAsync(new CommandDefinition($"UPDATE {collection} SET revision_number = revision_number + 1 WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
+    }
+}

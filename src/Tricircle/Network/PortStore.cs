@@ -1,0 +1,547 @@
+using System.Data.Common;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Tricircle.Data;
+using Tricircle.Hosting;
+using Tricircle.Identity;
+
+namespace Tricircle.Network;
+
+/// <summary>A row of <c>ports</c> with its fixed IPs and security group ids.</summary>
+internal sealed class PortRow
+{
+    public string Id { get; set; } = "";
+
+    public string ProjectId { get; set; } = "";
+
+    public string NetworkId { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    public string Description { get; set; } = "";
+
+    public string MacAddress { get; set; } = "";
+
+    public bool AdminStateUp { get; set; } = true;
+
+    public string Status { get; set; } = "DOWN";
+
+    public string DeviceId { get; set; } = "";
+
+    public string DeviceOwner { get; set; } = "";
+
+    public bool PortSecurityEnabled { get; set; } = true;
+
+    public string BindingHostId { get; set; } = "";
+
+    public string BindingProfile { get; set; } = "{}";
+
+    public string BindingVnicType { get; set; } = "normal";
+
+    public string BindingVifType { get; set; } = "unbound";
+
+    public string BindingVifDetails { get; set; } = "{}";
+
+    public string AllowedAddressPairs { get; set; } = "[]";
+
+    public string ExtraDhcpOpts { get; set; } = "[]";
+
+    public DateTime CreatedAt { get; set; }
+
+    public DateTime UpdatedAt { get; set; }
+
+    public int RevisionNumber { get; set; } = 1;
+
+    public List<FixedIp> FixedIps { get; set; } = [];
+
+    public List<string> SecurityGroups { get; set; } = [];
+
+    public List<AddressPair> Pairs() => JsonSerializer.Deserialize<List<AddressPair>>(AllowedAddressPairs) ?? [];
+
+    public TopPort ToTop() => new(
+        Id, ProjectId, NetworkId, Name, Description, MacAddress, FixedIps, SecurityGroups, Pairs(), PortSecurityEnabled, AdminStateUp, DeviceId, DeviceOwner,
+        BindingHostId.Length == 0 ? null : BindingHostId);
+
+    /// <summary>Neutron's view; binding details other than the vnic type are an admin's.</summary>
+    public JsonObject ToView(bool admin, IReadOnlyList<string> tags)
+    {
+        var view = new JsonObject
+        {
+            ["id"] = Id,
+            ["name"] = Name,
+            ["description"] = Description,
+            ["network_id"] = NetworkId,
+            ["mac_address"] = MacAddress,
+            ["admin_state_up"] = AdminStateUp,
+            ["status"] = Status,
+            ["device_id"] = DeviceId,
+            ["device_owner"] = DeviceOwner,
+            ["fixed_ips"] = new JsonArray([.. FixedIps.Select(f => (JsonNode)new JsonObject { ["subnet_id"] = f.SubnetId, ["ip_address"] = f.IpAddress })]),
+            ["security_groups"] = new JsonArray([.. SecurityGroups.Select(s => (JsonNode)s)]),
+            ["allowed_address_pairs"] = new JsonArray([.. Pairs().Select(p => (JsonNode)new JsonObject { ["ip_address"] = p.IpAddress, ["mac_address"] = p.MacAddress ?? MacAddress })]),
+            ["port_security_enabled"] = PortSecurityEnabled,
+            ["extra_dhcp_opts"] = JsonNode.Parse(ExtraDhcpOpts),
+            ["binding:vnic_type"] = BindingVnicType,
+        };
+        if (admin)
+        {
+            view["binding:host_id"] = BindingHostId;
+            view["binding:profile"] = JsonNode.Parse(BindingProfile);
+            view["binding:vif_type"] = BindingVifType;
+            view["binding:vif_details"] = JsonNode.Parse(BindingVifDetails);
+        }
+
+        NeutronBody.AddStandard(view, ProjectId, CreatedAt, UpdatedAt, RevisionNumber, tags);
+        return view;
+    }
+}
+
+/// <summary>A fixed IP asked for: an address, a subnet, or both.</summary>
+internal sealed record FixedIpRequest(string? SubnetId, string? IpAddress);
+
+/// <summary>
+/// The central ports, and the central allocation of their MACs and IPs. An address is taken by
+/// inserting an <c>ip_allocations</c> row whose primary key is (network, address); an insert the
+/// key refuses (<c>ON CONFLICT DO NOTHING</c>: the transaction goes on) means another request
+/// won it, and the next free address is tried. So no address is given twice, whichever
+/// instances the requests reach.
+/// </summary>
+internal sealed class PortStore(Database database, IOptions<NetworkOptions> options, TimeProvider timeProvider)
+{
+    public const string DhcpOwner = "network:dhcp";
+
+    public const string Columns =
+        "p.id, p.project_id, p.network_id, p.name, p.description, p.mac_address, p.admin_state_up, p.status, p.device_id, p.device_owner, p.port_security_enabled, " +
+        "p.binding_host_id, p.binding_profile, p.binding_vnic_type, p.binding_vif_type, p.binding_vif_details, p.allowed_address_pairs, p.extra_dhcp_opts, " +
+        "p.created_at, p.updated_at, p.revision_number";
+
+    public static readonly NeutronListSchema Schema = new NeutronListSchema("Port", "ports p JOIN networks n ON n.id = p.network_id", "p.id")
+        .Attribute("id", "p.id")
+        .Attribute("name", "p.name")
+        .Attribute("description", "p.description")
+        .Attribute("project_id", "p.project_id")
+        .Attribute("tenant_id", "p.project_id")
+        .Attribute("network_id", "p.network_id")
+        .Attribute("mac_address", "p.mac_address")
+        .Attribute("admin_state_up", "p.admin_state_up", NeutronValueKind.Bool)
+        .Attribute("status", "p.status")
+        .Attribute("device_id", "p.device_id")
+        .Attribute("device_owner", "p.device_owner")
+        .Attribute("port_security_enabled", "p.port_security_enabled", NeutronValueKind.Bool)
+        .Attribute("binding:host_id", "p.binding_host_id")
+        .Attribute("binding:vnic_type", "p.binding_vnic_type")
+        .Attribute("revision_number", "p.revision_number", NeutronValueKind.Int)
+        .Attribute("created_at", "p.created_at")
+        .Attribute("updated_at", "p.updated_at")
+        .TagFilters("ports")
+        .Filter("security_groups", (values, sql) => $"EXISTS (SELECT 1 FROM port_security_groups g WHERE g.port_id = p.id AND {sql.In("g.security_group_id", values)})")
+        .Filter("fixed_ips", FixedIpFilter);
+
+    /// <summary>
+    /// Decides a new port's security groups: given the project and the ids asked for (null when
+    /// the request named none), returns the ids to store. The security group part sets this to
+    /// check the ids and give the project's default group; until then the request's list is kept.
+    /// </summary>
+    public Func<string, IReadOnlyList<string>?, CancellationToken, Task<IReadOnlyList<string>>> ResolveSecurityGroups { get; set; } =
+        (_, requested, _) => Task.FromResult(requested ?? []);
+
+    // fixed_ips=ip_address=10.0.0.5, fixed_ips=subnet_id=..., fixed_ips=ip_address_substr=10.0.
+    private static string FixedIpFilter(IReadOnlyList<string> values, NeutronSql sql)
+    {
+        var any = new List<string>();
+        foreach (var value in values)
+        {
+            var eq = value.IndexOf('=', StringComparison.Ordinal);
+            var (key, wanted) = eq < 0 ? ("ip_address", value) : (value[..eq], value[(eq + 1)..]);
+            any.Add(key switch
+            {
+                "ip_address" => $"a.ip_address = {sql.Param(Ipam.Canonical(wanted))}",
+                "subnet_id" => $"a.subnet_id = {sql.Param(wanted)}",
+                "ip_address_substr" => $"a.ip_address LIKE {sql.Param("%" + wanted + "%")}",
+                _ => throw NetworkApi.InvalidInput($"'{key}' is not a fixed_ips filter (ip_address, subnet_id, ip_address_substr)"),
+            });
+        }
+
+        return $"EXISTS (SELECT 1 FROM ip_allocations a WHERE a.port_id = p.id AND ({string.Join(" OR ", any)}))";
+    }
+
+    /// <summary>The caller's ports; an admin sees all, a network's owner those on it (as Neutron's policy).</summary>
+    public static string Visible(RequestContext? caller, NeutronSql sql)
+    {
+        if (caller is null || caller.IsAdmin)
+        {
+            return "1=1";
+        }
+
+        var project = sql.Param(caller.ProjectId);
+        return $"(p.project_id = {project} OR n.project_id = {project})";
+    }
+
+    public async Task<PortRow?> FindAsync(string id, RequestContext? caller, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await FindAsync(connection, null, id, caller, cancellationToken);
+    }
+
+    private static async Task<PortRow?> FindAsync(DbConnection connection, DbTransaction? tx, string id, RequestContext? caller, CancellationToken cancellationToken)
+    {
+        var sql = new NeutronSql();
+        var row = await connection.QueryFirstOrDefaultAsync<PortRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM {Schema.From} WHERE p.id = {sql.Param(id)} AND {Visible(caller, sql)}", sql.Parameters, tx, cancellationToken: cancellationToken));
+        if (row is not null)
+        {
+            await LoadAsync(connection, tx, [row], cancellationToken);
+        }
+
+        return row;
+    }
+
+    public async Task<PortRow> GetAsync(string id, RequestContext? caller, CancellationToken cancellationToken) =>
+        await FindAsync(id, caller, cancellationToken) ?? throw NetworkApi.NotFound("Port", id);
+
+    /// <summary>For other parts (compute, materialisation): a central port by id, whoever owns it.</summary>
+    public async Task<TopPort?> FindTopAsync(string id, CancellationToken cancellationToken) => (await FindAsync(id, null, cancellationToken))?.ToTop();
+
+    /// <summary>For other parts: the ports of a network, or of a device (a server), or both.</summary>
+    public async Task<IReadOnlyList<TopPort>> ListTopAsync(string? networkId, string? deviceId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<PortRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM ports p WHERE (@networkId IS NULL OR p.network_id = @networkId) AND (@deviceId IS NULL OR p.device_id = @deviceId) ORDER BY p.created_at, p.id",
+            new { networkId, deviceId },
+            cancellationToken: cancellationToken))).ToList();
+        await LoadAsync(connection, null, rows, cancellationToken);
+        return [.. rows.Select(r => r.ToTop())];
+    }
+
+    public async Task<(List<PortRow> Rows, Dictionary<string, List<string>> Tags)> ListAsync(NeutronQuery query, RequestContext caller, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var sql = new NeutronSql();
+        var rows = await query.ListAsync<PortRow>(connection, Schema, Columns, Visible(caller, sql), sql, cancellationToken);
+        await LoadAsync(connection, null, rows, cancellationToken);
+        return (rows, await NeutronTags.LoadAsync(connection, "ports", [.. rows.Select(r => r.Id)], cancellationToken));
+    }
+
+    public async Task<JsonObject> ViewAsync(PortRow port, bool admin, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return port.ToView(admin, (await NeutronTags.LoadAsync(connection, "ports", [port.Id], cancellationToken))[port.Id]);
+    }
+
+    /// <summary>Fixed IPs and security group ids of a page of ports, in two queries.</summary>
+    private static async Task LoadAsync(DbConnection connection, DbTransaction? tx, List<PortRow> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var byId = rows.ToDictionary(r => r.Id);
+        var sql = new NeutronSql();
+        var inPorts = sql.In("port_id", byId.Keys);
+        foreach (var (portId, subnetId, ip) in await connection.QueryAsync<(string, string, string)>(new CommandDefinition(
+            $"SELECT port_id, subnet_id, ip_address FROM ip_allocations WHERE {inPorts} ORDER BY port_id, subnet_id, ip_address", sql.Parameters, tx, cancellationToken: cancellationToken)))
+        {
+            byId[portId].FixedIps.Add(new FixedIp(subnetId, ip));
+        }
+
+        foreach (var (portId, group) in await connection.QueryAsync<(string, string)>(new CommandDefinition(
+            $"SELECT port_id, security_group_id FROM port_security_groups WHERE {inPorts} ORDER BY port_id, security_group_id", sql.Parameters, tx, cancellationToken: cancellationToken)))
+        {
+            byId[portId].SecurityGroups.Add(group);
+        }
+    }
+
+    /// <summary>
+    /// Creates a port with its MAC (given: unique, 409 MacAddressInUse; else from base_mac) and
+    /// fixed IPs (null: Neutron's default, one IPv4 address and the IPv6 ones). Other parts use
+    /// this too (a server's port, a pod's DHCP port), with <paramref name="port"/> filled in.
+    /// </summary>
+    public async Task<PortRow> CreateAsync(PortRow port, IReadOnlyList<FixedIpRequest>? fixedIps, IReadOnlyList<string>? securityGroups, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    {
+        var macGiven = port.MacAddress.Length > 0;
+        var now = DbTime.Now(timeProvider);
+        port.Id = port.Id.Length == 0 ? Guid.NewGuid().ToString() : port.Id;
+        port.CreatedAt = now;
+        port.UpdatedAt = now;
+        port.SecurityGroups = port.PortSecurityEnabled || securityGroups is { Count: > 0 } ? [.. await ResolveSecurityGroups(port.ProjectId, securityGroups, cancellationToken)] : [];
+        if (!port.PortSecurityEnabled && port.SecurityGroups.Count > 0)
+        {
+            throw new ApiException(StatusCodes.Status409Conflict, "Port has security group associated. Cannot disable port security or ip address until security group is removed", "PortSecurityPortHasSecurityGroup");
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        for (var attempt = 0; ; attempt++)
+        {
+            if (!macGiven)
+            {
+                port.MacAddress = NewMac();
+            }
+
+            var inserted = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO ports (id, project_id, network_id, name, description, mac_address, admin_state_up, status, device_id, device_owner, port_security_enabled,
+                                   binding_host_id, binding_profile, binding_vnic_type, binding_vif_type, binding_vif_details, allowed_address_pairs, extra_dhcp_opts,
+                                   created_at, updated_at, revision_number)
+                VALUES (@Id, @ProjectId, @NetworkId, @Name, @Description, @MacAddress, @AdminStateUp, @Status, @DeviceId, @DeviceOwner, @PortSecurityEnabled,
+                        @BindingHostId, @BindingProfile, @BindingVnicType, @BindingVifType, @BindingVifDetails, @AllowedAddressPairs, @ExtraDhcpOpts,
+                        @CreatedAt, @UpdatedAt, 1)
+                ON CONFLICT DO NOTHING
+                """,
+                port,
+                tx,
+                cancellationToken: cancellationToken));
+            if (inserted == 1)
+            {
+                break;
+            }
+
+            if (macGiven || attempt >= 10)
+            {
+                throw new ApiException(StatusCodes.Status409Conflict, $"Unable to complete operation for network {port.NetworkId}. The mac address {port.MacAddress} is in use.", "MacAddressInUse");
+            }
+        }
+
+        port.FixedIps = await AllocateAsync(connection, tx, port, fixedIps, cancellationToken);
+        foreach (var group in port.SecurityGroups)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO port_security_groups (port_id, security_group_id) VALUES (@id, @group)", new { id = port.Id, group }, tx, cancellationToken: cancellationToken));
+        }
+
+        await NeutronTags.ReplaceAsync(connection, tx, "ports", port.Id, tags, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return port;
+    }
+
+    /// <summary>A MAC of the configured base (its first three octets) with the rest random.</summary>
+    public string NewMac()
+    {
+        var prefix = options.Value.MacPrefix();
+        Span<byte> tail = stackalloc byte[3];
+        Random.Shared.NextBytes(tail);
+        return string.Join(':', prefix.Concat(tail.ToArray()).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Takes the asked addresses (or Neutron's default ones) for the port, in its transaction.</summary>
+    private static async Task<List<FixedIp>> AllocateAsync(DbConnection connection, DbTransaction tx, PortRow port, IReadOnlyList<FixedIpRequest>? requests, CancellationToken cancellationToken)
+    {
+        var subnets = await SubnetStore.OfNetworkAsync(connection, tx, port.NetworkId, cancellationToken);
+        var result = new List<FixedIp>();
+        if (requests is null)
+        {
+            // Neutron's default: one address of the first IPv4 subnet with room, one of a stateful
+            // IPv6 subnet, and the SLAAC address of every auto-address subnet.
+            foreach (var subnet in subnets.Where(s => s.AutoAddress))
+            {
+                result.Add(await TakeAsync(connection, tx, port, subnet, Ipam.Eui64(Ipam.ParseCidr(subnet.Cidr), port.MacAddress), cancellationToken));
+            }
+
+            foreach (var version in new[] { 4, 6 })
+            {
+                var candidates = subnets.Where(s => s.IpVersion == version && !s.AutoAddress).ToList();
+                foreach (var subnet in candidates)
+                {
+                    if (await TakeFreeAsync(connection, tx, port, subnet, cancellationToken) is { } ip)
+                    {
+                        result.Add(ip);
+                        break;
+                    }
+
+                    if (subnet == candidates[^1])
+                    {
+                        throw Exhausted(port.NetworkId);
+                    }
+                }
+            }
+
+            return result;
+        }
+
+        foreach (var request in requests)
+        {
+            SubnetRow subnet;
+            if (request.SubnetId is { } subnetId)
+            {
+                subnet = subnets.FirstOrDefault(s => s.Id == subnetId)
+                    ?? (await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM subnets WHERE id = @subnetId", new { subnetId }, tx, cancellationToken: cancellationToken)) > 0
+                        ? throw NetworkApi.InvalidInput($"Failed to create port on network {port.NetworkId}, because fixed_ips included invalid subnet {subnetId}.")
+                        : throw NetworkApi.NotFound("Subnet", subnetId));
+                if (request.IpAddress is { } wanted && !InSubnet(subnet, wanted))
+                {
+                    throw new ApiException(StatusCodes.Status400BadRequest, $"IP address {wanted} is not a valid IP for the specified subnet.", "InvalidIpForSubnet");
+                }
+            }
+            else if (request.IpAddress is { } wanted)
+            {
+                subnet = subnets.FirstOrDefault(s => InSubnet(s, wanted))
+                    ?? throw new ApiException(StatusCodes.Status400BadRequest, $"IP address {wanted} is not a valid IP for any of the subnets on the specified network.", "InvalidIpForNetwork");
+            }
+            else
+            {
+                throw NetworkApi.InvalidInput("fixed_ips entries need a subnet_id or an ip_address");
+            }
+
+            if (request.IpAddress is { } address)
+            {
+                result.Add(await TakeAsync(connection, tx, port, subnet, Ipam.Canonical(address), cancellationToken));
+            }
+            else if (subnet.AutoAddress)
+            {
+                result.Add(await TakeAsync(connection, tx, port, subnet, Ipam.Eui64(Ipam.ParseCidr(subnet.Cidr), port.MacAddress), cancellationToken));
+            }
+            else
+            {
+                result.Add(await TakeFreeAsync(connection, tx, port, subnet, cancellationToken) ?? throw Exhausted(port.NetworkId));
+            }
+        }
+
+        return result;
+    }
+
+    private static ApiException Exhausted(string networkId) =>
+        new(StatusCodes.Status409Conflict, $"No more IP addresses available on network {networkId}.", "IpAddressGenerationFailure");
+
+    private static bool InSubnet(SubnetRow subnet, string address)
+    {
+        var cidr = Ipam.ParseCidr(subnet.Cidr);
+        if (!Ipam.TryParseAddress(address, out var value, out var version) || version != cidr.Version)
+        {
+            return false;
+        }
+
+        var (first, last) = Ipam.Usable(cidr);
+        return value >= first && value <= last;
+    }
+
+    private static async Task<FixedIp> TakeAsync(DbConnection connection, DbTransaction tx, PortRow port, SubnetRow subnet, string ip, CancellationToken cancellationToken) =>
+        await TryTakeAsync(connection, tx, port, subnet, ip, cancellationToken)
+            ? new FixedIp(subnet.Id, ip)
+            : throw new ApiException(StatusCodes.Status409Conflict, $"IP address {ip} already allocated in subnet {subnet.Id}", "IpAddressAlreadyAllocated");
+
+    private static async Task<bool> TryTakeAsync(DbConnection connection, DbTransaction tx, PortRow port, SubnetRow subnet, string ip, CancellationToken cancellationToken) =>
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO ip_allocations (network_id, ip_address, subnet_id, port_id) VALUES (@network, @ip, @subnet, @port) ON CONFLICT DO NOTHING",
+            new { network = port.NetworkId, ip, subnet = subnet.Id, port = port.Id },
+            tx,
+            cancellationToken: cancellationToken)) == 1;
+
+    /// <summary>
+    /// The first free address of the subnet's pools; after a lost race, a random one of the
+    /// next few free ones, so that concurrent requests stop choosing the same address.
+    /// </summary>
+    private static async Task<FixedIp?> TakeFreeAsync(DbConnection connection, DbTransaction tx, PortRow port, SubnetRow subnet, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var taken = await connection.QueryAsync<string>(new CommandDefinition(
+                "SELECT ip_address FROM ip_allocations WHERE network_id = @network", new { network = port.NetworkId }, tx, cancellationToken: cancellationToken));
+            var free = Ipam.FreeCandidates(subnet.IpVersion, subnet.Pools, taken, attempt == 0 ? 1 : 16);
+            if (free.Count == 0)
+            {
+                return null;
+            }
+
+            var ip = free[attempt == 0 ? 0 : Random.Shared.Next(free.Count)];
+            if (await TryTakeAsync(connection, tx, port, subnet, ip, cancellationToken))
+            {
+                return new FixedIp(subnet.Id, ip);
+            }
+        }
+
+        throw new ApiException(StatusCodes.Status409Conflict, $"Unable to allocate an address on network {port.NetworkId}: too many concurrent requests; try again.", "IpAddressGenerationFailure");
+    }
+
+    /// <summary>For other parts (a pod's DHCP port): one more address of <paramref name="subnetId"/> on an existing port.</summary>
+    public async Task<FixedIp> AllocateIpAsync(string portId, string subnetId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        var port = await FindAsync(connection, tx, portId, null, cancellationToken) ?? throw NetworkApi.NotFound("Port", portId);
+        var ip = (await AllocateAsync(connection, tx, port, [new FixedIpRequest(subnetId, null)], cancellationToken))[0];
+        await tx.CommitAsync(cancellationToken);
+        return ip;
+    }
+
+    /// <summary>For other parts (compute, materialisation): sets the device, binding and status of a port; null leaves a value.</summary>
+    public async Task UpdateBindingAsync(string portId, string? deviceId, string? deviceOwner, string? hostId, string? status, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var changed = await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE ports SET device_id = COALESCE(@deviceId, device_id), device_owner = COALESCE(@deviceOwner, device_owner),
+                binding_host_id = COALESCE(@hostId, binding_host_id), status = COALESCE(@status, status),
+                updated_at = @now, revision_number = revision_number + 1
+            WHERE id = @portId
+            """,
+            new { portId, deviceId, deviceOwner, hostId, status, now = DbTime.Now(timeProvider) },
+            cancellationToken: cancellationToken));
+        if (changed == 0)
+        {
+            throw NetworkApi.NotFound("Port", portId);
+        }
+    }
+
+    /// <summary>Writes a port's changed attributes; new <paramref name="fixedIps"/> (if any) replace the old addresses.</summary>
+    public async Task<PortRow> UpdateAsync(PortRow port, IReadOnlyList<FixedIpRequest>? fixedIps, IReadOnlyList<string>? securityGroups, CancellationToken cancellationToken)
+    {
+        if (securityGroups is not null)
+        {
+            port.SecurityGroups = [.. await ResolveSecurityGroups(port.ProjectId, securityGroups, cancellationToken)];
+        }
+
+        if (!port.PortSecurityEnabled && port.SecurityGroups.Count > 0)
+        {
+            throw new ApiException(StatusCodes.Status409Conflict, "Port has security group associated. Cannot disable port security or ip address until security group is removed", "PortSecurityPortHasSecurityGroup");
+        }
+
+        port.UpdatedAt = DbTime.Now(timeProvider);
+        port.RevisionNumber++;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE ports SET name = @Name, description = @Description, admin_state_up = @AdminStateUp, status = @Status, device_id = @DeviceId, device_owner = @DeviceOwner,
+                port_security_enabled = @PortSecurityEnabled, binding_host_id = @BindingHostId, binding_profile = @BindingProfile, binding_vnic_type = @BindingVnicType,
+                allowed_address_pairs = @AllowedAddressPairs, extra_dhcp_opts = @ExtraDhcpOpts, updated_at = @UpdatedAt, revision_number = revision_number + 1
+            WHERE id = @Id
+            """,
+            port,
+            tx,
+            cancellationToken: cancellationToken));
+        if (fixedIps is not null)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ip_allocations WHERE port_id = @Id", port, tx, cancellationToken: cancellationToken));
+            port.FixedIps = await AllocateAsync(connection, tx, port, fixedIps, cancellationToken);
+        }
+
+        if (securityGroups is not null)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM port_security_groups WHERE port_id = @Id", port, tx, cancellationToken: cancellationToken));
+            foreach (var group in port.SecurityGroups)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO port_security_groups (port_id, security_group_id) VALUES (@id, @group)", new { id = port.Id, group }, tx, cancellationToken: cancellationToken));
+            }
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return port;
+    }
+
+    /// <summary>Deletes a port, releasing its addresses and MAC.</summary>
+    public async Task DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM neutron_tags WHERE resource_type = 'ports' AND resource_id = @id", new { id }, tx, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ip_allocations WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM port_security_groups WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ports WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,274 @@
+using System.Data.Common;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Tricircle.Data;
+using Tricircle.Hosting;
+using Tricircle.Identity;
+
+namespace Tricircle.Network;
+
+/// <summary>A row of <c>subnets</c> with its pools.</summary>
+internal sealed class SubnetRow
+{
+    public string Id { get; set; } = "";
+
+    public string ProjectId { get; set; } = "";
+
+    public string NetworkId { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    public string Description { get; set; } = "";
+
+    public int IpVersion { get; set; }
+
+    public string Cidr { get; set; } = "";
+
+    public string? GatewayIp { get; set; }
+
+    public bool EnableDhcp { get; set; } = true;
+
+    public string DnsNameservers { get; set; } = "[]";
+
+    public string HostRoutes { get; set; } = "[]";
+
+    public string? Ipv6RaMode { get; set; }
+
+    public string? Ipv6AddressMode { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+
+    public DateTime UpdatedAt { get; set; }
+
+    public int RevisionNumber { get; set; } = 1;
+
+    public List<AllocationPool> Pools { get; set; } = [];
+
+    public List<string> Dns() => JsonSerializer.Deserialize<List<string>>(DnsNameservers) ?? [];
+
+    public List<HostRoute> Routes() => JsonSerializer.Deserialize<List<HostRoute>>(HostRoutes) ?? [];
+
+    /// <summary>Whether ports get their address from the MAC (SLAAC) rather than from the pools.</summary>
+    public bool AutoAddress => IpVersion == 6 && Ipv6AddressMode is "slaac" or "dhcpv6-stateless";
+
+    public TopSubnet ToTop() => new(Id, ProjectId, NetworkId, Name, Description, IpVersion, Cidr, GatewayIp, EnableDhcp, Pools, Dns(), Routes(), Ipv6RaMode, Ipv6AddressMode);
+
+    public JsonObject ToView(IReadOnlyList<string> tags)
+    {
+        var view = new JsonObject
+        {
+            ["id"] = Id,
+            ["name"] = Name,
+            ["description"] = Description,
+            ["network_id"] = NetworkId,
+            ["ip_version"] = IpVersion,
+            ["cidr"] = Cidr,
+            ["gateway_ip"] = GatewayIp,
+            ["enable_dhcp"] = EnableDhcp,
+            ["allocation_pools"] = new JsonArray([.. Pools.Select(p => (JsonNode)new JsonObject { ["start"] = p.Start, ["end"] = p.End })]),
+            ["dns_nameservers"] = new JsonArray([.. Dns().Select(d => (JsonNode)d)]),
+            ["host_routes"] = new JsonArray([.. Routes().Select(r => (JsonNode)new JsonObject { ["destination"] = r.Destination, ["nexthop"] = r.Nexthop })]),
+            ["ipv6_ra_mode"] = Ipv6RaMode,
+            ["ipv6_address_mode"] = Ipv6AddressMode,
+            ["subnetpool_id"] = null,
+            ["service_types"] = new JsonArray(),
+            ["segment_id"] = null,
+        };
+        NeutronBody.AddStandard(view, ProjectId, CreatedAt, UpdatedAt, RevisionNumber, tags);
+        return view;
+    }
+}
+
+/// <summary>The central subnets; their pools in <c>subnet_allocation_pools</c>.</summary>
+internal sealed class SubnetStore(Database database, TimeProvider timeProvider)
+{
+    public const string Columns =
+        "s.id, s.project_id, s.network_id, s.name, s.description, s.ip_version, s.cidr, s.gateway_ip, s.enable_dhcp, s.dns_nameservers, s.host_routes, " +
+        "s.ipv6_ra_mode, s.ipv6_address_mode, s.created_at, s.updated_at, s.revision_number";
+
+    public static readonly NeutronListSchema Schema = new NeutronListSchema("Subnet", "subnets s JOIN networks n ON n.id = s.network_id", "s.id")
+        .Attribute("id", "s.id")
+        .Attribute("name", "s.name")
+        .Attribute("description", "s.description")
+        .Attribute("project_id", "s.project_id")
+        .Attribute("tenant_id", "s.project_id")
+        .Attribute("network_id", "s.network_id")
+        .Attribute("ip_version", "s.ip_version", NeutronValueKind.Int)
+        .Attribute("cidr", "s.cidr")
+        .Attribute("gateway_ip", "s.gateway_ip", sortExpression: "COALESCE(s.gateway_ip, '')")
+        .Attribute("enable_dhcp", "s.enable_dhcp", NeutronValueKind.Bool)
+        .Attribute("ipv6_ra_mode", "s.ipv6_ra_mode", sortExpression: "COALESCE(s.ipv6_ra_mode, '')")
+        .Attribute("ipv6_address_mode", "s.ipv6_address_mode", sortExpression: "COALESCE(s.ipv6_address_mode, '')")
+        .Attribute("subnetpool_id", "NULL", sortable: false)
+        .Attribute("segment_id", "NULL", sortable: false)
+        .Attribute("revision_number", "s.revision_number", NeutronValueKind.Int)
+        .Attribute("created_at", "s.created_at")
+        .Attribute("updated_at", "s.updated_at")
+        .TagFilters("subnets");
+
+    /// <summary>The caller's subnets and those on networks it may use (shared, external).</summary>
+    public static string Visible(RequestContext? caller, NeutronSql sql) =>
+        caller is null || caller.IsAdmin ? "1=1" : $"(s.project_id = {sql.Param(caller.ProjectId)} OR n.shared OR n.router_external)";
+
+    public async Task<SubnetRow?> FindAsync(string id, RequestContext? caller, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var sql = new NeutronSql();
+        var row = await connection.QueryFirstOrDefaultAsync<SubnetRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM {Schema.From} WHERE s.id = {sql.Param(id)} AND {Visible(caller, sql)}", sql.Parameters, cancellationToken: cancellationToken));
+        if (row is not null)
+        {
+            await LoadPoolsAsync(connection, null, [row], cancellationToken);
+        }
+
+        return row;
+    }
+
+    public async Task<SubnetRow> GetAsync(string id, RequestContext? caller, CancellationToken cancellationToken) =>
+        await FindAsync(id, caller, cancellationToken) ?? throw NetworkApi.NotFound("Subnet", id);
+
+    /// <summary>For other parts: a central subnet by id, whoever owns it.</summary>
+    public async Task<TopSubnet?> FindTopAsync(string id, CancellationToken cancellationToken) => (await FindAsync(id, null, cancellationToken))?.ToTop();
+
+    /// <summary>For other parts: the subnets of a network, oldest first.</summary>
+    public async Task<IReadOnlyList<TopSubnet>> ListTopAsync(string networkId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. (await OfNetworkAsync(connection, null, networkId, cancellationToken)).Select(s => s.ToTop())];
+    }
+
+    public static async Task<List<SubnetRow>> OfNetworkAsync(DbConnection connection, DbTransaction? tx, string networkId, CancellationToken cancellationToken)
+    {
+        var rows = (await connection.QueryAsync<SubnetRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM subnets s WHERE s.network_id = @networkId ORDER BY s.created_at, s.id", new { networkId }, tx, cancellationToken: cancellationToken))).ToList();
+        await LoadPoolsAsync(connection, tx, rows, cancellationToken);
+        return rows;
+    }
+
+    public async Task<(List<SubnetRow> Rows, Dictionary<string, List<string>> Tags)> ListAsync(NeutronQuery query, RequestContext caller, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var sql = new NeutronSql();
+        var rows = await query.ListAsync<SubnetRow>(connection, Schema, Columns, Visible(caller, sql), sql, cancellationToken);
+        await LoadPoolsAsync(connection, null, rows, cancellationToken);
+        return (rows, await NeutronTags.LoadAsync(connection, "subnets", [.. rows.Select(r => r.Id)], cancellationToken));
+    }
+
+    public async Task<JsonObject> ViewAsync(SubnetRow subnet, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return subnet.ToView((await NeutronTags.LoadAsync(connection, "subnets", [subnet.Id], cancellationToken))[subnet.Id]);
+    }
+
+    private static async Task LoadPoolsAsync(DbConnection connection, DbTransaction? tx, List<SubnetRow> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var sql = new NeutronSql();
+        var byId = rows.ToDictionary(r => r.Id);
+        foreach (var (subnetId, first, last) in await connection.QueryAsync<(string, string, string)>(new CommandDefinition(
+            $"SELECT subnet_id, first_ip, last_ip FROM subnet_allocation_pools WHERE {sql.In("subnet_id", byId.Keys)} ORDER BY subnet_id, position", sql.Parameters, tx, cancellationToken: cancellationToken)))
+        {
+            byId[subnetId].Pools.Add(new AllocationPool(first, last));
+        }
+    }
+
+    /// <summary>Creates a subnet; 400 if its CIDR overlaps another subnet of the network.</summary>
+    public async Task<SubnetRow> CreateAsync(SubnetRow row, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    {
+        var now = DbTime.Now(timeProvider);
+        row.Id = Guid.NewGuid().ToString();
+        row.CreatedAt = now;
+        row.UpdatedAt = now;
+        var cidr = Ipam.ParseCidr(row.Cidr);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+
+        // Serialises subnet creation per network on PostgreSQL (SQLite's write lock does already).
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE networks SET updated_at = updated_at WHERE id = @NetworkId", row, tx, cancellationToken: cancellationToken));
+        foreach (var other in await OfNetworkAsync(connection, tx, row.NetworkId, cancellationToken))
+        {
+            if (Ipam.ParseCidr(other.Cidr).Overlaps(cidr))
+            {
+                throw NetworkApi.InvalidInput($"Requested subnet with cidr: {row.Cidr} for network: {row.NetworkId} overlaps with another subnet");
+            }
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO subnets (id, project_id, network_id, name, description, ip_version, cidr, gateway_ip, enable_dhcp, dns_nameservers, host_routes,
+                                 ipv6_ra_mode, ipv6_address_mode, created_at, updated_at, revision_number)
+            VALUES (@Id, @ProjectId, @NetworkId, @Name, @Description, @IpVersion, @Cidr, @GatewayIp, @EnableDhcp, @DnsNameservers, @HostRoutes,
+                    @Ipv6RaMode, @Ipv6AddressMode, @CreatedAt, @UpdatedAt, 1)
+            """,
+            row,
+            tx,
+            cancellationToken: cancellationToken));
+        await WritePoolsAsync(connection, tx, row, cancellationToken);
+        await NeutronTags.ReplaceAsync(connection, tx, "subnets", row.Id, tags, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return row;
+    }
+
+    public async Task<SubnetRow> UpdateAsync(SubnetRow row, bool poolsChanged, CancellationToken cancellationToken)
+    {
+        row.UpdatedAt = DbTime.Now(timeProvider);
+        row.RevisionNumber++;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE subnets SET name = @Name, description = @Description, gateway_ip = @GatewayIp, enable_dhcp = @EnableDhcp, dns_nameservers = @DnsNameservers,
+                host_routes = @HostRoutes, updated_at = @UpdatedAt, revision_number = revision_number + 1
+            WHERE id = @Id
+            """,
+            row,
+            tx,
+            cancellationToken: cancellationToken));
+        if (poolsChanged)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM subnet_allocation_pools WHERE subnet_id = @Id", row, tx, cancellationToken: cancellationToken));
+            await WritePoolsAsync(connection, tx, row, cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return row;
+    }
+
+    /// <summary>Deletes a subnet; 409 SubnetInUse while ports other than our DHCP ports hold addresses in it.</summary>
+    public async Task DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        var inUse = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM ip_allocations a JOIN ports p ON p.id = a.port_id WHERE a.subnet_id = @id AND p.device_owner <> @dhcp",
+            new { id, dhcp = PortStore.DhcpOwner },
+            tx,
+            cancellationToken: cancellationToken));
+        if (inUse > 0)
+        {
+            throw new ApiException(StatusCodes.Status409Conflict, $"Unable to complete operation on subnet {id}: One or more ports have an IP allocation from this subnet.", "SubnetInUse");
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ip_allocations WHERE subnet_id = @id", new { id }, tx, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM neutron_tags WHERE resource_type = 'subnets' AND resource_id = @id", new { id }, tx, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM subnets WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    private static async Task WritePoolsAsync(DbConnection connection, DbTransaction tx, SubnetRow row, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < row.Pools.Count; i++)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO subnet_allocation_pools (subnet_id, position, first_ip, last_ip) VALUES (@id, @position, @first, @last)",
+                new { id = row.Id, position = i, first = row.Pools[i].Start, last = row.Pools[i].End },
+                tx,
+                cancellationToken: cancellationToken));
+        }
+    }
+}

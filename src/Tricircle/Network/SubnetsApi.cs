@@ -1,0 +1,199 @@
+using System.Numerics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tricircle.Identity;
+
+namespace Tricircle.Network;
+
+/// <summary><c>/v2.0/subnets</c>: IPv4 and IPv6 subnets with Neutron's CIDR, gateway and pool checks.</summary>
+internal static class SubnetsApi
+{
+    private static readonly HashSet<string> Create =
+    [
+        "name", "description", "network_id", "ip_version", "cidr", "gateway_ip", "allocation_pools", "enable_dhcp", "dns_nameservers", "host_routes",
+        "ipv6_ra_mode", "ipv6_address_mode", "tenant_id", "project_id", "tags", "subnetpool_id", "service_types", "segment_id",
+    ];
+
+    private static readonly HashSet<string> Update = ["name", "description", "gateway_ip", "allocation_pools", "enable_dhcp", "dns_nameservers", "host_routes"];
+
+    private static readonly string[] Ipv6Modes = ["slaac", "dhcpv6-stateful", "dhcpv6-stateless"];
+
+    public static void MapSubnetsApi(this IEndpointRouteBuilder v20)
+    {
+        v20.MapGet("/subnets", ListAsync);
+        v20.MapPost("/subnets", CreateAsync);
+        v20.MapGet("/subnets/{id}", ShowAsync);
+        v20.MapPut("/subnets/{id}", UpdateAsync);
+        v20.MapDelete("/subnets/{id}", DeleteAsync);
+        v20.MapTags("subnets", async (context, id, change) =>
+        {
+            var caller = context.GetRequestContext();
+            var subnet = await context.RequestServices.GetRequiredService<SubnetStore>().GetAsync(id, caller, context.RequestAborted);
+            if (change)
+            {
+                Owner(subnet, caller, "update");
+            }
+        });
+    }
+
+    private static void Owner(SubnetRow subnet, RequestContext caller, string action)
+    {
+        if (!caller.IsAdmin && subnet.ProjectId != caller.ProjectId)
+        {
+            throw NeutronBody.PolicyDenied($"{action}_subnet");
+        }
+    }
+
+    private static async Task ListAsync(HttpContext context, SubnetStore store)
+    {
+        var caller = context.GetRequestContext();
+        var query = NeutronQuery.Parse(context.Request.Query, SubnetStore.Schema);
+        var (rows, tags) = await store.ListAsync(query, caller, context.RequestAborted);
+        await NeutronBody.WriteAsync(context, 200, query.Respond(context, "subnets", [.. rows.Select(r => r.ToView(tags[r.Id]))]));
+    }
+
+    private static async Task ShowAsync(string id, HttpContext context, SubnetStore store)
+    {
+        var subnet = await store.GetAsync(id, context.GetRequestContext(), context.RequestAborted);
+        await NeutronBody.ShowAsync(context, "subnet", await store.ViewAsync(subnet, context.RequestAborted));
+    }
+
+    private static async Task CreateAsync(HttpContext context, SubnetStore store, NetworkStore networks)
+    {
+        var caller = context.GetRequestContext();
+        var body = await NeutronBody.ReadAsync(context, "subnet", Create);
+        var networkId = NeutronBody.Str(body, "network_id") ?? throw NetworkApi.InvalidInput("network_id is required");
+        await networks.GetOwnedAsync(networkId, caller, "create_subnet_on", context.RequestAborted);
+        if (NeutronBody.Str(body, "subnetpool_id") is not null)
+        {
+            throw NetworkApi.InvalidInput("subnet pools are not supported by the central Neutron");
+        }
+
+        var cidrText = NeutronBody.Str(body, "cidr") ?? throw NetworkApi.InvalidInput("A cidr must be specified in the absence of a subnet pool");
+        var cidr = Ipam.ParseCidr(cidrText);
+        var version = NeutronBody.Int(body, "ip_version") ?? cidr.Version;
+        if (version is not (4 or 6))
+        {
+            throw NetworkApi.InvalidInput($"{version} is not in [4, 6]");
+        }
+
+        if (version != cidr.Version)
+        {
+            throw NetworkApi.InvalidInput($"Cidr {cidrText} does not match ip_version {version}");
+        }
+
+        var subnet = new SubnetRow
+        {
+            ProjectId = NeutronBody.OwnerOf(body, caller, "subnet"),
+            NetworkId = networkId,
+            Name = NeutronBody.Str(body, "name") ?? "",
+            Description = NeutronBody.Str(body, "description") ?? "",
+            IpVersion = version,
+            Cidr = cidr.ToString(),
+            EnableDhcp = NeutronBody.Bool(body, "enable_dhcp") ?? true,
+            Ipv6RaMode = Ipv6Mode(body, "ipv6_ra_mode", version),
+            Ipv6AddressMode = Ipv6Mode(body, "ipv6_address_mode", version),
+        };
+        if (subnet.Ipv6RaMode is not null && subnet.Ipv6AddressMode is not null && subnet.Ipv6RaMode != subnet.Ipv6AddressMode)
+        {
+            throw NetworkApi.InvalidInput($"ipv6_ra_mode set to '{subnet.Ipv6RaMode}' with ipv6_address_mode set to '{subnet.Ipv6AddressMode}' is not valid. If both attributes are set, they must be the same value");
+        }
+
+        // Absent: the first host; null: no gateway.
+        BigInteger? gateway = body.TryGetPropertyValue("gateway_ip", out var g) ? g is null ? null : Gateway(cidr, NeutronBody.Str(body, "gateway_ip")!) : cidr.Network + 1;
+        subnet.GatewayIp = gateway is { } gw ? Ipam.Format(gw, version) : null;
+        subnet.Pools = Pools(body) is { } pools ? Ipam.CheckPools(cidr, pools, gateway) : Ipam.DefaultPools(cidr, gateway);
+        subnet.DnsNameservers = JsonSerializer.Serialize(Dns(body, version) ?? []);
+        subnet.HostRoutes = JsonSerializer.Serialize(Routes(body, version) ?? []);
+        subnet = await store.CreateAsync(subnet, NeutronBody.Strings(body, "tags") ?? [], context.RequestAborted);
+        await NeutronBody.ShowAsync(context, "subnet", await store.ViewAsync(subnet, context.RequestAborted), 201);
+    }
+
+    private static async Task UpdateAsync(string id, HttpContext context, SubnetStore store)
+    {
+        var caller = context.GetRequestContext();
+        var subnet = await store.GetAsync(id, caller, context.RequestAborted);
+        Owner(subnet, caller, "update");
+        var body = await NeutronBody.ReadAsync(context, "subnet", Update, action: "update");
+        var cidr = Ipam.ParseCidr(subnet.Cidr);
+        subnet.Name = NeutronBody.Str(body, "name") ?? subnet.Name;
+        subnet.Description = NeutronBody.Str(body, "description") ?? subnet.Description;
+        subnet.EnableDhcp = NeutronBody.Bool(body, "enable_dhcp") ?? subnet.EnableDhcp;
+        if (body.TryGetPropertyValue("gateway_ip", out var g))
+        {
+            subnet.GatewayIp = g is null ? null : Ipam.Format(Gateway(cidr, NeutronBody.Str(body, "gateway_ip")!), cidr.Version);
+        }
+
+        BigInteger? gateway = subnet.GatewayIp is null ? null : Ipam.ParseAddress(subnet.GatewayIp, "gateway_ip");
+        var pools = Pools(body);
+        subnet.Pools = Ipam.CheckPools(cidr, pools ?? subnet.Pools, gateway);
+        if (Dns(body, cidr.Version) is { } dns)
+        {
+            subnet.DnsNameservers = JsonSerializer.Serialize(dns);
+        }
+
+        if (Routes(body, cidr.Version) is { } routes)
+        {
+            subnet.HostRoutes = JsonSerializer.Serialize(routes);
+        }
+
+        subnet = await store.UpdateAsync(subnet, pools is not null, context.RequestAborted);
+        await NeutronBody.ShowAsync(context, "subnet", await store.ViewAsync(subnet, context.RequestAborted));
+    }
+
+    private static async Task DeleteAsync(string id, HttpContext context, SubnetStore store)
+    {
+        var caller = context.GetRequestContext();
+        Owner(await store.GetAsync(id, caller, context.RequestAborted), caller, "delete");
+        await store.DeleteAsync(id, context.RequestAborted);
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    private static BigInteger Gateway(IpCidr cidr, string text)
+    {
+        var gateway = Ipam.ParseAddress(text, "gateway_ip", cidr.Version);
+        if (cidr.Version == 4 && cidr.Prefix < 31 && (gateway == cidr.Network || gateway == cidr.Last))
+        {
+            throw NetworkApi.InvalidInput($"Gateway is not valid on subnet: {text} is the network or broadcast address of {cidr}");
+        }
+
+        return gateway;
+    }
+
+    private static string? Ipv6Mode(JsonObject body, string name, int version)
+    {
+        var mode = NeutronBody.Str(body, name);
+        if (mode is null)
+        {
+            return null;
+        }
+
+        if (version != 6)
+        {
+            throw NetworkApi.InvalidInput($"{name} is not valid when ip_version is 4");
+        }
+
+        return Ipv6Modes.Contains(mode) ? mode : throw NetworkApi.InvalidInput($"'{mode}' is not in ['dhcpv6-stateful', 'dhcpv6-stateless', 'slaac']");
+    }
+
+    private static List<AllocationPool>? Pools(JsonObject body) =>
+        NeutronBody.List(body, "allocation_pools")?.Select(p => p is JsonObject o && NeutronBody.Str(o, "start") is { } start && NeutronBody.Str(o, "end") is { } end
+            ? new AllocationPool(start, end)
+            : throw NetworkApi.InvalidInput($"'{p?.ToJsonString()}' is not a valid allocation pool: it needs start and end")).ToList();
+
+    private static List<string>? Dns(JsonObject body, int version) =>
+        NeutronBody.Strings(body, "dns_nameservers")?.Select(d => Ipam.Format(Ipam.ParseAddress(d, "dns_nameservers"), Ipam.TryParseAddress(d, out _, out var v) ? v : version)).ToList();
+
+    private static List<HostRoute>? Routes(JsonObject body, int version) =>
+        NeutronBody.List(body, "host_routes")?.Select(r =>
+        {
+            if (r is not JsonObject o || NeutronBody.Str(o, "destination") is not { } destination || NeutronBody.Str(o, "nexthop") is not { } nexthop)
+            {
+                throw NetworkApi.InvalidInput($"'{r?.ToJsonString()}' is not a valid host route: it needs destination and nexthop");
+            }
+
+            var cidr = Ipam.ParseCidr(destination);
+            var hop = Ipam.ParseAddress(nexthop, "host_routes nexthop", version);
+            return cidr.Version != version ? throw NetworkApi.InvalidInput($"host route {destination} is not IPv{version}") : new HostRoute(cidr.ToString(), Ipam.Format(hop, version));
+        }).ToList();
+}
