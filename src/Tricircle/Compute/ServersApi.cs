@@ -35,7 +35,8 @@ internal static class ServersApi
         v21.MapMethods("/servers/{id}/{**rest}", ["GET", "PUT", "POST", "DELETE"], ForwardUnderAsync);
     }
 
-    private static async Task CreateAsync(HttpContext context, PodScheduler scheduler, PodForwarder forwarder, RoutingStore routings, PodStore pods, ServerCatalogue catalogue, ImageSync imageSync)
+    private static async Task CreateAsync(
+        HttpContext context, PodScheduler scheduler, PodForwarder forwarder, RoutingStore routings, PodStore pods, ServerCatalogue catalogue, ImageSync imageSync, ServerNetworks serverNetworks)
     {
         var caller = ComputeApi.Caller(context);
         var (root, server) = await RequestBody.ReadNodeAsync(context.Request, "server", context.RequestAborted);
@@ -49,15 +50,26 @@ internal static class ServersApi
             throw ApiException.BadRequest("Invalid input for field/attribute flavorRef: it is required.");
         }
 
-        CheckNetworks(server["networks"]);
         var needs = await catalogue.ResolveAsync(context, server, caller);
+        var nics = await serverNetworks.ReadAsync(server, needs.Count, caller, context.RequestAborted);
         var requestedAz = server["availability_zone"] is JsonValue azValue ? azValue.ToString() : null;
 
-        // A server on an existing volume or snapshot must boot where that lives.
+        // A server on an existing volume or snapshot must boot where that lives; one on networks
+        // limited to some pods (hints, a local network's home) among those.
+        var (allowed, why) = nics is null ? (null, "") : await serverNetworks.AllowedPodsAsync(nics, context.RequestAborted);
         PodPlacement placement;
         if (await SourcePodAsync(server, caller, routings, pods, context.RequestAborted) is { } source)
         {
+            if (allowed is not null && !allowed.Any(p => p.PodId == source.Pod.PodId))
+            {
+                throw ApiException.BadRequest($"{source.What} is in pod {source.Pod.RegionName} (availability zone {source.Pod.AzName}), where the server cannot be: {why}.");
+            }
+
             placement = await scheduler.PlaceBesideAsync(caller.ProjectId, source.Pod, source.What, requestedAz, context.RequestAborted);
+        }
+        else if (allowed is not null)
+        {
+            placement = await scheduler.PlaceAmongAsync(caller.ProjectId, allowed, why, requestedAz, context.RequestAborted);
         }
         else
         {
@@ -82,9 +94,22 @@ internal static class ServersApi
         // Quota first (nothing in the pod yet), then the flavor and keypair where the server goes.
         var reservation = await catalogue.ReserveAsync(caller, needs, context.RequestAborted);
         string? created = null;
+        Task<IReadOnlyList<ServerNic>> networksReady = Task.FromResult<IReadOnlyList<ServerNic>>([]);
         try
         {
-            await catalogue.PrepareAsync(context, placement.Pod, server, needs, caller);
+            // The flavor and keypair, and the networks, are independent calls to the pod.
+            if (nics is not null)
+            {
+                networksReady = serverNetworks.PrepareAsync(placement.Pod, nics, ServerNetworks.GroupNames(server), caller, context.RequestAborted);
+            }
+
+            await Task.WhenAll(catalogue.PrepareAsync(context, placement.Pod, server, needs, caller), networksReady);
+            var ready = await networksReady;
+            if (nics is not null)
+            {
+                ServerNetworks.PointAtPod(server, nics, ready);
+            }
+
             var content = new StringContent(root.ToJsonString(), Encoding.UTF8, "application/json");
             await forwarder.ForwardAsync(context, placement.Pod, ComputeApi.ServiceType, "servers", async answer =>
             {
@@ -94,6 +119,7 @@ internal static class ServersApi
                     await catalogue.KeepAsync(reservation, id, CancellationToken.None);
                     created = id;
                     await scheduler.RecordAsync(placement, caller.ProjectId, ResourceType, id, id, CancellationToken.None);
+                    await serverNetworks.BootedAsync(id, placement.Pod, await networksReady, CancellationToken.None);
                 }
             }, content, ComputeApi.VersionHeaders(context));
         }
@@ -102,28 +128,11 @@ internal static class ServersApi
             if (created is null)
             {
                 await catalogue.ReleaseAsync(reservation, CancellationToken.None); // the pod refused, or we never got there
+                if (networksReady.IsCompletedSuccessfully)
+                {
+                    await serverNetworks.AbandonAsync(placement.Pod, networksReady.Result.Where(n => n.Created).Select(n => n.Port), CancellationToken.None);
+                }
             }
-        }
-    }
-
-    private static void CheckNetworks(JsonNode? networks)
-    {
-        switch (networks)
-        {
-            case null:
-                return;
-            case JsonValue value when value.ToString() is "none":
-                return;
-            case JsonValue value when value.ToString() is "auto":
-                throw ApiException.BadRequest("networks \"auto\" is not available through Tricircle yet: its central Neutron is still to come. Boot with networks \"none\".");
-            case JsonArray { Count: 0 }:
-                return;
-            case JsonArray array:
-                var first = array[0] as JsonObject;
-                var what = first?["port"]?.ToString() is { } port ? $"port {port}" : first?["uuid"]?.ToString() is { } uuid ? $"network {uuid}" : "the requested network";
-                throw ApiException.BadRequest($"Cannot attach {what}: servers on networks need Tricircle's central Neutron, which this build does not have yet. Boot with networks \"none\".");
-            default:
-                throw ApiException.BadRequest("Invalid input for field/attribute networks: expected \"none\", \"auto\" or a list.");
         }
     }
 
@@ -175,6 +184,11 @@ internal static class ServersApi
         var caller = ComputeApi.Caller(context);
         var allTenants = caller.IsAdmin && context.Request.Query.TryGetValue("all_tenants", out var all) && all.ToString() is not ("0" or "false" or "False");
         var page = await list.ListAsync(Shape, context.Request.Query, allTenants ? null : caller.ProjectId, caller.AuthToken, "servers/detail", ComputeApi.VersionHeaders(context), context.RequestAborted);
+        if (detail)
+        {
+            await context.RequestServices.GetRequiredService<ServerNetworks>().RenameAddressesAsync(page.Items, context.RequestAborted);
+        }
+
         var items = new JsonArray();
         foreach (var item in page.Items)
         {
@@ -193,12 +207,15 @@ internal static class ServersApi
     private static async Task ForwardOneAsync(string id, HttpContext context, RoutingStore routings, PodStore pods, PodForwarder forwarder)
     {
         var (routing, pod) = await FindAsync(id, context, routings, pods);
-        var status = await forwarder.ForwardAsync(context, pod, ComputeApi.ServiceType, "servers/" + Uri.EscapeDataString(id) + context.Request.QueryString, headers: ComputeApi.VersionHeaders(context));
+        var serverNetworks = context.RequestServices.GetRequiredService<ServerNetworks>();
+        var status = await forwarder.ForwardAsync(context, pod, ComputeApi.ServiceType, "servers/" + Uri.EscapeDataString(id) + context.Request.QueryString,
+            answer => serverNetworks.RenameAddressesAsync([answer["server"]], context.RequestAborted), headers: ComputeApi.VersionHeaders(context));
         if (status == 404 || (status is 204 or 202 && HttpMethods.IsDelete(context.Request.Method)))
         {
-            // Gone from its pod (or going): nothing routes to it any more, and its quota is free.
+            // Gone from its pod (or going): nothing routes to it any more, its quota is free, and its ports go.
             await routings.ForgetAsync(routing.TopId, ResourceType, routing.PodId, CancellationToken.None);
             await context.RequestServices.GetRequiredService<ServerCatalogue>().ReleaseAsync(routing.TopId, CancellationToken.None);
+            await serverNetworks.ReleaseAsync(routing.TopId, pod, CancellationToken.None);
         }
     }
 
@@ -221,11 +238,16 @@ internal static class ServersApi
             await CheckVolumeAsync(context, routing, pod, routings, pods);
         }
 
-        var status = await forwarder.ForwardAsync(context, pod, ComputeApi.ServiceType, $"servers/{Uri.EscapeDataString(id)}/{rest}{context.Request.QueryString}", headers: ComputeApi.VersionHeaders(context));
+        var serverNetworks = context.RequestServices.GetRequiredService<ServerNetworks>();
+        Func<JsonNode, Task>? rename = rest.StartsWith("ips", StringComparison.Ordinal) && HttpMethods.IsGet(context.Request.Method)
+            ? answer => serverNetworks.RenameAddressesAsync([answer], context.RequestAborted)
+            : null;
+        var status = await forwarder.ForwardAsync(context, pod, ComputeApi.ServiceType, $"servers/{Uri.EscapeDataString(id)}/{rest}{context.Request.QueryString}", rename, headers: ComputeApi.VersionHeaders(context));
         if (forgetOn is not null && status is >= 200 and < 300)
         {
             await routings.ForgetAsync(routing.TopId, ResourceType, routing.PodId, CancellationToken.None);
             await context.RequestServices.GetRequiredService<ServerCatalogue>().ReleaseAsync(routing.TopId, CancellationToken.None);
+            await serverNetworks.ReleaseAsync(routing.TopId, pod, CancellationToken.None);
         }
     }
 

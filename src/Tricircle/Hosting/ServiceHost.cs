@@ -168,6 +168,10 @@ internal static class ServiceHost
         services.AddSingleton<VolumeTypeStore>();
         services.AddSingleton<CentralGlance>();
         services.AddSingleton<ImageSync>();
+        services.AddSingleton<PodNetworks>();
+        services.AddSingleton<NetworkPlaces>();
+        services.AddSingleton<CentralPorts>();
+        services.AddSingleton<ServerNetworks>();
         services.AddSingleton<NetworkStore>();
         services.AddSingleton<SubnetStore>();
         services.AddSingleton<PortStore>();

@@ -110,6 +110,45 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
         }
     }
 
+    /// <summary>
+    /// Places a resource that may live only in <paramref name="allowed"/> (a server on networks
+    /// whose hints or home restrict them): the usual choice when it is one of them, else the
+    /// first reachable allowed pod (the tenant's own first). 400 saying <paramref name="why"/>
+    /// when the requested AZ has none of them.
+    /// </summary>
+    public async Task<PodPlacement> PlaceAmongAsync(string tenantId, IReadOnlyList<Pod> allowed, string why, string? availabilityZone, CancellationToken cancellationToken)
+    {
+        var az = AzOf(availabilityZone);
+        var inAz = az is null ? allowed : allowed.Where(p => p.AzName == az).ToList();
+        if (inAz.Count == 0)
+        {
+            throw ApiException.BadRequest(az is null ? $"No pod can hold the server: {why}." : $"Availability zone {az} has no pod the server may use: {why}.");
+        }
+
+        var zones = inAz.Select(p => p.AzName).Distinct(StringComparer.Ordinal).ToList();
+        try
+        {
+            var usual = await PlaceAsync(tenantId, az ?? (zones.Count == 1 ? zones[0] : null), cancellationToken);
+            if (inAz.Any(p => p.PodId == usual.Pod.PodId))
+            {
+                return usual;
+            }
+        }
+        catch (ApiException e) when (e.StatusCode == StatusCodes.Status503ServiceUnavailable)
+        {
+            // None reachable in the zone: the allowed ones are looked at below.
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var bound = (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT pod_id FROM pod_bindings WHERE tenant_id = @tenantId AND is_binding = @yes",
+            new { tenantId, yes = true },
+            cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
+        var chosen = inAz.Where(p => !p.Disabled && client.IsReachable(p)).OrderBy(p => bound.Contains(p.PodId) ? 0 : 1).ThenBy(p => p.RegionName, StringComparer.Ordinal).FirstOrDefault()
+            ?? throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"No pod the server may use is reachable ({why}); try again later.");
+        return await PlaceBesideAsync(tenantId, chosen, "The server's network", az, cancellationToken);
+    }
+
     /// <summary>Records a created resource's routing row and, for a first placement, the tenant's binding, in one transaction.</summary>
     public async Task RecordAsync(PodPlacement placement, string tenantId, string resourceType, string topId, string? bottomId, CancellationToken cancellationToken)
     {

@@ -59,6 +59,16 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
             cancellationToken: cancellationToken));
     }
 
+    /// <summary>The row of one resource's copy in one pod, if any.</summary>
+    public async Task<ResourceRouting?> FindInPodAsync(string topId, string resourceType, string podId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QueryFirstOrDefaultAsync<ResourceRouting>(new CommandDefinition(
+            $"SELECT {Columns} FROM resource_routings WHERE top_id = @topId AND resource_type = @resourceType AND pod_id = @podId",
+            new { topId, resourceType, podId },
+            cancellationToken: cancellationToken));
+    }
+
     /// <summary>The rows of one type in the given pods (all pods when null), of one project unless null: what a down pod's placeholders come from.</summary>
     public async Task<IReadOnlyList<ResourceRouting>> ListTypeAsync(string resourceType, string? projectId, IReadOnlyCollection<string>? podIds, CancellationToken cancellationToken)
     {

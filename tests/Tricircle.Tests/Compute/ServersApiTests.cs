@@ -140,7 +140,12 @@ public abstract class ServersApiTests(GatewayFixture gateway)
         Assert.Contains("server", (await gateway.ComputeAsync(HttpMethod.Post, "servers", gateway.DemoToken, """{"srv": {}}"""))
             .AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
         (await gateway.ComputeAsync(HttpMethod.Post, "servers", gateway.DemoToken, """{"server": """)).AssertError(HttpStatusCode.BadRequest, "badRequest");
-        Assert.Contains("Neutron", (await gateway.ComputeAsync(HttpMethod.Post, "servers", gateway.DemoToken, JsonSerializer.Serialize(new { server = new { name = "x", flavorRef = "1", imageRef = image, networks = new[] { new { uuid = Guid.NewGuid() } } } }), "2.37"))
+        var unknown = Guid.NewGuid().ToString();
+        Assert.Equal($"Network {unknown} could not be found.", (await gateway.ComputeAsync(HttpMethod.Post, "servers", gateway.DemoToken, JsonSerializer.Serialize(new { server = new { name = "x", flavorRef = "1", imageRef = image, networks = new[] { new { uuid = unknown } } } }), "2.37"))
+            .AssertError(HttpStatusCode.BadRequest, "badRequest"));
+        Assert.Contains("port", (await gateway.ComputeAsync(HttpMethod.Post, "servers", gateway.DemoToken, JsonSerializer.Serialize(new { server = new { name = "x", flavorRef = "1", imageRef = image, networks = new[] { new { port = unknown } } } }), "2.37"))
+            .AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("automatically", (await gateway.ComputeAsync(HttpMethod.Post, "servers", gateway.DemoToken, JsonSerializer.Serialize(new { server = new { name = "x", flavorRef = "1", imageRef = image, networks = "auto" } }), "2.37"))
             .AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
     }
 

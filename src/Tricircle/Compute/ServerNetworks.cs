@@ -1,0 +1,314 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Tricircle.Data;
+using Tricircle.Hosting;
+using Tricircle.Identity;
+using Tricircle.Network;
+using Tricircle.Pods;
+
+namespace Tricircle.Compute;
+
+/// <summary>One requested NIC: a central network, and the central port when the caller named one.</summary>
+internal sealed record WantedNic(TopNetwork Network, TopPort? Port, string? FixedIp, JsonNode? Tag);
+
+/// <summary>A NIC ready in the pod: its central port (made by Tricircle or the caller's) and the pod's copy.</summary>
+internal sealed record ServerNic(TopNetwork Network, TopPort Port, bool Created, string BottomPortId);
+
+/// <summary>
+/// A server's networks through the compute gateway: the request's <c>networks</c> name central
+/// networks and ports; the central ports are made (for a bare network), their networks,
+/// subnets, groups and the ports themselves made in the server's pod (<see cref="PodNetworks"/>),
+/// and the pod's Nova boots on the pod's ports. The central port then shows the server; deleting
+/// the server deletes the ports made for it and unbinds those the caller gave.
+/// </summary>
+internal sealed partial class ServerNetworks(
+    CentralPorts central,
+    NetworkPlaces places,
+    PodNetworks podNetworks,
+    Database database,
+    ILogger<ServerNetworks> logger)
+{
+    /// <summary>
+    /// The central NICs the request asks for; null when it asks for none (absent, <c>none</c>, an
+    /// empty list), which the pod's Nova is then told as it was.
+    /// </summary>
+    public async Task<IReadOnlyList<WantedNic>?> ReadAsync(JsonObject server, int count, RequestContext caller, CancellationToken cancellationToken)
+    {
+        var networks = server["networks"];
+        List<WantedNic> wanted = [];
+        switch (networks)
+        {
+            case null:
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String && value.ToString() == "none":
+            case JsonArray { Count: 0 }:
+                return null;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String && value.ToString() == "auto":
+                var usable = await central.UsableNetworksAsync(caller, cancellationToken);
+                wanted.Add(usable.Count switch
+                {
+                    1 => new WantedNic(usable[0], null, null, null),
+                    0 => throw ApiException.BadRequest($"Unable to automatically allocate a network for project {caller.ProjectId}: it has no network, and Tricircle allocates none. Create one, or boot with networks \"none\"."),
+                    _ => throw ApiException.Conflict("Multiple possible networks found, use a Network ID to be more specific."),
+                });
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    wanted.Add(await ReadOneAsync(item as JsonObject ?? throw ApiException.BadRequest($"Invalid input for field/attribute networks. Value: {array.ToJsonString()}. {item?.ToJsonString()} is not of type 'object'"), caller, cancellationToken));
+                }
+
+                break;
+            default:
+                throw ApiException.BadRequest("Invalid input for field/attribute networks: expected \"none\", \"auto\" or a list.");
+        }
+
+        var ports = wanted.Where(w => w.Port is not null).Select(w => w.Port!.Id).ToList();
+        if (ports.Count != ports.Distinct(StringComparer.Ordinal).Count())
+        {
+            throw ApiException.BadRequest("Bad network format: the same port is requested twice.");
+        }
+
+        if (count > 1)
+        {
+            // Each server needs ports of its own, and the pod is given ready-made ports.
+            throw ApiException.BadRequest("Servers on networks are booted one at a time through Tricircle (min_count and max_count 1), or with networks \"none\".");
+        }
+
+        return wanted;
+    }
+
+    private async Task<WantedNic> ReadOneAsync(JsonObject item, RequestContext caller, CancellationToken cancellationToken)
+    {
+        var portId = item["port"] is JsonValue p && p.GetValueKind() == JsonValueKind.String ? p.ToString() : null;
+        var networkId = item["uuid"] is JsonValue u && u.GetValueKind() == JsonValueKind.String ? u.ToString() : null;
+        var fixedIp = item["fixed_ip"] is JsonValue f && f.GetValueKind() == JsonValueKind.String ? f.ToString() : null;
+        if (portId is { Length: > 0 })
+        {
+            if (fixedIp is not null)
+            {
+                throw ApiException.BadRequest($"Invalid input for field/attribute networks: a port ({portId}) and a fixed_ip cannot be requested together.");
+            }
+
+            var port = await central.FindPortAsync(portId, caller, cancellationToken)
+                ?? throw ApiException.BadRequest($"Port id {portId} could not be found.");
+            if (port.DeviceId.Length > 0)
+            {
+                throw ApiException.Conflict($"Port {portId} is still in use.");
+            }
+
+            var network = await central.FindNetworkAsync(port.NetworkId, caller, cancellationToken)
+                ?? throw ApiException.BadRequest($"Network {port.NetworkId} could not be found.");
+            return new WantedNic(network, port, null, item["tag"]?.DeepClone());
+        }
+
+        if (networkId is not { Length: > 0 })
+        {
+            throw ApiException.BadRequest("Bad networks format: each entry needs a network uuid or a port.");
+        }
+
+        var found = await central.FindNetworkAsync(networkId, caller, cancellationToken)
+            ?? throw ApiException.BadRequest($"Network {networkId} could not be found.");
+        return new WantedNic(found, null, fixedIp, item["tag"]?.DeepClone());
+    }
+
+    /// <summary>The pods every requested network may be used in (null when any), and why, for errors.</summary>
+    public Task<(IReadOnlyList<Pod>? Pods, string Why)> AllowedPodsAsync(IReadOnlyList<WantedNic> wanted, CancellationToken cancellationToken) =>
+        places.AllowedForAllAsync(wanted.Select(w => w.Network), cancellationToken);
+
+    /// <summary>The security groups the request names (they go on the ports Tricircle makes; the caller's own ports keep theirs).</summary>
+    public static IReadOnlyList<string> GroupNames(JsonObject server) =>
+        (server["security_groups"] as JsonArray ?? []).OfType<JsonObject>().Select(g => g["name"]?.ToString()).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>Points the request's <c>networks</c> at the pod's ports (tags kept); the groups travel on the ports.</summary>
+    public static void PointAtPod(JsonObject server, IReadOnlyList<WantedNic> wanted, IReadOnlyList<ServerNic> ready)
+    {
+        server["networks"] = new JsonArray([.. ready.Select((n, i) =>
+        {
+            var entry = new JsonObject { ["port"] = n.BottomPortId };
+            if (wanted[i].Tag is { } tag)
+            {
+                entry["tag"] = tag.DeepClone();
+            }
+
+            return (JsonNode)entry;
+        })]);
+        server.Remove("security_groups");
+    }
+
+    /// <summary>
+    /// Makes the NICs ready in the pod: central ports for bare networks, then everything in the
+    /// pod. The central ports made here are deleted again when this fails.
+    /// </summary>
+    public async Task<IReadOnlyList<ServerNic>> PrepareAsync(Pod pod, IReadOnlyList<WantedNic> wanted, IReadOnlyList<string> groups, RequestContext caller, CancellationToken cancellationToken)
+    {
+        foreach (var network in wanted.Select(w => w.Network).DistinctBy(n => n.Id))
+        {
+            await places.ClaimAsync(network, pod, cancellationToken);
+        }
+
+        var owner = "compute:" + pod.AzName;
+        var made = new List<TopPort>();
+        try
+        {
+            var ports = new List<(TopPort Port, bool Created)>();
+            foreach (var nic in wanted)
+            {
+                if (nic.Port is { } given)
+                {
+                    ports.Add((given, false));
+                    continue;
+                }
+
+                var port = await central.CreateServerPortAsync(nic.Network, nic.FixedIp, groups, owner, caller, cancellationToken);
+                made.Add(port);
+                ports.Add((port, true));
+            }
+
+            var bottoms = await Task.WhenAll(ports.Select(async (p, i) =>
+                await podNetworks.EnsurePortAsync(pod, await central.MaterialAsync(p.Port, wanted[i].Network, cancellationToken), cancellationToken)));
+            return ports.Select((p, i) => new ServerNic(wanted[i].Network, p.Port, p.Created, bottoms[i])).ToList();
+        }
+        catch
+        {
+            await AbandonAsync(pod, made, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>The pod has the server: the central ports show it, and its ports are remembered for its delete.</summary>
+    public async Task BootedAsync(string serverId, Pod pod, IReadOnlyList<ServerNic> nics, CancellationToken cancellationToken)
+    {
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            foreach (var nic in nics)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO server_ports (server_id, port_id, pod_id, created) VALUES (@serverId, @portId, @podId, @created) ON CONFLICT (server_id, port_id) DO NOTHING",
+                    new { serverId, portId = nic.Port.Id, podId = pod.PodId, created = nic.Created },
+                    cancellationToken: cancellationToken));
+            }
+        }
+
+        await Task.WhenAll(nics.Select(async nic =>
+        {
+            try
+            {
+                // The pod's Nova may bind the port later than it answers; the pod's name stands in for the host till then.
+                var bottom = await podNetworks.ShowPortAsync(pod, nic.BottomPortId, cancellationToken);
+                var host = bottom?["binding:host_id"]?.ToString() is { Length: > 0 } h ? h : pod.RegionName;
+                await central.BindAsync(nic.Port.Id, serverId, "compute:" + pod.AzName, host, cancellationToken);
+            }
+            catch (Exception e) when (e is ApiException or PodErrorException or HttpRequestException)
+            {
+                // The server exists: its boot stands, and the central port shows it once it is bound again.
+                Log.BindFailed(logger, nic.Port.Id, serverId, e.Message);
+            }
+        }));
+    }
+
+    /// <summary>A boot that did not happen: the ports made for it go, centrally and in the pod; the caller's ports stay as they were.</summary>
+    public async Task AbandonAsync(Pod pod, IEnumerable<TopPort> made, CancellationToken cancellationToken)
+    {
+        await Task.WhenAll(made.Select(async port =>
+        {
+            try
+            {
+                await podNetworks.RemovePortAsync(pod, port.Id, cancellationToken);
+                await central.DeletePortAsync(port.Id, cancellationToken);
+            }
+            catch (Exception e) when (e is ApiException or PodErrorException or HttpRequestException)
+            {
+                Log.CleanupFailed(logger, port.Id, pod.RegionName, e.Message);
+            }
+        }));
+    }
+
+    /// <summary>The server is gone (or going): its pod ports go, its central ports too when Tricircle made them, else they are unbound.</summary>
+    public async Task ReleaseAsync(string serverId, Pod pod, CancellationToken cancellationToken)
+    {
+        List<(string PortId, bool Created)> rows;
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            rows = [.. await connection.QueryAsync<(string, bool)>(new CommandDefinition(
+                "SELECT port_id, created FROM server_ports WHERE server_id = @serverId", new { serverId }, cancellationToken: cancellationToken))];
+        }
+
+        await Task.WhenAll(rows.Select(async row =>
+        {
+            try
+            {
+                await podNetworks.RemovePortAsync(pod, row.PortId, cancellationToken);
+                if (row.Created)
+                {
+                    await central.DeletePortAsync(row.PortId, cancellationToken);
+                }
+                else
+                {
+                    await central.UnbindAsync(row.PortId, cancellationToken);
+                }
+
+                await using var connection = await database.OpenAsync(cancellationToken);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM server_ports WHERE server_id = @serverId AND port_id = @portId", new { serverId, portId = row.PortId }, cancellationToken: cancellationToken));
+            }
+            catch (Exception e) when (e is ApiException or PodErrorException or HttpRequestException)
+            {
+                Log.CleanupFailed(logger, row.PortId, pod.RegionName, e.Message); // the row stays: a later delete retries
+            }
+        }));
+    }
+
+    /// <summary>
+    /// Server <c>addresses</c> from a pod name the pod's networks, whose names are the central
+    /// ids: shown under the central networks' names, as Nova on the central Neutron would.
+    /// </summary>
+    public async Task RenameAddressesAsync(IEnumerable<JsonNode?> servers, CancellationToken cancellationToken)
+    {
+        var withAddresses = servers.OfType<JsonObject>().Select(s => s["addresses"]).OfType<JsonObject>().ToList();
+        var ids = withAddresses.SelectMany(a => a.Select(p => p.Key)).Distinct(StringComparer.Ordinal).ToList();
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        var names = await central.NetworkNamesAsync(ids, cancellationToken);
+        if (names.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var addresses in withAddresses)
+        {
+            foreach (var (key, _) in addresses.ToList())
+            {
+                if (names.TryGetValue(key, out var name) && name != key)
+                {
+                    var value = addresses[key];
+                    addresses.Remove(key);
+                    if (addresses[name] is JsonArray existing && value is JsonArray more)
+                    {
+                        foreach (var entry in more.ToList())
+                        {
+                            more.Remove(entry);
+                            existing.Add(entry);
+                        }
+                    }
+                    else
+                    {
+                        addresses[name] = value;
+                    }
+                }
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Port {Port} in pod {Region} could not be cleaned up: {Reason}")]
+        public static partial void CleanupFailed(ILogger logger, string port, string region, string reason);
+
+        [LoggerMessage(2, LogLevel.Warning, "Central port {Port} could not be shown as server {Server}'s: {Reason}")]
+        public static partial void BindFailed(ILogger logger, string port, string server, string reason);
+    }
+}

@@ -1,0 +1,111 @@
+using Tricircle.Hosting;
+using Tricircle.Identity;
+
+namespace Tricircle.Network;
+
+/// <summary>
+/// What the compute gateway asks of the central Neutron about a server's networks: reading
+/// networks and ports as the caller may see them, making and binding the server's central ports,
+/// and gathering what a port needs in a pod (<see cref="PortMaterial"/>), DHCP ports included.
+/// Security groups join the material once the central groups (branch net-sg) are merged.
+/// </summary>
+internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, PortStore ports)
+{
+    /// <summary>The network if the caller may use it (own, shared, or any for an admin).</summary>
+    public async Task<TopNetwork?> FindNetworkAsync(string networkId, RequestContext caller, CancellationToken cancellationToken) =>
+        (await networks.FindAsync(networkId, caller, cancellationToken))?.ToTop();
+
+    /// <summary>The networks <c>auto</c> may choose from. Not yet read from the store: <c>auto</c> answers as for a project without networks.</summary>
+    public Task<IReadOnlyList<TopNetwork>> UsableNetworksAsync(RequestContext caller, CancellationToken cancellationToken)
+    {
+        _ = (caller, cancellationToken, networks);
+        return Task.FromResult<IReadOnlyList<TopNetwork>>([]);
+    }
+
+    /// <summary>The port if the caller may use it.</summary>
+    public async Task<TopPort?> FindPortAsync(string portId, RequestContext caller, CancellationToken cancellationToken) =>
+        (await ports.FindAsync(portId, caller, cancellationToken))?.ToTop();
+
+    /// <summary>A new central port on the network for a server (IP and MAC allocated centrally), in the project's default group.</summary>
+    public async Task<TopPort> CreateServerPortAsync(TopNetwork network, string? fixedIp, IReadOnlyList<string> securityGroupNames, string deviceOwner, RequestContext caller, CancellationToken cancellationToken)
+    {
+        _ = securityGroupNames; // names resolve to groups once net-sg is merged
+        var row = new PortRow { ProjectId = caller.ProjectId, NetworkId = network.Id, DeviceOwner = deviceOwner };
+        var created = await ports.CreateAsync(row, fixedIp is null ? null : [new FixedIpRequest(null, fixedIp)], null, [], cancellationToken);
+        return created.ToTop();
+    }
+
+    /// <summary>What the port needs in a pod: its network, subnets with their DHCP ports (allocated centrally when missing) and the project's CIDRs.</summary>
+    public async Task<PortMaterial> MaterialAsync(TopPort port, TopNetwork network, CancellationToken cancellationToken)
+    {
+        var ofNetwork = await subnets.ListTopAsync(network.Id, cancellationToken);
+        var dhcp = await DhcpPortsAsync(network, ofNetwork, cancellationToken);
+        return new PortMaterial(port, network, ofNetwork, dhcp, [], [.. ofNetwork.Select(s => s.Cidr)]);
+    }
+
+    /// <summary>
+    /// One DHCP port per DHCP subnet (spec §6.3's <c>dhcp_port_&lt;subnet&gt;</c>), made centrally on
+    /// first need; of two made at once by parallel boots the older stays and the other is deleted.
+    /// </summary>
+    private async Task<IReadOnlyList<TopPort>> DhcpPortsAsync(TopNetwork network, IReadOnlyList<TopSubnet> ofNetwork, CancellationToken cancellationToken)
+    {
+        var existing = (await ports.ListTopAsync(network.Id, null, cancellationToken)).Where(p => p.DeviceOwner == PodNetworks.DhcpOwner).ToList();
+        var result = new List<TopPort>();
+        foreach (var subnet in ofNetwork.Where(s => s.EnableDhcp))
+        {
+            if (existing.FirstOrDefault(p => p.FixedIps.Any(f => f.SubnetId == subnet.Id)) is { } found)
+            {
+                result.Add(found);
+                continue;
+            }
+
+            var row = new PortRow
+            {
+                ProjectId = network.ProjectId,
+                NetworkId = network.Id,
+                Name = "dhcp_port_" + subnet.Id,
+                DeviceOwner = PodNetworks.DhcpOwner,
+                DeviceId = PodNetworks.ReservedDhcpDevice,
+                PortSecurityEnabled = false,
+            };
+            var made = (await ports.CreateAsync(row, [new FixedIpRequest(subnet.Id, null)], null, [], cancellationToken)).ToTop();
+            var first = (await ports.ListTopAsync(network.Id, null, cancellationToken))
+                .First(p => p.DeviceOwner == PodNetworks.DhcpOwner && p.FixedIps.Any(f => f.SubnetId == subnet.Id));
+            if (first.Id != made.Id)
+            {
+                await DeletePortAsync(made.Id, cancellationToken);
+            }
+
+            result.Add(first);
+        }
+
+        return result;
+    }
+
+    /// <summary>Shows the port as bound to the server (Neutron's view once Nova has it: ACTIVE on its host).</summary>
+    public Task BindAsync(string portId, string serverId, string deviceOwner, string host, CancellationToken cancellationToken) =>
+        ports.UpdateBindingAsync(portId, serverId, deviceOwner, host, "ACTIVE", cancellationToken);
+
+    /// <summary>Clears the port's device and binding (a port the user made, left when its server goes).</summary>
+    public Task UnbindAsync(string portId, CancellationToken cancellationToken) =>
+        ports.UpdateBindingAsync(portId, "", "", "", "DOWN", cancellationToken);
+
+    /// <summary>Deletes a port Tricircle made (its IP and MAC are free again); one already gone is fine.</summary>
+    public async Task DeletePortAsync(string portId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ports.DeleteAsync(portId, cancellationToken);
+        }
+        catch (ApiException e) when (e.StatusCode == StatusCodes.Status404NotFound)
+        {
+        }
+    }
+
+    /// <summary>Central network names by id, for those of <paramref name="networkIds"/> that exist.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> NetworkNamesAsync(IReadOnlyCollection<string> networkIds, CancellationToken cancellationToken)
+    {
+        var found = await Task.WhenAll(networkIds.Select(async id => (Id: id, Network: await networks.FindTopAsync(id, cancellationToken))));
+        return found.Where(f => f.Network is not null).ToDictionary(f => f.Id, f => f.Network!.Name, StringComparer.Ordinal);
+    }
+}

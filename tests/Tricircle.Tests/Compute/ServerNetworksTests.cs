@@ -1,0 +1,108 @@
+using System.Net;
+using System.Text.Json;
+using Tricircle.Support;
+
+namespace Tricircle.Compute;
+
+/// <summary>Servers booted through the compute gateway on central networks and ports.</summary>
+public sealed class ServerNetworksTests(SqliteGatewayFixture gateway) : IClassFixture<SqliteGatewayFixture>
+{
+    [Fact]
+    public async Task Boot_OnAUsersPort_InTwoPodsOfOneVlanNetwork_SameSegmentIpsAndMacs_AndTheUsersPortIsOnlyUnbound()
+    {
+        var network = await gateway.NetworkAsync(HttpMethod.Post, "networks", gateway.AdminToken,
+            JsonSerializer.Serialize(new Dictionary<string, object> { ["network"] = new Dictionary<string, object> { ["name"] = "stretched", ["shared"] = true, ["provider:network_type"] = "vlan" } }));
+        Assert.True(network.Status == HttpStatusCode.Created, network.Text);
+        var networkId = network.Json.GetProperty("network").GetProperty("id").GetString()!;
+        var vlan = network.Json.GetProperty("network").GetProperty("provider:segmentation_id").GetInt32();
+        var subnet = await gateway.NetworkAsync(HttpMethod.Post, "subnets", gateway.AdminToken,
+            JsonSerializer.Serialize(new { subnet = new { network_id = networkId, ip_version = 4, cidr = "10.31.0.0/24" } }));
+        Assert.True(subnet.Status == HttpStatusCode.Created, subnet.Text);
+        var userPort = await gateway.NetworkAsync(HttpMethod.Post, "ports", gateway.DemoToken, JsonSerializer.Serialize(new { port = new { network_id = networkId } }));
+        Assert.True(userPort.Status == HttpStatusCode.Created, userPort.Text);
+        var userPortId = userPort.Json.GetProperty("port").GetProperty("id").GetString()!;
+
+        var servers = new List<string>();
+        foreach (var (az, nic) in new[] { ("az1", (object)new { port = userPortId }), ("az2", new { uuid = networkId }) })
+        {
+            var image = await gateway.CirrosAsync(az == "az1" ? "RegionOne" : "RegionTwo");
+            var booted = await gateway.ComputeAsync(HttpMethod.Post, "servers", gateway.DemoToken,
+                JsonSerializer.Serialize(new { server = new { name = "on-vlan-" + az, flavorRef = "1", imageRef = image, networks = new[] { nic }, availability_zone = az } }), "2.37");
+            Assert.True(booted.Status == HttpStatusCode.Accepted, booted.Text);
+            servers.Add(booted.Json.GetProperty("server").GetProperty("id").GetString()!);
+        }
+
+        foreach (var (region, server) in new[] { ("RegionOne", servers[0]), ("RegionTwo", servers[1]) })
+        {
+            var bottomNetwork = await gateway.SendAsync(new Uri(gateway.Region(region).NetworkUrl, "v2.0/networks?name=" + networkId), HttpMethod.Get, gateway.AdminToken);
+            Assert.Equal(vlan, Assert.Single(bottomNetwork.Json.GetProperty("networks").EnumerateArray()).GetProperty("provider:segmentation_id").GetInt32());
+            var bottomSubnet = await gateway.SendAsync(new Uri(gateway.Region(region).NetworkUrl, "v2.0/subnets?network_id=" + bottomNetwork.Json.GetProperty("networks")[0].GetProperty("id").GetString()), HttpMethod.Get, gateway.AdminToken);
+            Assert.Equal("10.31.0.0/24", Assert.Single(bottomSubnet.Json.GetProperty("subnets").EnumerateArray()).GetProperty("cidr").GetString());
+            var central = Assert.Single((await gateway.NetworkAsync(HttpMethod.Get, "ports?device_id=" + server, gateway.AdminToken)).Json.GetProperty("ports").EnumerateArray());
+            var bottom = await gateway.SendAsync(new Uri(gateway.Region(region).NetworkUrl, "v2.0/ports?name=" + central.GetProperty("id").GetString()), HttpMethod.Get, gateway.AdminToken);
+            var copy = Assert.Single(bottom.Json.GetProperty("ports").EnumerateArray());
+            Assert.Equal(central.GetProperty("mac_address").GetString(), copy.GetProperty("mac_address").GetString());
+            Assert.Equal(central.GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString(), copy.GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.ComputeAsync(HttpMethod.Delete, "servers/" + servers[0], gateway.DemoToken)).Status);
+        var kept = await gateway.NetworkAsync(HttpMethod.Get, "ports/" + userPortId, gateway.DemoToken);
+        Assert.True(kept.Status == HttpStatusCode.OK, kept.Text);
+        Assert.Equal("", kept.Json.GetProperty("port").GetProperty("device_id").GetString());
+    }
+
+    [Fact]
+    public async Task Boot_OnANetworkOutsideItsHints_Is400NamingNetworkAndZone()
+    {
+        var network = await gateway.NetworkAsync(HttpMethod.Post, "networks", gateway.DemoToken, """{"network": {"name": "only-az2", "availability_zone_hints": ["az2"]}}""");
+        Assert.True(network.Status == HttpStatusCode.Created, network.Text);
+        var networkId = network.Json.GetProperty("network").GetProperty("id").GetString()!;
+
+        var refused = await gateway.ComputeAsync(HttpMethod.Post, "servers", gateway.DemoToken,
+            JsonSerializer.Serialize(new { server = new { name = "x", flavorRef = "1", imageRef = await gateway.CirrosAsync("RegionOne"), networks = new[] { new { uuid = networkId } }, availability_zone = "az1" } }), "2.37");
+
+        var message = refused.AssertError(HttpStatusCode.BadRequest, "badRequest");
+        Assert.Contains(networkId, message, StringComparison.Ordinal);
+        Assert.Contains("az1", message, StringComparison.Ordinal);
+        Assert.Contains("az2", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Boot_OnACentralNetwork_MakesItInThePod_ShowsTheServerOnTheCentralPort_AndDeleteRemovesThePort()
+    {
+        var network = await gateway.NetworkAsync(HttpMethod.Post, "networks", gateway.DemoToken, """{"network": {"name": "net1"}}""");
+        Assert.True(network.Status == HttpStatusCode.Created, network.Text);
+        var networkId = network.Json.GetProperty("network").GetProperty("id").GetString()!;
+        var subnet = await gateway.NetworkAsync(HttpMethod.Post, "subnets", gateway.DemoToken,
+            JsonSerializer.Serialize(new { subnet = new { network_id = networkId, ip_version = 4, cidr = "10.30.0.0/24", name = "sub1" } }));
+        Assert.True(subnet.Status == HttpStatusCode.Created, subnet.Text);
+
+        var image = await gateway.CirrosAsync("RegionOne");
+        var booted = await gateway.ComputeAsync(HttpMethod.Post, "servers", gateway.DemoToken,
+            JsonSerializer.Serialize(new { server = new { name = "on-net1", flavorRef = "1", imageRef = image, networks = new[] { new { uuid = networkId } }, availability_zone = "az1" } }), "2.37");
+        Assert.True(booted.Status == HttpStatusCode.Accepted, booted.Text);
+        var serverId = booted.Json.GetProperty("server").GetProperty("id").GetString()!;
+
+        var central = await gateway.NetworkAsync(HttpMethod.Get, "ports?device_id=" + serverId, gateway.DemoToken);
+        var port = Assert.Single(central.Json.GetProperty("ports").EnumerateArray());
+        Assert.Equal("compute:az1", port.GetProperty("device_owner").GetString());
+        Assert.Equal("ACTIVE", port.GetProperty("status").GetString());
+        var ip = port.GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString();
+
+        var pod = await gateway.SendAsync(new Uri(gateway.Region("RegionOne").NetworkUrl, "v2.0/ports?name=" + port.GetProperty("id").GetString()), HttpMethod.Get, gateway.AdminToken);
+        var bottom = Assert.Single(pod.Json.GetProperty("ports").EnumerateArray());
+        Assert.Equal(ip, bottom.GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString());
+        Assert.Equal(port.GetProperty("mac_address").GetString(), bottom.GetProperty("mac_address").GetString());
+        Assert.Equal(serverId, bottom.GetProperty("device_id").GetString());
+
+        var shown = await gateway.ComputeAsync(HttpMethod.Get, "servers/" + serverId, gateway.DemoToken);
+        var addresses = shown.Json.GetProperty("server").GetProperty("addresses");
+        Assert.Equal(ip, addresses.GetProperty("net1")[0].GetProperty("addr").GetString());
+
+        var deleted = await gateway.ComputeAsync(HttpMethod.Delete, "servers/" + serverId, gateway.DemoToken);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.NetworkAsync(HttpMethod.Get, "ports/" + port.GetProperty("id").GetString(), gateway.DemoToken)).Status);
+        var gone = await gateway.SendAsync(new Uri(gateway.Region("RegionOne").NetworkUrl, "v2.0/ports?name=" + port.GetProperty("id").GetString()), HttpMethod.Get, gateway.AdminToken);
+        Assert.Empty(gone.Json.GetProperty("ports").EnumerateArray());
+    }
+}
