@@ -7,31 +7,27 @@ namespace Tricircle.Network;
 /// What the compute gateway asks of the central Neutron about a server's networks: reading
 /// networks and ports as the caller may see them, making and binding the server's central ports,
 /// and gathering what a port needs in a pod (<see cref="PortMaterial"/>), DHCP ports included.
-/// Security groups join the material once the central groups (branch net-sg) are merged.
 /// </summary>
-internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, PortStore ports)
+internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, PortStore ports, SecurityGroupStore securityGroups)
 {
     /// <summary>The network if the caller may use it (own, shared, or any for an admin).</summary>
     public async Task<TopNetwork?> FindNetworkAsync(string networkId, RequestContext caller, CancellationToken cancellationToken) =>
         (await networks.FindAsync(networkId, caller, cancellationToken))?.ToTop();
 
-    /// <summary>The networks <c>auto</c> may choose from. Not yet read from the store: <c>auto</c> answers as for a project without networks.</summary>
-    public Task<IReadOnlyList<TopNetwork>> UsableNetworksAsync(RequestContext caller, CancellationToken cancellationToken)
-    {
-        _ = (caller, cancellationToken, networks);
-        return Task.FromResult<IReadOnlyList<TopNetwork>>([]);
-    }
+    /// <summary>The networks <c>auto</c> may choose from: the project's own and shared ones (not external).</summary>
+    public Task<IReadOnlyList<TopNetwork>> UsableNetworksAsync(RequestContext caller, CancellationToken cancellationToken) =>
+        networks.UsableForAutoAsync(caller.ProjectId, cancellationToken);
 
     /// <summary>The port if the caller may use it.</summary>
     public async Task<TopPort?> FindPortAsync(string portId, RequestContext caller, CancellationToken cancellationToken) =>
         (await ports.FindAsync(portId, caller, cancellationToken))?.ToTop();
 
-    /// <summary>A new central port on the network for a server (IP and MAC allocated centrally), in the project's default group.</summary>
+    /// <summary>A new central port on the network for a server (IP and MAC allocated centrally), in the server's groups (none named: the project's default group).</summary>
     public async Task<TopPort> CreateServerPortAsync(TopNetwork network, string? fixedIp, IReadOnlyList<string> securityGroupNames, string deviceOwner, RequestContext caller, CancellationToken cancellationToken)
     {
-        _ = securityGroupNames; // names resolve to groups once net-sg is merged
+        var groups = securityGroupNames.Count == 0 ? null : await securityGroups.IdsByNameAsync(caller.ProjectId, securityGroupNames, cancellationToken);
         var row = new PortRow { ProjectId = caller.ProjectId, NetworkId = network.Id, DeviceOwner = deviceOwner };
-        var created = await ports.CreateAsync(row, fixedIp is null ? null : [new FixedIpRequest(null, fixedIp)], null, [], cancellationToken);
+        var created = await ports.CreateAsync(row, fixedIp is null ? null : [new FixedIpRequest(null, fixedIp)], groups, [], cancellationToken);
         return created.ToTop();
     }
 
@@ -40,7 +36,8 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
     {
         var ofNetwork = await subnets.ListTopAsync(network.Id, cancellationToken);
         var dhcp = await DhcpPortsAsync(network, ofNetwork, cancellationToken);
-        return new PortMaterial(port, network, ofNetwork, dhcp, [], [.. ofNetwork.Select(s => s.Cidr)]);
+        var groups = await Task.WhenAll(port.SecurityGroups.Select(id => securityGroups.FindTopAsync(id, cancellationToken)));
+        return new PortMaterial(port, network, ofNetwork, dhcp, [.. groups.OfType<TopSecurityGroup>()], [.. ofNetwork.Select(s => s.Cidr)]);
     }
 
     /// <summary>

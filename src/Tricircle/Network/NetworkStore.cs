@@ -7,6 +7,7 @@ using Tricircle.Data;
 using Tricircle.Hosting;
 using Tricircle.Identity;
 using Tricircle.Pods;
+using Tricircle.Quotas;
 
 namespace Tricircle.Network;
 
@@ -105,7 +106,7 @@ internal sealed record NetworkCreate(
 /// a unique key, inserted in the network's transaction: the first free id is tried and the key
 /// decides between concurrent requests (the loser takes the next).
 /// </summary>
-internal sealed class NetworkStore(Database database, PodStore pods, IOptions<NetworkOptions> options, TimeProvider timeProvider)
+internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuotas quotas, IOptions<NetworkOptions> options, TimeProvider timeProvider)
 {
     public const string Columns =
         "n.id, n.project_id, n.name, n.description, n.admin_state_up, n.shared, n.router_external, n.mtu, n.status, n.network_type, n.physical_network, " +
@@ -155,6 +156,17 @@ internal sealed class NetworkStore(Database database, PodStore pods, IOptions<Ne
 
     /// <summary>For other parts (materialisation, compute): the central network, whoever owns it.</summary>
     public async Task<TopNetwork?> FindTopAsync(string id, CancellationToken cancellationToken) => (await FindAsync(id, null, cancellationToken))?.ToTop();
+
+    /// <summary>The networks Nova's <c>auto</c> chooses among: the project's own and shared ones, not external.</summary>
+    public async Task<IReadOnlyList<TopNetwork>> UsableForAutoAsync(string projectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<NetworkRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM networks n WHERE (n.project_id = @projectId OR n.shared) AND NOT n.router_external ORDER BY n.created_at, n.id",
+            new { projectId },
+            cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToTop())];
+    }
 
     /// <summary>A network the caller owns (or admin): 404 if it cannot see it, 403 if it only sees it.</summary>
     public async Task<NetworkRow> GetOwnedAsync(string id, RequestContext caller, string action, CancellationToken cancellationToken)
@@ -239,6 +251,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, IOptions<Ne
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        await quotas.EnsureWithinAsync(connection, tx, create.ProjectId, QuotaResources.Network, 1, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO networks (id, project_id, name, description, admin_state_up, shared, router_external, mtu, status, network_type,

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Tricircle.Data;
 using Tricircle.Hosting;
 using Tricircle.Identity;
+using Tricircle.Quotas;
 
 namespace Tricircle.Network;
 
@@ -108,7 +109,7 @@ internal sealed record FixedIpRequest(string? SubnetId, string? IpAddress);
 /// won it, and the next free address is tried. So no address is given twice, whichever
 /// instances the requests reach.
 /// </summary>
-internal sealed class PortStore(Database database, IOptions<NetworkOptions> options, TimeProvider timeProvider)
+internal sealed class PortStore(Database database, SecurityGroupStore groupStore, NetworkQuotas quotas, IOptions<NetworkOptions> options, TimeProvider timeProvider)
 {
     public const string DhcpOwner = "network:dhcp";
 
@@ -138,14 +139,6 @@ internal sealed class PortStore(Database database, IOptions<NetworkOptions> opti
         .TagFilters("ports")
         .Filter("security_groups", (values, sql) => $"EXISTS (SELECT 1 FROM port_security_groups g WHERE g.port_id = p.id AND {sql.In("g.security_group_id", values)})")
         .Filter("fixed_ips", FixedIpFilter);
-
-    /// <summary>
-    /// Decides a new port's security groups: given the project and the ids asked for (null when
-    /// the request named none), returns the ids to store. The security group part sets this to
-    /// check the ids and give the project's default group; until then the request's list is kept.
-    /// </summary>
-    public Func<string, IReadOnlyList<string>?, CancellationToken, Task<IReadOnlyList<string>>> ResolveSecurityGroups { get; set; } =
-        (_, requested, _) => Task.FromResult(requested ?? []);
 
     // fixed_ips=ip_address=10.0.0.5, fixed_ips=subnet_id=..., fixed_ips=ip_address_substr=10.0.
     private static string FixedIpFilter(IReadOnlyList<string> values, NeutronSql sql)
@@ -267,7 +260,7 @@ internal sealed class PortStore(Database database, IOptions<NetworkOptions> opti
         port.Id = port.Id.Length == 0 ? Guid.NewGuid().ToString() : port.Id;
         port.CreatedAt = now;
         port.UpdatedAt = now;
-        port.SecurityGroups = port.PortSecurityEnabled || securityGroups is { Count: > 0 } ? [.. await ResolveSecurityGroups(port.ProjectId, securityGroups, cancellationToken)] : [];
+        port.SecurityGroups = port.PortSecurityEnabled || securityGroups is { Count: > 0 } ? [.. await groupStore.ResolveForPortAsync(port.ProjectId, securityGroups, cancellationToken)] : [];
         if (!port.PortSecurityEnabled && port.SecurityGroups.Count > 0)
         {
             throw new ApiException(StatusCodes.Status409Conflict, "Port has security group associated. Cannot disable port security or ip address until security group is removed", "PortSecurityPortHasSecurityGroup");
@@ -275,6 +268,18 @@ internal sealed class PortStore(Database database, IOptions<NetworkOptions> opti
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        if (port.DeviceOwner != DhcpOwner)
+        {
+            // A pod's DHCP port is Tricircle's own doing: it never fails a tenant's boot for quota.
+            await quotas.EnsureWithinAsync(connection, tx, port.ProjectId, QuotaResources.Port, 1, cancellationToken);
+        }
+
+        if (port.SecurityGroups.Count > 0)
+        {
+            // Held until the port is written: a group deleted meanwhile waits (PostgreSQL) or is seen gone.
+            await groupStore.RequireForPortAsync(connection, tx, port.ProjectId, admin: false, port.SecurityGroups, cancellationToken);
+        }
+
         for (var attempt = 0; ; attempt++)
         {
             if (!macGiven)
@@ -491,7 +496,7 @@ internal sealed class PortStore(Database database, IOptions<NetworkOptions> opti
     {
         if (securityGroups is not null)
         {
-            port.SecurityGroups = [.. await ResolveSecurityGroups(port.ProjectId, securityGroups, cancellationToken)];
+            port.SecurityGroups = [.. await groupStore.ResolveForPortAsync(port.ProjectId, securityGroups, cancellationToken)];
         }
 
         if (!port.PortSecurityEnabled && port.SecurityGroups.Count > 0)

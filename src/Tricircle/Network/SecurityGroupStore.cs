@@ -202,6 +202,41 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
         return await FindAsync(connection, null, caller, id, cancellationToken) ?? throw GroupNotFound(id);
     }
 
+    /// <summary>
+    /// Nova's <c>security_groups</c> of a server (names, or ids as Nova also takes) as the
+    /// project's group ids; <c>default</c> is made if need be. One Nova does not know is its 400.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> IdsByNameAsync(string projectId, IReadOnlyList<string> names, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        List<(string Id, string Name)>? groups = null;
+        foreach (var name in names.Distinct(StringComparer.Ordinal))
+        {
+            if (name == DefaultName)
+            {
+                ids.Add(await EnsureDefaultAsync(projectId, cancellationToken));
+                continue;
+            }
+
+            if (groups is null)
+            {
+                await using var connection = await database.OpenAsync(cancellationToken);
+                groups = [.. await connection.QueryAsync<(string, string)>(new CommandDefinition(
+                    "SELECT id, name FROM security_groups WHERE project_id = @projectId", new { projectId }, cancellationToken: cancellationToken))];
+            }
+
+            var matches = groups.Where(g => g.Id == name || g.Name == name).Select(g => g.Id).Distinct(StringComparer.Ordinal).ToList();
+            ids.Add(matches.Count switch
+            {
+                1 => matches[0],
+                0 => throw ApiException.BadRequest($"Security group {name} not found for project {projectId}."),
+                _ => throw ApiException.Conflict($"Multiple security groups named {name} in project {projectId}: use the group's id."),
+            });
+        }
+
+        return [.. ids.Distinct(StringComparer.Ordinal)];
+    }
+
     /// <summary>The group as materialisation needs it (no caller: the integrator has already checked access).</summary>
     public async Task<TopSecurityGroup?> FindTopAsync(string id, CancellationToken cancellationToken)
     {
@@ -277,7 +312,7 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
     }
 
     /// <summary>
-    /// A port's groups, for <see cref="PortStore.ResolveSecurityGroups"/>: none asked for gives the
+    /// A port's groups, for <see cref="PortStore"/>: none asked for gives the
     /// project's default group (made if need be); asked-for groups must be the port's project's
     /// (Neutron's 404 otherwise).
     /// </summary>

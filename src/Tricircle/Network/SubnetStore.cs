@@ -5,6 +5,7 @@ using Dapper;
 using Tricircle.Data;
 using Tricircle.Hosting;
 using Tricircle.Identity;
+using Tricircle.Quotas;
 
 namespace Tricircle.Network;
 
@@ -81,7 +82,7 @@ internal sealed class SubnetRow
 }
 
 /// <summary>The central subnets; their pools in <c>subnet_allocation_pools</c>.</summary>
-internal sealed class SubnetStore(Database database, TimeProvider timeProvider)
+internal sealed class SubnetStore(Database database, NetworkQuotas quotas, TimeProvider timeProvider)
 {
     public const string Columns =
         "s.id, s.project_id, s.network_id, s.name, s.description, s.ip_version, s.cidr, s.gateway_ip, s.enable_dhcp, s.dns_nameservers, s.host_routes, " +
@@ -187,6 +188,7 @@ internal sealed class SubnetStore(Database database, TimeProvider timeProvider)
         var cidr = Ipam.ParseCidr(row.Cidr);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        await quotas.EnsureWithinAsync(connection, tx, row.ProjectId, QuotaResources.Subnet, 1, cancellationToken);
 
         // Serialises subnet creation per network on PostgreSQL (SQLite's write lock does already).
         await connection.ExecuteAsync(new CommandDefinition("UPDATE networks SET updated_at = updated_at WHERE id = @NetworkId", row, tx, cancellationToken: cancellationToken));
