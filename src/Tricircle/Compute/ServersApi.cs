@@ -24,7 +24,10 @@ internal static class ServersApi
         [("created_at", true)],
         "uuid",
         FieldOf,
-        Placeholder);
+        Placeholder)
+    {
+        FromPod = TopAz,
+    };
 
     public static void MapServersApi(this IEndpointRouteBuilder v21)
     {
@@ -209,7 +212,16 @@ internal static class ServersApi
         var (routing, pod) = await FindAsync(id, context, routings, pods);
         var serverNetworks = context.RequestServices.GetRequiredService<ServerNetworks>();
         var status = await forwarder.ForwardAsync(context, pod, ComputeApi.ServiceType, "servers/" + Uri.EscapeDataString(id) + context.Request.QueryString,
-            answer => serverNetworks.RenameAddressesAsync([answer["server"]], context.RequestAborted), headers: ComputeApi.VersionHeaders(context));
+            answer =>
+            {
+                if (answer["server"] is JsonObject server)
+                {
+                    TopAz(pod, server);
+                }
+
+                return serverNetworks.RenameAddressesAsync([answer["server"]], context.RequestAborted);
+            },
+            headers: ComputeApi.VersionHeaders(context));
         if (status == 404 || (status is 204 or 202 && HttpMethods.IsDelete(context.Request.Method)))
         {
             // Gone from its pod (or going): nothing routes to it any more, its quota is free, and its ports go.
@@ -278,6 +290,15 @@ internal static class ServersApi
         return (routing, pod);
     }
 
+    /// <summary>Shows the pod's server in its top AZ (the pod knows its zone by its own name, <c>pod_az_name</c>).</summary>
+    private static void TopAz(Pod pod, JsonObject server)
+    {
+        if (server["OS-EXT-AZ:availability_zone"] is JsonValue zone && zone.ToString().Length > 0)
+        {
+            server["OS-EXT-AZ:availability_zone"] = pod.AzName;
+        }
+    }
+
     private static JsonObject Brief(JsonObject item) => new()
     {
         ["id"] = item["id"]?.DeepClone(),
@@ -305,12 +326,23 @@ internal static class ServersApi
     };
 
     /// <summary>Nova's down-cell record (microversion 2.69): what is known without the pod.</summary>
+    /// <remarks>
+    /// Clients older than 2.69 (openstackclient asks 2.1 by default) read name, image, flavor and
+    /// addresses of every listed server: those are present, empty, so such a client shows the
+    /// entry instead of failing on it. The AZ is the pod's (<see cref="TopAz"/>).
+    /// </remarks>
     private static JsonObject Placeholder(ResourceRouting routing) => new()
     {
         ["id"] = routing.TopId,
+        ["name"] = "",
         ["status"] = "UNKNOWN",
         ["tenant_id"] = routing.ProjectId,
         ["created"] = Data.DbTime.Print(routing.CreatedAt),
+        ["image"] = "",
+        ["flavor"] = new JsonObject { ["id"] = "", ["links"] = new JsonArray() },
+        ["addresses"] = new JsonObject(),
+        ["metadata"] = new JsonObject(),
+        ["OS-EXT-AZ:availability_zone"] = "UNKNOWN",
         ["links"] = new JsonArray(),
     };
 
