@@ -42,7 +42,10 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
 
             Try, in another shell:
               source {Path.Combine(dataDirectory, "openrc.demo")}
-              openstack flavor list; openstack image list; openstack server list
+              openstack flavor list; openstack image list
+              openstack network create net1; openstack subnet create --network net1 --subnet-range 10.0.0.0/24 sub1
+              openstack server create --flavor m1.tiny --image cirros --network net1 --availability-zone az1 --wait vm1
+              openstack server list
               openstack volume create --size 1 --availability-zone az1 vol1
               openstack volume list
               source {Path.Combine(dataDirectory, "openrc")}
