@@ -46,7 +46,7 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
     /// </summary>
     private async Task<IReadOnlyList<TopPort>> DhcpPortsAsync(TopNetwork network, IReadOnlyList<TopSubnet> ofNetwork, CancellationToken cancellationToken)
     {
-        var existing = (await ports.ListTopAsync(network.Id, null, cancellationToken)).Where(p => p.DeviceOwner == PodNetworks.DhcpOwner).ToList();
+        var existing = (await ports.ListTopAsync(network.Id, PodNetworks.DhcpOwner, cancellationToken)).ToList();
         var result = new List<TopPort>();
         foreach (var subnet in ofNetwork.Where(s => s.EnableDhcp))
         {
@@ -66,7 +66,7 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
                 PortSecurityEnabled = false,
             };
             var made = (await ports.CreateAsync(row, [new FixedIpRequest(subnet.Id, null)], null, [], cancellationToken)).ToTop();
-            var first = (await ports.ListTopAsync(network.Id, null, cancellationToken))
+            var first = (await ports.ListTopAsync(network.Id, PodNetworks.DhcpOwner, cancellationToken))
                 .First(p => p.DeviceOwner == PodNetworks.DhcpOwner && p.FixedIps.Any(f => f.SubnetId == subnet.Id));
             if (first.Id != made.Id)
             {

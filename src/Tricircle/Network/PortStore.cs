@@ -198,12 +198,13 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
     public async Task<TopPort?> FindTopAsync(string id, CancellationToken cancellationToken) => (await FindAsync(id, null, cancellationToken))?.ToTop();
 
     /// <summary>For other parts: the ports of a network, or of a device (a server), or both.</summary>
-    public async Task<IReadOnlyList<TopPort>> ListTopAsync(string? networkId, string? deviceId, CancellationToken cancellationToken)
+    /// <summary>A network's ports of one device owner (its DHCP ports, say), oldest first: read on every boot, so filtered in SQL.</summary>
+    public async Task<IReadOnlyList<TopPort>> ListTopAsync(string networkId, string deviceOwner, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = (await connection.QueryAsync<PortRow>(new CommandDefinition(
-            $"SELECT {Columns} FROM ports p WHERE (@networkId IS NULL OR p.network_id = @networkId) AND (@deviceId IS NULL OR p.device_id = @deviceId) ORDER BY p.created_at, p.id",
-            new { networkId, deviceId },
+            $"SELECT {Columns} FROM ports p WHERE p.network_id = @networkId AND p.device_owner = @deviceOwner ORDER BY p.created_at, p.id",
+            new { networkId, deviceOwner },
             cancellationToken: cancellationToken))).ToList();
         await LoadAsync(connection, null, rows, cancellationToken);
         return [.. rows.Select(r => r.ToTop())];

@@ -14,22 +14,12 @@ public sealed class ServerNetworksCliTests(SqliteGatewayFixture gateway) : IClas
     [Fact]
     public async Task OpenStackCli_ServersOnCentralNetworks_InTwoPods_AndOneStretchedVlan()
     {
-        var demo = Openrc("openrc.demo");
-        var admin = Openrc("openrc");
+        var demo = OpenStackCli.FromOpenrc(Path.Combine(gateway.DataDirectory, "openrc.demo"));
+        var admin = OpenStackCli.FromOpenrc(Path.Combine(gateway.DataDirectory, "openrc"));
         var suffix = Guid.NewGuid().ToString("N")[..6];
 
-        async Task<JsonElement> Os(Dictionary<string, string?> who, params string[] args)
-        {
-            var r = await CliRunner.RunAsync("openstack", [.. args, "-f", "json"], who);
-            Assert.True(r.ExitCode == 0, $"openstack {string.Join(' ', args)}\n{r}");
-            return JsonDocument.Parse(r.Stdout).RootElement.Clone();
-        }
-
-        async Task OsQuiet(Dictionary<string, string?> who, params string[] args)
-        {
-            var r = await CliRunner.RunAsync("openstack", args, who);
-            Assert.True(r.ExitCode == 0, $"openstack {string.Join(' ', args)}\n{r}");
-        }
+        static Task<JsonElement> Os(OpenStackCli who, params string[] args) => who.JsonAsync(args);
+        static Task OsQuiet(OpenStackCli who, params string[] args) => who.RunAsync(args);
 
         var net1 = (await Os(demo, "network", "create", "net1-" + suffix)).GetProperty("id").GetString()!;
         var net2 = (await Os(demo, "network", "create", "net2-" + suffix)).GetProperty("id").GetString()!;
@@ -113,10 +103,4 @@ public sealed class ServerNetworksCliTests(SqliteGatewayFixture gateway) : IClas
         answer.AssertOk();
         return answer.Json;
     }
-
-    private Dictionary<string, string?> Openrc(string file) =>
-        File.ReadAllLines(Path.Combine(gateway.DataDirectory, file))
-            .Where(l => l.StartsWith("export ", StringComparison.Ordinal))
-            .Select(l => l["export ".Length..].Split('=', 2))
-            .ToDictionary(kv => kv[0], kv => (string?)kv[1]);
 }

@@ -13,23 +13,9 @@ public sealed class ServersCliTests(SqliteGatewayFixture gateway) : IClassFixtur
     [Fact]
     public async Task OpenStackCli_ServersInTwoAzs_PagesActionsVolumesImages_AndAPodDown()
     {
-        var demo = File.ReadAllLines(Path.Combine(gateway.DataDirectory, "openrc.demo"))
-            .Where(l => l.StartsWith("export ", StringComparison.Ordinal))
-            .Select(l => l["export ".Length..].Split('=', 2))
-            .ToDictionary(kv => kv[0], kv => (string?)kv[1]);
-
-        async Task<JsonElement> Os(params string[] args)
-        {
-            var r = await CliRunner.RunAsync("openstack", [.. args, "-f", "json"], demo);
-            Assert.True(r.ExitCode == 0, $"openstack {string.Join(' ', args)}\n{r}");
-            return JsonDocument.Parse(r.Stdout).RootElement.Clone();
-        }
-
-        async Task OsQuiet(params string[] args)
-        {
-            var r = await CliRunner.RunAsync("openstack", args, demo);
-            Assert.True(r.ExitCode == 0, $"openstack {string.Join(' ', args)}\n{r}");
-        }
+        var demo = OpenStackCli.FromOpenrc(Path.Combine(gateway.DataDirectory, "openrc.demo"));
+        Task<JsonElement> Os(params string[] args) => demo.JsonAsync(args);
+        Task OsQuiet(params string[] args) => demo.RunAsync(args);
 
         async Task<string> WaitAsync(string[] show, string wanted)
         {

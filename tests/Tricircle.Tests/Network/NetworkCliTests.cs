@@ -9,20 +9,10 @@ public sealed class NetworkCliTests(SqliteGatewayFixture gateway) : IClassFixtur
     [Fact]
     public async Task OpenStackCli_NetworkSubnetPortLifecycle()
     {
-        var env = Openrc(Path.Combine(gateway.DataDirectory, "openrc.demo"));
+        var cli = OpenStackCli.FromOpenrc(Path.Combine(gateway.DataDirectory, "openrc.demo"));
 
-        async Task<JsonElement> Os(params string[] args)
-        {
-            var r = await CliRunner.RunAsync("openstack", [.. args, "-f", "json"], env);
-            Assert.True(r.ExitCode == 0, $"openstack {string.Join(' ', args)}\n{r}");
-            return JsonDocument.Parse(r.Stdout).RootElement.Clone();
-        }
-
-        async Task OsQuiet(params string[] args)
-        {
-            var r = await CliRunner.RunAsync("openstack", args, env);
-            Assert.True(r.ExitCode == 0, $"openstack {string.Join(' ', args)}\n{r}");
-        }
+        Task<JsonElement> Os(params string[] args) => cli.JsonAsync(args);
+        Task OsQuiet(params string[] args) => cli.RunAsync(args);
 
         var network = await Os("network", "create", "--tag", "blue", "cli-net");
         var networkId = network.GetProperty("id").GetString()!;
@@ -45,7 +35,7 @@ public sealed class NetworkCliTests(SqliteGatewayFixture gateway) : IClassFixtur
         await OsQuiet("port", "set", "--name", "cli-port2", portId);
         Assert.Equal("cli-port2", (await Os("port", "show", portId)).GetProperty("name").GetString());
 
-        var refused = await CliRunner.RunAsync("openstack", ["network", "delete", networkId], env);
+        var refused = await cli.TryAsync("network", "delete", networkId);
         Assert.NotEqual(0, refused.ExitCode);
 
         await OsQuiet("port", "delete", portId);
@@ -54,9 +44,4 @@ public sealed class NetworkCliTests(SqliteGatewayFixture gateway) : IClassFixtur
         Assert.DoesNotContain(networkId, (await Os("network", "list")).ToString(), StringComparison.Ordinal);
     }
 
-    private static Dictionary<string, string?> Openrc(string path) =>
-        File.ReadAllLines(path)
-            .Where(l => l.StartsWith("export ", StringComparison.Ordinal))
-            .Select(l => l["export ".Length..].Split('=', 2))
-            .ToDictionary(p => p[0], p => (string?)p[1]);
 }

@@ -9,21 +9,11 @@ public sealed class SecurityGroupCliTests(SqliteGatewayFixture gateway) : IClass
     [Fact]
     public async Task OpenStackCli_SecurityGroupsRulesQuotasAndZones()
     {
-        var demo = Openrc(Path.Combine(gateway.DataDirectory, "openrc.demo"));
-        var admin = Openrc(Path.Combine(gateway.DataDirectory, "openrc"));
+        var demo = OpenStackCli.FromOpenrc(Path.Combine(gateway.DataDirectory, "openrc.demo"));
+        var admin = OpenStackCli.FromOpenrc(Path.Combine(gateway.DataDirectory, "openrc"));
 
-        async Task<JsonElement> Os(Dictionary<string, string?> env, params string[] args)
-        {
-            var r = await CliRunner.RunAsync("openstack", [.. args, "-f", "json"], env);
-            Assert.True(r.ExitCode == 0, $"openstack {string.Join(' ', args)}\n{r}");
-            return JsonDocument.Parse(r.Stdout).RootElement.Clone();
-        }
-
-        async Task OsQuiet(Dictionary<string, string?> env, params string[] args)
-        {
-            var r = await CliRunner.RunAsync("openstack", args, env);
-            Assert.True(r.ExitCode == 0, $"openstack {string.Join(' ', args)}\n{r}");
-        }
+        static Task<JsonElement> Os(OpenStackCli who, params string[] args) => who.JsonAsync(args);
+        static Task OsQuiet(OpenStackCli who, params string[] args) => who.RunAsync(args);
 
         var created = await Os(demo, "security", "group", "create", "--description", "web servers", "web");
         var id = created.GetProperty("id").GetString()!;
@@ -66,9 +56,4 @@ public sealed class SecurityGroupCliTests(SqliteGatewayFixture gateway) : IClass
         Assert.Equal(["az1/network", "az1/router", "az2/network", "az2/router"], listed);
     }
 
-    private static Dictionary<string, string?> Openrc(string path) =>
-        File.ReadAllLines(path)
-            .Where(l => l.StartsWith("export ", StringComparison.Ordinal))
-            .Select(l => l["export ".Length..].Split('=', 2))
-            .ToDictionary(p => p[0], p => (string?)p[1]);
 }

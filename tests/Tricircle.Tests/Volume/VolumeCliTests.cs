@@ -9,21 +9,11 @@ public sealed class VolumeCliTests(SqliteGatewayFixture gateway) : IClassFixture
     [Fact]
     public async Task OpenStackCli_VolumeLifecycle_ThroughTheGateway()
     {
-        var env = Openrc(Path.Combine(gateway.DataDirectory, "openrc.demo"));
-        Assert.Equal("CentralRegion", env["OS_REGION_NAME"]);
+        var cli = OpenStackCli.FromOpenrc(Path.Combine(gateway.DataDirectory, "openrc.demo"));
+        Assert.Equal("CentralRegion", cli.Environment["OS_REGION_NAME"]);
 
-        async Task<JsonElement> Os(params string[] args)
-        {
-            var r = await CliRunner.RunAsync("openstack", [.. args, "-f", "json"], env);
-            Assert.True(r.ExitCode == 0, $"openstack {string.Join(' ', args)}\n{r}");
-            return JsonDocument.Parse(r.Stdout).RootElement.Clone();
-        }
-
-        async Task OsQuiet(params string[] args)
-        {
-            var r = await CliRunner.RunAsync("openstack", args, env);
-            Assert.True(r.ExitCode == 0, $"openstack {string.Join(' ', args)}\n{r}");
-        }
+        Task<JsonElement> Os(params string[] args) => cli.JsonAsync(args);
+        Task OsQuiet(params string[] args) => cli.RunAsync(args);
 
         async Task<JsonElement> WaitAsync(string[] what, string id, string status)
         {
@@ -40,7 +30,7 @@ public sealed class VolumeCliTests(SqliteGatewayFixture gateway) : IClassFixture
 
         // openstackclient's volume create reads the image service's endpoint even without --image:
         // until Tricircle's Glance gateway is registered in CentralRegion, point it at a pod's Glance.
-        if (!(await CliRunner.RunAsync("openstack", ["catalog", "show", "image", "-f", "json"], env)).Stdout.Contains("CentralRegion", StringComparison.Ordinal))
+        if (!(await cli.TryAsync("catalog", "show", "image", "-f", "json")).Stdout.Contains("CentralRegion", StringComparison.Ordinal))
         {
             var keystone = gateway.Sandbox.Keystone;
             var image = keystone.AddService("image", "glance");
@@ -81,9 +71,4 @@ public sealed class VolumeCliTests(SqliteGatewayFixture gateway) : IClassFixture
         Assert.DoesNotContain(id, gateway.Region("RegionTwo").Inspect("volumes").ToJsonString(), StringComparison.Ordinal);
     }
 
-    private static Dictionary<string, string?> Openrc(string path) =>
-        File.ReadAllLines(path)
-            .Where(l => l.StartsWith("export ", StringComparison.Ordinal))
-            .Select(l => l["export ".Length..].Split('=', 2))
-            .ToDictionary(p => p[0], p => (string?)p[1]);
 }
