@@ -177,6 +177,8 @@ internal static class ServiceHost
         services.AddSingleton<PortStore>();
         services.AddSingleton<NetworkQuotas>();
         services.AddSingleton<SecurityGroupStore>();
+        services.AddSingleton<DeletingMarks>();
+        services.AddSingleton<NetworkPropagation>();
     }
 }
 

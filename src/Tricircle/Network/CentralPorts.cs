@@ -31,20 +31,21 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
         return created.ToTop();
     }
 
-    /// <summary>What the port needs in a pod: its network, subnets with their DHCP ports (allocated centrally when missing) and the project's CIDRs.</summary>
+    /// <summary>What the port needs in a pod: its network, subnets with their DHCP ports (allocated centrally when missing) and the CIDRs of its project's subnets.</summary>
     public async Task<PortMaterial> MaterialAsync(TopPort port, TopNetwork network, CancellationToken cancellationToken)
     {
         var ofNetwork = await subnets.ListTopAsync(network.Id, cancellationToken);
         var dhcp = await DhcpPortsAsync(network, ofNetwork, cancellationToken);
         var groups = await Task.WhenAll(port.SecurityGroups.Select(id => securityGroups.FindTopAsync(id, cancellationToken)));
-        return new PortMaterial(port, network, ofNetwork, dhcp, [.. groups.OfType<TopSecurityGroup>()], [.. ofNetwork.Select(s => s.Cidr)]);
+        var cidrs = await subnets.CidrsOfProjectAsync(port.ProjectId, cancellationToken);
+        return new PortMaterial(port, network, ofNetwork, dhcp, [.. groups.OfType<TopSecurityGroup>()], cidrs);
     }
 
     /// <summary>
     /// One DHCP port per DHCP subnet (spec §6.3's <c>dhcp_port_&lt;subnet&gt;</c>), made centrally on
     /// first need; of two made at once by parallel boots the older stays and the other is deleted.
     /// </summary>
-    private async Task<IReadOnlyList<TopPort>> DhcpPortsAsync(TopNetwork network, IReadOnlyList<TopSubnet> ofNetwork, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TopPort>> DhcpPortsAsync(TopNetwork network, IReadOnlyList<TopSubnet> ofNetwork, CancellationToken cancellationToken)
     {
         var existing = (await ports.ListTopAsync(network.Id, PodNetworks.DhcpOwner, cancellationToken)).ToList();
         var result = new List<TopPort>();

@@ -106,7 +106,7 @@ internal sealed record NetworkCreate(
 /// a unique key, inserted in the network's transaction: the first free id is tried and the key
 /// decides between concurrent requests (the loser takes the next).
 /// </summary>
-internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuotas quotas, IOptions<NetworkOptions> options, TimeProvider timeProvider)
+internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuotas quotas, DeletingMarks marks, IOptions<NetworkOptions> options, TimeProvider timeProvider)
 {
     public const string Columns =
         "n.id, n.project_id, n.name, n.description, n.admin_state_up, n.shared, n.router_external, n.mtu, n.status, n.network_type, n.physical_network, " +
@@ -495,20 +495,34 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
     }
 
     /// <summary>
-    /// Deletes a network with its subnets and our DHCP ports, freeing its segment; 409
-    /// NetworkInUse while other ports are on it.
+    /// Starts a delete (spec §6.10): 409 NetworkInUse while ports other than our DHCP ports are on
+    /// it, else the network is marked, so no port lands on it and no pod gets a copy of it until
+    /// <see cref="DeleteAsync"/> (or <see cref="DeletingMarks.ClearAsync(string, CancellationToken)"/> when the delete gives up).
+    /// </summary>
+    public async Task BeginDeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        if (database.Dialect == DatabaseDialect.Postgres)
+        {
+            // Waits for ports being made on it (their insert holds the network's key) and keeps new ones waiting until the mark is in.
+            await connection.ExecuteAsync(new CommandDefinition("SELECT id FROM networks WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: cancellationToken));
+        }
+
+        await RequireUnusedAsync(connection, tx, id, cancellationToken);
+        await marks.MarkAsync(connection, tx, "network", id, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes a network with its subnets and our DHCP ports, freeing its segment and clearing its
+    /// deletion mark; 409 NetworkInUse while other ports are on it.
     /// </summary>
     public async Task DeleteAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
-        var inUse = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COUNT(*) FROM ports WHERE network_id = @id AND device_owner <> @dhcp", new { id, dhcp = PortStore.DhcpOwner }, tx, cancellationToken: cancellationToken));
-        if (inUse > 0)
-        {
-            throw new ApiException(StatusCodes.Status409Conflict, $"Unable to complete operation on network {id}. There are one or more ports still in use on the network.", "NetworkInUse");
-        }
-
+        await RequireUnusedAsync(connection, tx, id, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             DELETE FROM neutron_tags WHERE (resource_type = 'ports' AND resource_id IN (SELECT id FROM ports WHERE network_id = @id))
@@ -530,6 +544,17 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
             await connection.ExecuteAsync(new CommandDefinition(statement, new { id }, tx, cancellationToken: cancellationToken));
         }
 
+        await DeletingMarks.ClearAsync(connection, tx, id, cancellationToken);
         await tx.CommitAsync(cancellationToken);
+    }
+
+    private static async Task RequireUnusedAsync(DbConnection connection, DbTransaction tx, string id, CancellationToken cancellationToken)
+    {
+        var inUse = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM ports WHERE network_id = @id AND device_owner <> @dhcp", new { id, dhcp = PortStore.DhcpOwner }, tx, cancellationToken: cancellationToken));
+        if (inUse > 0)
+        {
+            throw new ApiException(StatusCodes.Status409Conflict, $"Unable to complete operation on network {id}. There are one or more ports still in use on the network.", "NetworkInUse");
+        }
     }
 }

@@ -68,7 +68,7 @@ internal static class NetworksApi
         await NeutronBody.ShowAsync(context, "network", await store.ViewAsync(network, caller.IsAdmin, context.RequestAborted), 201);
     }
 
-    private static async Task UpdateAsync(string id, HttpContext context, NetworkStore store)
+    private static async Task UpdateAsync(string id, HttpContext context, NetworkStore store, NetworkPropagation propagation)
     {
         var caller = context.GetRequestContext();
         var network = await store.GetOwnedAsync(id, caller, "update", context.RequestAborted);
@@ -81,14 +81,15 @@ internal static class NetworksApi
         network.Mtu = Mtu(body) ?? network.Mtu;
         network.PortSecurityEnabled = NeutronBody.Bool(body, "port_security_enabled") ?? network.PortSecurityEnabled;
         network = await store.UpdateAsync(network, NeutronBody.Strings(body, "availability_zone_hints"), context.RequestAborted);
+        await propagation.NetworkUpdatedAsync(network.ToTop(), context.RequestAborted);
         await NeutronBody.ShowAsync(context, "network", await store.ViewAsync(network, caller.IsAdmin, context.RequestAborted));
     }
 
-    private static async Task DeleteAsync(string id, HttpContext context, NetworkStore store)
+    private static async Task DeleteAsync(string id, HttpContext context, NetworkStore store, NetworkPropagation propagation)
     {
         var caller = context.GetRequestContext();
         await store.GetOwnedAsync(id, caller, "delete", context.RequestAborted);
-        await store.DeleteAsync(id, context.RequestAborted);
+        await propagation.DeleteNetworkAsync(id, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 

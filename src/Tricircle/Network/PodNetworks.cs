@@ -31,7 +31,7 @@ internal sealed record PortMaterial(
 /// on every boot; the price is that the rule admits the whole subnet, not just the members.
 /// </para>
 /// </summary>
-internal sealed class PodNetworks(PodClient client, PodCopies copies, RoutingStore routings)
+internal sealed class PodNetworks(PodClient client, PodCopies copies, RoutingStore routings, DeletingMarks marks)
 {
     public const string ServiceType = NetworkApi.ServiceType;
 
@@ -44,6 +44,34 @@ internal sealed class PodNetworks(PodClient client, PodCopies copies, RoutingSto
     public async Task<string> EnsurePortAsync(Pod pod, PortMaterial material, CancellationToken cancellationToken)
     {
         var port = material.Port;
+        var (networkId, subnets, groups) = await EnsureAroundPortAsync(pod, material, cancellationToken);
+        return await copies.EnsureAsync("port", port.Id, pod, port.ProjectId, async ct =>
+            await FindByNameAsync(pod, "ports", port.Id, ct) ?? await CreateAsync(pod, "ports", "port", PortBody(port, networkId, subnets, groups), ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// Puts a changed central port on its copy in the pod: addresses, groups (made in the pod
+    /// first when new there), address pairs, port security, state and description. The name
+    /// (the central id), MAC and network never change.
+    /// </summary>
+    public async Task UpdatePortAsync(Pod pod, PortMaterial material, string bottomPortId, CancellationToken cancellationToken)
+    {
+        var (networkId, subnets, groups) = await EnsureAroundPortAsync(pod, material, cancellationToken);
+        var body = PortBody(material.Port, networkId, subnets, groups);
+        foreach (var fixedKey in (string[])["name", "network_id", "project_id", "mac_address"])
+        {
+            body.Remove(fixedKey);
+        }
+
+        body["allowed_address_pairs"] ??= new JsonArray();
+        await UpdateAsync(pod, "ports", "port", bottomPortId, body, cancellationToken);
+    }
+
+    /// <summary>The port's network, subnets (with DHCP ports) and groups in the pod, made where missing.</summary>
+    private async Task<(string NetworkId, IReadOnlyDictionary<string, string> Subnets, Dictionary<string, string> Groups)> EnsureAroundPortAsync(
+        Pod pod, PortMaterial material, CancellationToken cancellationToken)
+    {
+        var port = material.Port;
         var networkId = await EnsureNetworkAsync(pod, material.Network, cancellationToken);
 
         // Subnets (then their DHCP ports) and security groups do not depend on each other.
@@ -51,12 +79,48 @@ internal sealed class PodNetworks(PodClient client, PodCopies copies, RoutingSto
         var wantedGroups = port.PortSecurityEnabled ? material.SecurityGroups.Where(g => port.SecurityGroups.Contains(g.Id)).ToList() : [];
         var groupsTask = Task.WhenAll(wantedGroups.Select(g => EnsureSecurityGroupAsync(pod, g, material.RemoteGroupCidrs, cancellationToken)));
         await Task.WhenAll(subnetsTask, groupsTask);
-        var subnets = await subnetsTask;
-        var groups = (await groupsTask).ToDictionary(g => g.TopId, g => g.BottomId, StringComparer.Ordinal);
-
-        return await copies.EnsureAsync("port", port.Id, pod, port.ProjectId, async ct =>
-            await FindByNameAsync(pod, "ports", port.Id, ct) ?? await CreateAsync(pod, "ports", "port", PortBody(port, networkId, subnets, groups), ct), cancellationToken);
+        return (networkId, await subnetsTask, (await groupsTask).ToDictionary(g => g.TopId, g => g.BottomId, StringComparer.Ordinal));
     }
+
+    /// <summary>A PUT of <paramref name="body"/> on the copy <paramref name="bottomId"/>.</summary>
+    public Task UpdateAsync(Pod pod, string collection, string singular, string bottomId, JsonObject body, CancellationToken cancellationToken) =>
+        SendAsync(pod, HttpMethod.Put, $"{collection}/{Uri.EscapeDataString(bottomId)}", new JsonObject { [singular] = body }, cancellationToken);
+
+    /// <summary>Deletes the copy <paramref name="bottomId"/> (one already gone is fine); the pod's refusal (409 in use) is thrown.</summary>
+    public Task DeleteCopyAsync(Pod pod, string collection, string bottomId, CancellationToken cancellationToken) =>
+        DeleteAsync(pod, $"{collection}/{Uri.EscapeDataString(bottomId)}", cancellationToken);
+
+    /// <summary>What a network update changes on a copy: not the name (the central id) nor the segment, which never change.</summary>
+    public static JsonObject NetworkChange(TopNetwork network) => new()
+    {
+        ["description"] = network.Description,
+        ["admin_state_up"] = network.AdminStateUp,
+        ["shared"] = network.Shared,
+    };
+
+    /// <summary>What a subnet update changes on a copy (CIDR, version and IPv6 modes never change).</summary>
+    public static JsonObject SubnetChange(TopSubnet subnet)
+    {
+        var body = SubnetBody(subnet, "");
+        foreach (var fixedKey in (string[])["name", "network_id", "project_id", "ip_version", "cidr", "ipv6_ra_mode", "ipv6_address_mode"])
+        {
+            body.Remove(fixedKey);
+        }
+
+        return body;
+    }
+
+    /// <summary>Makes a copied group's rules and description central's again (a rule added or removed centrally, or the project's subnets changed).</summary>
+    public async Task ResyncSecurityGroupAsync(Pod pod, TopSecurityGroup group, string bottomId, IReadOnlyList<string> remoteGroupCidrs, CancellationToken cancellationToken)
+    {
+        await SyncRulesAsync(pod, group, bottomId, remoteGroupCidrs, cancellationToken);
+        await UpdateAsync(pod, "security-groups", "security_group", bottomId, new JsonObject { ["description"] = group.Description }, cancellationToken);
+    }
+
+    /// <summary>A subnet's DHCP port in the pod (DHCP turned on after the subnet was copied there).</summary>
+    public Task<string> EnsureDhcpPortAsync(Pod pod, TopPort dhcpPort, string bottomNetworkId, IReadOnlyDictionary<string, string> subnets, CancellationToken cancellationToken) =>
+        copies.EnsureAsync("port", dhcpPort.Id, pod, dhcpPort.ProjectId, async ct =>
+            await FindByNameAsync(pod, "ports", dhcpPort.Id, ct) ?? await CreateAsync(pod, "ports", "port", DhcpPortBody(dhcpPort, bottomNetworkId, subnets), ct), cancellationToken);
 
     /// <summary>
     /// Deletes the port's copy in the pod (found by its routing row, or by name when a crash left
@@ -90,7 +154,11 @@ internal sealed class PodNetworks(PodClient client, PodCopies copies, RoutingSto
     /// <summary>The network's id in the pod, made there with the same segment (a <c>local</c> one as the pod's own tenant network).</summary>
     public Task<string> EnsureNetworkAsync(Pod pod, TopNetwork network, CancellationToken cancellationToken) =>
         copies.EnsureAsync("network", network.Id, pod, network.ProjectId, async ct =>
-            await FindByNameAsync(pod, "networks", network.Id, ct) ?? await CreateAsync(pod, "networks", "network", NetworkBody(network), ct), cancellationToken);
+        {
+            // Never again in a pod while a delete removes it from the pods (spec §6.10).
+            await marks.RefuseAsync([network.Id], ct);
+            return await FindByNameAsync(pod, "networks", network.Id, ct) ?? await CreateAsync(pod, "networks", "network", NetworkBody(network), ct);
+        }, cancellationToken);
 
     /// <summary>The network's subnets in the pod (top id → bottom id), then the DHCP ports of those with DHCP on.</summary>
     private async Task<IReadOnlyDictionary<string, string>> EnsureSubnetsAsync(Pod pod, string networkId, PortMaterial material, CancellationToken cancellationToken)

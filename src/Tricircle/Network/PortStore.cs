@@ -313,6 +313,9 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         }
 
         port.FixedIps = await AllocateAsync(connection, tx, port, fixedIps, cancellationToken);
+
+        // After the insert, which waited for a delete that had the network's row (PostgreSQL): its mark is seen.
+        await DeletingMarks.RefuseAsync(connection, tx, [port.NetworkId, .. port.FixedIps.Select(f => f.SubnetId)], cancellationToken);
         foreach (var group in port.SecurityGroups)
         {
             await connection.ExecuteAsync(new CommandDefinition(
@@ -523,6 +526,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         {
             await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ip_allocations WHERE port_id = @Id", port, tx, cancellationToken: cancellationToken));
             port.FixedIps = await AllocateAsync(connection, tx, port, fixedIps, cancellationToken);
+            await DeletingMarks.RefuseAsync(connection, tx, port.FixedIps.Select(f => f.SubnetId), cancellationToken);
         }
 
         if (securityGroups is not null)
@@ -547,6 +551,9 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM neutron_tags WHERE resource_type = 'ports' AND resource_id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ip_allocations WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM port_security_groups WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));
+
+        // A server that had it no longer does: its delete has nothing to release.
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM server_ports WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ports WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
     }

@@ -78,7 +78,7 @@ internal static class PortsApi
         await NeutronBody.ShowAsync(context, "port", await store.ViewAsync(created, caller.IsAdmin, context.RequestAborted), 201);
     }
 
-    private static async Task UpdateAsync(string id, HttpContext context, PortStore store)
+    private static async Task UpdateAsync(string id, HttpContext context, PortStore store, NetworkPropagation propagation)
     {
         var caller = context.GetRequestContext();
         var port = await store.GetAsync(id, caller, context.RequestAborted);
@@ -91,13 +91,14 @@ internal static class PortsApi
         port.PortSecurityEnabled = NeutronBody.Bool(body, "port_security_enabled") ?? port.PortSecurityEnabled;
         Apply(body, port);
         port = await store.UpdateAsync(port, FixedIps(body), NeutronBody.Strings(body, "security_groups"), context.RequestAborted);
+        await propagation.PortUpdatedAsync(port.ToTop(), context.RequestAborted);
         await NeutronBody.ShowAsync(context, "port", await store.ViewAsync(port, caller.IsAdmin, context.RequestAborted));
     }
 
-    private static async Task DeleteAsync(string id, HttpContext context, PortStore store)
+    private static async Task DeleteAsync(string id, HttpContext context, PortStore store, NetworkPropagation propagation)
     {
         await store.GetAsync(id, context.GetRequestContext(), context.RequestAborted);
-        await store.DeleteAsync(id, context.RequestAborted);
+        await propagation.DeletePortAsync(id, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 

@@ -109,7 +109,7 @@ internal sealed class SecurityGroupRuleRow
 /// found), a default group per project made on first use, count-based quotas, and equal rules
 /// refused by the schema.
 /// </summary>
-internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas, TimeProvider timeProvider)
+internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas, DeletingMarks marks, TimeProvider timeProvider)
 {
     public const string DefaultName = "default";
 
@@ -246,6 +246,18 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
         return group?.ToTop((await RulesOfAsync(connection, [id], cancellationToken)).GetValueOrDefault(id, []));
     }
 
+    /// <summary>The project's groups with a remote-group rule (theirs are the pod rules that follow the project's subnets).</summary>
+    public async Task<IReadOnlyList<TopSecurityGroup>> WithRemoteGroupRulesAsync(string projectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var found = (await connection.QueryAsync<SecurityGroupRow>(new CommandDefinition(
+            $"SELECT {GroupColumns} FROM {GroupFrom} WHERE g.project_id = @projectId AND EXISTS (SELECT 1 FROM security_group_rules r WHERE r.security_group_id = g.id AND r.remote_group_id IS NOT NULL)",
+            new { projectId },
+            cancellationToken: cancellationToken))).ToList();
+        var rules = await RulesOfAsync(connection, [.. found.Select(g => g.Id)], cancellationToken);
+        return [.. found.Select(g => g.ToTop(rules.GetValueOrDefault(g.Id, [])))];
+    }
+
     /// <summary>The rules of each group, oldest first.</summary>
     public async Task<Dictionary<string, List<SecurityGroupRuleRow>>> RulesOfAsync(IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken)
     {
@@ -282,18 +294,18 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
     }
 
     /// <summary>
-    /// Deletes a group and its rules (and the rules of other groups that named it as their
-    /// remote group, as Neutron's cascade does). Refused while a port uses it (409
-    /// SecurityGroupInUse) and, for non-admins, for the default group (409).
+    /// Starts a group's delete: refused while a port uses it (409 SecurityGroupInUse) and, for
+    /// non-admins, for the default group (409); else the group is marked (see
+    /// <see cref="DeletingMarks"/>) so no port takes it until <see cref="DeleteAsync"/>.
     /// </summary>
-    public async Task DeleteAsync(RequestContext caller, string id, CancellationToken cancellationToken)
+    public async Task BeginDeleteAsync(RequestContext caller, string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         var group = await FindAsync(connection, tx, caller, id, cancellationToken) ?? throw GroupNotFound(id);
         if (database.Dialect == DatabaseDialect.Postgres)
         {
-            // Waits for ports being made with the group (RequireForPortAsync holds it FOR SHARE), and keeps new ones off until the delete commits.
+            // Waits for ports being made with the group (RequireForPortAsync holds it FOR SHARE), and keeps new ones off until the mark is in.
             await connection.ExecuteAsync(new CommandDefinition("SELECT id FROM security_groups WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: cancellationToken));
         }
 
@@ -307,7 +319,20 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
             throw new ApiException(StatusCodes.Status409Conflict, $"Security Group {id} in use.", "SecurityGroupInUse");
         }
 
+        await marks.MarkAsync(connection, tx, "security_group", id, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes a marked group and its rules (and the rules of other groups that named it as
+    /// their remote group, as Neutron's cascade does), clearing the mark.
+    /// </summary>
+    public async Task DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM security_groups WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
+        await DeletingMarks.ClearAsync(connection, tx, id, cancellationToken);
         await tx.CommitAsync(cancellationToken);
     }
 
@@ -353,6 +378,8 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
         {
             throw GroupNotFound(missing);
         }
+
+        await DeletingMarks.RefuseAsync(connection, tx, ids, cancellationToken);
     }
 
     /// <summary>
@@ -402,7 +429,8 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
         return await FindRuleAsync(connection, null, caller, id, cancellationToken) ?? throw RuleNotFound(id);
     }
 
-    public async Task DeleteRuleAsync(RequestContext caller, string id, CancellationToken cancellationToken)
+    /// <summary>Deletes a rule; returns its group's id.</summary>
+    public async Task<string> DeleteRuleAsync(RequestContext caller, string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
@@ -410,6 +438,7 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM security_group_rules WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await BumpAsync(connection, tx, rule.SecurityGroupId, DbTime.Now(timeProvider), cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        return rule.SecurityGroupId;
     }
 
     /// <summary>Neutron's 404 for a group: <c>Security group X does not exist</c>.</summary>

@@ -97,18 +97,19 @@ internal static class SecurityGroupsApi
         return TypedResults.Json(new JsonObject { ["security_group"] = group.ToJson(rules) }, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> UpdateAsync(string id, HttpContext context, SecurityGroupStore store)
+    private static async Task<IResult> UpdateAsync(string id, HttpContext context, SecurityGroupStore store, NetworkPropagation propagation)
     {
         var caller = context.GetRequestContext();
         var body = await RequestBody.ReadWrappedAsync(context.Request, "security_group", context.RequestAborted);
         Reject(body, "name", "description", "stateful");
         var group = await store.UpdateAsync(caller, id, Name(body), Text(body, "description"), Bool(body, "stateful"), context.RequestAborted);
+        await propagation.SecurityGroupChangedAsync(group.Id, context.RequestAborted);
         return TypedResults.Json(new JsonObject { ["security_group"] = await JsonAsync(store, group, context) });
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext context, SecurityGroupStore store)
+    private static async Task<IResult> DeleteAsync(string id, HttpContext context, NetworkPropagation propagation)
     {
-        await store.DeleteAsync(context.GetRequestContext(), id, context.RequestAborted);
+        await propagation.DeleteSecurityGroupAsync(context.GetRequestContext(), id, context.RequestAborted);
         return TypedResults.NoContent();
     }
 
@@ -124,7 +125,7 @@ internal static class SecurityGroupsApi
         return TypedResults.Json(query.Respond(context, "security_group_rules", [.. rules.Select(r => r.ToJson())]));
     }
 
-    private static async Task<IResult> CreateRuleAsync(HttpContext context, SecurityGroupStore store)
+    private static async Task<IResult> CreateRuleAsync(HttpContext context, SecurityGroupStore store, NetworkPropagation propagation)
     {
         var caller = context.GetRequestContext();
         var body = await RequestBody.ReadWrappedAsync(context.Request, "security_group_rule", context.RequestAborted);
@@ -135,6 +136,7 @@ internal static class SecurityGroupsApi
         }
 
         var rule = await store.CreateRuleAsync(caller, input, context.RequestAborted);
+        await propagation.SecurityGroupChangedAsync(rule.SecurityGroupId, context.RequestAborted);
         return TypedResults.Json(new JsonObject { ["security_group_rule"] = rule.ToJson() }, statusCode: StatusCodes.Status201Created);
     }
 
@@ -144,9 +146,10 @@ internal static class SecurityGroupsApi
         return TypedResults.Json(new JsonObject { ["security_group_rule"] = NeutronQuery.Project(rule.ToJson(), NeutronQuery.FieldsOf(context.Request.Query)) });
     }
 
-    private static async Task<IResult> DeleteRuleAsync(string id, HttpContext context, SecurityGroupStore store)
+    private static async Task<IResult> DeleteRuleAsync(string id, HttpContext context, SecurityGroupStore store, NetworkPropagation propagation)
     {
-        await store.DeleteRuleAsync(context.GetRequestContext(), id, context.RequestAborted);
+        var groupId = await store.DeleteRuleAsync(context.GetRequestContext(), id, context.RequestAborted);
+        await propagation.SecurityGroupChangedAsync(groupId, context.RequestAborted);
         return TypedResults.NoContent();
     }
 

@@ -82,7 +82,7 @@ internal sealed class SubnetRow
 }
 
 /// <summary>The central subnets; their pools in <c>subnet_allocation_pools</c>.</summary>
-internal sealed class SubnetStore(Database database, NetworkQuotas quotas, TimeProvider timeProvider)
+internal sealed class SubnetStore(Database database, NetworkQuotas quotas, DeletingMarks marks, TimeProvider timeProvider)
 {
     public const string Columns =
         "s.id, s.project_id, s.network_id, s.name, s.description, s.ip_version, s.cidr, s.gateway_ip, s.enable_dhcp, s.dns_nameservers, s.host_routes, " +
@@ -137,6 +137,14 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, TimeP
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return [.. (await OfNetworkAsync(connection, null, networkId, cancellationToken)).Select(s => s.ToTop())];
+    }
+
+    /// <summary>The CIDRs of the project's subnets: what a remote-group rule stands for in a pod (<see cref="PodNetworks"/>).</summary>
+    public async Task<IReadOnlyList<string>> CidrsOfProjectAsync(string projectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT cidr FROM subnets WHERE project_id = @projectId ORDER BY created_at, id", new { projectId }, cancellationToken: cancellationToken))];
     }
 
     public static async Task<List<SubnetRow>> OfNetworkAsync(DbConnection connection, DbTransaction? tx, string networkId, CancellationToken cancellationToken)
@@ -241,11 +249,46 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, TimeP
         return row;
     }
 
-    /// <summary>Deletes a subnet; 409 SubnetInUse while ports other than our DHCP ports hold addresses in it.</summary>
+    /// <summary>Starts a delete (see <see cref="NetworkStore.BeginDeleteAsync"/>): 409 SubnetInUse while ports other than our DHCP ports hold addresses in it, else it is marked.</summary>
+    public async Task BeginDeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        if (database.Dialect == DatabaseDialect.Postgres)
+        {
+            // An address being allocated in it holds the subnet's key: wait for it, and keep new ones waiting until the mark is in.
+            await connection.ExecuteAsync(new CommandDefinition("SELECT id FROM subnets WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: cancellationToken));
+        }
+
+        await RequireUnusedAsync(connection, tx, id, cancellationToken);
+        await marks.MarkAsync(connection, tx, "subnet", id, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Deletes a subnet with our DHCP port in it, clearing its deletion mark; 409 SubnetInUse while other ports hold addresses in it.</summary>
     public async Task DeleteAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        await RequireUnusedAsync(connection, tx, id, cancellationToken);
+        const string dhcpPorts = "SELECT p.id FROM ports p JOIN ip_allocations a ON a.port_id = p.id WHERE a.subnet_id = @id AND p.device_owner = @dhcp";
+        foreach (var statement in new[]
+        {
+            $"DELETE FROM neutron_tags WHERE (resource_type = 'subnets' AND resource_id = @id) OR (resource_type = 'ports' AND resource_id IN ({dhcpPorts}))",
+            $"DELETE FROM ports WHERE id IN ({dhcpPorts})",
+            "DELETE FROM ip_allocations WHERE subnet_id = @id",
+            "DELETE FROM subnets WHERE id = @id",
+        })
+        {
+            await connection.ExecuteAsync(new CommandDefinition(statement, new { id, dhcp = PortStore.DhcpOwner }, tx, cancellationToken: cancellationToken));
+        }
+
+        await DeletingMarks.ClearAsync(connection, tx, id, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    private static async Task RequireUnusedAsync(DbConnection connection, DbTransaction tx, string id, CancellationToken cancellationToken)
+    {
         var inUse = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM ip_allocations a JOIN ports p ON p.id = a.port_id WHERE a.subnet_id = @id AND p.device_owner <> @dhcp",
             new { id, dhcp = PortStore.DhcpOwner },
@@ -255,11 +298,6 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, TimeP
         {
             throw new ApiException(StatusCodes.Status409Conflict, $"Unable to complete operation on subnet {id}: One or more ports have an IP allocation from this subnet.", "SubnetInUse");
         }
-
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ip_allocations WHERE subnet_id = @id", new { id }, tx, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM neutron_tags WHERE resource_type = 'subnets' AND resource_id = @id", new { id }, tx, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM subnets WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
-        await tx.CommitAsync(cancellationToken);
     }
 
     private static async Task WritePoolsAsync(DbConnection connection, DbTransaction tx, SubnetRow row, CancellationToken cancellationToken)

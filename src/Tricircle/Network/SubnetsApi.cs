@@ -58,7 +58,7 @@ internal static class SubnetsApi
         await NeutronBody.ShowAsync(context, "subnet", await store.ViewAsync(subnet, context.RequestAborted));
     }
 
-    private static async Task CreateAsync(HttpContext context, SubnetStore store, NetworkStore networks)
+    private static async Task CreateAsync(HttpContext context, SubnetStore store, NetworkStore networks, NetworkPropagation propagation)
     {
         var caller = context.GetRequestContext();
         var body = await NeutronBody.ReadAsync(context, "subnet", Create);
@@ -106,13 +106,15 @@ internal static class SubnetsApi
         subnet.DnsNameservers = JsonSerializer.Serialize(Dns(body, version) ?? []);
         subnet.HostRoutes = JsonSerializer.Serialize(Routes(body, version) ?? []);
         subnet = await store.CreateAsync(subnet, NeutronBody.Strings(body, "tags") ?? [], context.RequestAborted);
+        await propagation.ProjectSubnetsChangedAsync(subnet.ProjectId, context.RequestAborted);
         await NeutronBody.ShowAsync(context, "subnet", await store.ViewAsync(subnet, context.RequestAborted), 201);
     }
 
-    private static async Task UpdateAsync(string id, HttpContext context, SubnetStore store)
+    private static async Task UpdateAsync(string id, HttpContext context, SubnetStore store, NetworkPropagation propagation)
     {
         var caller = context.GetRequestContext();
         var subnet = await store.GetAsync(id, caller, context.RequestAborted);
+        var dhcpBefore = subnet.EnableDhcp;
         Owner(subnet, caller, "update");
         var body = await NeutronBody.ReadAsync(context, "subnet", Update, action: "update");
         var cidr = Ipam.ParseCidr(subnet.Cidr);
@@ -138,14 +140,16 @@ internal static class SubnetsApi
         }
 
         subnet = await store.UpdateAsync(subnet, pools is not null, context.RequestAborted);
+        await propagation.SubnetUpdatedAsync(subnet.ToTop(), subnet.EnableDhcp && !dhcpBefore, context.RequestAborted);
         await NeutronBody.ShowAsync(context, "subnet", await store.ViewAsync(subnet, context.RequestAborted));
     }
 
-    private static async Task DeleteAsync(string id, HttpContext context, SubnetStore store)
+    private static async Task DeleteAsync(string id, HttpContext context, SubnetStore store, NetworkPropagation propagation)
     {
         var caller = context.GetRequestContext();
-        Owner(await store.GetAsync(id, caller, context.RequestAborted), caller, "delete");
-        await store.DeleteAsync(id, context.RequestAborted);
+        var subnet = await store.GetAsync(id, caller, context.RequestAborted);
+        Owner(subnet, caller, "delete");
+        await propagation.DeleteSubnetAsync(subnet.ToTop(), context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 

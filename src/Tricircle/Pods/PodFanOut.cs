@@ -48,10 +48,10 @@ internal sealed partial class PodFanOut(IOptions<ClientOptions> options, TimePro
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Pod {Region} missed the list deadline of {Seconds} s; its part of the answer is left out")]
+        [LoggerMessage(1, LogLevel.Warning, "Pod {Region} missed the deadline of {Seconds} s; its part of the answer is left out")]
         public static partial void Missed(ILogger logger, string region, double seconds);
 
-        [LoggerMessage(2, LogLevel.Warning, "Pod {Region} failed its part of a list: {Reason}")]
+        [LoggerMessage(2, LogLevel.Warning, "Pod {Region} failed its part of a call to several pods: {Reason}")]
         public static partial void Failed(ILogger logger, string region, string reason);
     }
 }

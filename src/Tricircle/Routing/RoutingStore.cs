@@ -99,21 +99,45 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
             return new HashSet<string>();
         }
 
-        var parameters = new DynamicParameters(new { resourceType, podId });
-        var names = new List<string>(topIds.Count);
-        foreach (var id in topIds)
+        var (parameters, list) = InList(topIds, new { resourceType, podId });
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var known = await connection.QueryAsync<string>(new CommandDefinition(
+            $"SELECT top_id FROM resource_routings WHERE resource_type = @resourceType AND pod_id = @podId AND top_id IN ({list})",
+            parameters,
+            cancellationToken: cancellationToken));
+        return known.ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>The finished copies (bottom id known) of <paramref name="topIds"/> of one type, in every pod: where a change or a delete must go.</summary>
+    public async Task<IReadOnlyList<ResourceRouting>> CopiesAsync(string resourceType, IReadOnlyCollection<string> topIds, CancellationToken cancellationToken)
+    {
+        if (topIds.Count == 0)
+        {
+            return [];
+        }
+
+        var (parameters, list) = InList(topIds, new { resourceType });
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<ResourceRouting>(new CommandDefinition(
+            $"SELECT {Columns} FROM resource_routings WHERE resource_type = @resourceType AND bottom_id IS NOT NULL AND top_id IN ({list})",
+            parameters,
+            cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+
+    // Written out: Npgsql cannot expand Dapper's IN @list.
+    private static (DynamicParameters Parameters, string List) InList(IReadOnlyCollection<string> ids, object fixedParameters)
+    {
+        var parameters = new DynamicParameters(fixedParameters);
+        var names = new List<string>(ids.Count);
+        foreach (var id in ids)
         {
             var name = "t" + names.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
             parameters.Add(name, id);
             names.Add("@" + name);
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var known = await connection.QueryAsync<string>(new CommandDefinition(
-            $"SELECT top_id FROM resource_routings WHERE resource_type = @resourceType AND pod_id = @podId AND top_id IN ({string.Join(", ", names)})",
-            parameters,
-            cancellationToken: cancellationToken));
-        return known.ToHashSet(StringComparer.Ordinal);
+        return (parameters, string.Join(", ", names));
     }
 
     /// <summary>Removes the row of a resource that is gone from its pod.</summary>

@@ -28,6 +28,15 @@ public sealed record ApiResponse(HttpStatusCode Status, HttpResponseMessage Mess
         return error.GetProperty("message").GetString()!;
     }
 
+    /// <summary>Asserts Neutron's error <c>{"NeutronError": {"type", "message", "detail"}}</c> and returns the message.</summary>
+    public string AssertNeutronError(HttpStatusCode status, string type)
+    {
+        Assert.True(Status == status, $"expected {(int)status}, got {(int)Status}: {Text}");
+        var error = Json.GetProperty("NeutronError");
+        Assert.Equal(type, error.GetProperty("type").GetString());
+        return error.GetProperty("message").GetString()!;
+    }
+
     public void AssertOk()
     {
         Assert.True(Status == HttpStatusCode.OK, $"expected 200, got {(int)Status}: {Text}");
