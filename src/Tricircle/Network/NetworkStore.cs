@@ -175,13 +175,41 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         return caller.IsAdmin || network.ProjectId == caller.ProjectId ? network : throw NeutronBody.PolicyDenied($"{action}_network");
     }
 
-    public async Task<(List<NetworkRow> Rows, Dictionary<string, List<string>> Subnets, Dictionary<string, List<string>> Tags)> ListAsync(NeutronQuery query, RequestContext caller, CancellationToken cancellationToken)
+    public async Task<(List<NetworkRow> Rows, Dictionary<string, List<string>> Subnets, Dictionary<string, List<string>> Tags, Dictionary<string, List<string>> Zones)> ListAsync(
+        NeutronQuery query, RequestContext caller, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var sql = new NeutronSql();
         var rows = await query.ListAsync<NetworkRow>(connection, Schema, Columns, Visible(caller, sql), sql, cancellationToken);
         var ids = rows.Select(r => r.Id).ToList();
-        return (rows, await SubnetIdsAsync(connection, null, ids, cancellationToken), await NeutronTags.LoadAsync(connection, "networks", ids, cancellationToken));
+        return (rows, await SubnetIdsAsync(connection, null, ids, cancellationToken), await NeutronTags.LoadAsync(connection, "networks", ids, cancellationToken),
+            await ZonesAsync(connection, ids, cancellationToken));
+    }
+
+    /// <summary>
+    /// Neutron's <c>availability_zones</c> of a network (where it is served): the AZs of the pods
+    /// holding a copy of it, for a whole page in one query.
+    /// </summary>
+    private static async Task<Dictionary<string, List<string>>> ZonesAsync(DbConnection connection, List<string> networkIds, CancellationToken cancellationToken)
+    {
+        var result = networkIds.Distinct().ToDictionary(i => i, _ => new List<string>(), StringComparer.Ordinal);
+        if (networkIds.Count > 0)
+        {
+            var sql = new NeutronSql();
+            foreach (var (networkId, zone) in await connection.QueryAsync<(string, string)>(new CommandDefinition(
+                $"""
+                SELECT DISTINCT r.top_id, p.az_name FROM resource_routings r JOIN pods p ON p.pod_id = r.pod_id
+                WHERE r.resource_type = 'network' AND r.bottom_id IS NOT NULL AND {sql.In("r.top_id", networkIds.Distinct())}
+                ORDER BY p.az_name
+                """,
+                sql.Parameters,
+                cancellationToken: cancellationToken)))
+            {
+                result[networkId].Add(zone);
+            }
+        }
+
+        return result;
     }
 
     public static async Task<Dictionary<string, List<string>>> SubnetIdsAsync(DbConnection connection, DbTransaction? tx, IReadOnlyCollection<string> networkIds, CancellationToken cancellationToken)
@@ -206,7 +234,8 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         await using var connection = await database.OpenAsync(cancellationToken);
         var subnets = await SubnetIdsAsync(connection, null, [network.Id], cancellationToken);
         var tags = await NeutronTags.LoadAsync(connection, "networks", [network.Id], cancellationToken);
-        return network.ToView(admin, subnets[network.Id], tags[network.Id], []);
+        var zones = await ZonesAsync(connection, [network.Id], cancellationToken);
+        return network.ToView(admin, subnets[network.Id], tags[network.Id], zones[network.Id]);
     }
 
     /// <summary>AZ hints must name a pod's availability zone or a pod's region (400 naming the unknown one).</summary>

@@ -35,8 +35,8 @@ internal static class NetworksApi
     {
         var caller = context.GetRequestContext();
         var query = NeutronQuery.Parse(context.Request.Query, NetworkStore.Schema);
-        var (rows, subnets, tags) = await store.ListAsync(query, caller, context.RequestAborted);
-        await NeutronBody.WriteAsync(context, 200, query.Respond(context, "networks", [.. rows.Select(r => r.ToView(caller.IsAdmin, subnets[r.Id], tags[r.Id], []))]));
+        var (rows, subnets, tags, zones) = await store.ListAsync(query, caller, context.RequestAborted);
+        await NeutronBody.WriteAsync(context, 200, query.Respond(context, "networks", [.. rows.Select(r => r.ToView(caller.IsAdmin, subnets[r.Id], tags[r.Id], zones[r.Id]))]));
     }
 
     private static async Task ShowAsync(string id, HttpContext context, NetworkStore store)

@@ -144,8 +144,9 @@ internal sealed partial class PodClient(
         return new Uri(url.GetLeftPart(UriPartial.Authority) + "/" + path);
     }
 
+    // The root itself keeps its slash: real Cinder (and Nova) answer "/v3" with a 302 to "/v3/".
     private static Uri Combine(Uri root, string relative) =>
-        new(root.ToString().TrimEnd('/') + (relative.Length == 0 || relative[0] == '?' ? relative : "/" + relative));
+        new(root.ToString().TrimEnd('/') + (relative.Length > 0 && relative[0] == '?' ? relative : "/" + relative));
 
     private static ApiException Unavailable(Pod pod, string serviceType, string why) =>
         new(StatusCodes.Status503ServiceUnavailable, $"Pod {pod.RegionName} ({serviceType}) is unavailable: {why}");

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Net.Http.Headers;
@@ -93,8 +94,14 @@ internal sealed class PodForwarder(PodClient client)
                 : values.ToArray();
         }
 
+        if (response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.NotModified || context.Request.Method == "HEAD")
+        {
+            // No body may follow (real Nova's 204 still says application/json, length 0).
+            return (int)response.StatusCode;
+        }
+
         var isJson = response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
-        if (isJson && response.Content.Headers.ContentLength is null or <= RewriteLimit && context.Request.Method != "HEAD")
+        if (isJson && response.Content.Headers.ContentLength is null or <= RewriteLimit)
         {
             var text = Rewrite(await response.Content.ReadAsStringAsync(context.RequestAborted), podBase, ownBase);
             if (onSuccess is not null && response.IsSuccessStatusCode && text.Length > 0 && JsonNode.Parse(text) is { } node)

@@ -5,8 +5,46 @@ using Tricircle.Support;
 namespace Tricircle.Compute;
 
 /// <summary>Servers booted through the compute gateway on central networks and ports.</summary>
-public sealed class ServerNetworksTests(SqliteGatewayFixture gateway) : IClassFixture<SqliteGatewayFixture>
+public abstract class ServerNetworksTests(GatewayFixture gateway)
 {
+    [Fact]
+    public async Task FiftyParallelBoots_OnOneNetworkOverTwoPods_FiftyDistinctIps_OneBottomNetworkPerPod()
+    {
+        // Five projects of ten servers each on one shared network (an emulated Nova holds ten servers of a project).
+        var network = await gateway.NetworkAsync(HttpMethod.Post, "networks", gateway.AdminToken, """{"network": {"name": "busy", "shared": true}}""");
+        Assert.True(network.Status == HttpStatusCode.Created, network.Text);
+        var networkId = network.Json.GetProperty("network").GetProperty("id").GetString()!;
+        var subnet = await gateway.NetworkAsync(HttpMethod.Post, "subnets", gateway.AdminToken,
+            JsonSerializer.Serialize(new { subnet = new { network_id = networkId, ip_version = 4, cidr = "10.32.0.0/24" } }));
+        Assert.True(subnet.Status == HttpStatusCode.Created, subnet.Text);
+        var images = new Dictionary<string, string> { ["az1"] = await gateway.CirrosAsync("RegionOne"), ["az2"] = await gateway.CirrosAsync("RegionTwo") };
+        var tenants = Enumerable.Range(0, 5).Select(_ => gateway.NewTenant("busy").Token).ToList();
+
+        var boots = await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
+        {
+            var az = i % 2 == 0 ? "az1" : "az2";
+            return gateway.ComputeAsync(HttpMethod.Post, "servers", tenants[i % 5],
+                JsonSerializer.Serialize(new { server = new { name = $"busy-{i}", flavorRef = "1", imageRef = images[az], networks = new[] { new { uuid = networkId } }, availability_zone = az } }), "2.37");
+        }));
+
+        Assert.All(boots, b => Assert.True(b.Status == HttpStatusCode.Accepted, b.Text));
+        var central = (await gateway.NetworkAsync(HttpMethod.Get, "ports?network_id=" + networkId + "&device_owner=compute:az1&device_owner=compute:az2", gateway.AdminToken))
+            .Json.GetProperty("ports").EnumerateArray().ToList();
+        Assert.Equal(50, central.Count);
+        Assert.Equal(50, central.Select(p => p.GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString()).Distinct().Count());
+        Assert.Equal(50, central.Select(p => p.GetProperty("mac_address").GetString()).Distinct().Count());
+        foreach (var region in (string[])["RegionOne", "RegionTwo"])
+        {
+            var copies = await gateway.SendAsync(new Uri(gateway.Region(region).NetworkUrl, "v2.0/networks?name=" + networkId), HttpMethod.Get, gateway.AdminToken);
+            var bottomNetwork = Assert.Single(copies.Json.GetProperty("networks").EnumerateArray()).GetProperty("id").GetString();
+            var bottomPorts = await gateway.SendAsync(new Uri(gateway.Region(region).NetworkUrl, $"v2.0/ports?network_id={bottomNetwork}"), HttpMethod.Get, gateway.AdminToken);
+            var byName = bottomPorts.Json.GetProperty("ports").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString());
+            var mine = central.Where(p => p.GetProperty("device_owner").GetString() == (region == "RegionOne" ? "compute:az1" : "compute:az2")).ToList();
+            Assert.Equal(25, mine.Count);
+            Assert.All(mine, p => Assert.Equal(p.GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString(), byName[p.GetProperty("id").GetString()!]));
+        }
+    }
+
     [Fact]
     public async Task Boot_OnAUsersPort_InTwoPodsOfOneVlanNetwork_SameSegmentIpsAndMacs_AndTheUsersPortIsOnlyUnbound()
     {
@@ -106,3 +144,7 @@ public sealed class ServerNetworksTests(SqliteGatewayFixture gateway) : IClassFi
         Assert.Empty(gone.Json.GetProperty("ports").EnumerateArray());
     }
 }
+
+public sealed class SqliteServerNetworksTests(SqliteGatewayFixture gateway) : ServerNetworksTests(gateway), IClassFixture<SqliteGatewayFixture>;
+
+public sealed class PostgresServerNetworksTests(PostgresGatewayFixture gateway) : ServerNetworksTests(gateway), IClassFixture<PostgresGatewayFixture>;

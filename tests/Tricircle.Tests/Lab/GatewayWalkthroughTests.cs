@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 
@@ -15,8 +14,9 @@ public sealed class GatewayWalkthroughTests(LabTricircle lab)
 {
     private string Central => lab.Cloud.CentralRegion;
 
-    private async Task<JsonElement> Json(string? region, bool demo, params string[] args) =>
-        LabCloud.Json((await lab.OpenStackAsync(region, demo, [.. args, "-f", "json"])).Stdout);
+    private Task<JsonElement> Json(string? region, bool demo, params string[] args) => lab.OpenStackJsonAsync(region, demo, args);
+
+    private static Task<string> WaitAsync(Func<Task<string>> status, string wanted) => LabTricircle.WaitForAsync(status, wanted);
 
     [LabFact]
     public async Task ServersAndVolumes_PlacedByAz_LiveInThatRegion_ThroughTheCentralRegion()
@@ -24,7 +24,7 @@ public sealed class GatewayWalkthroughTests(LabTricircle lab)
         await lab.EnsurePodsAsync();
         var admin = (await lab.Cloud.AdminTokenAsync(lab.Http)).Id;
         var demo = await lab.Cloud.DemoTokenAsync(lab.Http);
-        await ForgetBindingsAsync(admin, demo.ProjectId); // placement starts from no binding, whatever ran before
+        await lab.ForgetBindingsAsync(admin, demo.ProjectId); // placement starts from no binding, whatever ran before
         var (first, second) = (lab.Cloud.Regions[0], lab.Cloud.Regions[^1]);
         var suffix = Guid.NewGuid().ToString("N")[..8];
 
@@ -47,7 +47,7 @@ public sealed class GatewayWalkthroughTests(LabTricircle lab)
             Assert.Equal("nova", inPod.GetProperty("availability_zone").GetString());
             Assert.Equal(LabTricircle.PodAz(lab.Cloud.Regions.Count - 1), (await Json(Central, true, "volume", "show", otherVolumeId)).GetProperty("availability_zone").GetString());
 
-            // A server in az1 (networks "none": the central Neutron is not in front of the lab yet),
+            // A server in az1 with networks "none" (NetworkWalkthroughTests boots on networks),
             // booted through the gateway's API as openstackclient would.
             serverId = await BootAsync(demo.Id, "lab-gw-vm-" + suffix, flavorId, image.GetProperty("id").GetString()!, LabTricircle.PodAz(0));
             Assert.Equal("ACTIVE", await WaitAsync(() => ServerStatusAsync(Central, serverId), "ACTIVE"));
@@ -104,7 +104,7 @@ public sealed class GatewayWalkthroughTests(LabTricircle lab)
             }
 
             await lab.OpenStackAsync(Central, false, "flavor", "delete", flavorId);
-            await ForgetBindingsAsync(admin, demo.ProjectId);
+            await lab.ForgetBindingsAsync(admin, demo.ProjectId);
         }
     }
 
@@ -126,35 +126,10 @@ public sealed class GatewayWalkthroughTests(LabTricircle lab)
     private async Task<string> VolumeStatusAsync(string region, string id) =>
         (await Json(region, true, "volume", "show", id)).GetProperty("status").GetString()!;
 
-    /// <summary>Polls until <paramref name="wanted"/> or an error state, for at most three minutes; returns the last status.</summary>
-    private static async Task<string> WaitAsync(Func<Task<string>> status, string wanted)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var now = await status();
-            if (now == wanted || now.StartsWith("error", StringComparison.OrdinalIgnoreCase) || now == "ERROR" || clock.Elapsed > TimeSpan.FromMinutes(3))
-            {
-                return now;
-            }
-
-            await Task.Delay(2000);
-        }
-    }
-
     private async Task<string> CliRunnerFails(string region, params string[] args)
     {
         var result = await Support.CliRunner.RunAsync("openstack", args, lab.Cloud.Openrc(region, true), TimeSpan.FromMinutes(3));
         Assert.True(result.ExitCode != 0, $"openstack {string.Join(' ', args)} should fail\n{result}");
         return result.Stderr;
-    }
-
-    private async Task ForgetBindingsAsync(string adminToken, string projectId)
-    {
-        var bindings = await lab.AdminAsync(HttpMethod.Get, "bindings?tenant_id=" + projectId, adminToken);
-        foreach (var binding in bindings.GetProperty("pod_bindings").EnumerateArray())
-        {
-            await lab.AdminAsync(HttpMethod.Delete, "bindings/" + binding.GetProperty("id").GetString(), adminToken);
-        }
     }
 }

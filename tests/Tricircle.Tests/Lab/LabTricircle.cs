@@ -31,6 +31,7 @@ public sealed class LabTricircle : IAsyncLifetime
         new("compute", "compute", "nova", "v2.1"),
         new("volume", "volumev3", "cinderv3", "v3/$(project_id)s"),
         new("volume", "block-storage", "cinder", "v3/$(project_id)s"),
+        new("network", "network", "neutron", ""),
     ];
 
     private readonly StringBuilder _output = new();
@@ -155,6 +156,36 @@ public sealed class LabTricircle : IAsyncLifetime
         return result;
     }
 
+    /// <summary>The <c>openstack</c> CLI's JSON output (<c>-f json</c> is added).</summary>
+    public async Task<JsonElement> OpenStackJsonAsync(string? region, bool demo, params string[] args) =>
+        LabCloud.Json((await OpenStackAsync(region, demo, [.. args, "-f", "json"])).Stdout);
+
+    /// <summary>Polls until <paramref name="wanted"/> or an error state, for at most three minutes; returns the last status.</summary>
+    public static async Task<string> WaitForAsync(Func<Task<string>> status, string wanted)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var now = await status();
+            if (now == wanted || now.StartsWith("error", StringComparison.OrdinalIgnoreCase) || clock.Elapsed > TimeSpan.FromMinutes(3))
+            {
+                return now;
+            }
+
+            await Task.Delay(2000);
+        }
+    }
+
+    /// <summary>Removes the project's bindings, so that placement starts afresh whatever ran before.</summary>
+    public async Task ForgetBindingsAsync(string adminToken, string projectId)
+    {
+        var bindings = await AdminAsync(HttpMethod.Get, "bindings?tenant_id=" + projectId, adminToken);
+        foreach (var binding in bindings.GetProperty("pod_bindings").EnumerateArray())
+        {
+            await AdminAsync(HttpMethod.Delete, "bindings/" + binding.GetProperty("id").GetString(), adminToken);
+        }
+    }
+
     /// <summary>The <c>tricircle</c> CLI with the admin's (or the demo member's) OS_* variables, scoped to the central region.</summary>
     public Task<CliRunner.Result> TricircleAsync(bool demo, params string[] args) =>
         CliRunner.RunAsync(Executable, args, Cloud.Openrc(null, demo), TimeSpan.FromMinutes(2));
@@ -210,7 +241,14 @@ public sealed class LabTricircle : IAsyncLifetime
             .Append("\n[client]\nadmin_username = ").Append(Cloud.AdminUser).Append('\n')
             .Append("admin_password = ").Append(Cloud.AdminPassword).Append('\n')
             .Append("admin_tenant = ").Append(Cloud.AdminProject).Append('\n')
-            .Append("top_region_name = ").Append(Cloud.CentralRegion).Append('\n');
+            .Append("top_region_name = ").Append(Cloud.CentralRegion).Append('\n')
+
+            // The lab regions' ML2 settings (lab.sh): physnet1 carries VLANs and flat networks.
+            // Central VNIs sit outside every region's own range (RegionN: N000-N999), which
+            // real ML2 accepts for an admin's provider network, so no pod's own tenant network
+            // can hold the VNI a stretched network needs there.
+            .Append("\n[network]\ntype_drivers = local,flat,vlan,vxlan\ntenant_network_types = vxlan,local\n")
+            .Append("network_vlan_ranges = physnet1:150:199\nvni_ranges = 9000:9999\nflat_networks = public,physnet1\n");
         return text.ToString();
     }
 

@@ -20,6 +20,11 @@ public abstract class NetworkPropagationTests(GatewayFixture gateway)
         var s1 = await BootAsync(token, networkId, "az1");
         var s2 = await BootAsync(token, networkId, "az2");
 
+        // Neutron's availability_zones: where the network is served, i.e. the AZs of the pods holding it.
+        var zones = Ok(await gateway.NetworkAsync(HttpMethod.Get, "networks/" + networkId, token)).GetProperty("network").GetProperty("availability_zones");
+        Assert.Equal(["az1", "az2"], zones.EnumerateArray().Select(z => z.GetString()).Order());
+        Assert.Contains(Ok(await gateway.NetworkAsync(HttpMethod.Get, "networks?id=" + networkId, token)).GetProperty("networks")[0].GetProperty("availability_zones").EnumerateArray(), z => z.GetString() == "az2");
+
         Ok(await gateway.NetworkAsync(HttpMethod.Put, "networks/" + networkId, token, Json(new { network = new { name = "renamed", description = "now described" } })));
         Ok(await gateway.NetworkAsync(HttpMethod.Put, "subnets/" + subnetId, token,
             Json(new { subnet = new { dns_nameservers = new[] { "192.0.2.53" }, host_routes = new[] { new { destination = "198.51.100.0/24", nexthop = "10.61.0.254" } } } })));

@@ -183,7 +183,9 @@ internal sealed partial class NovaApi(RegionContext region)
 
     private static Task NoContent(HttpContext context, int status)
     {
+        // As real Nova (webob): a bodiless answer still says application/json.
         context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
         return Task.CompletedTask;
     }
 

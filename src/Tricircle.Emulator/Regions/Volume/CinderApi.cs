@@ -23,7 +23,18 @@ internal static partial class CinderApi
     {
         var state = region.Volume;
         app.MapGet("/", context => VersionsAsync(context, region, 300)).AllowAnonymous();
-        app.MapGet("/v3", context => VersionsAsync(context, region, 200)).AllowAnonymous();
+        app.MapGet("/v3", context =>
+        {
+            // As real Cinder (routes): "/v3" is a 302 to "/v3/", which answers the version document.
+            if (!context.Request.Path.Value!.EndsWith('/'))
+            {
+                context.Response.StatusCode = StatusCodes.Status302Found;
+                context.Response.Headers.Location = context.Request.PathBase + "/v3/";
+                return Task.CompletedTask;
+            }
+
+            return VersionsAsync(context, region, 200);
+        }).AllowAnonymous();
 
         void Route(string method, string pattern, Func<CinderRequest, Task> handler)
         {
