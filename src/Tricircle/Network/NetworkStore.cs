@@ -358,10 +358,10 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
                         throw NetworkApi.InvalidInput("segmentation_id requires physical_network for VLAN provider network");
                     }
 
-                    var ranges = config.VlanRanges()[create.PhysicalNetwork];
-                    if (vlan is < 1 or > 4094 || (ranges.Count > 0 && !ranges.Any(r => vlan >= r.Min && vlan <= r.Max)))
+                    // As ML2: the ranges are what tenants get; an admin may name any valid tag of a known physical network.
+                    if (vlan is < 1 or > 4094)
                     {
-                        throw NetworkApi.InvalidInput($"segmentation_id out of range ({Ranges(ranges, 1, 4094)})");
+                        throw NetworkApi.InvalidInput("segmentation_id out of range (1 through 4094)");
                     }
                 }
 
@@ -372,9 +372,9 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
                     throw NetworkApi.InvalidInput("provider:physical_network specified for vxlan network");
                 }
 
-                if (create.SegmentationId is { } vni && !config.VniRangeList().Any(r => vni >= r.Min && vni <= r.Max))
+                if (create.SegmentationId is { } vni && vni is < 1 or > 16_777_215)
                 {
-                    throw NetworkApi.InvalidInput($"segmentation_id out of range ({Ranges(config.VniRangeList(), 1, 16_777_215)})");
+                    throw NetworkApi.InvalidInput("segmentation_id out of range (1 through 16777215)");
                 }
 
                 break;
@@ -382,9 +382,6 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
                 throw NetworkApi.InvalidInput($"network_type value '{type}' not supported");
         }
     }
-
-    private static string Ranges(IReadOnlyList<(int Min, int Max)> ranges, int min, int max) =>
-        ranges.Count == 0 ? $"{min} through {max}" : string.Join(", ", ranges.Select(r => $"{r.Min} through {r.Max}"));
 
     private static async Task<NetworkSegment> ProviderSegmentAsync(DbConnection connection, DbTransaction tx, NetworkOptions config, string networkId, NetworkCreate create, CancellationToken cancellationToken)
     {

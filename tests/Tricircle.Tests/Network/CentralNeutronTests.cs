@@ -86,7 +86,15 @@ public abstract class CentralNeutronTests(GatewayFixture gateway)
             await PostAsync("networks", """{"network": {"provider:network_type": "vlan", "provider:physical_network": "bridge", "provider:segmentation_id": 2077}}""", gateway.AdminToken),
             HttpStatusCode.Conflict,
             "VlanIdInUse");
-        Error(await PostAsync("networks", """{"network": {"provider:network_type": "vlan", "provider:physical_network": "bridge", "provider:segmentation_id": 100}}""", gateway.AdminToken), HttpStatusCode.BadRequest, "InvalidInput");
+
+        // As ML2: the ranges are what tenants are given; an admin may name any valid VLAN of a known physical network, or any VNI.
+        var outside = await CreateAsync("networks", "network", new Dictionary<string, object> { ["provider:network_type"] = "vlan", ["provider:physical_network"] = "bridge", ["provider:segmentation_id"] = 100 }, gateway.AdminToken);
+        Assert.Equal(100, outside.GetProperty("provider:segmentation_id").GetInt32());
+        Error(await PostAsync("networks", """{"network": {"provider:network_type": "vlan", "provider:physical_network": "bridge", "provider:segmentation_id": 100}}""", gateway.AdminToken), HttpStatusCode.Conflict, "VlanIdInUse");
+        Error(await PostAsync("networks", """{"network": {"provider:network_type": "vlan", "provider:physical_network": "bridge", "provider:segmentation_id": 4095}}""", gateway.AdminToken), HttpStatusCode.BadRequest, "InvalidInput");
+        var vni = await CreateAsync("networks", "network", new Dictionary<string, object> { ["provider:network_type"] = "vxlan", ["provider:segmentation_id"] = 70001 }, gateway.AdminToken);
+        Assert.Equal(70001, vni.GetProperty("provider:segmentation_id").GetInt32());
+        Error(await PostAsync("networks", """{"network": {"provider:network_type": "vxlan", "provider:segmentation_id": 16777216}}""", gateway.AdminToken), HttpStatusCode.BadRequest, "InvalidInput");
         Error(await PostAsync("networks", """{"network": {"provider:network_type": "vlan", "provider:physical_network": "nowhere"}}""", gateway.AdminToken), HttpStatusCode.BadRequest, "InvalidInput");
         var any = await CreateAsync("networks", "network", new Dictionary<string, object> { ["provider:network_type"] = "vlan" }, gateway.AdminToken);
         Assert.InRange(any.GetProperty("provider:segmentation_id").GetInt32(), 2001, 4000);
