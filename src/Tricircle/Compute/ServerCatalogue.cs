@@ -9,7 +9,11 @@ using Tricircle.Quotas;
 namespace Tricircle.Compute;
 
 /// <summary>What a server create needs from the central catalogue: its flavor, keypair and how many servers.</summary>
-internal sealed record ServerNeeds(Flavor Flavor, Keypair? Keypair, int Count, int MetadataItems);
+internal sealed record ServerNeeds(Flavor Flavor, Keypair? Keypair, int Count, int MetadataItems)
+{
+    /// <summary>min_count: fewer servers than this and a multi-create fails as a whole.</summary>
+    public int MinCount { get; init; } = 1;
+}
 
 /// <summary>A quota reservation made before the server had an id.</summary>
 internal sealed record ServerReservation(string HolderId);
@@ -58,7 +62,7 @@ internal sealed class ServerCatalogue(FlavorStore flavors, FlavorSync flavorSync
             JsonObject items => items.Count,
             _ => throw ApiException.BadRequest("Invalid input for field/attribute metadata. It must be an object."),
         };
-        return new ServerNeeds(flavor, keypair, max, metadata);
+        return new ServerNeeds(flavor, keypair, max, metadata) { MinCount = min };
     }
 
     /// <summary>Reserves instances, cores and RAM for the servers (403 as Nova when over quota).</summary>

@@ -69,10 +69,10 @@ internal sealed partial class ServerNetworks(
             throw ApiException.BadRequest("Bad network format: the same port is requested twice.");
         }
 
-        if (count > 1)
+        if (count > 1 && ports.Count > 0)
         {
-            // Each server needs ports of its own, and the pod is given ready-made ports.
-            throw ApiException.BadRequest("Servers on networks are booted one at a time through Tricircle (min_count and max_count 1), or with networks \"none\".");
+            // Nova's own refusal: one port cannot serve several servers.
+            throw ApiException.BadRequest("Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.");
         }
 
         return wanted;

@@ -39,7 +39,7 @@ internal static class ServersApi
     }
 
     private static async Task CreateAsync(
-        HttpContext context, PodScheduler scheduler, PodForwarder forwarder, RoutingStore routings, PodStore pods, ServerCatalogue catalogue, ImageSync imageSync, ServerNetworks serverNetworks)
+        HttpContext context, PodScheduler scheduler, PodForwarder forwarder, RoutingStore routings, PodStore pods, ServerCatalogue catalogue, ImageSync imageSync, ServerNetworks serverNetworks, ServerBatch batch)
     {
         var caller = ComputeApi.Caller(context);
         var (root, server) = await RequestBody.ReadNodeAsync(context.Request, "server", context.RequestAborted);
@@ -94,8 +94,39 @@ internal static class ServersApi
             server["availability_zone"] = hostPart;
         }
 
+        // A multi-create is one server at a time (see ServerBatch): servers 2…N first, then the
+        // first through the forwarder, whose answer the caller gets.
+        IReadOnlyList<string> others = [];
+        if (needs.Count > 1)
+        {
+            server.Remove("min_count");
+            server.Remove("max_count");
+            await catalogue.PrepareAsync(context, placement.Pod, server, needs, caller);
+            var baseName = server["name"]!.ToString();
+            var (booted, failure) = await batch.BootOthersAsync(placement, root, baseName, needs.Count, needs, nics, caller, ComputeApi.VersionHeaders(context), context.RequestAborted);
+            if (booted.Count + 1 < needs.MinCount)
+            {
+                await batch.RemoveAsync(placement.Pod, booted, caller);
+                throw failure!;
+            }
+
+            others = booted;
+            server["name"] = ServerBatch.NameOf(baseName, 1);
+            needs = needs with { Count = 1 };
+        }
+
         // Quota first (nothing in the pod yet), then the flavor and keypair where the server goes.
-        var reservation = await catalogue.ReserveAsync(caller, needs, context.RequestAborted);
+        ServerReservation reservation;
+        try
+        {
+            reservation = await catalogue.ReserveAsync(caller, needs, context.RequestAborted);
+        }
+        catch
+        {
+            await batch.RemoveAsync(placement.Pod, others, caller);
+            throw;
+        }
+
         string? created = null;
         Task<IReadOnlyList<ServerNic>> networksReady = Task.FromResult<IReadOnlyList<ServerNic>>([]);
         try
@@ -130,6 +161,8 @@ internal static class ServersApi
         {
             if (created is null)
             {
+                // The caller is told the create failed: nothing of it may stay.
+                await batch.RemoveAsync(placement.Pod, others, caller);
                 await catalogue.ReleaseAsync(reservation, CancellationToken.None); // the pod refused, or we never got there
                 if (networksReady.IsCompletedSuccessfully)
                 {

@@ -172,6 +172,7 @@ internal static class ServiceHost
         services.AddSingleton<NetworkPlaces>();
         services.AddSingleton<CentralPorts>();
         services.AddSingleton<ServerNetworks>();
+        services.AddSingleton<ServerBatch>();
         services.AddSingleton<NetworkStore>();
         services.AddSingleton<SubnetStore>();
         services.AddSingleton<PortStore>();

@@ -90,6 +90,53 @@ public abstract class ServerNetworksTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task MultiCreate_OnANetwork_EachServerHasItsOwnPort_NamedAsNova_AndTooFewIsAllOrNothing()
+    {
+        var (token, _) = gateway.NewTenant("multi");
+        var network = await gateway.NetworkAsync(HttpMethod.Post, "networks", token, """{"network": {"name": "many"}}""");
+        var networkId = network.Json.GetProperty("network").GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.Created, (await gateway.NetworkAsync(HttpMethod.Post, "subnets", token,
+            JsonSerializer.Serialize(new { subnet = new { network_id = networkId, ip_version = 4, cidr = "10.33.0.0/24" } }))).Status);
+        var image = await gateway.CirrosAsync("RegionOne");
+
+        var booted = await gateway.ComputeAsync(HttpMethod.Post, "servers", token,
+            JsonSerializer.Serialize(new { server = new { name = "multi", flavorRef = "1", imageRef = image, networks = new[] { new { uuid = networkId } }, availability_zone = "az1", min_count = 3, max_count = 3 } }), "2.37");
+        Assert.True(booted.Status == HttpStatusCode.Accepted, booted.Text);
+        var first = booted.Json.GetProperty("server").GetProperty("id").GetString()!;
+
+        var listed = (await gateway.ComputeAsync(HttpMethod.Get, "servers", token)).Json.GetProperty("servers").EnumerateArray().ToList();
+        Assert.Equal(["multi-1", "multi-2", "multi-3"], listed.Select(s => s.GetProperty("name").GetString()).Order());
+        Assert.Equal("multi-1", listed.Single(s => s.GetProperty("id").GetString() == first).GetProperty("name").GetString());
+        var ports = (await gateway.NetworkAsync(HttpMethod.Get, "ports?network_id=" + networkId + "&device_owner=compute:az1", token)).Json.GetProperty("ports").EnumerateArray().ToList();
+        Assert.Equal(3, ports.Count);
+        Assert.Equal(listed.Select(s => s.GetProperty("id").GetString()).Order(), ports.Select(p => p.GetProperty("device_id").GetString()).Order());
+        Assert.Equal(3, ports.Select(p => p.GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString()).Distinct().Count());
+
+        // One port cannot serve two servers (Nova's refusal).
+        var port = await gateway.NetworkAsync(HttpMethod.Post, "ports", token, JsonSerializer.Serialize(new { port = new { network_id = networkId } }));
+        var onePort = await gateway.ComputeAsync(HttpMethod.Post, "servers", token,
+            JsonSerializer.Serialize(new { server = new { name = "two", flavorRef = "1", imageRef = image, networks = new[] { new { port = port.Json.GetProperty("port").GetProperty("id").GetString() } }, availability_zone = "az1", max_count = 2 } }), "2.37");
+        Assert.Contains("single configured port", onePort.AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+
+        // Ten instances of quota, three used: at least eight more cannot be, so none is, and their ports go too.
+        var tooMany = await gateway.ComputeAsync(HttpMethod.Post, "servers", token,
+            JsonSerializer.Serialize(new { server = new { name = "over", flavorRef = "1", imageRef = image, networks = new[] { new { uuid = networkId } }, availability_zone = "az1", min_count = 8, max_count = 9 } }), "2.37");
+        Assert.Equal(HttpStatusCode.Forbidden, tooMany.Status);
+        Assert.Equal(3, (await gateway.ComputeAsync(HttpMethod.Get, "servers", token)).Json.GetProperty("servers").GetArrayLength());
+        Assert.Equal(3, (await gateway.NetworkAsync(HttpMethod.Get, "ports?network_id=" + networkId + "&device_owner=compute:az1", token)).Json.GetProperty("ports").GetArrayLength());
+        var inPod = await gateway.SendAsync(new Uri(gateway.Region("RegionOne").ComputeUrl + "/servers?name=over&all_tenants=1"), HttpMethod.Get, gateway.AdminToken);
+        Assert.Empty(inPod.Json.GetProperty("servers").EnumerateArray());
+
+        // Deleting each server frees its own port and quota.
+        foreach (var server in listed)
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await gateway.ComputeAsync(HttpMethod.Delete, "servers/" + server.GetProperty("id").GetString(), token)).Status);
+        }
+
+        Assert.Empty((await gateway.NetworkAsync(HttpMethod.Get, "ports?network_id=" + networkId + "&device_owner=compute:az1", token)).Json.GetProperty("ports").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Boot_OnANetworkOutsideItsHints_Is400NamingNetworkAndZone()
     {
         var network = await gateway.NetworkAsync(HttpMethod.Post, "networks", gateway.DemoToken, """{"network": {"name": "only-az2", "availability_zone_hints": ["az2"]}}""");

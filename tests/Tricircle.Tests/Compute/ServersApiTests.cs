@@ -29,6 +29,28 @@ public abstract class ServersApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task MultiCreate_EveryServerIsTricircles_ListedShownAndCountedInQuota()
+    {
+        var (token, project) = gateway.NewTenant("many");
+        var body = JsonSerializer.Serialize(new { server = new { name = "many", flavorRef = "1", imageRef = await gateway.CirrosAsync("RegionTwo"), networks = "none", availability_zone = "az2", min_count = 2, max_count = 4 } });
+        var created = await gateway.ComputeAsync(HttpMethod.Post, "servers", token, body, "2.37");
+        Assert.True(created.Status == HttpStatusCode.Accepted, created.Text);
+
+        var listed = (await gateway.ComputeAsync(HttpMethod.Get, "servers", token)).Json.GetProperty("servers").EnumerateArray().ToList();
+        Assert.Equal(["many-1", "many-2", "many-3", "many-4"], listed.Select(s => s.GetProperty("name").GetString()).Order());
+        foreach (var server in listed)
+        {
+            (await gateway.ComputeAsync(HttpMethod.Get, "servers/" + server.GetProperty("id").GetString(), token)).AssertOk();
+        }
+
+        var quota = (await gateway.ComputeAsync(HttpMethod.Get, $"os-quota-sets/{project}/detail", token)).Json.GetProperty("quota_set");
+        Assert.Equal(4, quota.GetProperty("instances").GetProperty("in_use").GetInt32());
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.ComputeAsync(HttpMethod.Delete, "servers/" + listed[0].GetProperty("id").GetString(), token)).Status);
+        quota = (await gateway.ComputeAsync(HttpMethod.Get, $"os-quota-sets/{project}/detail", token)).Json.GetProperty("quota_set");
+        Assert.Equal(3, quota.GetProperty("instances").GetProperty("in_use").GetInt32());
+    }
+
+    [Fact]
     public async Task Boot_RecordsTheRoutingAndTheTenantsBindingTogether()
     {
         var id = await gateway.BootAsync(gateway.OtherToken, "az2", "bound");
