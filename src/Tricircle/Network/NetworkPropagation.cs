@@ -109,11 +109,13 @@ internal sealed partial class NetworkPropagation(
         var cidrs = await Task.WhenAll(changed.Select(g => g.ProjectId).Distinct(StringComparer.Ordinal)
             .Select(async project => (Project: project, Cidrs: await subnets.CidrsOfProjectAsync(project, cancellationToken))));
         var cidrsOf = cidrs.ToDictionary(c => c.Project, c => c.Cidrs, StringComparer.Ordinal);
-        foreach (var group in changed.Where(g => copies.Any(c => c.TopId == g.Id)))
+
+        // Every copy of every group in one fan-out, not a fan-out per group.
+        await UpdateEverywhereAsync("security group", string.Join(", ", byId.Keys), copies, (pod, copy, ct) =>
         {
-            await UpdateEverywhereAsync("security group", group.Id, [.. copies.Where(c => c.TopId == group.Id)], (pod, copy, ct) =>
-                podNetworks.ResyncSecurityGroupAsync(pod, byId[copy.TopId], copy.BottomId!, cidrsOf[group.ProjectId], ct), cancellationToken);
-        }
+            var group = byId[copy.TopId];
+            return podNetworks.ResyncSecurityGroupAsync(pod, group, copy.BottomId!, cidrsOf[group.ProjectId], ct);
+        }, cancellationToken);
     }
 
     /// <summary>Deletes a network: refused while in use; its DHCP ports' and its own copies go from every pod, then central's rows.</summary>
@@ -170,8 +172,7 @@ internal sealed partial class NetworkPropagation(
     /// <summary>Deletes a security group: refused while in use (or the default group, for non-admins); its copies go from every pod, then central's.</summary>
     public async Task DeleteSecurityGroupAsync(Identity.RequestContext caller, string id, CancellationToken cancellationToken)
     {
-        var group = await groups.GetAsync(caller, id, cancellationToken);
-        await groups.BeginDeleteAsync(caller, id, cancellationToken);
+        var group = await groups.BeginDeleteAsync(caller, id, cancellationToken);
         await UnderMarkAsync(id, async () =>
         {
             var copies = await routings.CopiesAsync("security_group", [id], cancellationToken);

@@ -298,7 +298,7 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
     /// non-admins, for the default group (409); else the group is marked (see
     /// <see cref="DeletingMarks"/>) so no port takes it until <see cref="DeleteAsync"/>.
     /// </summary>
-    public async Task BeginDeleteAsync(RequestContext caller, string id, CancellationToken cancellationToken)
+    public async Task<SecurityGroupRow> BeginDeleteAsync(RequestContext caller, string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
@@ -321,6 +321,7 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
 
         await marks.MarkAsync(connection, tx, "security_group", id, cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        return group;
     }
 
     /// <summary>
