@@ -18,6 +18,11 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
             await ApiErrors.WriteAsync(context, e.StatusCode, e.Message, e.ErrorType);
             return;
         }
+        catch (Errors.TricircleException e) when (!context.Response.HasStarted)
+        {
+            await ApiErrors.WriteAsync(context, StatusOf(e.Kind), e.Message, e.Type);
+            return;
+        }
         catch (Identity.KeystoneException e) when (!context.Response.HasStarted)
         {
             Log.KeystoneFailed(logger, e.Message);
@@ -54,6 +59,16 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
             await ApiErrors.WriteAsync(context, status, message);
         }
     }
+
+    /// <summary>The status every API gives a kind of failure (the shape and names are each API's own).</summary>
+    public static int StatusOf(Errors.ErrorKind kind) => kind switch
+    {
+        Errors.ErrorKind.Invalid => StatusCodes.Status400BadRequest,
+        Errors.ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        Errors.ErrorKind.NotFound => StatusCodes.Status404NotFound,
+        Errors.ErrorKind.Conflict => StatusCodes.Status409Conflict,
+        _ => StatusCodes.Status503ServiceUnavailable,
+    };
 
     private static partial class Log
     {
