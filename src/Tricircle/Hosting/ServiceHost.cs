@@ -7,6 +7,7 @@ using Tricircle.Compute;
 using Tricircle.Data;
 using Tricircle.Identity;
 using Tricircle.Image;
+using Tricircle.Jobs;
 using Tricircle.Network;
 using Tricircle.Placement;
 using Tricircle.Pods;
@@ -55,7 +56,7 @@ internal static class ServiceHost
             var options = kestrel.ApplicationServices.GetRequiredService<IOptions<ServiceOptions>>().Value;
             var listeners = kestrel.ApplicationServices.GetRequiredService<ServiceListeners>();
             var address = string.Equals(options.BindHost, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback : IPAddress.Parse(options.BindHost);
-            foreach (var role in options.EnabledRoles())
+            foreach (var role in options.EnabledRoles().Where(ServiceOptions.HasPort))
             {
                 kestrel.Listen(address, options.Port(role), listen =>
                 {
@@ -180,6 +181,7 @@ internal static class ServiceHost
         services.AddSingleton<SecurityGroupStore>();
         services.AddSingleton<DeletingMarks>();
         services.AddSingleton<NetworkPropagation>();
+        services.AddJobs();
     }
 }
 

@@ -64,7 +64,7 @@ internal sealed class ServiceOptions : ISectionOptions
 
         if (TryParseRoles(Roles, out var enabled, out _))
         {
-            var clash = enabled.Select(r => (Role: r, Port: Port(r))).Where(r => r.Port != 0).GroupBy(r => r.Port).FirstOrDefault(g => g.Count() > 1);
+            var clash = enabled.Where(HasPort).Select(r => (Role: r, Port: Port(r))).Where(r => r.Port != 0).GroupBy(r => r.Port).FirstOrDefault(g => g.Count() > 1);
             if (clash is not null)
             {
                 yield return $"[DEFAULT] {string.Join(" and ", clash.Select(c => PortKey(c.Role)))}: the roles {string.Join(", ", clash.Select(c => c.Role.ToString().ToLowerInvariant()))} can not share port {clash.Key}";
@@ -97,6 +97,9 @@ internal sealed class ServiceOptions : ISectionOptions
         ServiceRole.Network => NetworkPort,
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, "no port"),
     };
+
+    /// <summary>Whether the role serves an API (the jobs role has no port).</summary>
+    public static bool HasPort(ServiceRole role) => role != ServiceRole.Jobs;
 
     public static string PortKey(ServiceRole role) => role.ToString().ToLowerInvariant() + "_port";
 

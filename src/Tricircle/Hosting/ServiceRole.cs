@@ -19,6 +19,9 @@ internal enum ServiceRole
 
     /// <summary>Central Neutron v2.0.</summary>
     Network,
+
+    /// <summary>Job workers (no port): they carry central changes to the pods and audit them.</summary>
+    Jobs,
 }
 
 /// <summary>Marks an endpoint as part of one role's API, served only on that role's port.</summary>

@@ -35,7 +35,7 @@ public abstract class SchemaMigratorTests(string dialect) : IAsyncLifetime
     {
         await using var database = _db.Open();
         await using var connection = await database.OpenAsync(CancellationToken.None);
-        foreach (var table in new[] { "pods", "cached_endpoints", "pod_bindings", "resource_routings", "async_jobs", "async_job_logs" })
+        foreach (var table in new[] { "pods", "cached_endpoints", "pod_bindings", "resource_routings", "jobs", "job_runs" })
         {
             Assert.Equal(0L, await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {table}"));
         }

@@ -1,0 +1,70 @@
+namespace Tricircle.Jobs;
+
+/// <summary>
+/// A kind of job: its name, the keys that name the resource it works on (joined by <c>#</c> in
+/// the job's <c>resource_id</c>, as upstream), and whether an operator may start one through the
+/// Admin API (a resync; not the second half of a user's delete).
+/// </summary>
+internal sealed record JobType(string Name, IReadOnlyList<string> Keys, bool OperatorMay, string Description)
+{
+    public const string PodKey = "pod_id";
+
+    /// <summary>The pod the job works in, when one of its keys is a pod.</summary>
+    public string? PodOf(IReadOnlyDictionary<string, string> resource) => Keys.Contains(PodKey) && resource.TryGetValue(PodKey, out var pod) ? pod : null;
+
+    public string ResourceId(IReadOnlyDictionary<string, string> resource) => string.Join('#', Keys.Select(k => resource[k]));
+
+    /// <summary>The resource map of a stored <c>resource_id</c> (upstream's split on '#').</summary>
+    public IReadOnlyDictionary<string, string> Resource(string resourceId)
+    {
+        var parts = resourceId.Split('#');
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < Keys.Count; i++)
+        {
+            map[Keys[i]] = i < parts.Length ? parts[i] : "";
+        }
+
+        return map;
+    }
+}
+
+/// <summary>Every job type this build runs (<c>GET /v1.0/jobs/schemas</c>).</summary>
+internal static class JobTypes
+{
+    public static readonly JobType NetworkSync = new("network_sync", ["pod_id", "network_id"], true,
+        "Makes the network's copy in the pod what the central network says: updated, or deleted (with its subnets and DHCP ports) when the central network is gone.");
+
+    public static readonly JobType SubnetSync = new("subnet_sync", ["pod_id", "subnet_id"], true,
+        "Makes the subnet's copy in the pod what the central subnet says (gateway, pools, DHCP and its port, DNS, routes), or deletes it.");
+
+    public static readonly JobType PortSync = new("port_sync", ["pod_id", "port_id"], true,
+        "Makes the port's copy in the pod what the central port says (addresses, groups, pairs, state), or deletes it, with a server a failed boot left on it.");
+
+    public static readonly JobType SecurityGroupSync = new("security_group_sync", ["pod_id", "security_group_id"], true,
+        "Makes the security group's copy in the pod what central says (rules with remote groups expanded, description), or deletes it.");
+
+    public static readonly JobType NetworkDelete = new("network_delete", ["network_id"], false,
+        "Finishes a network's delete: its copies go from every pod, then the central network.");
+
+    public static readonly JobType SubnetDelete = new("subnet_delete", ["subnet_id"], false,
+        "Finishes a subnet's delete: its copies and its DHCP port go from every pod, then the central subnet.");
+
+    public static readonly JobType SecurityGroupDelete = new("security_group_delete", ["security_group_id"], false,
+        "Finishes a security group's delete: its copies go from every pod, then the central group.");
+
+    public static readonly JobType ServerCleanup = new("server_cleanup", ["pod_id", "server_id"], true,
+        "Deletes a server in the pod that Tricircle does not record (a boot that failed after the pod made it), with what it holds centrally.");
+
+    public static readonly JobType VolumeCleanup = new("volume_cleanup", ["pod_id", "volume_id"], true,
+        "Deletes a volume in the pod that Tricircle does not record (a create that failed after the pod made it).");
+
+    public static readonly JobType PodAudit = new("pod_audit", ["pod_id"], true,
+        "Compares what the pod holds with central intent (networks, subnets, ports, security groups, servers, volumes) and queues a sync for each difference.");
+
+    public static readonly IReadOnlyList<JobType> All =
+        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, VolumeCleanup, PodAudit];
+
+    private static readonly Dictionary<string, JobType> ByName = All.ToDictionary(t => t.Name, StringComparer.Ordinal);
+
+    public static JobType? Find(string name) => ByName.GetValueOrDefault(name);
+}
