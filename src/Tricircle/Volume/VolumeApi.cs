@@ -38,7 +38,7 @@ internal static class VolumeApi
             var context = invocation.HttpContext;
             Caller(context);
             var max = await context.RequestServices.GetRequiredService<PodMicroversions>().LowestMaxAsync(ServiceType, GatewayMax, context.RequestAborted);
-            var version = PodMicroversions.Requested(
+            var version = MicroversionHeader.Requested(
                 context.Request, "volume", null, Min, max, text => $"API Version String {text} is of invalid format. Must be of format MajorNum.MinorNum.");
             context.Items[typeof(VolumeApi)] = version;
             context.Response.Headers["OpenStack-API-Version"] = "volume " + version;
