@@ -31,7 +31,7 @@ internal static class ComputeApi
         var v21 = root.MapGroup("/v2.1").AddEndpointFilter(async (invocation, next) =>
         {
             Caller(invocation.HttpContext);
-            var version = await invocation.HttpContext.RequestServices.GetRequiredService<ComputeVersions>().RequestedAsync(invocation.HttpContext.Request, invocation.HttpContext.RequestAborted);
+            var version = await RequestedAsync(invocation.HttpContext.RequestServices.GetRequiredService<ComputeVersions>(), invocation.HttpContext.Request, invocation.HttpContext.RequestAborted);
             invocation.HttpContext.Items[typeof(Microversion)] = version;
             return await next(invocation);
         });
@@ -41,6 +41,19 @@ internal static class ComputeApi
         v21.MapZonesApi();
         v21.MapQuotaSetsApi();
         v21.MapImagesApi();
+    }
+
+    /// <summary>
+    /// The microversion a request asks for (<c>OpenStack-API-Version: compute X.Y</c> before
+    /// <c>X-OpenStack-Nova-API-Version</c>; none is 2.1; <c>latest</c> is the offered maximum),
+    /// or a 406 as Nova answers one it does not offer.
+    /// </summary>
+    private static async Task<Microversion> RequestedAsync(ComputeVersions versions, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var asked = request.Headers["OpenStack-API-Version"].Count > 0 || request.Headers["X-OpenStack-Nova-API-Version"].Count > 0;
+        var max = asked ? await versions.MaxAsync(cancellationToken) : Microversion.GatewayMax;
+        return MicroversionHeader.Requested(
+            request, "compute", "X-OpenStack-Nova-API-Version", Microversion.Min, max, text => $"Invalid format for API version: {text}. It must be 'latest' or MAJOR.MINOR.");
     }
 
     /// <summary>The caller, after checking that a project id in the URL is the token's own.</summary>

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 
 namespace Tricircle.Compute;
 
@@ -97,7 +97,7 @@ internal sealed class FlavorStore(Database database, TimeProvider timeProvider)
         if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM flavors WHERE name = @Name", flavor, tx, cancellationToken: cancellationToken)) > 0)
         {
-            throw ApiException.Conflict($"Flavor with name {flavor.Name} already exists.");
+            throw TricircleException.Conflict($"Flavor with name {flavor.Name} already exists.");
         }
 
         try
@@ -111,7 +111,7 @@ internal sealed class FlavorStore(Database database, TimeProvider timeProvider)
         }
         catch (DbException e) when (Database.IsUniqueViolation(e))
         {
-            throw ApiException.Conflict($"Flavor with ID {flavor.FlavorId} already exists.");
+            throw TricircleException.Conflict($"Flavor with ID {flavor.FlavorId} already exists.");
         }
     }
 
@@ -206,7 +206,7 @@ internal sealed class FlavorStore(Database database, TimeProvider timeProvider)
             {
                 await CreateAsync(flavor, cancellationToken);
             }
-            catch (ApiException e) when (e.StatusCode == StatusCodes.Status409Conflict)
+            catch (TricircleException e) when (e.Kind == ErrorKind.Conflict)
             {
                 // Kept from an earlier run.
             }

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 
 namespace Tricircle.Compute;
 
@@ -52,7 +52,7 @@ internal sealed class KeypairStore(Database database, TimeProvider timeProvider)
             "SELECT COUNT(*) FROM keypairs WHERE user_id = @UserId", keypair, tx, cancellationToken: cancellationToken));
         if (limit >= 0 && count >= limit)
         {
-            throw ApiException.Forbidden("Quota exceeded, too many key pairs.");
+            throw TricircleException.Forbidden("Quota exceeded, too many key pairs.");
         }
 
         try
@@ -69,7 +69,7 @@ internal sealed class KeypairStore(Database database, TimeProvider timeProvider)
         }
         catch (DbException e) when (Database.IsUniqueViolation(e))
         {
-            throw ApiException.Conflict($"Key pair '{keypair.Name}' already exists.");
+            throw TricircleException.Conflict($"Key pair '{keypair.Name}' already exists.");
         }
     }
 

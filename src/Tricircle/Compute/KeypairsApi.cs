@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Tricircle.Errors;
 using Tricircle.Hosting;
 using Tricircle.Identity;
 using Tricircle.Pods;
@@ -40,7 +41,7 @@ internal static partial class KeypairsApi
                 var existing = await client.SendJsonAsync(pod, ComputeApi.ServiceType, HttpMethod.Get, path, null, caller.AuthToken, context.RequestAborted, [new("OpenStack-API-Version", "compute 2.2")]);
                 if (existing?["keypair"]?["fingerprint"]?.ToString() is { } fingerprint && fingerprint != keypair.Fingerprint)
                 {
-                    throw ApiException.Conflict($"Key pair '{keypair.Name}' exists in pod {pod.RegionName} with another public key (fingerprint {fingerprint}, not {keypair.Fingerprint}): delete it there or use another name.");
+                    throw TricircleException.Conflict($"Key pair '{keypair.Name}' exists in pod {pod.RegionName} with another public key (fingerprint {fingerprint}, not {keypair.Fingerprint}): delete it there or use another name.");
                 }
 
                 return;

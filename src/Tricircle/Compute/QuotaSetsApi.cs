@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tricircle.Errors;
 using Tricircle.Hosting;
 using Tricircle.Identity;
 using Tricircle.Quotas;
@@ -34,7 +35,8 @@ internal static class QuotaSetsApi
     }
 
     /// <summary>Nova's 403 for over-quota boots, with its wording.</summary>
-    public static ApiException Refusal(QuotaExceededException e) => ApiException.Forbidden(e.Message);
+    /// <summary>Nova's 403 for a quota the request would exceed (raised by the server catalogue, so a domain error).</summary>
+    public static TricircleException Refusal(QuotaExceededException e) => TricircleException.Forbidden(e.Message);
 
     private static RequestContext Reader(HttpContext context, string project)
     {

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Placement;
 using Tricircle.Pods;
@@ -50,7 +50,7 @@ internal sealed partial class ServerBatch(
             {
                 return (Id: await BootOneAsync(index), Error: (Exception?)null);
             }
-            catch (Exception e) when (e is ApiException or PodErrorException or HttpRequestException)
+            catch (Exception e) when (e is TricircleException or PodErrorException or HttpRequestException)
             {
                 return (Id: (string?)null, Error: e);
             }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Pods;
 using Tricircle.Quotas;
@@ -33,34 +33,34 @@ internal sealed class ServerCatalogue(FlavorStore flavors, FlavorSync flavorSync
         {
             JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
             JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.ToJsonString(),
-            var other => throw ApiException.BadRequest($"Invalid input for field/attribute flavorRef. Value: {other?.ToJsonString()}. It must be a flavor id or link."),
+            var other => throw TricircleException.Invalid($"Invalid input for field/attribute flavorRef. Value: {other?.ToJsonString()}. It must be a flavor id or link."),
         };
 
         // A link (…/flavors/{id}) names the flavor by its last segment, as Nova takes it.
         var flavorId = flavorRef.TrimEnd('/');
         flavorId = Uri.UnescapeDataString(flavorId[(flavorId.LastIndexOf('/') + 1)..]);
         var flavor = await flavors.FindUsableAsync(flavorId, caller.ProjectId, caller.IsAdmin, context.RequestAborted)
-            ?? throw ApiException.BadRequest($"Flavor {flavorId} could not be found.");
+            ?? throw TricircleException.Invalid($"Flavor {flavorId} could not be found.");
 
         Keypair? keypair = null;
         if (server["key_name"] is { } keyNode)
         {
-            var keyName = keyNode is JsonValue k && k.GetValueKind() == JsonValueKind.String ? k.GetValue<string>() : throw ApiException.BadRequest("Invalid input for field/attribute key_name. It must be a string.");
-            keypair = await keypairs.FindAsync(caller.UserId, keyName, context.RequestAborted) ?? throw ApiException.BadRequest("Invalid key_name provided.");
+            var keyName = keyNode is JsonValue k && k.GetValueKind() == JsonValueKind.String ? k.GetValue<string>() : throw TricircleException.Invalid("Invalid input for field/attribute key_name. It must be a string.");
+            keypair = await keypairs.FindAsync(caller.UserId, keyName, context.RequestAborted) ?? throw TricircleException.Invalid("Invalid key_name provided.");
         }
 
         var min = Count(server, "min_count") ?? 1;
         var max = Count(server, "max_count") ?? min;
         if (max < min)
         {
-            throw ApiException.BadRequest("min_count must be <= max_count");
+            throw TricircleException.Invalid("min_count must be <= max_count");
         }
 
         var metadata = server["metadata"] switch
         {
             null => 0,
             JsonObject items => items.Count,
-            _ => throw ApiException.BadRequest("Invalid input for field/attribute metadata. It must be an object."),
+            _ => throw TricircleException.Invalid("Invalid input for field/attribute metadata. It must be an object."),
         };
         return new ServerNeeds(flavor, keypair, max, metadata) { MinCount = min };
     }
@@ -71,7 +71,7 @@ internal sealed class ServerCatalogue(FlavorStore flavors, FlavorSync flavorSync
         var limits = await quotas.LimitsAsync(caller.ProjectId, cancellationToken);
         if (limits.GetValueOrDefault(QuotaResources.MetadataItems, -1) is var metaLimit and >= 0 && needs.MetadataItems > metaLimit)
         {
-            throw ApiException.Forbidden($"Quota exceeded for metadata_items: Requested {needs.MetadataItems}, but already used 0 of {metaLimit} metadata_items");
+            throw TricircleException.Forbidden($"Quota exceeded for metadata_items: Requested {needs.MetadataItems}, but already used 0 of {metaLimit} metadata_items");
         }
 
         var reservation = new ServerReservation("reserved-" + Guid.NewGuid().ToString("N"));
@@ -124,6 +124,6 @@ internal sealed class ServerCatalogue(FlavorStore flavors, FlavorSync flavorSync
         var n = node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<int>(out var number) ? number
             : node is JsonValue s && s.GetValueKind() == JsonValueKind.String && int.TryParse(s.GetValue<string>(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed
             : 0;
-        return n >= 1 ? n : throw ApiException.BadRequest($"Invalid input for field/attribute {field}. Value: {node.ToJsonString()}. It must be an integer of at least 1.");
+        return n >= 1 ? n : throw TricircleException.Invalid($"Invalid input for field/attribute {field}. Value: {node.ToJsonString()}. It must be an integer of at least 1.");
     }
 }

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Network;
 using Tricircle.Pods;
@@ -48,31 +48,31 @@ internal sealed partial class ServerNetworks(
                 wanted.Add(usable.Count switch
                 {
                     1 => new WantedNic(usable[0], null, null, null),
-                    0 => throw ApiException.BadRequest($"Unable to automatically allocate a network for project {caller.ProjectId}: it has no network, and Tricircle allocates none. Create one, or boot with networks \"none\"."),
-                    _ => throw ApiException.Conflict("Multiple possible networks found, use a Network ID to be more specific."),
+                    0 => throw TricircleException.Invalid($"Unable to automatically allocate a network for project {caller.ProjectId}: it has no network, and Tricircle allocates none. Create one, or boot with networks \"none\"."),
+                    _ => throw TricircleException.Conflict("Multiple possible networks found, use a Network ID to be more specific."),
                 });
                 break;
             case JsonArray array:
                 foreach (var item in array)
                 {
-                    wanted.Add(await ReadOneAsync(item as JsonObject ?? throw ApiException.BadRequest($"Invalid input for field/attribute networks. Value: {array.ToJsonString()}. {item?.ToJsonString()} is not of type 'object'"), caller, cancellationToken));
+                    wanted.Add(await ReadOneAsync(item as JsonObject ?? throw TricircleException.Invalid($"Invalid input for field/attribute networks. Value: {array.ToJsonString()}. {item?.ToJsonString()} is not of type 'object'"), caller, cancellationToken));
                 }
 
                 break;
             default:
-                throw ApiException.BadRequest("Invalid input for field/attribute networks: expected \"none\", \"auto\" or a list.");
+                throw TricircleException.Invalid("Invalid input for field/attribute networks: expected \"none\", \"auto\" or a list.");
         }
 
         var ports = wanted.Where(w => w.Port is not null).Select(w => w.Port!.Id).ToList();
         if (ports.Count != ports.Distinct(StringComparer.Ordinal).Count())
         {
-            throw ApiException.BadRequest("Bad network format: the same port is requested twice.");
+            throw TricircleException.Invalid("Bad network format: the same port is requested twice.");
         }
 
         if (count > 1 && ports.Count > 0)
         {
             // Nova's own refusal: one port cannot serve several servers.
-            throw ApiException.BadRequest("Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.");
+            throw TricircleException.Invalid("Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.");
         }
 
         return wanted;
@@ -87,28 +87,28 @@ internal sealed partial class ServerNetworks(
         {
             if (fixedIp is not null)
             {
-                throw ApiException.BadRequest($"Invalid input for field/attribute networks: a port ({portId}) and a fixed_ip cannot be requested together.");
+                throw TricircleException.Invalid($"Invalid input for field/attribute networks: a port ({portId}) and a fixed_ip cannot be requested together.");
             }
 
             var port = await central.FindPortAsync(portId, caller, cancellationToken)
-                ?? throw ApiException.BadRequest($"Port id {portId} could not be found.");
+                ?? throw TricircleException.Invalid($"Port id {portId} could not be found.");
             if (port.DeviceId.Length > 0)
             {
-                throw ApiException.Conflict($"Port {portId} is still in use.");
+                throw TricircleException.Conflict($"Port {portId} is still in use.");
             }
 
             var network = await central.FindNetworkAsync(port.NetworkId, caller, cancellationToken)
-                ?? throw ApiException.BadRequest($"Network {port.NetworkId} could not be found.");
+                ?? throw TricircleException.Invalid($"Network {port.NetworkId} could not be found.");
             return new WantedNic(network, port, null, item["tag"]?.DeepClone());
         }
 
         if (networkId is not { Length: > 0 })
         {
-            throw ApiException.BadRequest("Bad networks format: each entry needs a network uuid or a port.");
+            throw TricircleException.Invalid("Bad networks format: each entry needs a network uuid or a port.");
         }
 
         var found = await central.FindNetworkAsync(networkId, caller, cancellationToken)
-            ?? throw ApiException.BadRequest($"Network {networkId} could not be found.");
+            ?? throw TricircleException.Invalid($"Network {networkId} could not be found.");
         return new WantedNic(found, null, fixedIp, item["tag"]?.DeepClone());
     }
 
@@ -199,7 +199,7 @@ internal sealed partial class ServerNetworks(
                 var host = bottom?["binding:host_id"]?.ToString() is { Length: > 0 } h ? h : pod.RegionName;
                 await central.BindAsync(nic.Port.Id, serverId, "compute:" + pod.AzName, host, cancellationToken);
             }
-            catch (Exception e) when (e is ApiException or PodErrorException or HttpRequestException)
+            catch (Exception e) when (e is TricircleException or PodErrorException or HttpRequestException)
             {
                 // The server exists: its boot stands, and the central port shows it once it is bound again.
                 Log.BindFailed(logger, nic.Port.Id, serverId, e.Message);
@@ -217,7 +217,7 @@ internal sealed partial class ServerNetworks(
                 await podNetworks.RemovePortAsync(pod, port.Id, cancellationToken);
                 await central.DeletePortAsync(port.Id, cancellationToken);
             }
-            catch (Exception e) when (e is ApiException or PodErrorException or HttpRequestException)
+            catch (Exception e) when (e is TricircleException or PodErrorException or HttpRequestException)
             {
                 Log.CleanupFailed(logger, port.Id, pod.RegionName, e.Message);
             }
@@ -252,7 +252,7 @@ internal sealed partial class ServerNetworks(
                 await connection.ExecuteAsync(new CommandDefinition(
                     "DELETE FROM server_ports WHERE server_id = @serverId AND port_id = @portId", new { serverId, portId = row.PortId }, cancellationToken: cancellationToken));
             }
-            catch (Exception e) when (e is ApiException or PodErrorException or HttpRequestException)
+            catch (Exception e) when (e is TricircleException or PodErrorException or HttpRequestException)
             {
                 Log.CleanupFailed(logger, row.PortId, pod.RegionName, e.Message); // the row stays: a later delete retries
             }

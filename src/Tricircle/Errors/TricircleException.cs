@@ -19,6 +19,13 @@ internal enum ErrorKind
 
     /// <summary>Something needed cannot be reached now; trying again later may work (503).</summary>
     Unavailable,
+
+    /// <summary>
+    /// A quota or a size limit would be exceeded where the API says so as such (Cinder's 413
+    /// <c>overLimit</c>). Nova's and Neutron's quota refusals are <see cref="Forbidden"/> and
+    /// <see cref="Conflict"/>, as those APIs answer them (403, 409 <c>OverQuota</c>).
+    /// </summary>
+    OverLimit,
 }
 
 /// <summary>
@@ -42,6 +49,8 @@ internal class TricircleException(ErrorKind kind, string message, string? type =
     public static TricircleException Conflict(string message, string? type = null) => new(ErrorKind.Conflict, message, type);
 
     public static TricircleException Unavailable(string message, string? type = null) => new(ErrorKind.Unavailable, message, type);
+
+    public static TricircleException OverLimit(string message, string? type = null) => new(ErrorKind.OverLimit, message, type);
 }
 
 /// <summary>

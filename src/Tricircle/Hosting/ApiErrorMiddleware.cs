@@ -1,9 +1,9 @@
 namespace Tricircle.Hosting;
 
 /// <summary>
-/// Turns <see cref="ApiException"/> into the API's error shape, gives every bodiless error
-/// (unknown path, wrong method) a JSON body, and turns anything unexpected into a logged 500
-/// rather than a dropped connection.
+/// Turns <see cref="ApiException"/> and <see cref="Errors.TricircleException"/> into the API's
+/// error shape, gives every bodiless error (unknown path, wrong method) a JSON body, and turns
+/// anything unexpected into a logged 500 rather than a dropped connection.
 /// </summary>
 internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMiddleware> logger)
 {
@@ -67,6 +67,7 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
         Errors.ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
         Errors.ErrorKind.NotFound => StatusCodes.Status404NotFound,
         Errors.ErrorKind.Conflict => StatusCodes.Status409Conflict,
+        Errors.ErrorKind.OverLimit => StatusCodes.Status413RequestEntityTooLarge,
         _ => StatusCodes.Status503ServiceUnavailable,
     };
 

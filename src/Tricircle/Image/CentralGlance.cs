@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.NetworkInformation;
 using Microsoft.Extensions.Options;
+using Tricircle.Errors;
 using Tricircle.Hosting;
 using Tricircle.Pods;
 
@@ -37,13 +38,12 @@ internal sealed class CentralGlance(
         var (pod, url) = await FindAsync(cancellationToken);
         if (url is null)
         {
-            throw new ApiException(StatusCodes.Status503ServiceUnavailable,
-                $"The image service is unavailable: region {Region} has no image endpoint in the Keystone catalog. Set [image] glance_region to the region of the Glance that holds the images.");
+            throw TricircleException.Unavailable($"The image service is unavailable: region {Region} has no image endpoint in the Keystone catalog. Set [image] glance_region to the region of the Glance that holds the images.");
         }
 
         if (await IsOwnListenerAsync(url, cancellationToken))
         {
-            throw new ApiException(StatusCodes.Status503ServiceUnavailable, LoopMessage(url));
+            throw TricircleException.Unavailable(LoopMessage(url));
         }
 
         return (pod, url);
@@ -61,8 +61,8 @@ internal sealed class CentralGlance(
         $"Set [image] glance_region to the region of a real Glance, or turn the image role off and register the shared Glance in {Region} directly.";
 
     /// <summary>The 503 for a Glance that did not answer, naming it.</summary>
-    public ApiException Unavailable(Uri url, ApiException podError) =>
-        new(StatusCodes.Status503ServiceUnavailable, $"The image service is unavailable: Glance of region {Region} at {url} did not answer. ({podError.Message})");
+    public TricircleException Unavailable(Uri url, TricircleException podError) =>
+        TricircleException.Unavailable($"The image service is unavailable: Glance of region {Region} at {url} did not answer. ({podError.Message})");
 
     private async Task<(Pod Pod, Uri? Url)> FindAsync(CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Features;
+using Tricircle.Errors;
 using Tricircle.Hosting;
 using Tricircle.Pods;
 
@@ -30,7 +31,7 @@ internal static class ImageApi
         var (pod, url) = await glance.GetAsync(context.RequestAborted);
         if (context.Request.Headers.ContainsKey(HopHeader))
         {
-            throw new ApiException(StatusCodes.Status503ServiceUnavailable, glance.LoopMessage(url));
+            throw TricircleException.Unavailable(glance.LoopMessage(url));
         }
 
         var path = context.Request.Path.ToUriComponent();
@@ -44,7 +45,7 @@ internal static class ImageApi
         {
             await forwarder.ForwardAsync(context, pod, CentralGlance.ServiceType, path.TrimStart('/') + context.Request.QueryString, headers: [new(HopHeader, "1")], unbounded: data);
         }
-        catch (ApiException e) when (e.StatusCode == StatusCodes.Status503ServiceUnavailable && !context.Response.HasStarted)
+        catch (TricircleException e) when (e.Kind == ErrorKind.Unavailable && !context.Response.HasStarted)
         {
             throw glance.Unavailable(url, e);
         }

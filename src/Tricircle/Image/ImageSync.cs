@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Pods;
 using Tricircle.Routing;
@@ -124,7 +124,7 @@ internal sealed partial class ImageSync(
 
         if (image["status"]?.ToString() != "active")
         {
-            throw ApiException.BadRequest($"Image {imageId} is not active.");
+            throw TricircleException.Invalid($"Image {imageId} is not active.");
         }
 
         // A public (or community, or someone else's) image is copied by the admin for its owner;
@@ -170,7 +170,7 @@ internal sealed partial class ImageSync(
                 using var delete = new HttpRequestMessage(HttpMethod.Delete, new Uri(path, UriKind.Relative));
                 using var _ = await client.SendAsync(pod, CentralGlance.ServiceType, delete, null, CancellationToken.None);
             }
-            catch (Exception e) when (e is ApiException or HttpRequestException or Identity.KeystoneException)
+            catch (Exception e) when (e is TricircleException or HttpRequestException or Identity.KeystoneException)
             {
                 Log.CleanupFailed(logger, imageId, pod.RegionName, e.Message);
             }

@@ -1,4 +1,4 @@
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Identity;
 
 namespace Tricircle.Network;
@@ -95,7 +95,7 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
         {
             await ports.DeleteAsync(portId, cancellationToken);
         }
-        catch (ApiException e) when (e.StatusCode == StatusCodes.Status404NotFound)
+        catch (TricircleException e) when (e.Kind == ErrorKind.NotFound)
         {
         }
     }

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 
 namespace Tricircle.Network;
 
@@ -65,6 +65,6 @@ internal sealed class DeletingMarks(Database database, TimeProvider timeProvider
         await RefuseAsync(connection, null, ids, cancellationToken);
     }
 
-    private static ApiException BeingDeleted(string resourceType, string id) =>
-        new(StatusCodes.Status409Conflict, $"The {resourceType.Replace('_', ' ')} {id} is being deleted.", "ResourceIsInDeleting");
+    private static TricircleException BeingDeleted(string resourceType, string id) =>
+        TricircleException.Conflict($"The {resourceType.Replace('_', ' ')} {id} is being deleted.", "ResourceIsInDeleting");
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Numerics;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 
 namespace Tricircle.Network;
 
@@ -134,12 +134,12 @@ internal static class Ipam
             if (!TryParseAddress(pool.Start, out var first, out var v1) || !TryParseAddress(pool.End, out var last, out var v2) ||
                 v1 != cidr.Version || v2 != cidr.Version || first > last)
             {
-                throw new ApiException(StatusCodes.Status400BadRequest, $"The allocation pool {text} is not valid.", "InvalidAllocationPool");
+                throw TricircleException.Invalid($"The allocation pool {text} is not valid.", "InvalidAllocationPool");
             }
 
             if (first < usableFirst || last > usableLast)
             {
-                throw new ApiException(StatusCodes.Status400BadRequest, $"The allocation pool {text} spans beyond the subnet cidr {cidr}.", "OutOfBoundsAllocationPool");
+                throw TricircleException.Invalid($"The allocation pool {text} spans beyond the subnet cidr {cidr}.", "OutOfBoundsAllocationPool");
             }
 
             ranges.Add((first, last, $"{Format(first, cidr.Version)}-{Format(last, cidr.Version)}"));
@@ -151,8 +151,7 @@ internal static class Ipam
             {
                 if (ranges[i].First <= ranges[j].Last && ranges[j].First <= ranges[i].Last)
                 {
-                    throw new ApiException(
-                        StatusCodes.Status400BadRequest,
+                    throw TricircleException.Invalid(
                         $"Found overlapping allocation pools: {ranges[i].Text} and {ranges[j].Text} for subnet {cidr}.",
                         "OverlappingAllocationPools");
                 }
@@ -161,8 +160,7 @@ internal static class Ipam
 
         if (gateway is { } g && ranges.FirstOrDefault(r => g >= r.First && g <= r.Last) is { Text: not null } conflict)
         {
-            throw new ApiException(
-                StatusCodes.Status409Conflict,
+            throw TricircleException.Conflict(
                 $"Gateway ip {Format(g, cidr.Version)} conflicts with allocation pool {conflict.Text}",
                 "GatewayConflictWithAllocationPools");
         }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
+using Tricircle.Errors;
 using Tricircle.Hosting;
 using Tricircle.Pods;
 
@@ -55,10 +56,10 @@ internal static class NetworkApi
     public static string Url(HttpContext context, string relative) => $"{PodForwarder.GatewayBase(context)}/v2.0/{relative}";
 
     /// <summary>A Neutron 404 naming the resource (<c>NetworkNotFound</c>: "Network X could not be found.").</summary>
-    public static ApiException NotFound(string kind, string id) =>
-        new(StatusCodes.Status404NotFound, $"{kind} {id} could not be found.", kind.Replace(" ", "", StringComparison.Ordinal) + "NotFound");
+    public static TricircleException NotFound(string kind, string id) =>
+        TricircleException.NotFound($"{kind} {id} could not be found.", kind.Replace(" ", "", StringComparison.Ordinal) + "NotFound");
 
     /// <summary>Neutron's 400 for a bad attribute value (<c>InvalidInput</c>).</summary>
-    public static ApiException InvalidInput(string message) =>
-        new(StatusCodes.Status400BadRequest, "Invalid input for operation: " + message, "InvalidInput");
+    public static TricircleException InvalidInput(string message) =>
+        TricircleException.Invalid("Invalid input for operation: " + message, "InvalidInput");
 }

@@ -1,6 +1,6 @@
 using Dapper;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Pods;
 
 namespace Tricircle.Network;
@@ -89,8 +89,8 @@ internal sealed class NetworkPlaces(PodStore pods, Database database, TimeProvid
             "SELECT pod_id FROM network_homes WHERE network_id = @networkId", new { networkId }, cancellationToken: cancellationToken));
     }
 
-    private static ApiException Outside(TopNetwork network, Pod pod, IReadOnlyList<Pod> allowed) =>
-        ApiException.BadRequest($"Network {Name(network)} may be used only in {Places(network, allowed)}, not in pod {pod.RegionName} (availability zone {pod.AzName}).");
+    private static TricircleException Outside(TopNetwork network, Pod pod, IReadOnlyList<Pod> allowed) =>
+        TricircleException.Invalid($"Network {Name(network)} may be used only in {Places(network, allowed)}, not in pod {pod.RegionName} (availability zone {pod.AzName}).");
 
     private static string Name(TopNetwork network) => network.Name.Length > 0 && network.Name != network.Id ? $"{network.Id} ({network.Name})" : network.Id;
 

@@ -1,4 +1,4 @@
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Pods;
 using Tricircle.Routing;
 
@@ -226,8 +226,8 @@ internal sealed partial class NetworkPropagation(
 
         var region = failed.Pod.RegionName;
         throw failed.Error is PodErrorException { StatusCode: StatusCodes.Status409Conflict } refused
-            ? new ApiException(StatusCodes.Status409Conflict, $"Unable to delete the {what} {id}: its copy in pod {region} is in use there ({refused.PodMessage}).", inUseType)
-            : new ApiException(StatusCodes.Status503ServiceUnavailable, $"Unable to delete the {what} {id} now: pod {region} did not delete its copy ({failed.Failure}). Nothing was deleted centrally; try again.", "ServiceUnavailable");
+            ? TricircleException.Conflict($"Unable to delete the {what} {id}: its copy in pod {region} is in use there ({refused.PodMessage}).", inUseType)
+            : TricircleException.Unavailable($"Unable to delete the {what} {id} now: pod {region} did not delete its copy ({failed.Failure}). Nothing was deleted centrally; try again.", "ServiceUnavailable");
     }
 
     private async Task<IReadOnlyList<PodAnswer<bool>>> EachPodAsync(IReadOnlyList<ResourceRouting> copies, Func<Pod, IReadOnlyList<ResourceRouting>, CancellationToken, Task> act, CancellationToken cancellationToken)

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Quotas;
 
 namespace Tricircle.Network;
@@ -50,8 +50,8 @@ internal sealed class NetworkQuotas(Database database, QuotaStore quotas)
     }
 
     /// <summary>Neutron's refusal: <c>Quota exceeded for resources: ['network'].</c></summary>
-    public static ApiException OverQuota(string resource) =>
-        new(StatusCodes.Status409Conflict, $"Quota exceeded for resources: ['{resource}'].", "OverQuota");
+    public static TricircleException OverQuota(string resource) =>
+        TricircleException.Conflict($"Quota exceeded for resources: ['{resource}'].", "OverQuota");
 
     /// <summary>How many of each central Neutron resource the project has.</summary>
     public async Task<IReadOnlyDictionary<string, long>> UsageAsync(string projectId, CancellationToken cancellationToken)

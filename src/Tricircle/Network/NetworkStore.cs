@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Pods;
 using Tricircle.Quotas;
@@ -393,21 +393,21 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
             case "flat":
                 if (!await TryTakeAsync(connection, tx, "flat", create.PhysicalNetwork!, 0, networkId, cancellationToken))
                 {
-                    throw new ApiException(StatusCodes.Status409Conflict, $"Unable to create the flat network. Physical network {create.PhysicalNetwork} is in use.", "FlatNetworkInUse");
+                    throw TricircleException.Conflict($"Unable to create the flat network. Physical network {create.PhysicalNetwork} is in use.", "FlatNetworkInUse");
                 }
 
                 return new NetworkSegment("flat", create.PhysicalNetwork, null);
             case "vlan" when create.SegmentationId is { } vlan:
                 if (!await TryTakeAsync(connection, tx, "vlan", create.PhysicalNetwork!, vlan, networkId, cancellationToken))
                 {
-                    throw new ApiException(StatusCodes.Status409Conflict, $"Unable to create the network. The VLAN {vlan} on physical network {create.PhysicalNetwork} is in use.", "VlanIdInUse");
+                    throw TricircleException.Conflict($"Unable to create the network. The VLAN {vlan} on physical network {create.PhysicalNetwork} is in use.", "VlanIdInUse");
                 }
 
                 return new NetworkSegment("vlan", create.PhysicalNetwork, vlan);
             case "vxlan" when create.SegmentationId is { } vni:
                 if (!await TryTakeAsync(connection, tx, "vxlan", "", vni, networkId, cancellationToken))
                 {
-                    throw new ApiException(StatusCodes.Status409Conflict, $"Unable to create the network. The tunnel ID {vni} is in use.", "TunnelIdInUse");
+                    throw TricircleException.Conflict($"Unable to create the network. The tunnel ID {vni} is in use.", "TunnelIdInUse");
                 }
 
                 return new NetworkSegment("vxlan", null, vni);
@@ -430,8 +430,8 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         throw NoNetworkAvailable();
     }
 
-    private static ApiException NoNetworkAvailable() =>
-        new(StatusCodes.Status503ServiceUnavailable, "Unable to create the network. No tenant network is available for allocation.", "NoNetworkAvailable");
+    private static TricircleException NoNetworkAvailable() =>
+        TricircleException.Unavailable("Unable to create the network. No tenant network is available for allocation.", "NoNetworkAvailable");
 
     /// <summary>The first free segment of <paramref name="type"/> in the configured ranges, or null when they are full.</summary>
     private static async Task<NetworkSegment?> AllocateAsync(DbConnection connection, DbTransaction tx, NetworkOptions config, string type, string? physnet, string networkId, CancellationToken cancellationToken)
@@ -486,7 +486,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
             }
         }
 
-        throw new ApiException(StatusCodes.Status409Conflict, "Unable to allocate a segment: too many concurrent requests; try again.", "HTTPConflict");
+        throw TricircleException.Conflict("Unable to allocate a segment: too many concurrent requests; try again.", "HTTPConflict");
     }
 
     /// <summary>Inserts the segment row unless the unique key holds it already (no error: the transaction goes on).</summary>
@@ -580,7 +580,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
             "SELECT COUNT(*) FROM ports WHERE network_id = @id AND device_owner <> @dhcp", new { id, dhcp = PortStore.DhcpOwner }, tx, cancellationToken: cancellationToken));
         if (inUse > 0)
         {
-            throw new ApiException(StatusCodes.Status409Conflict, $"Unable to complete operation on network {id}. There are one or more ports still in use on the network.", "NetworkInUse");
+            throw TricircleException.Conflict($"Unable to complete operation on network {id}. There are one or more ports still in use on the network.", "NetworkInUse");
         }
     }
 }

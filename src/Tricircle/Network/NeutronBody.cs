@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tricircle.Compute;
 using Tricircle.Data;
+using Tricircle.Errors;
 using Tricircle.Hosting;
 using Tricircle.Identity;
 
@@ -38,8 +39,9 @@ internal static class NeutronBody
         return body;
     }
 
-    public static ApiException PolicyDenied(string rule) =>
-        new(StatusCodes.Status403Forbidden, $"({"rule:" + rule}) is disallowed by policy", "PolicyNotAuthorized");
+    /// <summary>Neutron's 403 naming the policy rule (stores raise it too, so a domain error).</summary>
+    public static TricircleException PolicyDenied(string rule) =>
+        TricircleException.Forbidden($"({"rule:" + rule}) is disallowed by policy", "PolicyNotAuthorized");
 
     public static string? Str(JsonObject body, string name, int maxLength = 255)
     {

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Dapper;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 
 namespace Tricircle.Network;
 
@@ -168,7 +168,7 @@ internal sealed class NeutronQuery
         if (unknown.Count > 0)
         {
             // As Neutron with filter validation (its default since Rocky).
-            throw new ApiException(StatusCodes.Status400BadRequest, $"{PythonList(unknown)} is invalid attribute for filtering", "HTTPBadRequest");
+            throw TricircleException.Invalid($"{PythonList(unknown)} is invalid attribute for filtering", "HTTPBadRequest");
         }
 
         var fields = query["fields"].Where(f => !string.IsNullOrEmpty(f)).SelectMany(f => f!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct(StringComparer.Ordinal).ToList();
@@ -427,7 +427,7 @@ internal sealed class NeutronQuery
         return NetworkApi.Url(context, (at >= 0 ? path[(at + "/v2.0/".Length)..] : path.TrimStart('/')) + "?" + builder);
     }
 
-    private static ApiException BadRequest(string message) => new(StatusCodes.Status400BadRequest, message, "HTTPBadRequest");
+    private static TricircleException BadRequest(string message) => TricircleException.Invalid(message, "HTTPBadRequest");
 
     private static string PythonList(IEnumerable<string> values) => "[" + string.Join(", ", values.Select(v => $"'{v}'")) + "]";
 }

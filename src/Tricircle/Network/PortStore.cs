@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Quotas;
 
@@ -264,7 +264,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         port.SecurityGroups = port.PortSecurityEnabled || securityGroups is { Count: > 0 } ? [.. await groupStore.ResolveForPortAsync(port.ProjectId, securityGroups, cancellationToken)] : [];
         if (!port.PortSecurityEnabled && port.SecurityGroups.Count > 0)
         {
-            throw new ApiException(StatusCodes.Status409Conflict, "Port has security group associated. Cannot disable port security or ip address until security group is removed", "PortSecurityPortHasSecurityGroup");
+            throw TricircleException.Conflict("Port has security group associated. Cannot disable port security or ip address until security group is removed", "PortSecurityPortHasSecurityGroup");
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -308,7 +308,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
 
             if (macGiven || attempt >= 10)
             {
-                throw new ApiException(StatusCodes.Status409Conflict, $"Unable to complete operation for network {port.NetworkId}. The mac address {port.MacAddress} is in use.", "MacAddressInUse");
+                throw TricircleException.Conflict($"Unable to complete operation for network {port.NetworkId}. The mac address {port.MacAddress} is in use.", "MacAddressInUse");
             }
         }
 
@@ -382,13 +382,13 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
                         : throw NetworkApi.NotFound("Subnet", subnetId));
                 if (request.IpAddress is { } wanted && !InSubnet(subnet, wanted))
                 {
-                    throw new ApiException(StatusCodes.Status400BadRequest, $"IP address {wanted} is not a valid IP for the specified subnet.", "InvalidIpForSubnet");
+                    throw TricircleException.Invalid($"IP address {wanted} is not a valid IP for the specified subnet.", "InvalidIpForSubnet");
                 }
             }
             else if (request.IpAddress is { } wanted)
             {
                 subnet = subnets.FirstOrDefault(s => InSubnet(s, wanted))
-                    ?? throw new ApiException(StatusCodes.Status400BadRequest, $"IP address {wanted} is not a valid IP for any of the subnets on the specified network.", "InvalidIpForNetwork");
+                    ?? throw TricircleException.Invalid($"IP address {wanted} is not a valid IP for any of the subnets on the specified network.", "InvalidIpForNetwork");
             }
             else
             {
@@ -412,8 +412,8 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         return result;
     }
 
-    private static ApiException Exhausted(string networkId) =>
-        new(StatusCodes.Status409Conflict, $"No more IP addresses available on network {networkId}.", "IpAddressGenerationFailure");
+    private static TricircleException Exhausted(string networkId) =>
+        TricircleException.Conflict($"No more IP addresses available on network {networkId}.", "IpAddressGenerationFailure");
 
     private static bool InSubnet(SubnetRow subnet, string address)
     {
@@ -430,7 +430,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
     private static async Task<FixedIp> TakeAsync(DbConnection connection, DbTransaction tx, PortRow port, SubnetRow subnet, string ip, CancellationToken cancellationToken) =>
         await TryTakeAsync(connection, tx, port, subnet, ip, cancellationToken)
             ? new FixedIp(subnet.Id, ip)
-            : throw new ApiException(StatusCodes.Status409Conflict, $"IP address {ip} already allocated in subnet {subnet.Id}", "IpAddressAlreadyAllocated");
+            : throw TricircleException.Conflict($"IP address {ip} already allocated in subnet {subnet.Id}", "IpAddressAlreadyAllocated");
 
     private static async Task<bool> TryTakeAsync(DbConnection connection, DbTransaction tx, PortRow port, SubnetRow subnet, string ip, CancellationToken cancellationToken) =>
         await connection.ExecuteAsync(new CommandDefinition(
@@ -462,7 +462,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
             }
         }
 
-        throw new ApiException(StatusCodes.Status409Conflict, $"Unable to allocate an address on network {port.NetworkId}: too many concurrent requests; try again.", "IpAddressGenerationFailure");
+        throw TricircleException.Conflict($"Unable to allocate an address on network {port.NetworkId}: too many concurrent requests; try again.", "IpAddressGenerationFailure");
     }
 
     /// <summary>For other parts (a pod's DHCP port): one more address of <paramref name="subnetId"/> on an existing port.</summary>
@@ -505,7 +505,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
 
         if (!port.PortSecurityEnabled && port.SecurityGroups.Count > 0)
         {
-            throw new ApiException(StatusCodes.Status409Conflict, "Port has security group associated. Cannot disable port security or ip address until security group is removed", "PortSecurityPortHasSecurityGroup");
+            throw TricircleException.Conflict("Port has security group associated. Cannot disable port security or ip address until security group is removed", "PortSecurityPortHasSecurityGroup");
         }
 
         port.UpdatedAt = DbTime.Now(timeProvider);

@@ -2,7 +2,7 @@ using System.Data.Common;
 using System.Text.Json.Nodes;
 using Dapper;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Quotas;
 
@@ -229,8 +229,8 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
             ids.Add(matches.Count switch
             {
                 1 => matches[0],
-                0 => throw ApiException.BadRequest($"Security group {name} not found for project {projectId}."),
-                _ => throw ApiException.Conflict($"Multiple security groups named {name} in project {projectId}: use the group's id."),
+                0 => throw TricircleException.Invalid($"Security group {name} not found for project {projectId}."),
+                _ => throw TricircleException.Conflict($"Multiple security groups named {name} in project {projectId}: use the group's id."),
             });
         }
 
@@ -276,7 +276,7 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
         var group = await FindAsync(connection, tx, caller, id, cancellationToken) ?? throw GroupNotFound(id);
         if (name is not null && name != group.Name && group.IsDefault)
         {
-            throw new ApiException(StatusCodes.Status409Conflict, "Updating default security group not allowed.", "SecurityGroupCannotUpdateDefault");
+            throw TricircleException.Conflict("Updating default security group not allowed.", "SecurityGroupCannotUpdateDefault");
         }
 
         group.Name = name ?? group.Name;
@@ -311,12 +311,12 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
 
         if (group.IsDefault && !caller.IsAdmin)
         {
-            throw new ApiException(StatusCodes.Status409Conflict, "Insufficient rights for removing default security group.", "SecurityGroupCannotRemoveDefault");
+            throw TricircleException.Conflict("Insufficient rights for removing default security group.", "SecurityGroupCannotRemoveDefault");
         }
 
         if (await InUseAsync(connection, tx, id, cancellationToken))
         {
-            throw new ApiException(StatusCodes.Status409Conflict, $"Security Group {id} in use.", "SecurityGroupInUse");
+            throw TricircleException.Conflict($"Security Group {id} in use.", "SecurityGroupInUse");
         }
 
         await marks.MarkAsync(connection, tx, "security_group", id, cancellationToken);
@@ -443,14 +443,14 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
     }
 
     /// <summary>Neutron's 404 for a group: <c>Security group X does not exist</c>.</summary>
-    public static ApiException GroupNotFound(string id) =>
-        new(StatusCodes.Status404NotFound, $"Security group {id} does not exist", "SecurityGroupNotFound");
+    public static TricircleException GroupNotFound(string id) =>
+        TricircleException.NotFound($"Security group {id} does not exist", "SecurityGroupNotFound");
 
-    public static ApiException RuleNotFound(string id) =>
-        new(StatusCodes.Status404NotFound, $"Security group rule {id} does not exist", "SecurityGroupRuleNotFound");
+    public static TricircleException RuleNotFound(string id) =>
+        TricircleException.NotFound($"Security group rule {id} does not exist", "SecurityGroupRuleNotFound");
 
-    private static ApiException RuleExists(string existingId) =>
-        new(StatusCodes.Status409Conflict, $"Security group rule already exists. Rule id is {existingId}.", "SecurityGroupRuleExists");
+    private static TricircleException RuleExists(string existingId) =>
+        TricircleException.Conflict($"Security group rule already exists. Rule id is {existingId}.", "SecurityGroupRuleExists");
 
     private static SecurityGroupRuleRow NewRule(SecurityGroupRow group, SecurityGroupRuleInput input, DateTime now) => new()
     {

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Quotas;
 
@@ -296,7 +296,7 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
             cancellationToken: cancellationToken));
         if (inUse > 0)
         {
-            throw new ApiException(StatusCodes.Status409Conflict, $"Unable to complete operation on subnet {id}: One or more ports have an IP allocation from this subnet.", "SubnetInUse");
+            throw TricircleException.Conflict($"Unable to complete operation on subnet {id}: One or more ports have an IP allocation from this subnet.", "SubnetInUse");
         }
     }
 

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Pods;
 
 namespace Tricircle.Placement;
@@ -25,17 +25,17 @@ internal sealed class PodBindingStore(Database database, TimeProvider timeProvid
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         var pod = await connection.QueryFirstOrDefaultAsync<Pod>(new CommandDefinition(
             $"SELECT {PodStore.Columns} FROM pods WHERE pod_id = @podId", new { podId }, tx, cancellationToken: cancellationToken))
-            ?? throw ApiException.BadRequest($"The pod {podId} doesn't exist.");
+            ?? throw TricircleException.Invalid($"The pod {podId} doesn't exist.");
         if (pod.IsCentral)
         {
-            throw ApiException.BadRequest($"The central pod {podId} can not be bound to a tenant.");
+            throw TricircleException.Invalid($"The central pod {podId} can not be bound to a tenant.");
         }
 
         var existing = await connection.QueryFirstOrDefaultAsync<PodBinding>(new CommandDefinition(
             $"SELECT {Columns} FROM pod_bindings WHERE tenant_id = @tenantId AND pod_id = @podId", new { tenantId, podId }, tx, cancellationToken: cancellationToken));
         if (existing is { IsBinding: true })
         {
-            throw ApiException.Conflict($"Tenant {tenantId} is already bound to pod {podId} (binding {existing.Id}).");
+            throw TricircleException.Conflict($"Tenant {tenantId} is already bound to pod {podId} (binding {existing.Id}).");
         }
 
         PodBinding binding;
@@ -45,7 +45,7 @@ internal sealed class PodBindingStore(Database database, TimeProvider timeProvid
         }
         catch (DbException e) when (Database.IsUniqueViolation(e))
         {
-            throw ApiException.Conflict($"Tenant {tenantId} was bound to pod {podId} at the same time.");
+            throw TricircleException.Conflict($"Tenant {tenantId} was bound to pod {podId} at the same time.");
         }
 
         await tx.CommitAsync(cancellationToken);
@@ -96,7 +96,7 @@ internal sealed class PodBindingStore(Database database, TimeProvider timeProvid
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.QueryFirstOrDefaultAsync<PodBinding>(new CommandDefinition(
             $"SELECT {Columns} FROM pod_bindings WHERE id = @id", new { id }, cancellationToken: cancellationToken))
-            ?? throw ApiException.NotFound($"Pod binding {id} could not be found.");
+            ?? throw TricircleException.NotFound($"Pod binding {id} could not be found.");
     }
 
     /// <summary>Activates or retires a binding; activating retires the tenant's other binding in that AZ.</summary>
@@ -107,7 +107,7 @@ internal sealed class PodBindingStore(Database database, TimeProvider timeProvid
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         var binding = await connection.QueryFirstOrDefaultAsync<PodBinding>(new CommandDefinition(
             $"SELECT {Columns} FROM pod_bindings WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken))
-            ?? throw ApiException.NotFound($"Pod binding {id} could not be found.");
+            ?? throw TricircleException.NotFound($"Pod binding {id} could not be found.");
         if (active && !binding.IsBinding)
         {
             var pod = await connection.QuerySingleAsync<Pod>(new CommandDefinition(
@@ -129,7 +129,7 @@ internal sealed class PodBindingStore(Database database, TimeProvider timeProvid
         var deleted = await connection.ExecuteAsync(new CommandDefinition("DELETE FROM pod_bindings WHERE id = @id", new { id }, cancellationToken: cancellationToken));
         if (deleted == 0)
         {
-            throw ApiException.NotFound($"Pod binding {id} could not be found.");
+            throw TricircleException.NotFound($"Pod binding {id} could not be found.");
         }
     }
 

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Pods;
 
 namespace Tricircle.Placement;
@@ -37,8 +37,8 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
         if (candidates.Count == 0)
         {
             throw az is null
-                ? new ApiException(StatusCodes.Status503ServiceUnavailable, "No pod is registered to place the resource in; an operator must add one (tricircle pod create).")
-                : ApiException.BadRequest($"The requested availability zone is not available: {az}. Known zones: {string.Join(", ", all.Select(p => p.AzName).Distinct().Order(StringComparer.Ordinal))}.");
+                ? TricircleException.Unavailable("No pod is registered to place the resource in; an operator must add one (tricircle pod create).")
+                : TricircleException.Invalid($"The requested availability zone is not available: {az}. Known zones: {string.Join(", ", all.Select(p => p.AzName).Distinct().Order(StringComparer.Ordinal))}.");
         }
 
         // Disabled pods take nothing new: a zone of only disabled pods is closed until an operator reopens one.
@@ -46,7 +46,7 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
         if (open.Count == 0)
         {
             var why = string.Join("; ", candidates.Select(p => p.DisabledReason.Length > 0 ? $"{p.RegionName}: {p.DisabledReason}" : p.RegionName));
-            throw ApiException.BadRequest(az is null
+            throw TricircleException.Invalid(az is null
                 ? $"No pod takes new resources: every pod is disabled ({why})."
                 : $"The requested availability zone is not available: {az} takes no new resources, its pods are disabled ({why}).");
         }
@@ -64,7 +64,7 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
 
         if (reachable.Count == 0)
         {
-            throw new ApiException(StatusCodes.Status503ServiceUnavailable, az is null
+            throw TricircleException.Unavailable(az is null
                 ? "No pod is reachable to place the resource in; try again later."
                 : $"No pod of availability zone {az} is reachable; try again later or choose another zone.");
         }
@@ -87,7 +87,7 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
         var az = AzOf(availabilityZone);
         if (az is not null && az != pod.AzName)
         {
-            throw ApiException.BadRequest($"{what} is in availability zone {pod.AzName}, not in {az}.");
+            throw TricircleException.Invalid($"{what} is in availability zone {pod.AzName}, not in {az}.");
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -106,7 +106,7 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
     {
         if (pod.Disabled)
         {
-            throw ApiException.Conflict($"{what} is in pod {pod.RegionName} ({pod.AzName}), which is disabled{(pod.DisabledReason.Length > 0 ? $" ({pod.DisabledReason})" : "")}: it takes no new resources until an operator enables it again.");
+            throw TricircleException.Conflict($"{what} is in pod {pod.RegionName} ({pod.AzName}), which is disabled{(pod.DisabledReason.Length > 0 ? $" ({pod.DisabledReason})" : "")}: it takes no new resources until an operator enables it again.");
         }
     }
 
@@ -122,7 +122,7 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
         var inAz = az is null ? allowed : allowed.Where(p => p.AzName == az).ToList();
         if (inAz.Count == 0)
         {
-            throw ApiException.BadRequest(az is null ? $"No pod can hold the server: {why}." : $"Availability zone {az} has no pod the server may use: {why}.");
+            throw TricircleException.Invalid(az is null ? $"No pod can hold the server: {why}." : $"Availability zone {az} has no pod the server may use: {why}.");
         }
 
         var zones = inAz.Select(p => p.AzName).Distinct(StringComparer.Ordinal).ToList();
@@ -134,7 +134,7 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
                 return usual;
             }
         }
-        catch (ApiException e) when (e.StatusCode == StatusCodes.Status503ServiceUnavailable)
+        catch (TricircleException e) when (e.Kind == ErrorKind.Unavailable)
         {
             // None reachable in the zone: the allowed ones are looked at below.
         }
@@ -145,7 +145,7 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
             new { tenantId, yes = true },
             cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
         var chosen = inAz.Where(p => !p.Disabled && client.IsReachable(p)).OrderBy(p => bound.Contains(p.PodId) ? 0 : 1).ThenBy(p => p.RegionName, StringComparer.Ordinal).FirstOrDefault()
-            ?? throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"No pod the server may use is reachable ({why}); try again later.");
+            ?? throw TricircleException.Unavailable($"No pod the server may use is reachable ({why}); try again later.");
         return await PlaceBesideAsync(tenantId, chosen, "The server's network", az, cancellationToken);
     }
 

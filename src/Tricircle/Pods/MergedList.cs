@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using Tricircle.Errors;
 using Tricircle.Hosting;
 using Tricircle.Routing;
 
@@ -78,7 +79,7 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         if (markerId is not null)
         {
             var routing = await routings.FindTopAsync(markerId, shape.ResourceType, projectId, cancellationToken)
-                ?? throw ApiException.BadRequest($"marker [{markerId}] not found");
+                ?? throw TricircleException.Invalid($"marker [{markerId}] not found");
             markerPod = bottom.FirstOrDefault(p => p.PodId == routing.PodId);
             marker = markerPod is null ? null : await FetchOneAsync(shape, markerPod, podPath, markerId, token, headerList, cancellationToken);
             marker ??= shape.Placeholder(routing);
@@ -163,7 +164,7 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
 
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit))
         {
-            throw ApiException.BadRequest($"limit must be a non-negative integer, not '{text}'.");
+            throw TricircleException.Invalid($"limit must be a non-negative integer, not '{text}'.");
         }
 
         return Math.Clamp(limit, 0, max);
@@ -195,7 +196,7 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             var dir = i < dirs.Count ? dirs[i] : dirs.LastOrDefault() ?? "desc";
             if (dir is not (null or "asc" or "desc"))
             {
-                throw ApiException.BadRequest($"Invalid sort direction '{dir}': use asc or desc.");
+                throw TricircleException.Invalid($"Invalid sort direction '{dir}': use asc or desc.");
             }
 
             result.Add((keys[i], dir != "asc"));
@@ -213,7 +214,7 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             var single = shape.CollectionKey.TrimEnd('s');
             return (await client.SendJsonAsync(pod, shape.ServiceType, HttpMethod.Get, $"{collection}/{Uri.EscapeDataString(id)}", null, token, cancellationToken, headers))?[single] as JsonObject;
         }
-        catch (Exception e) when (e is PodErrorException or ApiException)
+        catch (Exception e) when (e is PodErrorException or TricircleException)
         {
             return null; // its pod is down or it is gone: the routing row's values stand in
         }

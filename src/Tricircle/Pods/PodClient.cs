@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 
 namespace Tricircle.Pods;
 
@@ -13,8 +13,9 @@ namespace Tricircle.Pods;
 /// Calls a pod's OpenStack services. Paths are relative to the service's versioned root (the
 /// catalog URL up to its version segment, so a catalog URL that carries the service user's
 /// project id is never used for a tenant). Every pod has its own circuit breaker: a pod that
-/// keeps refusing connections fails fast with 503 and gets no new resources until it answers
-/// again. An unreachable URL re-reads the pod's catalog once (<c>auto_refresh_endpoint</c>).
+/// keeps refusing connections fails fast (<see cref="PodUnavailableException"/>) and gets no new
+/// resources until it answers again. An unreachable URL re-reads the pod's catalog once
+/// (<c>auto_refresh_endpoint</c>).
 /// </summary>
 internal sealed partial class PodClient(
     IHttpClientFactory httpClientFactory,
@@ -43,13 +44,14 @@ internal sealed partial class PodClient(
     /// <summary>The pod's versioned service root, e.g. <c>http://nova:8774/v2.1</c> or <c>http://cinder:8776/v3</c>.</summary>
     public async Task<Uri> ServiceRootAsync(Pod pod, string serviceType, CancellationToken cancellationToken) =>
         VersionedRoot(await endpoints.GetAsync(pod, serviceType, cancellationToken)
-            ?? throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"Pod {pod.RegionName} has no {serviceType} endpoint in the Keystone catalog."));
+            ?? throw new PodUnavailableException(pod, serviceType, $"it has no {serviceType} endpoint in the Keystone catalog"));
 
     /// <summary>
     /// Sends a request (its URI relative to the service root, e.g. <c>servers/detail?limit=5</c>)
     /// with the caller's token, the admin token when <paramref name="token"/> is null, or none
     /// when it is empty (version documents). The response is returned once its headers arrive;
-    /// the caller owns it. Connection failures and timeouts become a 503 naming the pod.
+    /// the caller owns it. Connection failures, timeouts and a missing catalog endpoint become a
+    /// <see cref="PodUnavailableException"/> naming the pod.
     /// <paramref name="unbounded"/> lifts <c>pod_timeout</c> for bodies of any size (image data):
     /// the connect timeout and <paramref name="cancellationToken"/> still bound the call.
     /// </summary>
@@ -72,7 +74,7 @@ internal sealed partial class PodClient(
         }
         catch (BrokenCircuitException)
         {
-            throw Unavailable(pod, serviceType, "it failed repeatedly and is given a rest");
+            throw new PodUnavailableException(pod, serviceType, "it failed repeatedly and is given a rest");
         }
         catch (HttpRequestException e) when (request.Content is null or { Headers.ContentLength: not null })
         {
@@ -82,7 +84,7 @@ internal sealed partial class PodClient(
             if (fresh is null || VersionedRoot(fresh) == root || request.Content is StreamContent)
             {
                 Log.Unreachable(logger, pod.RegionName, serviceType, e.Message);
-                throw Unavailable(pod, serviceType, e.Message);
+                throw new PodUnavailableException(pod, serviceType, e.Message);
             }
 
             using var retry = await CloneAsync(request, Combine(VersionedRoot(fresh), relative), cancellationToken);
@@ -92,17 +94,17 @@ internal sealed partial class PodClient(
             }
             catch (Exception again) when (again is HttpRequestException or BrokenCircuitException)
             {
-                throw Unavailable(pod, serviceType, again.Message);
+                throw new PodUnavailableException(pod, serviceType, again.Message);
             }
         }
         catch (HttpRequestException e)
         {
             Log.Unreachable(logger, pod.RegionName, serviceType, e.Message);
-            throw Unavailable(pod, serviceType, e.Message);
+            throw new PodUnavailableException(pod, serviceType, e.Message);
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw Unavailable(pod, serviceType, "it did not answer in time");
+            throw new PodUnavailableException(pod, serviceType, "it did not answer in time");
         }
     }
 
@@ -147,9 +149,6 @@ internal sealed partial class PodClient(
     // The root itself keeps its slash: real Cinder (and Nova) answer "/v3" with a 302 to "/v3/".
     private static Uri Combine(Uri root, string relative) =>
         new(root.ToString().TrimEnd('/') + (relative.Length > 0 && relative[0] == '?' ? relative : "/" + relative));
-
-    private static ApiException Unavailable(Pod pod, string serviceType, string why) =>
-        new(StatusCodes.Status503ServiceUnavailable, $"Pod {pod.RegionName} ({serviceType}) is unavailable: {why}");
 
     private static async Task<HttpRequestMessage> CloneAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
     {

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 
 namespace Tricircle.Pods;
 
@@ -36,7 +36,7 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
             $"SELECT {Columns} FROM pods WHERE region_name = @RegionName OR (az_name = '' AND @AzName = '')", pod, tx, cancellationToken: cancellationToken));
         if (clash is not null)
         {
-            throw ApiException.Conflict(clash.RegionName == regionName
+            throw TricircleException.Conflict(clash.RegionName == regionName
                 ? $"A pod with region_name '{regionName}' already exists ({clash.PodId})."
                 : $"The central pod already exists (region_name '{clash.RegionName}', pod_id {clash.PodId}); a pod needs an az_name.");
         }
@@ -49,7 +49,7 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
         }
         catch (DbException e) when (Database.IsUniqueViolation(e))
         {
-            throw ApiException.Conflict($"A pod with region_name '{regionName}', or the central pod, was created at the same time.");
+            throw TricircleException.Conflict($"A pod with region_name '{regionName}', or the central pod, was created at the same time.");
         }
 
         return pod;
@@ -71,7 +71,7 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
     }
 
     public async Task<Pod> GetAsync(string podId, CancellationToken cancellationToken) =>
-        await FindAsync(podId, cancellationToken) ?? throw ApiException.NotFound($"Pod {podId} could not be found.");
+        await FindAsync(podId, cancellationToken) ?? throw TricircleException.NotFound($"Pod {podId} could not be found.");
 
     public async Task<Pod?> FindByRegionAsync(string regionName, CancellationToken cancellationToken)
     {
@@ -90,11 +90,11 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         var pod = await connection.QueryFirstOrDefaultAsync<Pod>(new CommandDefinition(
             $"SELECT {Columns} FROM pods WHERE pod_id = @podId", new { podId }, tx, cancellationToken: cancellationToken))
-            ?? throw ApiException.NotFound($"Pod {podId} could not be found.");
+            ?? throw TricircleException.NotFound($"Pod {podId} could not be found.");
 
         if (azName is not null && (azName.Length == 0) != pod.IsCentral)
         {
-            throw ApiException.BadRequest(pod.IsCentral
+            throw TricircleException.Invalid(pod.IsCentral
                 ? "The central pod has no az_name; create a new pod for an availability zone."
                 : "az_name can not be emptied: that would make a second central pod.");
         }
@@ -126,13 +126,13 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
             cancellationToken: cancellationToken));
         if (usage.Routings > 0 || usage.Bindings > 0)
         {
-            throw ApiException.Conflict($"Pod {podId} is in use by {usage.Routings} resource routing(s) and {usage.Bindings} pod binding(s); delete those first.");
+            throw TricircleException.Conflict($"Pod {podId} is in use by {usage.Routings} resource routing(s) and {usage.Bindings} pod binding(s); delete those first.");
         }
 
         var deleted = await connection.ExecuteAsync(new CommandDefinition("DELETE FROM pods WHERE pod_id = @podId", new { podId }, tx, cancellationToken: cancellationToken));
         if (deleted == 0)
         {
-            throw ApiException.NotFound($"Pod {podId} could not be found.");
+            throw TricircleException.NotFound($"Pod {podId} could not be found.");
         }
 
         await tx.CommitAsync(cancellationToken);

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Pods;
 
 namespace Tricircle.Routing;
@@ -45,7 +45,7 @@ internal sealed class PodCopies(Database database, TimeProvider timeProvider)
                 }
                 else if (timeProvider.GetUtcNow() > deadline)
                 {
-                    throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"The {resourceType} {topId} is still being copied into pod {pod.RegionName}; try again.");
+                    throw TricircleException.Unavailable($"The {resourceType} {topId} is still being copied into pod {pod.RegionName}; try again.");
                 }
                 else
                 {

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 
 namespace Tricircle.Routing;
 
@@ -176,7 +176,7 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
         }
         catch (DbException e) when (Database.IsUniqueViolation(e))
         {
-            throw ApiException.Conflict($"A resource routing for {routing.ResourceType} {routing.TopId} in pod {routing.PodId} already exists.");
+            throw TricircleException.Conflict($"A resource routing for {routing.ResourceType} {routing.TopId} in pod {routing.PodId} already exists.");
         }
 
         return routing;
@@ -189,7 +189,7 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         var routing = await connection.QueryFirstOrDefaultAsync<ResourceRouting>(new CommandDefinition(
             $"SELECT {Columns} FROM resource_routings WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken))
-            ?? throw ApiException.NotFound($"Resource routing {id} could not be found.");
+            ?? throw TricircleException.NotFound($"Resource routing {id} could not be found.");
         var podBefore = routing.PodId;
         change(routing);
         if (routing.PodId != podBefore)
@@ -213,7 +213,7 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
         }
         catch (DbException e) when (Database.IsUniqueViolation(e))
         {
-            throw ApiException.Conflict($"A resource routing for {routing.ResourceType} {routing.TopId} in pod {routing.PodId} already exists.");
+            throw TricircleException.Conflict($"A resource routing for {routing.ResourceType} {routing.TopId} in pod {routing.PodId} already exists.");
         }
 
         return routing;
@@ -225,7 +225,7 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
         var deleted = await connection.ExecuteAsync(new CommandDefinition("DELETE FROM resource_routings WHERE id = @id", new { id }, cancellationToken: cancellationToken));
         if (deleted == 0)
         {
-            throw ApiException.NotFound($"Resource routing {id} could not be found.");
+            throw TricircleException.NotFound($"Resource routing {id} could not be found.");
         }
     }
 
@@ -235,7 +235,7 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
             "SELECT COUNT(*) FROM pods WHERE pod_id = @podId", new { podId }, tx, cancellationToken: cancellationToken));
         if (exists == 0)
         {
-            throw ApiException.BadRequest($"The pod {podId} doesn't exist.");
+            throw TricircleException.Invalid($"The pod {podId} doesn't exist.");
         }
     }
 }

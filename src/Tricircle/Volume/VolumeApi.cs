@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
+using Tricircle.Errors;
 using Tricircle.Hosting;
 using Tricircle.Identity;
 using Tricircle.Pods;
@@ -38,7 +39,7 @@ internal static class VolumeApi
             var context = invocation.HttpContext;
             Caller(context);
             var max = await context.RequestServices.GetRequiredService<PodMicroversions>().LowestMaxAsync(ServiceType, GatewayMax, context.RequestAborted);
-            var version = PodMicroversions.Requested(
+            var version = MicroversionHeader.Requested(
                 context.Request, "volume", null, Min, max, text => $"API Version String {text} is of invalid format. Must be of format MajorNum.MinorNum.");
             context.Items[typeof(VolumeApi)] = version;
             context.Response.Headers["OpenStack-API-Version"] = "volume " + version;
@@ -58,7 +59,7 @@ internal static class VolumeApi
         var caller = context.GetRequestContext();
         if (ProjectPathMiddleware.UrlProject(context) is { } project && !string.Equals(project, caller.ProjectId, StringComparison.OrdinalIgnoreCase))
         {
-            throw ApiException.BadRequest($"Malformed request url: the URL's project {project} is not the token's project {caller.ProjectId}.");
+            throw TricircleException.Invalid($"Malformed request url: the URL's project {project} is not the token's project {caller.ProjectId}.");
         }
 
         return caller;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Pods;
 using Tricircle.Quotas;
@@ -95,7 +95,7 @@ internal sealed class VolumeQuotas(QuotaStore quotas, PodClient client)
         var key = collection == "snapshots" ? "snapshot" : "volume";
         var answer = await client.SendJsonAsync(
             pod, VolumeApi.ServiceType, HttpMethod.Get, VolumeApi.PodPath(context, $"{collection}/{Uri.EscapeDataString(id)}"), null, context.GetRequestContext().AuthToken, context.RequestAborted, VolumeApi.VersionHeaders(context));
-        return answer?[key] as JsonObject ?? throw ApiException.NotFound($"{(key == "snapshot" ? "Snapshot" : "Volume")} {id} could not be found.");
+        return answer?[key] as JsonObject ?? throw TricircleException.NotFound($"{(key == "snapshot" ? "Snapshot" : "Volume")} {id} could not be found.");
     }
 
     /// <summary>A size field as Cinder takes it (an integer, or a string of digits) of at least 1; null when absent.</summary>
@@ -110,11 +110,11 @@ internal sealed class VolumeQuotas(QuotaStore quotas, PodClient client)
         long? size = node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) ? n
             : node is JsonValue s && s.GetValueKind() == JsonValueKind.String && long.TryParse(s.GetValue<string>(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed
             : null;
-        return size is >= 1 ? size : throw ApiException.BadRequest($"Invalid input for field/attribute {field}. Value: {node.ToJsonString()}. It must be an integer of at least 1.");
+        return size is >= 1 ? size : throw TricircleException.Invalid($"Invalid input for field/attribute {field}. Value: {node.ToJsonString()}. It must be an integer of at least 1.");
     }
 
-    /// <summary>Cinder's 413s, in its words.</summary>
-    public static ApiException Refusal(QuotaExceededException e) => new(StatusCodes.Status413RequestEntityTooLarge, e.Resource switch
+    /// <summary>Cinder's 413s (<see cref="ErrorKind.OverLimit"/>), in its words.</summary>
+    public static TricircleException Refusal(QuotaExceededException e) => TricircleException.OverLimit(e.Resource switch
     {
         var r when r == QuotaResources.Volumes || r.StartsWith(QuotaResources.Volumes + "_", StringComparison.Ordinal) =>
             $"VolumeLimitExceeded: Maximum number of volumes allowed ({e.Limit}) exceeded for quota '{e.Resource}'.",
@@ -128,7 +128,7 @@ internal sealed class VolumeQuotas(QuotaStore quotas, PodClient client)
         var limits = await quotas.LimitsAsync(projectId, cancellationToken);
         if (limits.GetValueOrDefault(QuotaResources.PerVolumeGigabytes, -1) is var limit and >= 0 && size > limit)
         {
-            throw new ApiException(StatusCodes.Status413RequestEntityTooLarge, $"VolumeSizeExceedsLimit: Requested volume size {size}G is larger than maximum allowed limit {limit}G.");
+            throw TricircleException.OverLimit($"VolumeSizeExceedsLimit: Requested volume size {size}G is larger than maximum allowed limit {limit}G.");
         }
     }
 }

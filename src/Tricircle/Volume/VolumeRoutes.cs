@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Pods;
 using Tricircle.Routing;
 
@@ -14,9 +14,9 @@ internal sealed class VolumeRoutes(RoutingStore routings, PodStore pods, PodForw
         var caller = VolumeApi.Caller(context);
         var what = resourceType == "snapshot" ? "Snapshot" : "Volume";
         var routing = await routings.FindTopAsync(id, resourceType, caller.IsAdmin ? null : caller.ProjectId, cancellationToken)
-            ?? throw ApiException.NotFound($"{what} {id} could not be found.");
+            ?? throw TricircleException.NotFound($"{what} {id} could not be found.");
         var pod = await pods.FindAsync(routing.PodId, cancellationToken)
-            ?? throw ApiException.NotFound($"{what} {id} could not be found.");
+            ?? throw TricircleException.NotFound($"{what} {id} could not be found.");
         return (routing, pod);
     }
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Pods;
 using Tricircle.Routing;
@@ -91,7 +91,7 @@ internal sealed class VolumeTypeStore(Database database, PodClient client, PodAd
     }
 
     public async Task<VolumeType> GetAsync(string idOrName, RequestContext caller, CancellationToken cancellationToken) =>
-        await FindAsync(idOrName, caller, cancellationToken) ?? throw ApiException.NotFound($"Volume type {idOrName} could not be found.");
+        await FindAsync(idOrName, caller, cancellationToken) ?? throw TricircleException.NotFound($"Volume type {idOrName} could not be found.");
 
     public async Task<VolumeType> CreateAsync(VolumeType type, string? accessProject, CancellationToken cancellationToken)
     {
@@ -116,7 +116,7 @@ internal sealed class VolumeTypeStore(Database database, PodClient client, PodAd
         }
         catch (DbException e) when (Database.IsUniqueViolation(e))
         {
-            throw ApiException.Conflict($"Volume Type {type.Name} already exists.");
+            throw TricircleException.Conflict($"Volume Type {type.Name} already exists.");
         }
 
         return type;
@@ -135,7 +135,7 @@ internal sealed class VolumeTypeStore(Database database, PodClient client, PodAd
         }
         catch (DbException e) when (Database.IsUniqueViolation(e))
         {
-            throw ApiException.Conflict($"Volume Type {type.Name} already exists.");
+            throw TricircleException.Conflict($"Volume Type {type.Name} already exists.");
         }
 
         return type;
@@ -169,7 +169,7 @@ internal sealed class VolumeTypeStore(Database database, PodClient client, PodAd
                 "DELETE FROM volume_type_projects WHERE volume_type_id = @id AND project_id = @project", new { id, project }, cancellationToken: cancellationToken));
             if (removed == 0)
             {
-                throw ApiException.NotFound($"Volume type access not found for {id} / {project} combination.");
+                throw TricircleException.NotFound($"Volume type access not found for {id} / {project} combination.");
             }
 
             return;
@@ -182,7 +182,7 @@ internal sealed class VolumeTypeStore(Database database, PodClient client, PodAd
         }
         catch (DbException e) when (Database.IsUniqueViolation(e))
         {
-            throw ApiException.Conflict($"Volume type access for {id} / {project} combination already exists.");
+            throw TricircleException.Conflict($"Volume type access for {id} / {project} combination already exists.");
         }
     }
 

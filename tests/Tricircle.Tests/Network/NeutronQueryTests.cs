@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.AspNetCore.Http;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Support;
 
 namespace Tricircle.Network;
@@ -113,9 +113,9 @@ public abstract class NeutronQueryTests(string dialect) : IAsyncLifetime
     [Fact]
     public async Task Marker_OutsideWhatTheCallerSees_IsNotFound()
     {
-        var error = await Assert.ThrowsAsync<ApiException>(() => ListAsync("?limit=2&marker=id-01", visibleProject: "even"));
-        Assert.Equal(404, error.StatusCode);
-        Assert.Equal("NetworkNotFound", error.ErrorType);
+        var error = await Assert.ThrowsAsync<TricircleException>(() => ListAsync("?limit=2&marker=id-01", visibleProject: "even"));
+        Assert.Equal(ErrorKind.NotFound, error.Kind);
+        Assert.Equal("NetworkNotFound", error.Type);
     }
 
     [Fact]
@@ -136,8 +136,8 @@ public abstract class NeutronQueryTests(string dialect) : IAsyncLifetime
     [InlineData("?colour=red", "['colour'] is invalid attribute for filtering")]
     public async Task BadQuery_Is400(string query, string message)
     {
-        var error = await Assert.ThrowsAsync<ApiException>(() => ListAsync(query));
-        Assert.Equal(400, error.StatusCode);
+        var error = await Assert.ThrowsAsync<TricircleException>(() => ListAsync(query));
+        Assert.Equal(ErrorKind.Invalid, error.Kind);
         Assert.Equal(message, error.Message);
     }
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Tricircle.Data;
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Pods;
 using Tricircle.Routing;
 using Tricircle.Support;
@@ -187,9 +187,9 @@ public abstract class PodNetworksTests(GatewayFixture gateway)
 
         await Places.ClaimAsync(network, one, CancellationToken.None);
         await Places.ClaimAsync(network, one, CancellationToken.None);
-        var refused = await Assert.ThrowsAsync<ApiException>(() => Places.ClaimAsync(network, two, CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<TricircleException>(() => Places.ClaimAsync(network, two, CancellationToken.None));
 
-        Assert.Equal(400, refused.StatusCode);
+        Assert.Equal(ErrorKind.Invalid, refused.Kind);
         Assert.Contains(network.Id, refused.Message, StringComparison.Ordinal);
         Assert.Contains("RegionTwo", refused.Message, StringComparison.Ordinal);
         Assert.Contains("RegionOne", refused.Message, StringComparison.Ordinal);
@@ -203,8 +203,8 @@ public abstract class PodNetworksTests(GatewayFixture gateway)
         var byPod = Network(new NetworkSegment("vxlan", null, 5002), ["RegionTwo"]);
 
         await Places.ClaimAsync(byAz, await PodAsync("RegionOne"), CancellationToken.None);
-        var refused = await Assert.ThrowsAsync<ApiException>(async () => await Places.ClaimAsync(byAz, await PodAsync("RegionTwo"), CancellationToken.None));
-        Assert.Equal(400, refused.StatusCode);
+        var refused = await Assert.ThrowsAsync<TricircleException>(async () => await Places.ClaimAsync(byAz, await PodAsync("RegionTwo"), CancellationToken.None));
+        Assert.Equal(ErrorKind.Invalid, refused.Kind);
         Assert.Contains(byAz.Id, refused.Message, StringComparison.Ordinal);
         Assert.Contains("az2", refused.Message, StringComparison.Ordinal);
         Assert.Contains("az1", refused.Message, StringComparison.Ordinal);
@@ -221,10 +221,10 @@ public abstract class PodNetworksTests(GatewayFixture gateway)
         var (allowed, why) = await Places.AllowedForAllAsync([byPod], CancellationToken.None);
 
         var placed = await scheduler.PlaceAmongAsync(gateway.OtherProjectId, allowed!, why, null, CancellationToken.None);
-        var refused = await Assert.ThrowsAsync<ApiException>(() => scheduler.PlaceAmongAsync(gateway.OtherProjectId, allowed!, why, "az1", CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<TricircleException>(() => scheduler.PlaceAmongAsync(gateway.OtherProjectId, allowed!, why, "az1", CancellationToken.None));
 
         Assert.Equal("RegionTwo", placed.Pod.RegionName);
-        Assert.Equal(400, refused.StatusCode);
+        Assert.Equal(ErrorKind.Invalid, refused.Kind);
         Assert.Contains("az1", refused.Message, StringComparison.Ordinal);
         Assert.Contains(byPod.Id, refused.Message, StringComparison.Ordinal);
         Assert.Contains("RegionTwo", refused.Message, StringComparison.Ordinal);

@@ -1,4 +1,4 @@
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Pods;
 using Tricircle.Support;
 
@@ -56,9 +56,9 @@ public abstract class PodBindingStoreTests(string dialect) : IAsyncLifetime
         var a = await pods.CreateAsync("RegionA", "az1", "", "", default);
         await store.AddAsync("t", a.PodId, default);
 
-        Assert.Equal(409, (await Assert.ThrowsAsync<ApiException>(() => store.AddAsync("t", a.PodId, default))).StatusCode);
-        Assert.Equal(400, (await Assert.ThrowsAsync<ApiException>(() => store.AddAsync("t", central.PodId, default))).StatusCode);
-        Assert.Equal(400, (await Assert.ThrowsAsync<ApiException>(() => store.AddAsync("t", "no-such-pod", default))).StatusCode);
+        Assert.Equal(ErrorKind.Conflict, (await Assert.ThrowsAsync<TricircleException>(() => store.AddAsync("t", a.PodId, default))).Kind);
+        Assert.Equal(ErrorKind.Invalid, (await Assert.ThrowsAsync<TricircleException>(() => store.AddAsync("t", central.PodId, default))).Kind);
+        Assert.Equal(ErrorKind.Invalid, (await Assert.ThrowsAsync<TricircleException>(() => store.AddAsync("t", "no-such-pod", default))).Kind);
     }
 
     [Fact]
@@ -69,8 +69,8 @@ public abstract class PodBindingStoreTests(string dialect) : IAsyncLifetime
         var a = await pods.CreateAsync("RegionA", "az1", "", "", default);
         var binding = await store.AddAsync("t", a.PodId, default);
 
-        var e = await Assert.ThrowsAsync<ApiException>(() => pods.DeleteAsync(a.PodId, default));
-        Assert.Equal(409, e.StatusCode);
+        var e = await Assert.ThrowsAsync<TricircleException>(() => pods.DeleteAsync(a.PodId, default));
+        Assert.Equal(ErrorKind.Conflict, e.Kind);
         Assert.Contains("1 pod binding", e.Message, StringComparison.Ordinal);
 
         await store.DeleteAsync(binding.Id, default);

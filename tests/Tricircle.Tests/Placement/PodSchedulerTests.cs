@@ -1,4 +1,4 @@
-using Tricircle.Hosting;
+using Tricircle.Errors;
 using Tricircle.Pods;
 using Tricircle.Support;
 
@@ -64,13 +64,13 @@ public abstract class PodSchedulerTests(ServiceFixture fixture)
 
         // Beside something in the disabled pod: refused, naming the pod and why.
         var disabledA = await Pods.GetAsync(a.PodId, default);
-        var beside = Assert.Throws<ApiException>(() => PodScheduler.CheckOpen(disabledA, "Volume v1"));
-        Assert.Equal(409, beside.StatusCode);
+        var beside = Assert.Throws<TricircleException>(() => PodScheduler.CheckOpen(disabledA, "Volume v1"));
+        Assert.Equal(ErrorKind.Conflict, beside.Kind);
         Assert.Contains("maintenance", beside.Message, StringComparison.Ordinal);
 
         await Pods.UpdateAsync(b.PodId, null, null, null, true, "", default);
-        var closed = await Assert.ThrowsAsync<ApiException>(() => Scheduler.PlaceAsync(tenant, a.AzName, default));
-        Assert.Equal(400, closed.StatusCode);
+        var closed = await Assert.ThrowsAsync<TricircleException>(() => Scheduler.PlaceAsync(tenant, a.AzName, default));
+        Assert.Equal(ErrorKind.Invalid, closed.Kind);
         Assert.Contains(a.AzName, closed.Message, StringComparison.Ordinal);
         Assert.Contains("disabled", closed.Message, StringComparison.Ordinal);
         Assert.Contains(a.RegionName + ": maintenance", closed.Message, StringComparison.Ordinal);
@@ -84,8 +84,8 @@ public abstract class PodSchedulerTests(ServiceFixture fixture)
     public async Task UnknownAz_Is400NamingIt()
     {
         await TwoPodsInNewAzAsync();
-        var e = await Assert.ThrowsAsync<ApiException>(() => Scheduler.PlaceAsync("t", "atlantis", default));
-        Assert.Equal(400, e.StatusCode);
+        var e = await Assert.ThrowsAsync<TricircleException>(() => Scheduler.PlaceAsync("t", "atlantis", default));
+        Assert.Equal(ErrorKind.Invalid, e.Kind);
         Assert.Contains("atlantis", e.Message, StringComparison.Ordinal);
     }
 
