@@ -21,20 +21,22 @@ internal sealed partial class JobRunner
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<JobRunner> _logger;
     private readonly CancellationToken _stopping;
-    private readonly Dictionary<string, IJobHandler> _handlers;
+    private readonly Lazy<Dictionary<string, IJobHandler>> _handlers;
 
-    public JobRunner(JobStore store, IEnumerable<IJobHandler> handlers, IOptions<JobOptions> options, TimeProvider timeProvider, IHostApplicationLifetime lifetime, ILogger<JobRunner> logger)
+    public JobRunner(JobStore store, IServiceProvider services, IOptions<JobOptions> options, TimeProvider timeProvider, IHostApplicationLifetime lifetime, ILogger<JobRunner> logger)
     {
         _store = store;
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
         _stopping = lifetime.ApplicationStopping;
-        _handlers = handlers.ToDictionary(h => h.Type.Name, StringComparer.Ordinal);
+
+        // Resolved on first use: handlers queue follow-up jobs through JobQueue, which runs through this.
+        _handlers = new(() => services.GetServices<IJobHandler>().ToDictionary(h => h.Type.Name, StringComparer.Ordinal));
     }
 
     /// <summary>The job types this build has handlers for.</summary>
-    public IReadOnlyCollection<string> HandledTypes => _handlers.Keys;
+    public IReadOnlyCollection<string> HandledTypes => _handlers.Value.Keys;
 
     /// <summary>
     /// Runs a leased job to the end of this run and records how it ended; returns the error, if
@@ -50,7 +52,7 @@ internal sealed partial class JobRunner
         var started = _timeProvider.GetTimestamp();
         try
         {
-            var handler = _handlers.GetValueOrDefault(job.Type) ?? throw new InvalidOperationException($"This build has no handler for jobs of type {job.Type}.");
+            var handler = _handlers.Value.GetValueOrDefault(job.Type) ?? throw new InvalidOperationException($"This build has no handler for jobs of type {job.Type}.");
             await handler.RunAsync(job, lost.Token);
             await _store.FinishAsync(lease, RunEnd.Success, null, counts: false, CancellationToken.None);
             Log.Succeeded(_logger, job.Type, job.ResourceId, job.Id, _timeProvider.GetElapsedTime(started).TotalMilliseconds);
@@ -177,10 +179,13 @@ internal sealed partial class JobRunner
         }
     }
 
-    /// <summary>A pod that could not be reached, or no answer in time: the job waits for the pod rather than counting the failure.</summary>
+    /// <summary>
+    /// A pod that could not be reached, or something still under way (a copy being made): the
+    /// job waits for it rather than counting the failure.
+    /// </summary>
     public static bool IsPodUnavailable(Exception e) => e switch
     {
-        PodUnavailableException => true,
+        TricircleException { Kind: ErrorKind.Unavailable } => true,
         AggregateException a => a.InnerExceptions.All(IsPodUnavailable),
         _ => e.InnerException is { } inner && IsPodUnavailable(inner),
     };

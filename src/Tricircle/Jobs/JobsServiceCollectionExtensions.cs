@@ -1,4 +1,5 @@
 using Tricircle.Hosting;
+using Tricircle.Jobs.Handlers;
 
 namespace Tricircle.Jobs;
 
@@ -11,6 +12,20 @@ internal static class JobsServiceCollectionExtensions
         services.AddSingleton<JobSignal>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<JobRunner>();
+        services.AddSingleton<JobQueue>();
+
+        // One handler per job type (JobTypes.All; a test checks none is missing).
+        services.AddSingleton<CopyRows>();
+        services.AddSingleton<CopiesDelete>();
+        services.AddSingleton<IJobHandler, NetworkSyncJob>();
+        services.AddSingleton<IJobHandler, SubnetSyncJob>();
+        services.AddSingleton<IJobHandler, PortSyncJob>();
+        services.AddSingleton<IJobHandler, SecurityGroupSyncJob>();
+        services.AddSingleton<IJobHandler, NetworkDeleteJob>();
+        services.AddSingleton<IJobHandler, SubnetDeleteJob>();
+        services.AddSingleton<IJobHandler, SecurityGroupDeleteJob>();
+        services.AddSingleton<IJobHandler, ServerCleanupJob>();
+        services.AddSingleton<IJobHandler, VolumeCleanupJob>();
         services.AddHostedService<JobWorker>();
         services.AddHostedService<JobMaintenance>();
         return services;

@@ -43,7 +43,8 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
 
     /// <summary>
     /// One DHCP port per DHCP subnet (spec §6.3's <c>dhcp_port_&lt;subnet&gt;</c>), made centrally on
-    /// first need; of two made at once by parallel boots the older stays and the other is deleted.
+    /// first need. Its id is derived from the subnet's, so the primary key lets only one of two
+    /// first boots at once make it, on any instance; the other takes the one made.
     /// </summary>
     public async Task<IReadOnlyList<TopPort>> DhcpPortsAsync(TopNetwork network, IReadOnlyList<TopSubnet> ofNetwork, CancellationToken cancellationToken)
     {
@@ -59,6 +60,7 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
 
             var row = new PortRow
             {
+                Id = DhcpPortId(subnet.Id),
                 ProjectId = network.ProjectId,
                 NetworkId = network.Id,
                 Name = "dhcp_port_" + subnet.Id,
@@ -66,18 +68,26 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
                 DeviceId = PodNetworks.ReservedDhcpDevice,
                 PortSecurityEnabled = false,
             };
-            var made = (await ports.CreateAsync(row, [new FixedIpRequest(subnet.Id, null)], null, [], cancellationToken)).ToTop();
-            var first = (await ports.ListTopAsync(network.Id, PodNetworks.DhcpOwner, cancellationToken))
-                .First(p => p.DeviceOwner == PodNetworks.DhcpOwner && p.FixedIps.Any(f => f.SubnetId == subnet.Id));
-            if (first.Id != made.Id)
+            try
             {
-                await DeletePortAsync(made.Id, cancellationToken);
+                result.Add((await ports.CreateAsync(row, [new FixedIpRequest(subnet.Id, null)], null, [], cancellationToken)).ToTop());
             }
-
-            result.Add(first);
+            catch (TricircleException e) when (e.Type == PortStore.PortExists)
+            {
+                result.Add(await ports.FindTopAsync(row.Id, cancellationToken) ?? throw TricircleException.Unavailable($"The DHCP port of subnet {subnet.Id} was made and deleted at once; try again."));
+            }
         }
 
         return result;
+    }
+
+    /// <summary>The id of a subnet's DHCP port: a UUID derived from the subnet's id (RFC 9562 version 8, from SHA-256).</summary>
+    public static string DhcpPortId(string subnetId)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("tricircle:dhcp_port:" + subnetId));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true).ToString();
     }
 
     /// <summary>Shows the port as bound to the server (Neutron's view once Nova has it: ACTIVE on its host).</summary>
@@ -93,7 +103,7 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
     {
         try
         {
-            await ports.DeleteAsync(portId, cancellationToken);
+            await ports.DeleteAsync(portId, null, cancellationToken);
         }
         catch (TricircleException e) when (e.Kind == ErrorKind.NotFound)
         {

@@ -38,6 +38,14 @@ internal sealed class DeletingMarks(Database database, TimeProvider timeProvider
         await ClearAsync(connection, null, id, cancellationToken);
     }
 
+    /// <summary>Whether the resource is being deleted (its copies are to go from the pods).</summary>
+    public async Task<bool> IsMarkedAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM deleting_resources WHERE resource_id = @id", new { id }, cancellationToken: cancellationToken)) > 0;
+    }
+
     /// <summary>409 naming the first of <paramref name="ids"/> being deleted, if any is.</summary>
     public static async Task RefuseAsync(DbConnection connection, DbTransaction? tx, IEnumerable<string> ids, CancellationToken cancellationToken)
     {

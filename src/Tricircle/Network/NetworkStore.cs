@@ -497,7 +497,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
             tx,
             cancellationToken: cancellationToken)) == 1;
 
-    public async Task<NetworkRow> UpdateAsync(NetworkRow row, IReadOnlyList<string>? hints, CancellationToken cancellationToken)
+    public async Task<NetworkRow> UpdateAsync(NetworkRow row, IReadOnlyList<string>? hints, InTransaction? also, CancellationToken cancellationToken)
     {
         if (hints is not null)
         {
@@ -508,6 +508,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         row.UpdatedAt = DbTime.Now(timeProvider);
         row.RevisionNumber++;
         await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE networks SET name = @Name, description = @Description, admin_state_up = @AdminStateUp, shared = @Shared, router_external = @RouterExternal,
@@ -516,7 +517,10 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
             WHERE id = @Id
             """,
             row,
+            tx,
             cancellationToken: cancellationToken));
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
+        await tx.CommitAsync(cancellationToken);
         return row;
     }
 
@@ -525,7 +529,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
     /// it, else the network is marked, so no port lands on it and no pod gets a copy of it until
     /// <see cref="DeleteAsync"/> (or <see cref="DeletingMarks.ClearAsync(string, CancellationToken)"/> when the delete gives up).
     /// </summary>
-    public async Task BeginDeleteAsync(string id, CancellationToken cancellationToken)
+    public async Task BeginDeleteAsync(string id, InTransaction? also, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
@@ -537,6 +541,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
 
         await RequireUnusedAsync(connection, tx, id, cancellationToken);
         await marks.MarkAsync(connection, tx, "network", id, cancellationToken);
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
     }
 
@@ -544,11 +549,12 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
     /// Deletes a network with its subnets and our DHCP ports, freeing its segment and clearing its
     /// deletion mark; 409 NetworkInUse while other ports are on it.
     /// </summary>
-    public async Task DeleteAsync(string id, CancellationToken cancellationToken)
+    public async Task DeleteAsync(string id, bool keepMark, InTransaction? also, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await RequireUnusedAsync(connection, tx, id, cancellationToken);
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             DELETE FROM neutron_tags WHERE (resource_type = 'ports' AND resource_id IN (SELECT id FROM ports WHERE network_id = @id))
@@ -570,7 +576,11 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
             await connection.ExecuteAsync(new CommandDefinition(statement, new { id }, tx, cancellationToken: cancellationToken));
         }
 
-        await DeletingMarks.ClearAsync(connection, tx, id, cancellationToken);
+        if (!keepMark)
+        {
+            await DeletingMarks.ClearAsync(connection, tx, id, cancellationToken); // else the last copy's delete clears it
+        }
+
         await tx.CommitAsync(cancellationToken);
     }
 

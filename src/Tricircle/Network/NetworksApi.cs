@@ -80,16 +80,15 @@ internal static class NetworksApi
         network.RouterExternal = NeutronBody.Bool(body, "router:external") ?? network.RouterExternal;
         network.Mtu = Mtu(body) ?? network.Mtu;
         network.PortSecurityEnabled = NeutronBody.Bool(body, "port_security_enabled") ?? network.PortSecurityEnabled;
-        network = await store.UpdateAsync(network, NeutronBody.Strings(body, "availability_zone_hints"), context.RequestAborted);
-        await propagation.NetworkUpdatedAsync(network.ToTop(), context.RequestAborted);
+        network = await propagation.UpdateNetworkAsync(network, NeutronBody.Strings(body, "availability_zone_hints"), context.RequestAborted);
         await NeutronBody.ShowAsync(context, "network", await store.ViewAsync(network, caller.IsAdmin, context.RequestAborted));
     }
 
     private static async Task DeleteAsync(string id, HttpContext context, NetworkStore store, NetworkPropagation propagation)
     {
         var caller = context.GetRequestContext();
-        await store.GetOwnedAsync(id, caller, "delete", context.RequestAborted);
-        await propagation.DeleteNetworkAsync(id, context.RequestAborted);
+        var network = await store.GetOwnedAsync(id, caller, "delete", context.RequestAborted);
+        await propagation.DeleteNetworkAsync(network, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 

@@ -31,7 +31,7 @@ internal sealed record PortMaterial(
 /// on every boot; the price is that the rule admits the whole subnet, not just the members.
 /// </para>
 /// </summary>
-internal sealed class PodNetworks(PodClient client, PodCopies copies, RoutingStore routings, DeletingMarks marks)
+internal sealed partial class PodNetworks(PodClient client, PodCopies copies, RoutingStore routings, DeletingMarks marks)
 {
     public const string ServiceType = NetworkApi.ServiceType;
 

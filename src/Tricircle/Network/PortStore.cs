@@ -111,6 +111,9 @@ internal sealed record FixedIpRequest(string? SubnetId, string? IpAddress);
 /// </summary>
 internal sealed class PortStore(Database database, SecurityGroupStore groupStore, NetworkQuotas quotas, IOptions<NetworkOptions> options, TimeProvider timeProvider)
 {
+    /// <summary>The error type of a create whose given id is taken.</summary>
+    public const string PortExists = "PortExists";
+
     public const string DhcpOwner = "network:dhcp";
 
     public const string Columns =
@@ -306,6 +309,11 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
                 break;
             }
 
+            if (await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM ports WHERE id = @Id", port, tx, cancellationToken: cancellationToken)) > 0)
+            {
+                throw TricircleException.Conflict($"Port {port.Id} already exists.", PortExists); // an id given by the caller (a DHCP port's, derived from its subnet)
+            }
+
             if (macGiven || attempt >= 10)
             {
                 throw TricircleException.Conflict($"Unable to complete operation for network {port.NetworkId}. The mac address {port.MacAddress} is in use.", "MacAddressInUse");
@@ -496,7 +504,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
     }
 
     /// <summary>Writes a port's changed attributes; new <paramref name="fixedIps"/> (if any) replace the old addresses.</summary>
-    public async Task<PortRow> UpdateAsync(PortRow port, IReadOnlyList<FixedIpRequest>? fixedIps, IReadOnlyList<string>? securityGroups, CancellationToken cancellationToken)
+    public async Task<PortRow> UpdateAsync(PortRow port, IReadOnlyList<FixedIpRequest>? fixedIps, IReadOnlyList<string>? securityGroups, InTransaction? also, CancellationToken cancellationToken)
     {
         if (securityGroups is not null)
         {
@@ -539,15 +547,17 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
             }
         }
 
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
         return port;
     }
 
-    /// <summary>Deletes a port, releasing its addresses and MAC.</summary>
-    public async Task DeleteAsync(string id, CancellationToken cancellationToken)
+    /// <summary>Deletes a port, releasing its addresses and MAC (<paramref name="also"/>: in the same transaction).</summary>
+    public async Task DeleteAsync(string id, InTransaction? also, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM neutron_tags WHERE resource_type = 'ports' AND resource_id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ip_allocations WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM port_security_groups WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));

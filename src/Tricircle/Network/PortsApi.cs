@@ -90,8 +90,7 @@ internal static class PortsApi
         port.DeviceOwner = NeutronBody.Str(body, "device_owner") ?? port.DeviceOwner;
         port.PortSecurityEnabled = NeutronBody.Bool(body, "port_security_enabled") ?? port.PortSecurityEnabled;
         Apply(body, port);
-        port = await store.UpdateAsync(port, FixedIps(body), NeutronBody.Strings(body, "security_groups"), context.RequestAborted);
-        await propagation.PortUpdatedAsync(port.ToTop(), context.RequestAborted);
+        port = await propagation.UpdatePortAsync(port, FixedIps(body), NeutronBody.Strings(body, "security_groups"), context.RequestAborted);
         await NeutronBody.ShowAsync(context, "port", await store.ViewAsync(port, caller.IsAdmin, context.RequestAborted));
     }
 

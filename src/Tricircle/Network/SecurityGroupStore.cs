@@ -258,6 +258,22 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
         return [.. found.Select(g => g.ToTop(rules.GetValueOrDefault(g.Id, [])))];
     }
 
+    /// <summary>The project's groups that have remote-group rules (what the project's subnets stand for in pods), in the caller's transaction.</summary>
+    public static async Task<IReadOnlyList<string>> WithRemoteGroupRulesAsync(DbConnection connection, DbTransaction tx, string projectId, CancellationToken cancellationToken) =>
+        [.. await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT security_group_id FROM security_group_rules WHERE project_id = @projectId AND remote_group_id IS NOT NULL",
+            new { projectId },
+            tx,
+            cancellationToken: cancellationToken))];
+
+    /// <summary>The other groups with rules naming <paramref name="id"/> as their remote group (they lose them when it goes).</summary>
+    public static async Task<IReadOnlyList<string>> ReferencingAsync(DbConnection connection, DbTransaction tx, string id, CancellationToken cancellationToken) =>
+        [.. await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT security_group_id FROM security_group_rules WHERE remote_group_id = @id AND security_group_id <> @id",
+            new { id },
+            tx,
+            cancellationToken: cancellationToken))];
+
     /// <summary>The rules of each group, oldest first.</summary>
     public async Task<Dictionary<string, List<SecurityGroupRuleRow>>> RulesOfAsync(IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken)
     {
@@ -269,7 +285,7 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
     /// Changes name, description or stateful. The default group keeps its name (409
     /// SecurityGroupCannotUpdateDefault); no other group may take the name "default".
     /// </summary>
-    public async Task<SecurityGroupRow> UpdateAsync(RequestContext caller, string id, string? name, string? description, bool? stateful, CancellationToken cancellationToken)
+    public async Task<SecurityGroupRow> UpdateAsync(RequestContext caller, string id, string? name, string? description, bool? stateful, InTransaction? also, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
@@ -289,6 +305,7 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
             group,
             tx,
             cancellationToken: cancellationToken));
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
         return group;
     }
@@ -298,7 +315,7 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
     /// non-admins, for the default group (409); else the group is marked (see
     /// <see cref="DeletingMarks"/>) so no port takes it until <see cref="DeleteAsync"/>.
     /// </summary>
-    public async Task<SecurityGroupRow> BeginDeleteAsync(RequestContext caller, string id, CancellationToken cancellationToken)
+    public async Task<SecurityGroupRow> BeginDeleteAsync(RequestContext caller, string id, InTransaction? also, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
@@ -320,20 +337,28 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
         }
 
         await marks.MarkAsync(connection, tx, "security_group", id, cancellationToken);
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
         return group;
     }
 
     /// <summary>
     /// Deletes a marked group and its rules (and the rules of other groups that named it as
-    /// their remote group, as Neutron's cascade does), clearing the mark.
+    /// their remote group, as Neutron's cascade does), clearing the mark unless
+    /// <paramref name="keepMark"/> (copies of it are still to go from pods).
+    /// <paramref name="also"/> runs in the transaction before the delete (it sees the rules that go).
     /// </summary>
-    public async Task DeleteAsync(string id, CancellationToken cancellationToken)
+    public async Task DeleteAsync(string id, bool keepMark, InTransaction? also, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM security_groups WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
-        await DeletingMarks.ClearAsync(connection, tx, id, cancellationToken);
+        if (!keepMark)
+        {
+            await DeletingMarks.ClearAsync(connection, tx, id, cancellationToken);
+        }
+
         await tx.CommitAsync(cancellationToken);
     }
 
@@ -388,7 +413,7 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
     /// an equal rule in the group is Neutron's 409 naming it; counted against the group's
     /// project's security_group_rule quota.
     /// </summary>
-    public async Task<SecurityGroupRuleRow> CreateRuleAsync(RequestContext caller, SecurityGroupRuleInput input, CancellationToken cancellationToken)
+    public async Task<SecurityGroupRuleRow> CreateRuleAsync(RequestContext caller, SecurityGroupRuleInput input, InTransaction? also, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var group = await FindAsync(connection, null, caller, input.SecurityGroupId, cancellationToken) ?? throw GroupNotFound(input.SecurityGroupId);
@@ -409,6 +434,7 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
             await quotas.EnsureWithinAsync(connection, tx, group.ProjectId, QuotaResources.SecurityGroupRule, 1, cancellationToken);
             await InsertRuleAsync(connection, tx, rule, cancellationToken);
             await BumpAsync(connection, tx, group.Id, rule.CreatedAt, cancellationToken);
+            await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
             await tx.CommitAsync(cancellationToken);
             return rule;
         }
@@ -431,13 +457,14 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
     }
 
     /// <summary>Deletes a rule; returns its group's id.</summary>
-    public async Task<string> DeleteRuleAsync(RequestContext caller, string id, CancellationToken cancellationToken)
+    public async Task<string> DeleteRuleAsync(RequestContext caller, string id, Func<string, InTransaction>? also, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         var rule = await FindRuleAsync(connection, tx, caller, id, cancellationToken) ?? throw RuleNotFound(id);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM security_group_rules WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await BumpAsync(connection, tx, rule.SecurityGroupId, DbTime.Now(timeProvider), cancellationToken);
+        await (also?.Invoke(rule.SecurityGroupId)(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
         return rule.SecurityGroupId;
     }

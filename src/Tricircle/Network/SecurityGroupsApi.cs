@@ -102,8 +102,7 @@ internal static class SecurityGroupsApi
         var caller = context.GetRequestContext();
         var body = await RequestBody.ReadWrappedAsync(context.Request, "security_group", context.RequestAborted);
         Reject(body, "name", "description", "stateful");
-        var group = await store.UpdateAsync(caller, id, Name(body), Text(body, "description"), Bool(body, "stateful"), context.RequestAborted);
-        await propagation.SecurityGroupChangedAsync(group.Id, context.RequestAborted);
+        var group = await propagation.UpdateSecurityGroupAsync(caller, id, Name(body), Text(body, "description"), Bool(body, "stateful"), context.RequestAborted);
         return TypedResults.Json(new JsonObject { ["security_group"] = await JsonAsync(store, group, context) });
     }
 
@@ -135,8 +134,7 @@ internal static class SecurityGroupsApi
             throw NotYours();
         }
 
-        var rule = await store.CreateRuleAsync(caller, input, context.RequestAborted);
-        await propagation.SecurityGroupChangedAsync(rule.SecurityGroupId, context.RequestAborted);
+        var rule = await propagation.CreateRuleAsync(caller, input, context.RequestAborted);
         return TypedResults.Json(new JsonObject { ["security_group_rule"] = rule.ToJson() }, statusCode: StatusCodes.Status201Created);
     }
 
@@ -146,10 +144,9 @@ internal static class SecurityGroupsApi
         return TypedResults.Json(new JsonObject { ["security_group_rule"] = NeutronQuery.Project(rule.ToJson(), NeutronQuery.FieldsOf(context.Request.Query)) });
     }
 
-    private static async Task<IResult> DeleteRuleAsync(string id, HttpContext context, SecurityGroupStore store, NetworkPropagation propagation)
+    private static async Task<IResult> DeleteRuleAsync(string id, HttpContext context, NetworkPropagation propagation)
     {
-        var groupId = await store.DeleteRuleAsync(context.GetRequestContext(), id, context.RequestAborted);
-        await propagation.SecurityGroupChangedAsync(groupId, context.RequestAborted);
+        await propagation.DeleteRuleAsync(context.GetRequestContext(), id, context.RequestAborted);
         return TypedResults.NoContent();
     }
 

@@ -187,7 +187,7 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
     }
 
     /// <summary>Creates a subnet; 400 if its CIDR overlaps another subnet of the network.</summary>
-    public async Task<SubnetRow> CreateAsync(SubnetRow row, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    public async Task<SubnetRow> CreateAsync(SubnetRow row, IReadOnlyList<string> tags, InTransaction? also, CancellationToken cancellationToken)
     {
         var now = DbTime.Now(timeProvider);
         row.Id = Guid.NewGuid().ToString();
@@ -220,11 +220,12 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
             cancellationToken: cancellationToken));
         await WritePoolsAsync(connection, tx, row, cancellationToken);
         await NeutronTags.ReplaceAsync(connection, tx, "subnets", row.Id, tags, cancellationToken);
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
         return row;
     }
 
-    public async Task<SubnetRow> UpdateAsync(SubnetRow row, bool poolsChanged, CancellationToken cancellationToken)
+    public async Task<SubnetRow> UpdateAsync(SubnetRow row, bool poolsChanged, InTransaction? also, CancellationToken cancellationToken)
     {
         row.UpdatedAt = DbTime.Now(timeProvider);
         row.RevisionNumber++;
@@ -245,12 +246,13 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
             await WritePoolsAsync(connection, tx, row, cancellationToken);
         }
 
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
         return row;
     }
 
     /// <summary>Starts a delete (see <see cref="NetworkStore.BeginDeleteAsync"/>): 409 SubnetInUse while ports other than our DHCP ports hold addresses in it, else it is marked.</summary>
-    public async Task BeginDeleteAsync(string id, CancellationToken cancellationToken)
+    public async Task BeginDeleteAsync(string id, InTransaction? also, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
@@ -262,15 +264,17 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
 
         await RequireUnusedAsync(connection, tx, id, cancellationToken);
         await marks.MarkAsync(connection, tx, "subnet", id, cancellationToken);
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
     }
 
     /// <summary>Deletes a subnet with our DHCP port in it, clearing its deletion mark; 409 SubnetInUse while other ports hold addresses in it.</summary>
-    public async Task DeleteAsync(string id, CancellationToken cancellationToken)
+    public async Task DeleteAsync(string id, bool keepMark, InTransaction? also, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await RequireUnusedAsync(connection, tx, id, cancellationToken);
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         const string dhcpPorts = "SELECT p.id FROM ports p JOIN ip_allocations a ON a.port_id = p.id WHERE a.subnet_id = @id AND p.device_owner = @dhcp";
         foreach (var statement in new[]
         {
@@ -283,7 +287,11 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
             await connection.ExecuteAsync(new CommandDefinition(statement, new { id, dhcp = PortStore.DhcpOwner }, tx, cancellationToken: cancellationToken));
         }
 
-        await DeletingMarks.ClearAsync(connection, tx, id, cancellationToken);
+        if (!keepMark)
+        {
+            await DeletingMarks.ClearAsync(connection, tx, id, cancellationToken);
+        }
+
         await tx.CommitAsync(cancellationToken);
     }
 

@@ -105,8 +105,7 @@ internal static class SubnetsApi
         subnet.Pools = Pools(body) is { } pools ? Ipam.CheckPools(cidr, pools, gateway) : Ipam.DefaultPools(cidr, gateway);
         subnet.DnsNameservers = JsonSerializer.Serialize(Dns(body, version) ?? []);
         subnet.HostRoutes = JsonSerializer.Serialize(Routes(body, version) ?? []);
-        subnet = await store.CreateAsync(subnet, NeutronBody.Strings(body, "tags") ?? [], context.RequestAborted);
-        await propagation.ProjectSubnetsChangedAsync(subnet.ProjectId, context.RequestAborted);
+        subnet = await propagation.CreateSubnetAsync(subnet, NeutronBody.Strings(body, "tags") ?? [], context.RequestAborted);
         await NeutronBody.ShowAsync(context, "subnet", await store.ViewAsync(subnet, context.RequestAborted), 201);
     }
 
@@ -139,8 +138,7 @@ internal static class SubnetsApi
             subnet.HostRoutes = JsonSerializer.Serialize(routes);
         }
 
-        subnet = await store.UpdateAsync(subnet, pools is not null, context.RequestAborted);
-        await propagation.SubnetUpdatedAsync(subnet.ToTop(), subnet.EnableDhcp && !dhcpBefore, context.RequestAborted);
+        subnet = await propagation.UpdateSubnetAsync(subnet, pools is not null, subnet.EnableDhcp && !dhcpBefore, context.RequestAborted);
         await NeutronBody.ShowAsync(context, "subnet", await store.ViewAsync(subnet, context.RequestAborted));
     }
 
@@ -149,7 +147,7 @@ internal static class SubnetsApi
         var caller = context.GetRequestContext();
         var subnet = await store.GetAsync(id, caller, context.RequestAborted);
         Owner(subnet, caller, "delete");
-        await propagation.DeleteSubnetAsync(subnet.ToTop(), context.RequestAborted);
+        await propagation.DeleteSubnetAsync(subnet, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 

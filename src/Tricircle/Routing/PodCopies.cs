@@ -79,6 +79,10 @@ internal sealed class PodCopies(Database database, TimeProvider timeProvider)
         }
     }
 
+    /// <summary>Whether a row without a bottom id is a creator's live lock (not one a crash left).</summary>
+    public bool IsBeingMade(ResourceRouting row) =>
+        row.BottomId is null && DbTime.Utc(row.CreatedAt) + LockLifetime >= timeProvider.GetUtcNow().UtcDateTime;
+
     private async Task<ResourceRouting?> FindAsync(string resourceType, string topId, string podId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

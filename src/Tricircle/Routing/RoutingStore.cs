@@ -125,6 +125,42 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
         return rows.ToList();
     }
 
+    /// <summary>Every row (copies made and being made) of <paramref name="topIds"/> of one type, inside the caller's transaction: the pods a change must reach.</summary>
+    public static async Task<IReadOnlyList<ResourceRouting>> RowsAsync(DbConnection connection, DbTransaction tx, string resourceType, IReadOnlyCollection<string> topIds, CancellationToken cancellationToken)
+    {
+        if (topIds.Count == 0)
+        {
+            return [];
+        }
+
+        var (parameters, list) = InList(topIds, new { resourceType });
+        return [.. await connection.QueryAsync<ResourceRouting>(new CommandDefinition(
+            $"SELECT {Columns} FROM resource_routings WHERE resource_type = @resourceType AND top_id IN ({list})",
+            parameters,
+            tx,
+            cancellationToken: cancellationToken))];
+    }
+
+    /// <summary>The pods holding a row (a copy, or one being made) of the resource.</summary>
+    public async Task<IReadOnlyList<string>> PodsOfAsync(string topId, string resourceType, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT pod_id FROM resource_routings WHERE top_id = @topId AND resource_type = @resourceType",
+            new { topId, resourceType },
+            cancellationToken: cancellationToken))];
+    }
+
+    /// <summary>Whether any pod still has a row of the resource (a delete is finished when none has).</summary>
+    public async Task<bool> AnyAsync(string topId, string resourceType, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM resource_routings WHERE top_id = @topId AND resource_type = @resourceType",
+            new { topId, resourceType },
+            cancellationToken: cancellationToken)) > 0;
+    }
+
     // Written out: Npgsql cannot expand Dapper's IN @list.
     private static (DynamicParameters Parameters, string List) InList(IReadOnlyCollection<string> ids, object fixedParameters)
     {
