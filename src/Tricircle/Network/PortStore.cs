@@ -543,6 +543,38 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         return port;
     }
 
+    /// <summary>
+    /// Remembers a booted server's ports (and whether Tricircle made each for it) for its delete,
+    /// one statement each; a retried boot finds its rows there already.
+    /// </summary>
+    public async Task RecordServerPortsAsync(string serverId, string podId, IReadOnlyList<(string PortId, bool Created)> serverPorts, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var (portId, created) in serverPorts)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO server_ports (server_id, port_id, pod_id, created) VALUES (@serverId, @portId, @podId, @created) ON CONFLICT (server_id, port_id) DO NOTHING",
+                new { serverId, portId, podId, created },
+                cancellationToken: cancellationToken));
+        }
+    }
+
+    /// <summary>The ports remembered for a server, and whether Tricircle made each for it.</summary>
+    public async Task<IReadOnlyList<(string PortId, bool Created)>> ServerPortsAsync(string serverId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<(string, bool)>(new CommandDefinition(
+            "SELECT port_id, created FROM server_ports WHERE server_id = @serverId", new { serverId }, cancellationToken: cancellationToken))];
+    }
+
+    /// <summary>A server's port is released: its delete has nothing more to do for it.</summary>
+    public async Task ForgetServerPortAsync(string serverId, string portId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM server_ports WHERE server_id = @serverId AND port_id = @portId", new { serverId, portId }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Deletes a port, releasing its addresses and MAC.</summary>
     public async Task DeleteAsync(string id, CancellationToken cancellationToken)
     {
