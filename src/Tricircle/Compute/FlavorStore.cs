@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using Tricircle.Data;
 using Tricircle.Errors;
+using Tricircle.Routing;
 
 namespace Tricircle.Compute;
 
@@ -214,9 +215,5 @@ internal sealed class FlavorStore(Database database, TimeProvider timeProvider)
     }
 
     private static Task<int> ForgetCopiesAsync(DbConnection connection, DbTransaction tx, string flavorId, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM resource_routings WHERE top_id = @flavorId AND resource_type = @type",
-            new { flavorId, type = FlavorSync.ResourceType },
-            tx,
-            cancellationToken: cancellationToken));
+        RoutingStore.ForgetCopiesAsync(connection, tx, flavorId, FlavorSync.ResourceType, cancellationToken);
 }

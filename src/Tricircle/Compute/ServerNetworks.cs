@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dapper;
-using Tricircle.Data;
 using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Network;
@@ -26,7 +24,7 @@ internal sealed partial class ServerNetworks(
     CentralPorts central,
     NetworkPlaces places,
     PodNetworks podNetworks,
-    Database database,
+    PortStore ports,
     ILogger<ServerNetworks> logger)
 {
     /// <summary>
@@ -179,16 +177,7 @@ internal sealed partial class ServerNetworks(
     /// <summary>The pod has the server: the central ports show it, and its ports are remembered for its delete.</summary>
     public async Task BootedAsync(string serverId, Pod pod, IReadOnlyList<ServerNic> nics, CancellationToken cancellationToken)
     {
-        await using (var connection = await database.OpenAsync(cancellationToken))
-        {
-            foreach (var nic in nics)
-            {
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO server_ports (server_id, port_id, pod_id, created) VALUES (@serverId, @portId, @podId, @created) ON CONFLICT (server_id, port_id) DO NOTHING",
-                    new { serverId, portId = nic.Port.Id, podId = pod.PodId, created = nic.Created },
-                    cancellationToken: cancellationToken));
-            }
-        }
+        await ports.RecordServerPortsAsync(serverId, pod.PodId, [.. nics.Select(n => (n.Port.Id, n.Created))], cancellationToken);
 
         await Task.WhenAll(nics.Select(async nic =>
         {
@@ -227,12 +216,7 @@ internal sealed partial class ServerNetworks(
     /// <summary>The server is gone (or going): its pod ports go, its central ports too when Tricircle made them, else they are unbound.</summary>
     public async Task ReleaseAsync(string serverId, Pod pod, CancellationToken cancellationToken)
     {
-        List<(string PortId, bool Created)> rows;
-        await using (var connection = await database.OpenAsync(cancellationToken))
-        {
-            rows = [.. await connection.QueryAsync<(string, bool)>(new CommandDefinition(
-                "SELECT port_id, created FROM server_ports WHERE server_id = @serverId", new { serverId }, cancellationToken: cancellationToken))];
-        }
+        var rows = await ports.ServerPortsAsync(serverId, cancellationToken);
 
         await Task.WhenAll(rows.Select(async row =>
         {
@@ -248,9 +232,7 @@ internal sealed partial class ServerNetworks(
                     await central.UnbindAsync(row.PortId, cancellationToken);
                 }
 
-                await using var connection = await database.OpenAsync(cancellationToken);
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "DELETE FROM server_ports WHERE server_id = @serverId AND port_id = @portId", new { serverId, portId = row.PortId }, cancellationToken: cancellationToken));
+                await ports.ForgetServerPortAsync(serverId, row.PortId, cancellationToken);
             }
             catch (Exception e) when (e is TricircleException or PodErrorException or HttpRequestException)
             {

@@ -555,23 +555,10 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await RequireUnusedAsync(connection, tx, id, cancellationToken);
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            DELETE FROM neutron_tags WHERE (resource_type = 'ports' AND resource_id IN (SELECT id FROM ports WHERE network_id = @id))
-                OR (resource_type = 'subnets' AND resource_id IN (SELECT id FROM subnets WHERE network_id = @id))
-                OR (resource_type = 'networks' AND resource_id = @id)
-            """,
-            new { id },
-            tx,
-            cancellationToken: cancellationToken));
-        foreach (var statement in new[]
-        {
-            "DELETE FROM ports WHERE network_id = @id",
-            "DELETE FROM ip_allocations WHERE network_id = @id",
-            "DELETE FROM subnets WHERE network_id = @id",
-            "DELETE FROM segment_allocations WHERE network_id = @id",
-            "DELETE FROM networks WHERE id = @id",
-        })
+        await NeutronTags.RemoveOfNetworkAsync(connection, tx, id, cancellationToken);
+        await PortStore.DeleteOfNetworkAsync(connection, tx, id, cancellationToken);
+        await SubnetStore.DeleteOfNetworkAsync(connection, tx, id, cancellationToken);
+        foreach (var statement in new[] { "DELETE FROM segment_allocations WHERE network_id = @id", "DELETE FROM networks WHERE id = @id" })
         {
             await connection.ExecuteAsync(new CommandDefinition(statement, new { id }, tx, cancellationToken: cancellationToken));
         }
@@ -583,6 +570,17 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
 
         await tx.CommitAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Holds the network's row until the caller's transaction ends (a subnet's create: subnets of
+    /// one network are made one at a time on PostgreSQL; SQLite's write lock does so already).
+    /// </summary>
+    public static Task HoldAsync(DbConnection connection, DbTransaction tx, string networkId, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("UPDATE networks SET updated_at = updated_at WHERE id = @networkId", new { networkId }, tx, cancellationToken: cancellationToken));
+
+    /// <summary>A tag change counts as a revision of the network (in the tag change's transaction).</summary>
+    public static Task CountRevisionAsync(DbConnection connection, DbTransaction tx, string id, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("UPDATE networks SET revision_number = revision_number + 1 WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
 
     private static async Task RequireUnusedAsync(DbConnection connection, DbTransaction tx, string id, CancellationToken cancellationToken)
     {

@@ -23,7 +23,7 @@ internal static class NetworksApi
         v20.MapGet("/networks/{id}", ShowAsync);
         v20.MapPut("/networks/{id}", UpdateAsync);
         v20.MapDelete("/networks/{id}", DeleteAsync);
-        v20.MapTags("networks", async (context, id, change) =>
+        v20.MapTags("networks", NetworkStore.CountRevisionAsync, async (context, id, change) =>
         {
             var store = context.RequestServices.GetRequiredService<NetworkStore>();
             var caller = context.GetRequestContext();

@@ -7,8 +7,8 @@ using Tricircle.Hosting;
 namespace Tricircle.Network;
 
 /// <summary>
-/// Neutron's standard-attr-tag: tags of any resource in <c>neutron_tags</c>, read in one query
-/// per page, and the <c>/{collection}/{id}/tags[/{tag}]</c> endpoints.
+/// Neutron's standard-attr-tag: tags of any resource in <c>neutron_tags</c> (the only writer of
+/// that table), read in one query per page, and the <c>/{collection}/{id}/tags[/{tag}]</c> endpoints.
 /// </summary>
 internal static class NeutronTags
 {
@@ -47,11 +47,42 @@ internal static class NeutronTags
         }
     }
 
+    /// <summary>Removes a resource's tags (in the caller's transaction, the resource's delete).</summary>
+    public static Task RemoveAsync(DbConnection connection, DbTransaction transaction, string resourceType, string id, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM neutron_tags WHERE resource_type = @resourceType AND resource_id = @id", new { resourceType, id }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Removes the tags of a network, its subnets and its ports, in one statement of the network's delete.</summary>
+    public static Task RemoveOfNetworkAsync(DbConnection connection, DbTransaction transaction, string networkId, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            """
+            DELETE FROM neutron_tags WHERE (resource_type = 'ports' AND resource_id IN (SELECT id FROM ports WHERE network_id = @id))
+                OR (resource_type = 'subnets' AND resource_id IN (SELECT id FROM subnets WHERE network_id = @id))
+                OR (resource_type = 'networks' AND resource_id = @id)
+            """,
+            new { id = networkId },
+            transaction,
+            cancellationToken: cancellationToken));
+
+    /// <summary>Removes the tags of a subnet and of our DHCP ports with an address in it, in one statement of the subnet's delete.</summary>
+    public static Task RemoveOfSubnetAsync(DbConnection connection, DbTransaction transaction, string subnetId, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            $"DELETE FROM neutron_tags WHERE (resource_type = 'subnets' AND resource_id = @id) OR (resource_type = 'ports' AND resource_id IN ({PortStore.DhcpPortsOfSubnet}))",
+            new { id = subnetId, dhcp = PortStore.DhcpOwner },
+            transaction,
+            cancellationToken: cancellationToken));
+
     /// <summary>
-    /// Maps the tag endpoints of a collection whose table is named like it. <paramref name="authorize"/>
-    /// throws the resource's 404 unless the caller may see it, and 403 unless it may change it.
+    /// Maps the tag endpoints of a collection (<c>networks</c>, <c>subnets</c>, <c>ports</c>).
+    /// <paramref name="authorize"/> throws the resource's 404 unless the caller may see it, and 403
+    /// unless it may change it; <paramref name="countRevision"/> is the owning store's revision bump,
+    /// called in the change's transaction (tags count as a revision).
     /// </summary>
-    public static void MapTags(this IEndpointRouteBuilder v20, string collection, Func<HttpContext, string, bool, Task> authorize)
+    public static void MapTags(
+        this IEndpointRouteBuilder v20,
+        string collection,
+        Func<DbConnection, DbTransaction, string, CancellationToken, Task> countRevision,
+        Func<HttpContext, string, bool, Task> authorize)
     {
         v20.MapGet($"/{collection}/{{id}}/tags", async (string id, HttpContext context, Database database) =>
         {
@@ -79,20 +110,20 @@ internal static class NeutronTags
             }
 
             Check(tags);
-            await ChangeAsync(database, collection, id, _ => tags, context.RequestAborted);
+            await ChangeAsync(database, collection, id, _ => tags, countRevision, context.RequestAborted);
             await NeutronBody.WriteAsync(context, 200, new JsonObject { ["tags"] = Json(tags) });
         });
         v20.MapPut($"/{collection}/{{id}}/tags/{{tag}}", async (string id, string tag, HttpContext context, Database database) =>
         {
             await authorize(context, id, true);
             Check([tag]);
-            await ChangeAsync(database, collection, id, tags => [.. tags, tag], context.RequestAborted);
+            await ChangeAsync(database, collection, id, tags => [.. tags, tag], countRevision, context.RequestAborted);
             context.Response.StatusCode = StatusCodes.Status201Created;
         });
         v20.MapDelete($"/{collection}/{{id}}/tags", async (string id, HttpContext context, Database database) =>
         {
             await authorize(context, id, true);
-            await ChangeAsync(database, collection, id, _ => [], context.RequestAborted);
+            await ChangeAsync(database, collection, id, _ => [], countRevision, context.RequestAborted);
             context.Response.StatusCode = StatusCodes.Status204NoContent;
         });
         v20.MapDelete($"/{collection}/{{id}}/tags/{{tag}}", async (string id, string tag, HttpContext context, Database database) =>
@@ -103,7 +134,7 @@ internal static class NeutronTags
                 throw NetworkApi.NotFound("Tag", tag + " on " + id);
             }
 
-            await ChangeAsync(database, collection, id, tags => [.. tags.Where(t => t != tag)], context.RequestAborted);
+            await ChangeAsync(database, collection, id, tags => [.. tags.Where(t => t != tag)], countRevision, context.RequestAborted);
             context.Response.StatusCode = StatusCodes.Status204NoContent;
         });
     }
@@ -127,15 +158,20 @@ internal static class NeutronTags
         return (await LoadAsync(connection, resourceType, [id], cancellationToken))[id];
     }
 
-    private static async Task ChangeAsync(Database database, string collection, string id, Func<List<string>, List<string>> change, CancellationToken cancellationToken)
+    private static async Task ChangeAsync(
+        Database database,
+        string collection,
+        string id,
+        Func<List<string>, List<string>> change,
+        Func<DbConnection, DbTransaction, string, CancellationToken, Task> countRevision,
+        CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         var current = (await LoadAsync(connection, collection, [id], cancellationToken, tx))[id];
         await ReplaceAsync(connection, tx, collection, id, change(current), cancellationToken);
 
-        // The collection names its table (networks, subnets, ports); tags count as a revision.
-        await connection.ExecuteAsync(new CommandDefinition($"UPDATE {collection} SET revision_number = revision_number + 1 WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
+        await countRevision(connection, tx, id, cancellationToken);
         await tx.CommitAsync(cancellationToken);
     }
 }

@@ -116,6 +116,9 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
 
     public const string DhcpOwner = "network:dhcp";
 
+    /// <summary>Our DHCP ports with an address in subnet <c>@id</c> (<c>@dhcp</c> is <see cref="DhcpOwner"/>), as a subquery.</summary>
+    public const string DhcpPortsOfSubnet = "SELECT p.id FROM ports p JOIN ip_allocations a ON a.port_id = p.id WHERE a.subnet_id = @id AND p.device_owner = @dhcp";
+
     public const string Columns =
         "p.id, p.project_id, p.network_id, p.name, p.description, p.mac_address, p.admin_state_up, p.status, p.device_id, p.device_owner, p.port_security_enabled, " +
         "p.binding_host_id, p.binding_profile, p.binding_vnic_type, p.binding_vif_type, p.binding_vif_details, p.allowed_address_pairs, p.extra_dhcp_opts, " +
@@ -552,13 +555,71 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         return port;
     }
 
+    /// <summary>
+    /// Remembers a booted server's ports (and whether Tricircle made each for it) for its delete,
+    /// one statement each; a retried boot finds its rows there already.
+    /// </summary>
+    public async Task RecordServerPortsAsync(string serverId, string podId, IReadOnlyList<(string PortId, bool Created)> serverPorts, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var (portId, created) in serverPorts)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO server_ports (server_id, port_id, pod_id, created) VALUES (@serverId, @portId, @podId, @created) ON CONFLICT (server_id, port_id) DO NOTHING",
+                new { serverId, portId, podId, created },
+                cancellationToken: cancellationToken));
+        }
+    }
+
+    /// <summary>The ports remembered for a server, and whether Tricircle made each for it.</summary>
+    public async Task<IReadOnlyList<(string PortId, bool Created)>> ServerPortsAsync(string serverId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<(string, bool)>(new CommandDefinition(
+            "SELECT port_id, created FROM server_ports WHERE server_id = @serverId", new { serverId }, cancellationToken: cancellationToken))];
+    }
+
+    /// <summary>A server's port is released: its delete has nothing more to do for it.</summary>
+    public async Task ForgetServerPortAsync(string serverId, string portId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM server_ports WHERE server_id = @serverId AND port_id = @portId", new { serverId, portId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>A tag change counts as a revision of the port (in the tag change's transaction).</summary>
+    public static Task CountRevisionAsync(DbConnection connection, DbTransaction tx, string id, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("UPDATE ports SET revision_number = revision_number + 1 WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// The ports of a network being deleted (only our DHCP ports are left by then) and every
+    /// address on it, in the network's delete transaction.
+    /// </summary>
+    public static async Task DeleteOfNetworkAsync(DbConnection connection, DbTransaction tx, string networkId, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ports WHERE network_id = @id", new { id = networkId }, tx, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ip_allocations WHERE network_id = @id", new { id = networkId }, tx, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Our DHCP ports with an address in a subnet being deleted and every address in it (no other
+    /// port holds one by then), in the subnet's delete transaction.
+    /// </summary>
+    public static async Task DeleteOfSubnetAsync(DbConnection connection, DbTransaction tx, string subnetId, CancellationToken cancellationToken)
+    {
+        foreach (var statement in new[] { $"DELETE FROM ports WHERE id IN ({DhcpPortsOfSubnet})", "DELETE FROM ip_allocations WHERE subnet_id = @id" })
+        {
+            await connection.ExecuteAsync(new CommandDefinition(statement, new { id = subnetId, dhcp = DhcpOwner }, tx, cancellationToken: cancellationToken));
+        }
+    }
+
     /// <summary>Deletes a port, releasing its addresses and MAC (<paramref name="also"/>: in the same transaction).</summary>
     public async Task DeleteAsync(string id, InTransaction? also, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM neutron_tags WHERE resource_type = 'ports' AND resource_id = @id", new { id }, tx, cancellationToken: cancellationToken));
+        await NeutronTags.RemoveAsync(connection, tx, "ports", id, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ip_allocations WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM port_security_groups WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));
 

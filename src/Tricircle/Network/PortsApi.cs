@@ -32,7 +32,7 @@ internal static class PortsApi
         v20.MapGet("/ports/{id}", ShowAsync);
         v20.MapPut("/ports/{id}", UpdateAsync);
         v20.MapDelete("/ports/{id}", DeleteAsync);
-        v20.MapTags("ports", async (context, id, _) => await context.RequestServices.GetRequiredService<PortStore>().GetAsync(id, context.GetRequestContext(), context.RequestAborted));
+        v20.MapTags("ports", PortStore.CountRevisionAsync, async (context, id, _) => await context.RequestServices.GetRequiredService<PortStore>().GetAsync(id, context.GetRequestContext(), context.RequestAborted));
     }
 
     private static async Task ListAsync(HttpContext context, PortStore store)

@@ -199,7 +199,7 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
         await quotas.EnsureWithinAsync(connection, tx, row.ProjectId, QuotaResources.Subnet, 1, cancellationToken);
 
         // Serialises subnet creation per network on PostgreSQL (SQLite's write lock does already).
-        await connection.ExecuteAsync(new CommandDefinition("UPDATE networks SET updated_at = updated_at WHERE id = @NetworkId", row, tx, cancellationToken: cancellationToken));
+        await NetworkStore.HoldAsync(connection, tx, row.NetworkId, cancellationToken);
         foreach (var other in await OfNetworkAsync(connection, tx, row.NetworkId, cancellationToken))
         {
             if (Ipam.ParseCidr(other.Cidr).Overlaps(cidr))
@@ -275,17 +275,9 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await RequireUnusedAsync(connection, tx, id, cancellationToken);
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
-        const string dhcpPorts = "SELECT p.id FROM ports p JOIN ip_allocations a ON a.port_id = p.id WHERE a.subnet_id = @id AND p.device_owner = @dhcp";
-        foreach (var statement in new[]
-        {
-            $"DELETE FROM neutron_tags WHERE (resource_type = 'subnets' AND resource_id = @id) OR (resource_type = 'ports' AND resource_id IN ({dhcpPorts}))",
-            $"DELETE FROM ports WHERE id IN ({dhcpPorts})",
-            "DELETE FROM ip_allocations WHERE subnet_id = @id",
-            "DELETE FROM subnets WHERE id = @id",
-        })
-        {
-            await connection.ExecuteAsync(new CommandDefinition(statement, new { id, dhcp = PortStore.DhcpOwner }, tx, cancellationToken: cancellationToken));
-        }
+        await NeutronTags.RemoveOfSubnetAsync(connection, tx, id, cancellationToken);
+        await PortStore.DeleteOfSubnetAsync(connection, tx, id, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM subnets WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
 
         if (!keepMark)
         {
@@ -294,6 +286,14 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
 
         await tx.CommitAsync(cancellationToken);
     }
+
+    /// <summary>The subnets of a network being deleted, in its delete transaction (their ports and addresses are gone by then).</summary>
+    public static Task DeleteOfNetworkAsync(DbConnection connection, DbTransaction tx, string networkId, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("DELETE FROM subnets WHERE network_id = @id", new { id = networkId }, tx, cancellationToken: cancellationToken));
+
+    /// <summary>A tag change counts as a revision of the subnet (in the tag change's transaction).</summary>
+    public static Task CountRevisionAsync(DbConnection connection, DbTransaction tx, string id, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("UPDATE subnets SET revision_number = revision_number + 1 WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
 
     private static async Task RequireUnusedAsync(DbConnection connection, DbTransaction tx, string id, CancellationToken cancellationToken)
     {

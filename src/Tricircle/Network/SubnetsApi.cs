@@ -25,7 +25,7 @@ internal static class SubnetsApi
         v20.MapGet("/subnets/{id}", ShowAsync);
         v20.MapPut("/subnets/{id}", UpdateAsync);
         v20.MapDelete("/subnets/{id}", DeleteAsync);
-        v20.MapTags("subnets", async (context, id, change) =>
+        v20.MapTags("subnets", SubnetStore.CountRevisionAsync, async (context, id, change) =>
         {
             var caller = context.GetRequestContext();
             var subnet = await context.RequestServices.GetRequiredService<SubnetStore>().GetAsync(id, caller, context.RequestAborted);

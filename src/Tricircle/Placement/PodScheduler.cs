@@ -3,6 +3,7 @@ using Dapper;
 using Tricircle.Data;
 using Tricircle.Errors;
 using Tricircle.Pods;
+using Tricircle.Routing;
 
 namespace Tricircle.Placement;
 
@@ -160,16 +161,7 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
             await PodBindingStore.BindInTransactionAsync(connection, tx, tenantId, placement.Pod, now, cancellationToken);
         }
 
-        // A retried request finds its row there already: the row says the same, keep it.
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO resource_routings (top_id, bottom_id, pod_id, project_id, resource_type, created_at)
-            VALUES (@topId, @bottomId, @podId, @tenantId, @resourceType, @now)
-            ON CONFLICT (top_id, pod_id, resource_type) DO NOTHING
-            """,
-            new { topId, bottomId = bottomId ?? topId, podId = placement.Pod.PodId, tenantId, resourceType, now },
-            tx,
-            cancellationToken: cancellationToken));
+        await RoutingStore.RecordAsync(connection, tx, topId, bottomId ?? topId, placement.Pod.PodId, tenantId, resourceType, now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
     }
 

@@ -1,5 +1,3 @@
-using System.Data.Common;
-using Dapper;
 using Tricircle.Data;
 using Tricircle.Errors;
 using Tricircle.Pods;
@@ -14,7 +12,7 @@ namespace Tricircle.Routing;
 /// unless the caller knows its copy takes longer, as an image's data does) is taken to be left by
 /// a crash and is removed (spec §6.2). When <c>create</c> throws, the lock goes and nothing is recorded.
 /// </summary>
-internal sealed class PodCopies(Database database, TimeProvider timeProvider)
+internal sealed class PodCopies(RoutingStore routings, TimeProvider timeProvider)
 {
     public static readonly TimeSpan LockLifetime = TimeSpan.FromSeconds(30);
 
@@ -31,7 +29,7 @@ internal sealed class PodCopies(Database database, TimeProvider timeProvider)
         var deadline = timeProvider.GetUtcNow() + lifetime + lifetime;
         while (true)
         {
-            var row = await FindAsync(resourceType, topId, pod.PodId, cancellationToken);
+            var row = await routings.FindInPodAsync(topId, resourceType, pod.PodId, cancellationToken);
             if (row is { BottomId: { } bottom })
             {
                 return bottom;
@@ -41,7 +39,7 @@ internal sealed class PodCopies(Database database, TimeProvider timeProvider)
             {
                 if (DbTime.Utc(row.CreatedAt) + lifetime < timeProvider.GetUtcNow().UtcDateTime)
                 {
-                    await DeleteLockAsync(row.Id, cancellationToken); // left by a request that died
+                    await routings.DeleteCopyLockAsync(row.Id, cancellationToken); // left by a request that died
                 }
                 else if (timeProvider.GetUtcNow() > deadline)
                 {
@@ -55,7 +53,7 @@ internal sealed class PodCopies(Database database, TimeProvider timeProvider)
                 continue;
             }
 
-            var lockId = await TryLockAsync(resourceType, topId, pod.PodId, projectId, cancellationToken);
+            var lockId = await routings.TryLockCopyAsync(resourceType, topId, pod.PodId, projectId, cancellationToken);
             if (lockId is null)
             {
                 continue; // another request took it a moment ago
@@ -64,16 +62,12 @@ internal sealed class PodCopies(Database database, TimeProvider timeProvider)
             try
             {
                 var created = await create(cancellationToken);
-                await using var connection = await database.OpenAsync(CancellationToken.None);
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "UPDATE resource_routings SET bottom_id = @created, updated_at = @now WHERE id = @lockId",
-                    new { created, lockId, now = DbTime.Now(timeProvider) },
-                    cancellationToken: CancellationToken.None));
+                await routings.FillCopyAsync(lockId.Value, created, CancellationToken.None);
                 return created;
             }
             catch
             {
-                await DeleteLockAsync(lockId.Value, CancellationToken.None);
+                await routings.DeleteCopyLockAsync(lockId.Value, CancellationToken.None);
                 throw;
             }
         }
@@ -82,42 +76,4 @@ internal sealed class PodCopies(Database database, TimeProvider timeProvider)
     /// <summary>Whether a row without a bottom id is a creator's live lock (not one a crash left).</summary>
     public bool IsBeingMade(ResourceRouting row) =>
         row.BottomId is null && DbTime.Utc(row.CreatedAt) + LockLifetime >= timeProvider.GetUtcNow().UtcDateTime;
-
-    private async Task<ResourceRouting?> FindAsync(string resourceType, string topId, string podId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.QueryFirstOrDefaultAsync<ResourceRouting>(new CommandDefinition(
-            "SELECT id, top_id, bottom_id, pod_id, project_id, resource_type, created_at, updated_at FROM resource_routings WHERE top_id = @topId AND pod_id = @podId AND resource_type = @resourceType",
-            new { topId, podId, resourceType },
-            cancellationToken: cancellationToken));
-    }
-
-    private async Task<long?> TryLockAsync(string resourceType, string topId, string podId, string projectId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
-        try
-        {
-            var id = await RoutingStore.InsertAsync(connection, tx, new ResourceRouting
-            {
-                TopId = topId,
-                PodId = podId,
-                ProjectId = projectId,
-                ResourceType = resourceType,
-                CreatedAt = DbTime.Now(timeProvider),
-            }, cancellationToken);
-            await tx.CommitAsync(cancellationToken);
-            return id;
-        }
-        catch (DbException e) when (Database.IsUniqueViolation(e))
-        {
-            return null;
-        }
-    }
-
-    private async Task DeleteLockAsync(long id, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM resource_routings WHERE id = @id AND bottom_id IS NULL", new { id }, cancellationToken: cancellationToken));
-    }
 }

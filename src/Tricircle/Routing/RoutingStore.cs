@@ -186,7 +186,80 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
             cancellationToken: cancellationToken));
     }
 
-    /// <summary>Inserts a row inside the caller's transaction (with the binding that placed it, say).</summary>
+    /// <summary>
+    /// Records a created resource's row inside the caller's transaction (the scheduler's, with the
+    /// binding that placed it). A retried request finds its row there already: the row says the
+    /// same, so it is kept.
+    /// </summary>
+    public static Task<int> RecordAsync(
+        DbConnection connection, DbTransaction tx, string topId, string bottomId, string podId, string projectId, string resourceType, DateTime now, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO resource_routings (top_id, bottom_id, pod_id, project_id, resource_type, created_at)
+            VALUES (@topId, @bottomId, @podId, @projectId, @resourceType, @now)
+            ON CONFLICT (top_id, pod_id, resource_type) DO NOTHING
+            """,
+            new { topId, bottomId, podId, projectId, resourceType, now },
+            tx,
+            cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// Forgets every pod's copy of a central resource (a flavor, a volume type) inside the caller's
+    /// transaction; the copies stay in the pods for what uses them, and the next use copies it again.
+    /// </summary>
+    public static Task<int> ForgetCopiesAsync(DbConnection connection, DbTransaction tx, string topId, string resourceType, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM resource_routings WHERE top_id = @topId AND resource_type = @resourceType",
+            new { topId, resourceType },
+            tx,
+            cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// Takes the copy lock of <see cref="PodCopies"/>: a row with no bottom id yet, in its own
+    /// transaction. Null when another request holds it (the row's unique key).
+    /// </summary>
+    public async Task<long?> TryLockCopyAsync(string resourceType, string topId, string podId, string projectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        try
+        {
+            var id = await InsertAsync(connection, tx, new ResourceRouting
+            {
+                TopId = topId,
+                PodId = podId,
+                ProjectId = projectId,
+                ResourceType = resourceType,
+                CreatedAt = DbTime.Now(timeProvider),
+            }, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+            return id;
+        }
+        catch (DbException e) when (Database.IsUniqueViolation(e))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The copy is made: the lock row gets its bottom id and is an ordinary routing row.</summary>
+    public async Task FillCopyAsync(long lockId, string bottomId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE resource_routings SET bottom_id = @bottomId, updated_at = @now WHERE id = @lockId",
+            new { bottomId, lockId, now = DbTime.Now(timeProvider) },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Removes a copy lock (a failed copy, or one left by a request that died); a filled row stays.</summary>
+    public async Task DeleteCopyLockAsync(long lockId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM resource_routings WHERE id = @lockId AND bottom_id IS NULL", new { lockId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Inserts a row inside the caller's transaction.</summary>
     public static async Task<long> InsertAsync(DbConnection connection, DbTransaction tx, ResourceRouting routing, CancellationToken cancellationToken) =>
         routing.Id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             """

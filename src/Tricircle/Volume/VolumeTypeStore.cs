@@ -57,6 +57,9 @@ internal sealed class VolumeType
 /// </summary>
 internal sealed class VolumeTypeStore(Database database, PodClient client, PodAdminToken adminToken, PodCopies copies, TimeProvider timeProvider)
 {
+    /// <summary>The routing rows of the types' copies in pods.</summary>
+    public const string ResourceType = "volume_type";
+
     private const string Columns = "id, name, description, is_public AS IsPublic, extra_specs AS ExtraSpecs, created_at AS CreatedAt, updated_at AS UpdatedAt";
 
     /// <summary>The types the caller may see: all for an admin, else public ones and those shared with its project.</summary>
@@ -148,8 +151,7 @@ internal sealed class VolumeTypeStore(Database database, PodClient client, PodAd
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM volume_type_projects WHERE volume_type_id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM volume_types WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM resource_routings WHERE top_id = @id AND resource_type = 'volume_type'", new { id }, tx, cancellationToken: cancellationToken));
+        await RoutingStore.ForgetCopiesAsync(connection, tx, id, ResourceType, cancellationToken);
         await tx.CommitAsync(cancellationToken);
     }
 
@@ -193,7 +195,7 @@ internal sealed class VolumeTypeStore(Database database, PodClient client, PodAd
     /// </summary>
     public Task<string> EnsureInPodAsync(VolumeType type, Pod pod, CancellationToken cancellationToken) =>
         // Two first uses at once must not both create it: a pod refuses a second type of one name.
-        copies.EnsureAsync("volume_type", type.Id, pod, "", ct => CopyAsync(type, pod, ct), cancellationToken);
+        copies.EnsureAsync(ResourceType, type.Id, pod, "", ct => CopyAsync(type, pod, ct), cancellationToken);
 
     private async Task<string> CopyAsync(VolumeType type, Pod pod, CancellationToken cancellationToken)
     {
