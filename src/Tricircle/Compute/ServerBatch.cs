@@ -3,7 +3,6 @@ using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Placement;
 using Tricircle.Pods;
-using Tricircle.Routing;
 
 namespace Tricircle.Compute;
 
@@ -15,13 +14,12 @@ namespace Tricircle.Compute;
 /// server 1 through the forwarder, whose answer is the one the caller sees, as Nova answers a
 /// multi-create with its first server.
 /// </summary>
-internal sealed partial class ServerBatch(
+internal sealed class ServerBatch(
     ServerCatalogue catalogue,
     ServerNetworks serverNetworks,
     PodScheduler scheduler,
     PodClient client,
-    RoutingStore routings,
-    ILogger<ServerBatch> logger)
+    ServerRecords records)
 {
     // Nova's default multi_instance_display_name_template, %(name)s-%(count)d.
     public static string NameOf(string baseName, int index) => $"{baseName}-{index.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
@@ -65,7 +63,7 @@ internal sealed partial class ServerBatch(
             server.Remove("return_reservation_id");
             var reservation = await catalogue.ReserveAsync(caller, needs with { Count = 1 }, cancellationToken);
             IReadOnlyList<ServerNic> ready = [];
-            string? id = null;
+            string? id = null, made = null;
             try
             {
                 if (nics is not null)
@@ -75,20 +73,21 @@ internal sealed partial class ServerBatch(
                 }
 
                 var answer = await client.SendJsonAsync(pod, ComputeApi.ServiceType, HttpMethod.Post, "servers", copy, caller.AuthToken, cancellationToken, headers);
-                id = answer?["server"]?["id"]?.ToString() is { Length: > 0 } made
-                    ? made
+                made = answer?["server"]?["id"]?.ToString() is { Length: > 0 } answered
+                    ? answered
                     : throw new PodErrorException(pod, StatusCodes.Status502BadGateway, "the server create answered without the server's id");
-                await catalogue.KeepAsync(reservation, id, CancellationToken.None);
                 await recording.WaitAsync(CancellationToken.None);
                 try
                 {
-                    await scheduler.RecordAsync(placement, caller.ProjectId, ServersApi.ResourceType, id, id, CancellationToken.None);
+                    await scheduler.RecordAsync(placement, caller.ProjectId, ServersApi.ResourceType, made, made, CancellationToken.None);
                 }
                 finally
                 {
                     recording.Release();
                 }
 
+                id = made;
+                await catalogue.KeepAsync(reservation, id, CancellationToken.None);
                 await serverNetworks.BootedAsync(id, pod, ready, CancellationToken.None);
                 return id;
             }
@@ -97,36 +96,18 @@ internal sealed partial class ServerBatch(
                 if (id is null)
                 {
                     await catalogue.ReleaseAsync(reservation, CancellationToken.None);
-                    await serverNetworks.AbandonAsync(pod, ready.Where(n => n.Created).Select(n => n.Port), CancellationToken.None);
+                    if (made is not null)
+                    {
+                        await records.AbandonAsync(made, caller.ProjectId, pod, CancellationToken.None);
+                    }
+
+                    await serverNetworks.AbandonAsync(ready.Where(n => n.Created).Select(n => n.Port), CancellationToken.None);
                 }
             }
         }
     }
 
-    /// <summary>Deletes servers of a multi-create that cannot stand (too few made, or the first refused), with their quota, ports and rows.</summary>
-    public async Task RemoveAsync(Pod pod, IReadOnlyList<string> serverIds, RequestContext caller)
-    {
-        await Task.WhenAll(serverIds.Select(async id =>
-        {
-            try
-            {
-                await client.SendJsonAsync(pod, ComputeApi.ServiceType, HttpMethod.Delete, "servers/" + Uri.EscapeDataString(id), null, caller.AuthToken, CancellationToken.None);
-            }
-            catch (Exception e) when (e is PodErrorException or HttpRequestException)
-            {
-                Log.RemoveFailed(logger, id, pod.RegionName, e.Message);
-                return; // still in the pod: its row keeps it visible, so it can be deleted later
-            }
-
-            await routings.ForgetAsync(id, ServersApi.ResourceType, pod.PodId, CancellationToken.None);
-            await catalogue.ReleaseAsync(id, CancellationToken.None);
-            await serverNetworks.ReleaseAsync(id, pod, CancellationToken.None);
-        }));
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Warning, "Server {Server} of a multi-create that did not stand could not be deleted from pod {Region}: {Reason}")]
-        public static partial void RemoveFailed(ILogger logger, string server, string region, string reason);
-    }
+    /// <summary>Servers of a multi-create that cannot stand (too few made, or the first refused) go, with their quota, ports and rows (see <see cref="ServerRecords"/>).</summary>
+    public async Task RemoveAsync(Pod pod, IReadOnlyList<string> serverIds, RequestContext caller) =>
+        await Task.WhenAll(serverIds.Select(id => records.ForgetAsync(id, caller.ProjectId, pod, CancellationToken.None)));
 }

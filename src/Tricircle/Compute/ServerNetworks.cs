@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tricircle.Errors;
 using Tricircle.Identity;
+using Tricircle.Jobs;
 using Tricircle.Network;
 using Tricircle.Pods;
 
@@ -25,6 +26,7 @@ internal sealed partial class ServerNetworks(
     NetworkPlaces places,
     PodNetworks podNetworks,
     PortStore ports,
+    JobQueue jobs,
     ILogger<ServerNetworks> logger)
 {
     /// <summary>
@@ -169,7 +171,7 @@ internal sealed partial class ServerNetworks(
         }
         catch
         {
-            await AbandonAsync(pod, made, CancellationToken.None);
+            await AbandonAsync(made, CancellationToken.None);
             throw;
         }
     }
@@ -196,49 +198,41 @@ internal sealed partial class ServerNetworks(
         }));
     }
 
-    /// <summary>A boot that did not happen: the ports made for it go, centrally and in the pod; the caller's ports stay as they were.</summary>
-    public async Task AbandonAsync(Pod pod, IEnumerable<TopPort> made, CancellationToken cancellationToken)
+    /// <summary>
+    /// A boot that did not happen: the ports made for it go centrally now, and from the pod by
+    /// their sync jobs (run at once; when the pod cannot be reached, when it is back). The
+    /// caller's ports stay as they were.
+    /// </summary>
+    public async Task AbandonAsync(IEnumerable<TopPort> made, CancellationToken cancellationToken)
     {
-        await Task.WhenAll(made.Select(async port =>
+        var batch = jobs.Begin();
+        foreach (var port in made)
         {
-            try
-            {
-                await podNetworks.RemovePortAsync(pod, port.Id, cancellationToken);
-                await central.DeletePortAsync(port.Id, cancellationToken);
-            }
-            catch (Exception e) when (e is TricircleException or PodErrorException or HttpRequestException)
-            {
-                Log.CleanupFailed(logger, port.Id, pod.RegionName, e.Message);
-            }
-        }));
+            await central.DeletePortAsync(port.Id, batch.Sync(JobTypes.PortSync, "port", port.Id), cancellationToken);
+        }
+
+        await batch.RunAsync(refusalsEnd: false, cancellationToken);
     }
 
-    /// <summary>The server is gone (or going): its pod ports go, its central ports too when Tricircle made them, else they are unbound.</summary>
-    public async Task ReleaseAsync(string serverId, Pod pod, CancellationToken cancellationToken)
+    /// <summary>
+    /// The server is gone: the central ports Tricircle made for it are deleted (their pod copies
+    /// by sync jobs queued in <paramref name="batch"/>), the caller's are unbound (their pod copy
+    /// stays, unbound by the pod's Nova, for the port's next use there).
+    /// </summary>
+    public async Task ReleasePortsAsync(string serverId, JobBatch batch, CancellationToken cancellationToken)
     {
-        var rows = await ports.ServerPortsAsync(serverId, cancellationToken);
-
-        await Task.WhenAll(rows.Select(async row =>
+        foreach (var (portId, created) in await ports.ServerPortsAsync(serverId, cancellationToken))
         {
-            try
+            if (created)
             {
-                await podNetworks.RemovePortAsync(pod, row.PortId, cancellationToken);
-                if (row.Created)
-                {
-                    await central.DeletePortAsync(row.PortId, cancellationToken);
-                }
-                else
-                {
-                    await central.UnbindAsync(row.PortId, cancellationToken);
-                }
-
-                await ports.ForgetServerPortAsync(serverId, row.PortId, cancellationToken);
+                await central.DeletePortAsync(portId, batch.Sync(JobTypes.PortSync, "port", portId), cancellationToken);
             }
-            catch (Exception e) when (e is TricircleException or PodErrorException or HttpRequestException)
+            else
             {
-                Log.CleanupFailed(logger, row.PortId, pod.RegionName, e.Message); // the row stays: a later delete retries
+                await central.UnbindAsync(portId, cancellationToken);
+                await ports.ForgetServerPortAsync(serverId, portId, cancellationToken);
             }
-        }));
+        }
     }
 
     /// <summary>
@@ -287,9 +281,6 @@ internal sealed partial class ServerNetworks(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Port {Port} in pod {Region} could not be cleaned up: {Reason}")]
-        public static partial void CleanupFailed(ILogger logger, string port, string region, string reason);
-
         [LoggerMessage(2, LogLevel.Warning, "Central port {Port} could not be shown as server {Server}'s: {Reason}")]
         public static partial void BindFailed(ILogger logger, string port, string server, string reason);
     }

@@ -127,8 +127,33 @@ internal static class ServersApi
             throw;
         }
 
-        string? created = null;
+        string? created = null, made = null;
         Task<IReadOnlyList<ServerNic>> networksReady = Task.FromResult<IReadOnlyList<ServerNic>>([]);
+
+        // The caller is told the create failed: nothing of it may stay (jobs finish what a pod cannot
+        // take now). Run before the pod's refusal is passed on, so the caller then finds nothing left.
+        var undone = false;
+        async Task UndoAsync()
+        {
+            if (created is not null || undone)
+            {
+                return;
+            }
+
+            undone = true;
+            await batch.RemoveAsync(placement.Pod, others, caller);
+            await catalogue.ReleaseAsync(reservation, CancellationToken.None); // the pod refused, or we never got there
+            if (made is not null)
+            {
+                await context.RequestServices.GetRequiredService<ServerRecords>().AbandonAsync(made, caller.ProjectId, placement.Pod, CancellationToken.None);
+            }
+
+            if (networksReady.IsCompletedSuccessfully)
+            {
+                await serverNetworks.AbandonAsync(networksReady.Result.Where(n => n.Created).Select(n => n.Port), CancellationToken.None);
+            }
+        }
+
         try
         {
             // The flavor and keypair, and the networks, are independent calls to the pod.
@@ -149,26 +174,18 @@ internal static class ServersApi
             {
                 if (answer["server"]?["id"]?.ToString() is { Length: > 0 } id)
                 {
-                    // The server exists in the pod from here on: its quota stays held whatever follows.
-                    await catalogue.KeepAsync(reservation, id, CancellationToken.None);
-                    created = id;
+                    // The server exists in the pod from here on; once recorded, it keeps its quota and ports whatever follows.
+                    made = id;
                     await scheduler.RecordAsync(placement, caller.ProjectId, ResourceType, id, id, CancellationToken.None);
+                    created = id;
+                    await catalogue.KeepAsync(reservation, id, CancellationToken.None);
                     await serverNetworks.BootedAsync(id, placement.Pod, await networksReady, CancellationToken.None);
                 }
-            }, content, ComputeApi.VersionHeaders(context));
+            }, content, ComputeApi.VersionHeaders(context), onFailure: _ => UndoAsync());
         }
         finally
         {
-            if (created is null)
-            {
-                // The caller is told the create failed: nothing of it may stay.
-                await batch.RemoveAsync(placement.Pod, others, caller);
-                await catalogue.ReleaseAsync(reservation, CancellationToken.None); // the pod refused, or we never got there
-                if (networksReady.IsCompletedSuccessfully)
-                {
-                    await serverNetworks.AbandonAsync(placement.Pod, networksReady.Result.Where(n => n.Created).Select(n => n.Port), CancellationToken.None);
-                }
-            }
+            await UndoAsync();
         }
     }
 
@@ -258,9 +275,7 @@ internal static class ServersApi
         if (status == 404 || (status is 204 or 202 && HttpMethods.IsDelete(context.Request.Method)))
         {
             // Gone from its pod (or going): nothing routes to it any more, its quota is free, and its ports go.
-            await routings.ForgetAsync(routing.TopId, ResourceType, routing.PodId, CancellationToken.None);
-            await context.RequestServices.GetRequiredService<ServerCatalogue>().ReleaseAsync(routing.TopId, CancellationToken.None);
-            await serverNetworks.ReleaseAsync(routing.TopId, pod, CancellationToken.None);
+            await context.RequestServices.GetRequiredService<ServerRecords>().ForgetAsync(routing.TopId, routing.ProjectId, pod, CancellationToken.None);
         }
     }
 
@@ -290,9 +305,7 @@ internal static class ServersApi
         var status = await forwarder.ForwardAsync(context, pod, ComputeApi.ServiceType, $"servers/{Uri.EscapeDataString(id)}/{rest}{context.Request.QueryString}", rename, headers: ComputeApi.VersionHeaders(context));
         if (forgetOn is not null && status is >= 200 and < 300)
         {
-            await routings.ForgetAsync(routing.TopId, ResourceType, routing.PodId, CancellationToken.None);
-            await context.RequestServices.GetRequiredService<ServerCatalogue>().ReleaseAsync(routing.TopId, CancellationToken.None);
-            await serverNetworks.ReleaseAsync(routing.TopId, pod, CancellationToken.None);
+            await context.RequestServices.GetRequiredService<ServerRecords>().ForgetAsync(routing.TopId, routing.ProjectId, pod, CancellationToken.None);
         }
     }
 

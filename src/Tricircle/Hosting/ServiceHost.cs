@@ -174,6 +174,7 @@ internal static class ServiceHost
         services.AddSingleton<CentralPorts>();
         services.AddSingleton<ServerNetworks>();
         services.AddSingleton<ServerBatch>();
+        services.AddSingleton<ServerRecords>();
         services.AddSingleton<NetworkStore>();
         services.AddSingleton<SubnetStore>();
         services.AddSingleton<PortStore>();

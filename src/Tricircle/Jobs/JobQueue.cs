@@ -20,6 +20,20 @@ internal sealed class JobQueue(JobStore store, JobRunner runner, JobSignal signa
     /// </param>
     public JobBatch Begin(bool runHere = true) => new(store, runner, signal, TimeSpan.FromSeconds(client.Value.ListTimeout), runHere);
 
+    /// <summary>Queues jobs in their own transaction and runs them at once (what a pod cannot take now is left to the workers).</summary>
+    public async Task RunAsync(IReadOnlyCollection<JobRequest> requests, CancellationToken cancellationToken)
+    {
+        var batch = Begin();
+        await using (var connection = await store.OpenAsync(cancellationToken))
+        await using (var tx = await Database.BeginWriteAsync(connection, cancellationToken))
+        {
+            await batch.Queue([.. requests])(connection, tx, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }
+
+        await batch.RunAsync(refusalsEnd: false, cancellationToken);
+    }
+
     /// <summary>Queues jobs in their own transaction, for the workers (not run by the caller).</summary>
     public async Task QueueAsync(IReadOnlyCollection<JobRequest> requests, CancellationToken cancellationToken)
     {

@@ -88,6 +88,9 @@ internal sealed class JobStore(Database database, IOptions<JobOptions> options, 
             cancellationToken: cancellationToken)) ?? throw new InvalidOperationException("The job insert returned no id.");
     }
 
+    /// <summary>A connection to the jobs' database, for a caller that queues jobs in a transaction of its own making.</summary>
+    public ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => database.OpenAsync(cancellationToken);
+
     /// <summary>Queues jobs in a transaction of their own (workers, the audit, the Admin API).</summary>
     public async Task<IReadOnlyList<string>> EnqueueAsync(IReadOnlyCollection<JobRequest> requests, CancellationToken cancellationToken)
     {

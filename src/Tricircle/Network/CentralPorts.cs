@@ -98,12 +98,12 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
     public Task UnbindAsync(string portId, CancellationToken cancellationToken) =>
         ports.UpdateBindingAsync(portId, "", "", "", "DOWN", cancellationToken);
 
-    /// <summary>Deletes a port Tricircle made (its IP and MAC are free again); one already gone is fine.</summary>
-    public async Task DeletePortAsync(string portId, CancellationToken cancellationToken)
+    /// <summary>Deletes a port Tricircle made (its IP and MAC are free again), with <paramref name="also"/> in its transaction (the jobs that delete its copies); one already gone is fine.</summary>
+    public async Task DeletePortAsync(string portId, Data.InTransaction? also, CancellationToken cancellationToken)
     {
         try
         {
-            await ports.DeleteAsync(portId, null, cancellationToken);
+            await ports.DeleteAsync(portId, also, cancellationToken);
         }
         catch (TricircleException e) when (e.Kind == ErrorKind.NotFound)
         {

@@ -37,7 +37,9 @@ internal sealed class PodForwarder(PodClient client)
     /// successful call before the client does; <paramref name="body"/> replaces the request's
     /// body and <paramref name="headers"/> replace headers of the same name. An anonymous request
     /// (a version document) goes without a token; <paramref name="unbounded"/> is for image data
-    /// (see <see cref="PodClient.SendAsync"/>).
+    /// (see <see cref="PodClient.SendAsync"/>). <paramref name="onFailure"/> runs before a pod's
+    /// error answer is passed on (a create undoing what it made, so the client that hears the
+    /// refusal finds nothing of it left).
     /// </summary>
     /// <returns>The pod's status code (already sent to the client).</returns>
     public async Task<int> ForwardAsync(
@@ -48,7 +50,8 @@ internal sealed class PodForwarder(PodClient client)
         Func<JsonNode, Task>? onSuccess = null,
         HttpContent? body = null,
         IEnumerable<KeyValuePair<string, string>>? headers = null,
-        bool unbounded = false)
+        bool unbounded = false,
+        Func<int, Task>? onFailure = null)
     {
         var token = context.Features.Get<RequestContext>()?.AuthToken ?? "";
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(relativeUri, UriKind.Relative));
@@ -77,6 +80,11 @@ internal sealed class PodForwarder(PodClient client)
         request.Content = body ?? RequestContent(context.Request);
 
         using var response = await client.SendAsync(pod, serviceType, request, token, context.RequestAborted, unbounded);
+        if (!response.IsSuccessStatusCode && onFailure is not null)
+        {
+            await onFailure((int)response.StatusCode);
+        }
+
         var podRoot = await client.ServiceRootAsync(pod, serviceType, context.RequestAborted);
         var podBase = BaseOf(podRoot);
         var ownBase = GatewayBase(context);

@@ -177,13 +177,21 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
     }
 
     /// <summary>Removes the row of a resource that is gone from its pod.</summary>
-    public async Task ForgetAsync(string topId, string resourceType, string podId, CancellationToken cancellationToken)
+    public Task ForgetAsync(string topId, string resourceType, string podId, CancellationToken cancellationToken) =>
+        ForgetAsync(topId, resourceType, podId, null, cancellationToken);
+
+    /// <summary>Removes the row of a resource that is gone from its pod, and does <paramref name="also"/> in the same transaction.</summary>
+    public async Task ForgetAsync(string topId, string resourceType, string podId, InTransaction? also, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM resource_routings WHERE top_id = @topId AND resource_type = @resourceType AND pod_id = @podId",
             new { topId, resourceType, podId },
+            tx,
             cancellationToken: cancellationToken));
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
+        await tx.CommitAsync(cancellationToken);
     }
 
     /// <summary>

@@ -78,7 +78,7 @@ internal static class VolumesApi
 
         // Quota first (nothing in the pod yet): a size the pod refuses gives it back below.
         var reservation = await quotas.ReserveAsync(caller.ProjectId, ResourceType, size ?? 0, type?.Name, context.RequestAborted);
-        string? created = null;
+        string? created = null, made = null;
         try
         {
             if (type is not null)
@@ -92,13 +92,14 @@ internal static class VolumesApi
             var content = new StringContent(root.ToJsonString(), Encoding.UTF8, "application/json");
             await forwarder.ForwardAsync(context, placement.Pod, VolumeApi.ServiceType, VolumeApi.PodPath(context, "volumes"), async answer =>
             {
-                if (answer["volume"] is JsonObject made && made["id"]?.ToString() is { Length: > 0 } id)
+                if (answer["volume"] is JsonObject answered && answered["id"]?.ToString() is { Length: > 0 } id)
                 {
-                    // The volume exists in the pod from here on: its quota stays held whatever follows.
-                    await quotas.KeepAsync(reservation, id, CancellationToken.None);
-                    created = id;
+                    // The volume exists in the pod from here on; once recorded, its quota stays held whatever follows.
+                    made = id;
                     await scheduler.RecordAsync(placement, caller.ProjectId, ResourceType, id, id, CancellationToken.None);
-                    VolumeRoutes.TopAz(placement.Pod, made);
+                    created = id;
+                    await quotas.KeepAsync(reservation, id, CancellationToken.None);
+                    VolumeRoutes.TopAz(placement.Pod, answered);
                 }
             }, content, VolumeApi.VersionHeaders(context));
         }
@@ -107,6 +108,12 @@ internal static class VolumesApi
             if (created is null)
             {
                 await quotas.ReleaseAsync(reservation, CancellationToken.None); // the pod refused, or we never got there
+                if (made is not null)
+                {
+                    // The pod made it but it could not be recorded: it goes again (by a job if the pod cannot be reached now).
+                    await context.RequestServices.GetRequiredService<Jobs.JobQueue>().RunAsync(
+                        [Jobs.JobRequest.InPod(Jobs.JobTypes.VolumeCleanup, placement.Pod.PodId, made, caller.ProjectId)], CancellationToken.None);
+                }
             }
         }
     }

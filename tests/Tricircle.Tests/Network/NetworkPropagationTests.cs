@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Dapper;
 using Tricircle.Support;
+using static Tricircle.Support.NetworkSteps;
 
 namespace Tricircle.Network;
 
@@ -12,13 +13,15 @@ namespace Tricircle.Network;
 /// </summary>
 public abstract class NetworkPropagationTests(GatewayFixture gateway)
 {
+    private readonly NetworkSteps steps = new(gateway);
+
     [Fact]
     public async Task Updates_ReachTheCopiesInEveryPod()
     {
         var (token, _) = gateway.NewTenant("propagate");
-        var (networkId, subnetId) = await NetworkAsync(token, "10.61.0.0/24");
-        var s1 = await BootAsync(token, networkId, "az1");
-        var s2 = await BootAsync(token, networkId, "az2");
+        var (networkId, subnetId) = await steps.NetworkAsync(token, "10.61.0.0/24");
+        var s1 = await steps.BootAsync(token, networkId, "az1");
+        var s2 = await steps.BootAsync(token, networkId, "az2");
 
         // Neutron's availability_zones: where the network is served, i.e. the AZs of the pods holding it.
         var zones = Ok(await gateway.NetworkAsync(HttpMethod.Get, "networks/" + networkId, token)).GetProperty("network").GetProperty("availability_zones");
@@ -30,53 +33,53 @@ public abstract class NetworkPropagationTests(GatewayFixture gateway)
             Json(new { subnet = new { dns_nameservers = new[] { "192.0.2.53" }, host_routes = new[] { new { destination = "198.51.100.0/24", nexthop = "10.61.0.254" } } } })));
         foreach (var region in (string[])["RegionOne", "RegionTwo"])
         {
-            var network = await BottomAsync(region, "networks", networkId);
+            var network = await steps.BottomAsync(region, "networks", networkId);
             Assert.Equal("now described", network.GetProperty("description").GetString());
             Assert.Equal(networkId, network.GetProperty("name").GetString()); // names stay the central ids
-            var subnet = await BottomAsync(region, "subnets", subnetId);
+            var subnet = await steps.BottomAsync(region, "subnets", subnetId);
             Assert.Equal("192.0.2.53", Assert.Single(subnet.GetProperty("dns_nameservers").EnumerateArray()).GetString());
             Assert.Equal("198.51.100.0/24", Assert.Single(subnet.GetProperty("host_routes").EnumerateArray()).GetProperty("destination").GetString());
         }
 
         // A port change: a new group (made in that pod only), an address pair and a description.
         var group = Ok(await gateway.NetworkAsync(HttpMethod.Post, "security-groups", token, Json(new { security_group = new { name = "web" } }))).GetProperty("security_group").GetProperty("id").GetString()!;
-        var portId = (await ServerPortAsync(token, s1)).GetProperty("id").GetString()!;
+        var portId = (await steps.ServerPortAsync(token, s1)).GetProperty("id").GetString()!;
         Ok(await gateway.NetworkAsync(HttpMethod.Put, "ports/" + portId, token,
             Json(new { port = new { description = "front", security_groups = new[] { group }, allowed_address_pairs = new[] { new { ip_address = "10.61.0.200" } } } })));
-        var bottomPort = await BottomAsync("RegionOne", "ports", portId);
+        var bottomPort = await steps.BottomAsync("RegionOne", "ports", portId);
         Assert.Equal("front", bottomPort.GetProperty("description").GetString());
         Assert.Equal("10.61.0.200", Assert.Single(bottomPort.GetProperty("allowed_address_pairs").EnumerateArray()).GetProperty("ip_address").GetString());
-        var bottomGroup = await BottomAsync("RegionOne", "security-groups", group);
+        var bottomGroup = await steps.BottomAsync("RegionOne", "security-groups", group);
         Assert.Equal(bottomGroup.GetProperty("id").GetString(), Assert.Single(bottomPort.GetProperty("security_groups").EnumerateArray()).GetString());
-        Assert.Empty(await BottomListAsync("RegionTwo", "security-groups", group));
+        Assert.Empty(await steps.BottomListAsync("RegionTwo", "security-groups", group));
 
         // Rules follow the group into the pod where it has a copy, and go again.
         var rule = Ok(await gateway.NetworkAsync(HttpMethod.Post, "security-group-rules", token,
             Json(new { security_group_rule = new { security_group_id = group, direction = "ingress", protocol = "tcp", port_range_min = 22, port_range_max = 22, remote_ip_prefix = "0.0.0.0/0" } })));
-        Assert.Contains(await BottomRulesAsync("RegionOne", group), r => r.TryGetProperty("port_range_min", out var min) && min.ValueKind == JsonValueKind.Number && min.GetInt32() == 22);
+        Assert.Contains(await steps.BottomRulesAsync("RegionOne", group), r => r.TryGetProperty("port_range_min", out var min) && min.ValueKind == JsonValueKind.Number && min.GetInt32() == 22);
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "security-group-rules/" + rule.GetProperty("security_group_rule").GetProperty("id").GetString(), token)).Status);
-        Assert.DoesNotContain(await BottomRulesAsync("RegionOne", group), r => r.TryGetProperty("port_range_min", out var min) && min.ValueKind == JsonValueKind.Number && min.GetInt32() == 22);
+        Assert.DoesNotContain(await steps.BottomRulesAsync("RegionOne", group), r => r.TryGetProperty("port_range_min", out var min) && min.ValueKind == JsonValueKind.Number && min.GetInt32() == 22);
 
         // The default group's remote-group rules stand for the project's subnets in the pods: a new subnet joins them.
-        var defaultGroup = (await ServerPortAsync(token, s2)).GetProperty("security_groups")[0].GetString()!;
-        Assert.DoesNotContain(await BottomRulesAsync("RegionTwo", defaultGroup), r => r.GetProperty("remote_ip_prefix").GetString() == "10.62.0.0/24");
-        await NetworkAsync(token, "10.62.0.0/24");
-        Assert.Contains(await BottomRulesAsync("RegionTwo", defaultGroup), r => r.GetProperty("remote_ip_prefix").GetString() == "10.62.0.0/24" && r.GetProperty("direction").GetString() == "ingress");
+        var defaultGroup = (await steps.ServerPortAsync(token, s2)).GetProperty("security_groups")[0].GetString()!;
+        Assert.DoesNotContain(await steps.BottomRulesAsync("RegionTwo", defaultGroup), r => r.GetProperty("remote_ip_prefix").GetString() == "10.62.0.0/24");
+        await steps.NetworkAsync(token, "10.62.0.0/24");
+        Assert.Contains(await steps.BottomRulesAsync("RegionTwo", defaultGroup), r => r.GetProperty("remote_ip_prefix").GetString() == "10.62.0.0/24" && r.GetProperty("direction").GetString() == "ingress");
     }
 
     [Fact]
     public async Task NetworkDelete_IsRefusedWhileInUse_ThenRemovesEveryCopyBeforeTheCentralNetwork()
     {
         var (token, _) = gateway.NewTenant("netdelete");
-        var (networkId, subnetId) = await NetworkAsync(token, "10.63.0.0/24");
-        var s1 = await BootAsync(token, networkId, "az1");
-        var s2 = await BootAsync(token, networkId, "az2");
+        var (networkId, subnetId) = await steps.NetworkAsync(token, "10.63.0.0/24");
+        var s1 = await steps.BootAsync(token, networkId, "az1");
+        var s2 = await steps.BootAsync(token, networkId, "az2");
 
         var inUse = (await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + networkId, token)).AssertNeutronError(HttpStatusCode.Conflict, "NetworkInUse");
         Assert.Contains(networkId, inUse, StringComparison.Ordinal);
         var subnetInUse = (await gateway.NetworkAsync(HttpMethod.Delete, "subnets/" + subnetId, token)).AssertNeutronError(HttpStatusCode.Conflict, "SubnetInUse");
         Assert.Contains(subnetId, subnetInUse, StringComparison.Ordinal);
-        Assert.Single(await BottomListAsync("RegionOne", "networks", networkId));
+        Assert.Single(await steps.BottomListAsync("RegionOne", "networks", networkId));
 
         foreach (var server in (string[])[s1, s2])
         {
@@ -84,13 +87,13 @@ public abstract class NetworkPropagationTests(GatewayFixture gateway)
         }
 
         // A port someone made in RegionTwo's own Neutron keeps that copy in use: the pod's verdict, central kept whole.
-        var bottomNetwork = (await BottomAsync("RegionTwo", "networks", networkId)).GetProperty("id").GetString()!;
+        var bottomNetwork = (await steps.BottomAsync("RegionTwo", "networks", networkId)).GetProperty("id").GetString()!;
         var stray = await gateway.SendAsync(new Uri(gateway.Region("RegionTwo").NetworkUrl, "v2.0/ports"), HttpMethod.Post, gateway.AdminToken, Json(new { port = new { network_id = bottomNetwork, name = "stray" } }));
         Assert.True(stray.Status == HttpStatusCode.Created, stray.Text);
         var refused = (await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + networkId, token)).AssertNeutronError(HttpStatusCode.Conflict, "NetworkInUse");
         Assert.Contains("RegionTwo", refused, StringComparison.Ordinal);
         Ok(await gateway.NetworkAsync(HttpMethod.Get, "networks/" + networkId, token));
-        Assert.Single(await BottomListAsync("RegionTwo", "networks", networkId));
+        Assert.Single(await steps.BottomListAsync("RegionTwo", "networks", networkId));
         await using (var database = gateway.Database.Open())
         await using (var connection = await database.OpenAsync(CancellationToken.None))
         {
@@ -102,8 +105,8 @@ public abstract class NetworkPropagationTests(GatewayFixture gateway)
 
         foreach (var region in (string[])["RegionOne", "RegionTwo"])
         {
-            Assert.Empty(await BottomListAsync(region, "networks", networkId));
-            Assert.Empty(await BottomListAsync(region, "subnets", subnetId));
+            Assert.Empty(await steps.BottomListAsync(region, "networks", networkId));
+            Assert.Empty(await steps.BottomListAsync(region, "subnets", subnetId));
             var ports = await gateway.SendAsync(new Uri(gateway.Region(region).NetworkUrl, "v2.0/ports?device_owner=network:dhcp"), HttpMethod.Get, gateway.AdminToken);
             Assert.DoesNotContain(ports.Json.GetProperty("ports").EnumerateArray(), p => p.GetProperty("fixed_ips").EnumerateArray().Any(f => f.GetProperty("ip_address").GetString()!.StartsWith("10.63.", StringComparison.Ordinal)));
         }
@@ -117,7 +120,7 @@ public abstract class NetworkPropagationTests(GatewayFixture gateway)
     public async Task Guard_WhileANetworkIsBeingDeleted_NoPortLandsOnIt_AndASecondDeleteIsRefused()
     {
         var (token, _) = gateway.NewTenant("guard");
-        var (networkId, _) = await NetworkAsync(token, "10.64.0.0/24");
+        var (networkId, _) = await steps.NetworkAsync(token, "10.64.0.0/24");
         await using (var database = gateway.Database.Open())
         await using (var connection = await database.OpenAsync(CancellationToken.None))
         {
@@ -130,7 +133,7 @@ public abstract class NetworkPropagationTests(GatewayFixture gateway)
         var boot = await gateway.ComputeAsync(HttpMethod.Post, "servers", token,
             Json(new { server = new { name = "late", flavorRef = "1", imageRef = await gateway.CirrosAsync("RegionOne"), networks = new[] { new { uuid = networkId } }, availability_zone = "az1" } }), "2.37");
         Assert.Equal(HttpStatusCode.Conflict, boot.Status);
-        Assert.Empty(await BottomListAsync("RegionOne", "networks", networkId));
+        Assert.Empty(await steps.BottomListAsync("RegionOne", "networks", networkId));
         (await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + networkId, token)).AssertNeutronError(HttpStatusCode.Conflict, "ResourceIsInDeleting");
         Assert.Empty((await gateway.NetworkAsync(HttpMethod.Get, "ports?network_id=" + networkId, token)).Json.GetProperty("ports").EnumerateArray());
 
@@ -147,118 +150,28 @@ public abstract class NetworkPropagationTests(GatewayFixture gateway)
     public async Task PortAndGroupDeletes_RemoveTheirCopies_AndTheServerStillDeletes()
     {
         var (token, _) = gateway.NewTenant("portdelete");
-        var (networkId, _) = await NetworkAsync(token, "10.65.0.0/24");
+        var (networkId, _) = await steps.NetworkAsync(token, "10.65.0.0/24");
         var group = Ok(await gateway.NetworkAsync(HttpMethod.Post, "security-groups", token, Json(new { security_group = new { name = "db" } }))).GetProperty("security_group").GetProperty("id").GetString()!;
         var port = Ok(await gateway.NetworkAsync(HttpMethod.Post, "ports", token, Json(new { port = new { network_id = networkId, security_groups = new[] { group } } }))).GetProperty("port").GetProperty("id").GetString()!;
         var booted = await gateway.ComputeAsync(HttpMethod.Post, "servers", token,
             Json(new { server = new { name = "on-port", flavorRef = "1", imageRef = await gateway.CirrosAsync("RegionOne"), networks = new[] { new { port } }, availability_zone = "az1" } }), "2.37");
         Assert.True(booted.Status == HttpStatusCode.Accepted, booted.Text);
         var server = booted.Json.GetProperty("server").GetProperty("id").GetString()!;
-        Assert.Single(await BottomListAsync("RegionOne", "ports", port));
-        Assert.Single(await BottomListAsync("RegionOne", "security-groups", group));
+        Assert.Single(await steps.BottomListAsync("RegionOne", "ports", port));
+        Assert.Single(await steps.BottomListAsync("RegionOne", "security-groups", group));
 
         (await gateway.NetworkAsync(HttpMethod.Delete, "security-groups/" + group, token)).AssertNeutronError(HttpStatusCode.Conflict, "SecurityGroupInUse");
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "ports/" + port, token)).Status);
-        Assert.Empty(await BottomListAsync("RegionOne", "ports", port));
+        Assert.Empty(await steps.BottomListAsync("RegionOne", "ports", port));
 
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "security-groups/" + group, token)).Status);
-        Assert.Empty(await BottomListAsync("RegionOne", "security-groups", group));
+        Assert.Empty(await steps.BottomListAsync("RegionOne", "security-groups", group));
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.ComputeAsync(HttpMethod.Delete, "servers/" + server, token)).Status);
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + networkId, token)).Status);
-        Assert.Empty(await BottomListAsync("RegionOne", "networks", networkId));
+        Assert.Empty(await steps.BottomListAsync("RegionOne", "networks", networkId));
     }
-
-    private async Task<(string Network, string Subnet)> NetworkAsync(string token, string cidr)
-    {
-        var network = Ok(await gateway.NetworkAsync(HttpMethod.Post, "networks", token, Json(new { network = new { name = "net-" + cidr } }))).GetProperty("network").GetProperty("id").GetString()!;
-        var subnet = Ok(await gateway.NetworkAsync(HttpMethod.Post, "subnets", token, Json(new { subnet = new { network_id = network, ip_version = 4, cidr } }))).GetProperty("subnet").GetProperty("id").GetString()!;
-        return (network, subnet);
-    }
-
-    private async Task<string> BootAsync(string token, string networkId, string az)
-    {
-        var booted = await gateway.ComputeAsync(HttpMethod.Post, "servers", token,
-            Json(new { server = new { name = "on-" + az, flavorRef = "1", imageRef = await gateway.CirrosAsync(az == "az1" ? "RegionOne" : "RegionTwo"), networks = new[] { new { uuid = networkId } }, availability_zone = az } }), "2.37");
-        Assert.True(booted.Status == HttpStatusCode.Accepted, booted.Text);
-        return booted.Json.GetProperty("server").GetProperty("id").GetString()!;
-    }
-
-    private async Task<JsonElement> ServerPortAsync(string token, string serverId) =>
-        Assert.Single((await gateway.NetworkAsync(HttpMethod.Get, "ports?device_id=" + serverId, token)).Json.GetProperty("ports").EnumerateArray());
-
-    /// <summary>The pod's copies of a central resource (named after its id).</summary>
-    private async Task<List<JsonElement>> BottomListAsync(string region, string collection, string topId)
-    {
-        var answer = await gateway.SendAsync(new Uri(gateway.Region(region).NetworkUrl, $"v2.0/{collection}?name={topId}"), HttpMethod.Get, gateway.AdminToken);
-        Assert.True(answer.Status == HttpStatusCode.OK, answer.Text);
-        return [.. answer.Json.GetProperty(collection.Replace('-', '_')).EnumerateArray()];
-    }
-
-    private async Task<JsonElement> BottomAsync(string region, string collection, string topId) => Assert.Single(await BottomListAsync(region, collection, topId));
-
-    private async Task<List<JsonElement>> BottomRulesAsync(string region, string topGroupId)
-    {
-        var group = await BottomAsync(region, "security-groups", topGroupId);
-        var rules = await gateway.SendAsync(new Uri(gateway.Region(region).NetworkUrl, "v2.0/security-group-rules?security_group_id=" + group.GetProperty("id").GetString()), HttpMethod.Get, gateway.AdminToken);
-        return [.. rules.Json.GetProperty("security_group_rules").EnumerateArray()];
-    }
-
-    private static JsonElement Ok(ApiResponse response)
-    {
-        Assert.True(response.Status is HttpStatusCode.OK or HttpStatusCode.Created, $"{(int)response.Status}: {response.Text}");
-        return response.Json;
-    }
-
-    private static string Json(object value) => JsonSerializer.Serialize(value);
 }
 
 public sealed class SqliteNetworkPropagationTests(SqliteGatewayFixture gateway) : NetworkPropagationTests(gateway), IClassFixture<SqliteGatewayFixture>;
 
 public sealed class PostgresNetworkPropagationTests(PostgresGatewayFixture gateway) : NetworkPropagationTests(gateway), IClassFixture<PostgresGatewayFixture>;
-
-/// <summary>A pod that cannot be reached: updates stand centrally; a delete keeps everything and can be asked again.</summary>
-public sealed class NetworkPropagationOutageTests(OutageGatewayFixture gateway) : IClassFixture<OutageGatewayFixture>
-{
-    [Fact]
-    public async Task PodDown_UpdateStandsCentrally_DeleteIs503AndKeepsTheNetwork_ThenSucceeds()
-    {
-        var (token, _) = gateway.NewTenant("outage");
-        var network = (await gateway.NetworkAsync(HttpMethod.Post, "networks", token, """{"network": {"name": "n"}}""")).Json.GetProperty("network").GetProperty("id").GetString()!;
-        var subnet = await gateway.NetworkAsync(HttpMethod.Post, "subnets", token, JsonSerializer.Serialize(new { subnet = new { network_id = network, ip_version = 4, cidr = "10.66.0.0/24" } }));
-        Assert.Equal(HttpStatusCode.Created, subnet.Status);
-        var booted = await gateway.ComputeAsync(HttpMethod.Post, "servers", token,
-            JsonSerializer.Serialize(new { server = new { name = "s", flavorRef = "1", imageRef = await gateway.CirrosAsync("RegionTwo"), networks = new[] { new { uuid = network } }, availability_zone = "az2" } }), "2.37");
-        Assert.True(booted.Status == HttpStatusCode.Accepted, booted.Text);
-        Assert.Equal(HttpStatusCode.NoContent, (await gateway.ComputeAsync(HttpMethod.Delete, "servers/" + booted.Json.GetProperty("server").GetProperty("id").GetString(), token)).Status);
-
-        await gateway.Region("RegionTwo").Faults.SetDownAsync(true);
-        try
-        {
-            var updated = await gateway.NetworkAsync(HttpMethod.Put, "networks/" + network, token, """{"network": {"description": "while down"}}""");
-            Assert.True(updated.Status == HttpStatusCode.OK, updated.Text);
-            Assert.Equal("while down", updated.Json.GetProperty("network").GetProperty("description").GetString());
-
-            var message = (await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + network, token)).AssertNeutronError(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable");
-            Assert.Contains("RegionTwo", message, StringComparison.Ordinal);
-            Assert.Equal(HttpStatusCode.OK, (await gateway.NetworkAsync(HttpMethod.Get, "networks/" + network, token)).Status);
-        }
-        finally
-        {
-            await gateway.Region("RegionTwo").Faults.SetDownAsync(false);
-        }
-
-        // The circuit opened by the outage closes after its break; the delete can then be asked again.
-        ApiResponse deleted;
-        var attempts = 0;
-        do
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            deleted = await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + network, token);
-        }
-        while (deleted.Status == HttpStatusCode.ServiceUnavailable && ++attempts < 20);
-
-        Assert.True(deleted.Status == HttpStatusCode.NoContent, deleted.Text);
-        var left = await gateway.SendAsync(new Uri(gateway.Region("RegionTwo").NetworkUrl, "v2.0/networks?name=" + network), HttpMethod.Get, gateway.AdminToken);
-        Assert.Empty(left.Json.GetProperty("networks").EnumerateArray());
-    }
-}

@@ -167,6 +167,45 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
         return created.Json.GetProperty("server").GetProperty("id").GetString()!;
     }
 
+    /// <summary>
+    /// Waits until no job is pending (NEW or RUNNING): what the workers had to carry to the pods is
+    /// done, or has failed for good. Fails the test after <paramref name="within"/>.
+    /// </summary>
+    public async Task JobsSettledAsync(TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(60));
+        var database = _sandbox.Services.GetRequiredService<Tricircle.Data.Database>();
+        while (true)
+        {
+            await using (var connection = await database.OpenAsync(CancellationToken.None))
+            {
+                var pending = await Dapper.SqlMapper.QueryAsync<(string Type, string Resource, string? Error)>(connection,
+                    "SELECT type, resource_id, last_error FROM jobs WHERE status IN ('NEW', 'RUNNING')");
+                if (!pending.Any())
+                {
+                    return;
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    Assert.Fail("Jobs still pending: " + string.Join("; ", pending.Select(p => $"{p.Type} {p.Resource} ({p.Error})")));
+                }
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The jobs of one type about one resource key (e.g. a port's id), newest first.</summary>
+    public async Task<IReadOnlyList<(string Id, string Status, string? Error)>> JobsAsync(string type, string key)
+    {
+        var database = _sandbox.Services.GetRequiredService<Tricircle.Data.Database>();
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        return [.. await Dapper.SqlMapper.QueryAsync<(string, string, string?)>(connection,
+            "SELECT id, status, last_error FROM jobs WHERE type = @type AND ('#' || resource_id || '#') LIKE @key ORDER BY seq DESC",
+            new { type, key = "%#" + key + "#%" })];
+    }
+
     public async Task DisposeAsync()
     {
         Http.Dispose();
@@ -189,6 +228,27 @@ public class ThreePodGatewayFixture(string dialect) : GatewayFixture(dialect)
 public sealed class SqliteThreePodGatewayFixture() : ThreePodGatewayFixture("sqlite");
 
 public sealed class PostgresThreePodGatewayFixture() : ThreePodGatewayFixture("postgres");
+
+/// <summary>
+/// A gateway for pod outages: a two-second list deadline and pod rest, jobs that retry within a
+/// second and give up after four counted attempts, and no periodic audit (tests run it).
+/// </summary>
+public class JobsGatewayFixture(string dialect) : GatewayFixture(dialect)
+{
+    protected override Dictionary<string, string?> Settings => new()
+    {
+        ["client:list_timeout"] = "2",
+        ["client:circuit_break_seconds"] = "2",
+        ["jobs:retry_base_seconds"] = "0.2",
+        ["jobs:retry_max_seconds"] = "1",
+        ["jobs:max_attempts"] = "4",
+        ["jobs:audit_interval"] = "0",
+    };
+}
+
+public sealed class SqliteJobsGatewayFixture() : JobsGatewayFixture("sqlite");
+
+public sealed class PostgresJobsGatewayFixture() : JobsGatewayFixture("postgres");
 
 /// <summary>A gateway whose list deadline is one second, for tests that take pods down or slow them.</summary>
 public sealed class OutageGatewayFixture() : GatewayFixture("sqlite")

@@ -1,0 +1,51 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Tricircle.Support;
+
+/// <summary>Steps on the central Neutron and on the pods' own Neutrons that the network tests share.</summary>
+public sealed class NetworkSteps(GatewayFixture gateway)
+{
+    public async Task<(string Network, string Subnet)> NetworkAsync(string token, string cidr)
+    {
+        var network = Ok(await gateway.NetworkAsync(HttpMethod.Post, "networks", token, Json(new { network = new { name = "net-" + cidr } }))).GetProperty("network").GetProperty("id").GetString()!;
+        var subnet = Ok(await gateway.NetworkAsync(HttpMethod.Post, "subnets", token, Json(new { subnet = new { network_id = network, ip_version = 4, cidr } }))).GetProperty("subnet").GetProperty("id").GetString()!;
+        return (network, subnet);
+    }
+
+    public async Task<string> BootAsync(string token, string networkId, string az)
+    {
+        var booted = await gateway.ComputeAsync(HttpMethod.Post, "servers", token,
+            Json(new { server = new { name = "on-" + az, flavorRef = "1", imageRef = await gateway.CirrosAsync(az == "az1" ? "RegionOne" : "RegionTwo"), networks = new[] { new { uuid = networkId } }, availability_zone = az } }), "2.37");
+        Assert.True(booted.Status == HttpStatusCode.Accepted, booted.Text);
+        return booted.Json.GetProperty("server").GetProperty("id").GetString()!;
+    }
+
+    public async Task<JsonElement> ServerPortAsync(string token, string serverId) =>
+        Assert.Single((await gateway.NetworkAsync(HttpMethod.Get, "ports?device_id=" + serverId, token)).Json.GetProperty("ports").EnumerateArray());
+
+    /// <summary>The pod's copies of a central resource (named after its id).</summary>
+    public async Task<List<JsonElement>> BottomListAsync(string region, string collection, string topId)
+    {
+        var answer = await gateway.SendAsync(new Uri(gateway.Region(region).NetworkUrl, $"v2.0/{collection}?name={topId}"), HttpMethod.Get, gateway.AdminToken);
+        Assert.True(answer.Status == HttpStatusCode.OK, answer.Text);
+        return [.. answer.Json.GetProperty(collection.Replace('-', '_')).EnumerateArray()];
+    }
+
+    public async Task<JsonElement> BottomAsync(string region, string collection, string topId) => Assert.Single(await BottomListAsync(region, collection, topId));
+
+    public async Task<List<JsonElement>> BottomRulesAsync(string region, string topGroupId)
+    {
+        var group = await BottomAsync(region, "security-groups", topGroupId);
+        var rules = await gateway.SendAsync(new Uri(gateway.Region(region).NetworkUrl, "v2.0/security-group-rules?security_group_id=" + group.GetProperty("id").GetString()), HttpMethod.Get, gateway.AdminToken);
+        return [.. rules.Json.GetProperty("security_group_rules").EnumerateArray()];
+    }
+
+    public static JsonElement Ok(ApiResponse response)
+    {
+        Assert.True(response.Status is HttpStatusCode.OK or HttpStatusCode.Created, $"{(int)response.Status}: {response.Text}");
+        return response.Json;
+    }
+
+    public static string Json(object value) => JsonSerializer.Serialize(value);
+}
