@@ -227,7 +227,7 @@ public sealed class LabTricircle : IAsyncLifetime
         var text = new StringBuilder();
         text.Append("[DEFAULT]\nbind_host = 127.0.0.1\n")
             .Append("state_path = ").Append(Directory).Append('\n')
-            .Append("roles = ").Append(string.Join(", ", ports.Keys)).Append('\n');
+            .Append("roles = ").Append(string.Join(", ", ports.Keys.Append("jobs"))).Append('\n'); // jobs: no port
         foreach (var (role, port) in ports)
         {
             text.Append(role).Append("_port = ").Append(port.ToString(CultureInfo.InvariantCulture)).Append('\n');
