@@ -48,7 +48,20 @@ internal static class ServiceHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", debug ? LogLevel.Information : LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", debug ? LogLevel.Information : LogLevel.Warning);
 
-        AddServices(builder.Services);
+        // Each capability registers its own services (its folder's Add…), the foundations first.
+        builder.Services
+            .AddHosting()
+            .AddData()
+            .AddIdentity()
+            .AddPods()
+            .AddResourceRouting()
+            .AddPlacement()
+            .AddQuotas()
+            .AddCompute()
+            .AddVolume()
+            .AddImage()
+            .AddNetwork()
+            .AddJobs();
         configureServices?.Invoke(builder.Services);
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
@@ -85,104 +98,15 @@ internal static class ServiceHost
         return app;
     }
 
-    private static void AddServices(IServiceCollection services)
+    /// <summary>What the host itself owns: <c>[DEFAULT]</c>, the clock, the listeners, role routing and the schema check at start.</summary>
+    private static IServiceCollection AddHosting(this IServiceCollection services)
     {
         services.AddSectionOptions<ServiceOptions>(ServiceOptions.Section);
-        services.AddSectionOptions<DatabaseOptions>(DatabaseOptions.Section);
-        services.AddSectionOptions<KeystoneAuthOptions>(KeystoneAuthOptions.Section);
-        services.AddSectionOptions<ClientOptions>(ClientOptions.Section);
-        services.AddSectionOptions<QuotaOptions>(QuotaOptions.Section);
-        services.AddSectionOptions<ImageOptions>(ImageOptions.Section);
-        services.AddSectionOptions<NetworkOptions>(NetworkOptions.Section);
-
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ServiceListeners>();
         services.AddSingleton<MatcherPolicy, ApiRoleMatcherPolicy>();
-        services.AddSingleton(sp =>
-        {
-            var db = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            var state = sp.GetRequiredService<IOptions<ServiceOptions>>().Value.StatePath;
-            return new Database(DatabaseConnection.Parse(db.Connection, state, db.CommandTimeout), db.MaxPoolSize);
-        });
-        services.AddSingleton<SchemaMigrator>();
         services.AddHostedService<SchemaCheck>();
-
-        services.AddHttpClient(KeystoneTokenValidator.HttpClientName, (sp, http) =>
-            http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<KeystoneAuthOptions>>().Value.HttpConnectTimeout));
-        services.AddSingleton<KeystoneTokenValidator>();
-
-        services.AddSingleton<PodStore>();
-        services.AddSingleton<PodEndpoints>();
-        services.AddSingleton<PodHealth>();
-        services.AddHttpClient(PodHealth.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                // As YARP configures its forwarder: no proxy, redirects, cookies or decompression.
-                UseProxy = false,
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                AutomaticDecompression = System.Net.DecompressionMethods.None,
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-            });
-        services.AddSingleton<PodBindingStore>();
-        services.AddSingleton<RoutingStore>();
-
-        // Southbound: one pooled client for every pod call, shaped like YARP's forwarder client.
-        services.AddHttpClient(PodClient.HttpClientName, (sp, http) =>
-                http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ClientOptions>>().Value.PodTimeout))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                UseProxy = false,
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                AutomaticDecompression = System.Net.DecompressionMethods.None,
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-                MaxConnectionsPerServer = 256,
-            });
-        services.AddHttpClient(PodClient.DataHttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                UseProxy = false,
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                AutomaticDecompression = System.Net.DecompressionMethods.None,
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            });
-        services.AddSingleton<PodAdminToken>();
-        services.AddSingleton<PodClient>();
-        services.AddSingleton<PodForwarder>();
-        services.AddSingleton<PodFanOut>();
-        services.AddSingleton<MergedList>();
-        services.AddSingleton<PodScheduler>();
-        services.AddSingleton<ComputeVersions>();
-        services.AddSingleton<PodCopies>();
-        services.AddSingleton<QuotaStore>();
-        services.AddSingleton<FlavorStore>();
-        services.AddSingleton<FlavorSync>();
-        services.AddSingleton<KeypairStore>();
-        services.AddSingleton<ServerCatalogue>();
-        services.AddSingleton<PodMicroversions>();
-        services.AddSingleton<VolumeRoutes>();
-        services.AddSingleton<VolumeQuotas>();
-        services.AddSingleton<VolumeTypeStore>();
-        services.AddSingleton<CentralGlance>();
-        services.AddSingleton<ImageSync>();
-        services.AddSingleton<PodNetworks>();
-        services.AddSingleton<NetworkPlaces>();
-        services.AddSingleton<CentralPorts>();
-        services.AddSingleton<ServerNetworks>();
-        services.AddSingleton<ServerBatch>();
-        services.AddSingleton<ServerRecords>();
-        services.AddSingleton<NetworkStore>();
-        services.AddSingleton<SubnetStore>();
-        services.AddSingleton<PortStore>();
-        services.AddSingleton<NetworkQuotas>();
-        services.AddSingleton<SecurityGroupStore>();
-        services.AddSingleton<DeletingMarks>();
-        services.AddSingleton<NetworkPropagation>();
-        services.AddJobs();
+        return services;
     }
 }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Tricircle.Emulator.Identity;
 
@@ -10,7 +11,7 @@ public sealed partial class KeystoneEmulatorTests : IAsyncLifetime
 {
     private const string AdminPassword = "s3cret";
 
-    private readonly FakeTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero));
     private KeystoneEmulator _keystone = null!;
     private HttpClient _http = null!;
 

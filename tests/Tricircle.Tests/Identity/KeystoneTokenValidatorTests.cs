@@ -1,12 +1,12 @@
+using Microsoft.Extensions.Time.Testing;
 using Tricircle.Emulator.Identity;
 using Tricircle.Hosting;
-using Tricircle.Support;
 
 namespace Tricircle.Identity;
 
 public sealed class KeystoneTokenValidatorTests : IAsyncLifetime
 {
-    private readonly FakeTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero));
     private KeystoneEmulator _keystone = null!;
     private WebApplication _host = null!;
 

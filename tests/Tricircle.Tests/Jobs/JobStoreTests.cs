@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Tricircle.Data;
 using Tricircle.Errors;
 using Tricircle.Pods;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Tricircle.Emulator.Identity;
 using Tricircle.Hosting;
 using Tricircle.Support;
@@ -52,7 +53,7 @@ public abstract class PodEndpointsTests(string dialect) : IAsyncLifetime
     [Fact]
     public async Task Get_SeesAnotherInstancesRefresh_OnceItsMemoryCopyExpires()
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero));
         await using var one = Host(time: time);
         await using var other = Host();
         var pod = await one.Services.GetRequiredService<PodStore>().CreateAsync("RegionTwo", "az2", "", "", default);

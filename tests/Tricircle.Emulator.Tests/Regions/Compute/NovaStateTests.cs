@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 using Tricircle.Emulator.Identity;
 
 namespace Tricircle.Emulator.Regions.Compute;
@@ -9,7 +10,7 @@ namespace Tricircle.Emulator.Regions.Compute;
 /// <summary>Emulator-only Nova behaviour: the fake clock drives BUILD to ACTIVE, state inspection, quotas.</summary>
 public sealed class NovaStateTests : IAsyncLifetime
 {
-    private readonly FakeTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero));
     private readonly HttpClient _http = new();
     private KeystoneEmulator _keystone = null!;
     private RegionEmulator _region = null!;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 using Tricircle.Emulator.Contract;
 
 namespace Tricircle.Emulator.Regions.Network;

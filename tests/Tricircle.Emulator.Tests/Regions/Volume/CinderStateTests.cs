@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 using Tricircle.Emulator.Identity;
 
 namespace Tricircle.Emulator.Regions.Volume;
@@ -8,7 +9,7 @@ namespace Tricircle.Emulator.Regions.Volume;
 /// <summary>Emulator-only behaviour: the clock, the in-process contract Nova uses, inspection.</summary>
 public sealed class CinderStateTests : IAsyncLifetime
 {
-    private readonly FakeTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero));
     private readonly HttpClient _http = new();
     private KeystoneEmulator _keystone = null!;
     private RegionEmulator _region = null!;

@@ -1,0 +1,18 @@
+namespace Tricircle.Compute;
+
+/// <summary>Registers the Nova gateway's services: microversions, the central flavors and keypairs, and servers' catalogue, networks and multi-creates.</summary>
+internal static class ComputeServiceCollectionExtensions
+{
+    public static IServiceCollection AddCompute(this IServiceCollection services)
+    {
+        services.AddSingleton<ComputeVersions>();
+        services.AddSingleton<FlavorStore>();
+        services.AddSingleton<FlavorSync>();
+        services.AddSingleton<KeypairStore>();
+        services.AddSingleton<ServerCatalogue>();
+        services.AddSingleton<ServerNetworks>();
+        services.AddSingleton<ServerBatch>();
+        services.AddSingleton<ServerRecords>();
+        return services;
+    }
+}

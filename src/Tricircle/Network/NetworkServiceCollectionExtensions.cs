@@ -1,0 +1,26 @@
+using Tricircle.Hosting;
+
+namespace Tricircle.Network;
+
+/// <summary>
+/// Registers the central Neutron: <c>[network]</c>, its stores (networks, subnets, ports,
+/// security groups, deletion marks, quotas), and the copies of its resources in the pods.
+/// </summary>
+internal static class NetworkServiceCollectionExtensions
+{
+    public static IServiceCollection AddNetwork(this IServiceCollection services)
+    {
+        services.AddSectionOptions<NetworkOptions>(NetworkOptions.Section);
+        services.AddSingleton<PodNetworks>();
+        services.AddSingleton<NetworkPlaces>();
+        services.AddSingleton<CentralPorts>();
+        services.AddSingleton<NetworkStore>();
+        services.AddSingleton<SubnetStore>();
+        services.AddSingleton<PortStore>();
+        services.AddSingleton<NetworkQuotas>();
+        services.AddSingleton<SecurityGroupStore>();
+        services.AddSingleton<DeletingMarks>();
+        services.AddSingleton<NetworkPropagation>();
+        return services;
+    }
+}
