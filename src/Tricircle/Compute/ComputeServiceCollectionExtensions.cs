@@ -11,7 +11,8 @@ internal static class ComputeServiceCollectionExtensions
         services.AddSingleton<KeypairStore>();
         services.AddSingleton<ServerCatalogue>();
         services.AddSingleton<ServerNetworks>();
-        services.AddSingleton<ServerBatch>();
+        services.AddSingleton<KeypairSync>();
+        services.AddSingleton<ServerBoot>();
         services.AddSingleton<ServerRecords>();
         return services;
     }

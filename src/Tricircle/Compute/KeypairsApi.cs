@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Tricircle.Errors;
 using Tricircle.Hosting;
 using Tricircle.Identity;
 using Tricircle.Pods;
@@ -24,43 +23,6 @@ internal static partial class KeypairsApi
         v21.MapPost("/os-keypairs", CreateAsync);
         v21.MapGet("/os-keypairs/{name}", ShowAsync);
         v21.MapDelete("/os-keypairs/{name}", DeleteAsync);
-    }
-
-    /// <summary>
-    /// Makes sure the pod has the user's keypair with the same public key: imported when missing,
-    /// 409 naming the pod when the pod has another key under that name.
-    /// </summary>
-    public static async Task EnsureInPodAsync(HttpContext context, PodClient client, Pod pod, Keypair keypair)
-    {
-        var caller = context.GetRequestContext();
-        var path = "os-keypairs/" + Uri.EscapeDataString(keypair.Name);
-        for (var attempt = 0; attempt < 2; attempt++)
-        {
-            try
-            {
-                var existing = await client.SendJsonAsync(pod, ComputeApi.ServiceType, HttpMethod.Get, path, null, caller.AuthToken, context.RequestAborted, [new("OpenStack-API-Version", "compute 2.2")]);
-                if (existing?["keypair"]?["fingerprint"]?.ToString() is { } fingerprint && fingerprint != keypair.Fingerprint)
-                {
-                    throw TricircleException.Conflict($"Key pair '{keypair.Name}' exists in pod {pod.RegionName} with another public key (fingerprint {fingerprint}, not {keypair.Fingerprint}): delete it there or use another name.");
-                }
-
-                return;
-            }
-            catch (PodErrorException e) when (e.StatusCode == StatusCodes.Status404NotFound)
-            {
-            }
-
-            try
-            {
-                var body = new JsonObject { ["keypair"] = new JsonObject { ["name"] = keypair.Name, ["public_key"] = keypair.PublicKey, ["type"] = keypair.Type } };
-                await client.SendJsonAsync(pod, ComputeApi.ServiceType, HttpMethod.Post, "os-keypairs", body, caller.AuthToken, context.RequestAborted, [new("OpenStack-API-Version", "compute 2.2")]);
-                return;
-            }
-            catch (PodErrorException e) when (e.StatusCode == StatusCodes.Status409Conflict)
-            {
-                // A concurrent boot imported it a moment ago: compare what is there now.
-            }
-        }
     }
 
     /// <summary>Whose keypairs: the caller's, or another user's for an admin at 2.10 or later.</summary>

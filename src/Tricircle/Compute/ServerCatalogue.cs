@@ -23,11 +23,11 @@ internal sealed record ServerReservation(string HolderId);
 /// reserves the project's quota before anything is forwarded, and copies the flavor and keypair
 /// into the chosen pod.
 /// </summary>
-internal sealed class ServerCatalogue(FlavorStore flavors, FlavorSync flavorSync, KeypairStore keypairs, QuotaStore quotas, PodClient client)
+internal sealed class ServerCatalogue(FlavorStore flavors, FlavorSync flavorSync, KeypairStore keypairs, KeypairSync keypairSync, QuotaStore quotas)
 {
     public const string HolderType = "server";
 
-    public async Task<ServerNeeds> ResolveAsync(HttpContext context, JsonObject server, RequestContext caller)
+    public async Task<ServerNeeds> ResolveAsync(JsonObject server, RequestContext caller, CancellationToken cancellationToken)
     {
         var flavorRef = server["flavorRef"] switch
         {
@@ -39,14 +39,14 @@ internal sealed class ServerCatalogue(FlavorStore flavors, FlavorSync flavorSync
         // A link (…/flavors/{id}) names the flavor by its last segment, as Nova takes it.
         var flavorId = flavorRef.TrimEnd('/');
         flavorId = Uri.UnescapeDataString(flavorId[(flavorId.LastIndexOf('/') + 1)..]);
-        var flavor = await flavors.FindUsableAsync(flavorId, caller.ProjectId, caller.IsAdmin, context.RequestAborted)
+        var flavor = await flavors.FindUsableAsync(flavorId, caller.ProjectId, caller.IsAdmin, cancellationToken)
             ?? throw TricircleException.Invalid($"Flavor {flavorId} could not be found.");
 
         Keypair? keypair = null;
         if (server["key_name"] is { } keyNode)
         {
             var keyName = keyNode is JsonValue k && k.GetValueKind() == JsonValueKind.String ? k.GetValue<string>() : throw TricircleException.Invalid("Invalid input for field/attribute key_name. It must be a string.");
-            keypair = await keypairs.FindAsync(caller.UserId, keyName, context.RequestAborted) ?? throw TricircleException.Invalid("Invalid key_name provided.");
+            keypair = await keypairs.FindAsync(caller.UserId, keyName, cancellationToken) ?? throw TricircleException.Invalid("Invalid key_name provided.");
         }
 
         var min = Count(server, "min_count") ?? 1;
@@ -93,12 +93,12 @@ internal sealed class ServerCatalogue(FlavorStore flavors, FlavorSync flavorSync
     }
 
     /// <summary>Copies flavor and keypair into the pod and points the body at the pod's flavor.</summary>
-    public async Task PrepareAsync(HttpContext context, Pod pod, JsonObject server, ServerNeeds needs, RequestContext caller)
+    public async Task PrepareAsync(Pod pod, JsonObject server, ServerNeeds needs, RequestContext caller, CancellationToken cancellationToken)
     {
-        server["flavorRef"] = await flavorSync.EnsureAsync(needs.Flavor, pod, caller.ProjectId, context.RequestAborted);
+        server["flavorRef"] = await flavorSync.EnsureAsync(needs.Flavor, pod, caller.ProjectId, cancellationToken);
         if (needs.Keypair is { } keypair)
         {
-            await KeypairsApi.EnsureInPodAsync(context, client, pod, keypair);
+            await keypairSync.EnsureInPodAsync(pod, keypair, caller, cancellationToken);
         }
     }
 

@@ -176,11 +176,9 @@ internal sealed partial class ServerNetworks(
         }
     }
 
-    /// <summary>The pod has the server: the central ports show it, and its ports are remembered for its delete.</summary>
+    /// <summary>The pod has the server (recorded with its ports): the central ports show it.</summary>
     public async Task BootedAsync(string serverId, Pod pod, IReadOnlyList<ServerNic> nics, CancellationToken cancellationToken)
     {
-        await ports.RecordServerPortsAsync(serverId, pod.PodId, [.. nics.Select(n => (n.Port.Id, n.Created))], cancellationToken);
-
         await Task.WhenAll(nics.Select(async nic =>
         {
             try

@@ -2,8 +2,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Tricircle.Hosting;
 using Tricircle.Identity;
-using Tricircle.Image;
-using Tricircle.Placement;
 using Tricircle.Pods;
 using Tricircle.Routing;
 
@@ -38,8 +36,11 @@ internal static class ServersApi
         v21.MapMethods("/servers/{id}/{**rest}", ["GET", "PUT", "POST", "DELETE"], ForwardUnderAsync);
     }
 
-    private static async Task CreateAsync(
-        HttpContext context, PodScheduler scheduler, PodForwarder forwarder, RoutingStore routings, PodStore pods, ServerCatalogue catalogue, ImageSync imageSync, ServerNetworks serverNetworks, ServerBatch batch)
+    /// <summary>
+    /// Validates the request, then boots it (see <see cref="ServerBoot"/>); the first server's
+    /// answer is the pod's, forwarded, as Nova answers a create with its first server.
+    /// </summary>
+    private static async Task CreateAsync(HttpContext context, ServerBoot boot, PodForwarder forwarder)
     {
         var caller = ComputeApi.Caller(context);
         var (root, server) = await RequestBody.ReadNodeAsync(context.Request, "server", context.RequestAborted);
@@ -53,183 +54,23 @@ internal static class ServersApi
             throw ApiException.BadRequest("Invalid input for field/attribute flavorRef: it is required.");
         }
 
-        var needs = await catalogue.ResolveAsync(context, server, caller);
-        var nics = await serverNetworks.ReadAsync(server, needs.Count, caller, context.RequestAborted);
-        var requestedAz = server["availability_zone"] is JsonValue azValue ? azValue.ToString() : null;
-
-        // A server on an existing volume or snapshot must boot where that lives; one on networks
-        // limited to some pods (hints, a local network's home) among those.
-        var (allowed, why) = nics is null ? (null, "") : await serverNetworks.AllowedPodsAsync(nics, context.RequestAborted);
-        PodPlacement placement;
-        if (await SourcePodAsync(server, caller, routings, pods, context.RequestAborted) is { } source)
-        {
-            if (allowed is not null && !allowed.Any(p => p.PodId == source.Pod.PodId))
-            {
-                throw ApiException.BadRequest($"{source.What} is in pod {source.Pod.RegionName} (availability zone {source.Pod.AzName}), where the server cannot be: {why}.");
-            }
-
-            placement = await scheduler.PlaceBesideAsync(caller.ProjectId, source.Pod, source.What, requestedAz, context.RequestAborted);
-        }
-        else if (allowed is not null)
-        {
-            placement = await scheduler.PlaceAmongAsync(caller.ProjectId, allowed, why, requestedAz, context.RequestAborted);
-        }
-        else
-        {
-            placement = await scheduler.PlaceAsync(caller.ProjectId, requestedAz, context.RequestAborted);
-        }
-
-        // Pods with their own Glance get the image first (imageRef then names the pod's copy).
-        await imageSync.EnsureInPodAsync(placement.Pod, server, caller, context.RequestAborted);
-
-        // The pod knows its zone by its own name; a host part (admin "az:host") stays.
-        var hostPart = requestedAz is not null && requestedAz.IndexOf(':', StringComparison.Ordinal) is var colon and >= 0 ? requestedAz[colon..] : "";
-        server.Remove("availability_zone");
-        if (placement.BottomAz is { } bottomAz)
-        {
-            server["availability_zone"] = bottomAz + hostPart;
-        }
-        else if (hostPart.Length > 0)
-        {
-            server["availability_zone"] = hostPart;
-        }
-
-        // A multi-create is one server at a time (see ServerBatch): servers 2…N first, then the
-        // first through the forwarder, whose answer the caller gets.
-        IReadOnlyList<string> others = [];
-        if (needs.Count > 1)
-        {
-            server.Remove("min_count");
-            server.Remove("max_count");
-            await catalogue.PrepareAsync(context, placement.Pod, server, needs, caller);
-            var baseName = server["name"]!.ToString();
-            var (booted, failure) = await batch.BootOthersAsync(placement, root, baseName, needs.Count, needs, nics, caller, ComputeApi.VersionHeaders(context), context.RequestAborted);
-            if (booted.Count + 1 < needs.MinCount)
-            {
-                await batch.RemoveAsync(placement.Pod, booted, caller);
-                throw failure!;
-            }
-
-            others = booted;
-            server["name"] = ServerBatch.NameOf(baseName, 1);
-            needs = needs with { Count = 1 };
-        }
-
-        // Quota first (nothing in the pod yet), then the flavor and keypair where the server goes.
-        ServerReservation reservation;
-        try
-        {
-            reservation = await catalogue.ReserveAsync(caller, needs, context.RequestAborted);
-        }
-        catch
-        {
-            await batch.RemoveAsync(placement.Pod, others, caller);
-            throw;
-        }
-
-        string? created = null, made = null;
-        Task<IReadOnlyList<ServerNic>> networksReady = Task.FromResult<IReadOnlyList<ServerNic>>([]);
-
-        // The caller is told the create failed: nothing of it may stay (jobs finish what a pod cannot
-        // take now). Run before the pod's refusal is passed on, so the caller then finds nothing left.
-        var undone = false;
-        async Task UndoAsync()
-        {
-            if (created is not null || undone)
-            {
-                return;
-            }
-
-            undone = true;
-            await batch.RemoveAsync(placement.Pod, others, caller);
-            await catalogue.ReleaseAsync(reservation, CancellationToken.None); // the pod refused, or we never got there
-            if (made is not null)
-            {
-                await context.RequestServices.GetRequiredService<ServerRecords>().AbandonAsync(made, caller.ProjectId, placement.Pod, CancellationToken.None);
-            }
-
-            if (networksReady.IsCompletedSuccessfully)
-            {
-                await serverNetworks.AbandonAsync(networksReady.Result.Where(n => n.Created).Select(n => n.Port), CancellationToken.None);
-            }
-        }
-
-        try
-        {
-            // The flavor and keypair, and the networks, are independent calls to the pod.
-            if (nics is not null)
-            {
-                networksReady = serverNetworks.PrepareAsync(placement.Pod, nics, ServerNetworks.GroupNames(server), caller, context.RequestAborted);
-            }
-
-            await Task.WhenAll(catalogue.PrepareAsync(context, placement.Pod, server, needs, caller), networksReady);
-            var ready = await networksReady;
-            if (nics is not null)
-            {
-                ServerNetworks.PointAtPod(server, nics, ready);
-            }
-
-            var content = new StringContent(root.ToJsonString(), Encoding.UTF8, "application/json");
-            await forwarder.ForwardAsync(context, placement.Pod, ComputeApi.ServiceType, "servers", async answer =>
+        var plan = await boot.PlanAsync(server, caller, context.RequestAborted);
+        var headers = ComputeApi.VersionHeaders(context);
+        await boot.CreateAsync(plan, root, (body, created, refused) => forwarder.ForwardAsync(
+            context,
+            plan.Pod,
+            ComputeApi.ServiceType,
+            "servers",
+            async answer =>
             {
                 if (answer["server"]?["id"]?.ToString() is { Length: > 0 } id)
                 {
-                    // The server exists in the pod from here on; once recorded, it keeps its quota and ports whatever follows.
-                    made = id;
-                    await scheduler.RecordAsync(placement, caller.ProjectId, ResourceType, id, id, CancellationToken.None);
-                    created = id;
-                    await catalogue.KeepAsync(reservation, id, CancellationToken.None);
-                    await serverNetworks.BootedAsync(id, placement.Pod, await networksReady, CancellationToken.None);
+                    await created(id);
                 }
-            }, content, ComputeApi.VersionHeaders(context), onFailure: _ => UndoAsync());
-        }
-        finally
-        {
-            await UndoAsync();
-        }
-    }
-
-    /// <summary>The pod of a volume or snapshot the server boots from, if any.</summary>
-    private static async Task<(Pod Pod, string What)?> SourcePodAsync(JsonObject server, RequestContext caller, RoutingStore routings, PodStore pods, CancellationToken cancellationToken)
-    {
-        var sources = new List<(string Type, string Id)>();
-        foreach (var bdm in (server["block_device_mapping_v2"] as JsonArray ?? []).OfType<JsonObject>())
-        {
-            var type = bdm["source_type"]?.ToString();
-            if (type is "volume" or "snapshot" && bdm["uuid"]?.ToString() is { Length: > 0 } uuid)
-            {
-                sources.Add((type, uuid));
-            }
-        }
-
-        foreach (var bdm in (server["block_device_mapping"] as JsonArray ?? []).OfType<JsonObject>())
-        {
-            if (bdm["volume_id"]?.ToString() is { Length: > 0 } volume)
-            {
-                sources.Add(("volume", volume));
-            }
-            else if (bdm["snapshot_id"]?.ToString() is { Length: > 0 } snapshot)
-            {
-                sources.Add(("snapshot", snapshot));
-            }
-        }
-
-        (Pod Pod, string What)? found = null;
-        foreach (var (type, id) in sources)
-        {
-            var what = $"{(type == "volume" ? "Volume" : "Snapshot")} {id}";
-            var routing = await routings.FindTopAsync(id, type, caller.IsAdmin ? null : caller.ProjectId, cancellationToken)
-                ?? throw ApiException.BadRequest($"{what} could not be found.");
-            var pod = await pods.GetAsync(routing.PodId, cancellationToken);
-            if (found is { } earlier && earlier.Pod.PodId != pod.PodId)
-            {
-                throw ApiException.BadRequest($"{earlier.What} is in pod {earlier.Pod.RegionName} and {what} in pod {pod.RegionName}: a server's volumes must share its pod.");
-            }
-
-            found = (pod, what);
-        }
-
-        return found;
+            },
+            new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+            headers,
+            onFailure: _ => refused()), headers, context.RequestAborted);
     }
 
     private static async Task ListAsync(HttpContext context, MergedList list, bool detail)

@@ -336,8 +336,8 @@ internal sealed class JobStore(Database database, IOptions<JobOptions> options, 
                     break;
                 case "resource_id":
                     // One of the '#'-joined keys.
-                    clauses.Add("('#' || resource_id || '#') LIKE @resourcePart");
-                    parameters.Add("resourcePart", "%#" + value.Replace("%", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal) + "#%");
+                    clauses.Add("('#' || resource_id || '#') LIKE @resourcePart ESCAPE '\\'");
+                    parameters.Add("resourcePart", "%#" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "#%");
                     break;
                 case "type" or "project_id" or "pod_id":
                     clauses.Add($"{key} = @{key}");

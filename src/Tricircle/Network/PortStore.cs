@@ -559,14 +559,14 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
     /// Remembers a booted server's ports (and whether Tricircle made each for it) for its delete,
     /// one statement each; a retried boot finds its rows there already.
     /// </summary>
-    public async Task RecordServerPortsAsync(string serverId, string podId, IReadOnlyList<(string PortId, bool Created)> serverPorts, CancellationToken cancellationToken)
+    public static async Task RecordServerPortsAsync(DbConnection connection, DbTransaction tx, string serverId, string podId, IReadOnlyList<(string PortId, bool Created)> serverPorts, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
         foreach (var (portId, created) in serverPorts)
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO server_ports (server_id, port_id, pod_id, created) VALUES (@serverId, @portId, @podId, @created) ON CONFLICT (server_id, port_id) DO NOTHING",
                 new { serverId, portId, podId, created },
+                tx,
                 cancellationToken: cancellationToken));
         }
     }

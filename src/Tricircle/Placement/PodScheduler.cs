@@ -151,7 +151,7 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
     }
 
     /// <summary>Records a created resource's routing row and, for a first placement, the tenant's binding, in one transaction.</summary>
-    public async Task RecordAsync(PodPlacement placement, string tenantId, string resourceType, string topId, string? bottomId, CancellationToken cancellationToken)
+    public async Task RecordAsync(PodPlacement placement, string tenantId, string resourceType, string topId, string? bottomId, InTransaction? also, CancellationToken cancellationToken)
     {
         var now = DbTime.Now(timeProvider);
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -162,6 +162,7 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
         }
 
         await RoutingStore.RecordAsync(connection, tx, topId, bottomId ?? topId, placement.Pod.PodId, tenantId, resourceType, now, cancellationToken);
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
     }
 

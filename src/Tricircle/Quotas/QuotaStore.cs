@@ -80,6 +80,14 @@ internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> optio
             cancellationToken: cancellationToken));
     }
 
+    /// <summary>Moves a holder's allocations to another id, in the caller's transaction (the resource recorded with them).</summary>
+    public static Task RekeyAsync(DbConnection connection, DbTransaction tx, string holderType, string fromId, string toId, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE quota_allocations SET holder_id = @toId WHERE holder_type = @holderType AND holder_id = @fromId",
+            new { holderType, fromId, toId },
+            tx,
+            cancellationToken: cancellationToken));
+
     /// <summary>Gives back everything the holder had (nothing happens when it had nothing).</summary>
     public async Task ReleaseAsync(string holderType, string holderId, CancellationToken cancellationToken)
     {

@@ -63,7 +63,7 @@ internal static class SnapshotsApi
                 {
                     await quotas.KeepAsync(reservation, id, CancellationToken.None);
                     created = id;
-                    await scheduler.RecordAsync(new PodPlacement(pod, false), caller.ProjectId, ResourceType, id, id, CancellationToken.None);
+                    await scheduler.RecordAsync(new PodPlacement(pod, false), caller.ProjectId, ResourceType, id, id, null, CancellationToken.None);
                 }
             }, content, VolumeApi.VersionHeaders(context));
         }

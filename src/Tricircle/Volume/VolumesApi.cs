@@ -96,7 +96,7 @@ internal static class VolumesApi
                 {
                     // The volume exists in the pod from here on; once recorded, its quota stays held whatever follows.
                     made = id;
-                    await scheduler.RecordAsync(placement, caller.ProjectId, ResourceType, id, id, CancellationToken.None);
+                    await scheduler.RecordAsync(placement, caller.ProjectId, ResourceType, id, id, null, CancellationToken.None);
                     created = id;
                     await quotas.KeepAsync(reservation, id, CancellationToken.None);
                     VolumeRoutes.TopAz(placement.Pod, answered);

@@ -32,7 +32,7 @@ public abstract class PodSchedulerTests(ServiceFixture fixture)
         Assert.True(first.NewBinding);
         Assert.Equal(a.PodId, first.Pod.PodId); // tie: by region name
         Assert.Equal("nova", first.BottomAz);
-        await Scheduler.RecordAsync(first, "tenant-1-" + a.AzName, "server", Guid.NewGuid().ToString(), null, default);
+        await Scheduler.RecordAsync(first, "tenant-1-" + a.AzName, "server", Guid.NewGuid().ToString(), null, null, default);
 
         // The next tenant goes to the pod with fewer tenants.
         var second = await Scheduler.PlaceAsync("tenant-2-" + a.AzName, a.AzName, default);
@@ -51,13 +51,13 @@ public abstract class PodSchedulerTests(ServiceFixture fixture)
         var tenant = "t-disabled-" + a.AzName;
         var first = await Scheduler.PlaceAsync(tenant, a.AzName, default);
         Assert.Equal(a.PodId, first.Pod.PodId);
-        await Scheduler.RecordAsync(first, tenant, "volume", Guid.NewGuid().ToString(), null, default);
+        await Scheduler.RecordAsync(first, tenant, "volume", Guid.NewGuid().ToString(), null, null, default);
 
         await Pods.UpdateAsync(a.PodId, null, null, null, true, "maintenance", default);
         var moved = await Scheduler.PlaceAsync(tenant, a.AzName, default);
         Assert.Equal(b.PodId, moved.Pod.PodId);
         Assert.True(moved.NewBinding); // recorded with the resource, retiring the binding to the disabled pod
-        await Scheduler.RecordAsync(moved, tenant, "volume", Guid.NewGuid().ToString(), null, default);
+        await Scheduler.RecordAsync(moved, tenant, "volume", Guid.NewGuid().ToString(), null, null, default);
         var again = await Scheduler.PlaceAsync(tenant, a.AzName, default);
         Assert.Equal(b.PodId, again.Pod.PodId);
         Assert.False(again.NewBinding);
@@ -109,8 +109,8 @@ public abstract class PodSchedulerTests(ServiceFixture fixture)
         var tenant = "t-retry-" + a.AzName;
         var placed = await Scheduler.PlaceAsync(tenant, a.AzName, default);
         var id = Guid.NewGuid().ToString();
-        await Scheduler.RecordAsync(placed, tenant, "volume", id, null, default);
-        await Scheduler.RecordAsync(placed, tenant, "volume", id, null, default);
+        await Scheduler.RecordAsync(placed, tenant, "volume", id, null, null, default);
+        await Scheduler.RecordAsync(placed, tenant, "volume", id, null, null, default);
         var routing = await fixture.Services.GetRequiredService<Routing.RoutingStore>().FindTopAsync(id, "volume", tenant, default);
         Assert.Equal(placed.Pod.PodId, routing!.PodId);
     }
