@@ -1,3 +1,4 @@
+using System.Globalization;
 using Tricircle.Hosting;
 
 namespace Tricircle.Admin;
@@ -7,7 +8,7 @@ internal static class AdminApi
 {
     public const string UpdatedAt = "2015-09-09";
 
-    private static readonly string[] Resources = ["bindings", "pods", "routings"];
+    private static readonly string[] Resources = ["bindings", "jobs", "pods", "routings"];
 
     public static void MapAdminApi(this IEndpointRouteBuilder app)
     {
@@ -24,6 +25,7 @@ internal static class AdminApi
         v1.MapPodsApi();
         v1.MapBindingsApi();
         v1.MapRoutingsApi();
+        v1.MapJobsApi();
     }
 
     private static object VersionDocument(HttpContext context)
@@ -43,6 +45,20 @@ internal static class AdminApi
         "false" or "0" or "no" => false,
         _ => throw ApiException.BadRequest($"{name} must be true or false, not '{value}'."),
     };
+
+    /// <summary>A list's page size: <c>limit</c> capped at <c>pagination_max_limit</c>; missing or not above 0, the maximum (upstream).</summary>
+    public static int PageLimit(HttpRequest request, int max)
+    {
+        if (!request.Query.TryGetValue("limit", out var text))
+        {
+            return max;
+        }
+
+        var asked = int.TryParse(text.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var limit)
+            ? limit
+            : throw ApiException.BadRequest($"limit must be an integer, not '{text}'.");
+        return asked <= 0 ? max : Math.Min(asked, max);
+    }
 
     /// <summary>Query parameters of a list call, with unknown names rejected (upstream's "Unsupported filter type").</summary>
     public static Dictionary<string, string> Filters(HttpRequest request, IReadOnlyCollection<string> allowed, params string[] alsoAllowed)

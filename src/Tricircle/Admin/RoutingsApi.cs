@@ -46,15 +46,7 @@ internal static class RoutingsApi
             filters["project_id"] = context.GetRequestContext().ProjectId;
         }
 
-        var max = options.Value.PaginationMaxLimit;
-        var limit = max;
-        if (request.Query.TryGetValue("limit", out var limitText))
-        {
-            var asked = int.TryParse(limitText.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var l)
-                ? l
-                : throw ApiException.BadRequest($"limit must be an integer, not '{limitText}'.");
-            limit = asked <= 0 ? max : Math.Min(asked, max);
-        }
+        var limit = AdminApi.PageLimit(request, options.Value.PaginationMaxLimit);
 
         long? marker = null;
         if (request.Query.TryGetValue("marker", out var markerText))

@@ -62,5 +62,29 @@ internal static class AdminCommand
     public static async Task<string> PodIdAsync(AdminClient client, string reference, CancellationToken cancellationToken) =>
         (await FindPodAsync(client, reference, cancellationToken)).GetProperty("pod_id").GetString()!;
 
+    /// <summary>A paged list's rows: the first page and, when <paramref name="follow"/>, every page its <c>*_links</c> lead to.</summary>
+    public static async Task<List<JsonElement>> PagesAsync(AdminClient client, string path, string collection, bool follow, CancellationToken cancellationToken)
+    {
+        var rows = new List<JsonElement>();
+        string? next = path;
+        while (next is not null)
+        {
+            var page = await client.GetAsync(next, cancellationToken);
+            rows.AddRange(page.GetProperty(collection).EnumerateArray());
+            next = follow && page.TryGetProperty(collection + "_links", out var links)
+                ? links.EnumerateArray().Where(l => l.GetProperty("rel").GetString() == "next").Select(l => l.GetProperty("href").GetString()).FirstOrDefault()
+                : null;
+        }
+
+        return rows;
+    }
+
+    /// <summary>A query string of the options given (none: empty).</summary>
+    public static string Query(IEnumerable<(string Key, string? Value)> parameters)
+    {
+        var given = parameters.Where(p => p.Value is not null).Select(p => $"{p.Key}={Escape(p.Value!)}").ToList();
+        return given.Count == 0 ? "" : "?" + string.Join('&', given);
+    }
+
     public static string Escape(string value) => Uri.EscapeDataString(value);
 }

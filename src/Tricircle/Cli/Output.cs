@@ -3,8 +3,11 @@ using Spectre.Console;
 
 namespace Tricircle.Cli;
 
-/// <summary>A column of CLI output: its header and the API field it shows.</summary>
-internal sealed record Column(string Header, string Field);
+/// <summary>
+/// A column of CLI output: its header and the API field it shows; <paramref name="Show"/>, when
+/// given, is how a table shows a present, non-null value (json and value output keep the API's).
+/// </summary>
+internal sealed record Column(string Header, string Field, Func<JsonElement, string>? Show = null);
 
 /// <summary>
 /// Prints API objects as the <c>openstack</c> CLI does: a table by default (a field/value
@@ -25,7 +28,7 @@ internal static class Output
             case "value":
                 foreach (var row in rows)
                 {
-                    Console.Out.WriteLine(string.Join(' ', columns.Select(c => Text(row, c.Field))));
+                    Console.Out.WriteLine(string.Join(' ', columns.Select(c => Line(row, c.Field))));
                 }
 
                 break;
@@ -38,7 +41,7 @@ internal static class Output
 
                 foreach (var row in rows)
                 {
-                    table.AddRow(columns.Select(c => Markup.Escape(Text(row, c.Field))).ToArray());
+                    table.AddRow(columns.Select(c => Markup.Escape(Shown(row, c))).ToArray());
                 }
 
                 Terminal().Write(table);
@@ -56,7 +59,7 @@ internal static class Output
             case "value":
                 foreach (var field in fields)
                 {
-                    Console.Out.WriteLine(Text(item, field.Field));
+                    Console.Out.WriteLine(Line(item, field.Field));
                 }
 
                 break;
@@ -66,7 +69,7 @@ internal static class Output
                 table.AddColumn(new TableColumn("Value") { NoWrap = true });
                 foreach (var field in fields)
                 {
-                    table.AddRow(Markup.Escape(field.Field), Markup.Escape(Text(item, field.Field)));
+                    table.AddRow(Markup.Escape(field.Field), Markup.Escape(Shown(item, field)));
                 }
 
                 Terminal().Write(table);
@@ -98,6 +101,12 @@ internal static class Output
 
     private static Dictionary<string, JsonElement?> Project(JsonElement item, IReadOnlyList<Column> columns) =>
         columns.ToDictionary(c => c.Field, c => item.TryGetProperty(c.Field, out var v) ? v.Clone() : (JsonElement?)null);
+
+    private static string Shown(JsonElement item, Column column) =>
+        column.Show is { } show && item.TryGetProperty(column.Field, out var value) && value.ValueKind != JsonValueKind.Null ? show(value) : Text(item, column.Field);
+
+    // -f value: one line per row (or field) whatever a value holds, as pipelines count on.
+    private static string Line(JsonElement item, string field) => Text(item, field).ReplaceLineEndings(" ");
 
     private static string Text(JsonElement item, string field) =>
         !item.TryGetProperty(field, out var value) ? "" : value.ValueKind switch

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 
 namespace Tricircle.Cli;
 
@@ -68,18 +67,8 @@ internal static class RoutingCommands
             Add("limit", parse.GetValue(limit)?.ToString(CultureInfo.InvariantCulture));
             Add("marker", parse.GetValue(marker)?.ToString(CultureInfo.InvariantCulture));
 
-            var rows = new List<JsonElement>();
-            string? next = "routings" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
-            while (next is not null)
-            {
-                var page = await client.GetAsync(next, ct);
-                rows.AddRange(page.GetProperty("routings").EnumerateArray());
-                next = parse.GetValue(limit) is null && page.TryGetProperty("routings_links", out var links)
-                    ? links.EnumerateArray().Where(l => l.GetProperty("rel").GetString() == "next").Select(l => l.GetProperty("href").GetString()).FirstOrDefault()
-                    : null;
-            }
-
-            Output.List(format, rows, ListColumns);
+            var path = "routings" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
+            Output.List(format, await AdminCommand.PagesAsync(client, path, "routings", follow: parse.GetValue(limit) is null, ct), ListColumns);
         });
 
         var showId = new Argument<long>("routing") { Description = "Routing id" };

@@ -16,6 +16,7 @@ internal static class TricircleCommandLine
         root.Subcommands.Add(PodCommands.Create(cloud));
         root.Subcommands.Add(BindingCommands.Create(cloud));
         root.Subcommands.Add(RoutingCommands.Create(cloud));
+        root.Subcommands.Add(JobCommands.Create(cloud));
         return root;
     }
 }

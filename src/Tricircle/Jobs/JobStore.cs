@@ -434,8 +434,11 @@ internal sealed class JobStore(Database database, IOptions<JobOptions> options, 
             target = id;
         }
 
+        // Read before the commit: the job as the redo left it, not as a worker that leased it a moment later has.
+        var redone = await connection.QuerySingleAsync<Job>(new CommandDefinition(
+            $"SELECT {Columns} FROM jobs WHERE id = @target", new { target }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
-        return await FindAsync(target, cancellationToken) ?? throw TricircleException.NotFound($"Job {target} could not be found.");
+        return redone;
     }
 
     /// <summary>Removes jobs that succeeded before <paramref name="before"/> (with their runs).</summary>

@@ -90,7 +90,7 @@ public abstract class AdminApiTests(ServiceFixture fixture)
         v1.AssertOk();
         (await AsAdmin(HttpMethod.Get, "/v1.0/")).AssertOk(); // the href above, trailing slash and all
         var rels = v1.Json.GetProperty("links").EnumerateArray().Select(l => l.GetProperty("rel").GetString()).ToList();
-        Assert.Equal(["self", "bindings", "pods", "routings"], rels);
+        Assert.Equal(["self", "bindings", "jobs", "pods", "routings"], rels);
     }
 
     [Fact]

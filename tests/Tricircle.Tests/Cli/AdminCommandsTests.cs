@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Tricircle.Data;
+using Tricircle.Jobs;
 using Tricircle.Support;
 
 namespace Tricircle.Cli;
@@ -146,6 +148,101 @@ public sealed class AdminCommandsTests(SqliteServiceFixture fixture) : IClassFix
         Assert.Contains("resource_type 'rocket'", badType.Stderr, StringComparison.Ordinal);
         Assert.Equal(0, (await Tricircle("routing", "delete", routingId.ToString(System.Globalization.CultureInfo.InvariantCulture))).ExitCode);
         Assert.Equal(0, (await Tricircle("pod", "delete", "RegionB")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Job_ListShowRedoDelete_OfSeededJobs_InTablesJsonAndValues()
+    {
+        var pod = await Tricircle("pod", "create", "RegionJ", "--az-name", "azj", "-f", "json");
+        Assert.True(pod.ExitCode == 0, pod.ToString());
+        var podId = JsonDocument.Parse(pod.Stdout).RootElement.GetProperty("pod_id").GetString()!;
+        var seed = new JobSeed(fixture.Services.GetRequiredService<Database>());
+        var network = Guid.NewGuid().ToString();
+        var failed = await seed.FailedAsync(JobRequest.InPod(JobTypes.NetworkSync, podId, network, fixture.AdminProjectId), "the pod refused the update because of a long reason that a table has no room for\nand more");
+        var fresh = await seed.NewAsync(JobRequest.InPod(JobTypes.SubnetSync, podId, Guid.NewGuid().ToString(), fixture.AdminProjectId));
+
+        // By project too: the pod's audits (no project) come and go on their own.
+        var json = await Tricircle("job", "list", "--pod", "RegionJ", "--project", fixture.AdminProjectId, "-f", "json");
+        Assert.True(json.ExitCode == 0, json.ToString());
+        var jobs = JsonDocument.Parse(json.Stdout).RootElement.EnumerateArray().ToList();
+        Assert.Equal([fresh, failed], jobs.Select(j => j.GetProperty("id").GetString()));
+        Assert.Equal(network, jobs[1].GetProperty("resource").GetProperty("network_id").GetString()); // the API's fields
+        Assert.Equal(podId, jobs[1].GetProperty("pod_id").GetString());
+        Assert.Equal(fixture.AdminProjectId, jobs[1].GetProperty("project_id").GetString());
+
+        var table = await Tricircle("job", "list", "--resource", network);
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("| Last Error", table.Stdout, StringComparison.Ordinal);
+        var row = table.Stdout.Split('\n').Single(l => l.Contains(failed, StringComparison.Ordinal));
+        Assert.Contains($"pod_id=RegionJ network_id={network}", row, StringComparison.Ordinal);
+        Assert.Contains("| RegionJ", row, StringComparison.Ordinal);
+        Assert.Contains("| FAIL", row, StringComparison.Ordinal);
+        Assert.Contains("the pod refused the update because of a long reason that ...", row, StringComparison.Ordinal); // shortened
+
+        var value = await Tricircle("job", "list", "--pod", podId, "--project", fixture.AdminProjectId, "--status", "fail", "-f", "value");
+        Assert.StartsWith(failed + " network_sync FAIL ", value.Stdout, StringComparison.Ordinal);
+        Assert.Single(value.Stdout.Trim().Split('\n'));
+        var page = await Tricircle("job", "list", "--pod", "RegionJ", "--project", fixture.AdminProjectId, "--limit", "1", "-f", "value");
+        Assert.StartsWith(fresh, page.Stdout, StringComparison.Ordinal);
+        Assert.Single(page.Stdout.Trim().Split('\n'));
+
+        var show = await Tricircle("job", "show", failed);
+        Assert.True(show.ExitCode == 0, show.ToString());
+        Assert.Contains($"{podId} (RegionJ)", show.Stdout, StringComparison.Ordinal);
+        Assert.Contains("| Outcome", show.Stdout, StringComparison.Ordinal); // the runs
+        Assert.Contains(JobSeed.Worker, show.Stdout, StringComparison.Ordinal);
+        var shownJson = JsonDocument.Parse((await Tricircle("job", "show", failed, "-f", "json")).Stdout).RootElement;
+        Assert.Equal("FAIL", shownJson.GetProperty("runs").EnumerateArray().Single().GetProperty("outcome").GetString());
+        Assert.EndsWith("and more", shownJson.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+
+        var redo = await Tricircle("job", "redo", failed, "-f", "json");
+        Assert.True(redo.ExitCode == 0, redo.ToString());
+        var redone = JsonDocument.Parse(redo.Stdout).RootElement.EnumerateArray().Single();
+        Assert.Equal(failed, redone.GetProperty("id").GetString());
+        Assert.Equal("NEW", redone.GetProperty("status").GetString());
+        Assert.Equal(0, redone.GetProperty("attempts").GetInt32());
+        var again = await Tricircle("job", "redo", "no-such-job");
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("Job no-such-job could not be found. (HTTP 404)", again.Stderr, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await Tricircle("job", "delete", fresh)).ExitCode);
+        var gone = await Tricircle("job", "show", fresh);
+        Assert.Equal(1, gone.ExitCode);
+        Assert.Contains("HTTP 404", gone.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Job_SchemasAndCreate_WithAPodGivenByRegionName()
+    {
+        var schemas = await Tricircle("job", "schemas", "-f", "json");
+        Assert.True(schemas.ExitCode == 0, schemas.ToString());
+        var sync = JsonDocument.Parse(schemas.Stdout).RootElement.EnumerateArray().Single(s => s.GetProperty("type").GetString() == "network_sync");
+        Assert.Equal(["pod_id", "network_id"], sync.GetProperty("resource").EnumerateArray().Select(k => k.GetString()));
+        Assert.True(sync.GetProperty("operator_may_create").GetBoolean());
+        var table = await Tricircle("job", "schemas");
+        Assert.Contains("pod_id, network_id", table.Stdout, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await Tricircle("pod", "create", "RegionK", "--az-name", "azk")).ExitCode);
+        var network = Guid.NewGuid().ToString();
+        var routing = await Tricircle("routing", "create", "--top-id", network, "--bottom-id", network, "--pod", "RegionK", "--project", fixture.AdminProjectId, "--resource-type", "network");
+        Assert.True(routing.ExitCode == 0, routing.ToString());
+
+        var created = await Tricircle("job", "create", "--type", "network_sync", "--resource", "pod_id=RegionK", "--resource", $"network_id={network}", "-f", "json");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var job = JsonDocument.Parse(created.Stdout).RootElement;
+        Assert.Equal("network_sync", job.GetProperty("type").GetString());
+        Assert.Equal(network, job.GetProperty("resource").GetProperty("network_id").GetString());
+        Assert.Equal(fixture.AdminProjectId, job.GetProperty("project_id").GetString());
+        var podId = JsonDocument.Parse((await Tricircle("pod", "show", "RegionK", "-f", "json")).Stdout).RootElement.GetProperty("pod_id").GetString();
+        Assert.Equal(podId, job.GetProperty("pod_id").GetString());
+
+        var malformed = await Tricircle("job", "create", "--type", "network_sync", "--resource", "pod_id");
+        Assert.Equal(1, malformed.ExitCode);
+        Assert.Contains("--resource takes key=value", malformed.Stderr, StringComparison.Ordinal);
+        var refused = await Tricircle("job", "create", "--type", "network_delete", "--resource", $"network_id={network}");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("queued by the service itself", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("HTTP 400", refused.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Tricircle.Emulator.Identity;
 using Tricircle.Emulator.Regions;
 using Tricircle.Hosting;
+using Tricircle.Jobs;
 using Tricircle.Pods;
 using Tricircle.Support;
 
@@ -14,6 +15,8 @@ public sealed class StatusCommandTests : IAsyncLifetime
     private RegionEmulator _b = null!;
     private TestDatabase _db = null!;
     private string _config = "";
+    private string _podA = "";
+    private string _podB = "";
 
     public async Task InitializeAsync()
     {
@@ -36,8 +39,8 @@ public sealed class StatusCommandTests : IAsyncLifetime
         await using var host = ServiceHost.Build(TricircleConfiguration.Load([_config]));
         var pods = host.Services.GetRequiredService<PodStore>();
         await pods.CreateAsync("CentralRegion", "", "", "", default);
-        await pods.CreateAsync("RegionA", "az1", "nova", "", default);
-        await pods.CreateAsync("RegionB", "az2", "nova", "", default);
+        _podA = (await pods.CreateAsync("RegionA", "az1", "nova", "", default)).PodId;
+        _podB = (await pods.CreateAsync("RegionB", "az2", "nova", "", default)).PodId;
     }
 
     public async Task DisposeAsync()
@@ -93,6 +96,42 @@ public sealed class StatusCommandTests : IAsyncLifetime
         // all four of its services are asked together (a count, not a clock: CI machines are noisy).
         Assert.Equal(4, _a.Traffic.MaxInFlight);
         Assert.Equal(4, _b.Traffic.MaxInFlight);
+    }
+
+    [Fact]
+    public async Task Status_CountsEachPodsJobs_PendingOnesAreWork_AFailedOneExits1()
+    {
+        // Nothing runs these: the status command starts no workers.
+        await using var database = _db.Open();
+        var seed = new JobSeed(database);
+        await seed.NewAsync(JobRequest.InPod(JobTypes.NetworkSync, _podA, Guid.NewGuid().ToString(), null));
+        await seed.NewAsync(JobRequest.InPod(JobTypes.SubnetSync, _podA, Guid.NewGuid().ToString(), null));
+        await seed.RunningAsync(JobRequest.InPod(JobTypes.PortSync, _podA, Guid.NewGuid().ToString(), null));
+        await seed.SucceededAsync(JobRequest.InPod(JobTypes.PortSync, _podB, Guid.NewGuid().ToString(), null));
+        await seed.NewAsync(JobRequest.For(JobTypes.NetworkDelete, null, ("network_id", Guid.NewGuid().ToString())));
+
+        var pending = await Status();
+        Assert.True(pending.ExitCode == 0, pending.ToString());
+        Assert.Equal(["pending", "2 new, 1 running, 0 failed"], Row(pending, "jobs RegionA"));
+        Assert.Equal(["ok", "0 new, 0 running, 0 failed"], Row(pending, "jobs RegionB"));
+        Assert.Equal(["pending", "1 new, 0 running, 0 failed"], Row(pending, "jobs (no pod)"));
+        Assert.DoesNotContain("jobs CentralRegion", pending.Stdout, StringComparison.Ordinal);
+        var lines = pending.Stdout.Split('\n').ToList();
+        Assert.True(lines.FindIndex(l => l.Contains("RegionB image", StringComparison.Ordinal)) < lines.FindIndex(l => l.Contains("jobs RegionA", StringComparison.Ordinal)), pending.Stdout);
+
+        await seed.FailedAsync(JobRequest.InPod(JobTypes.SecurityGroupSync, _podB, Guid.NewGuid().ToString(), null));
+        var failing = await Status();
+        Assert.Equal(1, failing.ExitCode);
+        Assert.Equal(["failing", "0 new, 0 running, 1 failed"], Row(failing, "jobs RegionB"));
+        Assert.Equal("pending", Row(failing, "jobs RegionA")[0]);
+    }
+
+    /// <summary>The State and Detail cells of the status table's row for <paramref name="check"/>.</summary>
+    private static string[] Row(CliRunner.Result result, string check)
+    {
+        var cells = result.Stdout.Split('\n').Select(l => l.Split('|').Select(c => c.Trim()).ToArray()).SingleOrDefault(c => c.Length > 3 && c[1] == check);
+        Assert.True(cells is not null, $"no row {check}: {result}");
+        return cells[2..4];
     }
 
     [Fact]
