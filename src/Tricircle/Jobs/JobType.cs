@@ -52,11 +52,11 @@ internal static class JobTypes
     public static readonly JobType SecurityGroupDelete = new("security_group_delete", ["security_group_id"], false,
         "Finishes a security group's delete: its copies go from every pod, then the central group.");
 
-    public static readonly JobType ServerCleanup = new("server_cleanup", ["pod_id", "server_id"], true,
-        "Deletes a server in the pod that Tricircle does not record (a boot that failed after the pod made it), with what it holds centrally.");
+    public static readonly JobType ServerCleanup = new("server_cleanup", ["pod_id", "server_id"], false,
+        "What is left of a server Tricircle no longer records (deleted, or a boot that failed after the pod made it): the server in its pod if still there, its quota, ports and bindings.");
 
-    public static readonly JobType VolumeCleanup = new("volume_cleanup", ["pod_id", "volume_id"], true,
-        "Deletes a volume in the pod that Tricircle does not record (a create that failed after the pod made it).");
+    public static readonly JobType VolumeCleanup = new("volume_cleanup", ["pod_id", "volume_id"], false,
+        "A volume Tricircle does not record (a create that failed after the pod made it): deleted from its pod, its quota released.");
 
     public static readonly JobType PodAudit = new("pod_audit", ["pod_id"], true,
         "Compares what the pod holds with central intent (networks, subnets, ports, security groups, servers, volumes) and queues a sync for each difference.");

@@ -13,30 +13,30 @@ namespace Tricircle.Jobs;
 /// </summary>
 public abstract class PodOutageTests(JobsGatewayFixture gateway)
 {
-    private readonly NetworkSteps steps = new(gateway);
+    private readonly NetworkSteps _steps = new(gateway);
 
     [Fact]
     public async Task ABootThePodRefuses_LeavesNoPortCentrallyNorInThePod()
     {
         var (token, _) = gateway.NewTenant("refused");
-        var (network, _) = await steps.NetworkAsync(token, "10.70.0.0/24");
+        var (network, _) = await _steps.NetworkAsync(token, "10.70.0.0/24");
         var refused = await gateway.ComputeAsync(HttpMethod.Post, "servers", token,
             Json(new { server = new { name = "bad", flavorRef = "1", imageRef = await gateway.CirrosAsync("RegionOne"), user_data = "not base64!", networks = new[] { new { uuid = network } }, availability_zone = "az1" } }), "2.37");
         Assert.True(refused.Status == HttpStatusCode.BadRequest, refused.Text);
 
         await gateway.JobsSettledAsync();
         Assert.Empty(await ServerPortsAsync(token, network));
-        var bottomNetwork = (await steps.BottomAsync("RegionOne", "networks", network)).GetProperty("id").GetString();
+        var bottomNetwork = (await _steps.BottomAsync("RegionOne", "networks", network)).GetProperty("id").GetString();
         Assert.DoesNotContain(await PodPortsAsync("RegionOne", bottomNetwork!), p => p.GetProperty("device_owner").GetString() != "network:dhcp");
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + network, token)).Status);
-        Assert.Empty(await steps.BottomListAsync("RegionOne", "networks", network));
+        Assert.Empty(await _steps.BottomListAsync("RegionOne", "networks", network));
     }
 
     [Fact]
     public async Task ABootWhileThePodIsDown_Fails_LeavesNothing_AndOnceItIsBackTheNetworkDeletes()
     {
         var (token, _) = gateway.NewTenant("downboot");
-        var (network, _) = await steps.NetworkAsync(token, "10.71.0.0/24");
+        var (network, _) = await _steps.NetworkAsync(token, "10.71.0.0/24");
         var image = await gateway.CirrosAsync("RegionTwo");
         await gateway.Region("RegionTwo").Faults.SetDownAsync(true);
         try
@@ -54,7 +54,7 @@ public abstract class PodOutageTests(JobsGatewayFixture gateway)
         }
 
         await gateway.JobsSettledAsync();
-        Assert.Empty(await steps.BottomListAsync("RegionTwo", "networks", network));
+        Assert.Empty(await _steps.BottomListAsync("RegionTwo", "networks", network));
         Assert.DoesNotContain(await PodPortsAsync("RegionTwo", null), p => p.GetProperty("fixed_ips").EnumerateArray().Any(ip => ip.GetProperty("ip_address").GetString()!.StartsWith("10.71.", StringComparison.Ordinal)));
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + network, token)).Status);
     }
@@ -63,7 +63,7 @@ public abstract class PodOutageTests(JobsGatewayFixture gateway)
     public async Task ChangesMadeWhileThePodIsDown_ReachItOnceItIsBack_ARuleDeletedThenIsGoneFromItsCopy()
     {
         var (token, _) = gateway.NewTenant("catchup");
-        var (network, subnet) = await steps.NetworkAsync(token, "10.72.0.0/24");
+        var (network, subnet) = await _steps.NetworkAsync(token, "10.72.0.0/24");
         var group = Ok(await gateway.NetworkAsync(HttpMethod.Post, "security-groups", token, Json(new { security_group = new { name = "ssh-alt" } }))).GetProperty("security_group").GetProperty("id").GetString()!;
         var rule = Ok(await gateway.NetworkAsync(HttpMethod.Post, "security-group-rules", token,
             Json(new { security_group_rule = new { security_group_id = group, direction = "ingress", protocol = "tcp", port_range_min = 2222, port_range_max = 2222, remote_ip_prefix = "0.0.0.0/0" } })))
@@ -71,8 +71,8 @@ public abstract class PodOutageTests(JobsGatewayFixture gateway)
         var booted = await gateway.ComputeAsync(HttpMethod.Post, "servers", token,
             Json(new { server = new { name = "s", flavorRef = "1", imageRef = await gateway.CirrosAsync("RegionTwo"), security_groups = new[] { new { name = "ssh-alt" } }, networks = new[] { new { uuid = network } }, availability_zone = "az2" } }), "2.37");
         Assert.True(booted.Status == HttpStatusCode.Accepted, booted.Text);
-        var port = (await steps.ServerPortAsync(token, booted.Json.GetProperty("server").GetProperty("id").GetString()!)).GetProperty("id").GetString()!;
-        Assert.Contains(await steps.BottomRulesAsync("RegionTwo", group), Opens2222);
+        var port = (await _steps.ServerPortAsync(token, booted.Json.GetProperty("server").GetProperty("id").GetString()!)).GetProperty("id").GetString()!;
+        Assert.Contains(await _steps.BottomRulesAsync("RegionTwo", group), Opens2222);
 
         await gateway.Region("RegionTwo").Faults.SetDownAsync(true);
         try
@@ -88,10 +88,10 @@ public abstract class PodOutageTests(JobsGatewayFixture gateway)
         }
 
         await gateway.JobsSettledAsync();
-        Assert.Equal("changed while down", (await steps.BottomAsync("RegionTwo", "networks", network)).GetProperty("description").GetString());
-        Assert.Equal("192.0.2.53", Assert.Single((await steps.BottomAsync("RegionTwo", "subnets", subnet)).GetProperty("dns_nameservers").EnumerateArray()).GetString());
-        Assert.Equal("changed while down", (await steps.BottomAsync("RegionTwo", "ports", port)).GetProperty("description").GetString());
-        Assert.DoesNotContain(await steps.BottomRulesAsync("RegionTwo", group), Opens2222);
+        Assert.Equal("changed while down", (await _steps.BottomAsync("RegionTwo", "networks", network)).GetProperty("description").GetString());
+        Assert.Equal("192.0.2.53", Assert.Single((await _steps.BottomAsync("RegionTwo", "subnets", subnet)).GetProperty("dns_nameservers").EnumerateArray()).GetString());
+        Assert.Equal("changed while down", (await _steps.BottomAsync("RegionTwo", "ports", port)).GetProperty("description").GetString());
+        Assert.DoesNotContain(await _steps.BottomRulesAsync("RegionTwo", group), Opens2222);
         Assert.All(await gateway.JobsAsync("security_group_sync", group), j => Assert.Equal("SUCCESS", j.Status));
     }
 
@@ -99,11 +99,11 @@ public abstract class PodOutageTests(JobsGatewayFixture gateway)
     public async Task ANetworkDeletedWhileItsPodIsDown_Is204_ItsCopyGoesOnceThePodIsBack_AndTheGuardHoldsTillThen()
     {
         var (token, _) = gateway.NewTenant("downdelete");
-        var (network, _) = await steps.NetworkAsync(token, "10.74.0.0/24");
-        var server = await steps.BootAsync(token, network, "az2");
+        var (network, _) = await _steps.NetworkAsync(token, "10.74.0.0/24");
+        var server = await _steps.BootAsync(token, network, "az2");
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.ComputeAsync(HttpMethod.Delete, "servers/" + server, token)).Status);
         await gateway.JobsSettledAsync();
-        Assert.Single(await steps.BottomListAsync("RegionTwo", "networks", network));
+        Assert.Single(await _steps.BottomListAsync("RegionTwo", "networks", network));
 
         await gateway.Region("RegionTwo").Faults.SetDownAsync(true);
         try
@@ -119,7 +119,7 @@ public abstract class PodOutageTests(JobsGatewayFixture gateway)
         }
 
         await gateway.JobsSettledAsync();
-        Assert.Empty(await steps.BottomListAsync("RegionTwo", "networks", network));
+        Assert.Empty(await _steps.BottomListAsync("RegionTwo", "networks", network));
         Assert.Equal(0, await MarksAsync(network));
     }
 
@@ -127,12 +127,12 @@ public abstract class PodOutageTests(JobsGatewayFixture gateway)
     public async Task AJobThatKeepsFailing_EndsInFailWithItsError_AndRedoneOnceTheCauseIsGone_Succeeds()
     {
         var (token, _) = gateway.NewTenant("redo");
-        var (network, _) = await steps.NetworkAsync(token, "10.75.0.0/24");
-        var server = await steps.BootAsync(token, network, "az1");
-        var port = (await steps.ServerPortAsync(token, server)).GetProperty("id").GetString()!;
+        var (network, _) = await _steps.NetworkAsync(token, "10.75.0.0/24");
+        var server = await _steps.BootAsync(token, network, "az1");
+        var port = (await _steps.ServerPortAsync(token, server)).GetProperty("id").GetString()!;
 
         // Someone takes 10.75.0.50 in RegionOne's own Neutron: the copy cannot move there.
-        var bottomNetwork = (await steps.BottomAsync("RegionOne", "networks", network)).GetProperty("id").GetString()!;
+        var bottomNetwork = (await _steps.BottomAsync("RegionOne", "networks", network)).GetProperty("id").GetString()!;
         var stray = Ok(await gateway.SendAsync(new Uri(gateway.Region("RegionOne").NetworkUrl, "v2.0/ports"), HttpMethod.Post, gateway.AdminToken,
             Json(new { port = new { network_id = bottomNetwork, fixed_ips = new[] { new { ip_address = "10.75.0.50" } } } }))).GetProperty("port").GetProperty("id").GetString()!;
         Ok(await gateway.NetworkAsync(HttpMethod.Put, "ports/" + port, token, Json(new { port = new { fixed_ips = new[] { new { ip_address = "10.75.0.50" } } } })));
@@ -146,7 +146,7 @@ public abstract class PodOutageTests(JobsGatewayFixture gateway)
         Assert.True(redone.Status == HttpStatusCode.OK, redone.Text);
         await gateway.JobsSettledAsync();
         Assert.Equal("SUCCESS", Assert.Single(await gateway.JobsAsync("port_sync", port)).Status);
-        Assert.Equal("10.75.0.50", (await steps.BottomAsync("RegionOne", "ports", port)).GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString());
+        Assert.Equal("10.75.0.50", (await _steps.BottomAsync("RegionOne", "ports", port)).GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString());
     }
 
     private static bool Opens2222(JsonElement rule) =>
