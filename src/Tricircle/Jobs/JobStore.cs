@@ -208,11 +208,7 @@ internal sealed class JobStore(Database database, IOptions<JobOptions> options, 
                 break;
             case RunEnd.Stopped:
                 outcome = JobRun.Stopped;
-                updated = await connection.ExecuteAsync(new CommandDefinition(
-                    "UPDATE jobs SET status = 'NEW', lease_owner = NULL, run_after = @now, updated_at = @now WHERE id = @id AND lease_owner = @owner AND status = 'RUNNING'",
-                    mine,
-                    tx,
-                    cancellationToken: cancellationToken));
+                updated = await BackToNewAsync(connection, tx, mine, cancellationToken);
                 break;
             case RunEnd.Refused:
                 outcome = JobRun.Fail;
@@ -224,11 +220,7 @@ internal sealed class JobStore(Database database, IOptions<JobOptions> options, 
                 if (updated == 0)
                 {
                     // A newer request came while it ran: that one still wants doing.
-                    updated = await connection.ExecuteAsync(new CommandDefinition(
-                        "UPDATE jobs SET status = 'NEW', lease_owner = NULL, run_after = @now, updated_at = @now WHERE id = @id AND lease_owner = @owner AND status = 'RUNNING'",
-                        mine,
-                        tx,
-                        cancellationToken: cancellationToken));
+                    updated = await BackToNewAsync(connection, tx, mine, cancellationToken);
                 }
 
                 break;
@@ -272,6 +264,14 @@ internal sealed class JobStore(Database database, IOptions<JobOptions> options, 
         // Not updated: the lease was lost (taken over, which closed this run as LOST) or the job deleted.
         await tx.CommitAsync(cancellationToken);
     }
+
+    /// <summary>A leased job due again now, nothing counted (its worker stopped, or a newer request came).</summary>
+    private static Task<int> BackToNewAsync(DbConnection connection, DbTransaction tx, object mine, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE jobs SET status = 'NEW', lease_owner = NULL, run_after = @now, updated_at = @now WHERE id = @id AND lease_owner = @owner AND status = 'RUNNING'",
+            mine,
+            tx,
+            cancellationToken: cancellationToken));
 
     /// <summary>Exponential from <c>retry_base_seconds</c>, capped at <c>retry_max_seconds</c>, with jitter so that jobs failed together do not retry together.</summary>
     public TimeSpan Backoff(int failures)

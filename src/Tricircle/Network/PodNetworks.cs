@@ -177,23 +177,26 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
     /// <summary>The group's id in the pod, with its rules as central has them (remote groups expanded).</summary>
     public async Task<(string TopId, string BottomId)> EnsureSecurityGroupAsync(Pod pod, TopSecurityGroup group, IReadOnlyList<string> remoteGroupCidrs, CancellationToken cancellationToken)
     {
-        var bottom = await copies.EnsureAsync("security_group", group.Id, pod, group.ProjectId, async ct =>
-        {
-            // A group found by name may be one a crash left before its rules were all made: its rules are put right too.
-            var id = await FindByNameAsync(pod, "security-groups", group.Id, ct) ?? await CreateAsync(pod, "security-groups", "security_group", new JsonObject
+        // Recorded as soon as the group exists, then its rules made (a group found by name may be
+        // one a crash left before its rules were all made: its rules are put right too).
+        var bottom = await copies.EnsureAsync(
+            "security_group",
+            group.Id,
+            pod,
+            group.ProjectId,
+            async ct => await FindByNameAsync(pod, "security-groups", group.Id, ct) ?? await CreateAsync(pod, "security-groups", "security_group", new JsonObject
             {
                 ["name"] = group.Id,
                 ["description"] = group.Description,
                 ["project_id"] = group.ProjectId,
-            }, ct);
-            await SyncRulesAsync(pod, group, id, remoteGroupCidrs, ct);
-            return id;
-        }, cancellationToken);
+            }, ct),
+            cancellationToken,
+            made: (id, ct) => SyncRulesAsync(pod, group, id, remoteGroupCidrs, ct));
         return (group.Id, bottom);
     }
 
     /// <summary>Makes the bottom group's rules those central says (Neutron gives a new group its own egress rules, which may not be).</summary>
-    private async Task SyncRulesAsync(Pod pod, TopSecurityGroup group, string bottomId, IReadOnlyList<string> remoteGroupCidrs, CancellationToken cancellationToken)
+    private async Task SyncRulesAsync(Pod pod, TopSecurityGroup group, string bottomId, IReadOnlyList<string> remoteGroupCidrs, CancellationToken cancellationToken, bool retried = false)
     {
         var wanted = BottomRules(group, remoteGroupCidrs).ToList();
         var existing = (await SendAsync(pod, HttpMethod.Get, "security-group-rules?security_group_id=" + Uri.EscapeDataString(bottomId), null, cancellationToken))?["security_group_rules"] as JsonArray ?? [];
@@ -209,7 +212,15 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
             create = SendAsync(pod, HttpMethod.Post, "security-group-rules", new JsonObject { ["security_group_rules"] = rules }, cancellationToken);
         }
 
-        await Task.WhenAll([.. deletes, create]);
+        try
+        {
+            await Task.WhenAll([.. deletes, create]);
+        }
+        catch (PodErrorException e) when (e.StatusCode == StatusCodes.Status409Conflict && !retried)
+        {
+            // Another sync of the same copy (a boot's, a job's) made some of them a moment ago.
+            await SyncRulesAsync(pod, group, bottomId, remoteGroupCidrs, cancellationToken, retried: true);
+        }
     }
 
     private static IEnumerable<RuleKey> BottomRules(TopSecurityGroup group, IReadOnlyList<string> remoteGroupCidrs)

@@ -21,9 +21,20 @@ internal sealed class PodCopies(RoutingStore routings, TimeProvider timeProvider
     /// <summary>
     /// The bottom id of <paramref name="topId"/>'s copy in the pod, calling
     /// <paramref name="create"/> (which returns the bottom id) when there is none yet.
+    /// <paramref name="made"/> runs for whoever made (or adopted) the copy, once it is recorded:
+    /// the rest of a copy that takes several calls (a group's rules). When it fails, the copy
+    /// stays recorded, so that its sync jobs (and the audit) can put it right; were it not, the
+    /// pod would keep a copy no job knows of.
     /// </summary>
     public async Task<string> EnsureAsync(
-        string resourceType, string topId, Pod pod, string projectId, Func<CancellationToken, Task<string>> create, CancellationToken cancellationToken, TimeSpan? lockLifetime = null)
+        string resourceType,
+        string topId,
+        Pod pod,
+        string projectId,
+        Func<CancellationToken, Task<string>> create,
+        CancellationToken cancellationToken,
+        TimeSpan? lockLifetime = null,
+        Func<string, CancellationToken, Task>? made = null)
     {
         var lifetime = lockLifetime ?? LockLifetime;
         var deadline = timeProvider.GetUtcNow() + lifetime + lifetime;
@@ -59,17 +70,24 @@ internal sealed class PodCopies(RoutingStore routings, TimeProvider timeProvider
                 continue; // another request took it a moment ago
             }
 
+            string created;
             try
             {
-                var created = await create(cancellationToken);
+                created = await create(cancellationToken);
                 await routings.FillCopyAsync(lockId.Value, created, CancellationToken.None);
-                return created;
             }
             catch
             {
                 await routings.DeleteCopyLockAsync(lockId.Value, CancellationToken.None);
                 throw;
             }
+
+            if (made is not null)
+            {
+                await made(created, cancellationToken);
+            }
+
+            return created;
         }
     }
 

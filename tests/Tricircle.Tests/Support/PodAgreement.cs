@@ -43,13 +43,21 @@ public sealed class PodAgreement(GatewayFixture gateway)
                     problems.Add($"{region}: {copies.Count} copies of network {network}");
                 }
 
+                // A DHCP port's copy is needed where a server uses the network (a boot that failed
+                // half-way may leave the network's copy without it, to be completed by the next boot).
+                var serversHere = centralPorts.Any(p => Text(p, "network_id") == network && placed.Contains(Text(p, "device_id")));
                 var expected = centralPorts.Where(p => Text(p, "network_id") == network
-                    && (Text(p, "device_owner") == "network:dhcp" ? copies.Count == 1 : placed.Contains(Text(p, "device_id"))))
+                    && (Text(p, "device_owner") == "network:dhcp" ? serversHere : placed.Contains(Text(p, "device_id"))))
                     .ToDictionary(p => Text(p, "id"), StringComparer.Ordinal);
                 var podPorts = copies.Count == 0 ? [] : await ListAsync(new Uri(emulator.NetworkUrl, "v2.0/"), "ports?network_id=" + Text(copies[0], "id"), "ports", gateway.AdminToken);
                 foreach (var copy in podPorts)
                 {
                     var name = Text(copy, "name");
+                    if (!serversHere && Text(copy, "device_owner") == "network:dhcp" && centralPorts.Any(p => Text(p, "id") == name))
+                    {
+                        continue; // made for a server that is gone, or for a boot that failed: allowed, not required
+                    }
+
                     if (!expected.Remove(name, out var central))
                     {
                         problems.Add($"{region}: port {Text(copy, "id")} (named {name}, {Text(copy, "device_owner")}) has no central port it copies (orphan)");

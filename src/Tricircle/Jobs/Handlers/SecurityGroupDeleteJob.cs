@@ -1,40 +1,35 @@
+using System.Data.Common;
 using Tricircle.Network;
+using Tricircle.Pods;
+using Tricircle.Routing;
 
 namespace Tricircle.Jobs.Handlers;
 
 /// <summary>
-/// <c>security_group_delete</c>: finishes a group's delete as <see cref="NetworkDeleteJob"/> does
-/// a network's. Groups whose rules named it as their remote group lose those rules centrally
-/// (Neutron's cascade), so their copies are synced too.
+/// <c>security_group_delete</c>: the group's copies go from the pods, then the central group.
+/// Groups whose rules named it as their remote group lose those rules centrally (Neutron's
+/// cascade), so their copies are synced too.
 /// </summary>
-internal sealed class SecurityGroupDeleteJob(SecurityGroupStore groups, DeletingMarks marks, CopiesDelete copies, PodNetworks podNetworks, JobQueue queue, Routing.RoutingStore routings) : IJobHandler
+internal sealed class SecurityGroupDeleteJob(SecurityGroupStore groups, PodNetworks podNetworks, DeletingMarks marks, CopiesDelete copies, JobQueue queue, RoutingStore routings)
+    : CentralDeleteJob(marks, copies, queue, routings)
 {
-    public JobType Type => JobTypes.SecurityGroupDelete;
+    public override JobType Type => JobTypes.SecurityGroupDelete;
 
-    public async Task RunAsync(Job job, CancellationToken cancellationToken)
-    {
-        var id = job.Key("security_group_id");
-        var group = await groups.FindTopAsync(id, cancellationToken);
-        if (group is null)
-        {
-            var left = await routings.PodsOfAsync(id, "security_group", cancellationToken);
-            await queue.QueueAsync([.. left.Select(pod => JobRequest.InPod(JobTypes.SecurityGroupSync, pod, id, job.ProjectId))], cancellationToken);
-            return;
-        }
+    protected override JobType SyncType => JobTypes.SecurityGroupSync;
 
-        if (!await marks.IsMarkedAsync(id, cancellationToken))
-        {
-            return;
-        }
+    protected override string ResourceType => "security_group";
 
-        var unreachable = await copies.DeleteAsync("security group", "security_group", id, "SecurityGroupInUse", (pod, ct) => podNetworks.DeleteSecurityGroupCopyAsync(pod, id, ct), cancellationToken);
-        var later = queue.Begin(runHere: false);
-        await groups.DeleteAsync(id, keepMark: unreachable.Count > 0, async (connection, tx, ct) =>
-        {
-            await later.Queue([.. unreachable.Select(pod => JobRequest.InPod(JobTypes.SecurityGroupSync, pod.PodId, id, group.ProjectId))])(connection, tx, ct);
-            await later.SyncAsync(connection, tx, JobTypes.SecurityGroupSync, "security_group",
-                await SecurityGroupStore.ReferencingAsync(connection, tx, id, ct), ct); // read before the cascade
-        }, cancellationToken);
-        await later.RunAsync(refusalsEnd: false, cancellationToken);
-    }
+    protected override string InUseType => "SecurityGroupInUse";
+
+    protected override async Task<string?> ProjectOfAsync(string id, CancellationToken cancellationToken) =>
+        (await groups.FindTopAsync(id, cancellationToken))?.ProjectId;
+
+    protected override Task DeleteCopyAsync(Pod pod, string id, CancellationToken cancellationToken) => podNetworks.DeleteSecurityGroupCopyAsync(pod, id, cancellationToken);
+
+    protected override Task DeleteCentralAsync(string id, bool keepMark, Data.InTransaction also, CancellationToken cancellationToken) =>
+        groups.DeleteAsync(id, keepMark, also, cancellationToken);
+
+    // Read before the cascade (the store runs this ahead of its delete).
+    protected override async Task AlsoAsync(DbConnection connection, DbTransaction tx, JobBatch later, string id, string projectId, CancellationToken cancellationToken) =>
+        await later.SyncAsync(connection, tx, JobTypes.SecurityGroupSync, "security_group", await SecurityGroupStore.ReferencingAsync(connection, tx, id, cancellationToken), cancellationToken);
 }

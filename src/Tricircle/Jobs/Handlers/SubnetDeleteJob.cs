@@ -1,40 +1,35 @@
+using System.Data.Common;
 using Tricircle.Network;
+using Tricircle.Pods;
+using Tricircle.Routing;
 
 namespace Tricircle.Jobs.Handlers;
 
 /// <summary>
-/// <c>subnet_delete</c>: finishes a subnet's delete as <see cref="NetworkDeleteJob"/> does a
-/// network's; its DHCP port goes too, and the project's groups with remote-group rules are synced
-/// wherever they have copies (the CIDRs such a rule stands for lost this one).
+/// <c>subnet_delete</c>: the subnet's copies (with its DHCP port) go from the pods, then the
+/// central subnet; the project's groups with remote-group rules are synced wherever they have
+/// copies, since the CIDRs such a rule stands for lost this one.
 /// </summary>
-internal sealed class SubnetDeleteJob(SubnetStore subnets, DeletingMarks marks, CopiesDelete copies, PodNetworks podNetworks, JobQueue queue, Routing.RoutingStore routings) : IJobHandler
+internal sealed class SubnetDeleteJob(SubnetStore subnets, PodNetworks podNetworks, DeletingMarks marks, CopiesDelete copies, JobQueue queue, RoutingStore routings)
+    : CentralDeleteJob(marks, copies, queue, routings)
 {
-    public JobType Type => JobTypes.SubnetDelete;
+    public override JobType Type => JobTypes.SubnetDelete;
 
-    public async Task RunAsync(Job job, CancellationToken cancellationToken)
-    {
-        var id = job.Key("subnet_id");
-        var subnet = await subnets.FindTopAsync(id, cancellationToken);
-        if (subnet is null)
-        {
-            var left = await routings.PodsOfAsync(id, "subnet", cancellationToken);
-            await queue.QueueAsync([.. left.Select(pod => JobRequest.InPod(JobTypes.SubnetSync, pod, id, job.ProjectId))], cancellationToken);
-            return;
-        }
+    protected override JobType SyncType => JobTypes.SubnetSync;
 
-        if (!await marks.IsMarkedAsync(id, cancellationToken))
-        {
-            return;
-        }
+    protected override string ResourceType => "subnet";
 
-        var unreachable = await copies.DeleteAsync("subnet", "subnet", id, "SubnetInUse", (pod, ct) => podNetworks.DeleteSubnetCopyAsync(pod, id, ct), cancellationToken);
-        var later = queue.Begin(runHere: false);
-        await subnets.DeleteAsync(id, keepMark: unreachable.Count > 0, async (connection, tx, ct) =>
-        {
-            await later.Queue([.. unreachable.Select(pod => JobRequest.InPod(JobTypes.SubnetSync, pod.PodId, id, subnet.ProjectId))])(connection, tx, ct);
-            await later.SyncAsync(connection, tx, JobTypes.SecurityGroupSync, "security_group",
-                await SecurityGroupStore.WithRemoteGroupRulesAsync(connection, tx, subnet.ProjectId, ct), ct);
-        }, cancellationToken);
-        await later.RunAsync(refusalsEnd: false, cancellationToken);
-    }
+    protected override string InUseType => "SubnetInUse";
+
+    protected override async Task<string?> ProjectOfAsync(string id, CancellationToken cancellationToken) =>
+        (await subnets.FindTopAsync(id, cancellationToken))?.ProjectId;
+
+    protected override Task DeleteCopyAsync(Pod pod, string id, CancellationToken cancellationToken) => podNetworks.DeleteSubnetCopyAsync(pod, id, cancellationToken);
+
+    protected override Task DeleteCentralAsync(string id, bool keepMark, Data.InTransaction also, CancellationToken cancellationToken) =>
+        subnets.DeleteAsync(id, keepMark, also, cancellationToken);
+
+    protected override async Task AlsoAsync(DbConnection connection, DbTransaction tx, JobBatch later, string id, string projectId, CancellationToken cancellationToken) =>
+        await later.SyncAsync(connection, tx, JobTypes.SecurityGroupSync, "security_group",
+            await SecurityGroupStore.WithRemoteGroupRulesAsync(connection, tx, projectId, cancellationToken), cancellationToken);
 }
