@@ -23,6 +23,11 @@ internal static class Program
             return await GatewayBench.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "jobs")
+        {
+            return await JobsBench.RunAsync(args[1..]);
+        }
+
         var requests = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5_000;
         var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
         var state = Directory.CreateTempSubdirectory("tricircle-bench-").FullName;
