@@ -183,13 +183,15 @@ internal sealed partial class PodAuditJob(
         if (candidates.Count > 0)
         {
             var podIds = (await pods.ListAsync(new Dictionary<string, string>(), cancellationToken)).Select(p => p.PodId).ToList();
-            var named = await jobs.WithJobsAsync(
-                [.. candidates.SelectMany(c => Kinds[c.Type].Proof).Select(t => t.Name).Distinct(StringComparer.Ordinal)],
-                [.. candidates.SelectMany(c => podIds.Select(p => p + "#" + c.Id).Append(c.Id))],
-                cancellationToken);
-            foreach (var (type, id, project) in candidates.Distinct())
+            foreach (var ofType in candidates.GroupBy(c => c.Type))
             {
-                if (marked.Contains(id) || podIds.Append("").Any(p => named.Contains(p.Length == 0 ? id : p + "#" + id)))
+                // A job names the resource as "pod#id" (syncs) or "id" (deletes).
+                var named = await jobs.WithJobsAsync(
+                    [.. Kinds[ofType.Key].Proof.Select(t => t.Name)],
+                    [.. ofType.SelectMany(c => podIds.Select(p => p + "#" + c.Id).Append(c.Id))],
+                    cancellationToken);
+                var proven = named.Select(n => n[(n.LastIndexOf('#') + 1)..]).ToHashSet(StringComparer.Ordinal);
+                foreach (var (type, id, project) in ofType.Distinct().Where(c => marked.Contains(c.Id) || proven.Contains(c.Id)))
                 {
                     summary.Leftovers++;
                     Repair(type, id, project.Length == 0 ? null : project, "is a copy Tricircle made and no longer records");
