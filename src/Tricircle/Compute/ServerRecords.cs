@@ -13,9 +13,16 @@ namespace Tricircle.Compute;
 /// </summary>
 internal sealed class ServerRecords(RoutingStore routings, JobQueue jobs)
 {
-    public async Task ForgetAsync(string serverId, string projectId, Pod pod, CancellationToken cancellationToken)
+    public Task ForgetAsync(string serverId, string projectId, Pod pod, CancellationToken cancellationToken) =>
+        ForgetAsync(serverId, projectId, pod, runHere: true, cancellationToken);
+
+    /// <summary>The same, with the cleanup left to the workers: for a job that finds the server gone (an audit).</summary>
+    public Task ForgetLaterAsync(string serverId, string projectId, Pod pod, CancellationToken cancellationToken) =>
+        ForgetAsync(serverId, projectId, pod, runHere: false, cancellationToken);
+
+    private async Task ForgetAsync(string serverId, string projectId, Pod pod, bool runHere, CancellationToken cancellationToken)
     {
-        var batch = jobs.Begin();
+        var batch = jobs.Begin(runHere);
         await routings.ForgetAsync(serverId, ServersApi.ResourceType, pod.PodId,
             batch.Queue(JobRequest.InPod(JobTypes.ServerCleanup, pod.PodId, serverId, projectId)), cancellationToken);
         await batch.RunAsync(refusalsEnd: false, cancellationToken);

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Tricircle.Data;
@@ -463,6 +464,38 @@ internal sealed class JobStore(Database database, IOptions<JobOptions> options, 
             """,
             new { id = Guid.NewGuid().ToString(), type = JobTypes.PodAudit.Name, podId, now, since = now - interval },
             cancellationToken: cancellationToken)) > 0;
+    }
+
+    /// <summary>
+    /// Which of <paramref name="resourceIds"/> (as jobs store them: <c>pod#id</c>, or <c>id</c>)
+    /// have a job of one of <paramref name="types"/>, in any state: what an audit takes as proof
+    /// that Tricircle worked on a resource it no longer records.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> WithJobsAsync(IReadOnlyCollection<string> types, IReadOnlyCollection<string> resourceIds, CancellationToken cancellationToken)
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        if (types.Count == 0)
+        {
+            return found;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var chunk in resourceIds.Distinct(StringComparer.Ordinal).Chunk(500))
+        {
+            var parameters = new DynamicParameters();
+            var typeList = string.Join(", ", types.Select((t, i) => Add(parameters, "t" + i.ToString(CultureInfo.InvariantCulture), t)));
+            var idList = string.Join(", ", chunk.Select((r, i) => Add(parameters, "r" + i.ToString(CultureInfo.InvariantCulture), r)));
+            found.UnionWith(await connection.QueryAsync<string>(new CommandDefinition(
+                $"SELECT DISTINCT resource_id FROM jobs WHERE type IN ({typeList}) AND resource_id IN ({idList})", parameters, cancellationToken: cancellationToken)));
+        }
+
+        return found;
+
+        static string Add(DynamicParameters parameters, string name, string value)
+        {
+            parameters.Add(name, value);
+            return "@" + name;
+        }
     }
 
     /// <summary>Pending (NEW, RUNNING) and FAIL jobs per pod (null: jobs of no one pod), for <c>tricircle status</c>.</summary>

@@ -59,7 +59,7 @@ internal static class JobTypes
         "A volume Tricircle does not record (a create that failed after the pod made it): deleted from its pod, its quota released.");
 
     public static readonly JobType PodAudit = new("pod_audit", ["pod_id"], true,
-        "Compares what the pod holds with central intent (networks, subnets, ports, security groups, servers, volumes) and queues a sync for each difference.");
+        "Compares what the pod holds with central intent (networks, subnets, ports, security groups, servers, volumes) and queues a sync or cleanup job for each difference.");
 
     public static readonly IReadOnlyList<JobType> All =
         [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, VolumeCleanup, PodAudit];

@@ -13,6 +13,7 @@ internal static class JobsServiceCollectionExtensions
         services.AddSingleton<JobStore>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<JobQueue>();
+        services.AddSingleton<AuditRateLimits>();
 
         // One handler per job type (JobTypes.All; a test checks none is missing).
         services.AddSingleton<CopyRows>();
@@ -26,6 +27,7 @@ internal static class JobsServiceCollectionExtensions
         services.AddSingleton<IJobHandler, SecurityGroupDeleteJob>();
         services.AddSingleton<IJobHandler, ServerCleanupJob>();
         services.AddSingleton<IJobHandler, VolumeCleanupJob>();
+        services.AddSingleton<IJobHandler, PodAuditJob>();
         services.AddHostedService<JobWorker>();
         services.AddHostedService<JobMaintenance>();
         return services;

@@ -46,6 +46,21 @@ internal sealed class DeletingMarks(Database database, TimeProvider timeProvider
             "SELECT COUNT(*) FROM deleting_resources WHERE resource_id = @id", new { id }, cancellationToken: cancellationToken)) > 0;
     }
 
+    /// <summary>Which of <paramref name="ids"/> are being deleted (one query per few hundred).</summary>
+    public async Task<IReadOnlySet<string>> MarkedAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        var marked = new HashSet<string>(StringComparer.Ordinal);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var chunk in ids.Distinct(StringComparer.Ordinal).Chunk(NeutronSql.InChunk))
+        {
+            var sql = new NeutronSql();
+            marked.UnionWith(await connection.QueryAsync<string>(new CommandDefinition(
+                $"SELECT resource_id FROM deleting_resources WHERE {sql.In("resource_id", chunk)}", sql.Parameters, cancellationToken: cancellationToken)));
+        }
+
+        return marked;
+    }
+
     /// <summary>409 naming the first of <paramref name="ids"/> being deleted, if any is.</summary>
     public static async Task RefuseAsync(DbConnection connection, DbTransaction? tx, IEnumerable<string> ids, CancellationToken cancellationToken)
     {

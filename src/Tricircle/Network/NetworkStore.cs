@@ -157,6 +157,24 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
     /// <summary>For other parts (materialisation, compute): the central network, whoever owns it.</summary>
     public async Task<TopNetwork?> FindTopAsync(string id, CancellationToken cancellationToken) => (await FindAsync(id, null, cancellationToken))?.ToTop();
 
+    /// <summary>For an audit: the central networks among <paramref name="ids"/> (those gone are missing), a few queries for any number.</summary>
+    public async Task<IReadOnlyDictionary<string, TopNetwork>> FindTopManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, TopNetwork>(StringComparer.Ordinal);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var chunk in ids.Distinct(StringComparer.Ordinal).Chunk(NeutronSql.InChunk))
+        {
+            var sql = new NeutronSql();
+            foreach (var row in await connection.QueryAsync<NetworkRow>(new CommandDefinition(
+                $"SELECT {Columns} FROM networks n WHERE {sql.In("n.id", chunk)}", sql.Parameters, cancellationToken: cancellationToken)))
+            {
+                result[row.Id] = row.ToTop();
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>The networks Nova's <c>auto</c> chooses among: the project's own and shared ones, not external.</summary>
     public async Task<IReadOnlyList<TopNetwork>> UsableForAutoAsync(string projectId, CancellationToken cancellationToken)
     {

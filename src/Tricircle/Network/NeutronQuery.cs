@@ -84,6 +84,9 @@ internal sealed class NeutronListSchema(string kind, string from, string idColum
 /// <summary>Numbered Dapper parameters for SQL text that is being built.</summary>
 internal sealed class NeutronSql
 {
+    /// <summary>How many values one written-out <c>IN</c> list takes at most (bulk reads split longer ones).</summary>
+    public const int InChunk = 500;
+
     private int _next;
 
     public DynamicParameters Parameters { get; } = new();

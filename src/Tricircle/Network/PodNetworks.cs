@@ -198,11 +198,8 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
     /// <summary>Makes the bottom group's rules those central says (Neutron gives a new group its own egress rules, which may not be).</summary>
     private async Task SyncRulesAsync(Pod pod, TopSecurityGroup group, string bottomId, IReadOnlyList<string> remoteGroupCidrs, CancellationToken cancellationToken, bool retried = false)
     {
-        var wanted = BottomRules(group, remoteGroupCidrs).ToList();
         var existing = (await SendAsync(pod, HttpMethod.Get, "security-group-rules?security_group_id=" + Uri.EscapeDataString(bottomId), null, cancellationToken))?["security_group_rules"] as JsonArray ?? [];
-        var have = existing.OfType<JsonObject>().Select(r => (Id: r["id"]!.ToString(), Key: RuleKey.Of(r))).ToList();
-        var extra = have.Where(h => !wanted.Contains(h.Key)).Select(h => h.Id).ToList();
-        var missing = wanted.Where(w => !have.Any(h => h.Key == w)).Distinct().ToList();
+        var (extra, missing) = RuleDifference(group, remoteGroupCidrs, existing.OfType<JsonObject>());
         var deletes = extra.Select(id => DeleteAsync(pod, "security-group-rules/" + Uri.EscapeDataString(id), cancellationToken));
         Task create = Task.CompletedTask;
         if (missing.Count > 0)
@@ -223,7 +220,21 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
         }
     }
 
-    private static IEnumerable<RuleKey> BottomRules(TopSecurityGroup group, IReadOnlyList<string> remoteGroupCidrs)
+    /// <summary>
+    /// How a copy's rules (<paramref name="copyRules"/>, as the pod lists them) differ from those
+    /// central's group becomes in a pod: the ids of the copy's rules central does not have, and
+    /// the rules the copy lacks. Both empty: the copy's rules are right.
+    /// </summary>
+    public static (IReadOnlyList<string> Extra, IReadOnlyList<RuleKey> Missing) RuleDifference(TopSecurityGroup group, IReadOnlyList<string> remoteGroupCidrs, IEnumerable<JsonObject> copyRules)
+    {
+        var wanted = BottomRules(group, remoteGroupCidrs).ToHashSet();
+        var have = copyRules.Select(r => (Id: r["id"]?.ToString() ?? "", Key: RuleKey.Of(r))).ToList();
+        var haveKeys = have.Select(h => h.Key).ToHashSet();
+        return ([.. have.Where(h => !wanted.Contains(h.Key)).Select(h => h.Id)], [.. wanted.Where(w => !haveKeys.Contains(w))]);
+    }
+
+    /// <summary>The rules central's group becomes in a pod: as they are, but a remote-group rule becomes one rule per CIDR of the project's subnets (of its ethertype).</summary>
+    public static IEnumerable<RuleKey> BottomRules(TopSecurityGroup group, IReadOnlyList<string> remoteGroupCidrs)
     {
         foreach (var rule in group.Rules)
         {
@@ -390,7 +401,7 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
     }
 
     /// <summary>What makes two rules the same rule (Neutron refuses a duplicate of these).</summary>
-    private sealed record RuleKey(string Direction, string Ethertype, string? Protocol, int? PortRangeMin, int? PortRangeMax, string? RemoteIpPrefix)
+    internal sealed record RuleKey(string Direction, string Ethertype, string? Protocol, int? PortRangeMin, int? PortRangeMax, string? RemoteIpPrefix)
     {
         public static RuleKey Of(JsonObject rule) => new(
             rule["direction"]?.ToString() ?? "",

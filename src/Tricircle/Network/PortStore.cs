@@ -203,7 +203,23 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
     /// <summary>For other parts (compute, materialisation): a central port by id, whoever owns it.</summary>
     public async Task<TopPort?> FindTopAsync(string id, CancellationToken cancellationToken) => (await FindAsync(id, null, cancellationToken))?.ToTop();
 
-    /// <summary>For other parts: the ports of a network, or of a device (a server), or both.</summary>
+    /// <summary>For an audit: the central ports among <paramref name="ids"/> (those gone are missing), a few queries for any number.</summary>
+    public async Task<IReadOnlyDictionary<string, TopPort>> FindTopManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        var rows = new List<PortRow>();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var chunk in ids.Distinct(StringComparer.Ordinal).Chunk(NeutronSql.InChunk))
+        {
+            var sql = new NeutronSql();
+            var found = (await connection.QueryAsync<PortRow>(new CommandDefinition(
+                $"SELECT {Columns} FROM ports p WHERE {sql.In("p.id", chunk)}", sql.Parameters, cancellationToken: cancellationToken))).ToList();
+            await LoadAsync(connection, null, found, cancellationToken);
+            rows.AddRange(found);
+        }
+
+        return rows.ToDictionary(r => r.Id, r => r.ToTop(), StringComparer.Ordinal);
+    }
+
     /// <summary>A network's ports of one device owner (its DHCP ports, say), oldest first: read on every boot, so filtered in SQL.</summary>
     public async Task<IReadOnlyList<TopPort>> ListTopAsync(string networkId, string deviceOwner, CancellationToken cancellationToken)
     {

@@ -246,6 +246,26 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
         return group?.ToTop((await RulesOfAsync(connection, [id], cancellationToken)).GetValueOrDefault(id, []));
     }
 
+    /// <summary>For an audit: the central groups among <paramref name="ids"/> with their rules (those gone are missing), a few queries for any number.</summary>
+    public async Task<IReadOnlyDictionary<string, TopSecurityGroup>> FindTopManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, TopSecurityGroup>(StringComparer.Ordinal);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var chunk in ids.Distinct(StringComparer.Ordinal).Chunk(NeutronSql.InChunk))
+        {
+            var sql = new NeutronSql();
+            var groups = (await connection.QueryAsync<SecurityGroupRow>(new CommandDefinition(
+                $"SELECT {GroupColumns} FROM {GroupFrom} WHERE {sql.In("g.id", chunk)}", sql.Parameters, cancellationToken: cancellationToken))).ToList();
+            var rules = await RulesOfAsync(connection, [.. groups.Select(g => g.Id)], cancellationToken);
+            foreach (var group in groups)
+            {
+                result[group.Id] = group.ToTop(rules.GetValueOrDefault(group.Id, []));
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>The project's groups with a remote-group rule (theirs are the pod rules that follow the project's subnets).</summary>
     public async Task<IReadOnlyList<TopSecurityGroup>> WithRemoteGroupRulesAsync(string projectId, CancellationToken cancellationToken)
     {

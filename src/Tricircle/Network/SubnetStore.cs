@@ -139,6 +139,41 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
         return [.. (await OfNetworkAsync(connection, null, networkId, cancellationToken)).Select(s => s.ToTop())];
     }
 
+    /// <summary>For an audit: the central subnets among <paramref name="ids"/> (those gone are missing), a few queries for any number.</summary>
+    public async Task<IReadOnlyDictionary<string, TopSubnet>> FindTopManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        var rows = new List<SubnetRow>();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var chunk in ids.Distinct(StringComparer.Ordinal).Chunk(NeutronSql.InChunk))
+        {
+            var sql = new NeutronSql();
+            var found = (await connection.QueryAsync<SubnetRow>(new CommandDefinition(
+                $"SELECT {Columns} FROM subnets s WHERE {sql.In("s.id", chunk)}", sql.Parameters, cancellationToken: cancellationToken))).ToList();
+            await LoadPoolsAsync(connection, null, found, cancellationToken);
+            rows.AddRange(found);
+        }
+
+        return rows.ToDictionary(r => r.Id, r => r.ToTop(), StringComparer.Ordinal);
+    }
+
+    /// <summary><see cref="CidrsOfProjectAsync"/> of several projects at once (every project named has an entry).</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> CidrsOfProjectsAsync(IReadOnlyCollection<string> projectIds, CancellationToken cancellationToken)
+    {
+        var result = projectIds.Distinct(StringComparer.Ordinal).ToDictionary(p => p, _ => new List<string>(), StringComparer.Ordinal);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var chunk in result.Keys.Chunk(NeutronSql.InChunk))
+        {
+            var sql = new NeutronSql();
+            foreach (var (projectId, cidr) in await connection.QueryAsync<(string, string)>(new CommandDefinition(
+                $"SELECT project_id, cidr FROM subnets WHERE {sql.In("project_id", chunk)} ORDER BY created_at, id", sql.Parameters, cancellationToken: cancellationToken)))
+            {
+                result[projectId].Add(cidr);
+            }
+        }
+
+        return result.ToDictionary(r => r.Key, r => (IReadOnlyList<string>)r.Value, StringComparer.Ordinal);
+    }
+
     /// <summary>The CIDRs of the project's subnets: what a remote-group rule stands for in a pod (<see cref="PodNetworks"/>).</summary>
     public async Task<IReadOnlyList<string>> CidrsOfProjectAsync(string projectId, CancellationToken cancellationToken)
     {

@@ -80,6 +80,22 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
         return podIds is null ? rows.ToList() : rows.Where(r => podIds.Contains(r.PodId)).ToList();
     }
 
+    /// <summary>Every row of the given types in one pod (copies made and being made): what an audit of the pod compares.</summary>
+    public async Task<IReadOnlyList<ResourceRouting>> OfPodAsync(string podId, IReadOnlyCollection<string> resourceTypes, CancellationToken cancellationToken)
+    {
+        if (resourceTypes.Count == 0)
+        {
+            return [];
+        }
+
+        var (parameters, list) = InList(resourceTypes, new { podId });
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<ResourceRouting>(new CommandDefinition(
+            $"SELECT {Columns} FROM resource_routings WHERE pod_id = @podId AND resource_type IN ({list}) ORDER BY id",
+            parameters,
+            cancellationToken: cancellationToken))];
+    }
+
     /// <summary>The pods holding resources of one type for a project (every project when null).</summary>
     public async Task<IReadOnlySet<string>> PodsWithAsync(string resourceType, string? projectId, CancellationToken cancellationToken)
     {

@@ -6,6 +6,7 @@ internal static class VolumeServiceCollectionExtensions
     public static IServiceCollection AddVolume(this IServiceCollection services)
     {
         services.AddSingleton<VolumeRoutes>();
+        services.AddSingleton<VolumeRecords>();
         services.AddSingleton<VolumeQuotas>();
         services.AddSingleton<VolumeTypeStore>();
         return services;

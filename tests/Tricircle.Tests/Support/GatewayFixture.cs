@@ -259,6 +259,21 @@ public sealed class SqliteJobsGatewayFixture() : JobsGatewayFixture("sqlite");
 
 public sealed class PostgresJobsGatewayFixture() : JobsGatewayFixture("postgres");
 
+/// <summary>
+/// A gateway for audits: as <see cref="JobsGatewayFixture"/> (no periodic audit: tests queue
+/// them), with audits held to four calls a second to a pod, so that the limit is measurable.
+/// </summary>
+public class AuditGatewayFixture(string dialect) : JobsGatewayFixture(dialect)
+{
+    public const double AuditRate = 4;
+
+    protected override Dictionary<string, string?> Settings => new(base.Settings) { ["jobs:audit_rate"] = "4" };
+}
+
+public sealed class SqliteAuditGatewayFixture() : AuditGatewayFixture("sqlite");
+
+public sealed class PostgresAuditGatewayFixture() : AuditGatewayFixture("postgres");
+
 /// <summary>A gateway whose list deadline is one second, for tests that take pods down or slow them.</summary>
 public sealed class OutageGatewayFixture() : GatewayFixture("sqlite")
 {
