@@ -79,9 +79,12 @@ internal static class PodsApi
         return TypedResults.Json(new { pod = pod.ToView() });
     }
 
-    private static async Task<IResult> DeleteAsync(string podId, PodStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string podId, PodStore store, Jobs.JobStore jobs, CancellationToken cancellationToken)
     {
         await store.DeleteAsync(podId, cancellationToken);
+
+        // What was queued for the pod is moot now (a running job finds no pod and ends).
+        await jobs.DeleteOfPodAsync(podId, cancellationToken);
         return TypedResults.Json(new { });
     }
 }

@@ -187,7 +187,7 @@ internal sealed partial class ServerBoot(
             {
                 if (networks.IsCompletedSuccessfully)
                 {
-                    undo.Add("ports", () => serverNetworks.AbandonAsync(networks.Result.Where(n => n.Created).Select(n => n.Port), CancellationToken.None));
+                    undo.Add("ports", () => serverNetworks.AbandonAsync(pod, networks.Result.Where(n => n.Created).Select(n => n.Port), CancellationToken.None));
                 }
             }
 

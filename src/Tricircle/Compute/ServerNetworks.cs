@@ -171,7 +171,7 @@ internal sealed partial class ServerNetworks(
         }
         catch
         {
-            await AbandonAsync(made, CancellationToken.None);
+            await AbandonAsync(pod, made, CancellationToken.None);
             throw;
         }
     }
@@ -198,15 +198,17 @@ internal sealed partial class ServerNetworks(
 
     /// <summary>
     /// A boot that did not happen: the ports made for it go centrally now, and from the pod by
-    /// their sync jobs (run at once; when the pod cannot be reached, when it is back). The
-    /// caller's ports stay as they were.
+    /// their sync jobs (run at once; when the pod cannot be reached, when it is back). The job is
+    /// queued for the boot's pod whether or not a copy was recorded there: one whose answer was
+    /// lost was made all the same, and the job finds it by its name. The caller's ports stay as
+    /// they were.
     /// </summary>
-    public async Task AbandonAsync(IEnumerable<TopPort> made, CancellationToken cancellationToken)
+    public async Task AbandonAsync(Pod pod, IEnumerable<TopPort> made, CancellationToken cancellationToken)
     {
         var batch = jobs.Begin();
         foreach (var port in made)
         {
-            await central.DeletePortAsync(port.Id, batch.Sync(JobTypes.PortSync, "port", port.Id), cancellationToken);
+            await central.DeletePortAsync(port.Id, batch.Queue(JobRequest.InPod(JobTypes.PortSync, pod.PodId, port.Id, port.ProjectId)), cancellationToken);
         }
 
         await batch.RunAsync(refusalsEnd: false, cancellationToken);

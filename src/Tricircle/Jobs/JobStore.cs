@@ -442,6 +442,14 @@ internal sealed class JobStore(Database database, IOptions<JobOptions> options, 
         return redone;
     }
 
+    /// <summary>Removes the jobs of a pod that was deleted, but for one running now (it finds no pod and ends).</summary>
+    public async Task DeleteOfPodAsync(string podId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM jobs WHERE pod_id = @podId AND status <> 'RUNNING'", new { podId }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Removes jobs that succeeded before <paramref name="before"/> (with their runs).</summary>
     public async Task<int> PurgeAsync(DateTime before, CancellationToken cancellationToken)
     {

@@ -62,18 +62,15 @@ internal sealed partial class PodNetworks
     }
 
     /// <summary>
-    /// A port's copy: MAC and addresses (all a DHCP port's copy carries), then state, port
-    /// security, address pairs, groups and description. <paramref name="topGroupOf"/> maps the
+    /// A port's copy: addresses (all a DHCP port's copy carries), then state, port security,
+    /// address pairs, groups and description. Not its MAC: a sync never changes one (the pod
+    /// refuses it on a bound port), so a MAC changed by hand would be reported at every audit
+    /// without ever being put right. <paramref name="topGroupOf"/> maps the
     /// pod's group ids back to central ids (the groups' routing rows in the pod); a group it
     /// does not know is a difference.
     /// </summary>
     public static string? PortDrift(TopPort port, JsonObject copy, IReadOnlyDictionary<string, string> topGroupOf)
     {
-        if (!string.Equals(Text(copy["mac_address"]), port.MacAddress, StringComparison.OrdinalIgnoreCase))
-        {
-            return "mac_address";
-        }
-
         if (!SameSet(Objects(copy["fixed_ips"]).Select(f => Ip(Text(f["ip_address"]))), port.FixedIps.Select(f => Ip(f.IpAddress))))
         {
             return "fixed_ips";
