@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Tricircle.Errors;
 using Tricircle.Hosting;
 using Tricircle.Identity;
 using Tricircle.Quotas;
@@ -33,10 +32,6 @@ internal static class QuotaSetsApi
         v21.MapDelete("/os-quota-sets/{project}", ResetAsync);
         v21.MapGet("/limits", LimitsAsync);
     }
-
-    /// <summary>Nova's 403 for over-quota boots, with its wording.</summary>
-    /// <summary>Nova's 403 for a quota the request would exceed (raised by the server catalogue, so a domain error).</summary>
-    public static TricircleException Refusal(QuotaExceededException e) => TricircleException.Forbidden(e.Message);
 
     private static RequestContext Reader(HttpContext context, string project)
     {

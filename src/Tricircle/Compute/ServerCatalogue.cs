@@ -86,7 +86,7 @@ internal sealed class ServerCatalogue(FlavorStore flavors, FlavorSync flavorSync
         }
         catch (QuotaExceededException e)
         {
-            throw QuotaSetsApi.Refusal(e);
+            throw TricircleException.Forbidden(e.Message); // Nova's 403, in its words
         }
 
         return reservation;

@@ -49,7 +49,7 @@ internal static class Ipam
     {
         if (!TryParseAddress(text, out var value, out var v) || (version is { } want && want != v))
         {
-            throw NetworkApi.InvalidInput($"'{text}' is not a valid IP address" + (version is null ? "" : $" for {attribute} (IPv{version})"));
+            throw NeutronErrors.InvalidInput($"'{text}' is not a valid IP address" + (version is null ? "" : $" for {attribute} (IPv{version})"));
         }
 
         return value;
@@ -74,7 +74,7 @@ internal static class Ipam
         if (slash < 0 || !TryParseAddress(text[..slash], out var address, out var version) ||
             !int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > (version == 4 ? 32 : 128))
         {
-            throw NetworkApi.InvalidInput($"'{text}' is not a valid IP subnet.");
+            throw NeutronErrors.InvalidInput($"'{text}' is not a valid IP subnet.");
         }
 
         var bits = version == 4 ? 32 : 128;
@@ -83,7 +83,7 @@ internal static class Ipam
         var cidr = new IpCidr(network, prefix, version);
         if (network != address)
         {
-            throw NetworkApi.InvalidInput($"'{text}' isn't a recognized IP subnet cidr, '{cidr}' is recommended");
+            throw NeutronErrors.InvalidInput($"'{text}' isn't a recognized IP subnet cidr, '{cidr}' is recommended");
         }
 
         return cidr;

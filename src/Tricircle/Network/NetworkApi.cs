@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
-using Tricircle.Errors;
 using Tricircle.Hosting;
 using Tricircle.Pods;
 
@@ -54,12 +53,4 @@ internal static class NetworkApi
 
     /// <summary>The API's URL of a v2.0 collection or resource, for links.</summary>
     public static string Url(HttpContext context, string relative) => $"{PodForwarder.GatewayBase(context)}/v2.0/{relative}";
-
-    /// <summary>A Neutron 404 naming the resource (<c>NetworkNotFound</c>: "Network X could not be found.").</summary>
-    public static TricircleException NotFound(string kind, string id) =>
-        TricircleException.NotFound($"{kind} {id} could not be found.", kind.Replace(" ", "", StringComparison.Ordinal) + "NotFound");
-
-    /// <summary>Neutron's 400 for a bad attribute value (<c>InvalidInput</c>).</summary>
-    public static TricircleException InvalidInput(string message) =>
-        TricircleException.Invalid("Invalid input for operation: " + message, "InvalidInput");
 }

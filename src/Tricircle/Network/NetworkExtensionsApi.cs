@@ -43,7 +43,7 @@ internal static class NetworkExtensionsApi
         v20.MapGet("/extensions/{alias}", (string alias) =>
             Served.FirstOrDefault(e => e.Alias == alias) is { } extension
                 ? TypedResults.Json(new JsonObject { ["extension"] = Json(extension) })
-                : throw NetworkApi.NotFound("Extension", alias));
+                : throw NeutronErrors.NotFound("Extension", alias));
     }
 
     private static JsonNode Json(Extension e) => new JsonObject

@@ -87,8 +87,8 @@ internal static class NetworkQuotasApi
 
             var text = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
             limits[property.Name] = long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var limit)
-                ? limit >= -1 ? limit : throw NetworkApi.InvalidInput($"'{limit}' should be greater than or equal to -1")
-                : throw NetworkApi.InvalidInput($"'{text}' is not an integer");
+                ? limit >= -1 ? limit : throw NeutronErrors.InvalidInput($"'{limit}' should be greater than or equal to -1")
+                : throw NeutronErrors.InvalidInput($"'{text}' is not an integer");
         }
 
         if (checkLimit)

@@ -152,7 +152,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
 
     /// <summary>A network the caller may see, or Neutron's 404.</summary>
     public async Task<NetworkRow> GetAsync(string id, RequestContext? caller, CancellationToken cancellationToken) =>
-        await FindAsync(id, caller, cancellationToken) ?? throw NetworkApi.NotFound("Network", id);
+        await FindAsync(id, caller, cancellationToken) ?? throw NeutronErrors.NotFound("Network", id);
 
     /// <summary>For other parts (materialisation, compute): the central network, whoever owns it.</summary>
     public async Task<TopNetwork?> FindTopAsync(string id, CancellationToken cancellationToken) => (await FindAsync(id, null, cancellationToken))?.ToTop();
@@ -190,7 +190,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
     public async Task<NetworkRow> GetOwnedAsync(string id, RequestContext caller, string action, CancellationToken cancellationToken)
     {
         var network = await GetAsync(id, caller, cancellationToken);
-        return caller.IsAdmin || network.ProjectId == caller.ProjectId ? network : throw NeutronBody.PolicyDenied($"{action}_network");
+        return caller.IsAdmin || network.ProjectId == caller.ProjectId ? network : throw NeutronErrors.PolicyDenied($"{action}_network");
     }
 
     public async Task<(List<NetworkRow> Rows, Dictionary<string, List<string>> Subnets, Dictionary<string, List<string>> Tags, Dictionary<string, List<string>> Zones)> ListAsync(
@@ -265,7 +265,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         {
             if (!known.Contains(hint))
             {
-                throw NetworkApi.InvalidInput($"availability_zone_hints: '{hint}' is neither an availability zone nor a region of a pod");
+                throw NeutronErrors.InvalidInput($"availability_zone_hints: '{hint}' is neither an availability zone nor a region of a pod");
             }
         }
     }
@@ -319,7 +319,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         row.Mtu = create.Mtu ?? config.MtuOf(segment.NetworkType);
         if (row.Mtu > config.MtuOf(segment.NetworkType))
         {
-            throw NetworkApi.InvalidInput($"Requested MTU is too big, maximum is {config.MtuOf(segment.NetworkType)}");
+            throw NeutronErrors.InvalidInput($"Requested MTU is too big, maximum is {config.MtuOf(segment.NetworkType)}");
         }
 
         await connection.ExecuteAsync(new CommandDefinition(
@@ -331,10 +331,10 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
 
     private static void CheckProvider(NetworkOptions config, NetworkCreate create)
     {
-        var type = create.NetworkType ?? throw NetworkApi.InvalidInput("provider:network_type required");
+        var type = create.NetworkType ?? throw NeutronErrors.InvalidInput("provider:network_type required");
         if (!config.TypeDriverList.Contains(type))
         {
-            throw NetworkApi.InvalidInput($"network_type value '{type}' not supported");
+            throw NeutronErrors.InvalidInput($"network_type value '{type}' not supported");
         }
 
         switch (type)
@@ -342,44 +342,44 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
             case "local":
                 if (create.PhysicalNetwork is not null || create.SegmentationId is not null)
                 {
-                    throw NetworkApi.InvalidInput("provider:physical_network and provider:segmentation_id prohibited for local provider network");
+                    throw NeutronErrors.InvalidInput("provider:physical_network and provider:segmentation_id prohibited for local provider network");
                 }
 
                 break;
             case "flat":
                 if (create.SegmentationId is not null)
                 {
-                    throw NetworkApi.InvalidInput("segmentation_id prohibited for flat provider network");
+                    throw NeutronErrors.InvalidInput("segmentation_id prohibited for flat provider network");
                 }
 
                 if (create.PhysicalNetwork is null)
                 {
-                    throw NetworkApi.InvalidInput("physical_network required for flat provider network");
+                    throw NeutronErrors.InvalidInput("physical_network required for flat provider network");
                 }
 
                 if (!config.FlatAllowed(create.PhysicalNetwork))
                 {
-                    throw NetworkApi.InvalidInput($"physical_network '{create.PhysicalNetwork}' unknown for flat provider network");
+                    throw NeutronErrors.InvalidInput($"physical_network '{create.PhysicalNetwork}' unknown for flat provider network");
                 }
 
                 break;
             case "vlan":
                 if (create.PhysicalNetwork is { } physnet && !config.VlanRanges().ContainsKey(physnet))
                 {
-                    throw NetworkApi.InvalidInput($"physical_network '{physnet}' unknown for VLAN provider network");
+                    throw NeutronErrors.InvalidInput($"physical_network '{physnet}' unknown for VLAN provider network");
                 }
 
                 if (create.SegmentationId is { } vlan)
                 {
                     if (create.PhysicalNetwork is null)
                     {
-                        throw NetworkApi.InvalidInput("segmentation_id requires physical_network for VLAN provider network");
+                        throw NeutronErrors.InvalidInput("segmentation_id requires physical_network for VLAN provider network");
                     }
 
                     // As ML2: the ranges are what tenants get; an admin may name any valid tag of a known physical network.
                     if (vlan is < 1 or > 4094)
                     {
-                        throw NetworkApi.InvalidInput("segmentation_id out of range (1 through 4094)");
+                        throw NeutronErrors.InvalidInput("segmentation_id out of range (1 through 4094)");
                     }
                 }
 
@@ -387,17 +387,17 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
             case "vxlan":
                 if (create.PhysicalNetwork is not null)
                 {
-                    throw NetworkApi.InvalidInput("provider:physical_network specified for vxlan network");
+                    throw NeutronErrors.InvalidInput("provider:physical_network specified for vxlan network");
                 }
 
                 if (create.SegmentationId is { } vni && vni is < 1 or > 16_777_215)
                 {
-                    throw NetworkApi.InvalidInput("segmentation_id out of range (1 through 16777215)");
+                    throw NeutronErrors.InvalidInput("segmentation_id out of range (1 through 16777215)");
                 }
 
                 break;
             default:
-                throw NetworkApi.InvalidInput($"network_type value '{type}' not supported");
+                throw NeutronErrors.InvalidInput($"network_type value '{type}' not supported");
         }
     }
 

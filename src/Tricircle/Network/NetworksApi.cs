@@ -95,9 +95,9 @@ internal static class NetworksApi
     // Neutron's default policy lets only admins share a network.
     private static bool SharedFlag(JsonObject body, RequestContext caller, string action) =>
         NeutronBody.Bool(body, "shared") is { } shared
-            ? shared && !caller.IsAdmin ? throw NeutronBody.PolicyDenied($"{action}_network:shared") : shared
+            ? shared && !caller.IsAdmin ? throw NeutronErrors.PolicyDenied($"{action}_network:shared") : shared
             : false;
 
     private static int? Mtu(JsonObject body) =>
-        NeutronBody.Int(body, "mtu") is { } mtu && mtu < 68 ? throw NetworkApi.InvalidInput($"'{mtu}' is too small - must be at least '68'") : NeutronBody.Int(body, "mtu");
+        NeutronBody.Int(body, "mtu") is { } mtu && mtu < 68 ? throw NeutronErrors.InvalidInput($"'{mtu}' is too small - must be at least '68'") : NeutronBody.Int(body, "mtu");
 }

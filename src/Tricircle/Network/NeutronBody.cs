@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tricircle.Compute;
 using Tricircle.Data;
-using Tricircle.Errors;
 using Tricircle.Hosting;
 using Tricircle.Identity;
 
@@ -32,16 +31,12 @@ internal static class NeutronBody
             var denied = body.Select(p => p.Key).FirstOrDefault(adminOnly.Contains);
             if (denied is not null)
             {
-                throw PolicyDenied($"{action}_{wrapper}:{denied}");
+                throw NeutronErrors.PolicyDenied($"{action}_{wrapper}:{denied}");
             }
         }
 
         return body;
     }
-
-    /// <summary>Neutron's 403 naming the policy rule (stores raise it too, so a domain error).</summary>
-    public static TricircleException PolicyDenied(string rule) =>
-        TricircleException.Forbidden($"({"rule:" + rule}) is disallowed by policy", "PolicyNotAuthorized");
 
     public static string? Str(JsonObject body, string name, int maxLength = 255)
     {
@@ -52,11 +47,11 @@ internal static class NeutronBody
 
         if (node.GetValueKind() != JsonValueKind.String)
         {
-            throw NetworkApi.InvalidInput($"'{node.ToJsonString()}' is not a valid string for {name}");
+            throw NeutronErrors.InvalidInput($"'{node.ToJsonString()}' is not a valid string for {name}");
         }
 
         var value = node.GetValue<string>();
-        return value.Length > maxLength ? throw NetworkApi.InvalidInput($"'{value}' exceeds maximum length of {maxLength} for {name}") : value;
+        return value.Length > maxLength ? throw NeutronErrors.InvalidInput($"'{value}' exceeds maximum length of {maxLength} for {name}") : value;
     }
 
     public static bool? Bool(JsonObject body, string name)
@@ -71,7 +66,7 @@ internal static class NeutronBody
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             JsonValueKind.String => NeutronQuery.ParseBool(name, node.GetValue<string>()),
-            _ => throw NetworkApi.InvalidInput($"'{node.ToJsonString()}' is not a valid boolean value for {name}"),
+            _ => throw NeutronErrors.InvalidInput($"'{node.ToJsonString()}' is not a valid boolean value for {name}"),
         };
     }
 
@@ -92,7 +87,7 @@ internal static class NeutronBody
             return n;
         }
 
-        throw NetworkApi.InvalidInput($"'{node.ToJsonString()}' is not an integer for {name}");
+        throw NeutronErrors.InvalidInput($"'{node.ToJsonString()}' is not an integer for {name}");
     }
 
     /// <summary>A list attribute; null when absent, 400 when not a list.</summary>
@@ -103,7 +98,7 @@ internal static class NeutronBody
             return null;
         }
 
-        return node as JsonArray ?? throw NetworkApi.InvalidInput($"'{node.ToJsonString()}' is not a list for {name}");
+        return node as JsonArray ?? throw NeutronErrors.InvalidInput($"'{node.ToJsonString()}' is not a list for {name}");
     }
 
     public static List<string>? Strings(JsonObject body, string name)
@@ -116,12 +111,12 @@ internal static class NeutronBody
         var values = new List<string>();
         foreach (var item in list)
         {
-            values.Add(item?.GetValueKind() == JsonValueKind.String ? item.GetValue<string>() : throw NetworkApi.InvalidInput($"'{item?.ToJsonString()}' is not a valid string for {name}"));
+            values.Add(item?.GetValueKind() == JsonValueKind.String ? item.GetValue<string>() : throw NeutronErrors.InvalidInput($"'{item?.ToJsonString()}' is not a valid string for {name}"));
         }
 
         if (values.Distinct(StringComparer.Ordinal).Count() != values.Count)
         {
-            throw NetworkApi.InvalidInput($"Duplicate items in the list: '{string.Join(", ", values.GroupBy(v => v).Where(g => g.Count() > 1).Select(g => g.Key))}'");
+            throw NeutronErrors.InvalidInput($"Duplicate items in the list: '{string.Join(", ", values.GroupBy(v => v).Where(g => g.Count() > 1).Select(g => g.Key))}'");
         }
 
         return values;
@@ -136,7 +131,7 @@ internal static class NeutronBody
             return caller.ProjectId;
         }
 
-        return caller.IsAdmin ? project : throw PolicyDenied($"create_{wrapper}:tenant_id");
+        return caller.IsAdmin ? project : throw NeutronErrors.PolicyDenied($"create_{wrapper}:tenant_id");
     }
 
     /// <summary>The standard attributes every resource shows (project, timestamps, revision, tags).</summary>

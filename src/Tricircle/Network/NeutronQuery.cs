@@ -253,7 +253,7 @@ internal sealed class NeutronQuery
             var markerSelect = string.Join(", ", sorts.Select((s, i) => $"{s.Attribute.SortBy} AS m{i}"));
             var row = (IDictionary<string, object?>?)await connection.QueryFirstOrDefaultAsync(new CommandDefinition(
                 $"SELECT {markerSelect} FROM {schema.From} WHERE {markerWhere}", sql.Parameters, cancellationToken: cancellationToken))
-                ?? throw NetworkApi.NotFound(schema.Kind, Marker);
+                ?? throw NeutronErrors.NotFound(schema.Kind, Marker);
 
             // Rows strictly after the marker in the sort order: (k0 > m0) OR (k0 = m0 AND k1 > m1) ...
             var keyset = new List<string>();
@@ -351,7 +351,7 @@ internal sealed class NeutronQuery
     {
         "true" or "1" => true,
         "false" or "0" => false,
-        _ => throw NetworkApi.InvalidInput($"'{value}' is not a valid boolean value for {name}"),
+        _ => throw NeutronErrors.InvalidInput($"'{value}' is not a valid boolean value for {name}"),
     };
 
     private static string FilterCondition(NeutronListSchema schema, string key, IReadOnlyList<string> values, NeutronSql sql)
@@ -384,7 +384,7 @@ internal sealed class NeutronQuery
                 NeutronValueKind.Bool => ParseBool(key, value),
                 NeutronValueKind.Int => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
                     ? n
-                    : throw NetworkApi.InvalidInput($"'{value}' is not an integer for {key}"),
+                    : throw NeutronErrors.InvalidInput($"'{value}' is not an integer for {key}"),
                 _ => value,
             });
         }

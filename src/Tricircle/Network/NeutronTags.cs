@@ -94,7 +94,7 @@ internal static class NeutronTags
             await authorize(context, id, false);
             if (!(await ReadAsync(database, collection, id, context.RequestAborted)).Contains(tag))
             {
-                throw NetworkApi.NotFound("Tag", tag + " on " + id);
+                throw NeutronErrors.NotFound("Tag", tag + " on " + id);
             }
 
             context.Response.StatusCode = StatusCodes.Status204NoContent;
@@ -106,7 +106,7 @@ internal static class NeutronTags
             var tags = JsonNode.Parse(element.GetRawText()) is JsonObject root ? NeutronBody.Strings(root, "tags") : null;
             if (tags is null)
             {
-                throw NetworkApi.InvalidInput("'tags' must be a list of strings");
+                throw NeutronErrors.InvalidInput("'tags' must be a list of strings");
             }
 
             Check(tags);
@@ -131,7 +131,7 @@ internal static class NeutronTags
             await authorize(context, id, true);
             if (!(await ReadAsync(database, collection, id, context.RequestAborted)).Contains(tag))
             {
-                throw NetworkApi.NotFound("Tag", tag + " on " + id);
+                throw NeutronErrors.NotFound("Tag", tag + " on " + id);
             }
 
             await ChangeAsync(database, collection, id, tags => [.. tags.Where(t => t != tag)], countRevision, context.RequestAborted);
@@ -147,7 +147,7 @@ internal static class NeutronTags
         {
             if (tag.Length is 0 or > 255 || tag.Contains(',', StringComparison.Ordinal) || tag.Contains('/', StringComparison.Ordinal))
             {
-                throw NetworkApi.InvalidInput($"'{tag}' is not a valid tag (1 to 255 characters, no ',' or '/')");
+                throw NeutronErrors.InvalidInput($"'{tag}' is not a valid tag (1 to 255 characters, no ',' or '/')");
             }
         }
     }

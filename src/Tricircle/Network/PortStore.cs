@@ -159,7 +159,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
                 "ip_address" => $"a.ip_address = {sql.Param(Ipam.Canonical(wanted))}",
                 "subnet_id" => $"a.subnet_id = {sql.Param(wanted)}",
                 "ip_address_substr" => $"a.ip_address LIKE {sql.Param("%" + wanted + "%")}",
-                _ => throw NetworkApi.InvalidInput($"'{key}' is not a fixed_ips filter (ip_address, subnet_id, ip_address_substr)"),
+                _ => throw NeutronErrors.InvalidInput($"'{key}' is not a fixed_ips filter (ip_address, subnet_id, ip_address_substr)"),
             });
         }
 
@@ -198,7 +198,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
     }
 
     public async Task<PortRow> GetAsync(string id, RequestContext? caller, CancellationToken cancellationToken) =>
-        await FindAsync(id, caller, cancellationToken) ?? throw NetworkApi.NotFound("Port", id);
+        await FindAsync(id, caller, cancellationToken) ?? throw NeutronErrors.NotFound("Port", id);
 
     /// <summary>For other parts (compute, materialisation): a central port by id, whoever owns it.</summary>
     public async Task<TopPort?> FindTopAsync(string id, CancellationToken cancellationToken) => (await FindAsync(id, null, cancellationToken))?.ToTop();
@@ -405,8 +405,8 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
             {
                 subnet = subnets.FirstOrDefault(s => s.Id == subnetId)
                     ?? (await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM subnets WHERE id = @subnetId", new { subnetId }, tx, cancellationToken: cancellationToken)) > 0
-                        ? throw NetworkApi.InvalidInput($"Failed to create port on network {port.NetworkId}, because fixed_ips included invalid subnet {subnetId}.")
-                        : throw NetworkApi.NotFound("Subnet", subnetId));
+                        ? throw NeutronErrors.InvalidInput($"Failed to create port on network {port.NetworkId}, because fixed_ips included invalid subnet {subnetId}.")
+                        : throw NeutronErrors.NotFound("Subnet", subnetId));
                 if (request.IpAddress is { } wanted && !InSubnet(subnet, wanted))
                 {
                     throw TricircleException.Invalid($"IP address {wanted} is not a valid IP for the specified subnet.", "InvalidIpForSubnet");
@@ -419,7 +419,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
             }
             else
             {
-                throw NetworkApi.InvalidInput("fixed_ips entries need a subnet_id or an ip_address");
+                throw NeutronErrors.InvalidInput("fixed_ips entries need a subnet_id or an ip_address");
             }
 
             if (request.IpAddress is { } address)
@@ -497,7 +497,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
-        var port = await FindAsync(connection, tx, portId, null, cancellationToken) ?? throw NetworkApi.NotFound("Port", portId);
+        var port = await FindAsync(connection, tx, portId, null, cancellationToken) ?? throw NeutronErrors.NotFound("Port", portId);
         var ip = (await AllocateAsync(connection, tx, port, [new FixedIpRequest(subnetId, null)], cancellationToken))[0];
         await tx.CommitAsync(cancellationToken);
         return ip;
@@ -518,7 +518,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
             cancellationToken: cancellationToken));
         if (changed == 0)
         {
-            throw NetworkApi.NotFound("Port", portId);
+            throw NeutronErrors.NotFound("Port", portId);
         }
     }
 

@@ -54,11 +54,11 @@ internal static class PortsApi
     {
         var caller = context.GetRequestContext();
         var body = await NeutronBody.ReadAsync(context, "port", Create, AdminOnly);
-        var networkId = NeutronBody.Str(body, "network_id") ?? throw NetworkApi.InvalidInput("network_id is required");
+        var networkId = NeutronBody.Str(body, "network_id") ?? throw NeutronErrors.InvalidInput("network_id is required");
         var network = await networks.GetAsync(networkId, caller, context.RequestAborted);
         if (!caller.IsAdmin && network.ProjectId != caller.ProjectId && !network.Shared)
         {
-            throw NeutronBody.PolicyDenied("create_port");
+            throw NeutronErrors.PolicyDenied("create_port");
         }
 
         var port = new PortRow
@@ -107,12 +107,12 @@ internal static class PortsApi
         port.BindingHostId = NeutronBody.Str(body, "binding:host_id") ?? port.BindingHostId;
         if (body.TryGetPropertyValue("binding:profile", out var profile))
         {
-            port.BindingProfile = profile is null ? "{}" : profile is JsonObject ? profile.ToJsonString() : throw NetworkApi.InvalidInput("binding:profile must be a dictionary");
+            port.BindingProfile = profile is null ? "{}" : profile is JsonObject ? profile.ToJsonString() : throw NeutronErrors.InvalidInput("binding:profile must be a dictionary");
         }
 
         if (NeutronBody.Str(body, "binding:vnic_type") is { } vnic)
         {
-            port.BindingVnicType = VnicTypes.Contains(vnic) ? vnic : throw NetworkApi.InvalidInput($"'{vnic}' is not in {string.Join(", ", VnicTypes)}");
+            port.BindingVnicType = VnicTypes.Contains(vnic) ? vnic : throw NeutronErrors.InvalidInput($"'{vnic}' is not in {string.Join(", ", VnicTypes)}");
         }
 
         if (NeutronBody.List(body, "allowed_address_pairs") is { } pairs)
@@ -121,7 +121,7 @@ internal static class PortsApi
             {
                 if (p is not JsonObject o || NeutronBody.Str(o, "ip_address") is not { } ip)
                 {
-                    throw NetworkApi.InvalidInput("allowed_address_pairs entries need an ip_address");
+                    throw NeutronErrors.InvalidInput("allowed_address_pairs entries need an ip_address");
                 }
 
                 // An address or a CIDR, as Neutron's allowed-address-pairs.
@@ -134,7 +134,7 @@ internal static class PortsApi
         {
             port.ExtraDhcpOpts = new JsonArray([.. opts.Select(o => o is JsonObject opt && NeutronBody.Str(opt, "opt_name") is { } name
                 ? (JsonNode)new JsonObject { ["opt_name"] = name, ["opt_value"] = NeutronBody.Str(opt, "opt_value"), ["ip_version"] = NeutronBody.Int(opt, "ip_version") ?? 4 }
-                : throw NetworkApi.InvalidInput("extra_dhcp_opts entries need an opt_name"))]).ToJsonString();
+                : throw NeutronErrors.InvalidInput("extra_dhcp_opts entries need an opt_name"))]).ToJsonString();
         }
     }
 
@@ -145,7 +145,7 @@ internal static class PortsApi
         _ = Ipam.TryParseAddress(text[..slash], out _, out var version);
         return int.TryParse(text[(slash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var prefix) && prefix <= (version == 4 ? 32 : 128)
             ? $"{Ipam.Format(address, version)}/{prefix}"
-            : throw NetworkApi.InvalidInput($"'{text}' is not a valid IP subnet.");
+            : throw NeutronErrors.InvalidInput($"'{text}' is not a valid IP subnet.");
     }
 
     private static List<FixedIpRequest>? FixedIps(JsonObject body) =>
@@ -153,13 +153,13 @@ internal static class PortsApi
         {
             if (f is not JsonObject o)
             {
-                throw NetworkApi.InvalidInput($"'{f?.ToJsonString()}' is not a valid fixed IP");
+                throw NeutronErrors.InvalidInput($"'{f?.ToJsonString()}' is not a valid fixed IP");
             }
 
             var ip = NeutronBody.Str(o, "ip_address");
             if (ip is not null && !Ipam.TryParseAddress(ip, out _, out _))
             {
-                throw NetworkApi.InvalidInput($"'{ip}' is not a valid IP address");
+                throw NeutronErrors.InvalidInput($"'{ip}' is not a valid IP address");
             }
 
             return new FixedIpRequest(NeutronBody.Str(o, "subnet_id"), ip);
@@ -168,5 +168,5 @@ internal static class PortsApi
     private static string Mac(string text) =>
         PhysicalAddress.TryParse(text.Replace(':', '-').ToUpperInvariant(), out var mac) && mac.GetAddressBytes() is { Length: 6 } bytes && text.Length == 17 && (bytes[0] & 1) == 0
             ? string.Join(':', bytes.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)))
-            : throw NetworkApi.InvalidInput($"'{text}' is not a valid MAC address");
+            : throw NeutronErrors.InvalidInput($"'{text}' is not a valid MAC address");
 }

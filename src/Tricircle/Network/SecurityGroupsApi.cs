@@ -192,8 +192,8 @@ internal static class SecurityGroupsApi
 
         var text = value.ValueKind == JsonValueKind.String
             ? value.GetString()!
-            : throw NetworkApi.InvalidInput($"'{value.GetRawText()}' is not a valid string for {field}");
-        return text.Length <= 255 ? text : throw NetworkApi.InvalidInput($"'{text}' exceeds maximum length of 255 for {field}");
+            : throw NeutronErrors.InvalidInput($"'{value.GetRawText()}' is not a valid string for {field}");
+        return text.Length <= 255 ? text : throw NeutronErrors.InvalidInput($"'{text}' exceeds maximum length of 255 for {field}");
     }
 
     private static bool? Bool(JsonElement body, string field) =>
@@ -201,5 +201,5 @@ internal static class SecurityGroupsApi
         : value.ValueKind == JsonValueKind.True ? true
         : value.ValueKind == JsonValueKind.False ? false
         : value.ValueKind == JsonValueKind.String ? NeutronQuery.ParseBool(field, value.GetString()!)
-        : throw NetworkApi.InvalidInput($"'{value.GetRawText()}' is not a valid boolean value for {field}");
+        : throw NeutronErrors.InvalidInput($"'{value.GetRawText()}' is not a valid boolean value for {field}");
 }

@@ -127,7 +127,7 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
     }
 
     public async Task<SubnetRow> GetAsync(string id, RequestContext? caller, CancellationToken cancellationToken) =>
-        await FindAsync(id, caller, cancellationToken) ?? throw NetworkApi.NotFound("Subnet", id);
+        await FindAsync(id, caller, cancellationToken) ?? throw NeutronErrors.NotFound("Subnet", id);
 
     /// <summary>For other parts: a central subnet by id, whoever owns it.</summary>
     public async Task<TopSubnet?> FindTopAsync(string id, CancellationToken cancellationToken) => (await FindAsync(id, null, cancellationToken))?.ToTop();
@@ -239,7 +239,7 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
         {
             if (Ipam.ParseCidr(other.Cidr).Overlaps(cidr))
             {
-                throw NetworkApi.InvalidInput($"Requested subnet with cidr: {row.Cidr} for network: {row.NetworkId} overlaps with another subnet");
+                throw NeutronErrors.InvalidInput($"Requested subnet with cidr: {row.Cidr} for network: {row.NetworkId} overlaps with another subnet");
             }
         }
 

@@ -40,7 +40,7 @@ internal static class SubnetsApi
     {
         if (!caller.IsAdmin && subnet.ProjectId != caller.ProjectId)
         {
-            throw NeutronBody.PolicyDenied($"{action}_subnet");
+            throw NeutronErrors.PolicyDenied($"{action}_subnet");
         }
     }
 
@@ -62,24 +62,24 @@ internal static class SubnetsApi
     {
         var caller = context.GetRequestContext();
         var body = await NeutronBody.ReadAsync(context, "subnet", Create);
-        var networkId = NeutronBody.Str(body, "network_id") ?? throw NetworkApi.InvalidInput("network_id is required");
+        var networkId = NeutronBody.Str(body, "network_id") ?? throw NeutronErrors.InvalidInput("network_id is required");
         await networks.GetOwnedAsync(networkId, caller, "create_subnet_on", context.RequestAborted);
         if (NeutronBody.Str(body, "subnetpool_id") is not null)
         {
-            throw NetworkApi.InvalidInput("subnet pools are not supported by the central Neutron");
+            throw NeutronErrors.InvalidInput("subnet pools are not supported by the central Neutron");
         }
 
-        var cidrText = NeutronBody.Str(body, "cidr") ?? throw NetworkApi.InvalidInput("A cidr must be specified in the absence of a subnet pool");
+        var cidrText = NeutronBody.Str(body, "cidr") ?? throw NeutronErrors.InvalidInput("A cidr must be specified in the absence of a subnet pool");
         var cidr = Ipam.ParseCidr(cidrText);
         var version = NeutronBody.Int(body, "ip_version") ?? cidr.Version;
         if (version is not (4 or 6))
         {
-            throw NetworkApi.InvalidInput($"{version} is not in [4, 6]");
+            throw NeutronErrors.InvalidInput($"{version} is not in [4, 6]");
         }
 
         if (version != cidr.Version)
         {
-            throw NetworkApi.InvalidInput($"Cidr {cidrText} does not match ip_version {version}");
+            throw NeutronErrors.InvalidInput($"Cidr {cidrText} does not match ip_version {version}");
         }
 
         var subnet = new SubnetRow
@@ -96,7 +96,7 @@ internal static class SubnetsApi
         };
         if (subnet.Ipv6RaMode is not null && subnet.Ipv6AddressMode is not null && subnet.Ipv6RaMode != subnet.Ipv6AddressMode)
         {
-            throw NetworkApi.InvalidInput($"ipv6_ra_mode set to '{subnet.Ipv6RaMode}' with ipv6_address_mode set to '{subnet.Ipv6AddressMode}' is not valid. If both attributes are set, they must be the same value");
+            throw NeutronErrors.InvalidInput($"ipv6_ra_mode set to '{subnet.Ipv6RaMode}' with ipv6_address_mode set to '{subnet.Ipv6AddressMode}' is not valid. If both attributes are set, they must be the same value");
         }
 
         // Absent: the first host; null: no gateway.
@@ -156,7 +156,7 @@ internal static class SubnetsApi
         var gateway = Ipam.ParseAddress(text, "gateway_ip", cidr.Version);
         if (cidr.Version == 4 && cidr.Prefix < 31 && (gateway == cidr.Network || gateway == cidr.Last))
         {
-            throw NetworkApi.InvalidInput($"Gateway is not valid on subnet: {text} is the network or broadcast address of {cidr}");
+            throw NeutronErrors.InvalidInput($"Gateway is not valid on subnet: {text} is the network or broadcast address of {cidr}");
         }
 
         return gateway;
@@ -172,16 +172,16 @@ internal static class SubnetsApi
 
         if (version != 6)
         {
-            throw NetworkApi.InvalidInput($"{name} is not valid when ip_version is 4");
+            throw NeutronErrors.InvalidInput($"{name} is not valid when ip_version is 4");
         }
 
-        return Ipv6Modes.Contains(mode) ? mode : throw NetworkApi.InvalidInput($"'{mode}' is not in ['dhcpv6-stateful', 'dhcpv6-stateless', 'slaac']");
+        return Ipv6Modes.Contains(mode) ? mode : throw NeutronErrors.InvalidInput($"'{mode}' is not in ['dhcpv6-stateful', 'dhcpv6-stateless', 'slaac']");
     }
 
     private static List<AllocationPool>? Pools(JsonObject body) =>
         NeutronBody.List(body, "allocation_pools")?.Select(p => p is JsonObject o && NeutronBody.Str(o, "start") is { } start && NeutronBody.Str(o, "end") is { } end
             ? new AllocationPool(start, end)
-            : throw NetworkApi.InvalidInput($"'{p?.ToJsonString()}' is not a valid allocation pool: it needs start and end")).ToList();
+            : throw NeutronErrors.InvalidInput($"'{p?.ToJsonString()}' is not a valid allocation pool: it needs start and end")).ToList();
 
     private static List<string>? Dns(JsonObject body, int version) =>
         NeutronBody.Strings(body, "dns_nameservers")?.Select(d => Ipam.Format(Ipam.ParseAddress(d, "dns_nameservers"), Ipam.TryParseAddress(d, out _, out var v) ? v : version)).ToList();
@@ -191,11 +191,11 @@ internal static class SubnetsApi
         {
             if (r is not JsonObject o || NeutronBody.Str(o, "destination") is not { } destination || NeutronBody.Str(o, "nexthop") is not { } nexthop)
             {
-                throw NetworkApi.InvalidInput($"'{r?.ToJsonString()}' is not a valid host route: it needs destination and nexthop");
+                throw NeutronErrors.InvalidInput($"'{r?.ToJsonString()}' is not a valid host route: it needs destination and nexthop");
             }
 
             var cidr = Ipam.ParseCidr(destination);
             var hop = Ipam.ParseAddress(nexthop, "host_routes nexthop", version);
-            return cidr.Version != version ? throw NetworkApi.InvalidInput($"host route {destination} is not IPv{version}") : new HostRoute(cidr.ToString(), Ipam.Format(hop, version));
+            return cidr.Version != version ? throw NeutronErrors.InvalidInput($"host route {destination} is not IPv{version}") : new HostRoute(cidr.ToString(), Ipam.Format(hop, version));
         }).ToList();
 }
