@@ -34,10 +34,11 @@ public sealed class ServeProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts it and waits until its output shows <paramref name="readyText"/> (for the jobs role:
-    /// its worker's start line). <paramref name="environment"/>: <c>TRICIRCLE_section__key</c> overrides.
+    /// Starts it and waits until its output shows <paramref name="readyText"/> (by default the
+    /// host's own line once every part of it started); fails at once if it exits first.
+    /// <paramref name="environment"/>: <c>TRICIRCLE_section__key</c> overrides.
     /// </summary>
-    public static async Task<ServeProcess> StartAsync(string configFile, string roles, IReadOnlyDictionary<string, string>? environment = null, string readyText = "Job worker")
+    public static async Task<ServeProcess> StartAsync(string configFile, string roles, IReadOnlyDictionary<string, string>? environment = null, string readyText = "Application started.")
     {
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "tricircle"))
         {
@@ -61,14 +62,12 @@ public sealed class ServeProcess : IAsyncDisposable
         serve._process.ErrorDataReceived += (_, e) => serve.Append(e.Data);
         serve._process.BeginOutputReadLine();
         serve._process.BeginErrorReadLine();
-        try
+        var exited = serve._process.WaitForExitAsync();
+        if (await Task.WhenAny(ready, exited, Task.Delay(TimeSpan.FromSeconds(60))) != ready)
         {
-            await ready.WaitAsync(TimeSpan.FromSeconds(60));
-        }
-        catch (TimeoutException)
-        {
+            var why = exited.IsCompleted ? $"exited with {serve._process.ExitCode}" : "did not get ready within 60 s";
             await serve.DisposeAsync();
-            throw new TimeoutException($"tricircle serve --roles {roles} did not get ready:\n" + serve.Output);
+            throw new InvalidOperationException($"tricircle serve --roles {roles} {why}:\n" + serve.Output);
         }
 
         return serve;
