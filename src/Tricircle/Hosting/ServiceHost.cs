@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
@@ -63,6 +65,14 @@ internal static class ServiceHost
             .AddNetwork()
             .AddJobs();
         configureServices?.Invoke(builder.Services);
+
+        // Only roles without a port (serve --roles jobs): no server at all. Kestrel given no
+        // endpoint would listen on its default, localhost:5000, and fail to start where that is
+        // taken (by anything, or by a second jobs-only instance on the same machine).
+        if (ServiceOptions.TryParseRoles(configuration[$"{ServiceOptions.Section}:roles"] ?? "all", out var roles, out _) && !roles.Any(ServiceOptions.HasPort))
+        {
+            builder.Services.AddSingleton<IServer, NoServer>();
+        }
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
@@ -155,4 +165,19 @@ internal sealed class SchemaCheck(SchemaMigrator migrator, Database database) : 
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>The server of a process that serves no API (only the jobs role): it listens nowhere.</summary>
+internal sealed class NoServer : IServer
+{
+    public IFeatureCollection Features { get; } = new FeatureCollection();
+
+    public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
+        where TContext : notnull => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose()
+    {
+    }
 }

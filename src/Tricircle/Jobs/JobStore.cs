@@ -143,15 +143,20 @@ internal sealed class JobStore(Database database, IOptions<JobOptions> options, 
             return null;
         }
 
+        // The run starts now that the lease is held. The update may have waited for the job's row
+        // while the previous run ended (PostgreSQL re-reads it then), so the time read before it
+        // could fall inside that run: the run log would show two runs at once that never were.
+        var started = Now();
+
         // A run still open is that of a worker whose lease ran out: it is over.
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE job_runs SET finished_at = @now, outcome = @lost, error = 'its worker stopped renewing the lease (it died or hung); taken over' WHERE job_id = @id AND finished_at IS NULL",
-            new { now, lost = JobRun.Lost, id = job.Id },
+            "UPDATE job_runs SET finished_at = @started, outcome = @lost, error = 'its worker stopped renewing the lease (it died or hung); taken over' WHERE job_id = @id AND finished_at IS NULL",
+            new { started, lost = JobRun.Lost, id = job.Id },
             tx,
             cancellationToken: cancellationToken));
         var runId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "INSERT INTO job_runs (job_id, worker, started_at) VALUES (@id, @worker, @now) RETURNING id",
-            new { id = job.Id, worker, now },
+            "INSERT INTO job_runs (job_id, worker, started_at) VALUES (@id, @worker, @started) RETURNING id",
+            new { id = job.Id, worker, started },
             tx,
             cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);

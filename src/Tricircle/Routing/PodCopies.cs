@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Tricircle.Data;
 using Tricircle.Errors;
 using Tricircle.Pods;
@@ -5,16 +6,26 @@ using Tricircle.Pods;
 namespace Tricircle.Routing;
 
 /// <summary>
-/// Get-or-create of a central resource's copy in a pod (a flavor, a volume type, an image), race-safe
-/// across requests and processes: the routing row (unique on top id, pod, type) is inserted
-/// with no bottom id first and is the lock; whoever inserted it creates the copy and fills the
-/// bottom id in, the others wait for that. A lock older than its lifetime (<see cref="LockLifetime"/>
-/// unless the caller knows its copy takes longer, as an image's data does) is taken to be left by
-/// a crash and is removed (spec §6.2). When <c>create</c> throws, the lock goes and nothing is recorded.
+/// Get-or-create of a central resource's copy in a pod (a flavor, a volume type, an image, a
+/// network's parts), race-safe across requests and processes: the routing row (unique on top id,
+/// pod, type) is inserted with no bottom id first and is the lock; whoever inserted it creates the
+/// copy and fills the bottom id in, the others wait for that. While it creates, the maker beats
+/// on the lock (its <c>updated_at</c>, every <see cref="Heartbeat"/>); a lock that has not beaten
+/// for <see cref="DeadAfter"/> was left by a maker that died (a crash, <c>kill -9</c>, a job
+/// worker whose lease was taken over) and is removed, so the next one makes the copy within
+/// seconds rather than after the copy's whole lifetime (spec §6.2's stale lock). When
+/// <c>create</c> throws, the lock goes and nothing is recorded.
 /// </summary>
 internal sealed class PodCopies(RoutingStore routings, TimeProvider timeProvider)
 {
+    /// <summary>How long a waiter waits for a copy another is making, twice over, unless the caller knows its copy takes longer (an image's data).</summary>
     public static readonly TimeSpan LockLifetime = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a lock's maker says it is alive.</summary>
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(2);
+
+    /// <summary>A lock not beaten for this long (five beats missed) is a dead maker's.</summary>
+    public static readonly TimeSpan DeadAfter = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
 
@@ -48,9 +59,9 @@ internal sealed class PodCopies(RoutingStore routings, TimeProvider timeProvider
 
             if (row is not null)
             {
-                if (DbTime.Utc(row.CreatedAt) + lifetime < timeProvider.GetUtcNow().UtcDateTime)
+                if (!IsBeingMade(row))
                 {
-                    await routings.DeleteCopyLockAsync(row.Id, cancellationToken); // left by a request that died
+                    await routings.DeleteDeadCopyLockAsync(row.Id, Now() - DeadAfter, cancellationToken); // left by a maker that died
                 }
                 else if (timeProvider.GetUtcNow() > deadline)
                 {
@@ -71,6 +82,8 @@ internal sealed class PodCopies(RoutingStore routings, TimeProvider timeProvider
             }
 
             string created;
+            using var beating = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var heartbeat = BeatAsync(lockId.Value, beating.Token);
             try
             {
                 created = await create(cancellationToken);
@@ -80,6 +93,11 @@ internal sealed class PodCopies(RoutingStore routings, TimeProvider timeProvider
             {
                 await routings.DeleteCopyLockAsync(lockId.Value, CancellationToken.None);
                 throw;
+            }
+            finally
+            {
+                await beating.CancelAsync();
+                await heartbeat;
             }
 
             if (made is not null)
@@ -91,7 +109,30 @@ internal sealed class PodCopies(RoutingStore routings, TimeProvider timeProvider
         }
     }
 
-    /// <summary>Whether a row without a bottom id is a creator's live lock (not one a crash left).</summary>
+    /// <summary>Whether a row without a bottom id is a live maker's lock (not one a dead maker left).</summary>
     public bool IsBeingMade(ResourceRouting row) =>
-        row.BottomId is null && DbTime.Utc(row.CreatedAt) + LockLifetime >= timeProvider.GetUtcNow().UtcDateTime;
+        row.BottomId is null && DbTime.Utc(row.UpdatedAt ?? row.CreatedAt) + DeadAfter >= Now();
+
+    private DateTime Now() => timeProvider.GetUtcNow().UtcDateTime;
+
+    /// <summary>Keeps the lock alive while its copy is being made.</summary>
+    private async Task BeatAsync(long lockId, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(Heartbeat, timeProvider, cancellationToken);
+                await routings.TouchCopyLockAsync(lockId, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (DbException)
+            {
+                // The database did not answer this beat; the lock lasts five of them.
+            }
+        }
+    }
 }

@@ -275,12 +275,35 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
             cancellationToken: cancellationToken));
     }
 
-    /// <summary>Removes a copy lock (a failed copy, or one left by a request that died); a filled row stays.</summary>
+    /// <summary>Removes a copy lock (a failed copy); a filled row stays.</summary>
     public async Task DeleteCopyLockAsync(long lockId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM resource_routings WHERE id = @lockId AND bottom_id IS NULL", new { lockId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The copy lock's heartbeat: its maker is alive and still making the copy.</summary>
+    public async Task TouchCopyLockAsync(long lockId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE resource_routings SET updated_at = @now WHERE id = @lockId AND bottom_id IS NULL",
+            new { lockId, now = DbTime.Now(timeProvider) },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Removes a copy lock whose maker stopped beating before <paramref name="before"/> (it died);
+    /// one that beat since, or was filled, stays.
+    /// </summary>
+    public async Task DeleteDeadCopyLockAsync(long lockId, DateTime before, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM resource_routings WHERE id = @lockId AND bottom_id IS NULL AND COALESCE(updated_at, created_at) < @before",
+            new { lockId, before },
+            cancellationToken: cancellationToken));
     }
 
     /// <summary>Inserts a row inside the caller's transaction.</summary>

@@ -54,13 +54,16 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
 
     public string DataDirectory => _sandbox.DataDirectory;
 
+    /// <summary>The configuration file the sandbox wrote: what its Tricircle runs with, for another instance (<c>tricircle serve --config-file</c>).</summary>
+    public string ConfigFile => Path.Combine(_sandbox.DataDirectory, "tricircle.conf");
+
     public Uri AuthUrl => _sandbox.Keystone.AuthUrl;
 
     internal RunningSandbox Sandbox => _sandbox;
 
     public RegionEmulator Region(string name) => _sandbox.Regions[name];
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync(dialect);
         _directory = Directory.CreateTempSubdirectory("tricircle-gateway-").FullName;
@@ -215,7 +218,7 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
             new { type, key = "%#" + key + "#%" })];
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Http.Dispose();
         await _sandbox.DisposeAsync();
