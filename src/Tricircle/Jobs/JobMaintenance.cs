@@ -24,11 +24,15 @@ internal sealed partial class JobMaintenance(
 
         // Often enough for a short audit interval (tests), never more than once a minute otherwise.
         var every = TimeSpan.FromSeconds(Math.Clamp(_options.AuditInterval / 4, 0.5, 60));
+
+        // The first audits come one interval after the start, not with it: instances that start
+        // together (a deploy, a restart) do not all send every pod its first audit at once.
+        var firstAudit = timeProvider.GetUtcNow() + TimeSpan.FromSeconds(_options.AuditInterval);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await RunOnceAsync(stoppingToken);
+                await RunOnceAsync(audit: timeProvider.GetUtcNow() >= firstAudit, stoppingToken);
             }
             catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
             {
@@ -46,7 +50,7 @@ internal sealed partial class JobMaintenance(
         }
     }
 
-    public async Task RunOnceAsync(CancellationToken cancellationToken)
+    public async Task RunOnceAsync(bool audit, CancellationToken cancellationToken)
     {
         var purged = await store.PurgeAsync(timeProvider.GetUtcNow().UtcDateTime - TimeSpan.FromSeconds(_options.KeepFinished), cancellationToken);
         if (purged > 0)
@@ -54,7 +58,7 @@ internal sealed partial class JobMaintenance(
             Log.Purged(logger, purged);
         }
 
-        if (_options.AuditInterval <= 0)
+        if (_options.AuditInterval <= 0 || !audit)
         {
             return;
         }
