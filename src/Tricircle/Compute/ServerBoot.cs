@@ -45,6 +45,7 @@ internal sealed partial class ServerBoot(
     PodStore pods,
     PodClient client,
     ServerRecords records,
+    TimeProvider timeProvider,
     ILogger<ServerBoot> logger)
 {
     // Nova's default multi_instance_display_name_template, %(name)s-%(count)d.
@@ -206,12 +207,18 @@ internal sealed partial class ServerBoot(
                     {
                         await Quotas.QuotaStore.RekeyAsync(connection, tx, ServerCatalogue.HolderType, reservation.HolderId, id, ct);
                         await Network.PortStore.RecordServerPortsAsync(connection, tx, id, pod.PodId, [.. nics.Select(n => (n.Port.Id, n.Created))], ct);
+
+                        // The central ports show the server at once; the pod's name stands in for its host until the pod tells (step 5).
+                        foreach (var nic in nics)
+                        {
+                            await Network.PortStore.UpdateBindingAsync(connection, tx, nic.Port.Id, id, "compute:" + pod.AzName, pod.RegionName, "ACTIVE", Data.DbTime.Now(timeProvider), ct);
+                        }
                     },
                     CancellationToken.None);
                 recorded = id;
                 undo.Clear();
 
-                // 5. The central ports show the server (best effort: the boot stands either way).
+                // 5. The central ports' host as the pod's Nova bound them (best effort: the boot stands either way).
                 await serverNetworks.BootedAsync(id, pod, nics, CancellationToken.None);
             }, () => undo.RunAsync());
             return recorded;

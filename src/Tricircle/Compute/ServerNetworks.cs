@@ -176,21 +176,23 @@ internal sealed partial class ServerNetworks(
         }
     }
 
-    /// <summary>The pod has the server (recorded with its ports): the central ports show it.</summary>
+    /// <summary>The pod has the server, recorded with its ports (which show it): their host becomes the one the pod's Nova bound them on.</summary>
     public async Task BootedAsync(string serverId, Pod pod, IReadOnlyList<ServerNic> nics, CancellationToken cancellationToken)
     {
         await Task.WhenAll(nics.Select(async nic =>
         {
             try
             {
-                // The pod's Nova may bind the port later than it answers; the pod's name stands in for the host till then.
+                // The pod's Nova may bind the port later than it answers: then the pod's name stays the host.
                 var bottom = await podNetworks.ShowPortAsync(pod, nic.BottomPortId, cancellationToken);
-                var host = bottom?["binding:host_id"]?.ToString() is { Length: > 0 } h ? h : pod.RegionName;
-                await central.BindAsync(nic.Port.Id, serverId, "compute:" + pod.AzName, host, cancellationToken);
+                if (bottom?["binding:host_id"]?.ToString() is { Length: > 0 } host)
+                {
+                    await central.BindAsync(nic.Port.Id, serverId, "compute:" + pod.AzName, host, cancellationToken);
+                }
             }
             catch (Exception e) when (e is TricircleException or PodErrorException or HttpRequestException)
             {
-                // The server exists: its boot stands, and the central port shows it once it is bound again.
+                // The central port shows the server already (recorded with it); only the host is the pod's name.
                 Log.BindFailed(logger, nic.Port.Id, serverId, e.Message);
             }
         }));
@@ -281,7 +283,7 @@ internal sealed partial class ServerNetworks(
 
     private static partial class Log
     {
-        [LoggerMessage(2, LogLevel.Warning, "Central port {Port} could not be shown as server {Server}'s: {Reason}")]
+        [LoggerMessage(2, LogLevel.Warning, "The host of central port {Port} (server {Server}) could not be read from its pod; it stays the pod's name: {Reason}")]
         public static partial void BindFailed(ILogger logger, string port, string server, string reason);
     }
 }

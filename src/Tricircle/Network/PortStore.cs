@@ -507,20 +507,25 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
     public async Task UpdateBindingAsync(string portId, string? deviceId, string? deviceOwner, string? hostId, string? status, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var changed = await connection.ExecuteAsync(new CommandDefinition(
+        if (await UpdateBindingAsync(connection, null, portId, deviceId, deviceOwner, hostId, status, DbTime.Now(timeProvider), cancellationToken) == 0)
+        {
+            throw NeutronErrors.NotFound("Port", portId);
+        }
+    }
+
+    /// <summary>The same in the caller's transaction (a server recorded with its ports); the number of ports changed.</summary>
+    public static Task<int> UpdateBindingAsync(
+        DbConnection connection, DbTransaction? tx, string portId, string? deviceId, string? deviceOwner, string? hostId, string? status, DateTime now, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE ports SET device_id = COALESCE(@deviceId, device_id), device_owner = COALESCE(@deviceOwner, device_owner),
                 binding_host_id = COALESCE(@hostId, binding_host_id), status = COALESCE(@status, status),
                 updated_at = @now, revision_number = revision_number + 1
             WHERE id = @portId
             """,
-            new { portId, deviceId, deviceOwner, hostId, status, now = DbTime.Now(timeProvider) },
+            new { portId, deviceId, deviceOwner, hostId, status, now },
+            tx,
             cancellationToken: cancellationToken));
-        if (changed == 0)
-        {
-            throw NeutronErrors.NotFound("Port", portId);
-        }
-    }
 
     /// <summary>Writes a port's changed attributes; new <paramref name="fixedIps"/> (if any) replace the old addresses.</summary>
     public async Task<PortRow> UpdateAsync(PortRow port, IReadOnlyList<FixedIpRequest>? fixedIps, IReadOnlyList<string>? securityGroups, InTransaction? also, CancellationToken cancellationToken)

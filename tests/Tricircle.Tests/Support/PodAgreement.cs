@@ -60,7 +60,9 @@ public sealed class PodAgreement(GatewayFixture gateway)
 
                     if (!expected.Remove(name, out var central))
                     {
-                        problems.Add($"{region}: port {Text(copy, "id")} (named {name}, {Text(copy, "device_owner")}) has no central port it copies (orphan)");
+                        problems.Add(centralPorts.FirstOrDefault(p => Text(p, "id") == name) is { ValueKind: JsonValueKind.Object } unbound
+                            ? $"{region}: port copy of {name} is {Text(copy, "device_owner")} '{Text(copy, "device_id")}' in the pod, but central shows '{Text(unbound, "device_owner")}' '{Text(unbound, "device_id")}'"
+                            : $"{region}: port {Text(copy, "id")} (named {name}, {Text(copy, "device_owner")}) has no central port it copies (orphan)");
                         continue;
                     }
 
