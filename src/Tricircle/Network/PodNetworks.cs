@@ -86,10 +86,6 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
     public Task UpdateAsync(Pod pod, string collection, string singular, string bottomId, JsonObject body, CancellationToken cancellationToken) =>
         SendAsync(pod, HttpMethod.Put, $"{collection}/{Uri.EscapeDataString(bottomId)}", new JsonObject { [singular] = body }, cancellationToken);
 
-    /// <summary>Deletes the copy <paramref name="bottomId"/> (one already gone is fine); the pod's refusal (409 in use) is thrown.</summary>
-    public Task DeleteCopyAsync(Pod pod, string collection, string bottomId, CancellationToken cancellationToken) =>
-        DeleteAsync(pod, $"{collection}/{Uri.EscapeDataString(bottomId)}", cancellationToken);
-
     /// <summary>What a network update changes on a copy: not the name (the central id) nor the segment, which never change.</summary>
     public static JsonObject NetworkChange(TopNetwork network) => new()
     {
@@ -121,22 +117,6 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
     public Task<string> EnsureDhcpPortAsync(Pod pod, TopPort dhcpPort, string bottomNetworkId, IReadOnlyDictionary<string, string> subnets, CancellationToken cancellationToken) =>
         copies.EnsureAsync("port", dhcpPort.Id, pod, dhcpPort.ProjectId, async ct =>
             await FindByNameAsync(pod, "ports", dhcpPort.Id, ct) ?? await CreateAsync(pod, "ports", "port", DhcpPortBody(dhcpPort, bottomNetworkId, subnets), ct), cancellationToken);
-
-    /// <summary>
-    /// Deletes the port's copy in the pod (found by its routing row, or by name when a crash left
-    /// none) and forgets the row. Nothing happens when the pod has no copy.
-    /// </summary>
-    public async Task RemovePortAsync(Pod pod, string topPortId, CancellationToken cancellationToken)
-    {
-        var routing = await routings.FindInPodAsync(topPortId, "port", pod.PodId, cancellationToken);
-        var bottom = routing?.BottomId ?? await FindByNameAsync(pod, "ports", topPortId, cancellationToken);
-        if (bottom is not null)
-        {
-            await DeleteAsync(pod, "ports/" + Uri.EscapeDataString(bottom), cancellationToken);
-        }
-
-        await routings.ForgetAsync(topPortId, "port", pod.PodId, cancellationToken);
-    }
 
     /// <summary>The port's copy in the pod as the pod shows it, or null when there is none.</summary>
     public async Task<JsonObject?> ShowPortAsync(Pod pod, string bottomPortId, CancellationToken cancellationToken)

@@ -124,23 +124,6 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
         return known.ToHashSet(StringComparer.Ordinal);
     }
 
-    /// <summary>The finished copies (bottom id known) of <paramref name="topIds"/> of one type, in every pod: where a change or a delete must go.</summary>
-    public async Task<IReadOnlyList<ResourceRouting>> CopiesAsync(string resourceType, IReadOnlyCollection<string> topIds, CancellationToken cancellationToken)
-    {
-        if (topIds.Count == 0)
-        {
-            return [];
-        }
-
-        var (parameters, list) = InList(topIds, new { resourceType });
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<ResourceRouting>(new CommandDefinition(
-            $"SELECT {Columns} FROM resource_routings WHERE resource_type = @resourceType AND bottom_id IS NOT NULL AND top_id IN ({list})",
-            parameters,
-            cancellationToken: cancellationToken));
-        return rows.ToList();
-    }
-
     /// <summary>Every row (copies made and being made) of <paramref name="topIds"/> of one type, inside the caller's transaction: the pods a change must reach.</summary>
     public static async Task<IReadOnlyList<ResourceRouting>> RowsAsync(DbConnection connection, DbTransaction tx, string resourceType, IReadOnlyCollection<string> topIds, CancellationToken cancellationToken)
     {
