@@ -42,6 +42,7 @@ internal static class Program
         {
             ["DEFAULT:bind_host"] = "127.0.0.1",
             ["DEFAULT:admin_port"] = "0",
+            ["DEFAULT:roles"] = "admin", // the other roles' ports may be taken (a lab's Glance owns 9292)
             ["DEFAULT:state_path"] = state,
             ["database:connection"] = connection,
             ["keystone_authtoken:auth_url"] = keystone.AuthUrl.ToString(),

@@ -11,6 +11,8 @@ namespace Tricircle.Data;
 internal sealed class Database : IAsyncDisposable
 {
     private readonly NpgsqlDataSource? _postgres;
+    private readonly int _busyTimeoutMs;
+    private volatile bool _walSet;
 
     static Database()
     {
@@ -29,7 +31,9 @@ internal sealed class Database : IAsyncDisposable
         }
         else
         {
-            var path = new SqliteConnectionStringBuilder(connection.ConnectionString).DataSource;
+            var builder = new SqliteConnectionStringBuilder(connection.ConnectionString);
+            _busyTimeoutMs = builder.DefaultTimeout * 1000;
+            var path = builder.DataSource;
             var directory = Path.GetDirectoryName(Path.GetFullPath(path));
             if (!string.IsNullOrEmpty(directory))
             {
@@ -51,6 +55,15 @@ internal sealed class Database : IAsyncDisposable
 
         var sqlite = new SqliteConnection(Connection.ConnectionString);
         await sqlite.OpenAsync(cancellationToken);
+
+        // SQLite's own busy handler waits for the writer in steps of a few milliseconds; without
+        // it, Microsoft.Data.Sqlite retries a locked statement every 150 ms, which concurrent jobs
+        // and requests hit all the time. WAL lets readers go on while the one writer writes (kept
+        // in the file once set).
+        using var pragma = sqlite.CreateCommand();
+        pragma.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs};" + (_walSet ? "" : " PRAGMA journal_mode = WAL;");
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        _walSet = true;
         return sqlite;
     }
 
