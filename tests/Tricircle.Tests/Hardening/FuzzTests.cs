@@ -26,11 +26,11 @@ namespace Tricircle.Hardening;
 public abstract class FuzzTests(FuzzGatewayFixture gateway, ITestOutputHelper output, string dialect)
 {
     private const int DefaultSeed = 20260611;
-    private const int DefaultCount = 12_000;
+    private const int DefaultCount = 15_000;
     private const int Clients = 12;
 
     [Fact]
-    public async Task TenThousandMalformedRequests_GetNo5xxFromTricircle_NoDroppedConnection_ErrorsInTheirApisShape_NothingOpenStackRefuses()
+    public async Task FifteenThousandMalformedRequests_GetNo5xxFromTricircle_NoDroppedConnection_ErrorsInTheirApisShape_NothingOpenStackRefuses()
     {
         using var log = new ServerErrorLog();
         gateway.Sandbox.Services.GetRequiredService<ILoggerFactory>().AddProvider(log);
@@ -51,6 +51,10 @@ public abstract class FuzzTests(FuzzGatewayFixture gateway, ITestOutputHelper ou
         var file = Path.Combine(Path.GetTempPath(), $"tricircle-fuzz-{dialect}.txt");
         await File.WriteAllTextAsync(file, report);
         output.WriteLine(report);
+        if (Environment.GetEnvironmentVariable("TRICIRCLE_FUZZ_DUMP") is { Length: > 0 } dumpFile && run.Dump is { } dump)
+        {
+            await File.WriteAllLinesAsync(dumpFile.Replace("{dialect}", dialect, StringComparison.Ordinal), dump.OrderBy(l => int.Parse(l[..l.IndexOf('\t')], CultureInfo.InvariantCulture)));
+        }
 
         if (replay is null)
         {

@@ -7,6 +7,9 @@ namespace Tricircle.Hardening;
 /// <summary>An error the service logged: by whom, for which request, and the exception's first frame in Tricircle's code.</summary>
 internal sealed record ServerError(string? RequestId, string Category, string Message, string? ExceptionType, string? ExceptionMessage, string? Frame)
 {
+    /// <summary>The request line's path (from the host's log scope), when known.</summary>
+    public string? Path { get; init; }
+
     /// <summary>What tells one cause from another: the exception's type, its message without ids and numbers, and where it was thrown.</summary>
     public string Signature => Cause + (Frame is null ? "" : " at " + Frame);
 
@@ -100,13 +103,18 @@ internal sealed partial class ServerErrorLog : ILoggerProvider, ISupportExternal
 
     private void Add(string category, string message, Exception? exception)
     {
-        string? requestId = null;
+        string? requestId = null, path = null;
         _scopes?.ForEachScope<object?>(
             (scope, _) =>
             {
                 if (scope?.ToString() is { } text && text.StartsWith("req-", StringComparison.Ordinal))
                 {
                     requestId = text;
+                }
+
+                if (scope is IEnumerable<KeyValuePair<string, object?>> pairs && pairs.FirstOrDefault(p => p.Key == "RequestPath").Value is { } requestPath)
+                {
+                    path = requestPath.ToString();
                 }
             },
             null);
@@ -129,7 +137,7 @@ internal sealed partial class ServerErrorLog : ILoggerProvider, ISupportExternal
             frame = source > 0 ? frame[..source] : frame;
         }
 
-        var error = new ServerError(requestId, category, message, root?.GetType().FullName, root?.Message, frame);
+        var error = new ServerError(requestId, category, message, root?.GetType().FullName, root?.Message, frame) { Path = path };
         Errors.Enqueue(error);
         if (requestId is not null)
         {
@@ -181,7 +189,8 @@ internal static partial class Normalize
     [GeneratedRegex(@"https?://[^\s""'/]+")]
     private static partial Regex Url();
 
-    [GeneratedRegex(@"'[^']{0,400}'")]
+    // Quoted values with digits or of some length vary from case to case; short words ('integer overflow') say what went wrong.
+    [GeneratedRegex(@"'(?=[^']*\d|[^']{40,})[^']{0,400}'")]
     private static partial Regex Quoted();
 
     [GeneratedRegex(@"Key: [^ (]+")]

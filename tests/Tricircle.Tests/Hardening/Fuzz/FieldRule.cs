@@ -162,6 +162,8 @@ internal sealed record IntRule(BigInteger Min, BigInteger? Max, bool Strings = t
 /// <summary>A boolean in one API's spelling.</summary>
 internal sealed record BoolRule(BoolStyle Style) : FieldRule($"a boolean ({Style} style)")
 {
+    public bool Nullable { get; init; }
+
     public override bool? Violates(string rawJson)
     {
         var node = Parse(rawJson, out var ok);
@@ -173,6 +175,8 @@ internal sealed record BoolRule(BoolStyle Style) : FieldRule($"a boolean ({Style
         switch (Kind(node))
         {
             case JsonValueKind.True or JsonValueKind.False:
+                return false;
+            case JsonValueKind.Null when Nullable:
                 return false;
             case JsonValueKind.Number when Style == BoolStyle.Neutron:
                 return rawJson.Trim() is not ("0" or "1");
@@ -314,6 +318,9 @@ internal static class Rules
     public static readonly FieldRule ObjectShape = new ShapeRule(JsonValueKind.Object);
 
     public static readonly FieldRule ListShape = new ShapeRule(JsonValueKind.Array);
+
+    /// <summary>Neutron's convert_none_to_empty_list and *_or_none validators: null is an empty list.</summary>
+    public static readonly FieldRule NullableList = new ShapeRule(JsonValueKind.Array, Nullable: true);
 
     public static readonly FieldRule Ipv4 = new IpRule(4);
 

@@ -45,9 +45,64 @@ internal static partial class FuzzGenerator
         "port_id", "pod_id", "key_name",
     };
 
+    /// <summary>One field of one body set to one value: the systematic part of a run.</summary>
+    internal sealed record SweepEntry(FuzzRoute Route, string Path, string Raw, string Class);
+
+    /// <summary>Values every field gets, one of each JSON kind.</summary>
+    private static readonly string[] SweepKinds = ["\"fuzz\"", "1", "true", "null", "[]", "{}"];
+
+    /// <summary>Values every numeric field gets: past 2^31 and 2^63, negative, fractional, beyond a double, digits as a string.</summary>
+    private static readonly string[] SweepNumbers = ["2147483648", "9223372036854775807", "9223372036854775808", "-1", "-9223372036854775809", "1.5", "1e309", "\"2147483648\"", "0"];
+
+    /// <summary>Values every string field gets: empty, 256 characters, a NUL, a lone surrogate.</summary>
+    private static readonly string[] SweepStrings = ["\"\"", FuzzValues.Json(new string('a', 256)), "\"\\u0000\"", "\"\\ud800\""];
+
+    /// <summary>
+    /// The sweep: every node of every JSON body (the wrapper too) set to a value of each other JSON
+    /// kind, every numeric field to the edge numbers and every string field to the odd strings,
+    /// in catalogue order. Cases 0..Count-1 of a run are these; the rest are drawn at random.
+    /// </summary>
+    public static IReadOnlyList<SweepEntry> Sweep(FuzzWorld world, IReadOnlyList<FuzzRoute> routes)
+    {
+        var entries = new List<SweepEntry>();
+        foreach (var route in routes.Where(r => r.HasJsonBody && !r.BodyIgnored))
+        {
+            var probe = new Builder(world, route, FuzzCaller.Member, new Random(0), "sweep", 0);
+            probe.Prepare();
+            foreach (var node in probe.AllNodes())
+            {
+                foreach (var raw in SweepKinds.Where(v => !SameKind(Builder.KindOf(v), node.Kind)))
+                {
+                    entries.Add(new SweepEntry(route, node.Path, raw, "wrong-type"));
+                }
+
+                if (node.Kind == JsonValueKind.Number || node.Rule is IntRule or EnumRuleInt)
+                {
+                    entries.AddRange(SweepNumbers.Select(raw => new SweepEntry(route, node.Path, raw, "number")));
+                }
+
+                if (node.Kind == JsonValueKind.String)
+                {
+                    entries.AddRange(SweepStrings.Select(raw => new SweepEntry(route, node.Path, raw, raw.Contains("\\ud800", StringComparison.Ordinal) ? "lone-surrogate" : "odd-string")));
+                }
+            }
+        }
+
+        return entries;
+    }
+
+    private static bool SameKind(JsonValueKind a, JsonValueKind b) => a == b || (a is JsonValueKind.True or JsonValueKind.False && b is JsonValueKind.True or JsonValueKind.False);
+
     public static FuzzCase Generate(FuzzWorld world, IReadOnlyList<FuzzRoute> routes, int seed, int number)
     {
         var random = new Random(unchecked((seed * 1_000_003) + number));
+        var sweep = world.Sweep ??= Sweep(world, routes);
+        if (number < sweep.Count)
+        {
+            var entry = sweep[number];
+            return new Builder(world, entry.Route, entry.Route.AdminOnly ? FuzzCaller.Admin : FuzzCaller.Member, random, entry.Class, number) { Forced = entry }.Build();
+        }
+
         var route = routes[number % routes.Count];
         var caller = Enum.Parse<FuzzCaller>(random.PickWeighted(Callers));
         var klass = random.PickWeighted(route.HasJsonBody ? BodyClasses : BodylessClasses);
@@ -71,11 +126,50 @@ internal static partial class FuzzGenerator
         private string? _mustRefuse;
         private string _oracle = "accepted-bad-input";
         private string _key = "";
+        private bool _prepared;
         private string _detail = "";
         private string? _token = world.Token(caller);
 
+        /// <summary>The sweep's field and value, when this case is one of the sweep's.</summary>
+        public SweepEntry? Forced { get; init; }
+
+        public List<Node> AllNodes() => Nodes();
+
         public FuzzCase Build()
         {
+            Prepare();
+            var fuzzCase = new FuzzCase { Number = number, Route = route, Class = klass, Method = route.Method, Url = "", Caller = caller };
+            if (Forced is { } forced && Nodes().FirstOrDefault(n => n.Path == forced.Path) is { } node)
+            {
+                SetBody(Emit(_tree, new Edit { Target = node.Path, Replace = forced.Raw }));
+                _detail = $"{node.Path} = {Cut(forced.Raw)}";
+                if (forced.Class == "lone-surrogate" && ConsumesBody)
+                {
+                    Refuse("the body holds a lone UTF-16 surrogate, which is not text (OpenStack: 400)", "accepted-malformed-json");
+                }
+                else
+                {
+                    Judge(node, forced.Raw, Cut(forced.Raw));
+                }
+            }
+            else
+            {
+                Mutate(fuzzCase);
+            }
+
+            ProtectFromDelete();
+            Finish(fuzzCase);
+            return fuzzCase;
+        }
+
+        public void Prepare()
+        {
+            if (_prepared)
+            {
+                return;
+            }
+
+            _prepared = true;
             foreach (Match match in Placeholder().Matches(route.Path))
             {
                 var name = match.Groups[1].Value;
@@ -93,12 +187,6 @@ internal static partial class FuzzGenerator
                     _tree = world.FillNode(route.Body, random);
                 }
             }
-
-            var fuzzCase = new FuzzCase { Number = number, Route = route, Class = klass, Method = route.Method, Url = "", Caller = caller };
-            Mutate(fuzzCase);
-            ProtectFromDelete();
-            Finish(fuzzCase);
-            return fuzzCase;
         }
 
         private string Resolve(string name) => name switch
@@ -148,7 +236,7 @@ internal static partial class FuzzGenerator
 
         // ---- bodies -------------------------------------------------------------------
 
-        private sealed record Node(string Path, string RulePath, JsonNode? Value, JsonValueKind Kind, FieldRule? Rule, string? Key);
+        internal sealed record Node(string Path, string RulePath, JsonNode? Value, JsonValueKind Kind, FieldRule? Rule, string? Key);
 
         private List<Node> Nodes()
         {
@@ -309,7 +397,7 @@ internal static partial class FuzzGenerator
                 return;
             }
 
-            if (node.Path == route.Wrapper && !raw.TrimStart().StartsWith('{'))
+            if (node.Path == route.Wrapper && WrapperViolates(raw))
             {
                 Refuse($"'{route.Wrapper}' must be an object", "accepted-bad-input");
                 return;
@@ -320,6 +408,10 @@ internal static partial class FuzzGenerator
                 Refuse($"{node.RulePath} must be {node.Rule.Says} ({what})", "accepted-invalid-field", $"{node.RulePath} must be {node.Rule.Says}");
             }
         }
+
+        /// <summary>A value the wrapper may not have: anything but an object, unless its own rule says more (os-detach may be null).</summary>
+        private bool WrapperViolates(string raw) =>
+            route.Wrapper is { } wrapper && route.Rules.TryGetValue(wrapper, out var rule) ? rule.Violates(raw) == true : !raw.TrimStart().StartsWith('{');
 
         private void JsonSyntax()
         {
@@ -528,7 +620,7 @@ internal static partial class FuzzGenerator
                 var raw = random.Pick(["[]", "\"x\"", "null", "1", "true", "[{}]", "\"\""]);
                 SetBody(Emit(_tree, new Edit { Target = route.Wrapper, Replace = raw }));
                 _detail = $"{route.Wrapper} = {raw}";
-                if (ConsumesBody)
+                if (ConsumesBody && WrapperViolates(raw))
                 {
                     Refuse($"'{route.Wrapper}' must be an object", "accepted-bad-input");
                 }
@@ -561,7 +653,7 @@ internal static partial class FuzzGenerator
             Judge(node, raw, Cut(raw));
         }
 
-        private static JsonValueKind KindOf(string raw) => raw[0] switch
+        internal static JsonValueKind KindOf(string raw) => raw[0] switch
         {
             '"' => JsonValueKind.String,
             '[' => JsonValueKind.Array,

@@ -4,7 +4,10 @@ using System.Text.Json.Nodes;
 namespace Tricircle.Hardening.Fuzz;
 
 /// <summary>What came back for a case (or how the connection failed).</summary>
-internal sealed record FuzzAnswer(int Status, string Body, string? ContentType, bool HasWwwAuthenticate, string? RequestId, string? Failure, TimeSpan Elapsed);
+internal sealed record FuzzAnswer(int Status, string Body, string? ContentType, bool HasWwwAuthenticate, string? RequestId, string? Failure, TimeSpan Elapsed)
+{
+    public string? Location { get; init; }
+}
 
 /// <summary>One thing found: which oracle, what cause (what findings are grouped by), the case and its answer.</summary>
 internal sealed record FuzzObservation(string Oracle, string Cause, FuzzCase Case, FuzzAnswer Answer, string Want)
@@ -23,7 +26,7 @@ internal sealed record FuzzObservation(string Oracle, string Cause, FuzzCase Cas
 /// </summary>
 internal static class FuzzOracle
 {
-    public static IEnumerable<FuzzObservation> Judge(FuzzCase c, FuzzAnswer a, ServerErrorLog log)
+    public static IEnumerable<FuzzObservation> Judge(FuzzCase c, FuzzAnswer a, ServerErrorLog log, IReadOnlyList<string> podAuthorities)
     {
         if (a.Failure is not null)
         {
@@ -43,6 +46,12 @@ internal static class FuzzOracle
                 var cause = error is not null ? $"{a.Status} {error.Cause}" : $"{a.Status} {Normalize.Text(Message(a.Body) ?? a.Body)}";
                 yield return new FuzzObservation("tricircle-5xx", cause, c, a, Expected(c)) { Where = error?.Frame };
             }
+        }
+
+        if (podAuthorities.FirstOrDefault(p => a.Body.Contains(p, StringComparison.Ordinal) || a.Location?.Contains(p, StringComparison.Ordinal) == true) is { } pod)
+        {
+            var where = a.Location?.Contains(pod, StringComparison.Ordinal) == true ? "Location" : Normalize.Text(JsonKeyBefore(a.Body, pod), 60);
+            yield return new FuzzObservation("pod-url-in-answer", $"{a.Status / 100}xx naming a pod's URL ({where})", c, a, "the gateway's own URLs only: clients never see a pod");
         }
 
         if (a.RequestId is null && a.Body.Length > 0)
@@ -151,6 +160,15 @@ internal static class FuzzOracle
                     ? null
                     : $"{{\"{root.First().Key}\"}} whose code is {inner["code"]?.ToJsonString() ?? "missing"}";
         }
+    }
+
+    /// <summary>The JSON key nearest before <paramref name="text"/> in <paramref name="body"/> (where a pod's URL shows).</summary>
+    private static string JsonKeyBefore(string body, string text)
+    {
+        var at = body.IndexOf(text, StringComparison.Ordinal);
+        var colon = body.LastIndexOf("\":", at, StringComparison.Ordinal);
+        var quote = colon > 0 ? body.LastIndexOf('"', colon - 1) : -1;
+        return quote >= 0 ? "in \"" + body[(quote + 1)..colon] + "\"" : "in the body";
     }
 
     private static bool IsString(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String;

@@ -16,7 +16,7 @@ internal static class FuzzReport
     [
         "no-answer", "pod-unavailable-after-fuzz", "tricircle-5xx", "server-error-after-answer", "unauthenticated-2xx", "member-did-admin-op", "cross-project", "oversized-accepted",
         "accepted-malformed-json", "accepted-bad-input", "accepted-invalid-field", "accepted-unknown-field", "unknown-id-accepted", "accepted-bad-query",
-        "bad-microversion-accepted", "odd-method-accepted", "error-shape", "pod-5xx",
+        "bad-microversion-accepted", "odd-method-accepted", "pod-url-in-answer", "error-shape", "no-request-id", "pod-5xx",
     ];
 
     public static string Build(FuzzRun run, string dialect, string fixtureName, IReadOnlyList<string> health, IReadOnlyList<ServerError> unmatched, IReadOnlyList<ServerError> otherLogged)
@@ -26,6 +26,7 @@ internal static class FuzzReport
         var failing = observations.Where(o => o.Fails).ToList();
         var invariant = CultureInfo.InvariantCulture;
         report.AppendLine(invariant, $"# Fuzz run on {dialect}: seed {run.Seed}, {run.Sent} requests over {run.Routed} operations, {run.Concurrency} clients, {run.Elapsed.TotalSeconds:F0} s ({run.Sent / Math.Max(1, run.Elapsed.TotalSeconds):F0}/s)");
+        report.AppendLine(invariant, $"cases 0..{run.SweepSize - 1}: the sweep (every field of every body set to each other JSON kind, edge numbers and odd strings); the rest drawn at random");
         report.AppendLine(invariant, $"by API: {Histogram(run.Apis)}");
         report.AppendLine(invariant, $"by class: {Histogram(run.Classes)}");
         report.AppendLine(invariant, $"statuses: {Histogram(run.Statuses)}");
@@ -44,7 +45,7 @@ internal static class FuzzReport
             report.AppendLine().AppendLine(invariant, $"## server-error-after-answer ({unmatched.Count} logged, causes below)");
             foreach (var group in unmatched.GroupBy(e => e.Signature).OrderByDescending(g => g.Count()))
             {
-                report.AppendLine(invariant, $"- ×{group.Count()} {group.Key} (e.g. {group.First().RequestId ?? "no request id"}: {FuzzGenerator.Cut(group.First().Message, 160)})");
+                report.AppendLine(invariant, $"- ×{group.Count()} {group.Key} (e.g. {group.First().RequestId ?? "no request id"} {group.First().Path}: {FuzzGenerator.Cut(group.First().Message, 160)})");
             }
         }
 
@@ -72,9 +73,9 @@ internal static class FuzzReport
                 {
                     var c = example.Case;
                     report.AppendLine(invariant, $"    e.g. #{c.Number} {c.Method} {c.UrlExcerpt(160)} as {c.Caller}{(c.ContentType is null || c.ContentType == "application/json" ? "" : $" ({c.ContentType})")}");
-                    report.AppendLine(invariant, $"         {c.Class}: {FuzzGenerator.Cut(c.Detail, 200)}");
-                    report.AppendLine(invariant, $"         body: {c.BodyExcerpt(240)}");
-                    report.AppendLine(invariant, $"         got: {(example.Answer.Failure ?? $"{example.Answer.Status} {example.Answer.RequestId} {FuzzGenerator.Cut(example.Answer.Body.Replace("\n", " ", StringComparison.Ordinal), 300)}")}");
+                    report.AppendLine(invariant, $"         {c.Class}: {Printable(FuzzGenerator.Cut(c.Detail, 200))}");
+                    report.AppendLine(invariant, $"         body: {Printable(c.BodyExcerpt(240))}");
+                    report.AppendLine(invariant, $"         got: {Printable(example.Answer.Failure ?? $"{example.Answer.Status} {example.Answer.RequestId} {FuzzGenerator.Cut(example.Answer.Body.Replace("\n", " ", StringComparison.Ordinal), 300)}")}");
                 }
 
                 report.AppendLine(invariant, $"    cases: {string.Join(",", cases.Take(12).Select(o => o.Case.Number))}");
@@ -92,6 +93,10 @@ internal static class FuzzReport
 
         return report.ToString();
     }
+
+    /// <summary>Control characters shown as escapes, so the report stays text.</summary>
+    private static string Printable(string text) =>
+        string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 
     private static string Histogram(IEnumerable<KeyValuePair<string, int>> counts) =>
         string.Join(", ", counts.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}"));

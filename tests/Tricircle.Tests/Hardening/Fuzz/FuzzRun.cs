@@ -27,11 +27,19 @@ internal sealed class FuzzRun
 
     public int Routed { get; private set; }
 
+    public int SweepSize { get; private set; }
+
+    /// <summary>Every case and its answer, one line each (kept when TRICIRCLE_FUZZ_DUMP names a file).</summary>
+    public ConcurrentQueue<string>? Dump { get; private init; }
+
+    private static string Flat(string text) => text.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ');
+
     public static async Task<FuzzRun> RunAsync(FuzzWorld world, ServerErrorLog log, int seed, IReadOnlyList<int> numbers, int concurrency)
     {
-        var run = new FuzzRun { Seed = seed, Concurrency = concurrency };
+        var run = new FuzzRun { Seed = seed, Concurrency = concurrency, Dump = Environment.GetEnvironmentVariable("TRICIRCLE_FUZZ_DUMP") is { Length: > 0 } ? new() : null };
         var routes = FuzzCatalogue.All;
         run.Routed = routes.Count;
+        run.SweepSize = (world.Sweep ??= FuzzGenerator.Sweep(world, routes)).Count;
         using var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -51,7 +59,12 @@ internal sealed class FuzzRun
             run.Classes.AddOrUpdate(fuzzCase.Class, 1, (_, n) => n + 1);
             run.Apis.AddOrUpdate(fuzzCase.Route.Api.ToString(), 1, (_, n) => n + 1);
             run.Routes.AddOrUpdate(fuzzCase.Route.ToString(), (1, answer.Elapsed.TotalSeconds), (_, v) => (v.Count + 1, v.Seconds + answer.Elapsed.TotalSeconds));
-            foreach (var observation in FuzzOracle.Judge(fuzzCase, answer, log))
+            if (run.Dump is { } dump)
+            {
+                dump.Enqueue($"{fuzzCase.Number}\t{fuzzCase.Route}\t{fuzzCase.Class}\t{fuzzCase.Caller}\t{fuzzCase.Method}\t{fuzzCase.UrlExcerpt(300)}\t{Flat(fuzzCase.Detail)}\t{Flat(fuzzCase.BodyExcerpt(300))}\t{(answer.Failure is null ? answer.Status : "none")}\t{Flat(FuzzGenerator.Cut(answer.Failure ?? answer.Body, 300))}");
+            }
+
+            foreach (var observation in FuzzOracle.Judge(fuzzCase, answer, log, world.PodAuthorities))
             {
                 run.Observations.Add(observation);
             }
@@ -90,7 +103,10 @@ internal sealed class FuzzRun
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
             var text = await response.Content.ReadAsStringAsync(timeout.Token);
             var requestId = response.Headers.TryGetValues("x-openstack-request-id", out var ids) ? ids.FirstOrDefault() : null;
-            return new FuzzAnswer((int)response.StatusCode, text, response.Content.Headers.ContentType?.ToString(), response.Headers.WwwAuthenticate.Count > 0, requestId, null, clock.Elapsed);
+            return new FuzzAnswer((int)response.StatusCode, text, response.Content.Headers.ContentType?.ToString(), response.Headers.WwwAuthenticate.Count > 0, requestId, null, clock.Elapsed)
+            {
+                Location = response.Headers.Location?.ToString(),
+            };
         }
         catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
         {

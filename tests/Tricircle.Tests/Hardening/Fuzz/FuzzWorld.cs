@@ -39,6 +39,9 @@ internal sealed class FuzzWorld
 
     public GatewayFixture Gateway { get; }
 
+    /// <summary>The generator's systematic cases (made once per world).</summary>
+    internal IReadOnlyList<FuzzGenerator.SweepEntry>? Sweep { get; set; }
+
     /// <summary>Ids by placeholder name (<c>server</c>, <c>network</c>, ...).</summary>
     public Dictionary<string, string> Ids { get; } = new(StringComparer.Ordinal);
 
@@ -53,6 +56,9 @@ internal sealed class FuzzWorld
     public string OtherProject => Gateway.DemoProjectId;
 
     public string SpareProject { get; private set; } = "";
+
+    /// <summary>host:port of every pod service: an answer that names one leaks a pod to the client.</summary>
+    public IReadOnlyList<string> PodAuthorities { get; private set; } = [];
 
     public Uri Root(FuzzApi api) => api switch
     {
@@ -101,6 +107,11 @@ internal sealed class FuzzWorld
         var g = Gateway;
         var token = MemberToken;
         var admin = g.AdminToken;
+
+        // No quota in the way: a boot or volume the fuzz's valid cases make must not hide what a later case would get.
+        Ok(await g.ComputeAsync(HttpMethod.Put, "os-quota-sets/" + MemberProject, admin, """{"quota_set":{"instances":-1,"cores":-1,"ram":-1,"key_pairs":-1}}"""));
+        Ok(await Volume(HttpMethod.Put, "os-quota-sets/" + MemberProject, admin, AdminProject, """{"quota_set":{"volumes":-1,"gigabytes":-1,"snapshots":-1}}"""));
+        PodAuthorities = [.. g.Sandbox.Regions.Values.SelectMany(r => new[] { r.ComputeUrl, r.NetworkUrl, r.VolumeUrl, r.ImageUrl }).Select(u => u.Authority).Distinct()];
 
         // Networking, as the member.
         var network = Id(await g.NetworkAsync(HttpMethod.Post, "networks", token, """{"network":{"name":"fuzz-net"}}"""), "network");
