@@ -20,6 +20,7 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
         var path = context.Request.Path.Value ?? "/";
         try
         {
+            await KeystoneHttp.ReadBodyAsync(context);
             await next(context);
             // Routing answers an unknown path (404) or a wrong method (405) with an empty body; Keystone sends its error body.
             if (!context.Response.HasStarted && context.Response.StatusCode == StatusCodes.Status404NotFound)
@@ -131,11 +132,11 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
         {
             // Keystone under uwsgi (the lab, many deployments) reads no body without a
             // Content-Length: a chunked request looks empty to it.
-            throw KeystoneException.BadRequest("Expecting to find auth in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.");
+            throw KeystoneException.Validation("auth", "request body");
         }
 
         AuthRequest request;
-        using (var document = await KeystoneHttp.ReadJsonAsync(context))
+        using (var document = KeystoneHttp.ReadJson(context))
         {
             request = AuthRequest.Parse(document.RootElement);
         }
@@ -220,7 +221,7 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
 
     private async Task CreateRegionAsync(HttpContext context, TokenRecord caller)
     {
-        using var document = await KeystoneHttp.ReadJsonAsync(context);
+        using var document = KeystoneHttp.ReadJson(context);
         var body = KeystoneHttp.RequiredMember(document.RootElement, "region");
         var id = KeystoneHttp.OptionalString(body, "id", "region") ?? Guid.NewGuid().ToString("N");
         var parent = KeystoneHttp.OptionalString(body, "parent_region_id", "region");
@@ -252,7 +253,7 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
 
     private async Task CreateServiceAsync(HttpContext context, TokenRecord caller)
     {
-        using var document = await KeystoneHttp.ReadJsonAsync(context);
+        using var document = KeystoneHttp.ReadJson(context);
         var body = KeystoneHttp.RequiredMember(document.RootElement, "service");
         var type = KeystoneHttp.RequiredString(body, "type", "service");
         var name = KeystoneHttp.OptionalString(body, "name", "service") ?? "";
@@ -282,7 +283,7 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
 
     private async Task CreateEndpointAsync(HttpContext context, TokenRecord caller)
     {
-        using var document = await KeystoneHttp.ReadJsonAsync(context);
+        using var document = KeystoneHttp.ReadJson(context);
         var body = KeystoneHttp.RequiredMember(document.RootElement, "endpoint");
         var serviceId = KeystoneHttp.RequiredString(body, "service_id", "endpoint");
         var @interface = KeystoneHttp.RequiredString(body, "interface", "endpoint");

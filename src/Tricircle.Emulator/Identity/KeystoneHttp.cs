@@ -12,6 +12,7 @@ internal static class KeystoneHttp
     public const string UnauthorizedMessage = "The request you have made requires authentication.";
     public const string AuthTokenHeader = "X-Auth-Token";
     public const string SubjectTokenHeader = "X-Subject-Token";
+    private const string BodyItem = "keystone.body";
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
@@ -26,6 +27,7 @@ internal static class KeystoneHttp
         StatusCodes.Status404NotFound => "Not Found",
         StatusCodes.Status405MethodNotAllowed => "Method Not Allowed",
         StatusCodes.Status409Conflict => "Conflict",
+        StatusCodes.Status413PayloadTooLarge => "Request Entity Too Large",
         _ => "Internal Server Error",
     };
 
@@ -58,17 +60,49 @@ internal static class KeystoneHttp
         return WriteJsonAsync(context, statusCode, error);
     }
 
-    /// <summary>Parses the request body as JSON; malformed or empty bodies are a 400.</summary>
-    public static async Task<JsonDocument> ReadJsonAsync(HttpContext context)
+    /// <summary>
+    /// Keystone's <c>json_body_before_request</c>, run for every request: a body must be a JSON
+    /// object (with a JSON content type, or none), else 400 before any route runs. The parsed
+    /// body waits in the request's items for <see cref="ReadJson"/>.
+    /// </summary>
+    public static async Task ReadBodyAsync(HttpContext context)
     {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        if (buffer.Length == 0)
+        {
+            return;
+        }
+
+        var contentType = context.Request.ContentType ?? "";
+        if (contentType.Length > 0 && !IsJson(contentType))
+        {
+            throw KeystoneException.Validation("application/json", "Content-Type header");
+        }
+
+        JsonNode? body;
         try
         {
-            return await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            body = RequestJson.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
         }
-        catch (JsonException ex)
+        catch (MalformedJsonException)
         {
-            throw KeystoneException.BadRequest($"Malformed JSON in request body: {ex.Message}");
+            throw KeystoneException.Validation("valid JSON", "request body");
         }
+
+        context.Items[BodyItem] = body as JsonObject ?? throw KeystoneException.Validation("valid JSON", "request body");
+    }
+
+    /// <summary>The request body read by <see cref="ReadBodyAsync"/>; an empty object when there was none.</summary>
+    public static JsonDocument ReadJson(HttpContext context) =>
+        JsonDocument.Parse(context.Items[BodyItem] is JsonObject body ? body.ToJsonString() : "{}");
+
+    // Flask's is_json: application/json or application/*+json.
+    private static bool IsJson(string contentType)
+    {
+        var mediaType = contentType.Split(';')[0].Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (mediaType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>The object member <paramref name="name"/> of the body root, e.g. <c>region</c> in <c>{"region": {...}}</c>.</summary>

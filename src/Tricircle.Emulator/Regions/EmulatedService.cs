@@ -29,6 +29,9 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
 
     public Uri Root => new($"http://127.0.0.1:{Port}/");
 
+    /// <summary>Every route the service answers (method, pattern), for tests that must reach them all.</summary>
+    public IReadOnlyList<(string Method, string Pattern)> Routes { get; private set; } = [];
+
     public async Task StartAsync(int port, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
@@ -52,6 +55,7 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
         app.UseRouting();
         app.Use(AuthenticateAsync);
         map(app, region);
+        Routes = RoutesOf(app);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -143,6 +147,12 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
             await RegionHttp.WriteErrorAsync(context, Kind, context.Response.StatusCode, context.Response.StatusCode == 404 ? "The resource could not be found." : "The method is not allowed for this resource.");
         }
     }
+
+    internal static List<(string Method, string Pattern)> RoutesOf(IEndpointRouteBuilder app) =>
+    [
+        .. app.DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => (m, "/" + e.RoutePattern.RawText!.TrimStart('/')))),
+    ];
 
     /// <summary>A resource path with a trailing slash; version roots ("/v2.1/", "/v3/{project_id}/") are not resources.</summary>
     private static bool IsTrailingSlashResource(PathString path)

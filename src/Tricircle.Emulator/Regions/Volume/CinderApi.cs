@@ -140,10 +140,14 @@ internal static partial class CinderApi
         }
 
         var parts = requested.Split('.');
-        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var major) || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var minor))
+        if (parts.Length != 2 || parts.Any(p => p.Length == 0 || !p.All(char.IsAsciiDigit)))
         {
             throw OpenStackFault.BadRequest($"API Version String {requested} is of invalid format. Must be of format MajorNum.MinorNum.");
         }
+
+        // Python's ints do not overflow: a version past int is just unsupported (406).
+        var major = int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var m) ? m : int.MaxValue;
+        var minor = int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : int.MaxValue;
 
         if (major != 3 || minor > MaxMinor)
         {
