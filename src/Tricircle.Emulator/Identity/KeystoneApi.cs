@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Tricircle.Emulator.Identity;
 
 /// <summary>The Keystone v3 HTTP surface: routes, policy checks and handlers over an <see cref="IdentityStore"/>.</summary>
-internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogger logger)
+internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogger logger, long? maxRequestBodySize)
 {
     private readonly KeystoneJson _json = new(urls);
 
@@ -18,6 +18,21 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
         context.Response.Headers.Vary = KeystoneHttp.AuthTokenHeader;
         var method = context.Request.Method;
         var path = context.Request.Path.Value ?? "/";
+        if (maxRequestBodySize is { } limit)
+        {
+            // oslo.middleware's sizelimit wraps the whole Flask app: webob's own 413 page.
+            if (context.Request.ContentLength > limit)
+            {
+                await Regions.RegionHttp.WriteWebobErrorAsync(context, StatusCodes.Status413PayloadTooLarge, $"Request is too large. Larger than max_request_body_size ({limit}).");
+                return;
+            }
+
+            if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            {
+                feature.MaxRequestBodySize = limit;
+            }
+        }
+
         try
         {
             await KeystoneHttp.ReadBodyAsync(context);
@@ -32,6 +47,12 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
             {
                 throw new KeystoneException(StatusCodes.Status405MethodNotAllowed, $"The method {method} is not supported for this resource.");
             }
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            // A body that broke off or outgrew the limit while being read.
+            logger.RequestRejected(method, path, ex.StatusCode, ex.Message);
+            await KeystoneHttp.WriteErrorAsync(context, urls, ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? $"Request is too large. Larger than {maxRequestBodySize}." : "The request body could not be read.");
         }
         catch (KeystoneException ex) when (!context.Response.HasStarted)
         {

@@ -82,7 +82,7 @@ public sealed class KeystoneEmulator : IAsyncDisposable
         var app = builder.Build();
         try
         {
-            var api = new KeystoneApi(store, urls, logger);
+            var api = new KeystoneApi(store, urls, logger, options.MaxRequestBodySize);
             app.Use(api.HandleAsync);
             api.Map(app);
             await app.StartAsync(cancellationToken);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -114,6 +115,22 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
             return;
         }
 
+        if (Kind is ServiceKind.Compute or ServiceKind.Volume && region.Options.MaxRequestBodySize is { } limit)
+        {
+            // oslo.middleware's sizelimit, before authentication: webob's own 413 page for a
+            // declared length, and a read that goes past the limit fails as below.
+            if (context.Request.ContentLength > limit)
+            {
+                await RegionHttp.WriteWebobErrorAsync(context, 413, $"Request is too large. Larger than max_request_body_size ({limit}).");
+                return;
+            }
+
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            {
+                feature.MaxRequestBodySize = limit;
+            }
+        }
+
         if (Kind != ServiceKind.Network && IsTrailingSlashResource(context.Request.Path))
         {
             // Nova, Cinder and Glance route exactly: "/servers/" is no "/servers" but webob's 404
@@ -133,6 +150,13 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
+            return;
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            // The body broke off or outgrew the limit while a handler read it: the caller's fault.
+            var readLimit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+            await RegionHttp.WriteErrorAsync(context, Kind, e.StatusCode, e.StatusCode == 413 ? $"Request is too large. Larger than {readLimit}." : "Malformed request body");
             return;
         }
         catch (Exception e) when (!context.Response.HasStarted)

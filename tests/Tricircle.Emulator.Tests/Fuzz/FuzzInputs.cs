@@ -48,6 +48,7 @@ internal static class FuzzInputs
         [(byte)'{', (byte)'"', 0xff, (byte)'"', (byte)':', (byte)'1', (byte)'}'],
         [(byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', (byte)'"', 0xed, 0xb0, 0x80, (byte)'"', (byte)'}'],
         Encoding.Unicode.GetBytes("{\"a\": 1}"),
+        Encoding.UTF8.GetBytes("{\"a\": \"" + new string('z', 120_000) + "\"}"), // past oslo.middleware's 114688-byte limit
         Encoding.Latin1.GetBytes("{\"a\": \"caf\u00e9\"}"),
     ];
 
