@@ -42,10 +42,23 @@ internal static class RequestJson
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                var obj = new JsonObject();
+                // A repeated key replaces the earlier value, which is never looked at (as in a dict).
+                var last = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+                var order = new List<string>();
                 foreach (var property in element.EnumerateObject())
                 {
-                    obj[property.Name] = Convert(property.Value); // a repeated key replaces the earlier value
+                    if (!last.ContainsKey(property.Name))
+                    {
+                        order.Add(property.Name);
+                    }
+
+                    last[property.Name] = property.Value;
+                }
+
+                var obj = new JsonObject();
+                foreach (var name in order)
+                {
+                    obj[name] = Convert(last[name]);
                 }
 
                 return obj;
