@@ -291,9 +291,10 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
     public async Task Servers_CreateFieldsOfTheWrongKind_Are400()
     {
         // Nova's server schema: availability_zone is parameter_types.name (at least one
-        // character), accessIPv4 a string of format ipv4, adminPass a string.
+        // character: "'' is too short", or "should be non-empty" in newer jsonschema),
+        // accessIPv4 a string of format ipv4, adminPass a string.
         var image = await ImageIdAsync();
-        foreach (var (field, value, reason) in ((string, JsonNode?, string)[])[("availability_zone", "", "is too short"), ("accessIPv4", "x", "is not a 'ipv4'"), ("adminPass", 123, "is not of type 'string'")])
+        foreach (var (field, value, reason) in ((string, JsonNode?, string)[])[("availability_zone", "", "''"), ("accessIPv4", "x", "is not a 'ipv4'"), ("adminPass", 123, "is not of type 'string'")])
         {
             var server = new JsonObject { ["name"] = Unique("bad"), ["imageRef"] = image, ["flavorRef"] = "1", ["networks"] = "none", [field] = value };
             var response = await Nova(HttpMethod.Post, "/servers", target.DemoToken, new JsonObject { ["server"] = server }, "2.37");
