@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Tricircle.Emulator.Identity;
 
 /// <summary>The Keystone v3 HTTP surface: routes, policy checks and handlers over an <see cref="IdentityStore"/>.</summary>
-internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogger logger, long? maxRequestBodySize)
+internal sealed partial class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogger logger, long? maxRequestBodySize)
 {
     private readonly KeystoneJson _json = new(urls);
 
@@ -111,6 +111,7 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
         routes.MapGet("/v3/users/{id}", Authenticated(GetUserAsync));
         routes.MapGet("/v3/roles", Admin("identity:list_roles", ListRolesAsync));
         routes.MapGet("/v3/roles/{id}", Admin("identity:get_role", GetRoleAsync));
+        MapIdentityAdministration(routes);
         routes.MapGet("/v3/domains", Admin("identity:list_domains", ListDomainsAsync));
         routes.MapGet("/v3/domains/{id}", Authenticated(GetDomainAsync));
         routes.MapGet("/v3/role_assignments", Admin("identity:list_role_assignments", ListRoleAssignmentsAsync));
@@ -338,6 +339,8 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
         WriteCollectionAsync(context, "projects", store.Projects()
             .WhereQuery(context, "name", p => p.Name)
             .WhereQuery(context, "domain_id", p => p.DomainId)
+            .WhereQuery(context, "parent_id", p => p.DomainId)
+            .WhereBoolQuery(context, "enabled", p => p.Enabled)
             .Select(_json.Project));
 
     private Task GetProjectAsync(HttpContext context, TokenRecord caller)
@@ -355,6 +358,7 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
         WriteCollectionAsync(context, "users", store.Users()
             .WhereQuery(context, "name", u => u.Name)
             .WhereQuery(context, "domain_id", u => u.DomainId)
+            .WhereBoolQuery(context, "enabled", u => u.Enabled)
             .Select(_json.User));
 
     private Task GetUserAsync(HttpContext context, TokenRecord caller)
@@ -391,14 +395,40 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
 
     private Task ListRoleAssignmentsAsync(HttpContext context, TokenRecord caller)
     {
+        // Keystone's checks of the filter combinations, in its order and words.
+        var query = context.Request.Query;
+        bool Given(string name) => query[name].ToString().Length > 0;
+        if (query.ContainsKey("effective") && query.ContainsKey("group.id"))
+        {
+            throw KeystoneException.BadRequest("Combining effective and group filter will always result in an empty list.");
+        }
+
+        foreach (var (first, second, message) in (ReadOnlySpan<(string, string, string)>)[
+            ("scope.domain.id", "scope.project.id", "Specify a domain or project, not both"),
+            ("scope.system", "scope.domain.id", "Specify system or domain, not both"),
+            ("scope.system", "scope.project.id", "Specify system or project, not both"),
+            ("user.id", "group.id", "Specify a user or group, not both")])
+        {
+            if (Given(first) && Given(second))
+            {
+                throw KeystoneException.BadRequest(message);
+            }
+        }
+
+        if (query.ContainsKey("include_subtree") && !Given("scope.project.id"))
+        {
+            throw KeystoneException.BadRequest("scope.project.id must be specified if include_subtree is also specified");
+        }
+
         var assignments = store.RoleAssignments()
             .WhereQuery(context, "user.id", a => a.UserId)
             .WhereQuery(context, "scope.project.id", a => a.ProjectId)
             .WhereQuery(context, "role.id", a => a.RoleId);
 
-        // Assignments exist only on projects, so a domain- or system-scope filter matches nothing.
+        // Assignments exist only on projects and for users, so a domain-, system- or group filter
+        // matches nothing; with no groups or inheritance, effective assignments are the direct ones.
         if (context.Request.Query.ContainsKey("scope.domain.id") || context.Request.Query.ContainsKey("scope.system")
-            || context.Request.Query.ContainsKey("group.id"))
+            || context.Request.Query.ContainsKey("group.id") || context.Request.Query.ContainsKey("scope.OS-INHERIT:inherited_to"))
         {
             assignments = [];
         }

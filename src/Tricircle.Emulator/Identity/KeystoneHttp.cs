@@ -130,6 +130,35 @@ internal static class KeystoneHttp
             : throw KeystoneException.BadRequest($"Invalid input for field '{path}.{name}': expected a string.");
     }
 
+    public static bool? OptionalBool(JsonElement parent, string name, string path)
+    {
+        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return value.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? value.GetBoolean()
+            : throw KeystoneException.BadRequest($"Invalid input for field '{path}.{name}': {value.GetRawText()} is not of type 'boolean'.");
+    }
+
+    /// <summary>A string of at most <paramref name="maxLength"/> characters (Keystone's name schemas).</summary>
+    public static string? OptionalName(JsonElement parent, string name, string path, int maxLength)
+    {
+        var value = OptionalString(parent, name, path);
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Trim().Length == 0 || value.Length > maxLength)
+        {
+            throw KeystoneException.BadRequest($"Invalid input for field '{path}.{name}': '{value}' is {(value.Length > maxLength ? "too long" : "too short")}.");
+        }
+
+        return value;
+    }
+
     public static string RequiredString(JsonElement parent, string name, string path) =>
         OptionalString(parent, name, path) is { Length: > 0 } value
             ? value
@@ -140,6 +169,19 @@ internal static class KeystoneHttp
 
     /// <summary>Keystone treats a bare <c>?nocatalog</c> as true.</summary>
     public static bool NoCatalog(HttpContext context) => context.Request.Query.ContainsKey("nocatalog");
+
+    /// <summary>Keeps items whose flag matches a boolean query parameter (Keystone's attr_as_boolean: only false words are false).</summary>
+    public static IEnumerable<T> WhereBoolQuery<T>(this IEnumerable<T> items, HttpContext context, string parameter, Func<T, bool> selector)
+    {
+        var wanted = context.Request.Query[parameter];
+        if (wanted.Count == 0)
+        {
+            return items;
+        }
+
+        var value = !((wanted[0] ?? "").Trim().ToLowerInvariant() is "0" or "false" or "f" or "no" or "n" or "off");
+        return items.Where(item => selector(item) == value);
+    }
 
     /// <summary>Keeps items whose selected value equals the query parameter, when that parameter is present.</summary>
     public static IEnumerable<T> WhereQuery<T>(this IEnumerable<T> items, HttpContext context, string parameter, Func<T, string?> selector)

@@ -98,6 +98,7 @@ public sealed partial class MalformedInputFuzzTests
         _ids["users/id"] = users["users"]![0]!["id"]!.ToString();
         var roles = await SendOkAsync("GET", identity + "/roles?name=member", null);
         _ids["roles/id"] = roles["roles"]![0]!["id"]!.ToString();
+        (_ids["projects/project_id"], _ids["users/user_id"], _ids["roles/role_id"]) = (demoProject, _ids["users/id"], _ids["roles/id"]);
         _ids["admin-project"] = adminProject;
     }
 
@@ -209,6 +210,12 @@ public sealed partial class MalformedInputFuzzTests
                 "{'auth': {'identity': {'methods': ['token'], 'token': {'id': 'x'}}, 'scope': {'project': {'id': '$PROJECT'}}}}", "{'auth': {'identity': {'methods': ['password'], 'password': {'user': {'id': '$USER', 'password': 'demo-secret'}}}, 'scope': 'unscoped'}}"],
             ("Identity", "POST /regions") => ["{'region': {'id': 'r', 'parent_region_id': 'RegionOne', 'description': 'd'}}"],
             ("Identity", "POST /services") => ["{'service': {'type': 't', 'name': 'n', 'description': 'd', 'enabled': true}}"],
+            ("Identity", "POST /projects") => ["{'project': {'name': 'p', 'description': 'd', 'domain_id': 'default', 'enabled': true, 'parent_id': 'default', 'is_domain': false, 'tags': ['t']}}"],
+            ("Identity", "PATCH /projects/{id}") => ["{'project': {'name': 'demo', 'description': 'd', 'enabled': true, 'domain_id': 'default'}}"],
+            ("Identity", "POST /users") => ["{'user': {'name': 'u', 'password': 'p', 'domain_id': 'default', 'default_project_id': '$PROJECT', 'enabled': true, 'email': 'e@x', 'description': 'd'}}"],
+            ("Identity", "PATCH /users/{id}") => ["{'user': {'name': 'demo', 'password': 'demo-secret', 'enabled': true, 'default_project_id': '$PROJECT', 'email': 'e@x'}}"],
+            ("Identity", "POST /users/{id}/password") => ["{'user': {'original_password': 'demo-secret', 'password': 'demo-secret'}}"],
+            ("Identity", "POST /roles") => ["{'role': {'name': 'r', 'description': 'd'}}"],
             ("Identity", "POST /endpoints") => ["{'endpoint': {'service_id': '$SERVICE', 'interface': 'public', 'url': 'http://127.0.0.1:1/x', 'region_id': 'RegionOne', 'enabled': true}}"],
             _ => [],
         };
