@@ -230,17 +230,29 @@ internal static class VolumesApi
             }
         }
 
+        // The pod refused the extension, or never answered: the growth is given back before the caller hears it.
+        var givenBack = grown is null;
+        async Task GiveBackAsync()
+        {
+            if (!givenBack && grown is { } g)
+            {
+                givenBack = true;
+                await quotas.ResizeAsync(routing.ProjectId, id, 0, -g.Gigabytes, g.Type, CancellationToken.None);
+            }
+        }
+
         var content = new StringContent(body.GetRawText(), Encoding.UTF8, "application/json");
-        var status = 0;
+        var answered = false;
         try
         {
-            status = await routes.ForwardAsync(context, routing, pod, $"volumes/{Uri.EscapeDataString(id)}/action", body: content);
+            await routes.ForwardAsync(context, routing, pod, $"volumes/{Uri.EscapeDataString(id)}/action", body: content, onFailure: _ => GiveBackAsync());
+            answered = true;
         }
         finally
         {
-            if (grown is { } g && status is < 200 or >= 300)
+            if (!answered)
             {
-                await quotas.ResizeAsync(routing.ProjectId, id, 0, -g.Gigabytes, g.Type, CancellationToken.None); // the pod refused the extension
+                await GiveBackAsync(); // no answer from the pod: nothing was written to the caller yet
             }
         }
     }
