@@ -97,6 +97,7 @@ internal static class ServiceHost
         var app = builder.Build();
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseMiddleware<ProjectPathMiddleware>();
         app.UseRouting();
         app.UseMiddleware<KeystoneAuthMiddleware>();
@@ -112,6 +113,7 @@ internal static class ServiceHost
     private static IServiceCollection AddHosting(this IServiceCollection services)
     {
         services.AddSectionOptions<ServiceOptions>(ServiceOptions.Section);
+        services.AddSectionOptions<RequestLimitsOptions>(RequestLimitsOptions.Section);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ServiceListeners>();
         services.AddSingleton<MatcherPolicy, ApiRoleMatcherPolicy>();

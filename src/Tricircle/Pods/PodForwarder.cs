@@ -142,7 +142,7 @@ internal sealed class PodForwarder(PodClient client)
             return null;
         }
 
-        var content = new StreamContent(request.Body);
+        var content = new StreamContent(new CallerBodyStream(request.Body));
         foreach (var (name, values) in request.Headers)
         {
             if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
