@@ -77,7 +77,7 @@ internal static class ServersApi
     {
         var caller = ComputeApi.Caller(context);
         var allTenants = caller.IsAdmin && context.Request.Query.TryGetValue("all_tenants", out var all) && all.ToString() is not ("0" or "false" or "False");
-        var page = await list.ListAsync(Shape, context.Request.Query, allTenants ? null : caller.ProjectId, caller.AuthToken, "servers/detail", ComputeApi.VersionHeaders(context), context.RequestAborted);
+        var page = await list.ListAsync(Shape, context.Request.Query, allTenants ? null : caller.ProjectId, caller.AuthToken, "servers/detail", ComputeApi.VersionHeaders(context), context.RequestAborted, ownBase: PodForwarder.GatewayBase(context));
         if (detail)
         {
             await context.RequestServices.GetRequiredService<ServerNetworks>().RenameAddressesAsync(page.Items, context.RequestAborted);

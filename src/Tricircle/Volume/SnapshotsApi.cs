@@ -80,7 +80,7 @@ internal static class SnapshotsApi
     {
         var caller = VolumeApi.Caller(context);
         var allTenants = caller.IsAdmin && context.Request.Query.TryGetValue("all_tenants", out var all) && all.ToString() is not ("0" or "false" or "False");
-        var page = await list.ListAsync(Shape, context.Request.Query, allTenants ? null : caller.ProjectId, caller.AuthToken, VolumeApi.PodPath(context, "snapshots/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted);
+        var page = await list.ListAsync(Shape, context.Request.Query, allTenants ? null : caller.ProjectId, caller.AuthToken, VolumeApi.PodPath(context, "snapshots/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted, ownBase: PodForwarder.GatewayBase(context));
         var items = new JsonArray();
         foreach (var item in page.Items)
         {

@@ -151,7 +151,7 @@ internal static class VolumesApi
             query = new QueryCollection(query.Where(q => q.Key != "availability_zone").ToDictionary(q => q.Key, q => q.Value));
         }
 
-        var page = await list.ListAsync(Shape, query, allTenants ? null : caller.ProjectId, caller.AuthToken, VolumeApi.PodPath(context, "volumes/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted, podFilter);
+        var page = await list.ListAsync(Shape, query, allTenants ? null : caller.ProjectId, caller.AuthToken, VolumeApi.PodPath(context, "volumes/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted, podFilter, PodForwarder.GatewayBase(context));
         var items = new JsonArray();
         foreach (var item in page.Items)
         {
