@@ -34,7 +34,7 @@ internal static class ImageApi
         }
 
         var path = context.Request.Path.ToUriComponent();
-        var data = IsData(path); // no body limit for these (RequestBodyLimitMiddleware)
+        var data = IsData(path); // no body limit for these (RequestLimitsMiddleware)
         try
         {
             await forwarder.ForwardAsync(context, pod, CentralGlance.ServiceType, path.TrimStart('/') + context.Request.QueryString, headers: [new(HopHeader, "1")], unbounded: data);

@@ -11,7 +11,7 @@ namespace Tricircle.Hosting;
 /// chunked, and never a pod failure: a tenant sending huge bodies to a pod's servers does not
 /// make that pod unavailable for anyone else.
 /// </summary>
-public abstract class RequestBodyLimitTests(GatewayFixture gateway)
+public abstract class RequestLimitsTests(GatewayFixture gateway)
 {
     private const int Limit = 114688;
 
@@ -59,6 +59,22 @@ public abstract class RequestBodyLimitTests(GatewayFixture gateway)
         Assert.Equal("az1", (await gateway.ComputeAsync(HttpMethod.Get, "servers/" + placed, other, microversion: "2.37")).Json.GetProperty("server").GetProperty("OS-EXT-AZ:availability_zone").GetString());
     }
 
+    [Fact]
+    public async Task ALongQuery_Is414InTheApisShape_AndATokenThatCannotBeOne_Is401()
+    {
+        // Kestrel answered a 70 KB query with a bodiless 414; a non-ASCII token made a 503 (it could not be sent on to Keystone).
+        var query = new string('a', 70_000);
+        (await gateway.ComputeAsync(HttpMethod.Get, "servers?name=" + query, gateway.DemoToken)).AssertError(HttpStatusCode.RequestUriTooLong, "computeFault");
+        (await gateway.NetworkAsync(HttpMethod.Get, "networks?name=" + query, gateway.DemoToken)).AssertNeutronError(HttpStatusCode.RequestUriTooLong, "HTTPRequestURITooLong");
+
+        using var utf8 = new HttpClient(new SocketsHttpHandler { RequestHeaderEncodingSelector = (_, _) => System.Text.Encoding.UTF8 });
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.ComputeUrl + "/servers"));
+        request.Headers.TryAddWithoutValidation("X-Auth-Token", "caf\u00e9-token");
+        var answer = await ApiResponse.SendAsync(utf8, request);
+        Assert.Equal(HttpStatusCode.Unauthorized, answer.Status);
+        Assert.True(answer.Message.Headers.Contains("WWW-Authenticate"));
+    }
+
     /// <summary>A JSON body of a given length that is produced as it is read (no length known up front).</summary>
     private sealed class EndlessJson(long length) : Stream
     {
@@ -98,6 +114,6 @@ public abstract class RequestBodyLimitTests(GatewayFixture gateway)
     }
 }
 
-public sealed class SqliteRequestBodyLimitTests(SqliteGatewayFixture gateway) : RequestBodyLimitTests(gateway), IClassFixture<SqliteGatewayFixture>;
+public sealed class SqliteRequestLimitsTests(SqliteGatewayFixture gateway) : RequestLimitsTests(gateway), IClassFixture<SqliteGatewayFixture>;
 
-public sealed class PostgresRequestBodyLimitTests(PostgresGatewayFixture gateway) : RequestBodyLimitTests(gateway), IClassFixture<PostgresGatewayFixture>;
+public sealed class PostgresRequestLimitsTests(PostgresGatewayFixture gateway) : RequestLimitsTests(gateway), IClassFixture<PostgresGatewayFixture>;
