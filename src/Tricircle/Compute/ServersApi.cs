@@ -167,7 +167,8 @@ internal static class ServersApi
         }
     }
 
-    private static async Task<(ResourceRouting Routing, Pod Pod)> FindAsync(string id, HttpContext context, RoutingStore routings, PodStore pods)
+    /// <summary>The server's routing row and pod, if the caller may see it; Nova's 404 otherwise.</summary>
+    public static async Task<(ResourceRouting Routing, Pod Pod)> FindAsync(string id, HttpContext context, RoutingStore routings, PodStore pods)
     {
         var caller = ComputeApi.Caller(context);
         var routing = await routings.FindTopAsync(id, ResourceType, caller.IsAdmin ? null : caller.ProjectId, context.RequestAborted)

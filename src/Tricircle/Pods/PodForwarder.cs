@@ -120,7 +120,13 @@ internal sealed class PodForwarder(PodClient client)
 
             var bytes = Encoding.UTF8.GetBytes(text);
             context.Response.ContentLength = bytes.Length;
-            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+            if (bytes.Length > 0)
+            {
+                // An empty body is not written: the answer then goes when the caller's handler
+                // ends, after what it does with the pod's answer (a detach's release, say).
+                await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+            }
+
             return (int)response.StatusCode;
         }
 
