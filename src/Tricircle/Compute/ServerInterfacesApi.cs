@@ -13,6 +13,14 @@ namespace Tricircle.Compute;
 /// </summary>
 internal static class ServerInterfacesApi
 {
+    /// <summary>Nova's interface attach schema (the gateway reads the ids; the pod judges the rest).</summary>
+    private static readonly BodySchema Attach = new(
+        "interfaceAttachment",
+        new BodyField("port_id", JsonKind.String) { Format = "uuid" },
+        new BodyField("net_id", JsonKind.String) { Format = "uuid" },
+        new BodyField("fixed_ips", JsonKind.Array) { MaxItems = 1, Items = new("", JsonKind.Object) { Properties = new(null, new BodyField("ip_address", JsonKind.String) { Format = "ip" }) } },
+        new BodyField("tag", JsonKind.String) { MinLength = 1, MaxLength = 60, Since = new(2, 49) });
+
     public static void MapServerInterfacesApi(this IEndpointRouteBuilder v21)
     {
         v21.MapGet("/servers/{id}/os-interface", ListAsync);
@@ -42,7 +50,8 @@ internal static class ServerInterfacesApi
     private static async Task AttachAsync(string id, HttpContext context, ServerInterfaces interfaces, PodForwarder forwarder, RoutingStore routings, PodStore pods)
     {
         var (_, pod) = await ServersApi.FindAsync(id, context, routings, pods);
-        var (root, attachment) = await RequestBody.ReadNodeAsync(context.Request, "interfaceAttachment", context.RequestAborted);
+        var body = await Attach.ReadAsync(context, version: ComputeApi.Version(context));
+        var (root, attachment) = (body.Root, body.Fields);
         var nic = await interfaces.PrepareAttachAsync(id, pod, attachment, ComputeApi.Caller(context), context.RequestAborted);
         var attached = false;
         try
@@ -61,7 +70,7 @@ internal static class ServerInterfacesApi
                         await interfaces.ToCentralAsync(pod, [one], CancellationToken.None);
                     }
                 },
-                new StringContent(root.ToJsonString(), Encoding.UTF8, "application/json"),
+                new StringContent(root.ToJsonString(), Encoding.UTF8, "application/json") as HttpContent,
                 ComputeApi.VersionHeaders(context),
                 onFailure: async _ =>
                 {

@@ -95,7 +95,7 @@ internal static class ApiErrors
         await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
     }
 
-    private static ServiceRole? RoleOf(HttpContext context) =>
+    internal static ServiceRole? RoleOf(HttpContext context) =>
         context.GetEndpoint()?.Metadata.GetMetadata<ApiRoleMetadata>()?.Role ?? context.Features.Get<ApiRoleFeature>()?.Role;
 
     /// <summary>Keystonemiddleware's 401, which every OpenStack API answers before its own code runs.</summary>

@@ -192,6 +192,12 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             }
         }
 
+        // Checked even without a sort key (Nova and Cinder sort by their default key then).
+        if (dirs.FirstOrDefault(d => d is not (null or "asc" or "desc")) is { } bad)
+        {
+            throw TricircleException.Invalid($"Invalid input received: Unknown sort direction, must be 'desc' or 'asc' (not '{bad}').");
+        }
+
         if (keys.Count == 0)
         {
             return [.. defaults];
@@ -201,10 +207,6 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         for (var i = 0; i < keys.Count; i++)
         {
             var dir = i < dirs.Count ? dirs[i] : dirs.LastOrDefault() ?? "desc";
-            if (dir is not (null or "asc" or "desc"))
-            {
-                throw TricircleException.Invalid($"Invalid sort direction '{dir}': use asc or desc.");
-            }
 
             result.Add((keys[i], dir != "asc"));
         }
