@@ -4,9 +4,17 @@ namespace Tricircle.Emulator.Identity;
 
 internal sealed record DomainRecord(string Id, string Name, string Description);
 
-internal sealed record ProjectRecord(string Id, string Name, string DomainId, string Description);
+internal sealed record ProjectRecord(string Id, string Name, string DomainId, string Description, bool Enabled = true);
 
-internal sealed record UserRecord(string Id, string Name, string DomainId, string Password, string? DefaultProjectId);
+/// <summary>
+/// A user; a null <see cref="Password"/> is none (no password authenticates), and
+/// <see cref="Extra"/> holds the properties Keystone keeps without knowing them (email and the
+/// like), never handed out without a copy.
+/// </summary>
+internal sealed record UserRecord(string Id, string Name, string DomainId, string? Password, string? DefaultProjectId, bool Enabled = true, string? Description = null)
+{
+    public System.Text.Json.Nodes.JsonObject Extra { get; init; } = [];
+}
 
 internal sealed record RoleRecord(string Id, string Name);
 
@@ -44,3 +52,11 @@ internal sealed record TokenView(
     ProjectRecord? Project,
     DomainRecord? ProjectDomain,
     IReadOnlyList<CatalogEntry> Catalog);
+
+/// <summary>A field of an update that may be absent, or present and null (<c>"default_project_id": null</c>).</summary>
+internal readonly record struct Optional<T>(bool HasValue, T Value)
+{
+    public static Optional<T> Absent => default;
+
+    public static Optional<T> Of(T value) => new(true, value);
+}

@@ -51,7 +51,7 @@ internal sealed class IdentityStore(TimeProvider timeProvider, TimeSpan tokenLif
         }
     }
 
-    public string AddProject(string name, string domainId)
+    public string AddProject(string name, string domainId, string description = "", bool enabled = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(domainId);
@@ -60,19 +60,18 @@ internal sealed class IdentityStore(TimeProvider timeProvider, TimeSpan tokenLif
             RequireDomain(domainId);
             if (_projects.Values.Any(p => p.DomainId == domainId && string.Equals(p.Name, name, StringComparison.Ordinal)))
             {
-                throw new InvalidOperationException($"Duplicate project name {name} in domain {domainId}.");
+                throw new InvalidOperationException($"Conflict occurred attempting to store project - it is not permitted to have two projects with the same name in the same domain : {name}.");
             }
 
-            var project = new ProjectRecord(NewId(), name, domainId, "");
+            var project = new ProjectRecord(NewId(), name, domainId, description, enabled);
             _projects.Add(project.Id, project);
             return project.Id;
         }
     }
 
-    public string AddUser(string name, string password, string domainId, string? defaultProjectId)
+    public string AddUser(string name, string? password, string domainId, string? defaultProjectId, bool enabled = true, string? description = null, System.Text.Json.Nodes.JsonObject? extra = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(password);
         ArgumentException.ThrowIfNullOrWhiteSpace(domainId);
         lock (_lock)
         {
@@ -84,10 +83,13 @@ internal sealed class IdentityStore(TimeProvider timeProvider, TimeSpan tokenLif
 
             if (_users.Values.Any(u => u.DomainId == domainId && string.Equals(u.Name, name, StringComparison.Ordinal)))
             {
-                throw new InvalidOperationException($"Duplicate user name {name} in domain {domainId}.");
+                throw new InvalidOperationException($"Conflict occurred attempting to store user - Duplicate entry found with name {name} at domain ID {domainId}.");
             }
 
-            var user = new UserRecord(NewId(), name, domainId, password, defaultProjectId);
+            var user = new UserRecord(NewId(), name, domainId, password, defaultProjectId, enabled, description)
+            {
+                Extra = (System.Text.Json.Nodes.JsonObject?)extra?.DeepClone() ?? [],
+            };
             _users.Add(user.Id, user);
             return user.Id;
         }
@@ -130,6 +132,192 @@ internal sealed class IdentityStore(TimeProvider timeProvider, TimeSpan tokenLif
             if (!_assignments.Contains(assignment))
             {
                 _assignments.Add(assignment);
+            }
+        }
+    }
+
+    /// <summary>Changes a project; null leaves a field as it is. Disabling it revokes the tokens scoped to it.</summary>
+    public ProjectRecord UpdateProject(string projectId, string? name, string? description, bool? enabled)
+    {
+        lock (_lock)
+        {
+            var project = _projects.GetValueOrDefault(projectId) ?? throw new KeyNotFoundException($"Could not find project: {projectId}.");
+            if (name is not null && name != project.Name && _projects.Values.Any(p => p.DomainId == project.DomainId && string.Equals(p.Name, name, StringComparison.Ordinal)))
+            {
+                throw new InvalidOperationException($"Conflict occurred attempting to store project - it is not permitted to have two projects with the same name in the same domain : {name}.");
+            }
+
+            project = project with { Name = name ?? project.Name, Description = description ?? project.Description, Enabled = enabled ?? project.Enabled };
+            _projects[projectId] = project;
+            if (!project.Enabled)
+            {
+                RevokeTokensLocked(t => t.ProjectId == projectId);
+            }
+
+            return project;
+        }
+    }
+
+    /// <summary>Deletes a project with its role assignments and the tokens scoped to it, as Keystone does.</summary>
+    public void RemoveProject(string projectId)
+    {
+        lock (_lock)
+        {
+            if (!_projects.Remove(projectId))
+            {
+                throw new KeyNotFoundException($"Could not find project: {projectId}.");
+            }
+
+            _assignments.RemoveAll(a => a.ProjectId == projectId);
+            RevokeTokensLocked(t => t.ProjectId == projectId);
+        }
+    }
+
+    /// <summary>
+    /// Changes a user; null leaves a field as it is. A new password or disabling the user
+    /// revokes the user's tokens (Keystone's revocation event for the user).
+    /// </summary>
+    public UserRecord UpdateUser(string userId, string? name, Optional<string?> password, bool? enabled, string? description, Optional<string?> defaultProjectId, System.Text.Json.Nodes.JsonObject? extra)
+    {
+        lock (_lock)
+        {
+            var user = _users.GetValueOrDefault(userId) ?? throw new KeyNotFoundException($"Could not find user: {userId}.");
+            if (name is not null && name != user.Name && _users.Values.Any(u => u.DomainId == user.DomainId && string.Equals(u.Name, name, StringComparison.Ordinal)))
+            {
+                throw new InvalidOperationException($"Conflict occurred attempting to store user - Duplicate entry found with name {name} at domain ID {user.DomainId}.");
+            }
+
+            if (defaultProjectId.HasValue && defaultProjectId.Value is { } projectId && !_projects.ContainsKey(projectId))
+            {
+                throw new KeyNotFoundException($"Could not find project: {projectId}.");
+            }
+
+            var merged = (System.Text.Json.Nodes.JsonObject)user.Extra.DeepClone();
+            foreach (var (key, value) in extra ?? [])
+            {
+                merged[key] = value?.DeepClone();
+            }
+
+            var updated = user with
+            {
+                Name = name ?? user.Name,
+                Password = password.HasValue ? password.Value : user.Password,
+                Enabled = enabled ?? user.Enabled,
+                Description = description ?? user.Description,
+                DefaultProjectId = defaultProjectId.HasValue ? defaultProjectId.Value : user.DefaultProjectId,
+                Extra = merged,
+            };
+            _users[userId] = updated;
+            if (password.HasValue || !updated.Enabled)
+            {
+                RevokeTokensLocked(t => t.UserId == userId);
+            }
+
+            return updated;
+        }
+    }
+
+    /// <summary>A user changing their own password: the original must match (401 as Keystone's, else).</summary>
+    public void ChangePassword(string userId, string originalPassword, string newPassword)
+    {
+        lock (_lock)
+        {
+            var user = _users.GetValueOrDefault(userId) ?? throw KeystoneException.Unauthorized($"unknown user {userId} changing a password");
+            if (!user.Enabled || !string.Equals(user.Password, originalPassword, StringComparison.Ordinal))
+            {
+                throw KeystoneException.Unauthorized($"wrong original password for user {user.Name}");
+            }
+
+            _users[userId] = user with { Password = newPassword };
+            RevokeTokensLocked(t => t.UserId == userId);
+        }
+    }
+
+    /// <summary>Deletes a user with their role assignments and tokens.</summary>
+    public void RemoveUser(string userId)
+    {
+        lock (_lock)
+        {
+            if (!_users.Remove(userId))
+            {
+                throw new KeyNotFoundException($"Could not find user: {userId}.");
+            }
+
+            _assignments.RemoveAll(a => a.UserId == userId);
+            RevokeTokensLocked(t => t.UserId == userId);
+        }
+    }
+
+    /// <summary>Adds a role by id (PUT of a grant); granting twice is harmless.</summary>
+    public void GrantById(string userId, string projectId, string roleId)
+    {
+        lock (_lock)
+        {
+            RequireGrantParts(userId, projectId, roleId);
+            var assignment = new RoleAssignmentRecord(userId, projectId, roleId);
+            if (!_assignments.Contains(assignment))
+            {
+                _assignments.Add(assignment);
+            }
+        }
+    }
+
+    /// <summary>Whether the user has the role on the project; 404s for unknown parts as Keystone's check_grant.</summary>
+    public bool HasGrant(string userId, string projectId, string roleId)
+    {
+        lock (_lock)
+        {
+            RequireGrantParts(userId, projectId, roleId);
+            return _assignments.Contains(new RoleAssignmentRecord(userId, projectId, roleId));
+        }
+    }
+
+    /// <summary>Removes a grant and revokes the user's tokens on the project (Keystone's revoke_by_grant).</summary>
+    public void RevokeGrant(string userId, string projectId, string roleId)
+    {
+        lock (_lock)
+        {
+            RequireGrantParts(userId, projectId, roleId);
+            if (!_assignments.Remove(new RoleAssignmentRecord(userId, projectId, roleId)))
+            {
+                throw new KeyNotFoundException($"Could not find role assignment with role: {roleId}, user or group: {userId}, project, domain, or system: {projectId}.");
+            }
+
+            RevokeTokensLocked(t => t.UserId == userId && t.ProjectId == projectId);
+        }
+    }
+
+    /// <summary>Adds a role by name; a name taken is a 409 as Keystone's.</summary>
+    public RoleRecord CreateRole(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        lock (_lock)
+        {
+            if (FindRoleByName(name) is not null)
+            {
+                throw new InvalidOperationException($"Conflict occurred attempting to store role - Duplicate entry found with name {name}.");
+            }
+
+            var role = new RoleRecord(NewId(), name);
+            _roles.Add(role.Id, role);
+            return role;
+        }
+    }
+
+    /// <summary>Deletes a role with every assignment of it.</summary>
+    public void RemoveRole(string roleId)
+    {
+        lock (_lock)
+        {
+            if (!_roles.Remove(roleId))
+            {
+                throw new KeyNotFoundException($"Could not find role: {roleId}.");
+            }
+
+            foreach (var assignment in _assignments.Where(a => a.RoleId == roleId).ToList())
+            {
+                _assignments.Remove(assignment);
+                RevokeTokensLocked(t => t.UserId == assignment.UserId && t.ProjectId == assignment.ProjectId);
             }
         }
     }
@@ -267,6 +455,11 @@ internal sealed class IdentityStore(TimeProvider timeProvider, TimeSpan tokenLif
                     throw KeystoneException.Unauthorized($"wrong password for user {user.Name}");
                 }
 
+                if (!user.Enabled)
+                {
+                    throw KeystoneException.Unauthorized($"user {user.Name} is disabled");
+                }
+
                 methods.Add("password");
             }
 
@@ -294,6 +487,11 @@ internal sealed class IdentityStore(TimeProvider timeProvider, TimeSpan tokenLif
             {
                 case ScopeKind.Project:
                     project = ResolveProject(request.Scope.Project!) ?? throw KeystoneException.Unauthorized("unknown project in scope");
+                    if (!project.Enabled)
+                    {
+                        throw KeystoneException.Unauthorized($"project {project.Name} is disabled");
+                    }
+
                     break;
                 case ScopeKind.Unscoped:
                     project = null;
@@ -452,6 +650,32 @@ internal sealed class IdentityStore(TimeProvider timeProvider, TimeSpan tokenLif
         lock (_lock)
         {
             return _domains.Values.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));
+        }
+    }
+
+    private void RequireGrantParts(string userId, string projectId, string roleId)
+    {
+        if (!_roles.ContainsKey(roleId))
+        {
+            throw new KeyNotFoundException($"Could not find role: {roleId}.");
+        }
+
+        if (!_users.ContainsKey(userId))
+        {
+            throw new KeyNotFoundException($"Could not find user: {userId}.");
+        }
+
+        if (!_projects.ContainsKey(projectId))
+        {
+            throw new KeyNotFoundException($"Could not find project: {projectId}.");
+        }
+    }
+
+    private void RevokeTokensLocked(Func<TokenRecord, bool> which)
+    {
+        foreach (var id in _tokens.Values.Where(which).Select(t => t.Id).ToList())
+        {
+            _tokens.Remove(id);
         }
     }
 

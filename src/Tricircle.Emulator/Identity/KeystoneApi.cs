@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Tricircle.Emulator.Identity;
 
 /// <summary>The Keystone v3 HTTP surface: routes, policy checks and handlers over an <see cref="IdentityStore"/>.</summary>
-internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogger logger)
+internal sealed partial class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogger logger, long? maxRequestBodySize)
 {
     private readonly KeystoneJson _json = new(urls);
 
@@ -18,8 +18,24 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
         context.Response.Headers.Vary = KeystoneHttp.AuthTokenHeader;
         var method = context.Request.Method;
         var path = context.Request.Path.Value ?? "/";
+        if (maxRequestBodySize is { } limit)
+        {
+            // oslo.middleware's sizelimit wraps the whole Flask app: webob's own 413 page.
+            if (context.Request.ContentLength > limit)
+            {
+                await Regions.RegionHttp.WriteWebobErrorAsync(context, StatusCodes.Status413PayloadTooLarge, $"Request is too large. Larger than max_request_body_size ({limit}).");
+                return;
+            }
+
+            if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            {
+                feature.MaxRequestBodySize = limit;
+            }
+        }
+
         try
         {
+            await KeystoneHttp.ReadBodyAsync(context);
             await next(context);
             // Routing answers an unknown path (404) or a wrong method (405) with an empty body; Keystone sends its error body.
             if (!context.Response.HasStarted && context.Response.StatusCode == StatusCodes.Status404NotFound)
@@ -31,6 +47,12 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
             {
                 throw new KeystoneException(StatusCodes.Status405MethodNotAllowed, $"The method {method} is not supported for this resource.");
             }
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            // A body that broke off or outgrew the limit while being read.
+            logger.RequestRejected(method, path, ex.StatusCode, ex.Message);
+            await KeystoneHttp.WriteErrorAsync(context, urls, ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? $"Request is too large. Larger than {maxRequestBodySize}." : "The request body could not be read.");
         }
         catch (KeystoneException ex) when (!context.Response.HasStarted)
         {
@@ -89,6 +111,7 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
         routes.MapGet("/v3/users/{id}", Authenticated(GetUserAsync));
         routes.MapGet("/v3/roles", Admin("identity:list_roles", ListRolesAsync));
         routes.MapGet("/v3/roles/{id}", Admin("identity:get_role", GetRoleAsync));
+        MapIdentityAdministration(routes);
         routes.MapGet("/v3/domains", Admin("identity:list_domains", ListDomainsAsync));
         routes.MapGet("/v3/domains/{id}", Authenticated(GetDomainAsync));
         routes.MapGet("/v3/role_assignments", Admin("identity:list_role_assignments", ListRoleAssignmentsAsync));
@@ -131,11 +154,11 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
         {
             // Keystone under uwsgi (the lab, many deployments) reads no body without a
             // Content-Length: a chunked request looks empty to it.
-            throw KeystoneException.BadRequest("Expecting to find auth in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.");
+            throw KeystoneException.Validation("auth", "request body");
         }
 
         AuthRequest request;
-        using (var document = await KeystoneHttp.ReadJsonAsync(context))
+        using (var document = KeystoneHttp.ReadJson(context))
         {
             request = AuthRequest.Parse(document.RootElement);
         }
@@ -220,7 +243,7 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
 
     private async Task CreateRegionAsync(HttpContext context, TokenRecord caller)
     {
-        using var document = await KeystoneHttp.ReadJsonAsync(context);
+        using var document = KeystoneHttp.ReadJson(context);
         var body = KeystoneHttp.RequiredMember(document.RootElement, "region");
         var id = KeystoneHttp.OptionalString(body, "id", "region") ?? Guid.NewGuid().ToString("N");
         var parent = KeystoneHttp.OptionalString(body, "parent_region_id", "region");
@@ -252,7 +275,7 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
 
     private async Task CreateServiceAsync(HttpContext context, TokenRecord caller)
     {
-        using var document = await KeystoneHttp.ReadJsonAsync(context);
+        using var document = KeystoneHttp.ReadJson(context);
         var body = KeystoneHttp.RequiredMember(document.RootElement, "service");
         var type = KeystoneHttp.RequiredString(body, "type", "service");
         var name = KeystoneHttp.OptionalString(body, "name", "service") ?? "";
@@ -282,7 +305,7 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
 
     private async Task CreateEndpointAsync(HttpContext context, TokenRecord caller)
     {
-        using var document = await KeystoneHttp.ReadJsonAsync(context);
+        using var document = KeystoneHttp.ReadJson(context);
         var body = KeystoneHttp.RequiredMember(document.RootElement, "endpoint");
         var serviceId = KeystoneHttp.RequiredString(body, "service_id", "endpoint");
         var @interface = KeystoneHttp.RequiredString(body, "interface", "endpoint");
@@ -316,6 +339,8 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
         WriteCollectionAsync(context, "projects", store.Projects()
             .WhereQuery(context, "name", p => p.Name)
             .WhereQuery(context, "domain_id", p => p.DomainId)
+            .WhereQuery(context, "parent_id", p => p.DomainId)
+            .WhereBoolQuery(context, "enabled", p => p.Enabled)
             .Select(_json.Project));
 
     private Task GetProjectAsync(HttpContext context, TokenRecord caller)
@@ -333,6 +358,7 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
         WriteCollectionAsync(context, "users", store.Users()
             .WhereQuery(context, "name", u => u.Name)
             .WhereQuery(context, "domain_id", u => u.DomainId)
+            .WhereBoolQuery(context, "enabled", u => u.Enabled)
             .Select(_json.User));
 
     private Task GetUserAsync(HttpContext context, TokenRecord caller)
@@ -369,14 +395,40 @@ internal sealed class KeystoneApi(IdentityStore store, KeystoneUrls urls, ILogge
 
     private Task ListRoleAssignmentsAsync(HttpContext context, TokenRecord caller)
     {
+        // Keystone's checks of the filter combinations, in its order and words.
+        var query = context.Request.Query;
+        bool Given(string name) => query[name].ToString().Length > 0;
+        if (query.ContainsKey("effective") && query.ContainsKey("group.id"))
+        {
+            throw KeystoneException.BadRequest("Combining effective and group filter will always result in an empty list.");
+        }
+
+        foreach (var (first, second, message) in (ReadOnlySpan<(string, string, string)>)[
+            ("scope.domain.id", "scope.project.id", "Specify a domain or project, not both"),
+            ("scope.system", "scope.domain.id", "Specify system or domain, not both"),
+            ("scope.system", "scope.project.id", "Specify system or project, not both"),
+            ("user.id", "group.id", "Specify a user or group, not both")])
+        {
+            if (Given(first) && Given(second))
+            {
+                throw KeystoneException.BadRequest(message);
+            }
+        }
+
+        if (query.ContainsKey("include_subtree") && !Given("scope.project.id"))
+        {
+            throw KeystoneException.BadRequest("scope.project.id must be specified if include_subtree is also specified");
+        }
+
         var assignments = store.RoleAssignments()
             .WhereQuery(context, "user.id", a => a.UserId)
             .WhereQuery(context, "scope.project.id", a => a.ProjectId)
             .WhereQuery(context, "role.id", a => a.RoleId);
 
-        // Assignments exist only on projects, so a domain- or system-scope filter matches nothing.
+        // Assignments exist only on projects and for users, so a domain-, system- or group filter
+        // matches nothing; with no groups or inheritance, effective assignments are the direct ones.
         if (context.Request.Query.ContainsKey("scope.domain.id") || context.Request.Query.ContainsKey("scope.system")
-            || context.Request.Query.ContainsKey("group.id"))
+            || context.Request.Query.ContainsKey("group.id") || context.Request.Query.ContainsKey("scope.OS-INHERIT:inherited_to"))
         {
             assignments = [];
         }

@@ -34,7 +34,11 @@ public sealed class KeystoneEmulator : IAsyncDisposable
         _app = app;
         _store = store;
         _urls = urls;
+        Routes = Regions.EmulatedService.RoutesOf(app);
     }
+
+    /// <summary>Every route Keystone answers (method, pattern), for tests that must reach them all.</summary>
+    internal IReadOnlyList<(string Method, string Pattern)> Routes { get; }
 
     /// <summary>The unversioned root, e.g. <c>http://127.0.0.1:35123/</c>.</summary>
     public Uri Url => _urls.Root;
@@ -78,7 +82,7 @@ public sealed class KeystoneEmulator : IAsyncDisposable
         var app = builder.Build();
         try
         {
-            var api = new KeystoneApi(store, urls, logger);
+            var api = new KeystoneApi(store, urls, logger, options.MaxRequestBodySize);
             app.Use(api.HandleAsync);
             api.Map(app);
             await app.StartAsync(cancellationToken);

@@ -14,6 +14,9 @@ public sealed class KeystoneEmulatorOptions
     /// <summary>How long an issued token stays valid.</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>Keystone's <c>max_request_body_size</c> (oslo.middleware's sizelimit): a larger body is a 413. Null for no limit.</summary>
+    public long? MaxRequestBodySize { get; set; } = 114_688;
+
     /// <summary>Clock for token issue and expiry; tests pass a fake one to expire tokens.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 

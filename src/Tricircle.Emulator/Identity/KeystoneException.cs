@@ -15,6 +15,10 @@ internal sealed class KeystoneException(int statusCode, string message, string? 
 
     public static KeystoneException BadRequest(string message) => new(StatusCodes.Status400BadRequest, message);
 
+    /// <summary>Keystone's ValidationError: what was expected where.</summary>
+    public static KeystoneException Validation(string attribute, string target) =>
+        BadRequest($"Expecting to find {attribute} in {target}. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.");
+
     public static KeystoneException Unauthorized(string detail) =>
         new(StatusCodes.Status401Unauthorized, KeystoneHttp.UnauthorizedMessage, detail);
 

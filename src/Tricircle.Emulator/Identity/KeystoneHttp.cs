@@ -12,6 +12,7 @@ internal static class KeystoneHttp
     public const string UnauthorizedMessage = "The request you have made requires authentication.";
     public const string AuthTokenHeader = "X-Auth-Token";
     public const string SubjectTokenHeader = "X-Subject-Token";
+    private const string BodyItem = "keystone.body";
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
@@ -26,6 +27,7 @@ internal static class KeystoneHttp
         StatusCodes.Status404NotFound => "Not Found",
         StatusCodes.Status405MethodNotAllowed => "Method Not Allowed",
         StatusCodes.Status409Conflict => "Conflict",
+        StatusCodes.Status413PayloadTooLarge => "Request Entity Too Large",
         _ => "Internal Server Error",
     };
 
@@ -58,17 +60,49 @@ internal static class KeystoneHttp
         return WriteJsonAsync(context, statusCode, error);
     }
 
-    /// <summary>Parses the request body as JSON; malformed or empty bodies are a 400.</summary>
-    public static async Task<JsonDocument> ReadJsonAsync(HttpContext context)
+    /// <summary>
+    /// Keystone's <c>json_body_before_request</c>, run for every request: a body must be a JSON
+    /// object (with a JSON content type, or none), else 400 before any route runs. The parsed
+    /// body waits in the request's items for <see cref="ReadJson"/>.
+    /// </summary>
+    public static async Task ReadBodyAsync(HttpContext context)
     {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        if (buffer.Length == 0)
+        {
+            return;
+        }
+
+        var contentType = context.Request.ContentType ?? "";
+        if (contentType.Length > 0 && !IsJson(contentType))
+        {
+            throw KeystoneException.Validation("application/json", "Content-Type header");
+        }
+
+        JsonNode? body;
         try
         {
-            return await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            body = RequestJson.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
         }
-        catch (JsonException ex)
+        catch (MalformedJsonException)
         {
-            throw KeystoneException.BadRequest($"Malformed JSON in request body: {ex.Message}");
+            throw KeystoneException.Validation("valid JSON", "request body");
         }
+
+        context.Items[BodyItem] = body as JsonObject ?? throw KeystoneException.Validation("valid JSON", "request body");
+    }
+
+    /// <summary>The request body read by <see cref="ReadBodyAsync"/>; an empty object when there was none.</summary>
+    public static JsonDocument ReadJson(HttpContext context) =>
+        JsonDocument.Parse(context.Items[BodyItem] is JsonObject body ? body.ToJsonString() : "{}");
+
+    // Flask's is_json: application/json or application/*+json.
+    private static bool IsJson(string contentType)
+    {
+        var mediaType = contentType.Split(';')[0].Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (mediaType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>The object member <paramref name="name"/> of the body root, e.g. <c>region</c> in <c>{"region": {...}}</c>.</summary>
@@ -96,6 +130,35 @@ internal static class KeystoneHttp
             : throw KeystoneException.BadRequest($"Invalid input for field '{path}.{name}': expected a string.");
     }
 
+    public static bool? OptionalBool(JsonElement parent, string name, string path)
+    {
+        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return value.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? value.GetBoolean()
+            : throw KeystoneException.BadRequest($"Invalid input for field '{path}.{name}': {value.GetRawText()} is not of type 'boolean'.");
+    }
+
+    /// <summary>A string of at most <paramref name="maxLength"/> characters (Keystone's name schemas).</summary>
+    public static string? OptionalName(JsonElement parent, string name, string path, int maxLength)
+    {
+        var value = OptionalString(parent, name, path);
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Trim().Length == 0 || value.Length > maxLength)
+        {
+            throw KeystoneException.BadRequest($"Invalid input for field '{path}.{name}': '{value}' is {(value.Length > maxLength ? "too long" : "too short")}.");
+        }
+
+        return value;
+    }
+
     public static string RequiredString(JsonElement parent, string name, string path) =>
         OptionalString(parent, name, path) is { Length: > 0 } value
             ? value
@@ -106,6 +169,19 @@ internal static class KeystoneHttp
 
     /// <summary>Keystone treats a bare <c>?nocatalog</c> as true.</summary>
     public static bool NoCatalog(HttpContext context) => context.Request.Query.ContainsKey("nocatalog");
+
+    /// <summary>Keeps items whose flag matches a boolean query parameter (Keystone's attr_as_boolean: only false words are false).</summary>
+    public static IEnumerable<T> WhereBoolQuery<T>(this IEnumerable<T> items, HttpContext context, string parameter, Func<T, bool> selector)
+    {
+        var wanted = context.Request.Query[parameter];
+        if (wanted.Count == 0)
+        {
+            return items;
+        }
+
+        var value = !((wanted[0] ?? "").Trim().ToLowerInvariant() is "0" or "false" or "f" or "no" or "n" or "off");
+        return items.Where(item => selector(item) == value);
+    }
 
     /// <summary>Keeps items whose selected value equals the query parameter, when that parameter is present.</summary>
     public static IEnumerable<T> WhereQuery<T>(this IEnumerable<T> items, HttpContext context, string parameter, Func<T, string?> selector)

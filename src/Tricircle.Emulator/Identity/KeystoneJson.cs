@@ -116,7 +116,7 @@ internal sealed class KeystoneJson(KeystoneUrls urls)
         ["name"] = project.Name,
         ["domain_id"] = project.DomainId,
         ["description"] = project.Description,
-        ["enabled"] = true,
+        ["enabled"] = project.Enabled,
         // Keystone models domains as projects, so a top-level project's parent is its domain.
         ["parent_id"] = project.DomainId,
         ["is_domain"] = false,
@@ -127,19 +127,23 @@ internal sealed class KeystoneJson(KeystoneUrls urls)
 
     public JsonObject User(UserRecord user)
     {
-        var body = new JsonObject
-        {
-            ["id"] = user.Id,
-            ["name"] = user.Name,
-            ["domain_id"] = user.DomainId,
-            ["enabled"] = true,
-            ["password_expires_at"] = null,
-            ["options"] = new JsonObject(),
-            ["links"] = Self($"v3/users/{user.Id}"),
-        };
+        // Keystone shows the properties it does not know (email, ...) beside its own.
+        var body = (JsonObject)user.Extra.DeepClone();
+        body["id"] = user.Id;
+        body["name"] = user.Name;
+        body["domain_id"] = user.DomainId;
+        body["enabled"] = user.Enabled;
+        body["password_expires_at"] = null;
+        body["options"] = new JsonObject();
+        body["links"] = Self($"v3/users/{user.Id}");
         if (user.DefaultProjectId is not null)
         {
             body["default_project_id"] = user.DefaultProjectId;
+        }
+
+        if (user.Description is not null)
+        {
+            body["description"] = user.Description;
         }
 
         return body;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -29,6 +30,9 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
 
     public Uri Root => new($"http://127.0.0.1:{Port}/");
 
+    /// <summary>Every route the service answers (method, pattern), for tests that must reach them all.</summary>
+    public IReadOnlyList<(string Method, string Pattern)> Routes { get; private set; } = [];
+
     public async Task StartAsync(int port, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
@@ -52,6 +56,7 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
         app.UseRouting();
         app.Use(AuthenticateAsync);
         map(app, region);
+        Routes = RoutesOf(app);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -110,6 +115,22 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
             return;
         }
 
+        if (Kind is ServiceKind.Compute or ServiceKind.Volume && region.Options.MaxRequestBodySize is { } limit)
+        {
+            // oslo.middleware's sizelimit, before authentication: webob's own 413 page for a
+            // declared length, and a read that goes past the limit fails as below.
+            if (context.Request.ContentLength > limit)
+            {
+                await RegionHttp.WriteWebobErrorAsync(context, 413, $"Request is too large. Larger than max_request_body_size ({limit}).");
+                return;
+            }
+
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            {
+                feature.MaxRequestBodySize = limit;
+            }
+        }
+
         if (Kind != ServiceKind.Network && IsTrailingSlashResource(context.Request.Path))
         {
             // Nova, Cinder and Glance route exactly: "/servers/" is no "/servers" but webob's 404
@@ -131,6 +152,13 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
         {
             return;
         }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            // The body broke off or outgrew the limit while a handler read it: the caller's fault.
+            var readLimit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+            await RegionHttp.WriteErrorAsync(context, Kind, e.StatusCode, e.StatusCode == 413 ? $"Request is too large. Larger than {readLimit}." : "Malformed request body");
+            return;
+        }
         catch (Exception e) when (!context.Response.HasStarted)
         {
             region.Logger.LogUnhandled(e, context.Request.Method, context.Request.Path);
@@ -143,6 +171,12 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
             await RegionHttp.WriteErrorAsync(context, Kind, context.Response.StatusCode, context.Response.StatusCode == 404 ? "The resource could not be found." : "The method is not allowed for this resource.");
         }
     }
+
+    internal static List<(string Method, string Pattern)> RoutesOf(IEndpointRouteBuilder app) =>
+    [
+        .. app.DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => (m, "/" + e.RoutePattern.RawText!.TrimStart('/')))),
+    ];
 
     /// <summary>A resource path with a trailing slash; version roots ("/v2.1/", "/v3/{project_id}/") are not resources.</summary>
     private static bool IsTrailingSlashResource(PathString path)

@@ -132,6 +132,10 @@ public sealed class RegionEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>Each service's root and routes (method, pattern).</summary>
+    internal IEnumerable<(ServiceKind Kind, Uri Root, IReadOnlyList<(string Method, string Pattern)> Routes)> Routes =>
+        _services.Select(s => (s.Kind, s.Root, s.Routes));
+
     private EmulatedService Service(ServiceKind kind) => _services.First(s => s.Kind == kind);
 
     public async ValueTask DisposeAsync()

@@ -35,6 +35,13 @@ public sealed class RegionEmulatorOptions
     /// <summary>VxLAN VNIs, as ML2's vni_ranges.</summary>
     public (int Min, int Max) VxlanRange { get; set; } = (1001, 2000);
 
+    /// <summary>
+    /// oslo.middleware's <c>max_request_body_size</c> in front of Nova and Cinder: a larger body
+    /// is a 413 before the service reads it (Neutron and Glance have no such filter; image data
+    /// is streamed). Null for no limit.
+    /// </summary>
+    public long? MaxRequestBodySize { get; set; } = 114_688;
+
     /// <summary>The compute host name reported for servers and bound ports.</summary>
     public string ComputeHost { get; set; } = "";
 

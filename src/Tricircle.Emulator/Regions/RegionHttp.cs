@@ -28,25 +28,33 @@ internal static class RegionHttp
         await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
     }
 
-    /// <summary>The request body as a JSON object; 400 in the service's shape when it is not one.</summary>
-    public static async Task<JsonObject> ReadObjectAsync(HttpContext context)
+    /// <summary>
+    /// The request body as a JSON object; 400 in the service's shape when it is not one. Bodies
+    /// the service cannot parse get <paramref name="malformed"/> (Nova's and Cinder's wsgi
+    /// layer say "Malformed request body"), and so does an empty or non-object one when
+    /// <paramref name="sameForAnyNonObject"/> (Neutron, which only looks for its resource key);
+    /// <paramref name="malformedType"/> is Neutron's exception name for it.
+    /// </summary>
+    public static async Task<JsonObject> ReadObjectAsync(HttpContext context, string malformed = "Malformed request body", bool sameForAnyNonObject = false, string? malformedType = null)
     {
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
         if (buffer.Length == 0)
         {
-            throw OpenStackFault.BadRequest("The request body is empty; a JSON object is expected.");
+            throw sameForAnyNonObject ? OpenStackFault.BadRequest(malformed, malformedType) : OpenStackFault.BadRequest("The request body is empty; a JSON object is expected.");
         }
 
+        JsonNode? node;
         try
         {
-            return JsonNode.Parse(buffer.ToArray()) as JsonObject
-                ?? throw OpenStackFault.BadRequest("The request body must be a JSON object.");
+            node = RequestJson.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
         }
-        catch (JsonException e)
+        catch (MalformedJsonException)
         {
-            throw OpenStackFault.BadRequest($"Malformed request body: {e.Message}");
+            throw OpenStackFault.BadRequest(malformed, malformedType);
         }
+
+        return node as JsonObject ?? throw (sameForAnyNonObject ? OpenStackFault.BadRequest(malformed, malformedType) : OpenStackFault.BadRequest("The request body must be a JSON object."));
     }
 
     /// <summary>The object under <paramref name="key"/> (<c>{"network": {...}}</c>); 400 when missing.</summary>
@@ -179,7 +187,10 @@ internal static class RegionHttp
         403 => "HTTPForbidden",
         404 => "HTTPNotFound",
         405 => "HTTPMethodNotAllowed",
+        406 => "HTTPNotAcceptable",
         409 => "HTTPConflict",
+        413 => "HTTPRequestEntityTooLarge",
+        415 => "HTTPUnsupportedMediaType",
         _ => "HTTPInternalServerError",
     };
 
@@ -190,6 +201,7 @@ internal static class RegionHttp
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        406 => "Not Acceptable",
         409 => "Conflict",
         413 => "Request Entity Too Large",
         415 => "Unsupported Media Type",

@@ -7,8 +7,12 @@ namespace Tricircle.Admin;
 /// <summary><c>/v1.0/bindings</c>: which pod a tenant's new resources go to, per AZ.</summary>
 internal static class BindingsApi
 {
-    private static readonly string[] CreateFields = ["tenant_id", "pod_id"];
-    private static readonly string[] UpdateFields = ["is_binding"];
+    private static readonly BodySchema Create = new(
+        "pod_binding",
+        new("tenant_id", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 36 },
+        new("pod_id", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 36 });
+
+    private static readonly BodySchema Update = new("pod_binding", new BodyField("is_binding", JsonKind.Boolean));
 
     public static void MapBindingsApi(this IEndpointRouteBuilder v1)
     {
@@ -32,26 +36,21 @@ internal static class BindingsApi
         return TypedResults.Json(new { pod_bindings = list.Select(b => b.ToView()) });
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, PodBindingStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpContext context, PodBindingStore store, CancellationToken cancellationToken)
     {
-        var body = await RequestBody.ReadWrappedAsync(request, "pod_binding", cancellationToken);
-        RequestBody.RejectUnknown(body, "pod_binding", CreateFields);
-        var binding = await store.AddAsync(
-            RequestBody.RequiredString(body, "tenant_id", 36),
-            RequestBody.RequiredString(body, "pod_id", 36),
-            cancellationToken);
+        var body = await Create.ReadAsync(context);
+        var binding = await store.AddAsync(body.String("tenant_id")!, body.String("pod_id")!, cancellationToken);
         return TypedResults.Json(new { pod_binding = binding.ToView() });
     }
 
     private static async Task<IResult> ShowAsync(string id, PodBindingStore store, CancellationToken cancellationToken) =>
         TypedResults.Json(new { pod_binding = (await store.GetAsync(id, cancellationToken)).ToView() });
 
-    private static async Task<IResult> UpdateAsync(string id, HttpRequest request, PodBindingStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(string id, HttpContext context, PodBindingStore store, CancellationToken cancellationToken)
     {
         await store.GetAsync(id, cancellationToken);
-        var body = await RequestBody.ReadWrappedAsync(request, "pod_binding", cancellationToken);
-        RequestBody.RejectUnknown(body, "pod_binding", UpdateFields);
-        var active = RequestBody.Boolean(body, "is_binding") ?? throw ApiException.BadRequest("'is_binding' is required: the only field a binding update changes.");
+        var body = await Update.ReadAsync(context, BodyAction.Update);
+        var active = body.Bool("is_binding") ?? throw ApiException.BadRequest("'is_binding' is required: the only field a binding update changes.");
         return TypedResults.Json(new { pod_binding = (await store.SetActiveAsync(id, active, cancellationToken)).ToView() });
     }
 

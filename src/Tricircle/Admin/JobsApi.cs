@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Tricircle.Hosting;
 using Tricircle.Identity;
@@ -18,7 +19,12 @@ internal static class JobsApi
 {
     private const int ShownRuns = 20;
 
-    private static readonly string[] Fields = ["type", "project_id", "resource"];
+    // The resource's keys depend on the type: checked by Resource below.
+    private static readonly BodySchema Create = new(
+        "job",
+        new("type", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 64 },
+        new("project_id", JsonKind.String | JsonKind.Null) { MaxLength = 64 },
+        new("resource", JsonKind.Any));
     private static readonly string[] Paging = ["limit", "marker"];
 
     /// <summary>The key and routing resource type of the resource each sync job works on.</summary>
@@ -73,7 +79,7 @@ internal static class JobsApi
     }
 
     private static async Task<IResult> CreateAsync(
-        HttpRequest request,
+        HttpContext context,
         JobStore store,
         JobSignal signal,
         PodStore pods,
@@ -84,10 +90,9 @@ internal static class JobsApi
         SecurityGroupStore groups,
         CancellationToken cancellationToken)
     {
-        var body = await RequestBody.ReadWrappedAsync(request, "job", cancellationToken);
-        RequestBody.RejectUnknown(body, "job", Fields);
-        var type = OperatorType(RequestBody.RequiredString(body, "type", 64));
-        var projectId = RequestBody.OptionalString(body, "project_id", 64, allowNull: true);
+        var body = await Create.ReadAsync(context);
+        var type = OperatorType(body.String("type")!);
+        var projectId = body.String("project_id");
         if (projectId is { Length: 0 })
         {
             throw ApiException.BadRequest("'project_id' can not be empty; leave it out to take the resource's project.");
@@ -160,15 +165,15 @@ internal static class JobsApi
     }
 
     /// <summary>The <c>resource</c> map: exactly the type's keys, each a non-empty string.</summary>
-    private static Dictionary<string, string> Resource(JsonElement body, JobType type)
+    private static Dictionary<string, string> Resource(Body body, JobType type)
     {
         var keys = string.Join(", ", type.Keys);
-        if (!body.TryGetProperty("resource", out var resource) || resource.ValueKind != JsonValueKind.Object)
+        if (body.Object("resource") is not { } resource)
         {
             throw ApiException.BadRequest($"'resource' is required: an object with the keys of a {type.Name} job ({keys}).");
         }
 
-        var extra = resource.EnumerateObject().Select(p => p.Name).Where(n => !type.Keys.Contains(n, StringComparer.Ordinal)).ToList();
+        var extra = resource.Select(p => p.Key).Where(n => !type.Keys.Contains(n, StringComparer.Ordinal)).ToList();
         if (extra.Count > 0)
         {
             throw ApiException.BadRequest($"Unrecognized key(s) in 'resource': {string.Join(", ", extra)}; a {type.Name} job's keys are {keys}.");
@@ -177,12 +182,12 @@ internal static class JobsApi
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var key in type.Keys)
         {
-            if (!resource.TryGetProperty(key, out var value))
+            if (!resource.TryGetPropertyValue(key, out var value))
             {
                 throw ApiException.BadRequest($"'resource' lacks {key}; a {type.Name} job's keys are {keys}.");
             }
 
-            var text = value.ValueKind == JsonValueKind.String ? value.GetString()!.Trim() : "";
+            var text = value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>().Trim() : "";
             if (text.Length == 0)
             {
                 throw ApiException.BadRequest($"'resource' {key} must be a non-empty string.");

@@ -7,8 +7,26 @@ namespace Tricircle.Admin;
 /// <summary><c>/v1.0/pods</c>: the pod registry.</summary>
 internal static class PodsApi
 {
-    private static readonly string[] CreateFields = ["region_name", "pod_name", "az_name", "pod_az_name", "dc_name", "disabled", "disabled_reason"];
-    private static readonly string[] UpdateFields = ["az_name", "pod_az_name", "dc_name", "disabled", "disabled_reason"];
+    private static readonly BodySchema Create = new(
+        "pod",
+        new("region_name", JsonKind.String) { MaxLength = 255 },
+        new("pod_name", JsonKind.String) { MaxLength = 255 },
+        new("az_name", JsonKind.String | JsonKind.Null) { MaxLength = 255 },
+        new("pod_az_name", JsonKind.String | JsonKind.Null) { MaxLength = 255 },
+        new("dc_name", JsonKind.String | JsonKind.Null) { MaxLength = 255 },
+        new("disabled", JsonKind.Boolean),
+        new("disabled_reason", JsonKind.String | JsonKind.Null) { MaxLength = 255 });
+
+    // region_name is declared so that its refusal can say why (it names the pod's Keystone region).
+    private static readonly BodySchema Update = new(
+        "pod",
+        new("region_name", JsonKind.Any),
+        new("pod_name", JsonKind.Any),
+        new("az_name", JsonKind.String) { MaxLength = 255 },
+        new("pod_az_name", JsonKind.String) { MaxLength = 255 },
+        new("dc_name", JsonKind.String) { MaxLength = 255 },
+        new("disabled", JsonKind.Boolean),
+        new("disabled_reason", JsonKind.String | JsonKind.Null) { MaxLength = 255 });
 
     public static void MapPodsApi(this IEndpointRouteBuilder v1)
     {
@@ -27,12 +45,11 @@ internal static class PodsApi
         return TypedResults.Json(new { pods = list.Select(p => p.ToView()) });
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, PodStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpContext context, PodStore store, CancellationToken cancellationToken)
     {
-        var body = await RequestBody.ReadWrappedAsync(request, "pod", cancellationToken);
-        RequestBody.RejectUnknown(body, "pod", CreateFields);
-        var regionName = RequestBody.OptionalString(body, "region_name");
-        var podName = RequestBody.OptionalString(body, "pod_name");
+        var body = await Create.ReadAsync(context);
+        var regionName = body.String("region_name");
+        var podName = body.String("pod_name");
         if (regionName is not null && podName is not null && regionName != podName)
         {
             throw ApiException.BadRequest("region_name and pod_name (its older name) differ; give one of them.");
@@ -46,11 +63,11 @@ internal static class PodsApi
 
         var pod = await store.CreateAsync(
             region,
-            RequestBody.OptionalString(body, "az_name", allowNull: true) ?? "",
-            RequestBody.OptionalString(body, "pod_az_name", allowNull: true) ?? "",
-            RequestBody.OptionalString(body, "dc_name", allowNull: true) ?? "",
-            RequestBody.Boolean(body, "disabled") ?? false,
-            RequestBody.OptionalString(body, "disabled_reason", allowNull: true) ?? "",
+            body.String("az_name") ?? "",
+            body.String("pod_az_name") ?? "",
+            body.String("dc_name") ?? "",
+            body.Bool("disabled") ?? false,
+            body.String("disabled_reason") ?? "",
             cancellationToken);
         return TypedResults.Json(new { pod = pod.ToView() });
     }
@@ -58,23 +75,22 @@ internal static class PodsApi
     private static async Task<IResult> ShowAsync(string podId, PodStore store, CancellationToken cancellationToken) =>
         TypedResults.Json(new { pod = (await store.GetAsync(podId, cancellationToken)).ToView() });
 
-    private static async Task<IResult> UpdateAsync(string podId, HttpRequest request, PodStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(string podId, HttpContext context, PodStore store, CancellationToken cancellationToken)
     {
         await store.GetAsync(podId, cancellationToken); // 404 before judging the body
-        var body = await RequestBody.ReadWrappedAsync(request, "pod", cancellationToken);
-        if (body.TryGetProperty("region_name", out _) || body.TryGetProperty("pod_name", out _))
+        var body = await Update.ReadAsync(context, BodyAction.Update);
+        if (body.Has("region_name") || body.Has("pod_name"))
         {
             throw ApiException.BadRequest("region_name can not be changed: it names the pod's Keystone region. Create a new pod instead.");
         }
 
-        RequestBody.RejectUnknown(body, "pod", UpdateFields);
         var pod = await store.UpdateAsync(
             podId,
-            RequestBody.OptionalString(body, "az_name"),
-            RequestBody.OptionalString(body, "pod_az_name"),
-            RequestBody.OptionalString(body, "dc_name"),
-            RequestBody.Boolean(body, "disabled"),
-            body.TryGetProperty("disabled_reason", out var reason) && reason.ValueKind == System.Text.Json.JsonValueKind.Null ? "" : RequestBody.OptionalString(body, "disabled_reason"),
+            body.String("az_name"),
+            body.String("pod_az_name"),
+            body.String("dc_name"),
+            body.Bool("disabled"),
+            body.IsNull("disabled_reason") ? "" : body.String("disabled_reason"),
             cancellationToken);
         return TypedResults.Json(new { pod = pod.ToView() });
     }

@@ -10,7 +10,16 @@ namespace Tricircle.Admin;
 /// <summary><c>/v1.0/routings</c>: the resource routing table, paged newest first.</summary>
 internal static class RoutingsApi
 {
-    private static readonly string[] Fields = ["top_id", "bottom_id", "pod_id", "project_id", "resource_type"];
+    private static readonly BodySchema Create = new(
+        "routing",
+        new("top_id", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 127 },
+        new("bottom_id", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 36 },
+        new("pod_id", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 36 },
+        new("project_id", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 36 },
+        new("resource_type", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 64 });
+
+    // Any subset of the same fields, at least one.
+    private static readonly BodySchema Update = new("routing", [.. Create.Fields.Select(f => f with { Required = false })]) { MinProperties = 1 };
     private static readonly string[] Paging = ["limit", "marker", "all_projects"];
 
     public static void MapRoutingsApi(this IEndpointRouteBuilder v1)
@@ -78,17 +87,16 @@ internal static class RoutingsApi
         return TypedResults.Json(new { routings = rows.Select(r => r.ToView()), routings_links = links });
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, RoutingStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpContext context, RoutingStore store, CancellationToken cancellationToken)
     {
-        var body = await RequestBody.ReadWrappedAsync(request, "routing", cancellationToken);
-        RequestBody.RejectUnknown(body, "routing", Fields);
+        var body = await Create.ReadAsync(context);
         var routing = new ResourceRouting
         {
-            TopId = RequestBody.RequiredString(body, "top_id", 127),
-            BottomId = RequestBody.RequiredString(body, "bottom_id", 36),
-            PodId = RequestBody.RequiredString(body, "pod_id", 36),
-            ProjectId = RequestBody.RequiredString(body, "project_id", 36),
-            ResourceType = CheckType(RequestBody.RequiredString(body, "resource_type", 64)),
+            TopId = body.String("top_id")!,
+            BottomId = body.String("bottom_id")!,
+            PodId = body.String("pod_id")!,
+            ProjectId = body.String("project_id")!,
+            ResourceType = CheckType(body.String("resource_type")!),
         };
         return TypedResults.Json(new { routing = (await store.CreateAsync(routing, cancellationToken)).ToView() });
     }
@@ -99,7 +107,7 @@ internal static class RoutingsApi
         return TypedResults.Json(new { routing = routing.ToView() });
     }
 
-    private static async Task<IResult> UpdateAsync(string id, HttpRequest request, RoutingStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(string id, HttpContext context, RoutingStore store, CancellationToken cancellationToken)
     {
         var routingId = PathId(id);
         if (await store.FindAsync(routingId, cancellationToken) is null)
@@ -107,19 +115,12 @@ internal static class RoutingsApi
             throw ApiException.NotFound($"Resource routing {id} could not be found.");
         }
 
-        var body = await RequestBody.ReadWrappedAsync(request, "routing", cancellationToken);
-        RequestBody.RejectUnknown(body, "routing", Fields);
-        if (!body.EnumerateObject().Any())
-        {
-            throw ApiException.BadRequest("'routing' names no field to change.");
-        }
-
-        string? Field(string name, int max) => body.TryGetProperty(name, out _) ? RequestBody.RequiredString(body, name, max) : null;
-        var topId = Field("top_id", 127);
-        var bottomId = Field("bottom_id", 36);
-        var podId = Field("pod_id", 36);
-        var projectId = Field("project_id", 36);
-        var type = Field("resource_type", 64) is { } t ? CheckType(t) : null;
+        var body = await Update.ReadAsync(context, BodyAction.Update);
+        var topId = body.String("top_id");
+        var bottomId = body.String("bottom_id");
+        var podId = body.String("pod_id");
+        var projectId = body.String("project_id");
+        var type = body.String("resource_type") is { } t ? CheckType(t) : null;
         var updated = await store.UpdateAsync(
             routingId,
             r =>

@@ -36,6 +36,7 @@ internal static class ComputeApi
             return await next(invocation);
         });
         v21.MapServersApi();
+        v21.MapServerInterfacesApi();
         v21.MapFlavorsApi();
         v21.MapKeypairsApi();
         v21.MapZonesApi();

@@ -14,6 +14,7 @@ internal static class ComputeServiceCollectionExtensions
         services.AddSingleton<KeypairSync>();
         services.AddSingleton<ServerBoot>();
         services.AddSingleton<ServerRecords>();
+        services.AddSingleton<ServerInterfaces>();
         return services;
     }
 }

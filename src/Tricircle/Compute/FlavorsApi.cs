@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Tricircle.Hosting;
 using Tricircle.Identity;
 
@@ -11,24 +10,57 @@ namespace Tricircle.Compute;
 /// <see cref="FlavorSync"/>): list/detail/show, create/delete/description for admins, extra specs
 /// and project access.
 /// </summary>
-internal static partial class FlavorsApi
+internal static class FlavorsApi
 {
     private static readonly string[] SortKeys = ["created_at", "description", "disabled", "ephemeral_gb", "flavorid", "id", "is_public", "memory_mb", "name", "root_gb", "rxtx_factor", "swap", "updated_at", "vcpu_weight", "vcpus"];
+
+    // Nova's flavor_param_positive and _non_negative: integers (or strings of digits) up to the database's int.
+    private static readonly BodyField Positive = new("", JsonKind.Integer | JsonKind.IntegerText) { Minimum = 1, Maximum = int.MaxValue };
+
+    private static readonly BodySchema Create = new(
+        "flavor",
+        new("name", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 255, Format = "name" },
+        new("id", JsonKind.String | JsonKind.Null) { MinLength = 1, MaxLength = 255, Pattern = "^(?! )[a-zA-Z0-9. _-]+(?<! )$" },
+        Positive with { Name = "ram", Required = true },
+        Positive with { Name = "vcpus", Required = true },
+        Positive with { Name = "disk", Required = true, Minimum = 0 },
+        Positive with { Name = "OS-FLV-EXT-DATA:ephemeral", Minimum = 0 },
+        Positive with { Name = "swap", Minimum = 0 },
+        new("rxtx_factor", JsonKind.Number),
+        new("os-flavor-access:is_public", JsonKind.Boolean | JsonKind.BooleanText),
+        new("description", JsonKind.String | JsonKind.Null) { MaxLength = 65535, Since = new(2, 55) });
+
+    private static readonly BodySchema Update = new(
+        "flavor",
+        new BodyField("description", JsonKind.String | JsonKind.Null) { Required = true, MaxLength = 65535 });
+
+    // Nova's flavors_extraspecs: keys of safe characters, values strings, numbers or booleans of up to 255.
+    private static readonly BodyField SpecValue = new("", JsonKind.String | JsonKind.Number | JsonKind.Integer | JsonKind.Boolean) { MaxLength = 255 };
+
+    private const string SpecKey = "^[a-zA-Z0-9-_:. ]{1,255}$";
+
+    private static readonly BodySchema SpecsBody = new("extra_specs") { Other = SpecValue, KeyPattern = SpecKey };
+
+    private static readonly BodySchema Spec = new(null) { Other = SpecValue, KeyPattern = SpecKey, MinProperties = 1 };
+
+    private static readonly BodySchema AddAccess = new("addTenantAccess", new BodyField("tenant", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 255 });
+
+    private static readonly BodySchema RemoveAccess = new("removeTenantAccess", new BodyField("tenant", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 255 });
 
     public static void MapFlavorsApi(this IEndpointRouteBuilder v21)
     {
         v21.MapGet("/flavors", (HttpContext context, FlavorStore store) => ListAsync(context, store, detail: false));
         v21.MapGet("/flavors/detail", (HttpContext context, FlavorStore store) => ListAsync(context, store, detail: true));
-        v21.MapPost("/flavors", CreateAsync);
+        v21.MapPost("/flavors", CreateAsync).AdminOnly("os_compute_api:os-flavor-manage:create");
         v21.MapGet("/flavors/{id}", ShowAsync);
         v21.MapPut("/flavors/{id}", UpdateAsync);
-        v21.MapDelete("/flavors/{id}", DeleteAsync);
+        v21.MapDelete("/flavors/{id}", DeleteAsync).AdminOnly("os_compute_api:os-flavor-manage:delete");
         v21.MapGet("/flavors/{id}/os-extra_specs", ListSpecsAsync);
-        v21.MapPost("/flavors/{id}/os-extra_specs", CreateSpecsAsync);
+        v21.MapPost("/flavors/{id}/os-extra_specs", CreateSpecsAsync).AdminOnly("os_compute_api:os-flavor-extra-specs:create");
         v21.MapGet("/flavors/{id}/os-extra_specs/{key}", ShowSpecAsync);
-        v21.MapPut("/flavors/{id}/os-extra_specs/{key}", UpdateSpecAsync);
-        v21.MapDelete("/flavors/{id}/os-extra_specs/{key}", DeleteSpecAsync);
-        v21.MapGet("/flavors/{id}/os-flavor-access", ListAccessAsync);
+        v21.MapPut("/flavors/{id}/os-extra_specs/{key}", UpdateSpecAsync).AdminOnly("os_compute_api:os-flavor-extra-specs:update");
+        v21.MapDelete("/flavors/{id}/os-extra_specs/{key}", DeleteSpecAsync).AdminOnly("os_compute_api:os-flavor-extra-specs:delete");
+        v21.MapGet("/flavors/{id}/os-flavor-access", ListAccessAsync).AdminOnly("os_compute_api:os-flavor-access");
         v21.MapPost("/flavors/{id}/action", ActionAsync);
     }
 
@@ -173,46 +205,25 @@ internal static partial class FlavorsApi
 
     private static async Task CreateAsync(HttpContext context, FlavorStore store)
     {
-        NovaJson.Admin(context, "os_compute_api:os-flavor-manage:create");
-        var root = await NovaJson.ObjectAsync(context);
-        var body = root["flavor"] as JsonObject ?? throw ApiException.BadRequest("Invalid input for field/attribute flavor. 'flavor' is a required property and must be an object");
-        var allowed = new List<string> { "name", "id", "ram", "vcpus", "disk", "OS-FLV-EXT-DATA:ephemeral", "swap", "rxtx_factor", "os-flavor-access:is_public" };
-        if (NovaJson.AtLeast(context, 55))
+        var body = await Create.ReadAsync(context, version: ComputeApi.Version(context));
+        var rxtx = body.Double("rxtx_factor") ?? 1.0;
+        if (rxtx <= 0)
         {
-            allowed.Add("description");
-        }
-
-        NovaJson.NoExtraKeys(body, "flavor", allowed);
-        var name = NovaJson.String(body, "name", 255, required: true)!;
-        if (name.Trim() != name)
-        {
-            throw ApiException.BadRequest($"Invalid input for field/attribute name. Value: {name}. Leading or trailing whitespace is not allowed.");
-        }
-
-        var id = NovaJson.String(body, "id", 255, required: false, allowNull: true) ?? Guid.NewGuid().ToString();
-        if (!IdPattern().IsMatch(id))
-        {
-            throw ApiException.BadRequest($"Invalid input for field/attribute id. Value: {id}. '{id}' does not match '^(?! )[a-zA-Z0-9. _-]+(?<! )$'");
-        }
-
-        var rxtx = 1.0;
-        if (body["rxtx_factor"] is { } factor)
-        {
-            rxtx = factor is JsonValue v && v.TryGetValue<double>(out var f) && f > 0 ? f : throw ApiException.BadRequest($"Invalid input for field/attribute rxtx_factor. Value: {factor.ToJsonString()}. It must be a number above 0.");
+            throw ApiException.BadRequest($"Invalid input for field/attribute rxtx_factor. Value: {rxtx}. {rxtx} is less than or equal to the minimum of 0");
         }
 
         var flavor = new Flavor
         {
-            FlavorId = id,
-            Name = name,
-            Ram = NovaJson.Int(body, "ram", 1, required: true)!.Value,
-            Vcpus = NovaJson.Int(body, "vcpus", 1, required: true)!.Value,
-            Disk = NovaJson.Int(body, "disk", 0, required: true)!.Value,
-            Ephemeral = NovaJson.Int(body, "OS-FLV-EXT-DATA:ephemeral", 0, required: false) ?? 0,
-            Swap = NovaJson.Int(body, "swap", 0, required: false) ?? 0,
+            FlavorId = body.String("id") ?? Guid.NewGuid().ToString(),
+            Name = body.String("name")!,
+            Ram = body.Int("ram")!.Value,
+            Vcpus = body.Int("vcpus")!.Value,
+            Disk = body.Int("disk")!.Value,
+            Ephemeral = body.Int("OS-FLV-EXT-DATA:ephemeral") ?? 0,
+            Swap = body.Int("swap") ?? 0,
             RxtxFactor = rxtx,
-            IsPublic = NovaJson.Bool(body, "os-flavor-access:is_public") ?? true,
-            Description = NovaJson.String(body, "description", 65535, required: false, allowNull: true),
+            IsPublic = body.Bool("os-flavor-access:is_public") ?? true,
+            Description = body.String("description"),
         };
         await store.CreateAsync(flavor, context.RequestAborted);
         await NovaJson.WriteAsync(context, new JsonObject { ["flavor"] = await ViewAsync(context, store, flavor, detail: true) });
@@ -225,24 +236,16 @@ internal static partial class FlavorsApi
             throw new ApiException(StatusCodes.Status405MethodNotAllowed, "Updating a flavor's description needs microversion 2.55 or later.");
         }
 
-        var caller = NovaJson.Admin(context, "os_compute_api:os-flavor-manage:update");
-        var root = await NovaJson.ObjectAsync(context);
-        var body = root["flavor"] as JsonObject ?? throw ApiException.BadRequest("Invalid input for field/attribute flavor. 'flavor' is a required property and must be an object");
-        NovaJson.NoExtraKeys(body, "flavor", ["description"]);
-        if (!body.ContainsKey("description"))
-        {
-            throw ApiException.BadRequest("Invalid input for field/attribute flavor. 'description' is a required property");
-        }
-
+        var caller = context.RequireAdmin("os_compute_api:os-flavor-manage:update");
+        var body = await Update.ReadAsync(context, BodyAction.Update);
         var flavor = await UsableAsync(store, id, caller, context.RequestAborted);
-        flavor.Description = NovaJson.String(body, "description", 65535, required: false, allowNull: true);
+        flavor.Description = body.String("description");
         await store.UpdateDescriptionAsync(id, flavor.Description, context.RequestAborted);
         await NovaJson.WriteAsync(context, new JsonObject { ["flavor"] = await ViewAsync(context, store, flavor, detail: true) });
     }
 
     private static async Task DeleteAsync(string id, HttpContext context, FlavorStore store)
     {
-        NovaJson.Admin(context, "os_compute_api:os-flavor-manage:delete");
         if (!await store.DeleteAsync(id, context.RequestAborted))
         {
             throw ApiException.NotFound($"Flavor {id} could not be found.");
@@ -259,9 +262,8 @@ internal static partial class FlavorsApi
 
     private static async Task CreateSpecsAsync(string id, HttpContext context, FlavorStore store)
     {
-        var caller = NovaJson.Admin(context, "os_compute_api:os-flavor-extra-specs:create");
-        var root = await NovaJson.ObjectAsync(context);
-        var specs = SpecMap(root["extra_specs"] as JsonObject ?? throw ApiException.BadRequest("Invalid input for field/attribute extra_specs. 'extra_specs' is a required property and must be an object"));
+        var caller = context.GetRequestContext();
+        var specs = SpecMap((await SpecsBody.ReadAsync(context)).Fields);
         var flavor = await UsableAsync(store, id, caller, context.RequestAborted);
         await store.SetExtraSpecsAsync(flavor.FlavorId, specs, context.RequestAborted);
         await NovaJson.WriteAsync(context, new JsonObject { ["extra_specs"] = Specs(specs) });
@@ -277,8 +279,8 @@ internal static partial class FlavorsApi
 
     private static async Task UpdateSpecAsync(string id, string key, HttpContext context, FlavorStore store)
     {
-        var caller = NovaJson.Admin(context, "os_compute_api:os-flavor-extra-specs:update");
-        var body = await NovaJson.ObjectAsync(context);
+        var caller = context.GetRequestContext();
+        var body = (await Spec.ReadAsync(context, BodyAction.Update)).Fields;
         if (body.Count > 1)
         {
             throw ApiException.BadRequest("Request body contains too many items");
@@ -297,7 +299,7 @@ internal static partial class FlavorsApi
 
     private static async Task DeleteSpecAsync(string id, string key, HttpContext context, FlavorStore store)
     {
-        var caller = NovaJson.Admin(context, "os_compute_api:os-flavor-extra-specs:delete");
+        var caller = context.GetRequestContext();
         var flavor = await UsableAsync(store, id, caller, context.RequestAborted);
         if (!await store.DeleteExtraSpecAsync(flavor.FlavorId, key, context.RequestAborted))
         {
@@ -307,32 +309,13 @@ internal static partial class FlavorsApi
         await NovaJson.NoContentAsync(context, StatusCodes.Status200OK);
     }
 
-    /// <summary>Extra specs as Nova takes them: keys of 1..255 safe characters, values strings (numbers and booleans turned into strings) of up to 255.</summary>
-    private static Dictionary<string, string> SpecMap(JsonObject body)
-    {
-        var specs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, node) in body)
-        {
-            if (!SpecKeyPattern().IsMatch(key))
-            {
-                throw ApiException.BadRequest($"Invalid input for field/attribute extra_specs. Value: {key}. '{key}' does not match '^[a-zA-Z0-9-_:. ]{{1,255}}$'");
-            }
-
-            var value = node switch
-            {
-                JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.String => v.GetValue<string>(),
-                JsonValue v when v.GetValueKind() is System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => v.ToJsonString(),
-                _ => throw ApiException.BadRequest($"Invalid input for field/attribute {key}. Value: {node?.ToJsonString() ?? "null"}. It must be a string, number or boolean."),
-            };
-            specs[key] = value.Length <= 255 ? value : throw ApiException.BadRequest($"Invalid input for field/attribute {key}. The value is longer than 255 characters.");
-        }
-
-        return specs;
-    }
+    /// <summary>Validated extra specs as stored: numbers and booleans turned into strings, as Nova stores them.</summary>
+    private static Dictionary<string, string> SpecMap(JsonObject body) =>
+        body.ToDictionary(p => p.Key, p => p.Value is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String ? v.GetValue<string>() : p.Value!.ToJsonString(), StringComparer.Ordinal);
 
     private static async Task ListAccessAsync(string id, HttpContext context, FlavorStore store)
     {
-        var caller = NovaJson.Admin(context, "os_compute_api:os-flavor-access");
+        var caller = context.GetRequestContext();
         var flavor = await UsableAsync(store, id, caller, context.RequestAborted);
         if (flavor.IsPublic)
         {
@@ -349,16 +332,16 @@ internal static partial class FlavorsApi
 
     private static async Task ActionAsync(string id, HttpContext context, FlavorStore store)
     {
-        var body = await NovaJson.ObjectAsync(context);
-        var add = body["addTenantAccess"] as JsonObject;
-        var remove = body["removeTenantAccess"] as JsonObject;
-        if (add is null && remove is null)
+        var root = await RequestBody.ReadObjectAsync(context);
+        var adding = root.ContainsKey("addTenantAccess");
+        if (!adding && !root.ContainsKey("removeTenantAccess"))
         {
-            throw ApiException.BadRequest("There is no such action: " + string.Join(", ", body.Select(p => p.Key)));
+            throw ApiException.BadRequest("There is no such action: " + string.Join(", ", root.Select(p => p.Key)));
         }
 
-        var caller = NovaJson.Admin(context, add is not null ? "os_compute_api:os-flavor-access:add_tenant_access" : "os_compute_api:os-flavor-access:remove_tenant_access");
-        var tenant = NovaJson.String(add ?? remove!, "tenant", 255, required: true)!;
+        var caller = context.RequireAdmin(adding ? "os_compute_api:os-flavor-access:add_tenant_access" : "os_compute_api:os-flavor-access:remove_tenant_access");
+        var tenant = (adding ? AddAccess : RemoveAccess).Check(context, root).String("tenant")!;
+        var add = adding ? tenant : null;
         var flavor = await UsableAsync(store, id, caller, context.RequestAborted);
         if (add is not null)
         {
@@ -379,10 +362,4 @@ internal static partial class FlavorsApi
 
         await NovaJson.WriteAsync(context, await AccessListAsync(store, flavor.FlavorId, context.RequestAborted));
     }
-
-    [GeneratedRegex(@"^(?! )[a-zA-Z0-9. _-]+(?<! )$")]
-    private static partial Regex IdPattern();
-
-    [GeneratedRegex(@"^[a-zA-Z0-9-_:. ]{1,255}$")]
-    private static partial Regex SpecKeyPattern();
 }

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Tricircle.Hosting;
 using Tricircle.Identity;
 using Tricircle.Pods;
@@ -17,6 +16,13 @@ namespace Tricircle.Compute;
 /// </summary>
 internal static partial class KeypairsApi
 {
+    private static readonly BodySchema Create = new(
+        "keypair",
+        new("name", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 255, Pattern = "^[a-zA-Z0-9 @._-]+$" },
+        new("type", JsonKind.String) { Enum = ["ssh", "x509"], Since = new(2, 2) },
+        new("public_key", JsonKind.String) { MaxLength = 65535 },
+        new("user_id", JsonKind.String) { MaxLength = 255, Since = new(2, 10) });
+
     public static void MapKeypairsApi(this IEndpointRouteBuilder v21)
     {
         v21.MapGet("/os-keypairs", ListAsync);
@@ -114,39 +120,16 @@ internal static partial class KeypairsApi
     private static async Task CreateAsync(HttpContext context, KeypairStore store, QuotaStore quotas)
     {
         var caller = ComputeApi.Caller(context);
-        var root = await NovaJson.ObjectAsync(context);
-        var body = root["keypair"] as JsonObject ?? throw ApiException.BadRequest("Invalid input for field/attribute keypair. 'keypair' is a required property and must be an object");
-        var allowed = new List<string> { "name", "public_key" };
-        if (NovaJson.AtLeast(context, 2))
-        {
-            allowed.Add("type");
-        }
-
-        if (NovaJson.AtLeast(context, 10))
-        {
-            allowed.Add("user_id");
-        }
-
-        NovaJson.NoExtraKeys(body, "keypair", allowed);
-        var name = NovaJson.String(body, "name", 255, required: true)!;
-        if (!NamePattern().IsMatch(name))
-        {
-            throw ApiException.BadRequest($"Invalid input for field/attribute name. Value: {name}. '{name}' does not match '^[a-zA-Z0-9 @._-]+$'");
-        }
-
-        var type = NovaJson.String(body, "type", 16, required: false) ?? "ssh";
-        if (type is not ("ssh" or "x509"))
-        {
-            throw ApiException.BadRequest($"Invalid input for field/attribute type. Value: {type}. '{type}' is not one of ['ssh', 'x509']");
-        }
-
+        var body = await Create.ReadAsync(context, version: ComputeApi.Version(context));
+        var name = body.String("name")!;
+        var type = body.String("type") ?? "ssh";
         if (type == "x509")
         {
             throw ApiException.BadRequest("Keypair data is invalid: x509 keypairs are not supported by Tricircle's Nova gateway; use ssh keys.");
         }
 
-        var user = User(context, caller, NovaJson.String(body, "user_id", 255, required: false));
-        var publicKey = NovaJson.String(body, "public_key", 65535, required: false);
+        var user = User(context, caller, body.String("user_id"));
+        var publicKey = body.String("public_key");
         string? privateKey = null;
         string fingerprint;
         if (publicKey is null)
@@ -226,7 +209,4 @@ internal static partial class KeypairsApi
 #pragma warning disable CA5351 // Nova's fingerprint of an SSH key is MD5 by definition, not a security measure here
     private static string Fingerprint(byte[] blob) => string.Join(':', MD5.HashData(blob).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
 #pragma warning restore CA5351
-
-    [GeneratedRegex(@"^[a-zA-Z0-9 @._-]+$")]
-    private static partial Regex NamePattern();
 }

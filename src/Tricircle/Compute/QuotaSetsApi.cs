@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tricircle.Hosting;
 using Tricircle.Identity;
@@ -23,13 +22,21 @@ internal static class QuotaSetsApi
         ("server_groups", 10, int.MaxValue), ("server_group_members", 10, int.MaxValue),
     ];
 
+    // Nova's quota_sets update: every quota an integer (or a string of one) from -1 to the database's int.
+    private static readonly BodySchema Update = new(
+        "quota_set",
+        [
+            .. Central.Concat(Fixed.Select(f => f.Name)).Select(name => new BodyField(name, JsonKind.Integer | JsonKind.IntegerText) { Minimum = -1, Maximum = int.MaxValue }),
+            new BodyField("force", JsonKind.Boolean | JsonKind.BooleanText),
+        ]);
+
     public static void MapQuotaSetsApi(this IEndpointRouteBuilder v21)
     {
         v21.MapGet("/os-quota-sets/{project}", (string project, HttpContext context, QuotaStore quotas) => ShowAsync(project, context, quotas, detail: false));
         v21.MapGet("/os-quota-sets/{project}/detail", (string project, HttpContext context, QuotaStore quotas) => ShowAsync(project, context, quotas, detail: true));
         v21.MapGet("/os-quota-sets/{project}/defaults", DefaultsAsync);
-        v21.MapPut("/os-quota-sets/{project}", UpdateAsync);
-        v21.MapDelete("/os-quota-sets/{project}", ResetAsync);
+        v21.MapPut("/os-quota-sets/{project}", UpdateAsync).AdminOnly("os_compute_api:os-quota-sets:update");
+        v21.MapDelete("/os-quota-sets/{project}", ResetAsync).AdminOnly("os_compute_api:os-quota-sets:delete");
         v21.MapGet("/limits", LimitsAsync);
     }
 
@@ -78,12 +85,10 @@ internal static class QuotaSetsApi
 
     private static async Task UpdateAsync(string project, HttpContext context, QuotaStore quotas)
     {
-        NovaJson.Admin(context, "os_compute_api:os-quota-sets:update");
-        var root = await NovaJson.ObjectAsync(context);
-        var body = root["quota_set"] as JsonObject ?? throw ApiException.BadRequest("Invalid input for field/attribute quota_set. 'quota_set' is a required property and must be an object");
-        var force = NovaJson.Bool(body, "force") ?? false;
+        var body = await Update.ReadAsync(context, BodyAction.Update);
+        var force = body.Bool("force") ?? false;
         var limits = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var (name, node) in body)
+        foreach (var (name, _) in body.Fields)
         {
             if (name == "force")
             {
@@ -92,18 +97,10 @@ internal static class QuotaSetsApi
 
             if (!Central.Contains(name, StringComparer.Ordinal))
             {
-                throw ApiException.BadRequest(Fixed.Any(f => f.Name == name)
-                    ? $"Quota {name} is not kept by Tricircle's Nova gateway (only {string.Join(", ", Central)}); set it in the pods."
-                    : $"Invalid input for field/attribute quota_set. Additional properties are not allowed ('{name}' was unexpected)");
+                throw ApiException.BadRequest($"Quota {name} is not kept by Tricircle's Nova gateway (only {string.Join(", ", Central)}); set it in the pods.");
             }
 
-            limits[name] = node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) ? n
-                : node is JsonValue s && s.GetValueKind() == JsonValueKind.String && long.TryParse(s.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed
-                : throw ApiException.BadRequest($"Invalid input for field/attribute {name}. Value: {node?.ToJsonString() ?? "null"}. It is not an integer.");
-            if (limits[name] < -1)
-            {
-                throw ApiException.BadRequest($"Invalid input for field/attribute {name}. Value: {limits[name]}. {limits[name]} is less than the minimum of -1");
-            }
+            limits[name] = body.Long(name)!.Value;
         }
 
         try
@@ -120,7 +117,6 @@ internal static class QuotaSetsApi
 
     private static async Task ResetAsync(string project, HttpContext context, QuotaStore quotas)
     {
-        NovaJson.Admin(context, "os_compute_api:os-quota-sets:delete");
         await quotas.ResetAsync(project, Central, context.RequestAborted);
         await NovaJson.NoContentAsync(context, StatusCodes.Status202Accepted);
     }

@@ -27,6 +27,60 @@ internal static class ServersApi
         FromPod = TopAz,
     };
 
+    // Nova's parameter_types.name: what a server, a key, an AZ and a security group are named by.
+    private static readonly BodyField Name = new("name", JsonKind.String) { MinLength = 1, MaxLength = 255, Format = "name" };
+
+    private static readonly BodyField Bool = new("", JsonKind.Boolean | JsonKind.BooleanText);
+
+    /// <summary>
+    /// Nova's create schema for what the gateway reads or must not let through wrongly (the
+    /// rest goes to the pod's Nova, which judges it at the request's microversion).
+    /// </summary>
+    private static readonly BodySchema Create = new(
+        "server",
+        Name with { Required = true },
+        new("flavorRef", JsonKind.String | JsonKind.Integer) { Required = true, MinLength = 1 },
+        new("imageRef", JsonKind.String),
+        new("adminPass", JsonKind.String),
+        new("metadata", JsonKind.Object),
+        new("networks", JsonKind.Array | JsonKind.String)
+        {
+            // Required, and "none"/"auto" allowed, from 2.37 on; a list of networks before too.
+            RequiredSince = new(2, 37),
+            Enum = ["none", "auto"],
+            Items = new("", JsonKind.Object)
+            {
+                Properties = new(
+                    null,
+                    new("fixed_ip", JsonKind.String) { Format = "ip" },
+                    new("port", JsonKind.String | JsonKind.Null) { Format = "uuid" },
+                    new("uuid", JsonKind.String),
+                    new("tag", JsonKind.String) { MinLength = 1, MaxLength = 60, Since = new(2, 32) }),
+            },
+        },
+        new("accessIPv4", JsonKind.String) { Format = "ipv4" },
+        new("accessIPv6", JsonKind.String) { Format = "ipv6" },
+        Name with { Name = "availability_zone" },
+        Name with { Name = "key_name" },
+        new("min_count", JsonKind.Integer | JsonKind.IntegerText) { Minimum = 1, Maximum = int.MaxValue },
+        new("max_count", JsonKind.Integer | JsonKind.IntegerText) { Minimum = 1, Maximum = int.MaxValue },
+        Bool with { Name = "config_drive" },
+        Bool with { Name = "return_reservation_id" },
+        new("security_groups", JsonKind.Array) { Items = new("", JsonKind.Object) { Properties = new(null, Name) } },
+        new("user_data", JsonKind.String) { Format = "base64", MaxLength = 65535 },
+        new("block_device_mapping", JsonKind.Array),
+        new("block_device_mapping_v2", JsonKind.Array),
+        new("description", JsonKind.String | JsonKind.Null) { MaxLength = 255, Since = new(2, 19) })
+    {
+        RejectUnknown = false,
+        Siblings = ["os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"],
+    };
+
+    private static readonly BodySchema VolumeAttachment = new("volumeAttachment", new BodyField("volumeId", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 36 })
+    {
+        RejectUnknown = false,
+    };
+
     public static void MapServersApi(this IEndpointRouteBuilder v21)
     {
         v21.MapPost("/servers", CreateAsync);
@@ -43,17 +97,8 @@ internal static class ServersApi
     private static async Task CreateAsync(HttpContext context, ServerBoot boot, PodForwarder forwarder)
     {
         var caller = ComputeApi.Caller(context);
-        var (root, server) = await RequestBody.ReadNodeAsync(context.Request, "server", context.RequestAborted);
-        if (server["name"] is not JsonValue name || name.GetValueKind() != System.Text.Json.JsonValueKind.String || name.ToString().Trim().Length is 0 or > 255)
-        {
-            throw ApiException.BadRequest("Invalid input for field/attribute name: the server needs a name of 1 to 255 characters.");
-        }
-
-        if (server["flavorRef"] is null)
-        {
-            throw ApiException.BadRequest("Invalid input for field/attribute flavorRef: it is required.");
-        }
-
+        var body = await Create.ReadAsync(context, version: ComputeApi.Version(context));
+        var (root, server) = (body.Root, body.Fields);
         var plan = await boot.PlanAsync(server, caller, context.RequestAborted);
         var headers = ComputeApi.VersionHeaders(context);
         await boot.CreateAsync(plan, root, (body, created, refused) => forwarder.ForwardAsync(
@@ -76,8 +121,13 @@ internal static class ServersApi
     private static async Task ListAsync(HttpContext context, MergedList list, bool detail)
     {
         var caller = ComputeApi.Caller(context);
-        var allTenants = caller.IsAdmin && context.Request.Query.TryGetValue("all_tenants", out var all) && all.ToString() is not ("0" or "false" or "False");
-        var page = await list.ListAsync(Shape, context.Request.Query, allTenants ? null : caller.ProjectId, caller.AuthToken, "servers/detail", ComputeApi.VersionHeaders(context), context.RequestAborted);
+        var allTenants = AllTenants(context.Request.Query);
+        if (allTenants)
+        {
+            context.RequireAdmin($"os_compute_api:servers:{(detail ? "detail" : "index")}:get_all_tenants");
+        }
+
+        var page = await list.ListAsync(Shape, context.Request.Query, allTenants ? null : caller.ProjectId, caller.AuthToken, "servers/detail", ComputeApi.VersionHeaders(context), context.RequestAborted, ownBase: PodForwarder.GatewayBase(context));
         if (detail)
         {
             await context.RequestServices.GetRequiredService<ServerNetworks>().RenameAddressesAsync(page.Items, context.RequestAborted);
@@ -126,10 +176,7 @@ internal static class ServersApi
         string? forgetOn = null;
         if (rest == "action" && HttpMethods.IsPost(context.Request.Method))
         {
-            context.Request.EnableBuffering();
-            var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
-            context.Request.Body.Position = 0;
-            if (body.ValueKind == System.Text.Json.JsonValueKind.Object && body.TryGetProperty("forceDelete", out _))
+            if (await RequestBody.PeekAsync(context) is JsonObject body && body.ContainsKey("forceDelete"))
             {
                 forgetOn = "forceDelete";
             }
@@ -150,13 +197,26 @@ internal static class ServersApi
         }
     }
 
+    /// <summary>
+    /// Nova's <c>all_tenants</c>: present without a value is true, else one of oslo's strict
+    /// boolean strings (anything else is a 400, as Nova's <c>bool_from_string(strict=True)</c>).
+    /// </summary>
+    public static bool AllTenants(IQueryCollection query)
+    {
+        if (!query.TryGetValue("all_tenants", out var values))
+        {
+            return false;
+        }
+
+        var text = values.ToString();
+        return text.Length == 0 || (BodyValidator.BooleanText(text) ?? throw ApiException.BadRequest(
+            $"Invalid input received: Unrecognized value '{text}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'"));
+    }
+
     /// <summary>A volume attaches only to a server in its own pod: say so, rather than let the pod answer "not found".</summary>
     private static async Task CheckVolumeAsync(HttpContext context, ResourceRouting server, Pod serverPod, RoutingStore routings, PodStore pods)
     {
-        context.Request.EnableBuffering();
-        var body = await RequestBody.ReadWrappedAsync(context.Request, "volumeAttachment", context.RequestAborted);
-        context.Request.Body.Position = 0;
-        var volumeId = RequestBody.RequiredString(body, "volumeId", 36);
+        var volumeId = VolumeAttachment.Check(context, await RequestBody.PeekObjectAsync(context, "volumeAttachment")).String("volumeId")!;
         var caller = context.GetRequestContext();
         var volume = await routings.FindTopAsync(volumeId, "volume", caller.IsAdmin ? null : caller.ProjectId, context.RequestAborted)
             ?? throw ApiException.NotFound($"Volume {volumeId} could not be found.");
@@ -167,7 +227,8 @@ internal static class ServersApi
         }
     }
 
-    private static async Task<(ResourceRouting Routing, Pod Pod)> FindAsync(string id, HttpContext context, RoutingStore routings, PodStore pods)
+    /// <summary>The server's routing row and pod, if the caller may see it; Nova's 404 otherwise.</summary>
+    public static async Task<(ResourceRouting Routing, Pod Pod)> FindAsync(string id, HttpContext context, RoutingStore routings, PodStore pods)
     {
         var caller = ComputeApi.Caller(context);
         var routing = await routings.FindTopAsync(id, ResourceType, caller.IsAdmin ? null : caller.ProjectId, context.RequestAborted)

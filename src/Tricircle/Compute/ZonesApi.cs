@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Tricircle.Hosting;
+using Tricircle.Identity;
 using Tricircle.Pods;
 
 namespace Tricircle.Compute;
@@ -29,7 +30,7 @@ internal static class ZonesApi
     {
         if (detail)
         {
-            NovaJson.Admin(context, "os_compute_api:os-availability-zone:detail");
+            context.RequireAdmin("os_compute_api:os-availability-zone:detail");
         }
         else
         {
@@ -92,7 +93,7 @@ internal static class ZonesApi
 
     private static async Task ListAggregatesAsync(HttpContext context, PodStore pods)
     {
-        NovaJson.Admin(context, "os_compute_api:os-aggregates:index");
+        context.RequireAdmin("os_compute_api:os-aggregates:index");
         var list = new JsonArray();
         foreach (var (id, pod) in await AggregatesAsync(pods, context.RequestAborted))
         {
@@ -104,7 +105,7 @@ internal static class ZonesApi
 
     private static async Task ShowAggregateAsync(string id, HttpContext context, PodStore pods)
     {
-        NovaJson.Admin(context, "os_compute_api:os-aggregates:show");
+        context.RequireAdmin("os_compute_api:os-aggregates:show");
         var match = (await AggregatesAsync(pods, context.RequestAborted))
             .FirstOrDefault(a => a.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) == id || (NovaJson.AtLeast(context, 41) && a.Pod.PodId == id));
         if (match.Pod is null)
@@ -117,7 +118,7 @@ internal static class ZonesApi
 
     private static Task Refuse(HttpContext context)
     {
-        NovaJson.Admin(context, "os_compute_api:os-aggregates:create");
+        context.RequireAdmin("os_compute_api:os-aggregates:create");
         throw ApiException.BadRequest("Aggregates follow Tricircle's pods (one per bottom pod, in its availability zone): add, change or remove pods with the Admin API (`tricircle pod ...`), not aggregates.");
     }
 }

@@ -31,6 +31,7 @@ internal static class ApiErrors
         404 => "The resource could not be found.",
         405 => "The method is not allowed for this resource.",
         406 => "The requested version or media type is not acceptable.",
+        414 => "The request URI is too long.",
         415 => "The request content type is not supported.",
         503 => "The service is unavailable.",
         _ => "An unexpected error occurred.",
@@ -49,6 +50,7 @@ internal static class ApiErrors
         405 => "HTTPMethodNotAllowed",
         409 => "HTTPConflict",
         413 => "HTTPRequestEntityTooLarge",
+        414 => "HTTPRequestURITooLong",
         415 => "HTTPUnsupportedMediaType",
         503 => "HTTPServiceUnavailable",
         _ => "HTTPInternalServerError",
@@ -93,7 +95,7 @@ internal static class ApiErrors
         await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
     }
 
-    private static ServiceRole? RoleOf(HttpContext context) =>
+    internal static ServiceRole? RoleOf(HttpContext context) =>
         context.GetEndpoint()?.Metadata.GetMetadata<ApiRoleMetadata>()?.Role ?? context.Features.Get<ApiRoleFeature>()?.Role;
 
     /// <summary>Keystonemiddleware's 401, which every OpenStack API answers before its own code runs.</summary>

@@ -1,52 +1,116 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Tricircle.Hosting;
 
 /// <summary>
-/// Reads an OpenStack-style wrapped JSON body (<c>{"pod": {...}}</c>) and its fields, turning
-/// every kind of bad input into a 400 that names the problem.
+/// The one reader of JSON request bodies: every API's edge gets the body as a JSON tree from
+/// here, and every kind of bad input as the API's own 4xx (<see cref="BodyDialect"/>): a content
+/// type that is not JSON (415), an empty body, text that is not JSON, JSON whose strings are not
+/// text (invalid UTF-8, a lone surrogate such as <c>"\ud800"</c>), and a body that is not an
+/// object. Duplicate keys are taken as OpenStack's parsers take them: the last value wins.
 /// </summary>
 internal static class RequestBody
 {
     private const int MaxBodyBytes = 1024 * 1024;
 
-    /// <summary>Parses the body and returns the object under <paramref name="wrapper"/>.</summary>
-    public static async Task<JsonElement> ReadWrappedAsync(HttpRequest request, string wrapper, CancellationToken cancellationToken)
+    /// <summary>The body, which must be a JSON object (<paramref name="wrapper"/>, the key expected in it, is named when it is not).</summary>
+    public static async Task<JsonObject> ReadObjectAsync(HttpContext context, string? wrapper = null)
     {
-        var root = await ReadAsync(request, cancellationToken);
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            throw ApiException.BadRequest($"The request body must be a JSON object with the key '{wrapper}'.");
-        }
-
-        if (!root.TryGetProperty(wrapper, out var inner))
-        {
-            throw ApiException.BadRequest($"The request body has no '{wrapper}' key.");
-        }
-
-        if (inner.ValueKind != JsonValueKind.Object)
-        {
-            throw ApiException.BadRequest($"'{wrapper}' must be a JSON object.");
-        }
-
-        return inner;
+        var root = await ReadAsync(context);
+        return root as JsonObject ?? throw BodyDialect.Of(context).NotAnObject(root, wrapper);
     }
 
-    /// <summary>The body as a mutable tree (for a gateway that edits and forwards it) and the object under <paramref name="wrapper"/>.</summary>
-    public static async Task<(System.Text.Json.Nodes.JsonObject Root, System.Text.Json.Nodes.JsonObject Inner)> ReadNodeAsync(HttpRequest request, string wrapper, CancellationToken cancellationToken)
+    /// <summary>The body as a JSON tree (null for a JSON <c>null</c>).</summary>
+    public static async Task<JsonNode?> ReadAsync(HttpContext context)
     {
-        var element = await ReadAsync(request, cancellationToken);
-        if (System.Text.Json.Nodes.JsonNode.Parse(element.GetRawText()) is not System.Text.Json.Nodes.JsonObject root)
-        {
-            throw ApiException.BadRequest($"The request body must be a JSON object with the key '{wrapper}'.");
-        }
-
-        return root[wrapper] is System.Text.Json.Nodes.JsonObject inner
-            ? (root, inner)
-            : throw ApiException.BadRequest(root.ContainsKey(wrapper) ? $"'{wrapper}' must be a JSON object." : $"The request body has no '{wrapper}' key.");
+        var dialect = BodyDialect.Of(context);
+        var (buffer, length) = await ReadBytesAsync(context.Request, dialect, context.RequestAborted);
+        return Parse(buffer.AsMemory(0, length), dialect);
     }
 
-    public static async Task<JsonElement> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the body of a request that is forwarded afterwards, and rewinds it so that the
+    /// forwarder streams it whole (a gateway that needs one field of an action, say).
+    /// </summary>
+    public static async Task<JsonNode?> PeekAsync(HttpContext context)
+    {
+        context.Request.EnableBuffering();
+        var body = await ReadAsync(context);
+        context.Request.Body.Position = 0;
+        return body;
+    }
+
+    /// <summary><see cref="PeekAsync"/> for a body that must be an object.</summary>
+    public static async Task<JsonObject> PeekObjectAsync(HttpContext context, string? wrapper = null)
+    {
+        var root = await PeekAsync(context);
+        return root as JsonObject ?? throw BodyDialect.Of(context).NotAnObject(root, wrapper);
+    }
+
+    /// <summary>Parses JSON text into a tree whose strings are all valid text, the last of duplicate keys winning.</summary>
+    public static JsonNode? Parse(ReadOnlyMemory<byte> utf8, BodyDialect dialect)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException e)
+        {
+            throw dialect.Malformed(JsonErrorPosition.Of(e));
+        }
+
+        using (document)
+        {
+            try
+            {
+                return Build(document.RootElement);
+            }
+            catch (InvalidOperationException)
+            {
+                // System.Text.Json checks a string's text only when it is read: invalid UTF-8 or
+                // a lone surrogate escape fails here, not in Parse.
+                throw dialect.Malformed(JsonErrorPosition.Encoding);
+            }
+        }
+    }
+
+    // JsonNode.Parse refuses duplicate keys (an exception of its own); OpenStack's parsers keep the last.
+    private static JsonNode? Build(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var obj = new JsonObject();
+                foreach (var property in element.EnumerateObject())
+                {
+                    obj[property.Name] = Build(property.Value);
+                }
+
+                return obj;
+            case JsonValueKind.Array:
+                var array = new JsonArray();
+                foreach (var item in element.EnumerateArray())
+                {
+                    array.Add(Build(item));
+                }
+
+                return array;
+            case JsonValueKind.String:
+                return JsonValue.Create(element.GetString()!);
+            case JsonValueKind.True:
+                return JsonValue.Create(true);
+            case JsonValueKind.False:
+                return JsonValue.Create(false);
+            case JsonValueKind.Number:
+                return JsonValue.Create(element.Clone()); // the number as written, whatever its size
+            default:
+                return null;
+        }
+    }
+
+    private static async Task<(byte[] Buffer, int Length)> ReadBytesAsync(HttpRequest request, BodyDialect dialect, CancellationToken cancellationToken)
     {
         if (request.ContentLength > MaxBodyBytes)
         {
@@ -55,7 +119,7 @@ internal static class RequestBody
 
         if (request.ContentType is { } contentType && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
         {
-            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, $"The content type '{contentType}' is not supported; send application/json.");
+            throw dialect.UnsupportedMediaType(contentType);
         }
 
         // Buffered with a cap, so a chunked body cannot grow without bound either.
@@ -73,79 +137,9 @@ internal static class RequestBody
 
         if (buffer.Length == 0)
         {
-            throw ApiException.BadRequest("The request body is empty; a JSON object is expected.");
+            throw dialect.Empty();
         }
 
-        try
-        {
-            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
-            return document.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest($"The request body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).");
-        }
+        return (buffer.GetBuffer(), (int)buffer.Length);
     }
-
-    /// <summary>Rejects fields the API does not know, so a misspelt field is not silently ignored.</summary>
-    public static void RejectUnknown(JsonElement body, string wrapper, params string[] known)
-    {
-        var unknown = body.EnumerateObject().Select(p => p.Name).Where(n => !known.Contains(n, StringComparer.Ordinal)).ToList();
-        if (unknown.Count > 0)
-        {
-            throw ApiException.BadRequest($"Unrecognized attribute(s) in '{wrapper}': {string.Join(", ", unknown)}.");
-        }
-    }
-
-    /// <summary>A string field, trimmed; null when absent (or JSON null and <paramref name="allowNull"/>).</summary>
-    public static string? String(JsonElement body, string field, bool allowNull = false)
-    {
-        if (!body.TryGetProperty(field, out var value))
-        {
-            return null;
-        }
-
-        return value.ValueKind switch
-        {
-            JsonValueKind.String => value.GetString()!.Trim(),
-            JsonValueKind.Null when allowNull => null,
-            _ => throw ApiException.BadRequest($"'{field}' must be a string."),
-        };
-    }
-
-    /// <summary>A required non-blank string field.</summary>
-    public static string RequiredString(JsonElement body, string field, int maxLength = 255)
-    {
-        var value = String(body, field);
-        if (string.IsNullOrEmpty(value))
-        {
-            throw ApiException.BadRequest($"'{field}' is required and can not be empty.");
-        }
-
-        return CheckLength(field, value, maxLength);
-    }
-
-    public static string? OptionalString(JsonElement body, string field, int maxLength = 255, bool allowNull = false)
-    {
-        var value = String(body, field, allowNull);
-        return value is null ? null : CheckLength(field, value, maxLength);
-    }
-
-    public static bool? Boolean(JsonElement body, string field)
-    {
-        if (!body.TryGetProperty(field, out var value))
-        {
-            return null;
-        }
-
-        return value.ValueKind switch
-        {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => throw ApiException.BadRequest($"'{field}' must be a boolean."),
-        };
-    }
-
-    private static string CheckLength(string field, string value, int maxLength) =>
-        value.Length <= maxLength ? value : throw ApiException.BadRequest($"'{field}' is longer than {maxLength} characters.");
 }

@@ -76,6 +76,9 @@ internal static class ServiceHost
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
+            // Long request lines get to RequestLimitsMiddleware, which answers in the API's shape.
+            kestrel.Limits.MaxRequestLineSize = 128 * 1024;
+
             var options = kestrel.ApplicationServices.GetRequiredService<IOptions<ServiceOptions>>().Value;
             var listeners = kestrel.ApplicationServices.GetRequiredService<ServiceListeners>();
             var address = string.Equals(options.BindHost, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback : IPAddress.Parse(options.BindHost);
@@ -97,6 +100,7 @@ internal static class ServiceHost
         var app = builder.Build();
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
+        app.UseMiddleware<RequestLimitsMiddleware>();
         app.UseMiddleware<ProjectPathMiddleware>();
         app.UseRouting();
         app.UseMiddleware<KeystoneAuthMiddleware>();
@@ -112,6 +116,7 @@ internal static class ServiceHost
     private static IServiceCollection AddHosting(this IServiceCollection services)
     {
         services.AddSectionOptions<ServiceOptions>(ServiceOptions.Section);
+        services.AddSectionOptions<RequestLimitsOptions>(RequestLimitsOptions.Section);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ServiceListeners>();
         services.AddSingleton<MatcherPolicy, ApiRoleMatcherPolicy>();

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Http.Features;
 using Tricircle.Errors;
 using Tricircle.Hosting;
 using Tricircle.Pods;
@@ -35,12 +34,7 @@ internal static class ImageApi
         }
 
         var path = context.Request.Path.ToUriComponent();
-        var data = IsData(path);
-        if (data && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = null; // an image is as large as it is; Glance enforces its own image_size_cap
-        }
-
+        var data = IsData(path); // no body limit for these (RequestLimitsMiddleware)
         try
         {
             await forwarder.ForwardAsync(context, pod, CentralGlance.ServiceType, path.TrimStart('/') + context.Request.QueryString, headers: [new(HopHeader, "1")], unbounded: data);
@@ -52,6 +46,6 @@ internal static class ImageApi
     }
 
     /// <summary>Image data: <c>/v2/images/{id}/file</c> and the interoperable-import <c>/stage</c>.</summary>
-    private static bool IsData(string path) =>
+    public static bool IsData(string path) =>
         path.StartsWith("/v2/images/", StringComparison.Ordinal) && (path.EndsWith("/file", StringComparison.Ordinal) || path.EndsWith("/stage", StringComparison.Ordinal));
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tricircle.Hosting;
 using Tricircle.Identity;
@@ -13,9 +11,18 @@ namespace Tricircle.Network;
 /// </summary>
 internal static class NetworkQuotasApi
 {
+    // Neutron's quota attribute map: each resource convert_to_int, in [-1, the database's int].
+    private static readonly BodySchema Update = new(
+        "quota",
+        [
+            .. QuotaResources.NetworkResources.Select(r => NeutronBody.Int with { Name = r, Minimum = -1 }),
+            NeutronBody.Bool with { Name = "check_limit" },
+            NeutronBody.Bool with { Name = "force" },
+        ]);
+
     public static void MapNetworkQuotasApi(this IEndpointRouteBuilder v20)
     {
-        v20.MapGet("/quotas", IndexAsync);
+        v20.MapGet("/quotas", IndexAsync).AdminOnly("get_quota");
         v20.MapGet("/quotas/tenant", (HttpContext context) =>
             TypedResults.Json(new JsonObject { ["tenant"] = new JsonObject { ["tenant_id"] = context.GetRequestContext().ProjectId } }));
         v20.MapGet("/quotas/{projectId}", ShowAsync);
@@ -25,13 +32,12 @@ internal static class NetworkQuotasApi
             return TypedResults.Json(new JsonObject { ["quota"] = Limits(quotas.Store.Defaults) });
         });
         v20.MapGet("/quotas/{projectId}/details", DetailsAsync);
-        v20.MapPut("/quotas/{projectId}", UpdateAsync);
-        v20.MapDelete("/quotas/{projectId}", ResetAsync);
+        v20.MapPut("/quotas/{projectId}", UpdateAsync).AdminOnly("update_quota");
+        v20.MapDelete("/quotas/{projectId}", ResetAsync).AdminOnly("delete_quota");
     }
 
     private static async Task<IResult> IndexAsync(HttpContext context, NetworkQuotas quotas)
     {
-        Admin(context, "get_quota");
         var items = new JsonArray();
         foreach (var project in await quotas.Store.ProjectsWithLimitsAsync(QuotaResources.NetworkResources, context.RequestAborted))
         {
@@ -66,30 +72,11 @@ internal static class NetworkQuotasApi
 
     private static async Task<IResult> UpdateAsync(string projectId, HttpContext context, NetworkQuotas quotas)
     {
-        Admin(context, "update_quota");
-        var body = await RequestBody.ReadWrappedAsync(context.Request, "quota", context.RequestAborted);
-        var limits = new Dictionary<string, long>(StringComparer.Ordinal);
-        var checkLimit = false;
-        foreach (var property in body.EnumerateObject())
-        {
-            if (property.Name is "check_limit" or "force")
-            {
-                // check_limit (quota-check-limit): refuse a limit below the usage; force is openstackclient's and the default here.
-                checkLimit = property.Name == "check_limit" && (property.Value.ValueKind == JsonValueKind.True
-                    || (property.Value.ValueKind == JsonValueKind.String && NeutronQuery.ParseBool("check_limit", property.Value.GetString()!)));
-                continue;
-            }
+        var body = await Update.ReadAsync(context, BodyAction.Update);
 
-            if (!QuotaResources.NetworkResources.Contains(property.Name, StringComparer.Ordinal))
-            {
-                throw new ApiException(StatusCodes.Status400BadRequest, $"Unrecognized attribute(s) '{property.Name}'", "HTTPBadRequest");
-            }
-
-            var text = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
-            limits[property.Name] = long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var limit)
-                ? limit >= -1 ? limit : throw NeutronErrors.InvalidInput($"'{limit}' should be greater than or equal to -1")
-                : throw NeutronErrors.InvalidInput($"'{text}' is not an integer");
-        }
+        // check_limit (quota-check-limit): refuse a limit below the usage; force is openstackclient's and the default here.
+        var checkLimit = body.Bool("check_limit") ?? false;
+        var limits = QuotaResources.NetworkResources.Where(body.Has).ToDictionary(r => r, r => body.Long(r)!.Value, StringComparer.Ordinal);
 
         if (checkLimit)
         {
@@ -110,7 +97,6 @@ internal static class NetworkQuotasApi
 
     private static async Task<IResult> ResetAsync(string projectId, HttpContext context, NetworkQuotas quotas)
     {
-        Admin(context, "delete_quota");
         await quotas.Store.ResetAsync(projectId, QuotaResources.NetworkResources.ToList(), context.RequestAborted);
         return TypedResults.NoContent();
     }
@@ -131,16 +117,7 @@ internal static class NetworkQuotasApi
         var caller = context.GetRequestContext();
         if (!caller.IsAdmin && caller.ProjectId != projectId)
         {
-            throw Denied("get_quota");
+            throw AdminPolicy.Denied(context, "get_quota");
         }
     }
-
-    private static RequestContext Admin(HttpContext context, string rule)
-    {
-        var caller = context.GetRequestContext();
-        return caller.IsAdmin ? caller : throw Denied(rule);
-    }
-
-    private static ApiException Denied(string rule) =>
-        new(StatusCodes.Status403Forbidden, $"rule:{rule} is disallowed by policy", "PolicyNotAuthorized");
 }

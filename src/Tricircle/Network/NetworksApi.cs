@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using Tricircle.Hosting;
 using Tricircle.Identity;
 
 namespace Tricircle.Network;
@@ -6,15 +6,24 @@ namespace Tricircle.Network;
 /// <summary><c>/v2.0/networks</c>: the central networks, with provider and external attributes as Neutron's policy allows.</summary>
 internal static class NetworksApi
 {
-    private static readonly HashSet<string> Create =
-    [
-        "name", "description", "admin_state_up", "shared", "router:external", "mtu", "provider:network_type", "provider:physical_network",
-        "provider:segmentation_id", "availability_zone_hints", "port_security_enabled", "tenant_id", "project_id", "tags",
-    ];
-
-    private static readonly HashSet<string> Update = ["name", "description", "admin_state_up", "shared", "router:external", "mtu", "availability_zone_hints", "port_security_enabled"];
-
-    private static readonly HashSet<string> AdminOnly = ["provider:network_type", "provider:physical_network", "provider:segmentation_id", "router:external"];
+    // Neutron's network attribute map; provider attributes and router:external are an admin's (default policy).
+    private static readonly BodySchema Schema = new(
+        "network",
+        [
+            NeutronBody.Name,
+            NeutronBody.Description,
+            NeutronBody.Bool with { Name = "admin_state_up" },
+            NeutronBody.Bool with { Name = "shared" },
+            NeutronBody.Bool with { Name = "router:external", AdminRule = "" },
+            NeutronBody.Int with { Name = "mtu", Minimum = 68 },
+            new("provider:network_type", JsonKind.String | JsonKind.Null) { MaxLength = 255, AdminRule = "", Put = false },
+            new("provider:physical_network", JsonKind.String | JsonKind.Null) { MaxLength = 255, AdminRule = "", Put = false },
+            NeutronBody.Int with { Name = "provider:segmentation_id", Kind = JsonKind.Integer | JsonKind.IntegerText | JsonKind.Null, AdminRule = "", Put = false },
+            NeutronBody.Strings with { Name = "availability_zone_hints" },
+            NeutronBody.Bool with { Name = "port_security_enabled" },
+            .. NeutronBody.Owner,
+            NeutronBody.Strings with { Name = "tags", Put = false },
+        ]);
 
     public static void MapNetworksApi(this IEndpointRouteBuilder v20)
     {
@@ -49,21 +58,21 @@ internal static class NetworksApi
     private static async Task CreateAsync(HttpContext context, NetworkStore store)
     {
         var caller = context.GetRequestContext();
-        var body = await NeutronBody.ReadAsync(context, "network", Create, AdminOnly);
+        var body = await Schema.ReadAsync(context);
         var create = new NetworkCreate(
             NeutronBody.OwnerOf(body, caller, "network"),
-            NeutronBody.Str(body, "name") ?? "",
-            NeutronBody.Str(body, "description") ?? "",
-            NeutronBody.Bool(body, "admin_state_up") ?? true,
+            body.String("name") ?? "",
+            body.String("description") ?? "",
+            body.Bool("admin_state_up") ?? true,
             SharedFlag(body, caller, "create"),
-            NeutronBody.Bool(body, "router:external") ?? false,
-            Mtu(body),
-            NeutronBody.Str(body, "provider:network_type"),
-            NeutronBody.Str(body, "provider:physical_network"),
-            NeutronBody.Int(body, "provider:segmentation_id"),
-            NeutronBody.Strings(body, "availability_zone_hints") ?? [],
-            NeutronBody.Bool(body, "port_security_enabled") ?? true,
-            NeutronBody.Strings(body, "tags") ?? []);
+            body.Bool("router:external") ?? false,
+            body.Int("mtu"),
+            body.String("provider:network_type"),
+            body.String("provider:physical_network"),
+            body.Int("provider:segmentation_id"),
+            body.Strings("availability_zone_hints") ?? [],
+            body.Bool("port_security_enabled") ?? true,
+            body.Strings("tags") ?? []);
         var network = await store.CreateAsync(create, context.RequestAborted);
         await NeutronBody.ShowAsync(context, "network", await store.ViewAsync(network, caller.IsAdmin, context.RequestAborted), 201);
     }
@@ -72,15 +81,15 @@ internal static class NetworksApi
     {
         var caller = context.GetRequestContext();
         var network = await store.GetOwnedAsync(id, caller, "update", context.RequestAborted);
-        var body = await NeutronBody.ReadAsync(context, "network", Update, AdminOnly, "update");
-        network.Name = NeutronBody.Str(body, "name") ?? network.Name;
-        network.Description = NeutronBody.Str(body, "description") ?? network.Description;
-        network.AdminStateUp = NeutronBody.Bool(body, "admin_state_up") ?? network.AdminStateUp;
-        network.Shared = body.ContainsKey("shared") ? SharedFlag(body, caller, "update") : network.Shared;
-        network.RouterExternal = NeutronBody.Bool(body, "router:external") ?? network.RouterExternal;
-        network.Mtu = Mtu(body) ?? network.Mtu;
-        network.PortSecurityEnabled = NeutronBody.Bool(body, "port_security_enabled") ?? network.PortSecurityEnabled;
-        network = await propagation.UpdateNetworkAsync(network, NeutronBody.Strings(body, "availability_zone_hints"), context.RequestAborted);
+        var body = await Schema.ReadAsync(context, BodyAction.Update);
+        network.Name = body.String("name") ?? network.Name;
+        network.Description = body.String("description") ?? network.Description;
+        network.AdminStateUp = body.Bool("admin_state_up") ?? network.AdminStateUp;
+        network.Shared = body.Has("shared") ? SharedFlag(body, caller, "update") : network.Shared;
+        network.RouterExternal = body.Bool("router:external") ?? network.RouterExternal;
+        network.Mtu = body.Int("mtu") ?? network.Mtu;
+        network.PortSecurityEnabled = body.Bool("port_security_enabled") ?? network.PortSecurityEnabled;
+        network = await propagation.UpdateNetworkAsync(network, body.Strings("availability_zone_hints"), context.RequestAborted);
         await NeutronBody.ShowAsync(context, "network", await store.ViewAsync(network, caller.IsAdmin, context.RequestAborted));
     }
 
@@ -93,11 +102,8 @@ internal static class NetworksApi
     }
 
     // Neutron's default policy lets only admins share a network.
-    private static bool SharedFlag(JsonObject body, RequestContext caller, string action) =>
-        NeutronBody.Bool(body, "shared") is { } shared
+    private static bool SharedFlag(Body body, RequestContext caller, string action) =>
+        body.Bool("shared") is { } shared
             ? shared && !caller.IsAdmin ? throw NeutronErrors.PolicyDenied($"{action}_network:shared") : shared
             : false;
-
-    private static int? Mtu(JsonObject body) =>
-        NeutronBody.Int(body, "mtu") is { } mtu && mtu < 68 ? throw NeutronErrors.InvalidInput($"'{mtu}' is too small - must be at least '68'") : NeutronBody.Int(body, "mtu");
 }

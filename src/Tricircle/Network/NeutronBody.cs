@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tricircle.Compute;
 using Tricircle.Data;
@@ -9,123 +8,35 @@ using Tricircle.Identity;
 namespace Tricircle.Network;
 
 /// <summary>
-/// Reading Neutron request bodies (<c>{"network": {...}}</c>) with Neutron's checks and 400s:
-/// unknown attributes, attributes not allowed in a PUT, wrong types; and the admin-only
-/// attributes of Neutron's default policy (403 PolicyNotAuthorized).
+/// What the central Neutron's resources share: the attribute kinds their bodies are declared
+/// with (<see cref="BodySchema"/>, as Neutron's attribute maps), the owner of a new resource,
+/// the standard attributes and answers.
 /// </summary>
 internal static class NeutronBody
 {
-    public static async Task<JsonObject> ReadAsync(HttpContext context, string wrapper, IReadOnlySet<string> allowed, IReadOnlySet<string>? adminOnly = null, string action = "create")
-    {
-        var (_, body) = await RequestBody.ReadNodeAsync(context.Request, wrapper, context.RequestAborted);
-        var unknown = body.Select(p => p.Key).Where(k => !allowed.Contains(k)).ToList();
-        if (unknown.Count > 0)
-        {
-            throw action == "update"
-                ? new ApiException(StatusCodes.Status400BadRequest, $"Attribute '{unknown[0]}' not allowed in PUT", "HTTPBadRequest")
-                : new ApiException(StatusCodes.Status400BadRequest, $"Unrecognized attribute(s) '{string.Join(", ", unknown)}'", "HTTPBadRequest");
-        }
+    // Neutron's attribute kinds: what its converters and validators take.
+    public static readonly BodyField Name = new("name", JsonKind.String) { MaxLength = 255 };
 
-        if (adminOnly is not null && !context.GetRequestContext().IsAdmin)
-        {
-            var denied = body.Select(p => p.Key).FirstOrDefault(adminOnly.Contains);
-            if (denied is not null)
-            {
-                throw NeutronErrors.PolicyDenied($"{action}_{wrapper}:{denied}");
-            }
-        }
+    public static readonly BodyField Description = new("description", JsonKind.String) { MaxLength = 255 };
 
-        return body;
-    }
+    public static readonly BodyField Bool = new("", JsonKind.Boolean | JsonKind.BooleanText);
 
-    public static string? Str(JsonObject body, string name, int maxLength = 255)
-    {
-        if (!body.TryGetPropertyValue(name, out var node) || node is null)
-        {
-            return null;
-        }
+    public static readonly BodyField Int = new("", JsonKind.Integer | JsonKind.IntegerText) { Minimum = int.MinValue, Maximum = int.MaxValue };
 
-        if (node.GetValueKind() != JsonValueKind.String)
-        {
-            throw NeutronErrors.InvalidInput($"'{node.ToJsonString()}' is not a valid string for {name}");
-        }
+    /// <summary>A list of unique strings (tags, security groups, AZ hints).</summary>
+    public static readonly BodyField Strings = new("", JsonKind.Array) { Items = new("", JsonKind.String) { MaxLength = 255 }, Unique = true };
 
-        var value = node.GetValue<string>();
-        return value.Length > maxLength ? throw NeutronErrors.InvalidInput($"'{value}' exceeds maximum length of {maxLength} for {name}") : value;
-    }
-
-    public static bool? Bool(JsonObject body, string name)
-    {
-        if (!body.TryGetPropertyValue(name, out var node) || node is null)
-        {
-            return null;
-        }
-
-        return node.GetValueKind() switch
-        {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            JsonValueKind.String => NeutronQuery.ParseBool(name, node.GetValue<string>()),
-            _ => throw NeutronErrors.InvalidInput($"'{node.ToJsonString()}' is not a valid boolean value for {name}"),
-        };
-    }
-
-    public static int? Int(JsonObject body, string name)
-    {
-        if (!body.TryGetPropertyValue(name, out var node) || node is null)
-        {
-            return null;
-        }
-
-        if (node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue<int>(out var n))
-        {
-            return n;
-        }
-
-        if (node.GetValueKind() == JsonValueKind.String && int.TryParse(node.GetValue<string>(), NumberStyles.Integer, CultureInfo.InvariantCulture, out n))
-        {
-            return n;
-        }
-
-        throw NeutronErrors.InvalidInput($"'{node.ToJsonString()}' is not an integer for {name}");
-    }
-
-    /// <summary>A list attribute; null when absent, 400 when not a list.</summary>
-    public static JsonArray? List(JsonObject body, string name)
-    {
-        if (!body.TryGetPropertyValue(name, out var node) || node is null)
-        {
-            return null;
-        }
-
-        return node as JsonArray ?? throw NeutronErrors.InvalidInput($"'{node.ToJsonString()}' is not a list for {name}");
-    }
-
-    public static List<string>? Strings(JsonObject body, string name)
-    {
-        if (List(body, name) is not { } list)
-        {
-            return null;
-        }
-
-        var values = new List<string>();
-        foreach (var item in list)
-        {
-            values.Add(item?.GetValueKind() == JsonValueKind.String ? item.GetValue<string>() : throw NeutronErrors.InvalidInput($"'{item?.ToJsonString()}' is not a valid string for {name}"));
-        }
-
-        if (values.Distinct(StringComparer.Ordinal).Count() != values.Count)
-        {
-            throw NeutronErrors.InvalidInput($"Duplicate items in the list: '{string.Join(", ", values.GroupBy(v => v).Where(g => g.Count() > 1).Select(g => g.Key))}'");
-        }
-
-        return values;
-    }
+    /// <summary>The owner a create may name (an admin another project's).</summary>
+    public static readonly BodyField[] Owner =
+    [
+        new("tenant_id", JsonKind.String) { MaxLength = 255, Put = false },
+        new("project_id", JsonKind.String) { MaxLength = 255, Put = false },
+    ];
 
     /// <summary>The project a new resource belongs to: an admin may name another (project_id or tenant_id).</summary>
-    public static string OwnerOf(JsonObject body, RequestContext caller, string wrapper)
+    public static string OwnerOf(Body body, RequestContext caller, string wrapper)
     {
-        var project = Str(body, "project_id") ?? Str(body, "tenant_id");
+        var project = body.String("project_id") ?? body.String("tenant_id");
         if (project is null || project == caller.ProjectId)
         {
             return caller.ProjectId;

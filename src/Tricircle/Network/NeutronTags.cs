@@ -72,6 +72,9 @@ internal static class NeutronTags
             transaction,
             cancellationToken: cancellationToken));
 
+    // Neutron's tag list: {"tags": [...]}, unique strings.
+    private static readonly BodySchema TagList = new(null, NeutronBody.Strings with { Name = "tags", Required = true });
+
     /// <summary>
     /// Maps the tag endpoints of a collection (<c>networks</c>, <c>subnets</c>, <c>ports</c>).
     /// <paramref name="authorize"/> throws the resource's 404 unless the caller may see it, and 403
@@ -102,13 +105,7 @@ internal static class NeutronTags
         v20.MapPut($"/{collection}/{{id}}/tags", async (string id, HttpContext context, Database database) =>
         {
             await authorize(context, id, true);
-            var element = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
-            var tags = JsonNode.Parse(element.GetRawText()) is JsonObject root ? NeutronBody.Strings(root, "tags") : null;
-            if (tags is null)
-            {
-                throw NeutronErrors.InvalidInput("'tags' must be a list of strings");
-            }
-
+            var tags = (await TagList.ReadAsync(context)).Strings("tags")!;
             Check(tags);
             await ChangeAsync(database, collection, id, _ => tags, countRevision, context.RequestAborted);
             await NeutronBody.WriteAsync(context, 200, new JsonObject { ["tags"] = Json(tags) });

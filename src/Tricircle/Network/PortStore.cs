@@ -600,6 +600,16 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
             "SELECT port_id, created FROM server_ports WHERE server_id = @serverId", new { serverId }, cancellationToken: cancellationToken))];
     }
 
+    /// <summary>A port attached to a running server: remembered for the server's delete and shown as its, in one transaction.</summary>
+    public async Task AttachToServerAsync(string serverId, string podId, string portId, bool created, string deviceOwner, string hostId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        await RecordServerPortsAsync(connection, tx, serverId, podId, [(portId, created)], cancellationToken);
+        await UpdateBindingAsync(connection, tx, portId, serverId, deviceOwner, hostId, "ACTIVE", DbTime.Now(timeProvider), cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
     /// <summary>A server's port is released: its delete has nothing more to do for it.</summary>
     public async Task ForgetServerPortAsync(string serverId, string portId, CancellationToken cancellationToken)
     {

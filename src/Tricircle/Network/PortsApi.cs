@@ -1,6 +1,7 @@
 using System.Net.NetworkInformation;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tricircle.Hosting;
 using Tricircle.Identity;
 
 namespace Tricircle.Network;
@@ -8,22 +9,34 @@ namespace Tricircle.Network;
 /// <summary><c>/v2.0/ports</c>: ports with centrally allocated MACs and fixed IPs.</summary>
 internal static class PortsApi
 {
-    private static readonly HashSet<string> Create =
-    [
-        "name", "description", "network_id", "mac_address", "fixed_ips", "security_groups", "allowed_address_pairs", "port_security_enabled", "admin_state_up",
-        "device_id", "device_owner", "binding:host_id", "binding:profile", "binding:vnic_type", "extra_dhcp_opts", "tenant_id", "project_id", "tags",
-    ];
-
-    private static readonly HashSet<string> Update =
-    [
-        "name", "description", "fixed_ips", "security_groups", "allowed_address_pairs", "port_security_enabled", "admin_state_up",
-        "device_id", "device_owner", "binding:host_id", "binding:profile", "binding:vnic_type", "extra_dhcp_opts",
-    ];
-
-    // As Neutron's default policy: the host binding and its profile, and a chosen MAC, are an admin's.
-    private static readonly HashSet<string> AdminOnly = ["binding:host_id", "binding:profile", "mac_address"];
-
     private static readonly string[] VnicTypes = ["normal", "direct", "macvtap", "baremetal", "direct-physical", "virtio-forwarder", "smart-nic", "vdpa", "remote-managed"];
+
+    // Neutron's port attribute map. The host binding and its profile are an admin's (default
+    // policy); a chosen MAC also the network owner's on create (checked with the network).
+    private static readonly BodySchema Schema = new(
+        "port",
+        [
+            NeutronBody.Name,
+            NeutronBody.Description,
+            new("network_id", JsonKind.String) { Required = true, MaxLength = 255, Put = false },
+            new("mac_address", JsonKind.String) { Format = "mac" },
+            new("fixed_ips", JsonKind.Array) { Items = new("", JsonKind.Object) { Properties = new(null, new("subnet_id", JsonKind.String | JsonKind.Null), new("ip_address", JsonKind.String | JsonKind.Null)) { RejectUnknown = false } } },
+            NeutronBody.Strings with { Name = "security_groups", Kind = JsonKind.Array | JsonKind.Null },
+            new("allowed_address_pairs", JsonKind.Array | JsonKind.Null)
+            {
+                Items = new("", JsonKind.Object) { Properties = new(null, new("ip_address", JsonKind.String), new("mac_address", JsonKind.String) { Format = "mac" }) },
+            },
+            NeutronBody.Bool with { Name = "port_security_enabled" },
+            NeutronBody.Bool with { Name = "admin_state_up" },
+            new("device_id", JsonKind.String) { MaxLength = 255 },
+            new("device_owner", JsonKind.String) { MaxLength = 255 },
+            new("binding:host_id", JsonKind.String) { MaxLength = 255, AdminRule = "" },
+            new("binding:profile", JsonKind.Object | JsonKind.Null) { AdminRule = "" },
+            new("binding:vnic_type", JsonKind.String) { Enum = VnicTypes },
+            new("extra_dhcp_opts", JsonKind.Array | JsonKind.Null) { Items = new("", JsonKind.Object) },
+            .. NeutronBody.Owner,
+            NeutronBody.Strings with { Name = "tags", Put = false },
+        ]);
 
     public static void MapPortsApi(this IEndpointRouteBuilder v20)
     {
@@ -53,28 +66,34 @@ internal static class PortsApi
     private static async Task CreateAsync(HttpContext context, PortStore store, NetworkStore networks)
     {
         var caller = context.GetRequestContext();
-        var body = await NeutronBody.ReadAsync(context, "port", Create, AdminOnly);
-        var networkId = NeutronBody.Str(body, "network_id") ?? throw NeutronErrors.InvalidInput("network_id is required");
+        var body = await Schema.ReadAsync(context);
+        var networkId = body.String("network_id")!;
         var network = await networks.GetAsync(networkId, caller, context.RequestAborted);
         if (!caller.IsAdmin && network.ProjectId != caller.ProjectId && !network.Shared)
         {
             throw NeutronErrors.PolicyDenied("create_port");
         }
 
+        // Neutron's create_port:mac_address: the network's owner, an admin or an advanced service.
+        if (body.Has("mac_address") && !caller.IsAdmin && !IsAdvancedService(caller) && network.ProjectId != caller.ProjectId)
+        {
+            throw NeutronErrors.PolicyDenied("create_port:mac_address");
+        }
+
         var port = new PortRow
         {
             ProjectId = NeutronBody.OwnerOf(body, caller, "port"),
             NetworkId = networkId,
-            Name = NeutronBody.Str(body, "name") ?? "",
-            Description = NeutronBody.Str(body, "description") ?? "",
-            MacAddress = NeutronBody.Str(body, "mac_address") is { } mac ? Mac(mac) : "",
-            AdminStateUp = NeutronBody.Bool(body, "admin_state_up") ?? true,
-            DeviceId = NeutronBody.Str(body, "device_id") ?? "",
-            DeviceOwner = NeutronBody.Str(body, "device_owner") ?? "",
-            PortSecurityEnabled = NeutronBody.Bool(body, "port_security_enabled") ?? network.PortSecurityEnabled,
+            Name = body.String("name") ?? "",
+            Description = body.String("description") ?? "",
+            MacAddress = body.String("mac_address") is { } mac ? Mac(mac) : "",
+            AdminStateUp = body.Bool("admin_state_up") ?? true,
+            DeviceId = body.String("device_id") ?? "",
+            DeviceOwner = body.String("device_owner") ?? "",
+            PortSecurityEnabled = body.Bool("port_security_enabled") ?? network.PortSecurityEnabled,
         };
         Apply(body, port);
-        var created = await store.CreateAsync(port, FixedIps(body), NeutronBody.Strings(body, "security_groups"), NeutronBody.Strings(body, "tags") ?? [], context.RequestAborted);
+        var created = await store.CreateAsync(port, FixedIps(body), body.Strings("security_groups"), body.Strings("tags") ?? [], context.RequestAborted);
         await NeutronBody.ShowAsync(context, "port", await store.ViewAsync(created, caller.IsAdmin, context.RequestAborted), 201);
     }
 
@@ -82,15 +101,23 @@ internal static class PortsApi
     {
         var caller = context.GetRequestContext();
         var port = await store.GetAsync(id, caller, context.RequestAborted);
-        var body = await NeutronBody.ReadAsync(context, "port", Update, AdminOnly, "update");
-        port.Name = NeutronBody.Str(body, "name") ?? port.Name;
-        port.Description = NeutronBody.Str(body, "description") ?? port.Description;
-        port.AdminStateUp = NeutronBody.Bool(body, "admin_state_up") ?? port.AdminStateUp;
-        port.DeviceId = NeutronBody.Str(body, "device_id") ?? port.DeviceId;
-        port.DeviceOwner = NeutronBody.Str(body, "device_owner") ?? port.DeviceOwner;
-        port.PortSecurityEnabled = NeutronBody.Bool(body, "port_security_enabled") ?? port.PortSecurityEnabled;
+        var body = await Schema.ReadAsync(context, BodyAction.Update);
+
+        // Neutron's update_port:mac_address: an admin's or an advanced service's only.
+        if (body.Has("mac_address") && !caller.IsAdmin && !IsAdvancedService(caller))
+        {
+            throw NeutronErrors.PolicyDenied("update_port:mac_address");
+        }
+
+        port.Name = body.String("name") ?? port.Name;
+        port.Description = body.String("description") ?? port.Description;
+        port.AdminStateUp = body.Bool("admin_state_up") ?? port.AdminStateUp;
+        port.DeviceId = body.String("device_id") ?? port.DeviceId;
+        port.DeviceOwner = body.String("device_owner") ?? port.DeviceOwner;
+        port.PortSecurityEnabled = body.Bool("port_security_enabled") ?? port.PortSecurityEnabled;
+        port.MacAddress = body.String("mac_address") is { } mac ? Mac(mac) : port.MacAddress;
         Apply(body, port);
-        port = await propagation.UpdatePortAsync(port, FixedIps(body), NeutronBody.Strings(body, "security_groups"), context.RequestAborted);
+        port = await propagation.UpdatePortAsync(port, FixedIps(body), body.Strings("security_groups"), context.RequestAborted);
         await NeutronBody.ShowAsync(context, "port", await store.ViewAsync(port, caller.IsAdmin, context.RequestAborted));
     }
 
@@ -101,39 +128,38 @@ internal static class PortsApi
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
+    /// <summary>An advanced service (Neutron's <c>advsvc</c> role) may set what its network owner may.</summary>
+    private static bool IsAdvancedService(RequestContext caller) => caller.Roles.Contains("advsvc", StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The attributes create and update read alike.</summary>
-    private static void Apply(JsonObject body, PortRow port)
+    private static void Apply(Body body, PortRow port)
     {
-        port.BindingHostId = NeutronBody.Str(body, "binding:host_id") ?? port.BindingHostId;
-        if (body.TryGetPropertyValue("binding:profile", out var profile))
+        port.BindingHostId = body.String("binding:host_id") ?? port.BindingHostId;
+        if (body.Has("binding:profile"))
         {
-            port.BindingProfile = profile is null ? "{}" : profile is JsonObject ? profile.ToJsonString() : throw NeutronErrors.InvalidInput("binding:profile must be a dictionary");
+            port.BindingProfile = body.Object("binding:profile")?.ToJsonString() ?? "{}";
         }
 
-        if (NeutronBody.Str(body, "binding:vnic_type") is { } vnic)
-        {
-            port.BindingVnicType = VnicTypes.Contains(vnic) ? vnic : throw NeutronErrors.InvalidInput($"'{vnic}' is not in {string.Join(", ", VnicTypes)}");
-        }
-
-        if (NeutronBody.List(body, "allowed_address_pairs") is { } pairs)
+        port.BindingVnicType = body.String("binding:vnic_type") ?? port.BindingVnicType;
+        if (body.Array("allowed_address_pairs") is { } pairs)
         {
             port.AllowedAddressPairs = JsonSerializer.Serialize(pairs.Select(p =>
             {
-                if (p is not JsonObject o || NeutronBody.Str(o, "ip_address") is not { } ip)
+                if (Body.Of(p!.AsObject()).String("ip_address") is not { } ip)
                 {
                     throw NeutronErrors.InvalidInput("allowed_address_pairs entries need an ip_address");
                 }
 
                 // An address or a CIDR, as Neutron's allowed-address-pairs.
                 var canonical = ip.Contains('/', StringComparison.Ordinal) ? CidrOrAddress(ip) : Ipam.Format(Ipam.ParseAddress(ip, "allowed_address_pairs"), Ipam.TryParseAddress(ip, out _, out var v) ? v : 4);
-                return new AddressPair(canonical, NeutronBody.Str(o, "mac_address") is { } m ? Mac(m) : null);
+                return new AddressPair(canonical, Body.Of(p.AsObject()).String("mac_address") is { } m ? Mac(m) : null);
             }).ToList());
         }
 
-        if (NeutronBody.List(body, "extra_dhcp_opts") is { } opts)
+        if (body.Array("extra_dhcp_opts") is { } opts)
         {
-            port.ExtraDhcpOpts = new JsonArray([.. opts.Select(o => o is JsonObject opt && NeutronBody.Str(opt, "opt_name") is { } name
-                ? (JsonNode)new JsonObject { ["opt_name"] = name, ["opt_value"] = NeutronBody.Str(opt, "opt_value"), ["ip_version"] = NeutronBody.Int(opt, "ip_version") ?? 4 }
+            port.ExtraDhcpOpts = new JsonArray([.. opts.Select(o => Body.Of(o!.AsObject()) is var opt && opt.String("opt_name") is { } name
+                ? (JsonNode)new JsonObject { ["opt_name"] = name, ["opt_value"] = opt.String("opt_value"), ["ip_version"] = Body.AsLong(opt.Node("ip_version")) ?? 4 }
                 : throw NeutronErrors.InvalidInput("extra_dhcp_opts entries need an opt_name"))]).ToJsonString();
         }
     }
@@ -148,21 +174,17 @@ internal static class PortsApi
             : throw NeutronErrors.InvalidInput($"'{text}' is not a valid IP subnet.");
     }
 
-    private static List<FixedIpRequest>? FixedIps(JsonObject body) =>
-        NeutronBody.List(body, "fixed_ips")?.Select(f =>
+    private static List<FixedIpRequest>? FixedIps(Body body) =>
+        body.Array("fixed_ips")?.Select(f =>
         {
-            if (f is not JsonObject o)
-            {
-                throw NeutronErrors.InvalidInput($"'{f?.ToJsonString()}' is not a valid fixed IP");
-            }
-
-            var ip = NeutronBody.Str(o, "ip_address");
+            var item = Body.Of(f!.AsObject());
+            var ip = item.String("ip_address");
             if (ip is not null && !Ipam.TryParseAddress(ip, out _, out _))
             {
                 throw NeutronErrors.InvalidInput($"'{ip}' is not a valid IP address");
             }
 
-            return new FixedIpRequest(NeutronBody.Str(o, "subnet_id"), ip);
+            return new FixedIpRequest(item.String("subnet_id"), ip);
         }).ToList();
 
     private static string Mac(string text) =>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Tricircle.Hosting;
 
 namespace Tricircle.Network;
@@ -26,11 +27,26 @@ internal sealed record SecurityGroupRuleInput(
     public const string IPv4 = "IPv4";
     public const string IPv6 = "IPv6";
 
-    private static readonly string[] Known =
-    [
-        "security_group_id", "direction", "ethertype", "protocol", "port_range_min", "port_range_max",
-        "remote_ip_prefix", "remote_group_id", "remote_address_group_id", "description", "project_id", "tenant_id",
-    ];
+    private static readonly BodyField Text255 = new("", JsonKind.String | JsonKind.Null) { MaxLength = 255 };
+
+    /// <summary>
+    /// Neutron's security group rule attribute map. Protocol and ports are taken by the rule's
+    /// own converters below (their errors have types of their own, SecurityGroupInvalidPortValue...).
+    /// </summary>
+    public static readonly BodySchema Schema = new(
+        "security_group_rule",
+        new("security_group_id", JsonKind.String) { Required = true, MaxLength = 255 },
+        new("direction", JsonKind.String) { Required = true, Enum = ["ingress", "egress"] },
+        Text255 with { Name = "ethertype" },
+        new("protocol", JsonKind.Any),
+        new("port_range_min", JsonKind.Any),
+        new("port_range_max", JsonKind.Any),
+        Text255 with { Name = "remote_ip_prefix" },
+        Text255 with { Name = "remote_group_id" },
+        Text255 with { Name = "remote_address_group_id" },
+        Text255 with { Name = "description" },
+        Text255 with { Name = "project_id" },
+        Text255 with { Name = "tenant_id" });
 
     // neutron-lib's IP_PROTOCOL_MAP: the names Neutron accepts for protocol.
     private static readonly Dictionary<string, int> ProtocolNumbers = new (string Name, int Number)[]
@@ -70,20 +86,11 @@ internal sealed record SecurityGroupRuleInput(
     }
 
     /// <summary>Reads and checks the body of <c>POST /v2.0/security-group-rules</c>.</summary>
-    public static SecurityGroupRuleInput Parse(JsonElement body)
+    /// <summary>Takes the body of <c>POST /v2.0/security-group-rules</c>, validated by <see cref="Schema"/>.</summary>
+    public static SecurityGroupRuleInput Parse(JsonObject body)
     {
-        var unknown = body.EnumerateObject().Select(p => p.Name).Where(n => !Known.Contains(n, StringComparer.Ordinal)).ToList();
-        if (unknown.Count > 0)
-        {
-            throw BadRequest($"Unrecognized attribute(s) '{string.Join(", ", unknown)}'");
-        }
-
-        var groupId = String(body, "security_group_id") ?? throw BadRequest("Failed to parse request. Required attribute 'security_group_id' not specified");
-        var direction = String(body, "direction") ?? throw BadRequest("Failed to parse request. Required attribute 'direction' not specified");
-        if (direction is not ("ingress" or "egress"))
-        {
-            throw BadRequest($"Invalid input for direction. Reason: '{direction}' is not in ['ingress', 'egress'].");
-        }
+        var groupId = String(body, "security_group_id")!;
+        var direction = String(body, "direction")!;
 
         var ethertype = (String(body, "ethertype") ?? IPv4).ToUpperInvariant() switch
         {
@@ -185,18 +192,18 @@ internal sealed record SecurityGroupRuleInput(
         return $"{new IPAddress(address)}/{length}";
     }
 
-    private static string? ProtocolOf(JsonElement body)
+    private static string? ProtocolOf(JsonObject body)
     {
-        if (!body.TryGetProperty("protocol", out var value) || value.ValueKind == JsonValueKind.Null)
+        if (body["protocol"] is not JsonValue value)
         {
-            return null;
+            return body["protocol"] is { } other ? throw InvalidProtocol(other.ToJsonString()) : null;
         }
 
-        var text = value.ValueKind switch
+        var text = value.GetValueKind() switch
         {
-            JsonValueKind.String => value.GetString()!,
-            JsonValueKind.Number => value.GetRawText(),
-            _ => throw InvalidProtocol(value.GetRawText()),
+            JsonValueKind.String => value.GetValue<string>(),
+            JsonValueKind.Number => value.ToJsonString(),
+            _ => throw InvalidProtocol(value.ToJsonString()),
         };
         if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
         {
@@ -211,20 +218,20 @@ internal sealed record SecurityGroupRuleInput(
         $"Security group rule protocol {protocol} not supported. Only protocol values [None, {string.Join(", ", ProtocolNumbers.Keys.Order(StringComparer.Ordinal).Select(k => $"'{k}'"))}] and integer representations [0 to 255] are supported.",
         "SecurityGroupRuleInvalidProtocol");
 
-    private static int? Port(JsonElement body, string field)
+    private static int? Port(JsonObject body, string field)
     {
-        if (!body.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (body[field] is not { } value)
         {
             return null;
         }
 
-        var text = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
+        var text = value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : value.ToJsonString();
         return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535
             ? port
             : throw new ApiException(StatusCodes.Status400BadRequest, $"Invalid value for port {text}", "SecurityGroupInvalidPortValue");
     }
 
-    private static string? Prefix(JsonElement body)
+    private static string? Prefix(JsonObject body)
     {
         var text = String(body, "remote_ip_prefix");
         if (text is null)
@@ -251,10 +258,8 @@ internal sealed record SecurityGroupRuleInput(
         throw new ApiException(StatusCodes.Status400BadRequest, $"Invalid CIDR {text} given as IP prefix.", "InvalidCIDR");
     }
 
-    private static string? String(JsonElement body, string field) =>
-        !body.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null ? null
-        : value.ValueKind == JsonValueKind.String ? value.GetString()
-        : throw BadRequest($"Invalid input for {field}. Reason: '{value.GetRawText()}' is not a valid string.");
+    // The schema has made sure that a present value is a string (or null).
+    private static string? String(JsonObject body, string field) => Body.Of(body).String(field);
 
     private static string Text(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tricircle.Data;
 using Tricircle.Hosting;
@@ -48,6 +47,14 @@ internal static class SecurityGroupsApi
         "r.id, r.security_group_id, r.project_id, r.direction, r.ethertype, r.protocol, r.port_range_min, r.port_range_max, " +
         "r.remote_ip_prefix, r.remote_group_id, r.description, r.fingerprint, r.revision_number, r.created_at, r.updated_at";
 
+    private static readonly BodySchema Group = new(
+        "security_group",
+        NeutronBody.Name with { Kind = JsonKind.String | JsonKind.Null },
+        NeutronBody.Description with { Kind = JsonKind.String | JsonKind.Null },
+        NeutronBody.Bool with { Name = "stateful", Kind = JsonKind.Boolean | JsonKind.BooleanText | JsonKind.Null },
+        NeutronBody.Owner[0],
+        NeutronBody.Owner[1]);
+
     public static void MapSecurityGroupsApi(this IEndpointRouteBuilder v20)
     {
         v20.MapGet("/security-groups", ListAsync);
@@ -89,20 +96,18 @@ internal static class SecurityGroupsApi
     private static async Task<IResult> CreateAsync(HttpContext context, SecurityGroupStore store)
     {
         var caller = context.GetRequestContext();
-        var body = await RequestBody.ReadWrappedAsync(context.Request, "security_group", context.RequestAborted);
-        Reject(body, "name", "description", "stateful", "project_id", "tenant_id");
+        var body = await Group.ReadAsync(context);
         var name = Name(body) ?? "";
         var project = ProjectOf(caller, body);
-        var (group, rules) = await store.CreateAsync(project, name, Text(body, "description") ?? "", Bool(body, "stateful") ?? true, context.RequestAborted);
+        var (group, rules) = await store.CreateAsync(project, name, body.String("description") ?? "", body.Bool("stateful") ?? true, context.RequestAborted);
         return TypedResults.Json(new JsonObject { ["security_group"] = group.ToJson(rules) }, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> UpdateAsync(string id, HttpContext context, SecurityGroupStore store, NetworkPropagation propagation)
     {
         var caller = context.GetRequestContext();
-        var body = await RequestBody.ReadWrappedAsync(context.Request, "security_group", context.RequestAborted);
-        Reject(body, "name", "description", "stateful");
-        var group = await propagation.UpdateSecurityGroupAsync(caller, id, Name(body), Text(body, "description"), Bool(body, "stateful"), context.RequestAborted);
+        var body = await Group.ReadAsync(context, BodyAction.Update);
+        var group = await propagation.UpdateSecurityGroupAsync(caller, id, Name(body), body.String("description"), body.Bool("stateful"), context.RequestAborted);
         return TypedResults.Json(new JsonObject { ["security_group"] = await JsonAsync(store, group, context) });
     }
 
@@ -127,8 +132,7 @@ internal static class SecurityGroupsApi
     private static async Task<IResult> CreateRuleAsync(HttpContext context, SecurityGroupStore store, NetworkPropagation propagation)
     {
         var caller = context.GetRequestContext();
-        var body = await RequestBody.ReadWrappedAsync(context.Request, "security_group_rule", context.RequestAborted);
-        var input = SecurityGroupRuleInput.Parse(body);
+        var input = SecurityGroupRuleInput.Parse((await SecurityGroupRuleInput.Schema.ReadAsync(context)).Fields);
         if (input.ProjectId is { } project && project != caller.ProjectId && !caller.IsAdmin)
         {
             throw NotYours();
@@ -154,9 +158,9 @@ internal static class SecurityGroupsApi
         group.ToJson((await store.RulesOfAsync([group.Id], context.RequestAborted)).GetValueOrDefault(group.Id, []));
 
     /// <summary>The project a new group is for: the caller's, or any an admin names.</summary>
-    private static string ProjectOf(RequestContext caller, JsonElement body)
+    private static string ProjectOf(RequestContext caller, Body body)
     {
-        var asked = Text(body, "project_id") ?? Text(body, "tenant_id");
+        var asked = body.String("project_id") ?? body.String("tenant_id");
         return asked is null || asked == caller.ProjectId ? caller.ProjectId
             : caller.IsAdmin ? asked
             : throw NotYours();
@@ -166,40 +170,11 @@ internal static class SecurityGroupsApi
         "Specifying 'project_id' or 'tenant_id' other than the authenticated project in request requires admin privileges", "HTTPBadRequest");
 
     /// <summary>A group's name; "default" is the project's own default group's alone (neutron's name_not_default).</summary>
-    private static string? Name(JsonElement body)
+    private static string? Name(Body body)
     {
-        var name = Text(body, "name");
+        var name = body.String("name");
         return name is not null && name.Equals(SecurityGroupStore.DefaultName, StringComparison.OrdinalIgnoreCase)
             ? throw new ApiException(StatusCodes.Status409Conflict, "Default security group already exists.", "SecurityGroupDefaultAlreadyExists")
             : name;
     }
-
-    private static void Reject(JsonElement body, params string[] known)
-    {
-        var unknown = body.EnumerateObject().Select(p => p.Name).Where(n => !known.Contains(n, StringComparer.Ordinal)).ToList();
-        if (unknown.Count > 0)
-        {
-            throw new ApiException(StatusCodes.Status400BadRequest, $"Unrecognized attribute(s) '{string.Join(", ", unknown)}'", "HTTPBadRequest");
-        }
-    }
-
-    private static string? Text(JsonElement body, string field)
-    {
-        if (!body.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        var text = value.ValueKind == JsonValueKind.String
-            ? value.GetString()!
-            : throw NeutronErrors.InvalidInput($"'{value.GetRawText()}' is not a valid string for {field}");
-        return text.Length <= 255 ? text : throw NeutronErrors.InvalidInput($"'{text}' exceeds maximum length of 255 for {field}");
-    }
-
-    private static bool? Bool(JsonElement body, string field) =>
-        !body.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null ? null
-        : value.ValueKind == JsonValueKind.True ? true
-        : value.ValueKind == JsonValueKind.False ? false
-        : value.ValueKind == JsonValueKind.String ? NeutronQuery.ParseBool(field, value.GetString()!)
-        : throw NeutronErrors.InvalidInput($"'{value.GetRawText()}' is not a valid boolean value for {field}");
 }

@@ -1,6 +1,6 @@
 using System.Numerics;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using Tricircle.Hosting;
 using Tricircle.Identity;
 
 namespace Tricircle.Network;
@@ -8,13 +8,30 @@ namespace Tricircle.Network;
 /// <summary><c>/v2.0/subnets</c>: IPv4 and IPv6 subnets with Neutron's CIDR, gateway and pool checks.</summary>
 internal static class SubnetsApi
 {
-    private static readonly HashSet<string> Create =
-    [
-        "name", "description", "network_id", "ip_version", "cidr", "gateway_ip", "allocation_pools", "enable_dhcp", "dns_nameservers", "host_routes",
-        "ipv6_ra_mode", "ipv6_address_mode", "tenant_id", "project_id", "tags", "subnetpool_id", "service_types", "segment_id",
-    ];
+    private static readonly BodyField Text = new("", JsonKind.String | JsonKind.Null) { MaxLength = 255, Put = false };
 
-    private static readonly HashSet<string> Update = ["name", "description", "gateway_ip", "allocation_pools", "enable_dhcp", "dns_nameservers", "host_routes"];
+    // Neutron's subnet attribute map.
+    private static readonly BodySchema Schema = new(
+        "subnet",
+        [
+            NeutronBody.Name,
+            NeutronBody.Description,
+            new("network_id", JsonKind.String) { Required = true, MaxLength = 255, Put = false },
+            NeutronBody.Int with { Name = "ip_version", Put = false },
+            Text with { Name = "cidr" },
+            new("gateway_ip", JsonKind.String | JsonKind.Null) { MaxLength = 64 },
+            new("allocation_pools", JsonKind.Array) { Items = new("", JsonKind.Object) { Properties = new(null, new("start", JsonKind.String), new("end", JsonKind.String)) } },
+            NeutronBody.Bool with { Name = "enable_dhcp" },
+            NeutronBody.Strings with { Name = "dns_nameservers" },
+            new("host_routes", JsonKind.Array) { Items = new("", JsonKind.Object) { Properties = new(null, new("destination", JsonKind.String), new("nexthop", JsonKind.String)) } },
+            Text with { Name = "ipv6_ra_mode" },
+            Text with { Name = "ipv6_address_mode" },
+            Text with { Name = "subnetpool_id" },
+            new("service_types", JsonKind.Array) { Put = false },
+            Text with { Name = "segment_id" },
+            .. NeutronBody.Owner,
+            NeutronBody.Strings with { Name = "tags", Put = false },
+        ]);
 
     private static readonly string[] Ipv6Modes = ["slaac", "dhcpv6-stateful", "dhcpv6-stateless"];
 
@@ -61,17 +78,17 @@ internal static class SubnetsApi
     private static async Task CreateAsync(HttpContext context, SubnetStore store, NetworkStore networks, NetworkPropagation propagation)
     {
         var caller = context.GetRequestContext();
-        var body = await NeutronBody.ReadAsync(context, "subnet", Create);
-        var networkId = NeutronBody.Str(body, "network_id") ?? throw NeutronErrors.InvalidInput("network_id is required");
+        var body = await Schema.ReadAsync(context);
+        var networkId = body.String("network_id")!;
         await networks.GetOwnedAsync(networkId, caller, "create_subnet_on", context.RequestAborted);
-        if (NeutronBody.Str(body, "subnetpool_id") is not null)
+        if (body.String("subnetpool_id") is not null)
         {
             throw NeutronErrors.InvalidInput("subnet pools are not supported by the central Neutron");
         }
 
-        var cidrText = NeutronBody.Str(body, "cidr") ?? throw NeutronErrors.InvalidInput("A cidr must be specified in the absence of a subnet pool");
+        var cidrText = body.String("cidr") ?? throw NeutronErrors.InvalidInput("A cidr must be specified in the absence of a subnet pool");
         var cidr = Ipam.ParseCidr(cidrText);
-        var version = NeutronBody.Int(body, "ip_version") ?? cidr.Version;
+        var version = body.Int("ip_version") ?? cidr.Version;
         if (version is not (4 or 6))
         {
             throw NeutronErrors.InvalidInput($"{version} is not in [4, 6]");
@@ -86,11 +103,11 @@ internal static class SubnetsApi
         {
             ProjectId = NeutronBody.OwnerOf(body, caller, "subnet"),
             NetworkId = networkId,
-            Name = NeutronBody.Str(body, "name") ?? "",
-            Description = NeutronBody.Str(body, "description") ?? "",
+            Name = body.String("name") ?? "",
+            Description = body.String("description") ?? "",
             IpVersion = version,
             Cidr = cidr.ToString(),
-            EnableDhcp = NeutronBody.Bool(body, "enable_dhcp") ?? true,
+            EnableDhcp = body.Bool("enable_dhcp") ?? true,
             Ipv6RaMode = Ipv6Mode(body, "ipv6_ra_mode", version),
             Ipv6AddressMode = Ipv6Mode(body, "ipv6_address_mode", version),
         };
@@ -100,12 +117,12 @@ internal static class SubnetsApi
         }
 
         // Absent: the first host; null: no gateway.
-        BigInteger? gateway = body.TryGetPropertyValue("gateway_ip", out var g) ? g is null ? null : Gateway(cidr, NeutronBody.Str(body, "gateway_ip")!) : cidr.Network + 1;
+        BigInteger? gateway = body.Has("gateway_ip") ? body.IsNull("gateway_ip") ? null : Gateway(cidr, body.String("gateway_ip")!) : cidr.Network + 1;
         subnet.GatewayIp = gateway is { } gw ? Ipam.Format(gw, version) : null;
         subnet.Pools = Pools(body) is { } pools ? Ipam.CheckPools(cidr, pools, gateway) : Ipam.DefaultPools(cidr, gateway);
         subnet.DnsNameservers = JsonSerializer.Serialize(Dns(body, version) ?? []);
         subnet.HostRoutes = JsonSerializer.Serialize(Routes(body, version) ?? []);
-        subnet = await propagation.CreateSubnetAsync(subnet, NeutronBody.Strings(body, "tags") ?? [], context.RequestAborted);
+        subnet = await propagation.CreateSubnetAsync(subnet, body.Strings("tags") ?? [], context.RequestAborted);
         await NeutronBody.ShowAsync(context, "subnet", await store.ViewAsync(subnet, context.RequestAborted), 201);
     }
 
@@ -115,14 +132,14 @@ internal static class SubnetsApi
         var subnet = await store.GetAsync(id, caller, context.RequestAborted);
         var dhcpBefore = subnet.EnableDhcp;
         Owner(subnet, caller, "update");
-        var body = await NeutronBody.ReadAsync(context, "subnet", Update, action: "update");
+        var body = await Schema.ReadAsync(context, BodyAction.Update);
         var cidr = Ipam.ParseCidr(subnet.Cidr);
-        subnet.Name = NeutronBody.Str(body, "name") ?? subnet.Name;
-        subnet.Description = NeutronBody.Str(body, "description") ?? subnet.Description;
-        subnet.EnableDhcp = NeutronBody.Bool(body, "enable_dhcp") ?? subnet.EnableDhcp;
-        if (body.TryGetPropertyValue("gateway_ip", out var g))
+        subnet.Name = body.String("name") ?? subnet.Name;
+        subnet.Description = body.String("description") ?? subnet.Description;
+        subnet.EnableDhcp = body.Bool("enable_dhcp") ?? subnet.EnableDhcp;
+        if (body.Has("gateway_ip"))
         {
-            subnet.GatewayIp = g is null ? null : Ipam.Format(Gateway(cidr, NeutronBody.Str(body, "gateway_ip")!), cidr.Version);
+            subnet.GatewayIp = body.IsNull("gateway_ip") ? null : Ipam.Format(Gateway(cidr, body.String("gateway_ip")!), cidr.Version);
         }
 
         BigInteger? gateway = subnet.GatewayIp is null ? null : Ipam.ParseAddress(subnet.GatewayIp, "gateway_ip");
@@ -162,9 +179,9 @@ internal static class SubnetsApi
         return gateway;
     }
 
-    private static string? Ipv6Mode(JsonObject body, string name, int version)
+    private static string? Ipv6Mode(Body body, string name, int version)
     {
-        var mode = NeutronBody.Str(body, name);
+        var mode = body.String(name);
         if (mode is null)
         {
             return null;
@@ -178,18 +195,19 @@ internal static class SubnetsApi
         return Ipv6Modes.Contains(mode) ? mode : throw NeutronErrors.InvalidInput($"'{mode}' is not in ['dhcpv6-stateful', 'dhcpv6-stateless', 'slaac']");
     }
 
-    private static List<AllocationPool>? Pools(JsonObject body) =>
-        NeutronBody.List(body, "allocation_pools")?.Select(p => p is JsonObject o && NeutronBody.Str(o, "start") is { } start && NeutronBody.Str(o, "end") is { } end
+    private static List<AllocationPool>? Pools(Body body) =>
+        body.Array("allocation_pools")?.Select(p => Body.Of(p!.AsObject()) is var o && o.String("start") is { } start && o.String("end") is { } end
             ? new AllocationPool(start, end)
             : throw NeutronErrors.InvalidInput($"'{p?.ToJsonString()}' is not a valid allocation pool: it needs start and end")).ToList();
 
-    private static List<string>? Dns(JsonObject body, int version) =>
-        NeutronBody.Strings(body, "dns_nameservers")?.Select(d => Ipam.Format(Ipam.ParseAddress(d, "dns_nameservers"), Ipam.TryParseAddress(d, out _, out var v) ? v : version)).ToList();
+    private static List<string>? Dns(Body body, int version) =>
+        body.Strings("dns_nameservers")?.Select(d => Ipam.Format(Ipam.ParseAddress(d, "dns_nameservers"), Ipam.TryParseAddress(d, out _, out var v) ? v : version)).ToList();
 
-    private static List<HostRoute>? Routes(JsonObject body, int version) =>
-        NeutronBody.List(body, "host_routes")?.Select(r =>
+    private static List<HostRoute>? Routes(Body body, int version) =>
+        body.Array("host_routes")?.Select(r =>
         {
-            if (r is not JsonObject o || NeutronBody.Str(o, "destination") is not { } destination || NeutronBody.Str(o, "nexthop") is not { } nexthop)
+            var o = Body.Of(r!.AsObject());
+            if (o.String("destination") is not { } destination || o.String("nexthop") is not { } nexthop)
             {
                 throw NeutronErrors.InvalidInput($"'{r?.ToJsonString()}' is not a valid host route: it needs destination and nexthop");
             }

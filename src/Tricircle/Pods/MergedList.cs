@@ -48,6 +48,7 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
     /// <param name="headers">Headers to pass (microversion).</param>
     /// <param name="cancellationToken">The caller's token.</param>
     /// <param name="podFilter">Which pods may hold matches (all when null), e.g. those of one AZ.</param>
+    /// <param name="ownBase">The gateway's base URL: the pods' URLs in the items (links, bookmarks) are made this one's.</param>
     public async Task<MergedPage> ListAsync(
         MergedListShape shape,
         IQueryCollection query,
@@ -56,7 +57,8 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         string podPath,
         IEnumerable<KeyValuePair<string, string>> headers,
         CancellationToken cancellationToken,
-        Func<Pod, bool>? podFilter = null)
+        Func<Pod, bool>? podFilter = null,
+        string? ownBase = null)
     {
         var limit = Limit(query);
         var sort = Sort(query, shape.DefaultSort);
@@ -108,6 +110,11 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
                 var page = (await client.SendJsonAsync(pod, shape.ServiceType, HttpMethod.Get, uri, null, token, ct, headerList))?[shape.CollectionKey] as JsonArray ?? [];
                 var items = page.OfType<JsonObject>().ToList();
                 items.ForEach(i => shape.FromPod?.Invoke(pod, i));
+                if (ownBase is not null)
+                {
+                    var podBase = PodForwarder.BaseOf(await client.ServiceRootAsync(pod, shape.ServiceType, ct));
+                    items.ForEach(i => PodUrls.Rewrite(i, podBase, ownBase));
+                }
                 var known = await routings.KnownAsync(shape.ResourceType, pod.PodId, items.Select(Id).ToList(), ct);
                 kept.AddRange(items.Where(i => known.Contains(Id(i)) && (marker is null || pod == markerPod || comparer.Compare(i, marker) > 0)));
                 if (kept.Count > limit || items.Count < pageSize)
@@ -185,6 +192,12 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             }
         }
 
+        // Checked even without a sort key (Nova and Cinder sort by their default key then).
+        if (dirs.FirstOrDefault(d => d is not (null or "asc" or "desc")) is { } bad)
+        {
+            throw TricircleException.Invalid($"Invalid input received: Unknown sort direction, must be 'desc' or 'asc' (not '{bad}').");
+        }
+
         if (keys.Count == 0)
         {
             return [.. defaults];
@@ -194,10 +207,6 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         for (var i = 0; i < keys.Count; i++)
         {
             var dir = i < dirs.Count ? dirs[i] : dirs.LastOrDefault() ?? "desc";
-            if (dir is not (null or "asc" or "desc"))
-            {
-                throw TricircleException.Invalid($"Invalid sort direction '{dir}': use asc or desc.");
-            }
 
             result.Add((keys[i], dir != "asc"));
         }

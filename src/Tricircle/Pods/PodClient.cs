@@ -31,7 +31,7 @@ internal sealed partial class PodClient(
     public const string DataHttpClientName = "pods-data";
 
     private readonly ClientOptions _options = options.Value;
-    private readonly ConcurrentDictionary<string, ResiliencePipeline> _circuits = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> _circuits = new(StringComparer.Ordinal);
 
     // Until when each open circuit rests. Polly moves a circuit to half-open only when a call
     // comes, so the scheduler must not wait for one that would never be made.
@@ -71,6 +71,10 @@ internal sealed partial class PodClient(
         try
         {
             return await pipeline.ExecuteAsync(async ct => await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct), cancellationToken);
+        }
+        catch (HttpRequestException e) when (CallerBodyException.In(e) is { } caller)
+        {
+            throw caller; // the caller's body failed, not the pod
         }
         catch (BrokenCircuitException)
         {
@@ -171,13 +175,18 @@ internal sealed partial class PodClient(
         return clone;
     }
 
-    private ResiliencePipeline Circuit(Pod pod) =>
+    private ResiliencePipeline<HttpResponseMessage> Circuit(Pod pod) =>
         _circuits.GetOrAdd(pod.PodId, _ =>
-            new ResiliencePipelineBuilder { TimeProvider = timeProvider }
-                .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider }
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
                 {
-                    // Only "could not talk to it" counts: a pod answering 4xx/5xx is reachable.
-                    ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>(),
+                    // What says the pod itself is unwell: no connection, no answer in time, or its
+                    // own 502/503/504. Never what one caller's request caused: a body it could not
+                    // send (CallerBodyException), nor a 4xx or 500 the pod answered to its input.
+                    ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                        .Handle<HttpRequestException>(e => CallerBodyException.In(e) is null)
+                        .Handle<TaskCanceledException>(e => e.InnerException is TimeoutException)
+                        .HandleResult(r => (int)r.StatusCode is 502 or 503 or 504),
                     FailureRatio = 0.5,
                     MinimumThroughput = _options.CircuitMinimumCalls,
                     SamplingDuration = TimeSpan.FromSeconds(30),

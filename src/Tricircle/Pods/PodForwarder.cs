@@ -120,7 +120,13 @@ internal sealed class PodForwarder(PodClient client)
 
             var bytes = Encoding.UTF8.GetBytes(text);
             context.Response.ContentLength = bytes.Length;
-            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+            if (bytes.Length > 0)
+            {
+                // An empty body is not written: the answer then goes when the caller's handler
+                // ends, after what it does with the pod's answer (a detach's release, say).
+                await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+            }
+
             return (int)response.StatusCode;
         }
 
@@ -142,7 +148,7 @@ internal sealed class PodForwarder(PodClient client)
             return null;
         }
 
-        var content = new StreamContent(request.Body);
+        var content = new StreamContent(new CallerBodyStream(request.Body));
         foreach (var (name, values) in request.Headers)
         {
             if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))

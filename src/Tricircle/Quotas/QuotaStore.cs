@@ -4,6 +4,7 @@ using System.Text;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Tricircle.Data;
+using Tricircle.Errors;
 
 namespace Tricircle.Quotas;
 
@@ -39,15 +40,22 @@ internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> optio
     /// </summary>
     public async Task ReserveAsync(string projectId, string holderType, string holderId, IReadOnlyDictionary<string, long> amounts, CancellationToken cancellationToken)
     {
+        // The APIs refuse such amounts in their own words first; this keeps the sums in the table safe whatever calls.
+        if (amounts.FirstOrDefault(a => a.Value is > int.MaxValue or < -int.MaxValue) is { Key: not null } huge)
+        {
+            throw TricircleException.Invalid($"Invalid input: {huge.Value} of {huge.Key} is beyond {int.MaxValue}.");
+        }
+
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await LockProjectAsync(connection, projectId, cancellationToken);
         var limits = await LimitsAsync(connection, tx, projectId, cancellationToken);
         var usage = await UsageAsync(connection, tx, projectId, cancellationToken);
         foreach (var (resource, amount) in amounts)
         {
+            // Callers bound what they ask (sizes and counts to 2^31-1); compared without adding, so nothing can overflow.
             var limit = limits.GetValueOrDefault(resource, -1);
             var used = usage.GetValueOrDefault(resource);
-            if (limit >= 0 && amount > 0 && used + amount > limit)
+            if (limit >= 0 && amount > 0 && amount > limit - used)
             {
                 throw new QuotaExceededException(resource, amount, used, limit);
             }
@@ -104,6 +112,11 @@ internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> optio
     /// </summary>
     public async Task SetLimitsAsync(string projectId, IReadOnlyDictionary<string, long> limits, bool force, CancellationToken cancellationToken)
     {
+        if (limits.FirstOrDefault(l => l.Value is > int.MaxValue or < -1) is { Key: not null } huge)
+        {
+            throw TricircleException.Invalid($"Quota limit {huge.Value} for {huge.Key} must be -1 (unlimited) or from 0 to {int.MaxValue}.");
+        }
+
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await LockProjectAsync(connection, projectId, cancellationToken);
         if (!force)

@@ -124,6 +124,23 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
         return known.ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>The central ids of copies in a pod by their pod ids (one query for a whole answer): bottom id → top id.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> TopsOfAsync(string resourceType, string podId, IReadOnlyCollection<string> bottomIds, CancellationToken cancellationToken)
+    {
+        if (bottomIds.Count == 0)
+        {
+            return new Dictionary<string, string>();
+        }
+
+        var (parameters, list) = InList(bottomIds, new { resourceType, podId });
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Top, string Bottom)>(new CommandDefinition(
+            $"SELECT top_id, bottom_id FROM resource_routings WHERE resource_type = @resourceType AND pod_id = @podId AND bottom_id IN ({list})",
+            parameters,
+            cancellationToken: cancellationToken));
+        return rows.GroupBy(r => r.Bottom, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Top, StringComparer.Ordinal);
+    }
+
     /// <summary>Every row (copies made and being made) of <paramref name="topIds"/> of one type, inside the caller's transaction: the pods a change must reach.</summary>
     public static async Task<IReadOnlyList<ResourceRouting>> RowsAsync(DbConnection connection, DbTransaction tx, string resourceType, IReadOnlyCollection<string> topIds, CancellationToken cancellationToken)
     {

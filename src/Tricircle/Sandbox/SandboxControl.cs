@@ -14,6 +14,12 @@ internal sealed class SandboxControl : IAsyncDisposable
 {
     public const string StateFile = "sandbox.json";
 
+    private static readonly BodySchema Faults = new(
+        "faults",
+        new("down", JsonKind.Boolean),
+        new("latency_ms", JsonKind.Integer) { Minimum = 0, Maximum = int.MaxValue },
+        new("error_rate", JsonKind.Number));
+
     private readonly WebApplication _app;
 
     private SandboxControl(WebApplication app, Uri url)
@@ -32,22 +38,21 @@ internal sealed class SandboxControl : IAsyncDisposable
         var app = builder.Build();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.MapGet("/regions", () => TypedResults.Json(regions.Values.Select(Describe)));
-        app.MapPost("/regions/{name}/faults", async (string name, HttpRequest request, CancellationToken ct) =>
+        app.MapPost("/regions/{name}/faults", async (string name, HttpContext context) =>
         {
             var region = regions.GetValueOrDefault(name) ?? throw ApiException.NotFound($"No region {name} in this sandbox; it has {string.Join(", ", regions.Keys)}.");
-            var body = await RequestBody.ReadWrappedAsync(request, "faults", ct);
-            RequestBody.RejectUnknown(body, "faults", "down", "latency_ms", "error_rate");
-            if (body.TryGetProperty("latency_ms", out var latency))
+            var body = await Faults.ReadAsync(context);
+            if (body.Int("latency_ms") is { } ms)
             {
-                region.Faults.Latency = TimeSpan.FromMilliseconds(latency.TryGetInt32(out var ms) && ms >= 0 ? ms : throw ApiException.BadRequest("latency_ms must be a whole number of milliseconds, 0 or more."));
+                region.Faults.Latency = TimeSpan.FromMilliseconds(ms);
             }
 
-            if (body.TryGetProperty("error_rate", out var rate))
+            if (body.Double("error_rate") is { } rate)
             {
-                region.Faults.ErrorRate = rate.TryGetDouble(out var p) && p is >= 0 and <= 1 ? p : throw ApiException.BadRequest("error_rate must be a number between 0 and 1.");
+                region.Faults.ErrorRate = rate >= 0 && rate <= 1 ? rate : throw ApiException.BadRequest("error_rate must be a number between 0 and 1.");
             }
 
-            if (RequestBody.Boolean(body, "down") is { } down)
+            if (body.Bool("down") is { } down)
             {
                 await region.Faults.SetDownAsync(down);
             }

@@ -23,6 +23,9 @@ internal sealed record SandboxOptions(int Pods, string DataDirectory, string? Da
 
     public const string AdminPassword = "password";
     public const string DemoPassword = "password";
+
+    /// <summary>devstack's second member project and user (alt_demo), with demo's password, for tests across projects.</summary>
+    public const string AltDemoPassword = DemoPassword;
     public const string CentralRegion = "CentralRegion";
 
     /// <summary>The AZ inside every emulated region, as devstack names it (the pod's pod_az_name).</summary>

@@ -38,7 +38,8 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
               Database              {sandbox.DatabaseDescription}
               Pods                  {string.Join(", ", sandbox.PodNames)}
               Regions (emulated)    {string.Join(Environment.NewLine + "                        ", sandbox.Regions.Values.Select(r => $"{r.Name}: nova {r.ComputeUrl}  neutron {r.NetworkUrl}  cinder {r.VolumeUrl}  glance {r.ImageUrl}"))}
-              Credentials           {Path.Combine(dataDirectory, "openrc")} (admin), {Path.Combine(dataDirectory, "openrc.demo")} (demo)
+              Credentials           {Path.Combine(dataDirectory, "openrc")} (admin), {Path.Combine(dataDirectory, "openrc.demo")} (demo),
+                                    {Path.Combine(dataDirectory, "openrc.alt_demo")} (alt_demo: a second member project)
 
             Try, in another shell:
               source {Path.Combine(dataDirectory, "openrc.demo")}
@@ -166,6 +167,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
             sandbox.DatabaseDescription = sandbox.App.Services.GetRequiredService<Database>().Connection.Describe();
             WriteOpenrc(Path.Combine(dataDirectory, "openrc"), keystone.AuthUrl, "admin", SandboxOptions.AdminPassword, "admin");
             WriteOpenrc(Path.Combine(dataDirectory, "openrc.demo"), keystone.AuthUrl, "demo", SandboxOptions.DemoPassword, "demo");
+            WriteOpenrc(Path.Combine(dataDirectory, "openrc.alt_demo"), keystone.AuthUrl, "alt_demo", SandboxOptions.AltDemoPassword, "alt_demo");
             await WriteConfigAsync(Path.Combine(dataDirectory, "tricircle.conf"), sandbox.Settings, cancellationToken);
             await SandboxState.WriteAsync(dataDirectory, new SandboxState(sandbox.Control.Url, keystone.AuthUrl, sandbox.AdminUrl, [.. sandbox.Regions.Keys]), cancellationToken);
             return sandbox;
@@ -193,10 +195,15 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
     {
         var service = keystone.AddUser("tricircle", servicePassword);
         keystone.Grant(service, keystone.FindProjectId("service")!, "admin");
-        var demoProject = keystone.AddProject("demo");
-        var demo = keystone.AddUser("demo", SandboxOptions.DemoPassword, defaultProjectId: demoProject);
         keystone.AddRole("member");
-        keystone.Grant(demo, demoProject, "member");
+
+        // As devstack makes them: two member projects, each with its own user.
+        foreach (var (name, password) in (ReadOnlySpan<(string, string)>)[("demo", SandboxOptions.DemoPassword), ("alt_demo", SandboxOptions.AltDemoPassword)])
+        {
+            var project = keystone.AddProject(name);
+            var user = keystone.AddUser(name, password, defaultProjectId: project);
+            keystone.Grant(user, project, "member");
+        }
         for (var i = 1; i <= pods; i++)
         {
             keystone.AddRegion(SandboxOptions.RegionName(i));

@@ -25,6 +25,12 @@ internal static class SnapshotsApi
         SortParameter = true,
     };
 
+    /// <summary>What the gateway reads of a create (the rest goes to the volume's pod, whose Cinder judges it).</summary>
+    private static readonly BodySchema Create = new("snapshot", new BodyField("volume_id", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 36 })
+    {
+        RejectUnknown = false,
+    };
+
     public static void MapSnapshotsApi(this IEndpointRouteBuilder v3)
     {
         v3.MapPost("/snapshots", CreateAsync);
@@ -39,11 +45,9 @@ internal static class SnapshotsApi
     private static async Task CreateAsync(HttpContext context, VolumeRoutes routes, PodScheduler scheduler, VolumeQuotas quotas, VolumeTypeStore types)
     {
         var caller = VolumeApi.Caller(context);
-        var (root, snapshot) = await RequestBody.ReadNodeAsync(context.Request, "snapshot", context.RequestAborted);
-        if (snapshot["volume_id"] is not JsonValue volumeValue || volumeValue.ToString() is not { Length: > 0 } volumeId)
-        {
-            throw ApiException.BadRequest("Invalid input for field/attribute volume_id: it is required.");
-        }
+        var body = await Create.ReadAsync(context, version: VolumeApi.Version(context));
+        var root = body.Root;
+        var volumeId = body.String("volume_id")!;
 
         var (_, pod) = await routes.FindAsync(context, VolumesApi.ResourceType, volumeId, context.RequestAborted);
         PodScheduler.CheckOpen(pod, $"Volume {volumeId}");
@@ -80,7 +84,7 @@ internal static class SnapshotsApi
     {
         var caller = VolumeApi.Caller(context);
         var allTenants = caller.IsAdmin && context.Request.Query.TryGetValue("all_tenants", out var all) && all.ToString() is not ("0" or "false" or "False");
-        var page = await list.ListAsync(Shape, context.Request.Query, allTenants ? null : caller.ProjectId, caller.AuthToken, VolumeApi.PodPath(context, "snapshots/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted);
+        var page = await list.ListAsync(Shape, context.Request.Query, allTenants ? null : caller.ProjectId, caller.AuthToken, VolumeApi.PodPath(context, "snapshots/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted, ownBase: PodForwarder.GatewayBase(context));
         var items = new JsonArray();
         foreach (var item in page.Items)
         {

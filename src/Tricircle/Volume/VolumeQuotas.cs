@@ -63,8 +63,8 @@ internal sealed class VolumeQuotas(QuotaStore quotas, PodClient client)
         quotas.ReleaseAsync(holderType, id, cancellationToken);
 
     /// <summary>
-    /// Grows (or, with a negative <paramref name="gigabytes"/>, shrinks back) an existing
-    /// volume's gigabytes allocation, as os-extend does.
+    /// Grows (or, with a negative <paramref name="gigabytes"/>, shrinks back: that never fails a
+    /// check) an existing volume's gigabytes allocation, as os-extend does.
     /// </summary>
     public async Task ResizeAsync(string projectId, string volumeId, long newSize, long gigabytes, string? type, CancellationToken cancellationToken)
     {
@@ -98,7 +98,10 @@ internal sealed class VolumeQuotas(QuotaStore quotas, PodClient client)
         return answer?[key] as JsonObject ?? throw TricircleException.NotFound($"{(key == "snapshot" ? "Snapshot" : "Volume")} {id} could not be found.");
     }
 
-    /// <summary>A size field as Cinder takes it (an integer, or a string of digits) of at least 1; null when absent.</summary>
+    /// <summary>
+    /// A size field as Cinder takes it (an integer, or a string of digits) from 1 to 2^31-1, as
+    /// Cinder's schema caps it (so no sum of sizes in the quota tables can overflow); null when absent.
+    /// </summary>
     public static long? Size(JsonObject body, string field)
     {
         var node = body[field];
@@ -110,7 +113,12 @@ internal sealed class VolumeQuotas(QuotaStore quotas, PodClient client)
         long? size = node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) ? n
             : node is JsonValue s && s.GetValueKind() == JsonValueKind.String && long.TryParse(s.GetValue<string>(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed
             : null;
-        return size is >= 1 ? size : throw TricircleException.Invalid($"Invalid input for field/attribute {field}. Value: {node.ToJsonString()}. It must be an integer of at least 1.");
+        return size switch
+        {
+            > int.MaxValue => throw TricircleException.Invalid($"Invalid input for field/attribute {field}. Value: {node.ToJsonString()}. {size} is greater than the maximum of {int.MaxValue}"),
+            >= 1 => size,
+            _ => throw TricircleException.Invalid($"Invalid input for field/attribute {field}. Value: {node.ToJsonString()}. It must be an integer of at least 1."),
+        };
     }
 
     /// <summary>Cinder's 413s (<see cref="ErrorKind.OverLimit"/>), in its words.</summary>

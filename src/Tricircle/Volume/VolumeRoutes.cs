@@ -25,10 +25,11 @@ internal sealed class VolumeRoutes(RoutingStore routings, PodStore pods, PodForw
     /// project) and forgets the routing (and frees the quota) when the pod no longer has it or
     /// accepted its deletion.
     /// </summary>
-    public async Task<int> ForwardAsync(HttpContext context, ResourceRouting routing, Pod pod, string relative, Func<JsonNode, Task>? onSuccess = null, HttpContent? body = null)
+    public async Task<int> ForwardAsync(
+        HttpContext context, ResourceRouting routing, Pod pod, string relative, Func<JsonNode, Task>? onSuccess = null, HttpContent? body = null, Func<int, Task>? onFailure = null)
     {
         var status = await forwarder.ForwardAsync(
-            context, pod, VolumeApi.ServiceType, VolumeApi.PodPath(context, relative) + context.Request.QueryString, onSuccess, body, VolumeApi.VersionHeaders(context));
+            context, pod, VolumeApi.ServiceType, VolumeApi.PodPath(context, relative) + context.Request.QueryString, onSuccess, body, VolumeApi.VersionHeaders(context), onFailure: onFailure);
         // Only an answer about the resource itself says it is gone (a missing metadata key does not).
         var itself = relative.Count(c => c == '/') == 1;
         if (itself && (status == 404 || (HttpMethods.IsDelete(context.Request.Method) && status is 202 or 204)))

@@ -1,7 +1,7 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tricircle.Compute;
 using Tricircle.Hosting;
+using Tricircle.Identity;
 
 namespace Tricircle.Volume;
 
@@ -12,20 +12,55 @@ namespace Tricircle.Volume;
 /// </summary>
 internal static class VolumeTypesApi
 {
+    private const string Rule = "volume_extension:types_manage:";
+
+    // Cinder's parameter_types.extra_specs: keys of safe characters, values strings of up to 255.
+    private static readonly BodySchema SpecMap = new(null)
+    {
+        Other = new BodyField("", JsonKind.String) { MaxLength = 255 },
+        KeyPattern = "^[a-zA-Z0-9-_:. /]{1,255}$",
+    };
+
+    private static readonly BodyField Public = new("is_public", JsonKind.Boolean | JsonKind.BooleanText);
+
+    private static readonly BodySchema Create = new(
+        "volume_type",
+        new("name", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 255 },
+        new("description", JsonKind.String | JsonKind.Null) { MaxLength = 255 },
+        new("extra_specs", JsonKind.Object | JsonKind.Null) { Properties = SpecMap },
+        Public with { Name = "os-volume-type-access:is_public" },
+        Public);
+
+    private static readonly BodySchema Update = new(
+        "volume_type",
+        new("name", JsonKind.String | JsonKind.Null) { MaxLength = 255 },
+        new("description", JsonKind.String | JsonKind.Null) { MaxLength = 255 },
+        Public);
+
+    private static readonly BodySchema SetSpecs = new("extra_specs") { Other = SpecMap.Other, KeyPattern = SpecMap.KeyPattern };
+
+    private static readonly BodySchema SetSpec = new(null) { Other = SpecMap.Other, KeyPattern = SpecMap.KeyPattern, MinProperties = 1 };
+
+    private static readonly BodyField Project = new("project", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 255 };
+
+    private static readonly BodySchema AddAccess = new("addProjectAccess", Project);
+
+    private static readonly BodySchema RemoveAccess = new("removeProjectAccess", Project);
+
     public static void MapVolumeTypesApi(this IEndpointRouteBuilder v3)
     {
         v3.MapGet("/types", ListAsync);
-        v3.MapPost("/types", CreateAsync);
+        v3.MapPost("/types", CreateAsync).AdminOnly(Rule + "create");
         v3.MapGet("/types/{id}", ShowAsync);
-        v3.MapPut("/types/{id}", UpdateAsync);
-        v3.MapDelete("/types/{id}", DeleteAsync);
-        v3.MapGet("/types/{id}/extra_specs", ExtraSpecsAsync);
-        v3.MapPost("/types/{id}/extra_specs", SetExtraSpecsAsync);
-        v3.MapGet("/types/{id}/extra_specs/{key}", ExtraSpecAsync);
-        v3.MapPut("/types/{id}/extra_specs/{key}", SetExtraSpecAsync);
-        v3.MapDelete("/types/{id}/extra_specs/{key}", DeleteExtraSpecAsync);
-        v3.MapGet("/types/{id}/os-volume-type-access", AccessAsync);
-        v3.MapPost("/types/{id}/action", ActionAsync);
+        v3.MapPut("/types/{id}", UpdateAsync).AdminOnly(Rule + "update");
+        v3.MapDelete("/types/{id}", DeleteAsync).AdminOnly(Rule + "delete");
+        v3.MapGet("/types/{id}/extra_specs", ExtraSpecsAsync).AdminOnly(Rule + "extra_specs:index");
+        v3.MapPost("/types/{id}/extra_specs", SetExtraSpecsAsync).AdminOnly(Rule + "extra_specs:create");
+        v3.MapGet("/types/{id}/extra_specs/{key}", ExtraSpecAsync).AdminOnly(Rule + "extra_specs:show");
+        v3.MapPut("/types/{id}/extra_specs/{key}", SetExtraSpecAsync).AdminOnly(Rule + "extra_specs:update");
+        v3.MapDelete("/types/{id}/extra_specs/{key}", DeleteExtraSpecAsync).AdminOnly(Rule + "extra_specs:delete");
+        v3.MapGet("/types/{id}/os-volume-type-access", AccessAsync).AdminOnly(Rule + "type_access");
+        v3.MapPost("/types/{id}/action", ActionAsync).AdminOnly(Rule + "type_access");
     }
 
     private static async Task ListAsync(HttpContext context, VolumeTypeStore store)
@@ -44,14 +79,14 @@ internal static class VolumeTypesApi
 
     private static async Task CreateAsync(HttpContext context, VolumeTypeStore store)
     {
-        var caller = Admin(context, "create");
-        var body = await RequestBody.ReadWrappedAsync(context.Request, "volume_type", context.RequestAborted);
+        var caller = VolumeApi.Caller(context);
+        var body = await Create.ReadAsync(context);
         var type = new VolumeType
         {
-            Name = RequestBody.RequiredString(body, "name"),
-            Description = RequestBody.OptionalString(body, "description", allowNull: true),
-            IsPublic = PublicFlag(body, "os-volume-type-access:is_public") ?? PublicFlag(body, "is_public") ?? true,
-            ExtraSpecs = VolumeTypeStore.Serialize(Specs(body)),
+            Name = body.String("name")!.Trim(),
+            Description = body.String("description"),
+            IsPublic = body.Bool("os-volume-type-access:is_public") ?? body.Bool("is_public") ?? true,
+            ExtraSpecs = VolumeTypeStore.Serialize((JsonObject?)body.Object("extra_specs")?.DeepClone() ?? []),
         };
         type = await store.CreateAsync(type, caller.ProjectId, context.RequestAborted);
         await ServersApi.WriteJsonAsync(context, 200, new JsonObject { ["volume_type"] = type.ToView(true) });
@@ -59,12 +94,12 @@ internal static class VolumeTypesApi
 
     private static async Task UpdateAsync(string id, HttpContext context, VolumeTypeStore store)
     {
-        var caller = Admin(context, "update");
-        var body = await RequestBody.ReadWrappedAsync(context.Request, "volume_type", context.RequestAborted);
+        var caller = VolumeApi.Caller(context);
+        var body = await Update.ReadAsync(context, BodyAction.Update);
         var type = await store.GetAsync(id, caller, context.RequestAborted);
-        var name = RequestBody.OptionalString(body, "name");
-        var hasDescription = body.TryGetProperty("description", out _);
-        var isPublic = PublicFlag(body, "is_public");
+        var name = body.String("name")?.Trim();
+        var hasDescription = body.Has("description");
+        var isPublic = body.Bool("is_public");
         if (name is null && !hasDescription && isPublic is null)
         {
             throw ApiException.BadRequest("Specify volume type name, description, is_public or a combination thereof.");
@@ -76,7 +111,7 @@ internal static class VolumeTypesApi
         }
 
         type.Name = name ?? type.Name;
-        type.Description = hasDescription ? RequestBody.OptionalString(body, "description", allowNull: true) : type.Description;
+        type.Description = hasDescription ? body.String("description") : type.Description;
         type.IsPublic = isPublic ?? type.IsPublic;
         type = await store.UpdateAsync(type, context.RequestAborted);
         await ServersApi.WriteJsonAsync(context, 200, new JsonObject { ["volume_type"] = type.ToView(true) });
@@ -84,7 +119,7 @@ internal static class VolumeTypesApi
 
     private static async Task<IResult> DeleteAsync(string id, HttpContext context, VolumeTypeStore store)
     {
-        var caller = Admin(context, "delete");
+        var caller = VolumeApi.Caller(context);
         var type = await store.GetAsync(id, caller, context.RequestAborted);
         await store.DeleteAsync(type.Id, context.RequestAborted);
         return TypedResults.StatusCode(StatusCodes.Status202Accepted);
@@ -92,17 +127,16 @@ internal static class VolumeTypesApi
 
     private static async Task ExtraSpecsAsync(string id, HttpContext context, VolumeTypeStore store)
     {
-        var caller = Admin(context, "extra_specs:index");
+        var caller = VolumeApi.Caller(context);
         var type = await store.GetAsync(id, caller, context.RequestAborted);
         await ServersApi.WriteJsonAsync(context, 200, new JsonObject { ["extra_specs"] = type.Specs() });
     }
 
     private static async Task SetExtraSpecsAsync(string id, HttpContext context, VolumeTypeStore store)
     {
-        var caller = Admin(context, "extra_specs:create");
-        var root = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
+        var caller = VolumeApi.Caller(context);
+        var added = (await SetSpecs.ReadAsync(context)).Fields;
         var type = await store.GetAsync(id, caller, context.RequestAborted);
-        var added = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("extra_specs", out _) ? Specs(root) : throw ApiException.BadRequest("The request body has no 'extra_specs' key.");
         var specs = type.Specs();
         foreach (var (key, value) in added)
         {
@@ -111,12 +145,12 @@ internal static class VolumeTypesApi
 
         type.ExtraSpecs = VolumeTypeStore.Serialize(specs);
         await store.UpdateAsync(type, context.RequestAborted);
-        await ServersApi.WriteJsonAsync(context, 200, new JsonObject { ["extra_specs"] = added });
+        await ServersApi.WriteJsonAsync(context, 200, new JsonObject { ["extra_specs"] = added.DeepClone() });
     }
 
     private static async Task ExtraSpecAsync(string id, string key, HttpContext context, VolumeTypeStore store)
     {
-        var caller = Admin(context, "extra_specs:show");
+        var caller = VolumeApi.Caller(context);
         var type = await store.GetAsync(id, caller, context.RequestAborted);
         var value = type.Specs()[key] ?? throw ApiException.NotFound($"Volume Type {type.Id} has no extra specs with key {key}.");
         await ServersApi.WriteJsonAsync(context, 200, new JsonObject { [key] = value.DeepClone() });
@@ -124,24 +158,24 @@ internal static class VolumeTypesApi
 
     private static async Task SetExtraSpecAsync(string id, string key, HttpContext context, VolumeTypeStore store)
     {
-        var caller = Admin(context, "extra_specs:update");
-        var root = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty(key, out var value) || root.EnumerateObject().Count() != 1 || value.ValueKind != JsonValueKind.String)
+        var caller = VolumeApi.Caller(context);
+        var body = await SetSpec.ReadAsync(context, BodyAction.Update);
+        if (body.Fields.Count != 1 || body.String(key) is not { } value)
         {
             throw ApiException.BadRequest($"Request body and URI mismatch: the body must be {{\"{key}\": \"value\"}}.");
         }
 
         var type = await store.GetAsync(id, caller, context.RequestAborted);
         var specs = type.Specs();
-        specs[key] = value.GetString();
+        specs[key] = value;
         type.ExtraSpecs = VolumeTypeStore.Serialize(specs);
         await store.UpdateAsync(type, context.RequestAborted);
-        await ServersApi.WriteJsonAsync(context, 200, new JsonObject { [key] = value.GetString() });
+        await ServersApi.WriteJsonAsync(context, 200, new JsonObject { [key] = value });
     }
 
     private static async Task<IResult> DeleteExtraSpecAsync(string id, string key, HttpContext context, VolumeTypeStore store)
     {
-        var caller = Admin(context, "extra_specs:delete");
+        var caller = VolumeApi.Caller(context);
         var type = await store.GetAsync(id, caller, context.RequestAborted);
         var specs = type.Specs();
         if (!specs.Remove(key))
@@ -156,7 +190,7 @@ internal static class VolumeTypesApi
 
     private static async Task AccessAsync(string id, HttpContext context, VolumeTypeStore store)
     {
-        var caller = Admin(context, "type_access");
+        var caller = VolumeApi.Caller(context);
         var type = await store.GetAsync(id, caller, context.RequestAborted);
         if (type.IsPublic)
         {
@@ -172,67 +206,22 @@ internal static class VolumeTypesApi
 
     private static async Task<IResult> ActionAsync(string id, HttpContext context, VolumeTypeStore store)
     {
-        var caller = Admin(context, "type_access");
-        var root = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
-        var type = await store.GetAsync(id, caller, context.RequestAborted);
-        foreach (var (action, grant) in (ReadOnlySpan<(string, bool)>)[("addProjectAccess", true), ("removeProjectAccess", false)])
-        {
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty(action, out var inner) && inner.ValueKind == JsonValueKind.Object)
-            {
-                if (type.IsPublic)
-                {
-                    throw ApiException.Conflict($"Invalid volume type: type access modification is not applicable to public volume type {type.Id}.");
-                }
-
-                await store.SetAccessAsync(type.Id, RequestBody.RequiredString(inner, "project", 64), grant, context.RequestAborted);
-                return TypedResults.StatusCode(StatusCodes.Status202Accepted);
-            }
-        }
-
-        throw ApiException.BadRequest("Invalid request body: expected addProjectAccess or removeProjectAccess with a project.");
-    }
-
-    private static Identity.RequestContext Admin(HttpContext context, string action)
-    {
         var caller = VolumeApi.Caller(context);
-        return caller.IsAdmin ? caller : throw ApiException.Forbidden($"Policy doesn't allow volume_extension:types_manage:{action} to be performed.");
-    }
-
-    /// <summary>Cinder takes booleans or their string forms here.</summary>
-    private static bool? PublicFlag(JsonElement body, string field)
-    {
-        if (!body.TryGetProperty(field, out var value))
+        var root = await RequestBody.ReadObjectAsync(context);
+        var grant = root.ContainsKey("addProjectAccess");
+        if (!grant && !root.ContainsKey("removeProjectAccess"))
         {
-            return null;
+            throw ApiException.BadRequest("Invalid request body: expected addProjectAccess or removeProjectAccess with a project.");
         }
 
-        return value.ValueKind switch
+        var project = (grant ? AddAccess : RemoveAccess).Check(context, root).String("project")!;
+        var type = await store.GetAsync(id, caller, context.RequestAborted);
+        if (type.IsPublic)
         {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            JsonValueKind.String when bool.TryParse(value.GetString(), out var parsed) => parsed,
-            _ => throw ApiException.BadRequest($"Invalid value '{value}' for {field}: it must be a boolean."),
-        };
-    }
-
-    private static JsonObject Specs(JsonElement body)
-    {
-        if (!body.TryGetProperty("extra_specs", out var specs) || specs.ValueKind == JsonValueKind.Null)
-        {
-            return [];
+            throw ApiException.Conflict($"Invalid volume type: type access modification is not applicable to public volume type {type.Id}.");
         }
 
-        if (specs.ValueKind != JsonValueKind.Object)
-        {
-            throw ApiException.BadRequest("Invalid input for field/attribute extra_specs: it must be an object.");
-        }
-
-        var result = new JsonObject();
-        foreach (var spec in specs.EnumerateObject())
-        {
-            result[spec.Name] = spec.Value.ValueKind == JsonValueKind.String ? spec.Value.GetString() : throw ApiException.BadRequest($"Invalid input for field/attribute extra_specs: the value of {spec.Name} must be a string.");
-        }
-
-        return result;
+        await store.SetAccessAsync(type.Id, project, grant, context.RequestAborted);
+        return TypedResults.StatusCode(StatusCodes.Status202Accepted);
     }
 }

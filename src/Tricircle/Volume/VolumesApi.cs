@@ -33,6 +33,18 @@ internal static class VolumesApi
         SortParameter = true,
     };
 
+    /// <summary>What the gateway reads of a create (the rest, size included, is judged further on and by the pod's Cinder).</summary>
+    private static readonly BodySchema Create = new(
+        "volume",
+        new("availability_zone", JsonKind.String | JsonKind.Null) { MaxLength = 255 },
+        new("volume_type", JsonKind.String | JsonKind.Null) { MaxLength = 255 },
+        new("snapshot_id", JsonKind.String | JsonKind.Null) { MaxLength = 36 },
+        new("source_volid", JsonKind.String | JsonKind.Null) { MaxLength = 36 })
+    {
+        RejectUnknown = false,
+        Siblings = ["OS-SCH-HNT:scheduler_hints"],
+    };
+
     public static void MapVolumesApi(this IEndpointRouteBuilder v3)
     {
         v3.MapPost("/volumes", CreateAsync);
@@ -47,7 +59,8 @@ internal static class VolumesApi
     private static async Task CreateAsync(HttpContext context, PodScheduler scheduler, PodForwarder forwarder, RoutingStore routings, PodStore pods, VolumeTypeStore types, VolumeQuotas quotas, ImageSync imageSync)
     {
         var caller = VolumeApi.Caller(context);
-        var (root, volume) = await RequestBody.ReadNodeAsync(context.Request, "volume", context.RequestAborted);
+        var body = await Create.ReadAsync(context, version: VolumeApi.Version(context));
+        var (root, volume) = (body.Root, body.Fields);
         var requestedAz = volume["availability_zone"] is JsonValue azValue && azValue.GetValueKind() == JsonValueKind.String ? azValue.ToString() : null;
         var size = VolumeQuotas.Size(volume, "size");
 
@@ -140,7 +153,7 @@ internal static class VolumesApi
     {
         var caller = VolumeApi.Caller(context);
         var query = context.Request.Query;
-        var allTenants = caller.IsAdmin && query.TryGetValue("all_tenants", out var all) && all.ToString() is not ("0" or "false" or "False");
+        var allTenants = caller.IsAdmin && query.TryGetValue("all_tenants", out var all) && all.ToString() is not ("0" or "false" or "False"); // Cinder ignores it from others
 
         // Each pod holds one top AZ, so an AZ filter picks pods rather than being asked of them (they know their zone by another name).
         Func<Pod, bool>? podFilter = null;
@@ -151,7 +164,7 @@ internal static class VolumesApi
             query = new QueryCollection(query.Where(q => q.Key != "availability_zone").ToDictionary(q => q.Key, q => q.Value));
         }
 
-        var page = await list.ListAsync(Shape, query, allTenants ? null : caller.ProjectId, caller.AuthToken, VolumeApi.PodPath(context, "volumes/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted, podFilter);
+        var page = await list.ListAsync(Shape, query, allTenants ? null : caller.ProjectId, caller.AuthToken, VolumeApi.PodPath(context, "volumes/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted, podFilter, PodForwarder.GatewayBase(context));
         var items = new JsonArray();
         foreach (var item in page.Items)
         {
@@ -195,18 +208,17 @@ internal static class VolumesApi
     private static async Task ActionAsync(string id, HttpContext context, VolumeRoutes routes, RoutingStore routings, PodStore pods, VolumeQuotas quotas)
     {
         var (routing, pod) = await routes.FindAsync(context, ResourceType, id, context.RequestAborted);
-        var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
-        if (body.ValueKind != JsonValueKind.Object || body.EnumerateObject().Count() != 1)
+        var body = await RequestBody.ReadObjectAsync(context);
+        if (body.Count != 1)
         {
             throw ApiException.BadRequest("Invalid request body: a volume action is an object with exactly one action key, such as {\"os-extend\": {\"new_size\": 2}}.");
         }
 
-        var action = body.EnumerateObject().First();
-        if (action.Name == "os-attach" && action.Value.ValueKind == JsonValueKind.Object
-            && action.Value.TryGetProperty("instance_uuid", out var instance) && instance.ValueKind == JsonValueKind.String)
+        var (actionName, actionValue) = body.First();
+        if (actionName == "os-attach" && actionValue is JsonObject attach && attach["instance_uuid"] is JsonValue instance && instance.GetValueKind() == JsonValueKind.String)
         {
             var caller = context.GetRequestContext();
-            var serverId = instance.GetString()!;
+            var serverId = instance.GetValue<string>();
             var server = await routings.FindTopAsync(serverId, ServersApi.ResourceType, caller.IsAdmin ? null : caller.ProjectId, context.RequestAborted)
                 ?? throw ApiException.NotFound($"Instance {serverId} could not be found.");
             if (server.PodId != routing.PodId)
@@ -218,7 +230,7 @@ internal static class VolumesApi
 
         // An extension grows the volume's gigabytes in the central quota of the volume's project first.
         (long Gigabytes, string? Type)? grown = null;
-        if (action.Name == "os-extend" && JsonNode.Parse(action.Value.GetRawText()) is JsonObject extend && VolumeQuotas.Size(extend, "new_size") is { } newSize)
+        if (actionName == "os-extend" && actionValue is JsonObject extend && VolumeQuotas.Size(extend, "new_size") is { } newSize)
         {
             var current = await quotas.ShowInPodAsync(context, pod, "volumes", id);
             var delta = newSize - (current["size"]?.GetValue<long>() ?? 0);
@@ -230,17 +242,29 @@ internal static class VolumesApi
             }
         }
 
-        var content = new StringContent(body.GetRawText(), Encoding.UTF8, "application/json");
-        var status = 0;
+        // The pod refused the extension, or never answered: the growth is given back before the caller hears it.
+        var givenBack = grown is null;
+        async Task GiveBackAsync()
+        {
+            if (!givenBack && grown is { } g)
+            {
+                givenBack = true;
+                await quotas.ResizeAsync(routing.ProjectId, id, 0, -g.Gigabytes, g.Type, CancellationToken.None);
+            }
+        }
+
+        var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        var answered = false;
         try
         {
-            status = await routes.ForwardAsync(context, routing, pod, $"volumes/{Uri.EscapeDataString(id)}/action", body: content);
+            await routes.ForwardAsync(context, routing, pod, $"volumes/{Uri.EscapeDataString(id)}/action", body: content, onFailure: _ => GiveBackAsync());
+            answered = true;
         }
         finally
         {
-            if (grown is { } g && status is < 200 or >= 300)
+            if (!answered)
             {
-                await quotas.ResizeAsync(routing.ProjectId, id, 0, -g.Gigabytes, g.Type, CancellationToken.None); // the pod refused the extension
+                await GiveBackAsync(); // no answer from the pod: nothing was written to the caller yet
             }
         }
     }

@@ -358,6 +358,47 @@ public sealed class CinderContractTests(ContractTarget target) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Validation_OutOfRangeSizeAndBadSortDirection_Are400()
+    {
+        // volume_size: minimum 1, maximum DB_MAX_INT; a sort_dir alone still goes to the DB's
+        // process_sort_params, which knows only asc and desc.
+        foreach (var size in (long[])[2147483648, 9223372036854775807])
+        {
+            var response = await target.SendAsync(HttpMethod.Post, target.DemoVolume, "/volumes", target.DemoToken, new JsonObject { ["volume"] = new JsonObject { ["size"] = size } });
+            Assert.True(response.Status == HttpStatusCode.BadRequest, response.ToString());
+            Assert.Contains("is greater than the maximum of 2147483647", response.Json["badRequest"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        foreach (var query in (string[])["?sort_dir=sideways", "?sort_key=name&sort_dir=sideways", "?sort=name:sideways"])
+        {
+            var response = await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/volumes" + query, target.DemoToken);
+            Assert.True(response.Status == HttpStatusCode.BadRequest, $"{query}: {response}");
+        }
+    }
+
+    [Fact]
+    public async Task VolumeTypes_UnknownFieldsAndLongSpecValues_Are400()
+    {
+        var created = (await target.SendAsync(HttpMethod.Post, target.Volume, "/types", target.AdminToken, new JsonObject { ["volume_type"] = new JsonObject { ["name"] = Unique("contract-type") } })).Expect(HttpStatusCode.OK)["volume_type"]!;
+        var id = created["id"]!.GetValue<string>();
+        try
+        {
+            // The volume_types update schema and extra_specs_with_no_spaces_key (values of at most 255 characters).
+            var unknown = await target.SendAsync(HttpMethod.Put, target.Volume, "/types/" + id, target.AdminToken, new JsonObject { ["volume_type"] = new JsonObject { ["bogus"] = 1 } });
+            Assert.True(unknown.Status == HttpStatusCode.BadRequest, unknown.ToString());
+            Assert.Contains("Additional properties are not allowed", unknown.Json["badRequest"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+
+            var longValue = await target.SendAsync(HttpMethod.Post, target.Volume, $"/types/{id}/extra_specs", target.AdminToken, new JsonObject { ["extra_specs"] = new JsonObject { ["a"] = new string('x', 256) } });
+            Assert.True(longValue.Status == HttpStatusCode.BadRequest, longValue.ToString());
+            (await target.SendAsync(HttpMethod.Post, target.Volume, $"/types/{id}/extra_specs", target.AdminToken, new JsonObject { ["extra_specs"] = new JsonObject { ["a"] = new string('x', 255) } })).Expect(HttpStatusCode.OK);
+        }
+        finally
+        {
+            await target.SendAsync(HttpMethod.Delete, target.Volume, "/types/" + id, target.AdminToken);
+        }
+    }
+
+    [Fact]
     public async Task CreateVolume_FromSnapshotAndFromVolume_InheritSizeAndSource()
     {
         var sourceId = (await CreateVolumeAsync())["id"]!.GetValue<string>();

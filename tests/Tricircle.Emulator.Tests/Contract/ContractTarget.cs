@@ -133,7 +133,11 @@ public sealed class ContractTarget : IAsyncLifetime
     }
 
     /// <summary>Sends raw text as the body (malformed JSON tests).</summary>
-    public async Task<ContractResponse> SendRawAsync(HttpMethod method, Uri service, string path, string? token, string body, string contentType = "application/json")
+    public Task<ContractResponse> SendRawAsync(HttpMethod method, Uri service, string path, string? token, string body, string contentType = "application/json") =>
+        SendRawAsync(method, service, path, token, Encoding.UTF8.GetBytes(body), contentType);
+
+    /// <summary>Sends raw bytes as the body (bodies that are not even UTF-8).</summary>
+    public async Task<ContractResponse> SendRawAsync(HttpMethod method, Uri service, string path, string? token, byte[] body, string contentType = "application/json")
     {
         using var request = new HttpRequestMessage(method, new Uri(service.ToString().TrimEnd('/') + path));
         if (token is not null)
@@ -141,7 +145,7 @@ public sealed class ContractTarget : IAsyncLifetime
             request.Headers.Add("X-Auth-Token", token);
         }
 
-        request.Content = new StringContent(body, Encoding.UTF8);
+        request.Content = new ByteArrayContent(body);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         using var response = await Http.SendAsync(request);
         return new ContractResponse(response.StatusCode, response.Headers, response.Content.Headers, await response.Content.ReadAsStringAsync());

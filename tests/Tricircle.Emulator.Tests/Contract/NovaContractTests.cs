@@ -288,6 +288,58 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
     }
 
     [Fact]
+    public async Task Servers_CreateFieldsOfTheWrongKind_Are400()
+    {
+        // Nova's server schema: availability_zone is parameter_types.name (at least one
+        // character: "'' is too short", or "should be non-empty" in newer jsonschema),
+        // accessIPv4 a string of format ipv4, adminPass a string.
+        var image = await ImageIdAsync();
+        foreach (var (field, value, reason) in ((string, JsonNode?, string)[])[("availability_zone", "", "''"), ("accessIPv4", "x", "is not a 'ipv4'"), ("adminPass", 123, "is not of type 'string'")])
+        {
+            var server = new JsonObject { ["name"] = Unique("bad"), ["imageRef"] = image, ["flavorRef"] = "1", ["networks"] = "none", [field] = value };
+            var response = await Nova(HttpMethod.Post, "/servers", target.DemoToken, new JsonObject { ["server"] = server }, "2.37");
+            Assert.True(response.Status == HttpStatusCode.BadRequest, $"{field}: {response}");
+            var message = Str(response.Json["badRequest"]!["message"]);
+            Assert.Contains("field/attribute " + field, message, StringComparison.Ordinal);
+            Assert.Contains(reason, message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Servers_AllTenantsAsAMember_Is403()
+    {
+        foreach (var path in (string[])["/servers?all_tenants=1", "/servers/detail?all_tenants=True"])
+        {
+            var response = await Nova(HttpMethod.Get, path, target.DemoToken);
+            Assert.True(response.Status == HttpStatusCode.Forbidden, $"{path}: {response}");
+            Assert.Contains("get_all_tenants", Str(response.Json["forbidden"]!["message"]), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Keypairs_RepeatedKeyKeepsTheLastValue_InvalidUtf8Is400()
+    {
+        // Python's json.loads builds a dict key by key; oslo's jsonutils decodes UTF-8 strictly.
+        var first = Unique("dupfirst");
+        var last = Unique("duplast");
+        var created = await target.SendRawAsync(HttpMethod.Post, target.Compute, "/os-keypairs", target.DemoToken, $$$"""{"keypair": {"name": "{{{first}}}", "name": "{{{last}}}"}}""");
+        Assert.True(created.Status == HttpStatusCode.OK, created.ToString());
+        try
+        {
+            Assert.Equal(last, Str(created.Json["keypair"]!["name"]));
+            Assert.Equal(HttpStatusCode.NotFound, (await Nova(HttpMethod.Get, "/os-keypairs/" + first, target.DemoToken)).Status);
+        }
+        finally
+        {
+            await Nova(HttpMethod.Delete, "/os-keypairs/" + last, target.DemoToken);
+        }
+
+        var invalid = await target.SendRawAsync(HttpMethod.Post, target.Compute, "/os-keypairs", target.DemoToken, [.. "{\"keypair\": {\"name\": \""u8, 0xff, 0xfe, .. "\"}}"u8]);
+        Assert.True(invalid.Status == HttpStatusCode.BadRequest, invalid.ToString());
+        Assert.Equal("Malformed request body", Str(invalid.Json["badRequest"]!["message"]));
+    }
+
+    [Fact]
     public async Task Servers_CreateValidation_Is400WithNovaMessages()
     {
         var image = await ImageIdAsync();

@@ -212,7 +212,7 @@ public sealed partial class KeystoneEmulatorTests : IAsyncLifetime
         var (response, body) = await AuthenticateAsync("{\"auth\": {");
 
         AssertError(response, body, HttpStatusCode.BadRequest, "Bad Request");
-        Assert.Contains("Malformed JSON", body.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("Expecting to find valid JSON in request body.", body.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -56,6 +56,44 @@ public sealed class OpenStackCliTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, await ValidateAsync(tokenId));
     }
 
+    [Fact]
+    public async Task OpenStackCli_ProjectUserAndRoleAssignment_CreateUseAndDelete()
+    {
+        using var project = await RunJsonAsync("project", "create", "--description", "made by the CLI", "cli-project", "-f", "json");
+        var projectId = project.RootElement.GetProperty("id").GetString()!;
+        Assert.Equal("default", project.RootElement.GetProperty("domain_id").GetString());
+        Assert.True(project.RootElement.GetProperty("enabled").GetBoolean());
+
+        using var user = await RunJsonAsync("user", "create", "--password", "cli-user-pw", "--project", "cli-project", "--email", "cli@example.org", "cli-user", "-f", "json");
+        Assert.Equal(projectId, user.RootElement.GetProperty("default_project_id").GetString());
+        Assert.Equal("cli@example.org", user.RootElement.GetProperty("email").GetString());
+
+        await RunAsync("role", "add", "--user", "cli-user", "--project", "cli-project", "member");
+        using var assignments = await RunJsonAsync("role", "assignment", "list", "--user", "cli-user", "--project", "cli-project", "--names", "-f", "json");
+        var assignment = Assert.Single(assignments.RootElement.EnumerateArray());
+        Assert.Equal("member", assignment.GetProperty("Role").GetString());
+        Assert.Equal("cli-user@Default", assignment.GetProperty("User").GetString());
+        Assert.Equal("cli-project@Default", assignment.GetProperty("Project").GetString());
+
+        // The new user gets a token for the new project, as a test's dynamic credentials would.
+        var asUser = new Dictionary<string, string> { ["OS_USERNAME"] = "cli-user", ["OS_PASSWORD"] = "cli-user-pw", ["OS_PROJECT_NAME"] = "cli-project" };
+        using (var token = JsonDocument.Parse((await RunAsync(["token", "issue", "-f", "json"], asUser)).Stdout))
+        {
+            Assert.Equal(projectId, token.RootElement.GetProperty("project_id").GetString());
+        }
+
+        await RunAsync("user", "set", "--disable", "cli-user");
+        var disabled = await RunAsync(["token", "issue", "-f", "json"], asUser, check: false);
+        Assert.NotEqual(0, disabled.ExitCode);
+        Assert.Contains("HTTP 401", disabled.Stderr, StringComparison.Ordinal);
+
+        await RunAsync("role", "remove", "--user", "cli-user", "--project", "cli-project", "member");
+        await RunAsync("user", "delete", "cli-user");
+        await RunAsync("project", "delete", "cli-project");
+        var projects = (await RunAsync("project", "list", "-f", "value", "-c", "Name")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["admin", "service"], projects.Order(StringComparer.Ordinal));
+    }
+
     private async Task<HttpStatusCode> ValidateAsync(string tokenId)
     {
         using var http = new HttpClient { BaseAddress = _keystone.Url };
@@ -81,6 +119,13 @@ public sealed class OpenStackCliTests : IAsyncLifetime
     }
 
     private async Task<(string Stdout, string Stderr)> RunAsync(params string[] arguments)
+    {
+        var (_, stdout, stderr) = await RunAsync(arguments, null);
+        return (stdout, stderr);
+    }
+
+    /// <summary>Runs the CLI as admin, or with <paramref name="environment"/> overriding OS_* variables; <paramref name="check"/> asserts success.</summary>
+    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string[] arguments, Dictionary<string, string>? environment, bool check = true)
     {
         var startInfo = new ProcessStartInfo(FindOpenStackCli())
         {
@@ -111,6 +156,10 @@ public sealed class OpenStackCliTests : IAsyncLifetime
         // python-requests honours proxy variables even for loopback unless told otherwise.
         startInfo.Environment["no_proxy"] = "127.0.0.1,localhost";
         startInfo.Environment["NO_PROXY"] = "127.0.0.1,localhost";
+        foreach (var (name, value) in environment ?? [])
+        {
+            startInfo.Environment[name] = value;
+        }
 
         using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("openstack did not start.");
         var stdoutTask = process.StandardOutput.ReadToEndAsync();
@@ -128,8 +177,8 @@ public sealed class OpenStackCliTests : IAsyncLifetime
 
         var stdout = await stdoutTask;
         var stderr = await stderrTask;
-        Assert.True(process.ExitCode == 0, $"openstack {string.Join(' ', arguments)} exited with {process.ExitCode}.\nstdout:\n{stdout}\nstderr:\n{stderr}");
-        return (stdout, stderr);
+        Assert.True(!check || process.ExitCode == 0, $"openstack {string.Join(' ', arguments)} exited with {process.ExitCode}.\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        return (process.ExitCode, stdout, stderr);
     }
 
     private static string FindOpenStackCli()

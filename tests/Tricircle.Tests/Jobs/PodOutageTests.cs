@@ -20,8 +20,9 @@ public abstract class PodOutageTests(JobsGatewayFixture gateway)
     {
         var (token, _) = gateway.NewTenant("refused");
         var (network, _) = await _steps.NetworkAsync(token, "10.70.0.0/24");
+        // Metadata values must be strings: the gateway leaves that to the pod's Nova, which refuses it (bad user_data is the gateway's own 400 now, before any port).
         var refused = await gateway.ComputeAsync(HttpMethod.Post, "servers", token,
-            Json(new { server = new { name = "bad", flavorRef = "1", imageRef = await gateway.CirrosAsync("RegionOne"), user_data = "not base64!", networks = new[] { new { uuid = network } }, availability_zone = "az1" } }), "2.37");
+            Json(new { server = new { name = "bad", flavorRef = "1", imageRef = await gateway.CirrosAsync("RegionOne"), metadata = new { k = 1 }, networks = new[] { new { uuid = network } }, availability_zone = "az1" } }), "2.37");
         Assert.True(refused.Status == HttpStatusCode.BadRequest, refused.Text);
 
         await gateway.JobsSettledAsync();

@@ -52,6 +52,18 @@ public sealed class SandboxCommandTests
         Assert.Equal(1, demo.ExitCode);
         Assert.Contains("HTTP 403", demo.Stderr, StringComparison.Ordinal);
 
+        // alt_demo, devstack's second member project, has its own openrc and project.
+        var altDemo = sandbox.Openrc("openrc.alt_demo");
+        Assert.Equal("alt_demo", altDemo["OS_PROJECT_NAME"]);
+        var tokens = await Task.WhenAll(
+            CliRunner.RunAsync("openstack", ["token", "issue", "-f", "json"], altDemo),
+            CliRunner.RunAsync("openstack", ["token", "issue", "-f", "json"], sandbox.Openrc("openrc.demo")));
+        Assert.All(tokens, t => Assert.True(t.ExitCode == 0, t.ToString()));
+        var (altProject, demoProject) = (JsonDocument.Parse(tokens[0].Stdout).RootElement.GetProperty("project_id").GetString(), JsonDocument.Parse(tokens[1].Stdout).RootElement.GetProperty("project_id").GetString());
+        Assert.NotEqual(demoProject, altProject);
+        var altAdmin = await CliRunner.TricircleAsync(altDemo, "pod", "list");
+        Assert.Contains("HTTP 403", altAdmin.Stderr, StringComparison.Ordinal);
+
         await FaultKnobs_ReachTheRunningRegions(sandbox.DataDirectory, openrc);
 
         await sandbox.StopAsync();

@@ -342,6 +342,38 @@ public abstract class VolumesApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Sizes_BeyondCindersMaximum_Are400_AndAnExtensionThePodRefuses_GivesItsGrowthBack()
+    {
+        var (token, project) = gateway.NewTenant("vsize");
+        Task<ApiResponse> Mine(HttpMethod method, string path, string? json = null) => gateway.VolumeAsync(method, path, token, json, project: project);
+        async Task<int> GigabytesInUseAsync()
+        {
+            var shown = await Mine(HttpMethod.Get, $"os-quota-sets/{project}?usage=True");
+            shown.AssertOk();
+            return shown.Json.GetProperty("quota_set").GetProperty("gigabytes").GetProperty("in_use").GetInt32();
+        }
+
+        // Before: 9223372036854775807 went to the pod, and the project's quota calls failed with an overflow while it was pending.
+        foreach (var size in new[] { "9223372036854775807", "2147483648", "\"99999999999999999999\"" })
+        {
+            var message = (await Mine(HttpMethod.Post, "volumes", "{\"volume\": {\"size\": " + size + ", \"availability_zone\": \"az1\"}}")).AssertError(HttpStatusCode.BadRequest, "badRequest");
+            Assert.Contains("size", message, StringComparison.Ordinal);
+            Assert.Equal(0, await GigabytesInUseAsync());
+        }
+
+        var volume = await CreateAsync(token, "az1", "sized", project);
+        await WaitAsync("volumes/" + volume, "volume", "available", token, project);
+        Assert.Contains("2147483647", (await Mine(HttpMethod.Post, $"volumes/{volume}/action", """{"os-extend": {"new_size": 9223372036854775807}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+        Assert.Equal(1, await GigabytesInUseAsync());
+
+        // The pod refuses to extend a volume in error: the 2 GiB counted before forwarding are given back.
+        var reset = await gateway.VolumeAsync(HttpMethod.Post, $"volumes/{volume}/action", gateway.AdminToken, """{"os-reset_status": {"status": "error"}}""");
+        Assert.True(reset.Status == HttpStatusCode.Accepted, reset.Text);
+        Assert.Contains("status", (await Mine(HttpMethod.Post, $"volumes/{volume}/action", """{"os-extend": {"new_size": 3}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+        Assert.Equal(1, await GigabytesInUseAsync());
+    }
+
+    [Fact]
     public async Task Quota_ParallelCreatesOverBothPods_NeverExceedIt_AndPerTypeQuotasCount()
     {
         var (token, project) = gateway.NewTenant("vq");

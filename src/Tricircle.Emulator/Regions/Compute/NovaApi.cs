@@ -92,8 +92,9 @@ internal sealed partial class NovaApi(RegionContext region)
                     throw OpenStackFault.BadRequest($"API Version String {requested} is of invalid format. Must be of format MajorNum.MinorNum.");
                 }
 
-                var major = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-                minor = int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
+                // Python's ints do not overflow: a version past int is just unsupported (406).
+                var major = int.TryParse(match.Groups[1].Value, CultureInfo.InvariantCulture, out var m) ? m : int.MaxValue;
+                minor = int.TryParse(match.Groups[2].Value, CultureInfo.InvariantCulture, out var n) ? n : int.MaxValue;
                 if (major != 2 || minor < 1 || minor > MaxMinor)
                 {
                     throw new OpenStackFault(406, $"Version {requested} is not supported by the API. Minimum is 2.1 and maximum is {MaxVersion}.");

@@ -324,7 +324,12 @@ internal sealed partial class NovaApi
     {
         Refresh();
         var caller = context.Caller();
-        var allTenants = caller.IsAdmin && Query(context, "all_tenants") is { } all && all.ToLowerInvariant() is not ("0" or "false" or "f" or "no" or "off");
+        var allTenants = IsAllTenants(context);
+        if (allTenants && !caller.IsAdmin)
+        {
+            RequireAdmin(context, detail ? "servers:detail:get_all_tenants" : "servers:index:get_all_tenants");
+        }
+
         var project = allTenants ? Query(context, "project_id") ?? Query(context, "tenant_id") : caller.ProjectId;
         Regex? name = null;
         if (Query(context, "name") is { } namePattern)
@@ -418,12 +423,29 @@ internal sealed partial class NovaApi
         await Ok(context, response);
     }
 
+    /// <summary>Nova's common.is_all_tenants: present and empty is true, else a boolean string or a 400.</summary>
+    private static bool IsAllTenants(HttpContext context)
+    {
+        if (Query(context, "all_tenants") is not { } value)
+        {
+            return false;
+        }
+
+        return value.Trim().ToLowerInvariant() switch
+        {
+            "" or "1" or "t" or "true" or "on" or "y" or "yes" => true,
+            "0" or "f" or "false" or "off" or "n" or "no" => false,
+            _ => throw OpenStackFault.BadRequest($"Invalid input received: Unrecognized value '{value}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'"),
+        };
+    }
+
     private static List<Server> SortServers(List<Server> servers, List<string> keys, List<string> dirs)
     {
+        // As common.get_sort_params: the default key, but a sort_dir given alone still counts.
         if (keys.Count == 0)
         {
             keys = ["created_at", "id"];
-            dirs = ["desc", "desc"];
+            dirs = dirs.Count > 0 ? [dirs[0], dirs[0]] : ["desc", "desc"];
         }
 
         IOrderedEnumerable<Server>? ordered = null;
@@ -482,17 +504,7 @@ internal sealed partial class NovaApi
         NoExtraKeys(body, "server", [.. allowed]);
         var name = body.ContainsKey("name") ? ReqString(body, "name", "server") : null;
         var description = OptString(body, "description", 255);
-        var ipv4 = OptString(body, "accessIPv4");
-        var ipv6 = OptString(body, "accessIPv6");
-        if (ipv4 is { Length: > 0 } && !(System.Net.IPAddress.TryParse(ipv4, out var a4) && a4.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork))
-        {
-            throw OpenStackFault.BadRequest($"Invalid input for field/attribute accessIPv4. Value: {ipv4}. '{ipv4}' is not a 'ipv4'");
-        }
-
-        if (ipv6 is { Length: > 0 } && !(System.Net.IPAddress.TryParse(ipv6, out var a6) && a6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6))
-        {
-            throw OpenStackFault.BadRequest($"Invalid input for field/attribute accessIPv6. Value: {ipv6}. '{ipv6}' is not a 'ipv6'");
-        }
+        var (ipv4, ipv6) = AccessIps(body);
 
         lock (State.Sync)
         {
@@ -512,6 +524,24 @@ internal sealed partial class NovaApi
         }
 
         await RenderServerAsync(context, server);
+    }
+
+    /// <summary>accessIPv4 and accessIPv6, which Nova's schema types as strings of format ipv4 and ipv6.</summary>
+    private static (string? V4, string? V6) AccessIps(JsonObject body)
+    {
+        var ipv4 = OptString(body, "accessIPv4");
+        var ipv6 = OptString(body, "accessIPv6");
+        if (ipv4 is { Length: > 0 } && !(System.Net.IPAddress.TryParse(ipv4, out var a4) && a4.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && ipv4.Count(c => c == '.') == 3))
+        {
+            throw OpenStackFault.BadRequest($"Invalid input for field/attribute accessIPv4. Value: {ipv4}. '{ipv4}' is not a 'ipv4'");
+        }
+
+        if (ipv6 is { Length: > 0 } && !(System.Net.IPAddress.TryParse(ipv6, out var a6) && a6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6))
+        {
+            throw OpenStackFault.BadRequest($"Invalid input for field/attribute accessIPv6. Value: {ipv6}. '{ipv6}' is not a 'ipv6'");
+        }
+
+        return (ipv4, ipv6);
     }
 
     private static void CheckLocked(HttpContext context, Server server)
@@ -588,6 +618,8 @@ internal sealed partial class NovaApi
             var other => throw OpenStackFault.BadRequest($"Invalid input for field/attribute flavorRef. Value: {other.ToJsonString()}. {other.ToJsonString()} is not of type 'string', 'integer'"),
         };
         var imageRef = OptString(spec, "imageRef");
+        var (accessIpv4, accessIpv6) = AccessIps(spec);
+        _ = OptString(spec, "adminPass", int.MaxValue); // a string, if given (Nova's admin_password)
         if (imageRef is { Length: > 0 } && imageRef.Contains('/', StringComparison.Ordinal))
         {
             imageRef = imageRef[(imageRef.LastIndexOf('/') + 1)..]; // an image href: Nova takes the id at its end
@@ -614,6 +646,12 @@ internal sealed partial class NovaApi
         }
 
         var zone = OptString(spec, "availability_zone");
+        if (zone is { Length: 0 })
+        {
+            // parameter_types.name: at least one character.
+            throw OpenStackFault.BadRequest("Invalid input for field/attribute availability_zone. Value: . '' is too short");
+        }
+
         if (zone is { Length: > 0 })
         {
             var zoneName = zone.Split(':')[0];
@@ -770,8 +808,8 @@ internal sealed partial class NovaApi
                     ReservationId = reservation,
                     LaunchIndex = i,
                     InstanceNumber = State.NextInstanceNumber++,
-                    AccessIPv4 = OptString(spec, "accessIPv4") ?? "",
-                    AccessIPv6 = OptString(spec, "accessIPv6") ?? "",
+                    AccessIPv4 = accessIpv4 ?? "",
+                    AccessIPv6 = accessIpv6 ?? "",
                 };
                 server.SecurityGroups.AddRange(securityGroups);
                 server.Tags.AddRange(tags);

@@ -100,14 +100,26 @@ internal static class GlanceApi
 
     private static async Task<JsonObject> ReadAsync(HttpContext context)
     {
+        return await ReadJsonAsync(context) is var node && node is JsonObject body
+            ? body
+            : throw OpenStackFault.BadRequest($"Provided object does not match schema 'image': {node?.ToJsonString() ?? "None"} is not of type 'object'");
+    }
+
+    // As glance.common.wsgi.JSONRequestDeserializer: no body, or one json.loads refuses, is a 400.
+    private static async Task<JsonNode?> ReadJsonAsync(HttpContext context)
+    {
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        if (buffer.Length == 0)
+        {
+            throw OpenStackFault.BadRequest("Body expected in request.");
+        }
+
         try
         {
-            return JsonNode.Parse(buffer.ToArray()) as JsonObject
-                ?? throw OpenStackFault.BadRequest("Body expected in request.");
+            return RequestJson.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
         }
-        catch (JsonException)
+        catch (MalformedJsonException)
         {
             throw OpenStackFault.BadRequest("Malformed JSON in request body.");
         }
@@ -294,17 +306,7 @@ internal static class GlanceApi
         }
 
         var v20 = contentType.StartsWith("application/openstack-images-v2.0-json-patch", StringComparison.OrdinalIgnoreCase);
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-        JsonArray operations;
-        try
-        {
-            operations = JsonNode.Parse(buffer.ToArray()) as JsonArray ?? throw OpenStackFault.BadRequest("Request body must be a JSON array of operation objects.");
-        }
-        catch (JsonException)
-        {
-            throw OpenStackFault.BadRequest("Malformed JSON in request body.");
-        }
+        var operations = await ReadJsonAsync(context) as JsonArray ?? throw OpenStackFault.BadRequest("Request body must be a JSON array of operation objects.");
 
         JsonObject json;
         lock (state.Sync)

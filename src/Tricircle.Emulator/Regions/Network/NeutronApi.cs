@@ -103,7 +103,7 @@ internal static class NeutronApi
             });
             app.MapPost($"/v2.0/{path}", async context =>
             {
-                var body = await RegionHttp.ReadObjectAsync(context);
+                var body = await ReadResourceBodyAsync(context, singular);
                 var caller = context.Caller();
                 if (body[collection] is JsonArray bulk)
                 {
@@ -127,7 +127,7 @@ internal static class NeutronApi
             });
             app.MapPut($"/v2.0/{path}/{{id}}", async context =>
             {
-                var body = Wrapped(await RegionHttp.ReadObjectAsync(context), singular);
+                var body = Wrapped(await ReadResourceBodyAsync(context, singular), singular);
                 var caller = context.Caller();
                 var id = Id(context);
                 JsonObject updated = collection switch
@@ -179,7 +179,7 @@ internal static class NeutronApi
             });
             app.MapPut($"/v2.0/{path}/{{id}}/tags", async context =>
             {
-                var body = await RegionHttp.ReadObjectAsync(context);
+                var body = await ReadMemberActionBodyAsync(context);
                 var tags = body["tags"] as JsonArray ?? throw OpenStackFault.BadRequest("Invalid input for tags. Reason: a list of tags is expected.");
                 var wanted = tags.Select(t => t?.GetValueKind() == System.Text.Json.JsonValueKind.String ? t.GetValue<string>() : throw OpenStackFault.BadRequest($"Invalid input for operation: '{t?.ToJsonString()}' is not a valid tag.", "InvalidInput")).ToList();
                 await RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["tags"] = state.Tags(context.Caller(), collection, Id(context), _ => wanted) });
@@ -224,7 +224,7 @@ internal static class NeutronApi
             RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["quota"] = state.Quota(context.Caller(), Project(context), details: false, defaults: true) }));
         app.MapPut("/v2.0/quotas/{project}", async context =>
         {
-            var body = Wrapped(await RegionHttp.ReadObjectAsync(context), "quota");
+            var body = Wrapped(await ReadResourceBodyAsync(context, "quota"), "quota");
             await RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["quota"] = state.UpdateQuota(context.Caller(), Project(context), body) });
         });
         app.MapDelete("/v2.0/quotas/{project}", context =>
@@ -236,12 +236,12 @@ internal static class NeutronApi
 
         app.MapPut("/v2.0/routers/{id}/add_router_interface", async context =>
         {
-            var body = await RegionHttp.ReadObjectAsync(context);
+            var body = await ReadMemberActionBodyAsync(context);
             await RegionHttp.WriteJsonAsync(context, 200, state.AddRouterInterface(context.Caller(), Id(context), body));
         });
         app.MapPut("/v2.0/routers/{id}/remove_router_interface", async context =>
         {
-            var body = await RegionHttp.ReadObjectAsync(context);
+            var body = await ReadMemberActionBodyAsync(context);
             await RegionHttp.WriteJsonAsync(context, 200, state.RemoveRouterInterface(context.Caller(), Id(context), body));
         });
     }
@@ -256,6 +256,14 @@ internal static class NeutronApi
         "security_groups" => state.CreateGroup(caller, body),
         _ => state.CreateRule(caller, body),
     };
+
+    // Neutron's body hook drops what it cannot parse, and the controller then finds no resource in it.
+    private static Task<JsonObject> ReadResourceBodyAsync(HttpContext context, string resource) =>
+        RegionHttp.ReadObjectAsync(context, $"Unable to find '{resource}' in request body", sameForAnyNonObject: true);
+
+    // Extension and member-action bodies go through neutron.wsgi's JSON deserializer.
+    private static Task<JsonObject> ReadMemberActionBodyAsync(HttpContext context) =>
+        RegionHttp.ReadObjectAsync(context, "Malformed request body: Cannot understand JSON", malformedType: "MalformedRequestBody");
 
     // As neutron.api.v2.base.Controller.prepare_request_body.
     private static JsonObject Wrapped(JsonObject body, string resource) =>

@@ -17,8 +17,8 @@ internal enum AttrKind
     Any,
 }
 
-/// <summary>One attribute of a resource: its kind and whether POST and PUT may set it.</summary>
-internal sealed record AttrSpec(AttrKind Kind, bool Post, bool Put);
+/// <summary>One attribute of a resource: its kind, whether POST and PUT may set it, and a string's longest (neutron-lib's type:string limit; 0 for none).</summary>
+internal sealed record AttrSpec(AttrKind Kind, bool Post, bool Put, int MaxLength = 0);
 
 /// <summary>Neutron's request body checks: unknown attributes, read-only attributes, wrong types.</summary>
 internal static class NeutronBody
@@ -27,8 +27,8 @@ internal static class NeutronBody
     {
         ["network"] = new(StringComparer.Ordinal)
         {
-            ["name"] = new(AttrKind.String, true, true),
-            ["description"] = new(AttrKind.String, true, true),
+            ["name"] = new(AttrKind.String, true, true, 255),
+            ["description"] = new(AttrKind.String, true, true, 255),
             ["admin_state_up"] = new(AttrKind.Bool, true, true),
             ["shared"] = new(AttrKind.Bool, true, true),
             ["router:external"] = new(AttrKind.Bool, true, true),
@@ -38,13 +38,13 @@ internal static class NeutronBody
             ["provider:physical_network"] = new(AttrKind.NullableString, true, false),
             ["provider:segmentation_id"] = new(AttrKind.NullableInt, true, false),
             ["availability_zone_hints"] = new(AttrKind.List, true, false),
-            ["tenant_id"] = new(AttrKind.String, true, false),
-            ["project_id"] = new(AttrKind.String, true, false),
+            ["tenant_id"] = new(AttrKind.String, true, false, 255),
+            ["project_id"] = new(AttrKind.String, true, false, 255),
         },
         ["subnet"] = new(StringComparer.Ordinal)
         {
-            ["name"] = new(AttrKind.String, true, true),
-            ["description"] = new(AttrKind.String, true, true),
+            ["name"] = new(AttrKind.String, true, true, 255),
+            ["description"] = new(AttrKind.String, true, true, 255),
             ["network_id"] = new(AttrKind.String, true, false),
             ["cidr"] = new(AttrKind.String, true, false),
             ["ip_version"] = new(AttrKind.Int, true, false),
@@ -56,19 +56,19 @@ internal static class NeutronBody
             ["ipv6_ra_mode"] = new(AttrKind.NullableString, true, false),
             ["ipv6_address_mode"] = new(AttrKind.NullableString, true, false),
             ["subnetpool_id"] = new(AttrKind.NullableString, true, false),
-            ["tenant_id"] = new(AttrKind.String, true, false),
-            ["project_id"] = new(AttrKind.String, true, false),
+            ["tenant_id"] = new(AttrKind.String, true, false, 255),
+            ["project_id"] = new(AttrKind.String, true, false, 255),
         },
         ["port"] = new(StringComparer.Ordinal)
         {
-            ["name"] = new(AttrKind.String, true, true),
-            ["description"] = new(AttrKind.String, true, true),
+            ["name"] = new(AttrKind.String, true, true, 255),
+            ["description"] = new(AttrKind.String, true, true, 255),
             ["network_id"] = new(AttrKind.String, true, false),
             ["admin_state_up"] = new(AttrKind.Bool, true, true),
             ["mac_address"] = new(AttrKind.String, true, true),
             ["fixed_ips"] = new(AttrKind.List, true, true),
-            ["device_id"] = new(AttrKind.String, true, true),
-            ["device_owner"] = new(AttrKind.String, true, true),
+            ["device_id"] = new(AttrKind.String, true, true, 255),
+            ["device_owner"] = new(AttrKind.String, true, true, 255),
             ["security_groups"] = new(AttrKind.List, true, true),
             ["allowed_address_pairs"] = new(AttrKind.List, true, true),
             ["extra_dhcp_opts"] = new(AttrKind.List, true, true),
@@ -76,42 +76,42 @@ internal static class NeutronBody
             ["binding:host_id"] = new(AttrKind.String, true, true),
             ["binding:profile"] = new(AttrKind.Object, true, true),
             ["binding:vnic_type"] = new(AttrKind.String, true, true),
-            ["tenant_id"] = new(AttrKind.String, true, false),
-            ["project_id"] = new(AttrKind.String, true, false),
+            ["tenant_id"] = new(AttrKind.String, true, false, 255),
+            ["project_id"] = new(AttrKind.String, true, false, 255),
         },
         ["router"] = new(StringComparer.Ordinal)
         {
-            ["name"] = new(AttrKind.String, true, true),
-            ["description"] = new(AttrKind.String, true, true),
+            ["name"] = new(AttrKind.String, true, true, 255),
+            ["description"] = new(AttrKind.String, true, true, 255),
             ["admin_state_up"] = new(AttrKind.Bool, true, true),
             ["external_gateway_info"] = new(AttrKind.Any, true, true),
             ["routes"] = new(AttrKind.List, false, true),
             ["availability_zone_hints"] = new(AttrKind.List, true, false),
-            ["tenant_id"] = new(AttrKind.String, true, false),
-            ["project_id"] = new(AttrKind.String, true, false),
+            ["tenant_id"] = new(AttrKind.String, true, false, 255),
+            ["project_id"] = new(AttrKind.String, true, false, 255),
         },
         ["floatingip"] = new(StringComparer.Ordinal)
         {
-            ["description"] = new(AttrKind.String, true, true),
+            ["description"] = new(AttrKind.String, true, true, 255),
             ["floating_network_id"] = new(AttrKind.String, true, false),
             ["floating_ip_address"] = new(AttrKind.String, true, false),
             ["subnet_id"] = new(AttrKind.NullableString, true, false),
             ["port_id"] = new(AttrKind.NullableString, true, true),
             ["fixed_ip_address"] = new(AttrKind.NullableString, true, true),
-            ["tenant_id"] = new(AttrKind.String, true, false),
-            ["project_id"] = new(AttrKind.String, true, false),
+            ["tenant_id"] = new(AttrKind.String, true, false, 255),
+            ["project_id"] = new(AttrKind.String, true, false, 255),
         },
         ["security_group"] = new(StringComparer.Ordinal)
         {
-            ["name"] = new(AttrKind.String, true, true),
-            ["description"] = new(AttrKind.String, true, true),
+            ["name"] = new(AttrKind.String, true, true, 255),
+            ["description"] = new(AttrKind.String, true, true, 255),
             ["stateful"] = new(AttrKind.Bool, true, true),
-            ["tenant_id"] = new(AttrKind.String, true, false),
-            ["project_id"] = new(AttrKind.String, true, false),
+            ["tenant_id"] = new(AttrKind.String, true, false, 255),
+            ["project_id"] = new(AttrKind.String, true, false, 255),
         },
         ["security_group_rule"] = new(StringComparer.Ordinal)
         {
-            ["description"] = new(AttrKind.String, true, false),
+            ["description"] = new(AttrKind.String, true, false, 255),
             ["security_group_id"] = new(AttrKind.String, true, false),
             ["direction"] = new(AttrKind.String, true, false),
             ["ethertype"] = new(AttrKind.String, true, false),
@@ -121,8 +121,8 @@ internal static class NeutronBody
             ["remote_ip_prefix"] = new(AttrKind.NullableString, true, false),
             ["remote_group_id"] = new(AttrKind.NullableString, true, false),
             ["remote_address_group_id"] = new(AttrKind.NullableString, true, false),
-            ["tenant_id"] = new(AttrKind.String, true, false),
-            ["project_id"] = new(AttrKind.String, true, false),
+            ["tenant_id"] = new(AttrKind.String, true, false, 255),
+            ["project_id"] = new(AttrKind.String, true, false, 255),
         },
     };
 
@@ -150,6 +150,10 @@ internal static class NeutronBody
             }
 
             CheckKind(key, value, attr.Kind);
+            if (attr.MaxLength > 0 && value is JsonValue text && text.GetValueKind() == JsonValueKind.String && text.GetValue<string>() is { } str && str.Length > attr.MaxLength)
+            {
+                throw OpenStackFault.BadRequest($"Invalid input for {key}. Reason: '{str}' exceeds maximum length of {attr.MaxLength}.");
+            }
         }
     }
 

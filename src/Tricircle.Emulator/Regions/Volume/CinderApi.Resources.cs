@@ -457,6 +457,7 @@ internal static partial class CinderApi
         }
 
         var body = RegionHttp.Wrapped(await RegionHttp.ReadObjectAsync(r.Http), "volume_type");
+        NoExtraKeys(body, "volume_type", "name", "description", "extra_specs", "os-volume-type-access:is_public");
         var name = Str(body, "name") is { Length: > 0 } n ? n.Trim() : throw OpenStackFault.BadRequest("Invalid input for field/attribute name. Value: None. None is not of type 'string'");
         var specs = StringDict(body["extra_specs"], "extra_specs");
         JsonObject json;
@@ -492,6 +493,7 @@ internal static partial class CinderApi
         }
 
         var body = RegionHttp.Wrapped(await RegionHttp.ReadObjectAsync(r.Http), "volume_type");
+        NoExtraKeys(body, "volume_type", "name", "description", "is_public");
         JsonObject json;
         lock (r.State.Sync)
         {

@@ -140,10 +140,14 @@ internal static partial class CinderApi
         }
 
         var parts = requested.Split('.');
-        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var major) || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var minor))
+        if (parts.Length != 2 || parts.Any(p => p.Length == 0 || !p.All(char.IsAsciiDigit)))
         {
             throw OpenStackFault.BadRequest($"API Version String {requested} is of invalid format. Must be of format MajorNum.MinorNum.");
         }
+
+        // Python's ints do not overflow: a version past int is just unsupported (406).
+        var major = int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var m) ? m : int.MaxValue;
+        var minor = int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : int.MaxValue;
 
         if (major != 3 || minor > MaxMinor)
         {
@@ -532,11 +536,18 @@ internal static partial class CinderApi
     private static List<T> Sort<T>(List<T> items, IQueryCollection query, string[] keys, Func<T, T, string, int> compare, Func<T, string> id)
     {
         var sort = new List<(string Key, bool Desc)>();
+        if (query["sort"].ToString().Length > 0 && (query["sort_key"].ToString().Length > 0 || query["sort_dir"].ToString().Length > 0))
+        {
+            throw OpenStackFault.BadRequest("The param 'sort' isn't supported if either 'sort_key' or 'sort_dir' is used.");
+        }
+
         var parts = query["sort"].ToString() is { Length: > 0 } sortText
             ? sortText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => p.Split(':')).Select(p => (p[0], p.Length > 1 ? p[1] : "desc"))
             : query["sort_key"].ToString() is { Length: > 0 } sortKey
                 ? [(sortKey, query["sort_dir"].ToString() is { Length: > 0 } d ? d : "desc")]
-                : (IEnumerable<(string, string)>)[];
+                : query["sort_dir"].ToString() is { Length: > 0 } alone
+                    ? [("created_at", alone)] // common.get_sort_params: the default key with the given direction
+                    : (IEnumerable<(string, string)>)[];
         foreach (var (rawKey, dir) in parts)
         {
             var key = rawKey switch
@@ -647,6 +658,14 @@ internal static partial class CinderApi
             }
         }
 
+        // An integer past int is still an integer to jsonschema: out of range (volume sizes are 1 to DB_MAX_INT).
+        if (node is JsonValue n && n.GetValueKind() == JsonValueKind.Number && System.Numerics.BigInteger.TryParse(n.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big))
+        {
+            throw OpenStackFault.BadRequest(big.Sign > 0
+                ? $"Invalid input for field/attribute {key}. Value: {big}. {big} is greater than the maximum of 2147483647"
+                : $"Invalid input for field/attribute {key}. Value: {big}. {big} is less than the minimum of 1");
+        }
+
         throw OpenStackFault.BadRequest($"Invalid input for field/attribute {key}. Value: {node.ToJsonString()}. {node.ToJsonString()} is not of type 'integer', 'string'");
     }
 
@@ -666,6 +685,16 @@ internal static partial class CinderApi
         }
 
         throw OpenStackFault.BadRequest($"Invalid input for field/attribute {key}. Value: {node.ToJsonString()}. {node.ToJsonString()} is not of type 'boolean', 'string'");
+    }
+
+    /// <summary>Cinder's schemas allow no properties but their own ('additionalProperties': False).</summary>
+    private static void NoExtraKeys(JsonObject body, string parent, params string[] allowed)
+    {
+        var unexpected = body.Select(p => p.Key).Where(k => !allowed.Contains(k, StringComparer.Ordinal)).ToList();
+        if (unexpected.Count > 0)
+        {
+            throw OpenStackFault.BadRequest($"Invalid input for field/attribute {parent}. Value: {body.ToJsonString()}. Additional properties are not allowed ({string.Join(", ", unexpected.Select(k => $"'{k}'"))} {(unexpected.Count == 1 ? "was" : "were")} unexpected)");
+        }
     }
 
     private static Dictionary<string, string> StringDict(JsonNode? node, string key)
@@ -689,7 +718,7 @@ internal static partial class CinderApi
             }
 
             result[k] = v is JsonValue value && value.TryGetValue<string>(out var s)
-                ? s
+                ? s.Length <= 255 ? s : throw OpenStackFault.BadRequest($"Invalid input for field/attribute {key}. Value: {node.ToJsonString()}. '{s}' is too long") // values: maxLength 255
                 : throw OpenStackFault.BadRequest($"Invalid input for field/attribute {key}. Value: {node.ToJsonString()}. {v?.ToJsonString() ?? "None"} is not of type 'string'");
         }
 
