@@ -22,6 +22,7 @@ public abstract class ServerInterfacesTests(GatewayFixture gateway)
         var (net1, sub1) = await _steps.NetworkAsync(token, "10.81.0.0/24");
         var (net2, sub2) = await _steps.NetworkAsync(token, "10.82.0.0/24");
         var server = await _steps.BootAsync(token, net1, "az1");
+        await _steps.ActiveAsync(token, server);
         var first = (await _steps.ServerPortAsync(token, server)).GetProperty("id").GetString()!;
 
         var listed = Attachments(await InterfacesAsync(HttpMethod.Get, server, token));

@@ -21,6 +21,23 @@ public sealed class NetworkSteps(GatewayFixture gateway)
         return booted.Json.GetProperty("server").GetProperty("id").GetString()!;
     }
 
+    /// <summary>Waits out the emulated build (50 ms in the fixture): Nova refuses most actions while a server builds.</summary>
+    public async Task ActiveAsync(string token, string serverId)
+    {
+        var status = "";
+        for (var i = 0; i < 200 && status is not ("ACTIVE" or "ERROR"); i++)
+        {
+            if (i > 0)
+            {
+                await Task.Delay(25);
+            }
+
+            status = (await gateway.ComputeAsync(HttpMethod.Get, "servers/" + serverId, token)).Json.GetProperty("server").GetProperty("status").GetString()!;
+        }
+
+        Assert.Equal("ACTIVE", status);
+    }
+
     public async Task<JsonElement> ServerPortAsync(string token, string serverId) =>
         Assert.Single((await gateway.NetworkAsync(HttpMethod.Get, "ports?device_id=" + serverId, token)).Json.GetProperty("ports").EnumerateArray());
 
