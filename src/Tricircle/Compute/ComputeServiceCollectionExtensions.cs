@@ -15,6 +15,7 @@ internal static class ComputeServiceCollectionExtensions
         services.AddSingleton<ServerBoot>();
         services.AddSingleton<ServerRecords>();
         services.AddSingleton<ServerInterfaces>();
+        services.AddSingleton<ServerSecurityGroups>();
         return services;
     }
 }

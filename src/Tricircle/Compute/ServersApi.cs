@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tricircle.Hosting;
 using Tricircle.Identity;
@@ -176,9 +177,15 @@ internal static class ServersApi
         string? forgetOn = null;
         if (rest == "action" && HttpMethods.IsPost(context.Request.Method))
         {
-            if (await RequestBody.PeekAsync(context) is JsonObject body && body.ContainsKey("forceDelete"))
+            var body = await RequestBody.PeekAsync(context) as JsonObject;
+            if (body?.ContainsKey("forceDelete") == true)
             {
                 forgetOn = "forceDelete";
+            }
+            else if (body is not null && (body.ContainsKey("addSecurityGroup") || body.ContainsKey("removeSecurityGroup")))
+            {
+                await SecurityGroupActionAsync(context, routing, body);
+                return;
             }
         }
         else if (rest == "os-volume_attachments" && HttpMethods.IsPost(context.Request.Method))
@@ -195,6 +202,34 @@ internal static class ServersApi
         {
             await context.RequestServices.GetRequiredService<ServerRecords>().ForgetAsync(routing.TopId, routing.ProjectId, pod, CancellationToken.None);
         }
+    }
+
+    /// <summary>Nova's <c>addSecurityGroup</c>/<c>removeSecurityGroup</c>, done on the central ports (<see cref="ServerSecurityGroups"/>).</summary>
+    private static async Task SecurityGroupActionAsync(HttpContext context, ResourceRouting server, JsonObject body)
+    {
+        var action = body.ContainsKey("addSecurityGroup") ? "addSecurityGroup" : "removeSecurityGroup";
+        if (body.Count != 1)
+        {
+            throw ApiException.BadRequest("There is no such action: more than one action in the request body.");
+        }
+
+        var name = body[action] is JsonObject args && args["name"] is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>().Trim() : null;
+        if (string.IsNullOrEmpty(name))
+        {
+            throw ApiException.BadRequest("Missing parameter name");
+        }
+
+        var groups = context.RequestServices.GetRequiredService<ServerSecurityGroups>();
+        if (action == "addSecurityGroup")
+        {
+            await groups.AddAsync(server.TopId, server.ProjectId, name, context.RequestAborted);
+        }
+        else
+        {
+            await groups.RemoveAsync(server.TopId, server.ProjectId, name, context.RequestAborted);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status202Accepted;
     }
 
     /// <summary>

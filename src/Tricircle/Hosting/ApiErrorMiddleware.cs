@@ -40,6 +40,12 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
             await ApiErrors.WriteAsync(context, e.StatusCode, e.Message);
             return;
         }
+        catch (System.Data.Common.DbException e) when (e.SqlState is "22021" or "22P05" && !context.Response.HasStarted)
+        {
+            // Text PostgreSQL cannot hold (U+0000 in a query value, say): the caller's input, not a fault.
+            await ApiErrors.WriteAsync(context, StatusCodes.Status400BadRequest, "Invalid input: it holds characters that cannot be stored.");
+            return;
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             return; // the client went away; nobody is left to answer
@@ -48,6 +54,7 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
         {
             Log.Unhandled(logger, e, context.Request.Method, context.Request.Path);
             context.Response.Clear();
+            context.Response.Headers[RequestIdMiddleware.HeaderName] = context.TraceIdentifier; // the 500's message points at it
             await ApiErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, "An unexpected error occurred; the request id names it in the service log.");
             return;
         }

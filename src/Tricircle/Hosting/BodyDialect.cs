@@ -50,6 +50,13 @@ internal abstract class BodyDialect
     public virtual Exception UnsupportedMediaType(string contentType) =>
         new ApiException(StatusCodes.Status415UnsupportedMediaType, $"The content type '{contentType}' is not supported; send application/json.");
 
+    /// <summary>
+    /// A string holding U+0000. PostgreSQL cannot store it in text, and no OpenStack field means
+    /// one (Nova's names refuse control characters): refused on every API and database alike.
+    /// </summary>
+    public virtual Exception NulCharacter() =>
+        Errors.TricircleException.Invalid("Invalid input: a string in the request body holds the NUL character (U+0000).");
+
     public abstract Exception NotAnObject(JsonNode? root, string? wrapper);
 
     public abstract Exception NoWrapper(string wrapper);

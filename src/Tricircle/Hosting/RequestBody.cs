@@ -67,6 +67,10 @@ internal static class RequestBody
             {
                 return Build(document.RootElement);
             }
+            catch (NulInStringException)
+            {
+                throw dialect.NulCharacter();
+            }
             catch (InvalidOperationException)
             {
                 // System.Text.Json checks a string's text only when it is read: invalid UTF-8 or
@@ -85,7 +89,7 @@ internal static class RequestBody
                 var obj = new JsonObject();
                 foreach (var property in element.EnumerateObject())
                 {
-                    obj[property.Name] = Build(property.Value);
+                    obj[NoNul(property.Name)] = Build(property.Value);
                 }
 
                 return obj;
@@ -98,7 +102,7 @@ internal static class RequestBody
 
                 return array;
             case JsonValueKind.String:
-                return JsonValue.Create(element.GetString()!);
+                return JsonValue.Create(NoNul(element.GetString()!));
             case JsonValueKind.True:
                 return JsonValue.Create(true);
             case JsonValueKind.False:
@@ -109,6 +113,8 @@ internal static class RequestBody
                 return null;
         }
     }
+
+    private static string NoNul(string text) => text.Contains('\0', StringComparison.Ordinal) ? throw new NulInStringException() : text;
 
     private static async Task<(byte[] Buffer, int Length)> ReadBytesAsync(HttpRequest request, BodyDialect dialect, CancellationToken cancellationToken)
     {
@@ -142,4 +148,9 @@ internal static class RequestBody
 
         return (buffer.GetBuffer(), (int)buffer.Length);
     }
+}
+
+/// <summary>A string of the body holds U+0000 (<see cref="BodyDialect.NulCharacter"/>).</summary>
+internal sealed class NulInStringException : Exception
+{
 }

@@ -76,8 +76,10 @@ internal static class ServiceHost
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
-            // Long request lines get to RequestLimitsMiddleware, which answers in the API's shape.
-            kestrel.Limits.MaxRequestLineSize = 128 * 1024;
+            // Long request lines and header lines get to RequestLimitsMiddleware, which answers in
+            // the API's shape; only beyond these does Kestrel answer itself, with an empty body.
+            kestrel.Limits.MaxRequestLineSize = 1024 * 1024;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 256 * 1024;
 
             var options = kestrel.ApplicationServices.GetRequiredService<IOptions<ServiceOptions>>().Value;
             var listeners = kestrel.ApplicationServices.GetRequiredService<ServiceListeners>();

@@ -60,9 +60,9 @@ internal sealed class CentralGlance(
         $"The image service is unavailable: [image] glance_region is {Region}, whose image endpoint {url} is this Tricircle image gateway itself. " +
         $"Set [image] glance_region to the region of a real Glance, or turn the image role off and register the shared Glance in {Region} directly.";
 
-    /// <summary>The 503 for a Glance that did not answer, naming it.</summary>
-    public TricircleException Unavailable(Uri url, TricircleException podError) =>
-        TricircleException.Unavailable($"The image service is unavailable: Glance of region {Region} at {url} did not answer. ({podError.Message})");
+    /// <summary>The 503 for a Glance that did not answer, naming its region (never its URL: clients see only the gateway).</summary>
+    public TricircleException Unavailable(TricircleException podError) =>
+        TricircleException.Unavailable($"The image service is unavailable: Glance of region {Region} did not answer. ({podError.Message})");
 
     private async Task<(Pod Pod, Uri? Url)> FindAsync(CancellationToken cancellationToken)
     {

@@ -41,7 +41,7 @@ internal static class ImageApi
         }
         catch (TricircleException e) when (e.Kind == ErrorKind.Unavailable && !context.Response.HasStarted)
         {
-            throw glance.Unavailable(url, e);
+            throw glance.Unavailable(e);
         }
     }
 

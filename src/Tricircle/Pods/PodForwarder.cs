@@ -62,12 +62,17 @@ internal sealed class PodForwarder(PodClient client)
                 continue;
             }
 
-            if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
+            if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) || name.Equals(RequestIdMiddleware.HeaderName, StringComparison.OrdinalIgnoreCase))
             {
-                continue; // travels with the content below
+                continue; // content headers travel with the content below; the request id is ours
             }
 
-            request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            // A value that is not printable ASCII cannot be sent on (HttpClient refuses it, which
+            // would read as the pod failing); no OpenStack header needs one, so it stays here.
+            if (values.All(IsPrintableAscii))
+            {
+                request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
         }
 
         foreach (var (name, value) in headers ?? [])
@@ -151,7 +156,7 @@ internal sealed class PodForwarder(PodClient client)
         var content = new StreamContent(new CallerBodyStream(request.Body));
         foreach (var (name, values) in request.Headers)
         {
-            if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
+            if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) && values.All(IsPrintableAscii))
             {
                 content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
             }
@@ -159,6 +164,8 @@ internal sealed class PodForwarder(PodClient client)
 
         return content;
     }
+
+    private static bool IsPrintableAscii(string? value) => value is null || value.All(c => c is >= ' ' and <= '~' || c == '\t');
 
     /// <summary>How clients reached us: scheme, host and path base, without a trailing slash.</summary>
     public static string GatewayBase(HttpContext context) => $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}";

@@ -204,6 +204,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
             var user = keystone.AddUser(name, password, defaultProjectId: project);
             keystone.Grant(user, project, "member");
         }
+
         for (var i = 1; i <= pods; i++)
         {
             keystone.AddRegion(SandboxOptions.RegionName(i));

@@ -87,6 +87,12 @@ internal static class VolumesApi
         if (volume["volume_type"] is JsonValue typeValue && typeValue.GetValueKind() == JsonValueKind.String)
         {
             type = await types.FindAsync(typeValue.ToString(), caller, context.RequestAborted);
+            if (type is null && !caller.IsAdmin && await types.FindAsync(typeValue.ToString(), caller with { Roles = ["admin"] }, context.RequestAborted) is not null)
+            {
+                // Another project's private type: its copy in a pod is public there, so the
+                // name must stop here, as Cinder's own lookup stops it.
+                throw ApiException.NotFound($"Volume type with name {typeValue} could not be found.");
+            }
         }
 
         // Quota first (nothing in the pod yet): a size the pod refuses gives it back below.

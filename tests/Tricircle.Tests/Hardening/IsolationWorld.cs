@@ -58,25 +58,25 @@ public sealed class IsolationTenant(string name, string token, string project, s
     public override string ToString() => Name;
 }
 
-/// <summary>The two tenants (demo and other) of an isolation sandbox, with what each owns.</summary>
+/// <summary>The two member projects of an isolation sandbox (demo and alt_demo, as devstack makes them), with what each owns.</summary>
 public sealed class IsolationWorld
 {
     public required IsolationTenant Demo { get; init; }
 
-    public required IsolationTenant Other { get; init; }
+    public required IsolationTenant AltDemo { get; init; }
 
     public static async Task<IsolationWorld> CreateAsync(GatewayFixture gateway)
     {
         var keystone = gateway.Sandbox.Keystone;
         var demoUser = keystone.IssueToken("demo", SandboxOptions.DemoPassword, "demo").UserId;
-        var otherUser = keystone.IssueToken("other", GatewayFixture.OtherPassword, "other").UserId;
+        var alt = keystone.IssueToken("alt_demo", SandboxOptions.AltDemoPassword, "alt_demo");
         var world = new IsolationWorld
         {
             Demo = new IsolationTenant("demo", gateway.DemoToken, gateway.DemoProjectId, demoUser),
-            Other = new IsolationTenant("other", gateway.OtherToken, gateway.OtherProjectId, otherUser),
+            AltDemo = new IsolationTenant("alt_demo", alt.Id, alt.ProjectId, alt.UserId),
         };
         await BuildAsync(gateway, world.Demo, 81);
-        await BuildAsync(gateway, world.Other, 82);
+        await BuildAsync(gateway, world.AltDemo, 82);
         return world;
     }
 

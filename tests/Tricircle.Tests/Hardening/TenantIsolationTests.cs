@@ -22,7 +22,7 @@ public abstract class TenantIsolationTests(IsolationGatewayFixture gateway)
     private const int BadRequest = 400;
     private const int Forbidden = 403;
 
-    private static IEnumerable<(IsolationTenant Owner, IsolationTenant Attacker)> Pairs(IsolationWorld w) => [(w.Demo, w.Other), (w.Other, w.Demo)];
+    private static IEnumerable<(IsolationTenant Owner, IsolationTenant Attacker)> Pairs(IsolationWorld w) => [(w.Demo, w.AltDemo), (w.AltDemo, w.Demo)];
 
     // ---- requests -----------------------------------------------------------------------
 
@@ -474,7 +474,7 @@ public abstract class TenantIsolationTests(IsolationGatewayFixture gateway)
             + " | routing " + (await Admin(HttpMethod.Get, "routings/" + routing, admin)).Text
             + " | job exists " + (int)(await Admin(HttpMethod.Get, "jobs/" + job, admin)).Status;
         var before = await StateAsync();
-        foreach (var member in new[] { w.Demo, w.Other })
+        foreach (var member in new[] { w.Demo, w.AltDemo })
         {
             var t = member.Token;
             var calls = new (string What, Func<Task<ApiResponse>> Call)[]
@@ -490,7 +490,7 @@ public abstract class TenantIsolationTests(IsolationGatewayFixture gateway)
                 ("PUT /v1.0/bindings/{id}", () => Admin(HttpMethod.Put, "bindings/" + binding, t, new { pod_binding = new { is_binding = false } })),
                 ("DELETE /v1.0/bindings/{id}", () => Admin(HttpMethod.Delete, "bindings/" + binding, t)),
                 ("GET /v1.0/routings", () => Admin(HttpMethod.Get, "routings", t)),
-                ("GET /v1.0/routings?project_id={the other tenant}", () => Admin(HttpMethod.Get, "routings?project_id=" + (member == w.Demo ? w.Other : w.Demo).Project, t)),
+                ("GET /v1.0/routings?project_id={the other tenant}", () => Admin(HttpMethod.Get, "routings?project_id=" + (member == w.Demo ? w.AltDemo : w.Demo).Project, t)),
                 ("GET /v1.0/routings/{id}", () => Admin(HttpMethod.Get, "routings/" + routing, t)),
                 ("POST /v1.0/routings", () => Admin(HttpMethod.Post, "routings", t, new { routing = new { top_id = "planted", bottom_id = "planted", pod_id = regionOne, project_id = member.Project, resource_type = "server" } })),
                 ("PUT /v1.0/routings/{id}", () => Admin(HttpMethod.Put, "routings/" + routing, t, new { routing = new { bottom_id = "hijacked" } })),

@@ -75,6 +75,33 @@ public abstract class RequestLimitsTests(GatewayFixture gateway)
         Assert.True(answer.Message.Headers.Contains("WWW-Authenticate"));
     }
 
+    [Fact]
+    public async Task AVeryLongUrlOrHeader_IsAnsweredInTheApisShape_NotWithKestrelsEmptyBody()
+    {
+        // Kestrel answered a URL over 128 KiB with a bodiless 414, and a 40 KB header with a bodiless 431.
+        var query = new string('a', 600_000);
+        (await gateway.ComputeAsync(HttpMethod.Get, "servers?name=" + query, gateway.DemoToken)).AssertError(HttpStatusCode.RequestUriTooLong, "computeFault");
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.NetworkUrl, "v2.0/networks"));
+        request.Headers.Add("X-Auth-Token", gateway.DemoToken);
+        request.Headers.Add("X-Padding", new string('h', 40_000));
+        var answer = await ApiResponse.SendAsync(gateway.Http, request);
+        Assert.Contains("X-Padding", answer.AssertNeutronError(HttpStatusCode.RequestHeaderFieldsTooLarge, "HTTPRequestHeaderFieldsTooLarge"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheNulCharacter_InABodyOrAQuery_Is400OnEveryDatabase_AndNothingIsMade()
+    {
+        // On PostgreSQL these were 500s ("invalid byte sequence for encoding UTF8: 0x00").
+        var (token, _) = gateway.NewTenant("nul");
+        var network = await gateway.NetworkAsync(HttpMethod.Post, "networks", token, JsonSerializer.Serialize(new { network = new { name = "a\u0000b" } }));
+        Assert.Contains("NUL", network.AssertNeutronError(HttpStatusCode.BadRequest, "HTTPBadRequest"), StringComparison.Ordinal);
+        Assert.DoesNotContain((await gateway.NetworkAsync(HttpMethod.Get, "networks", token)).Json.GetProperty("networks").EnumerateArray(), n => n.GetProperty("name").GetString()!.StartsWith('a'));
+        var pod = await gateway.SendAsync(new Uri(gateway.AdminUrl + "/pods"), HttpMethod.Post, gateway.AdminToken, JsonSerializer.Serialize(new { pod = new { region_name = "Nul\u0000Region", az_name = "aznul" } }));
+        pod.AssertError(HttpStatusCode.BadRequest, "badRequest");
+        (await gateway.NetworkAsync(HttpMethod.Get, "ports?name=%00", token)).AssertNeutronError(HttpStatusCode.BadRequest, "HTTPBadRequest");
+    }
+
     /// <summary>A JSON body of a given length that is produced as it is read (no length known up front).</summary>
     private sealed class EndlessJson(long length) : Stream
     {

@@ -61,7 +61,7 @@ internal static class FuzzOracle
 
         var accept = c.Headers.LastOrDefault(h => h.Key == "Accept").Value;
         var jsonWanted = accept is null || accept.Contains("json", StringComparison.OrdinalIgnoreCase) && !accept.Contains("json;q=0", StringComparison.OrdinalIgnoreCase);
-        if (a.Status >= 400 && c.Method != "HEAD" && (jsonWanted || c.Route.Api != FuzzApi.Image || a.Body.Length == 0) && ShapeProblem(c.Route.Api, a) is { } problem)
+        if (a.Status >= 400 && c.Method != "HEAD" && !RefusedByKestrel(c, a) && (jsonWanted || c.Route.Api != FuzzApi.Image || a.Body.Length == 0) && ShapeProblem(c.Route.Api, a) is { } problem)
         {
             yield return new FuzzObservation("error-shape", $"{a.Status} {problem}", c, a, $"{a.Status} with a body in {c.Route.Api}'s error shape ({ShapeOf(c.Route.Api)})");
         }
@@ -71,6 +71,29 @@ internal static class FuzzOracle
             var route = c.RefusalOracle is "accepted-invalid-field" or "accepted-unknown-field" or "unknown-id-accepted" or "cross-project" ? $" [{c.Route.Api} {c.Route.Name}]" : "";
             yield return new FuzzObservation(c.RefusalOracle, c.RefusalKey + route, c, a, c.MustRefuse);
         }
+    }
+
+    /// <summary>
+    /// Requests the HTTP server refuses before any of Tricircle's code runs, with an empty body
+    /// it does not let an application change (README, Limits): a request line over 1 MiB, headers
+    /// over 256 KiB, a path holding %00 (the request target is invalid to Kestrel), a header
+    /// holding a control character such as NUL.
+    /// </summary>
+    private static bool RefusedByKestrel(FuzzCase c, FuzzAnswer a)
+    {
+        if (a.Body.Length > 0)
+        {
+            return false;
+        }
+
+        var uri = new Uri(c.Url);
+        return a.Status switch
+        {
+            414 => c.Method.Length + uri.PathAndQuery.Length > 1024 * 1024 - 16,
+            431 => c.Headers.Sum(h => h.Key.Length + h.Value.Length + 4) > 256 * 1024 - 2048,
+            400 => uri.AbsolutePath.Contains("%00", StringComparison.Ordinal) || c.Headers.Any(h => h.Value.Any(char.IsControl)),
+            _ => false,
+        };
     }
 
     /// <summary>An emulated pod's own failure, passed on (its message says so).</summary>
