@@ -37,7 +37,9 @@ internal sealed record SecurityGroupRuleInput(
         "security_group_rule",
         new("security_group_id", JsonKind.String) { Required = true, MaxLength = 255 },
         new("direction", JsonKind.String) { Required = true, Enum = ["ingress", "egress"] },
-        Text255 with { Name = "ethertype" },
+        // Neutron's convert_ethertype_to_case_insensitive takes a string in any case and refuses
+        // anything else (None too) with its own error: judged in Parse below.
+        new("ethertype", JsonKind.Any),
         new("protocol", JsonKind.Any),
         new("port_range_min", JsonKind.Any),
         new("port_range_max", JsonKind.Any),
@@ -92,12 +94,13 @@ internal sealed record SecurityGroupRuleInput(
         var groupId = String(body, "security_group_id")!;
         var direction = String(body, "direction")!;
 
-        var ethertype = (String(body, "ethertype") ?? IPv4).ToUpperInvariant() switch
+        // Absent is IPv4 (the attribute's default); present, even null, it must name one.
+        var ethertype = !body.ContainsKey("ethertype") ? IPv4 : String(body, "ethertype")?.ToUpperInvariant() switch
         {
             "IPV4" => IPv4,
             "IPV6" => IPv6,
             _ => throw new ApiException(StatusCodes.Status400BadRequest,
-                $"Security group rule for ethertype '{String(body, "ethertype")}' not supported. Allowed values are ['IPv4', 'IPv6'].", "SecurityGroupRuleInvalidEtherType"),
+                $"Security group rule for ethertype '{BodyDialect.Str(body["ethertype"])}' not supported. Allowed values are ['IPv4', 'IPv6'].", "SecurityGroupRuleInvalidEtherType"),
         };
 
         var protocol = ProtocolOf(body);
