@@ -46,9 +46,10 @@ internal sealed record SecurityGroupRuleInput(
         Text255 with { Name = "remote_ip_prefix" },
         Text255 with { Name = "remote_group_id" },
         Text255 with { Name = "remote_address_group_id" },
-        Text255 with { Name = "description" },
-        Text255 with { Name = "project_id" },
-        Text255 with { Name = "tenant_id" });
+        // standard-attr-description's and the owner's type:string refuse None, unlike the converters above.
+        Text255 with { Name = "description", Kind = JsonKind.String },
+        Text255 with { Name = "project_id", Kind = JsonKind.String },
+        Text255 with { Name = "tenant_id", Kind = JsonKind.String });
 
     // neutron-lib's IP_PROTOCOL_MAP: the names Neutron accepts for protocol.
     private static readonly Dictionary<string, int> ProtocolNumbers = new (string Name, int Number)[]

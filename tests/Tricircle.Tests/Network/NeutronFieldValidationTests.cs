@@ -30,6 +30,9 @@ public abstract class NeutronFieldValidationTests(GatewayFixture gateway)
         { "POST", "security-group-rules", false, """{"security_group_rule":{"security_group_id":"{group}","direction":"ingress","ethertype":null}}""", "SecurityGroupRuleInvalidEtherType", "ethertype 'None' not supported" },
         { "POST", "security-group-rules", false, """{"security_group_rule":{"security_group_id":"{group}","direction":"ingress","ethertype":{}}}""", "SecurityGroupRuleInvalidEtherType", "not supported" },
 
+        // standard-attr-description: type:string.
+        { "POST", "security-group-rules", false, """{"security_group_rule":{"security_group_id":"{group}","direction":"ingress","description":null}}""", "HTTPBadRequest", "Invalid input for description" },
+
         // provider_net: convert_to_int for the segmentation id, type:string for the type and physnet.
         { "POST", "networks", true, """{"network":{"name":"p","provider:network_type":"vlan","provider:physical_network":"physnet1","provider:segmentation_id":null}}""", "InvalidInput", "'None' is not an integer" },
         { "POST", "networks", true, """{"network":{"name":"p","provider:network_type":null}}""", "HTTPBadRequest", "Invalid input for provider:network_type" },
