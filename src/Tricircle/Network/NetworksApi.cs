@@ -16,9 +16,11 @@ internal static class NetworksApi
             NeutronBody.Bool with { Name = "shared" },
             NeutronBody.Bool with { Name = "router:external", AdminRule = "" },
             NeutronBody.Int with { Name = "mtu", Minimum = 68 },
-            new("provider:network_type", JsonKind.String | JsonKind.Null) { MaxLength = 255, AdminRule = "", Put = false },
-            new("provider:physical_network", JsonKind.String | JsonKind.Null) { MaxLength = 255, AdminRule = "", Put = false },
-            NeutronBody.Int with { Name = "provider:segmentation_id", Kind = JsonKind.Integer | JsonKind.IntegerText | JsonKind.Null, AdminRule = "", Put = false },
+            // neutron-lib's provider_net: type:string for the type and physnet, convert_to_int for
+            // the id; all three refuse None ("'None' is not a valid string", "... is not an integer").
+            new("provider:network_type", JsonKind.String) { MaxLength = 255, AdminRule = "", Put = false },
+            new("provider:physical_network", JsonKind.String) { MaxLength = 255, AdminRule = "", Put = false },
+            NeutronBody.Int with { Name = "provider:segmentation_id", AdminRule = "", Put = false },
             NeutronBody.Strings with { Name = "availability_zone_hints" },
             NeutronBody.Bool with { Name = "port_security_enabled" },
             .. NeutronBody.Owner,

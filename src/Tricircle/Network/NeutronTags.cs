@@ -42,8 +42,10 @@ internal static class NeutronTags
             "DELETE FROM neutron_tags WHERE resource_type = @resourceType AND resource_id = @id", new { resourceType, id }, transaction, cancellationToken: cancellationToken));
         foreach (var tag in tags.Distinct(StringComparer.Ordinal))
         {
+            // A concurrent change of the same resource may have inserted the tag after our delete
+            // (PostgreSQL's read committed): the tag is there either way, which is what was asked.
             await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO neutron_tags (resource_type, resource_id, tag) VALUES (@resourceType, @id, @tag)", new { resourceType, id, tag }, transaction, cancellationToken: cancellationToken));
+                "INSERT INTO neutron_tags (resource_type, resource_id, tag) VALUES (@resourceType, @id, @tag) ON CONFLICT DO NOTHING", new { resourceType, id, tag }, transaction, cancellationToken: cancellationToken));
         }
     }
 
@@ -165,10 +167,14 @@ internal static class NeutronTags
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+
+        // The revision bump first: its UPDATE locks the resource's row until commit, so concurrent
+        // tag changes of one resource take turns and each reads the tags the one before left
+        // (PostgreSQL; SQLite's write transactions already take turns). Read first and two
+        // replaces raced: a lost tag, or a 500 for a duplicate key.
+        await countRevision(connection, tx, id, cancellationToken);
         var current = (await LoadAsync(connection, collection, [id], cancellationToken, tx))[id];
         await ReplaceAsync(connection, tx, collection, id, change(current), cancellationToken);
-
-        await countRevision(connection, tx, id, cancellationToken);
         await tx.CommitAsync(cancellationToken);
     }
 }

@@ -141,7 +141,12 @@ internal static class PortsApi
         }
 
         port.BindingVnicType = body.String("binding:vnic_type") ?? port.BindingVnicType;
-        if (body.Array("allowed_address_pairs") is { } pairs)
+        // Neutron's convert_none_to_empty_list: null is no pairs (on an update: remove them all).
+        if (body.IsNull("allowed_address_pairs"))
+        {
+            port.AllowedAddressPairs = "[]";
+        }
+        else if (body.Array("allowed_address_pairs") is { } pairs)
         {
             port.AllowedAddressPairs = JsonSerializer.Serialize(pairs.Select(p =>
             {

@@ -37,16 +37,19 @@ internal sealed record SecurityGroupRuleInput(
         "security_group_rule",
         new("security_group_id", JsonKind.String) { Required = true, MaxLength = 255 },
         new("direction", JsonKind.String) { Required = true, Enum = ["ingress", "egress"] },
-        Text255 with { Name = "ethertype" },
+        // Neutron's convert_ethertype_to_case_insensitive takes a string in any case and refuses
+        // anything else (None too) with its own error: judged in Parse below.
+        new("ethertype", JsonKind.Any),
         new("protocol", JsonKind.Any),
         new("port_range_min", JsonKind.Any),
         new("port_range_max", JsonKind.Any),
         Text255 with { Name = "remote_ip_prefix" },
         Text255 with { Name = "remote_group_id" },
         Text255 with { Name = "remote_address_group_id" },
-        Text255 with { Name = "description" },
-        Text255 with { Name = "project_id" },
-        Text255 with { Name = "tenant_id" });
+        // standard-attr-description's and the owner's type:string refuse None, unlike the converters above.
+        Text255 with { Name = "description", Kind = JsonKind.String },
+        Text255 with { Name = "project_id", Kind = JsonKind.String },
+        Text255 with { Name = "tenant_id", Kind = JsonKind.String });
 
     // neutron-lib's IP_PROTOCOL_MAP: the names Neutron accepts for protocol.
     private static readonly Dictionary<string, int> ProtocolNumbers = new (string Name, int Number)[]
@@ -92,12 +95,13 @@ internal sealed record SecurityGroupRuleInput(
         var groupId = String(body, "security_group_id")!;
         var direction = String(body, "direction")!;
 
-        var ethertype = (String(body, "ethertype") ?? IPv4).ToUpperInvariant() switch
+        // Absent is IPv4 (the attribute's default); present, even null, it must name one.
+        var ethertype = !body.ContainsKey("ethertype") ? IPv4 : String(body, "ethertype")?.ToUpperInvariant() switch
         {
             "IPV4" => IPv4,
             "IPV6" => IPv6,
             _ => throw new ApiException(StatusCodes.Status400BadRequest,
-                $"Security group rule for ethertype '{String(body, "ethertype")}' not supported. Allowed values are ['IPv4', 'IPv6'].", "SecurityGroupRuleInvalidEtherType"),
+                $"Security group rule for ethertype '{BodyDialect.Str(body["ethertype"])}' not supported. Allowed values are ['IPv4', 'IPv6'].", "SecurityGroupRuleInvalidEtherType"),
         };
 
         var protocol = ProtocolOf(body);

@@ -47,11 +47,13 @@ internal static class SecurityGroupsApi
         "r.id, r.security_group_id, r.project_id, r.direction, r.ethertype, r.protocol, r.port_range_min, r.port_range_max, " +
         "r.remote_ip_prefix, r.remote_group_id, r.description, r.fingerprint, r.revision_number, r.created_at, r.updated_at";
 
+    // Neutron's: name is type:name_not_default and description type:string, which refuse None
+    // ("'None' is not a valid string"); stateful is convert_to_boolean, which refuses it too.
     private static readonly BodySchema Group = new(
         "security_group",
-        NeutronBody.Name with { Kind = JsonKind.String | JsonKind.Null },
-        NeutronBody.Description with { Kind = JsonKind.String | JsonKind.Null },
-        NeutronBody.Bool with { Name = "stateful", Kind = JsonKind.Boolean | JsonKind.BooleanText | JsonKind.Null },
+        NeutronBody.Name,
+        NeutronBody.Description,
+        NeutronBody.Bool with { Name = "stateful" },
         NeutronBody.Owner[0],
         NeutronBody.Owner[1]);
 

@@ -98,6 +98,65 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
     }
 
     [Fact]
+    public async Task NullWhereNeutronConvertsOrValidatesAString_Is400()
+    {
+        // neutron-lib: type:string and convert_to_int refuse None, and so does the security group
+        // rule's ethertype converter (with its own error); the provider attributes are an admin's.
+        var vlan = new JsonObject { ["name"] = Unique("vlan"), ["provider:network_type"] = "vlan", ["provider:segmentation_id"] = null };
+        AssertError(await Send(HttpMethod.Post, "/v2.0/networks", new JsonObject { ["network"] = vlan }), HttpStatusCode.BadRequest, "InvalidInput", "'None' is not an integer");
+        AssertError(await Send(HttpMethod.Post, "/v2.0/networks", new JsonObject { ["network"] = new JsonObject { ["provider:network_type"] = null } }), HttpStatusCode.BadRequest, "HTTPBadRequest", "is not a valid string");
+        foreach (var field in (string[])["name", "description"])
+        {
+            AssertError(
+                await Send(HttpMethod.Post, "/v2.0/security-groups", new JsonObject { ["security_group"] = new JsonObject { [field] = null } }, target.DemoToken),
+                HttpStatusCode.BadRequest,
+                "HTTPBadRequest",
+                $"Invalid input for {field}");
+        }
+
+        AssertError(
+            await Send(HttpMethod.Post, "/v2.0/security-groups", new JsonObject { ["security_group"] = new JsonObject { ["name"] = Unique("sg"), ["stateful"] = null } }, target.DemoToken),
+            HttpStatusCode.BadRequest,
+            "InvalidInput",
+            "'None' cannot be converted to boolean");
+        var group = await Create("security-groups", "security_group", new JsonObject { ["name"] = Unique("sg") }, target.DemoToken);
+        try
+        {
+            var rule = new JsonObject { ["security_group_id"] = (string)group["id"]!, ["direction"] = "ingress", ["ethertype"] = null };
+            AssertError(
+                await Send(HttpMethod.Post, "/v2.0/security-group-rules", new JsonObject { ["security_group_rule"] = rule }, target.DemoToken),
+                HttpStatusCode.BadRequest,
+                "SecurityGroupRuleInvalidEtherType",
+                "ethertype 'None' not supported");
+        }
+        finally
+        {
+            await Delete("security-groups", (string)group["id"]!, target.DemoToken);
+        }
+    }
+
+    [Fact]
+    public async Task Port_AllowedAddressPairsNull_IsNoPairs()
+    {
+        // neutron-lib's allowedaddresspairs: convert_none_to_empty_list before the validator.
+        var (network, _) = await NetworkWithSubnet("10.231.12.0/24", target.DemoToken);
+        try
+        {
+            var port = await Create("ports", "port", new JsonObject { ["network_id"] = (string)network["id"]!, ["allowed_address_pairs"] = null }, target.DemoToken);
+            Assert.Empty(port["allowed_address_pairs"]!.AsArray());
+            var pairs = new JsonArray(new JsonObject { ["ip_address"] = "10.231.12.200" });
+            (await Send(HttpMethod.Put, $"/v2.0/ports/{port["id"]}", new JsonObject { ["port"] = new JsonObject { ["allowed_address_pairs"] = pairs } }, target.DemoToken)).Expect(HttpStatusCode.OK);
+            var cleared = (await Send(HttpMethod.Put, $"/v2.0/ports/{port["id"]}", new JsonObject { ["port"] = new JsonObject { ["allowed_address_pairs"] = null } }, target.DemoToken)).Expect(HttpStatusCode.OK);
+            Assert.Empty(cleared["port"]!["allowed_address_pairs"]!.AsArray());
+            await Delete("ports", (string)port["id"]!, target.DemoToken);
+        }
+        finally
+        {
+            await Delete("networks", (string)network["id"]!, target.DemoToken);
+        }
+    }
+
+    [Fact]
     public async Task Network_OfAnotherProject_IsInvisibleToDemo()
     {
         var network = await Create("networks", "network", new JsonObject { ["name"] = Unique("private") });

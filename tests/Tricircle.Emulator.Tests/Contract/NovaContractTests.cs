@@ -306,6 +306,28 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
     }
 
     [Fact]
+    public async Task Servers_UpdateWithNullAccessIp_Is400()
+    {
+        // Nova's server update schema: accessIPv4/6 are parameter_types.accessIPv4/6, {'type': 'string', 'format': ...}.
+        var id = await BootAsync(target.DemoToken, Unique("upd"));
+        try
+        {
+            foreach (var field in (string[])["accessIPv4", "accessIPv6"])
+            {
+                var response = await Nova(HttpMethod.Put, "/servers/" + id, target.DemoToken, new JsonObject { ["server"] = new JsonObject { [field] = null } });
+                Assert.True(response.Status == HttpStatusCode.BadRequest, $"{field}: {response}");
+                var message = Str(response.Json["badRequest"]!["message"]);
+                Assert.Contains("field/attribute " + field, message, StringComparison.Ordinal);
+                Assert.Contains("None is not of type 'string'", message, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            (await Nova(HttpMethod.Delete, "/servers/" + id, target.DemoToken)).Expect(HttpStatusCode.NoContent);
+        }
+    }
+
+    [Fact]
     public async Task Servers_AllTenantsAsAMember_Is403()
     {
         foreach (var path in (string[])["/servers?all_tenants=1", "/servers/detail?all_tenants=True"])

@@ -529,6 +529,15 @@ internal sealed partial class NovaApi
     /// <summary>accessIPv4 and accessIPv6, which Nova's schema types as strings of format ipv4 and ipv6.</summary>
     private static (string? V4, string? V6) AccessIps(JsonObject body)
     {
+        // Nova's parameter_types.accessIPv4/6 are {'type': 'string', ...}: null is refused, not "no change".
+        foreach (var key in (string[])["accessIPv4", "accessIPv6"])
+        {
+            if (body.TryGetPropertyValue(key, out var node) && node is null)
+            {
+                throw OpenStackFault.BadRequest($"Invalid input for field/attribute {key}. Value: None. None is not of type 'string'");
+            }
+        }
+
         var ipv4 = OptString(body, "accessIPv4");
         var ipv6 = OptString(body, "accessIPv6");
         if (ipv4 is { Length: > 0 } && !(System.Net.IPAddress.TryParse(ipv4, out var a4) && a4.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && ipv4.Count(c => c == '.') == 3))

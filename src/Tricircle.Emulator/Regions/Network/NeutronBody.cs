@@ -13,6 +13,7 @@ internal enum AttrKind
     Int,
     NullableInt,
     List,
+    NullableList,
     Object,
     Any,
 }
@@ -34,9 +35,10 @@ internal static class NeutronBody
             ["router:external"] = new(AttrKind.Bool, true, true),
             ["mtu"] = new(AttrKind.Int, true, true),
             ["port_security_enabled"] = new(AttrKind.Bool, true, true),
-            ["provider:network_type"] = new(AttrKind.NullableString, true, false),
-            ["provider:physical_network"] = new(AttrKind.NullableString, true, false),
-            ["provider:segmentation_id"] = new(AttrKind.NullableInt, true, false),
+            // neutron-lib's provider_net: type:string (32, 64) and convert_to_int, none of which takes None.
+            ["provider:network_type"] = new(AttrKind.String, true, false, 32),
+            ["provider:physical_network"] = new(AttrKind.String, true, false, 64),
+            ["provider:segmentation_id"] = new(AttrKind.Int, true, false),
             ["availability_zone_hints"] = new(AttrKind.List, true, false),
             ["tenant_id"] = new(AttrKind.String, true, false, 255),
             ["project_id"] = new(AttrKind.String, true, false, 255),
@@ -70,7 +72,7 @@ internal static class NeutronBody
             ["device_id"] = new(AttrKind.String, true, true, 255),
             ["device_owner"] = new(AttrKind.String, true, true, 255),
             ["security_groups"] = new(AttrKind.List, true, true),
-            ["allowed_address_pairs"] = new(AttrKind.List, true, true),
+            ["allowed_address_pairs"] = new(AttrKind.NullableList, true, true), // convert_none_to_empty_list
             ["extra_dhcp_opts"] = new(AttrKind.List, true, true),
             ["port_security_enabled"] = new(AttrKind.Bool, true, true),
             ["binding:host_id"] = new(AttrKind.String, true, true),
@@ -114,7 +116,7 @@ internal static class NeutronBody
             ["description"] = new(AttrKind.String, true, false, 255),
             ["security_group_id"] = new(AttrKind.String, true, false),
             ["direction"] = new(AttrKind.String, true, false),
-            ["ethertype"] = new(AttrKind.String, true, false),
+            ["ethertype"] = new(AttrKind.Any, true, false), // its converter's own error, in the rule's create
             ["protocol"] = new(AttrKind.Any, true, false),
             ["port_range_min"] = new(AttrKind.NullableInt, true, false),
             ["port_range_max"] = new(AttrKind.NullableInt, true, false),
@@ -168,6 +170,7 @@ internal static class NeutronBody
             AttrKind.Int => TryInt(value, out _),
             AttrKind.NullableInt => valueKind == JsonValueKind.Null || TryInt(value, out _),
             AttrKind.List => valueKind == JsonValueKind.Array,
+            AttrKind.NullableList => valueKind is JsonValueKind.Array or JsonValueKind.Null,
             AttrKind.Object => valueKind is JsonValueKind.Object or JsonValueKind.Null,
             _ => true,
         };
@@ -189,7 +192,7 @@ internal static class NeutronBody
                 AttrKind.String or AttrKind.NullableString => $"{shown} is not a valid string",
                 AttrKind.Bool => $"{shown} cannot be converted to boolean",
                 AttrKind.Int or AttrKind.NullableInt => $"{shown} is not an integer",
-                AttrKind.List => $"{shown} is not a list",
+                AttrKind.List or AttrKind.NullableList => $"{shown} is not a list",
                 _ => $"{shown} is not a dictionary",
             };
             throw OpenStackFault.BadRequest($"Invalid input for {key}. Reason: {reason}.");

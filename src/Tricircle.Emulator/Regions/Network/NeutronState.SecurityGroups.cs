@@ -176,12 +176,14 @@ internal sealed partial class NeutronState
             throw OpenStackFault.BadRequest($"Invalid input for direction. Reason: '{direction}' is not in ['ingress', 'egress'].");
         }
 
-        var ethertype = NeutronBody.Str(body, "ethertype") ?? "IPv4";
-        ethertype = ethertype.ToUpperInvariant() switch
+        // Neutron's convert_ethertype_to_case_insensitive: absent is IPv4; present (null too) a string naming one, in any case.
+        var ethertype = !body.ContainsKey("ethertype") ? "IPv4" : NeutronBody.Str(body, "ethertype")?.ToUpperInvariant() switch
         {
             "IPV4" => "IPv4",
             "IPV6" => "IPv6",
-            _ => throw OpenStackFault.BadRequest($"Invalid input for ethertype. Reason: '{ethertype}' is not in ['IPv4', 'IPv6'].", "SecurityGroupRuleInvalidEtherType"),
+            _ => throw OpenStackFault.BadRequest(
+                $"Security group rule for ethertype '{(body["ethertype"] is { } given ? NeutronBody.Str(body, "ethertype") ?? given.ToJsonString() : "None")}' not supported. Allowed values are ['IPv4', 'IPv6'].",
+                "SecurityGroupRuleInvalidEtherType"),
         };
         var protocol = Protocol(body["protocol"]);
         var min = NeutronBody.Int(body, "port_range_min");

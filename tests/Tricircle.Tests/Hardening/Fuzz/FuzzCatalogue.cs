@@ -255,8 +255,10 @@ internal static class FuzzCatalogue
             Get(i, "/versions") with { Anonymous = true },
             Get(i, "/v2/images", GlanceList),
             Send(i, "POST", "/v2/images", """{"name":"fuzz-image-new","disk_format":"qcow2","container_format":"bare","visibility":"private","min_disk":0,"min_ram":0,"protected":false,"tags":["fuzz"]}""", null,
-                ("name", Str(0, 255, true)), ("disk_format", OneOf("ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop")),
-                ("container_format", OneOf("ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed")), ("visibility", OneOf("public", "private", "shared", "community")),
+                // Glance's image schema (glance/api/v2/images.py, get_base_properties): disk_format and
+                // container_format are {'type': ['null', 'string'], 'enum': [None] + the formats}, so null is valid.
+                ("name", Str(0, 255, true)), ("disk_format", new EnumRule(["ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop"], Nullable: true)),
+                ("container_format", new EnumRule(["ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed"], Nullable: true)), ("visibility", OneOf("public", "private", "shared", "community")),
                 ("protected", Bool(BoolStyle.Strict)), ("tags", ListShape), ("min_disk", Int(0, null, strings: false)), ("min_ram", Int(0, null, strings: false))) with { Forwarded = true },
             Get(i, "/v2/images/{image}"),
             Send(i, "PATCH", "/v2/images/{image}", """[{"op":"replace","path":"/name","value":"fuzz-image"}]""", null) with { ContentType = "application/openstack-images-v2.1-json-patch", Forwarded = true },
@@ -313,14 +315,16 @@ internal static class FuzzCatalogue
             Delete(n, "/v2.0/subnets/{subnet}"),
 
             Get(n, "/v2.0/ports", [.. NeutronList, "network_id", "device_id", "device_owner", "mac_address", "fixed_ips", "status", "admin_state_up", "binding:host_id", "security_groups"]),
+            // allowed_address_pairs: neutron-lib's allowedaddresspairs definition converts with
+            // convert_none_to_empty_list before validating, so null is valid (no pairs), as for security_groups.
             Send(n, "POST", "/v2.0/ports", """{"port":{"network_id":"$network$","name":"fuzz-port-new","description":"fuzz","fixed_ips":[{"subnet_id":"$subnet$"}],"security_groups":["$group$"],"allowed_address_pairs":[{"ip_address":"10.91.0.250"}],"port_security_enabled":true,"admin_state_up":true,"device_id":"","device_owner":"","binding:vnic_type":"normal","extra_dhcp_opts":[{"opt_name":"mtu","opt_value":"1400"}]}}""", "port",
-                [.. named("port"), ("port.admin_state_up", neutronBool), ("port.port_security_enabled", neutronBool), ("port.fixed_ips", ListShape), ("port.security_groups", NullableList), ("port.allowed_address_pairs", ListShape),
+                [.. named("port"), ("port.admin_state_up", neutronBool), ("port.port_security_enabled", neutronBool), ("port.fixed_ips", ListShape), ("port.security_groups", NullableList), ("port.allowed_address_pairs", NullableList),
                     ("port.extra_dhcp_opts", NullableList), ("port.device_id", Str(0)), ("port.device_owner", Str(0)), ("port.binding:vnic_type", OneOf("normal", "direct", "macvtap", "baremetal", "direct-physical", "virtio-forwarder", "smart-nic", "vdpa", "remote-managed", "accelerator-direct", "accelerator-direct-physical"))]) with { StrictKeys = true },
             Send(n, "POST", "/v2.0/ports", """{"port":{"network_id":"$network$","mac_address":"fa:16:3e:12:34:56","binding:host_id":"fuzz-host","binding:profile":{}}}""", "port",
                 ("port.binding:profile", new ShapeRule(System.Text.Json.JsonValueKind.Object, Nullable: true)), ("port.binding:host_id", Str(0))) with { StrictKeys = true, AdminOnly = true, Variant = "binding" },
             Get(n, "/v2.0/ports/{port}", "fields"),
             Send(n, "PUT", "/v2.0/ports/{port}", """{"port":{"name":"fuzz-port","description":"fuzz","admin_state_up":true,"security_groups":["$group$"],"allowed_address_pairs":[],"port_security_enabled":true,"binding:vnic_type":"normal","extra_dhcp_opts":[],"fixed_ips":[{"subnet_id":"$subnet$","ip_address":"10.91.0.77"}]}}""", "port",
-                [.. named("port"), ("port.admin_state_up", neutronBool), ("port.port_security_enabled", neutronBool), ("port.security_groups", NullableList), ("port.allowed_address_pairs", ListShape), ("port.extra_dhcp_opts", NullableList), ("port.fixed_ips", ListShape)]) with { StrictKeys = true },
+                [.. named("port"), ("port.admin_state_up", neutronBool), ("port.port_security_enabled", neutronBool), ("port.security_groups", NullableList), ("port.allowed_address_pairs", NullableList), ("port.extra_dhcp_opts", NullableList), ("port.fixed_ips", ListShape)]) with { StrictKeys = true },
             Delete(n, "/v2.0/ports/{port}"),
 
             Get(n, "/v2.0/security-groups", [.. NeutronList, "stateful"]),
