@@ -260,6 +260,15 @@ internal static partial class CinderApi
                 }
 
                 break;
+            case "os-set_bootable" or "os-update_readonly_flag":
+                var flag = action == "os-set_bootable" ? "bootable" : "readonly";
+                NoExtraKeys(args, action, flag);
+                Bool(args[flag] ?? throw OpenStackFault.BadRequest($"Invalid input for field/attribute {action}. Value: {args.ToJsonString()}. '{flag}' is a required property"), flag);
+                break;
+            case "os-extend":
+                NoExtraKeys(args, action, "new_size");
+                Int(args["new_size"] ?? throw OpenStackFault.BadRequest($"Invalid input for field/attribute {action}. Value: {args.ToJsonString()}. 'new_size' is a required property"), "new_size");
+                break;
             case "os-detach":
                 NoExtraKeys(args, action, "attachment_id");
                 Uuid(args, "attachment_id", nullable: true);
