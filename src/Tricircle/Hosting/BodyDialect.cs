@@ -166,6 +166,13 @@ internal abstract class BodyDialect
                 return Bad("An invalid 'name' value was provided. The name must be: printable characters. Can not start or end with whitespace.");
             }
 
+            if (problem == BodyProblem.Format && field.Format is "cinder-name" or "cinder-description" && value is JsonValue stripped)
+            {
+                // Cinder's checker raises InvalidInput itself (utils.check_string_length), past jsonschema's wording.
+                var what = field.Format == "cinder-name" ? "name" : "description";
+                return Bad($"Invalid input received: {what} has {BodyValidator.StrippedLength(stripped.GetValue<string>())} characters, more than 255.");
+            }
+
             var shown = Repr(value);
             var reason = problem switch
             {

@@ -59,7 +59,8 @@ internal sealed record BodyField(string Name, JsonKind Kind)
 
     /// <summary>
     /// A named string format: <c>uuid</c>, <c>ipv4</c>, <c>ipv6</c>, <c>ip</c> (either),
-    /// <c>base64</c>, <c>name</c> (Nova's: printable, no leading or trailing blanks), <c>mac</c>.
+    /// <c>base64</c>, <c>name</c> (Nova's: printable, no leading or trailing blanks), <c>mac</c>,
+    /// <c>cinder-name</c> and <c>cinder-description</c> (Cinder's: up to 255 once stripped of blanks).
     /// </summary>
     public string? Format { get; init; }
 

@@ -199,8 +199,8 @@ internal static class BodyValidator
 
     private static void CheckString(BodyField field, string text, JsonNode value, BodyDialect dialect)
     {
-        // The Admin API trims its strings, and a blank one counts as missing.
-        var length = dialect == BodyDialect.Admin ? text.Trim().Length : text.Length;
+        // The Admin API trims its strings, and a blank one counts as missing; Python counts code points (an emoji is one).
+        var length = dialect == BodyDialect.Admin ? text.Trim().Length : text.EnumerateRunes().Count();
         if (length < field.MinLength)
         {
             throw dialect.Invalid(field, value, BodyProblem.TooShort);
@@ -268,8 +268,12 @@ internal static class BodyValidator
         "base64" => IsBase64(text),
         "name" => text.Length == 0 || (!char.IsWhiteSpace(text[0]) && !char.IsWhiteSpace(text[^1]) && text.All(c => !char.IsControl(c))),
         "mac" => Regex.IsMatch(text, "^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$"),
+        "cinder-name" or "cinder-description" => StrippedLength(text) <= 255,
         _ => true,
     };
+
+    /// <summary>A string's length as Cinder's <c>*_non_mandatory_remove_white_spaces</c> formats count it: in code points, blanks at either end left out.</summary>
+    public static int StrippedLength(string text) => text.Trim().EnumerateRunes().Count();
 
     // Python's ipaddress: dotted quads only for IPv4 (IPAddress.TryParse would take "1" or "1.2").
     private static bool IsAddress(string text, AddressFamily family) =>

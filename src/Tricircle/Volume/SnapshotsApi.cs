@@ -25,29 +25,24 @@ internal static class SnapshotsApi
         SortParameter = true,
     };
 
-    /// <summary>What the gateway reads of a create (the rest goes to the volume's pod, whose Cinder judges it).</summary>
-    private static readonly BodySchema Create = new("snapshot", new BodyField("volume_id", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 36 })
-    {
-        RejectUnknown = false,
-    };
-
     public static void MapSnapshotsApi(this IEndpointRouteBuilder v3)
     {
         v3.MapPost("/snapshots", CreateAsync);
         v3.MapGet("/snapshots", (HttpContext context, MergedList list) => ListAsync(context, list, detail: false));
         v3.MapGet("/snapshots/detail", (HttpContext context, MergedList list) => ListAsync(context, list, detail: true));
-        v3.MapMethods("/snapshots/{id}", ["GET", "PUT", "DELETE"], ForwardAsync);
+        v3.MapMethods("/snapshots/{id}", ["GET", "DELETE"], ForwardAsync);
+        v3.MapPut("/snapshots/{id}", UpdateAsync);
         v3.MapMethods("/snapshots/{id}/metadata", ["GET", "POST", "PUT"], ForwardAsync);
         v3.MapMethods("/snapshots/{id}/metadata/{key}", ["GET", "PUT", "DELETE"], ForwardAsync);
-        v3.MapPost("/snapshots/{id}/action", ForwardAsync);
+        v3.MapPost("/snapshots/{id}/action", ActionAsync);
     }
 
     private static async Task CreateAsync(HttpContext context, VolumeRoutes routes, PodScheduler scheduler, VolumeQuotas quotas, VolumeTypeStore types)
     {
         var caller = VolumeApi.Caller(context);
-        var body = await Create.ReadAsync(context, version: VolumeApi.Version(context));
+        var body = await CinderSchemas.SnapshotCreate.ReadAsync(context, version: VolumeApi.Version(context));
         var root = body.Root;
-        var volumeId = body.String("volume_id")!;
+        var volumeId = body.String("volume_id") ?? "None"; // the schema allows null, which then names no volume (Python's "None")
 
         var (_, pod) = await routes.FindAsync(context, VolumesApi.ResourceType, volumeId, context.RequestAborted);
         PodScheduler.CheckOpen(pod, $"Volume {volumeId}");
@@ -108,6 +103,19 @@ internal static class SnapshotsApi
         }
 
         await ServersApi.WriteJsonAsync(context, 200, body);
+    }
+
+    /// <summary>Checked against Cinder's schema before the snapshot is looked up (Cinder's order: 400 before 404).</summary>
+    private static async Task UpdateAsync(string id, HttpContext context, VolumeRoutes routes)
+    {
+        CinderSchemas.SnapshotUpdate.Check(context, await RequestBody.PeekObjectAsync(context, "snapshot"), BodyAction.Update, VolumeApi.Version(context));
+        await ForwardAsync(id, context, routes);
+    }
+
+    private static async Task ActionAsync(string id, HttpContext context, VolumeRoutes routes)
+    {
+        CinderSchemas.CheckSnapshotAction(context, await RequestBody.PeekObjectAsync(context), VolumeApi.Version(context));
+        await ForwardAsync(id, context, routes);
     }
 
     private static async Task ForwardAsync(string id, HttpContext context, VolumeRoutes routes)

@@ -21,7 +21,7 @@ internal static class VolumeTypesApi
         KeyPattern = "^[a-zA-Z0-9-_:. /]{1,255}$",
     };
 
-    private static readonly BodyField Public = new("is_public", JsonKind.Boolean | JsonKind.BooleanText);
+    private static readonly BodyField Public = CinderSchemas.Boolean("is_public");
 
     private static readonly BodySchema Create = new(
         "volume_type",
@@ -66,8 +66,159 @@ internal static class VolumeTypesApi
     private static async Task ListAsync(HttpContext context, VolumeTypeStore store)
     {
         var caller = VolumeApi.Caller(context);
-        var types = await store.ListAsync(caller, context.RequestAborted);
+        var page = Page(context.Request.Query); // the query first: Cinder refuses a bad one whatever the list holds
+        var types = page(await store.ListAsync(caller, context.RequestAborted));
         await ServersApi.WriteJsonAsync(context, 200, new JsonObject { ["volume_types"] = new JsonArray([.. types.Select(t => (JsonNode)t.ToView(caller.IsAdmin))]) });
+    }
+
+    /// <summary>
+    /// The list's paging as Cinder's types index reads it (common.get_pagination_params and
+    /// get_sort_params, then the database's process_sort_params): limit and offset Python
+    /// integers of at least 0, directions asc or desc, keys columns of volume_types. A marker that
+    /// names no type is ignored (the database's marker lookup finds nothing and the list starts
+    /// at the top); without sort parameters the list keeps its own order (by name).
+    /// </summary>
+    private static Func<IReadOnlyList<VolumeType>, IEnumerable<VolumeType>> Page(IQueryCollection query)
+    {
+        static string? First(IQueryCollection query, string name) => query.TryGetValue(name, out var values) ? values.FirstOrDefault() ?? "" : null;
+
+        var limit = 1000; // osapi_max_limit
+        if (First(query, "limit") is { } limitText)
+        {
+            var parsed = PythonInt(limitText) ?? throw ApiException.BadRequest("limit param must be an integer");
+            limit = parsed < 0 ? throw ApiException.BadRequest("limit param must be positive") : (int)System.Numerics.BigInteger.Min(parsed, limit);
+        }
+
+        var offset = 0;
+        if (First(query, "offset") is { } offsetText)
+        {
+            var parsed = PythonInt(offsetText) ?? throw ApiException.BadRequest("offset must be an integer");
+            offset = parsed < 0 || parsed > int.MaxValue ? throw ApiException.BadRequest($"offset must be >= 0 and <= {int.MaxValue}") : (int)parsed;
+        }
+
+        var sort = First(query, "sort");
+        var sortKey = First(query, "sort_key");
+        var sortDir = First(query, "sort_dir");
+        if (sort is not null && (sortKey is not null || sortDir is not null))
+        {
+            throw ApiException.BadRequest("The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used with the 'sort' parameter.");
+        }
+
+        var keys = new List<(string Key, string? Dir)>();
+        if (sort is not null)
+        {
+            foreach (var part in sort.Trim().Split(','))
+            {
+                var colon = part.IndexOf(':', StringComparison.Ordinal);
+                keys.Add(colon < 0 ? (part.Trim(), null) : (part[..colon].Trim(), part[(colon + 1)..].Trim() is { Length: > 0 } d ? d : null));
+            }
+        }
+        else if (sortKey is not null || sortDir is not null)
+        {
+            keys.Add(((sortKey ?? "created_at").Trim(), (sortDir ?? "desc").Trim()));
+        }
+
+        foreach (var (key, dir) in keys)
+        {
+            if (dir is not (null or "asc" or "desc"))
+            {
+                throw ApiException.BadRequest("Invalid input received: Unknown sort direction, must be 'desc' or 'asc'.");
+            }
+
+            if (!SortKeys.Contains(key))
+            {
+                throw ApiException.BadRequest("Invalid input received: Invalid sort key");
+            }
+        }
+
+        var marker = First(query, "marker");
+        return types =>
+        {
+            IEnumerable<VolumeType> ordered = types;
+            if (keys.Count > 0)
+            {
+                var defaultDir = keys[0].Dir ?? "desc";
+                var all = keys.Select(k => (k.Key, Desc: (k.Dir ?? defaultDir) == "desc")).ToList();
+                foreach (var extra in (string[])["created_at", "id"])
+                {
+                    if (!all.Any(k => k.Key == extra))
+                    {
+                        all.Add((extra, defaultDir == "desc"));
+                    }
+                }
+
+                var list = types.ToList();
+                list.Sort((a, b) =>
+                {
+                    foreach (var (key, desc) in all)
+                    {
+                        var c = Compare(a, b, key);
+                        if (c != 0)
+                        {
+                            return desc ? -c : c;
+                        }
+                    }
+
+                    return 0;
+                });
+                ordered = list;
+            }
+
+            var rest = ordered.ToList();
+            if (marker is not null && rest.FindIndex(t => t.Id == marker) is var at && at >= 0)
+            {
+                rest = rest.Skip(at + 1).ToList();
+            }
+
+            return rest.Skip(offset).Take(limit);
+        };
+    }
+
+    // The columns of Cinder's volume_types table (a sort by one this gateway does not keep leaves the order to the others).
+    private static readonly HashSet<string> SortKeys = new(StringComparer.Ordinal)
+    {
+        "id", "name", "description", "is_public", "qos_specs_id", "created_at", "updated_at", "deleted_at", "deleted",
+    };
+
+    private static int Compare(VolumeType a, VolumeType b, string key) => key switch
+    {
+        "id" => string.CompareOrdinal(a.Id, b.Id),
+        "name" => string.CompareOrdinal(a.Name, b.Name),
+        "description" => string.CompareOrdinal(a.Description, b.Description),
+        "is_public" => a.IsPublic.CompareTo(b.IsPublic),
+        "created_at" => a.CreatedAt.CompareTo(b.CreatedAt),
+        "updated_at" => Nullable.Compare(a.UpdatedAt, b.UpdatedAt),
+        _ => 0,
+    };
+
+    /// <summary>Python's <c>int(text)</c>: blanks around, a sign, digits (any script's) with single underscores between; null when it is not one.</summary>
+    private static System.Numerics.BigInteger? PythonInt(string text)
+    {
+        var t = text.Trim();
+        var negative = t.StartsWith('-');
+        if (t.StartsWith('-') || t.StartsWith('+'))
+        {
+            t = t[1..];
+        }
+
+        if (t.Length == 0 || t[0] == '_' || t[^1] == '_' || t.Contains("__", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        System.Numerics.BigInteger value = 0;
+        foreach (var c in t.Replace("_", "", StringComparison.Ordinal))
+        {
+            var digit = (int)char.GetNumericValue(c);
+            if (char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.DecimalDigitNumber || digit < 0)
+            {
+                return null;
+            }
+
+            value = (value * 10) + digit;
+        }
+
+        return negative ? -value : value;
     }
 
     private static async Task ShowAsync(string id, HttpContext context, VolumeTypeStore store)

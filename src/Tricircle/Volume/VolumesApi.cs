@@ -33,24 +33,13 @@ internal static class VolumesApi
         SortParameter = true,
     };
 
-    /// <summary>What the gateway reads of a create (the rest, size included, is judged further on and by the pod's Cinder).</summary>
-    private static readonly BodySchema Create = new(
-        "volume",
-        new("availability_zone", JsonKind.String | JsonKind.Null) { MaxLength = 255 },
-        new("volume_type", JsonKind.String | JsonKind.Null) { MaxLength = 255 },
-        new("snapshot_id", JsonKind.String | JsonKind.Null) { MaxLength = 36 },
-        new("source_volid", JsonKind.String | JsonKind.Null) { MaxLength = 36 })
-    {
-        RejectUnknown = false,
-        Siblings = ["OS-SCH-HNT:scheduler_hints"],
-    };
-
     public static void MapVolumesApi(this IEndpointRouteBuilder v3)
     {
         v3.MapPost("/volumes", CreateAsync);
         v3.MapGet("/volumes", (HttpContext context, MergedList list) => ListAsync(context, list, detail: false));
         v3.MapGet("/volumes/detail", (HttpContext context, MergedList list) => ListAsync(context, list, detail: true));
-        v3.MapMethods("/volumes/{id}", ["GET", "PUT", "DELETE"], ForwardOneAsync);
+        v3.MapMethods("/volumes/{id}", ["GET", "DELETE"], ForwardOneAsync);
+        v3.MapPut("/volumes/{id}", UpdateAsync);
         v3.MapPost("/volumes/{id}/action", ActionAsync);
         v3.MapMethods("/volumes/{id}/metadata", ["GET", "POST", "PUT"], ForwardUnderAsync);
         v3.MapMethods("/volumes/{id}/metadata/{key}", ["GET", "PUT", "DELETE"], ForwardUnderAsync);
@@ -59,8 +48,20 @@ internal static class VolumesApi
     private static async Task CreateAsync(HttpContext context, PodScheduler scheduler, PodForwarder forwarder, RoutingStore routings, PodStore pods, VolumeTypeStore types, VolumeQuotas quotas, ImageSync imageSync)
     {
         var caller = VolumeApi.Caller(context);
-        var body = await Create.ReadAsync(context, version: VolumeApi.Version(context));
+        var version = VolumeApi.Version(context);
+        var body = await CinderSchemas.VolumeCreate(version).ReadAsync(context, version: version);
         var (root, volume) = (body.Root, body.Fields);
+        if (body.Has("multiattach"))
+        {
+            // The schema takes null or a boolean; Cinder's utils.get_bool_param then refuses null, and true is no longer the way.
+            switch (body.Bool("multiattach"))
+            {
+                case null:
+                    throw ApiException.BadRequest("Value 'None' for 'multiattach' is not a boolean.");
+                case true:
+                    throw ApiException.BadRequest("multiattach parameter has been removed. The default behavior is to use multiattach enabled volume types. Contact your administrator to create a multiattach enabled volume type and use it to create multiattach volumes.");
+            }
+        }
         var requestedAz = volume["availability_zone"] is JsonValue azValue && azValue.GetValueKind() == JsonValueKind.String ? azValue.ToString() : null;
         var size = VolumeQuotas.Size(volume, "size");
 
@@ -200,6 +201,14 @@ internal static class VolumesApi
         });
     }
 
+    /// <summary>An update is checked against Cinder's schema before the volume is looked up (Cinder's order: 400 before 404).</summary>
+    private static async Task UpdateAsync(string id, HttpContext context, VolumeRoutes routes)
+    {
+        var version = VolumeApi.Version(context);
+        CinderSchemas.VolumeUpdate(version).Check(context, await RequestBody.PeekObjectAsync(context, "volume"), BodyAction.Update, version);
+        await ForwardOneAsync(id, context, routes);
+    }
+
     private static async Task ForwardUnderAsync(string id, HttpContext context, VolumeRoutes routes)
     {
         var (routing, pod) = await routes.FindAsync(context, ResourceType, id, context.RequestAborted);
@@ -213,12 +222,15 @@ internal static class VolumesApi
     /// </summary>
     private static async Task ActionAsync(string id, HttpContext context, VolumeRoutes routes, RoutingStore routings, PodStore pods, VolumeQuotas quotas)
     {
-        var (routing, pod) = await routes.FindAsync(context, ResourceType, id, context.RequestAborted);
         var body = await RequestBody.ReadObjectAsync(context);
         if (body.Count != 1)
         {
             throw ApiException.BadRequest("Invalid request body: a volume action is an object with exactly one action key, such as {\"os-extend\": {\"new_size\": 2}}.");
         }
+
+        // Cinder validates an action's body before it looks the volume up.
+        CinderSchemas.CheckVolumeAction(context, body, VolumeApi.Version(context));
+        var (routing, pod) = await routes.FindAsync(context, ResourceType, id, context.RequestAborted);
 
         var (actionName, actionValue) = body.First();
         if (actionName == "os-attach" && actionValue is JsonObject attach && attach["instance_uuid"] is JsonValue instance && instance.GetValueKind() == JsonValueKind.String)

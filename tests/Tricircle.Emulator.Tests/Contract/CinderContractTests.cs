@@ -377,6 +377,53 @@ public sealed class CinderContractTests(ContractTarget target) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Validation_BodiesCindersSchemasRefuse_Are400_BeforeTheIdIsLookedUp()
+    {
+        // cinder/api/schemas (volume_actions, admin_actions, volumes, snapshots): validated before
+        // the controller looks anything up, so an unknown id with a bad body is a 400.
+        var unknown = Guid.NewGuid().ToString();
+        var mv = new Dictionary<string, string> { ["OpenStack-API-Version"] = "volume 3.59" };
+        var longName = new string('n', 256);
+        (string Method, string Path, string Body)[] refused =
+        [
+            ("POST", $"/volumes/{unknown}/action", """{"os-detach": "fuzz"}"""),
+            ("POST", $"/volumes/{unknown}/action", """{"os-detach": 1}"""),
+            ("POST", $"/volumes/{unknown}/action", """{"os-detach": {"attachment_id": "not-a-uuid"}}"""),
+            ("POST", $"/volumes/{unknown}/action", """{"os-reset_status": "fuzz"}"""),
+            ("POST", $"/volumes/{unknown}/action", """{"os-reset_status": {}}"""),
+            ("POST", $"/volumes/{unknown}/action", """{"os-attach": ["a", 1]}"""),
+            ("POST", $"/volumes/{unknown}/action", """{"os-attach": {"mountpoint": "/dev/vdb"}}"""),
+            ("POST", $"/volumes/{unknown}/action", """{"os-set_bootable": {"bootable": "tRUE"}}"""),
+            ("POST", "/volumes", """{"volume": {"size": 1, "multiattach": []}}"""),
+            ("POST", "/volumes", $$$"""{"volume": {"size": 1, "description": "{{{longName}}}"}}"""),
+            ("POST", "/volumes", """{"volume": {"size": 1, "colour": "blue"}}"""),
+            ("PUT", $"/volumes/{unknown}", """{"volume": {"metadata": null}}"""),
+            ("PUT", $"/volumes/{unknown}", $$$"""{"volume": {"name": "{{{longName}}}"}}"""),
+            ("PUT", $"/volumes/{unknown}", """{"volume": {"name": "n", " ": "x"}}"""),
+            ("POST", "/snapshots", $$$"""{"snapshot": {"volume_id": "{{{unknown}}}", "name": "{{{longName}}}"}}"""),
+            ("POST", "/snapshots", $$$"""{"snapshot": {"volume_id": "{{{unknown}}}", "force": "sideways"}}"""),
+            ("POST", "/snapshots", $$$"""{"snapshot": {"volume_id": "{{{unknown}}}", "colour": "blue"}}"""),
+            ("PUT", $"/snapshots/{unknown}", $$$"""{"snapshot": {"description": "{{{longName}}}"}}"""),
+            ("PUT", $"/snapshots/{unknown}", """{"snapshot": {"name": "n", "__proto__": "x"}}"""),
+        ];
+        foreach (var (method, path, body) in refused)
+        {
+            var response = await target.SendAsync(new HttpMethod(method), target.Volume, path, target.AdminToken, JsonNode.Parse(body), mv);
+            Assert.True(response.Status == HttpStatusCode.BadRequest, $"{method} {path} {body}: {response}");
+            Assert.NotNull(response.Json["badRequest"]);
+        }
+
+        // The types list reads limit with Python's int() and ignores a marker that names no type.
+        foreach (var query in (string[])["?limit=asc,desc", "?limit=-1", "?sort_dir=sideways"])
+        {
+            var response = await target.SendAsync(HttpMethod.Get, target.Volume, "/types" + query, target.AdminToken);
+            Assert.True(response.Status == HttpStatusCode.BadRequest, $"{query}: {response}");
+        }
+
+        (await target.SendAsync(HttpMethod.Get, target.Volume, $"/types?marker={unknown}", target.AdminToken)).Expect(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task VolumeTypes_UnknownFieldsAndLongSpecValues_Are400()
     {
         var created = (await target.SendAsync(HttpMethod.Post, target.Volume, "/types", target.AdminToken, new JsonObject { ["volume_type"] = new JsonObject { ["name"] = Unique("contract-type") } })).Expect(HttpStatusCode.OK)["volume_type"]!;

@@ -21,6 +21,7 @@ internal static partial class CinderApi
         }
 
         var (action, argsNode) = body.First();
+        CheckActionSchema(action, argsNode); // Cinder validates the body before it looks at the volume or the caller's rights
         var args = argsNode as JsonObject ?? [];
         JsonObject? result = null;
         var status = 202;
@@ -221,6 +222,85 @@ internal static partial class CinderApi
         await r.WriteAsync(status, result);
     }
 
+    /// <summary>The schemas of the actions Cinder validates (volume_actions.py, admin_actions.py): their value is an object of known keys.</summary>
+    private static void CheckActionSchema(string action, JsonNode? value)
+    {
+        if (action is "os-reserve" or "os-unreserve" or "os-begin_detaching" or "os-roll_detaching" || (action == "os-detach" && value is null))
+        {
+            return; // no schema (any value), or os-detach's null kept for old clients
+        }
+
+        var args = value as JsonObject
+            ?? throw OpenStackFault.BadRequest($"Invalid input for field/attribute {action}. Value: {value?.ToJsonString() ?? "None"}. {value?.ToJsonString() ?? "None"} is not of type 'object'");
+        switch (action)
+        {
+            case "os-attach":
+                NoExtraKeys(args, action, "instance_uuid", "mountpoint", "host_name", "mode");
+                Uuid(args, "instance_uuid", nullable: false);
+                if (Str(args, "mountpoint") is not { Length: >= 1 and <= 255 })
+                {
+                    throw OpenStackFault.BadRequest(args.ContainsKey("mountpoint")
+                        ? $"Invalid input for field/attribute mountpoint. Value: {args["mountpoint"]!.ToJsonString()}. It must be a string of 1 to 255 characters"
+                        : $"Invalid input for field/attribute {action}. Value: {args.ToJsonString()}. 'mountpoint' is a required property");
+                }
+
+                if (Str(args, "host_name") is { Length: > 255 } hostName)
+                {
+                    throw OpenStackFault.BadRequest($"Invalid input for field/attribute host_name. Value: {hostName}. '{hostName}' is too long");
+                }
+
+                if (Str(args, "mode") is { } mode && mode is not ("rw" or "ro"))
+                {
+                    throw OpenStackFault.BadRequest($"Invalid input for field/attribute mode. Value: {mode}. '{mode}' is not one of ['rw', 'ro']");
+                }
+
+                if (!args.ContainsKey("instance_uuid") && !args.ContainsKey("host_name"))
+                {
+                    throw OpenStackFault.BadRequest($"Invalid input for field/attribute {action}. Value: {args.ToJsonString()}. {args.ToJsonString()} is not valid under any of the given schemas");
+                }
+
+                break;
+            case "os-set_bootable" or "os-update_readonly_flag":
+                var flag = action == "os-set_bootable" ? "bootable" : "readonly";
+                NoExtraKeys(args, action, flag);
+                Bool(args[flag] ?? throw OpenStackFault.BadRequest($"Invalid input for field/attribute {action}. Value: {args.ToJsonString()}. '{flag}' is a required property"), flag);
+                break;
+            case "os-extend":
+                NoExtraKeys(args, action, "new_size");
+                Int(args["new_size"] ?? throw OpenStackFault.BadRequest($"Invalid input for field/attribute {action}. Value: {args.ToJsonString()}. 'new_size' is a required property"), "new_size");
+                break;
+            case "os-detach":
+                NoExtraKeys(args, action, "attachment_id");
+                Uuid(args, "attachment_id", nullable: true);
+                break;
+            case "os-reset_status":
+                NoExtraKeys(args, action, "status", "attach_status", "migration_status");
+                var status = Str(args, "status");
+                var attachStatus = Str(args, "attach_status");
+                var migrationStatus = Str(args, "migration_status");
+                if (string.IsNullOrEmpty(status) && string.IsNullOrEmpty(attachStatus) && string.IsNullOrEmpty(migrationStatus))
+                {
+                    throw OpenStackFault.BadRequest("Must specify 'status', 'attach_status' or 'migration_status' for update.");
+                }
+
+                if (!string.IsNullOrEmpty(attachStatus) && attachStatus.ToLowerInvariant() is not ("attached" or "detached"))
+                {
+                    throw OpenStackFault.BadRequest($"Volume attach status: {attachStatus} is invalid, valid statuses are: ['attached', 'detached'].");
+                }
+
+                break;
+        }
+    }
+
+    private static void Uuid(JsonObject args, string key, bool nullable)
+    {
+        if (args.ContainsKey(key) && !(args[key] is null ? nullable : Str(args, key) is { } text && Guid.TryParse(text, out _)))
+        {
+            var shown = args[key]?.ToJsonString() ?? "None";
+            throw OpenStackFault.BadRequest($"Invalid input for field/attribute {key}. Value: {shown}. {shown} is not a 'uuid'");
+        }
+    }
+
     private static void RequireStatus(CinderVolume volume, string wanted, string what)
     {
         if (volume.Status != wanted)
@@ -237,6 +317,10 @@ internal static partial class CinderApi
     private static async Task CreateSnapshotAsync(CinderRequest r)
     {
         var body = RegionHttp.Wrapped(await RegionHttp.ReadObjectAsync(r.Http), "snapshot");
+        NoExtraKeys(body, "snapshot", "name", "display_name", "description", "volume_id", "force", "metadata"); // snapshots.create
+        ShortStr(body, "name");
+        ShortStr(body, "display_name");
+        ShortStr(body, "description", printable: true);
         var volumeId = Str(body, "volume_id") ?? throw OpenStackFault.BadRequest("Invalid input for field/attribute snapshot. Value: " + body.ToJsonString() + ". 'volume_id' is a required property");
         var force = body["force"] is { } f && Bool(f, "force");
         var metadata = StringDict(body["metadata"], "metadata");
@@ -308,6 +392,16 @@ internal static partial class CinderApi
     private static async Task UpdateSnapshotAsync(CinderRequest r)
     {
         var body = RegionHttp.Wrapped(await RegionHttp.ReadObjectAsync(r.Http), "snapshot");
+        NoExtraKeys(body, "snapshot", "name", "description", "display_name", "display_description"); // snapshots.update
+        ShortStr(body, "name");
+        ShortStr(body, "display_name");
+        ShortStr(body, "description", printable: true);
+        ShortStr(body, "display_description", printable: true);
+        if (body.Count == 0)
+        {
+            throw OpenStackFault.BadRequest("Invalid input for field/attribute snapshot. Value: {}. {} is not valid under any of the given schemas");
+        }
+
         JsonObject json;
         lock (r.State.Sync)
         {
@@ -429,10 +523,35 @@ internal static partial class CinderApi
 
     private static Task ListTypesAsync(CinderRequest r)
     {
+        // common.get_pagination_params and process_sort_params, as for every Cinder list; an unknown
+        // marker is ignored here, though (the types' marker lookup finds nothing and the list starts at the top).
+        var query = r.Http.Request.Query;
+        var limit = int.MaxValue;
+        if (query.TryGetValue("limit", out var limitValues))
+        {
+            var text = limitValues.FirstOrDefault()?.Trim() ?? "";
+            if (!System.Numerics.BigInteger.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+            {
+                throw OpenStackFault.BadRequest("limit param must be an integer");
+            }
+
+            limit = parsed < 0 ? throw OpenStackFault.BadRequest("limit param must be positive") : (int)System.Numerics.BigInteger.Min(parsed, 1000);
+        }
+
+        var directions = query.TryGetValue("sort", out var sortValues)
+            ? (sortValues.FirstOrDefault() ?? "").Trim().Split(',').Select(p => p.Split(':', 2) is [_, var d] ? d.Trim() : "desc")
+            : query.TryGetValue("sort_dir", out var dirValues) ? [(dirValues.FirstOrDefault() ?? "").Trim()] : [];
+        if (directions.Any(d => d is not ("asc" or "desc" or "")))
+        {
+            throw OpenStackFault.BadRequest("Invalid input received: Unknown sort direction, must be 'desc' or 'asc'.");
+        }
+
         JsonArray types;
         lock (r.State.Sync)
         {
-            types = new JsonArray([.. r.State.Types.Where(t => t.IsPublic || r.Caller.IsAdmin).OrderBy(t => t.Name, StringComparer.Ordinal).Select(t => (JsonNode)CinderState.TypeJson(t, r.Caller.IsAdmin))]);
+            var visible = r.State.Types.Where(t => t.IsPublic || r.Caller.IsAdmin).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+            var at = query["marker"].ToString() is { Length: > 0 } marker ? visible.FindIndex(t => t.Id == marker) : -1;
+            types = new JsonArray([.. visible.Skip(at + 1).Take(limit).Select(t => (JsonNode)CinderState.TypeJson(t, r.Caller.IsAdmin))]);
         }
 
         return r.WriteAsync(200, new JsonObject { ["volume_types"] = types });

@@ -17,6 +17,20 @@ internal static partial class CinderApi
 
     private const string InvalidVolumeStatus = "Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.";
 
+    // parameter_types.boolean is an enum: JSON booleans and exactly these strings ("TRUE" passes, "tRUE" and "T" do not).
+    private static readonly string[] BooleanStrings =
+    [
+        "True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes", "y", "t",
+        "False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no", "n", "f",
+    ];
+
+    // volumes.create's properties; from 3.53 (create_volume_v353) no others are allowed.
+    private static readonly string[] VolumeCreateKeys =
+    [
+        "name", "description", "display_name", "display_description", "volume_type", "metadata", "snapshot_id", "source_volid",
+        "consistencygroup_id", "size", "availability_zone", "multiattach", "image_id", "imageRef", "group_id", "backup_id",
+    ];
+
     private static readonly string[] VolumeSortKeys = ["id", "name", "status", "size", "availability_zone", "created_at", "updated_at", "bootable", "volume_type"];
 
     public static void Map(IEndpointRouteBuilder app, RegionContext region)
@@ -165,8 +179,27 @@ internal static partial class CinderApi
     private static async Task CreateVolumeAsync(CinderRequest r)
     {
         var body = RegionHttp.Wrapped(await RegionHttp.ReadObjectAsync(r.Http), "volume");
-        var name = Str(body, "name") ?? Str(body, "display_name");
-        var description = Str(body, "description") ?? Str(body, "display_description");
+        if (CinderState.AtLeast(r.Version, 53))
+        {
+            NoExtraKeys(body, "volume", VolumeCreateKeys);
+        }
+
+        var name = StrippedName(body, "name") ?? StrippedName(body, "display_name");
+        var description = StrippedName(body, "description") ?? StrippedName(body, "display_description");
+        if (body.ContainsKey("multiattach"))
+        {
+            // The schema takes null or a boolean; utils.get_bool_param then refuses null, and true is no longer the way.
+            if (body["multiattach"] is null)
+            {
+                throw OpenStackFault.BadRequest("Value 'None' for 'multiattach' is not a boolean.");
+            }
+
+            if (Bool(body["multiattach"]!, "multiattach"))
+            {
+                throw OpenStackFault.BadRequest("multiattach parameter has been removed. The default behavior is to use multiattach enabled volume types. Contact your administrator to create a multiattach enabled volume type and use it to create multiattach volumes.");
+            }
+        }
+
         int? size = null;
         if (body["size"] is { } sizeNode)
         {
@@ -315,8 +348,14 @@ internal static partial class CinderApi
     private static async Task UpdateVolumeAsync(CinderRequest r)
     {
         var body = RegionHttp.Wrapped(await RegionHttp.ReadObjectAsync(r.Http), "volume");
-        var name = Str(body, "name") ?? Str(body, "display_name");
-        var description = Str(body, "description") ?? Str(body, "display_description");
+        NoExtraKeys(body, "volume", "name", "description", "display_name", "display_description", "metadata");
+        var name = StrippedName(body, "name") ?? StrippedName(body, "display_name");
+        var description = StrippedName(body, "description") ?? StrippedName(body, "display_description");
+        if (body.ContainsKey("metadata") && body["metadata"] is null)
+        {
+            throw OpenStackFault.BadRequest("Invalid input for field/attribute metadata. Value: None. None is not of type 'object'"); // parameter_types.extra_specs
+        }
+
         var metadata = body.ContainsKey("metadata") ? StringDict(body["metadata"], "metadata") : null;
         if (name is null && description is null && metadata is null && !body.ContainsKey("name") && !body.ContainsKey("description"))
         {
@@ -643,6 +682,37 @@ internal static partial class CinderApi
         var other => throw OpenStackFault.BadRequest($"Invalid input for field/attribute {key}. Value: {other.ToJsonString()}. {other.ToJsonString()} is not of type 'string'"),
     };
 
+    /// <summary>A volume's name or description (volumes.py's *_non_mandatory_remove_white_spaces formats): a string of up to 255 once stripped, or null.</summary>
+    private static string? StrippedName(JsonObject body, string key)
+    {
+        var text = Str(body, key);
+        var length = text?.Trim().EnumerateRunes().Count() ?? 0;
+        return length <= 255 ? text : throw OpenStackFault.BadRequest($"Invalid input received: {(key.EndsWith("name", StringComparison.Ordinal) ? "name" : "description")} has {length} characters, more than 255.");
+    }
+
+    /// <summary>A string of up to 255 characters or null (name_allow_zero_min_length; with <paramref name="printable"/>, parameter_types.description).</summary>
+    private static string? ShortStr(JsonObject body, string key, bool printable = false)
+    {
+        var text = Str(body, key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (text.EnumerateRunes().Count() > 255)
+        {
+            throw OpenStackFault.BadRequest($"Invalid input for field/attribute {key}. Value: {text}. '{text}' is too long");
+        }
+
+        // Cinder's description pattern: printable characters of the BMP (a character beyond it is two surrogates, category Cs, here).
+        if (printable && !System.Text.RegularExpressions.Regex.IsMatch(text, @"^[^\p{C}\p{Zl}\p{Zp}]*$"))
+        {
+            throw OpenStackFault.BadRequest($"Invalid input for field/attribute {key}. Value: {text}. '{text}' does not match the printable characters pattern");
+        }
+
+        return text;
+    }
+
     private static int Int(JsonNode node, string key)
     {
         if (node is JsonValue v)
@@ -678,7 +748,7 @@ internal static partial class CinderApi
                 return v.GetValue<bool>();
             }
 
-            if (v.TryGetValue<string>(out var s) && s.ToLowerInvariant() is "true" or "false" or "1" or "0" or "yes" or "no" or "t" or "f" or "on" or "off" or "y" or "n")
+            if (v.TryGetValue<string>(out var s) && BooleanStrings.Contains(s, StringComparer.Ordinal))
             {
                 return IsTrue(s);
             }

@@ -15,7 +15,11 @@ internal enum BoolStyle
     /// <summary>Nova's <c>parameter_types.boolean</c>: true/false or the strings true, 1, on, yes (any case) and their opposites.</summary>
     Nova,
 
-    /// <summary>Cinder's <c>strutils.bool_from_string(strict=True)</c>: as Nova's, plus t/f/y/n.</summary>
+    /// <summary>
+    /// Cinder's <c>parameter_types.boolean</c>: an enum of true/false and the strings True, TRUE,
+    /// true, 1, ON, On, on, YES, Yes, yes, y, t and their opposites, exactly (so "tRUE", "T" and "Y"
+    /// are refused; strutils.bool_from_string, which took any case, is not what the schema checks).
+    /// </summary>
     Cinder,
 
     /// <summary>Neutron's <c>convert_to_boolean</c>: true/false, the integers 0 and 1, the strings true/false/1/0 (any case).</summary>
@@ -162,6 +166,12 @@ internal sealed record IntRule(BigInteger Min, BigInteger? Max, bool Strings = t
 /// <summary>A boolean in one API's spelling.</summary>
 internal sealed record BoolRule(BoolStyle Style) : FieldRule($"a boolean ({Style} style)")
 {
+    private static readonly string[] CinderBooleans =
+    [
+        "True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes", "y", "t",
+        "False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no", "n", "f",
+    ];
+
     public bool Nullable { get; init; }
 
     public override bool? Violates(string rawJson)
@@ -181,11 +191,15 @@ internal sealed record BoolRule(BoolStyle Style) : FieldRule($"a boolean ({Style
             case JsonValueKind.Number when Style == BoolStyle.Neutron:
                 return rawJson.Trim() is not ("0" or "1");
             case JsonValueKind.String when Style != BoolStyle.Strict:
+                if (Style == BoolStyle.Cinder)
+                {
+                    return Text(node) is { } exact ? !CinderBooleans.Contains(exact, StringComparer.Ordinal) : null;
+                }
+
                 var text = Text(node)?.ToLowerInvariant();
                 string[] accepted = Style switch
                 {
                     BoolStyle.Neutron => ["true", "false", "1", "0"],
-                    BoolStyle.Cinder => ["true", "false", "1", "0", "on", "off", "yes", "no", "t", "f", "y", "n"],
                     _ => ["true", "false", "1", "0", "on", "off", "yes", "no"],
                 };
                 return text is null ? null : !accepted.Contains(text, StringComparer.Ordinal);
