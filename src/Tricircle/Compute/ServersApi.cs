@@ -34,8 +34,8 @@ internal static class ServersApi
     private static readonly BodyField Bool = new("", JsonKind.Boolean | JsonKind.BooleanText);
 
     /// <summary>
-    /// Nova's create schema for what the gateway reads or must not let through wrongly (the
-    /// rest goes to the pod's Nova, which judges it at the request's microversion).
+    /// Nova's create schema: every field it knows (at the request's microversion), the ones the
+    /// gateway reads checked as Nova checks them; the pod's Nova judges the rest.
     /// </summary>
     private static readonly BodySchema Create = new(
         "server",
@@ -71,9 +71,17 @@ internal static class ServersApi
         new("user_data", JsonKind.String) { Format = "base64", MaxLength = 65535 },
         new("block_device_mapping", JsonKind.Array),
         new("block_device_mapping_v2", JsonKind.Array),
-        new("description", JsonKind.String | JsonKind.Null) { MaxLength = 255, Since = new(2, 19) })
+        new("description", JsonKind.String | JsonKind.Null) { MaxLength = 255, Since = new(2, 19) },
+        new("OS-DCF:diskConfig", JsonKind.String) { Enum = ["AUTO", "MANUAL"] },
+        new("personality", JsonKind.Array),
+        new("tags", JsonKind.Array) { Since = new(2, 52) },
+        new("trusted_image_certificates", JsonKind.Array | JsonKind.Null) { Since = new(2, 63) },
+        new("host", JsonKind.String) { Since = new(2, 74) },
+        new("hypervisor_hostname", JsonKind.String) { Since = new(2, 74) },
+        new("hostname", JsonKind.String) { Since = new(2, 90) })
     {
-        RejectUnknown = false,
+        // Nova's additionalProperties: False. The boot builds the pod's request from the fields
+        // it knows, so an unknown one would otherwise vanish instead of being refused.
         Siblings = ["os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"],
     };
 
@@ -197,7 +205,7 @@ internal static class ServersApi
         Func<JsonNode, Task>? rename = rest.StartsWith("ips", StringComparison.Ordinal) && HttpMethods.IsGet(context.Request.Method)
             ? answer => serverNetworks.RenameAddressesAsync([answer], context.RequestAborted)
             : null;
-        var status = await forwarder.ForwardAsync(context, pod, ComputeApi.ServiceType, $"servers/{Uri.EscapeDataString(id)}/{rest}{context.Request.QueryString}", rename, headers: ComputeApi.VersionHeaders(context));
+        var status = await forwarder.ForwardAsync(context, pod, ComputeApi.ServiceType, $"servers/{Uri.EscapeDataString(id)}/{PodUrls.EscapePath(rest)}{context.Request.QueryString}", rename, headers: ComputeApi.VersionHeaders(context));
         if (forgetOn is not null && status is >= 200 and < 300)
         {
             await context.RequestServices.GetRequiredService<ServerRecords>().ForgetAsync(routing.TopId, routing.ProjectId, pod, CancellationToken.None);

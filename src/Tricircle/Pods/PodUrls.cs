@@ -9,6 +9,14 @@ namespace Tricircle.Pods;
 /// </summary>
 internal static class PodUrls
 {
+    /// <summary>
+    /// A path the gateway read (ASP.NET Core decodes all but <c>%2F</c>) as a pod's relative URL:
+    /// each segment escaped again, so a tab or a space stays in its segment instead of being
+    /// trimmed off by <see cref="Uri"/> or read as something else by the pod.
+    /// </summary>
+    public static string EscapePath(string path) =>
+        string.Join('/', path.Split('/').Select(segment => Uri.EscapeDataString(Uri.UnescapeDataString(segment))));
+
     public static void Rewrite(JsonNode? node, string podBase, string ownBase)
     {
         switch (node)

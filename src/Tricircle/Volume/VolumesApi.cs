@@ -213,7 +213,7 @@ internal static class VolumesApi
     {
         var (routing, pod) = await routes.FindAsync(context, ResourceType, id, context.RequestAborted);
         var rest = context.Request.Path.Value![(context.Request.Path.Value!.IndexOf("/volumes/", StringComparison.Ordinal) + "/volumes/".Length)..];
-        await routes.ForwardAsync(context, routing, pod, "volumes/" + rest);
+        await routes.ForwardAsync(context, routing, pod, "volumes/" + PodUrls.EscapePath(rest));
     }
 
     /// <summary>
