@@ -199,7 +199,7 @@ internal static class CinderSchemas
                 throw dialect.Invalid(new BodyField(action, JsonKind.Object), args, BodyProblem.Format, $"{BodyDialect.Repr(args)} is not valid under any of the given schemas");
             case "os-reset_status" when !Truthy(args["status"]) && !Truthy(args["attach_status"]) && !Truthy(args["migration_status"]):
                 // The schema's validate_volume_reset_body format, raised as InvalidParameterValue.
-                throw ApiException.BadRequest("Must specify 'status', 'attach_status' or 'migration_status' for update.");
+                throw Errors.TricircleException.Invalid("Must specify 'status', 'attach_status' or 'migration_status' for update.");
         }
     }
 
