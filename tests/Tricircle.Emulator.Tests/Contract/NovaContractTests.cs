@@ -339,6 +339,24 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
     }
 
     [Fact]
+    public async Task Servers_AddSecurityGroupOfNoSuchName_Is404()
+    {
+        // Nova looks the group up in the project's Neutron (it took any name before).
+        var id = await BootAsync(target.DemoToken, Unique("sg-action"));
+        try
+        {
+            await WaitForStatusAsync(id, "ACTIVE", target.DemoToken);
+            var answer = await Nova(HttpMethod.Post, $"/servers/{id}/action", target.DemoToken, new JsonObject { ["addSecurityGroup"] = new JsonObject { ["name"] = Unique("no-such-group") } });
+            Assert.True(answer.Status == HttpStatusCode.NotFound, answer.ToString());
+            Assert.NotNull(answer.Json["itemNotFound"]);
+        }
+        finally
+        {
+            (await Nova(HttpMethod.Delete, "/servers/" + id, target.DemoToken)).Expect(HttpStatusCode.NoContent);
+        }
+    }
+
+    [Fact]
     public async Task Keypairs_RepeatedKeyKeepsTheLastValue_InvalidUtf8IsRefused()
     {
         // Python's json.loads builds a dict key by key; oslo's jsonutils decodes UTF-8 strictly.

@@ -256,20 +256,16 @@ internal sealed partial class NovaApi
                     RequireState(server, action, "active", "paused", "rescued", "resized", "error");
                     break;
                 case "addSecurityGroup":
-                    var addName = ReqString(args, "name", action);
-                    if (!server.SecurityGroups.Contains(addName))
+                    // As Nova with Neutron: the project's group, looked up in Neutron, on every port.
+                    var added = region.Network.ChangeDeviceGroup(server.ProjectId, server.Id, ReqString(args, "name", action), add: true);
+                    if (!server.SecurityGroups.Contains(added))
                     {
-                        server.SecurityGroups.Add(addName);
+                        server.SecurityGroups.Add(added);
                     }
 
                     break;
                 case "removeSecurityGroup":
-                    var removeName = ReqString(args, "name", action);
-                    if (!server.SecurityGroups.Remove(removeName))
-                    {
-                        throw OpenStackFault.NotFound($"Security group {removeName} not associated with the instance {server.Id}");
-                    }
-
+                    server.SecurityGroups.Remove(region.Network.ChangeDeviceGroup(server.ProjectId, server.Id, ReqString(args, "name", action), add: false));
                     break;
                 case "changePassword":
                     RequireState(server, action, "active");

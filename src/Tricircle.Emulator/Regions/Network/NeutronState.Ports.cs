@@ -567,6 +567,63 @@ internal sealed partial class NeutronState
         }
     }
 
+    /// <summary>
+    /// Nova's <c>addSecurityGroup</c> and <c>removeSecurityGroup</c> with Neutron: the project's
+    /// group (by name or id; 404 when it has none, 409 when the name is not unique) goes on, or
+    /// off, every port of the device. Returns the group's name, as the server shows it.
+    /// </summary>
+    public string ChangeDeviceGroup(string projectId, string deviceId, string nameOrId, bool add)
+    {
+        lock (_gate)
+        {
+            if (nameOrId == "default")
+            {
+                EnsureDefaultGroup(projectId);
+            }
+
+            var matches = _groups.Where(g => Project(g) == projectId && (Str(g, "name") == nameOrId || Id(g) == nameOrId)).ToList();
+            var group = matches.Count switch
+            {
+                0 => throw OpenStackFault.NotFound($"Security group {nameOrId} not found for project {projectId}."),
+                1 => matches[0],
+                _ => throw OpenStackFault.Conflict($"Multiple security_group matches found for name '{nameOrId}', use an ID to be more specific."),
+            };
+            var ports = _ports.Where(p => Str(p, "device_id") == deviceId).ToList();
+            if (ports.Count == 0)
+            {
+                throw OpenStackFault.NotFound($"instance_id {deviceId} could not be found as device id on any ports");
+            }
+
+            var found = false;
+            foreach (var port in ports)
+            {
+                var groups = port["security_groups"] as JsonArray ?? [];
+                var has = groups.Any(g => (string?)g == Id(group));
+                found |= has;
+                if (add && !has)
+                {
+                    if (!Bool(port, "port_security_enabled") || port["fixed_ips"] is not JsonArray { Count: > 0 })
+                    {
+                        throw OpenStackFault.BadRequest("Network requires port_security_enabled and subnet associated in order to apply security groups.");
+                    }
+
+                    groups.Add(Id(group));
+                    port["security_groups"] = groups;
+                    Touch(port);
+                }
+                else if (!add && has)
+                {
+                    port["security_groups"] = new JsonArray([.. groups.Where(g => (string?)g != Id(group)).Select(g => (JsonNode?)JsonValue.Create((string?)g))]);
+                    Touch(port);
+                }
+            }
+
+            return !add && !found
+                ? throw OpenStackFault.NotFound($"Security group {nameOrId} not associated with the instance {deviceId}")
+                : Str(group, "name")!;
+        }
+    }
+
     /// <summary>Nova boot or interface attach with a port id: binds the existing port; 404 unknown, 409 when already bound to another device.</summary>
     public PortInfo BindPort(string projectId, string portId, string deviceId, string deviceOwner, string host)
     {
