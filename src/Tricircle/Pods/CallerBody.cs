@@ -8,20 +8,8 @@ namespace Tricircle.Pods;
 /// pod's: it surfaces as <see cref="CallerBodyException"/>, which <see cref="PodClient"/> passes
 /// on as the caller's error and never counts against the pod's health.
 /// </summary>
-internal sealed class CallerBodyStream(Stream inner) : Stream
+internal sealed class CallerBodyStream(Stream inner) : Hosting.ReadOnlyBodyStream
 {
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         try
@@ -37,19 +25,6 @@ internal sealed class CallerBodyStream(Stream inner) : Stream
             throw new CallerBodyException(ErrorKind.Invalid, "The request body could not be read: " + e.Message, e);
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>The caller's request body could not be read while it was forwarded (see <see cref="CallerBodyStream"/>).</summary>

@@ -198,26 +198,6 @@ internal static class FuzzOracle
 
     private static string Keys(JsonObject root) => "{" + string.Join(", ", root.Select(p => p.Key)) + "}";
 
-    /// <summary>The message of an OpenStack error body, whatever its shape.</summary>
-    public static string? Message(string body)
-    {
-        try
-        {
-            if (JsonNode.Parse(body) is not JsonObject root)
-            {
-                return null;
-            }
-
-            if (root["message"] is JsonValue direct)
-            {
-                return direct.ToString();
-            }
-
-            return root.Select(p => p.Value as JsonObject).Select(o => o?["message"]?.ToString()).FirstOrDefault(m => m is not null);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    /// <summary>The message of an OpenStack error body, whatever its shape (as the gateway reads a pod's).</summary>
+    public static string? Message(string body) => Pods.PodErrorException.MessageOf(body);
 }
