@@ -93,7 +93,7 @@ internal static class PortsApi
             PortSecurityEnabled = body.Bool("port_security_enabled") ?? network.PortSecurityEnabled,
         };
         Apply(body, port);
-        var created = await store.CreateAsync(port, FixedIps(body), body.Strings("security_groups"), body.Strings("tags") ?? [], context.RequestAborted);
+        var created = await store.CreateAsync(port, FixedIps(body), SecurityGroups(body), body.Strings("tags") ?? [], context.RequestAborted);
         await NeutronBody.ShowAsync(context, "port", await store.ViewAsync(created, caller.IsAdmin, context.RequestAborted), 201);
     }
 
@@ -117,7 +117,7 @@ internal static class PortsApi
         port.PortSecurityEnabled = body.Bool("port_security_enabled") ?? port.PortSecurityEnabled;
         port.MacAddress = body.String("mac_address") is { } mac ? Mac(mac) : port.MacAddress;
         Apply(body, port);
-        port = await propagation.UpdatePortAsync(port, FixedIps(body), body.Strings("security_groups"), context.RequestAborted);
+        port = await propagation.UpdatePortAsync(port, FixedIps(body), SecurityGroups(body), context.RequestAborted);
         await NeutronBody.ShowAsync(context, "port", await store.ViewAsync(port, caller.IsAdmin, context.RequestAborted));
     }
 
@@ -127,6 +127,9 @@ internal static class PortsApi
         await propagation.DeletePortAsync(id, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
+
+    /// <summary>The groups asked for (null: not named, so the default on create, unchanged on update); a null is no groups, as neutron-lib's convert_none_to_empty_list makes it.</summary>
+    private static List<string>? SecurityGroups(Body body) => body.Has("security_groups") ? body.Strings("security_groups") ?? [] : null;
 
     /// <summary>An advanced service (Neutron's <c>advsvc</c> role) may set what its network owner may.</summary>
     private static bool IsAdvancedService(RequestContext caller) => caller.Roles.Contains("advsvc", StringComparer.OrdinalIgnoreCase);

@@ -136,7 +136,7 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
     }
 
     [Fact]
-    public async Task Port_AllowedAddressPairsNull_IsNoPairs()
+    public async Task Port_AllowedAddressPairsOrSecurityGroupsNull_IsNone()
     {
         // neutron-lib's allowedaddresspairs: convert_none_to_empty_list before the validator.
         var (network, _) = await NetworkWithSubnet("10.231.12.0/24", target.DemoToken);
@@ -149,6 +149,11 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
             var cleared = (await Send(HttpMethod.Put, $"/v2.0/ports/{port["id"]}", new JsonObject { ["port"] = new JsonObject { ["allowed_address_pairs"] = null } }, target.DemoToken)).Expect(HttpStatusCode.OK);
             Assert.Empty(cleared["port"]!["allowed_address_pairs"]!.AsArray());
             await Delete("ports", (string)port["id"]!, target.DemoToken);
+
+            // security_groups converts the same way: null is no groups, not the default group.
+            var bare = await Create("ports", "port", new JsonObject { ["network_id"] = (string)network["id"]!, ["security_groups"] = null }, target.DemoToken);
+            Assert.Empty(bare["security_groups"]!.AsArray());
+            await Delete("ports", (string)bare["id"]!, target.DemoToken);
         }
         finally
         {

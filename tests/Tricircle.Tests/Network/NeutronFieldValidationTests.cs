@@ -94,6 +94,28 @@ public abstract class NeutronFieldValidationTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task SecurityGroupsNull_IsNoGroups_OnCreateAndOnUpdate()
+    {
+        // neutron-lib converts security_groups with convert_none_to_empty_list too: null is none, not the default.
+        var (_, subnet) = await ResourcesAsync();
+        var network = (await gateway.NetworkAsync(HttpMethod.Get, "subnets/" + subnet, _token)).Json.GetProperty("subnet").GetProperty("network_id").GetString();
+
+        var created = await gateway.NetworkAsync(HttpMethod.Post, "ports", _token, """{"port":{"network_id":"NET","security_groups":null}}""".Replace("NET", network, StringComparison.Ordinal));
+        Assert.True(created.Status == HttpStatusCode.Created, created.Text);
+        Assert.Empty(created.Json.GetProperty("port").GetProperty("security_groups").EnumerateArray());
+        var port = created.Json.GetProperty("port").GetProperty("id").GetString();
+        var defaulted = await gateway.NetworkAsync(HttpMethod.Post, "ports", _token, """{"port":{"network_id":"NET"}}""".Replace("NET", network, StringComparison.Ordinal));
+        Assert.Single(defaulted.Json.GetProperty("port").GetProperty("security_groups").EnumerateArray());
+        var defaultedPort = defaulted.Json.GetProperty("port").GetProperty("id").GetString();
+
+        var cleared = await gateway.NetworkAsync(HttpMethod.Put, "ports/" + defaultedPort, _token, """{"port":{"security_groups":null}}""");
+        cleared.AssertOk();
+        Assert.Empty(cleared.Json.GetProperty("port").GetProperty("security_groups").EnumerateArray());
+        var named = await gateway.NetworkAsync(HttpMethod.Put, "ports/" + port, _token, """{"port":{"name":"kept"}}""");
+        Assert.Empty(named.Json.GetProperty("port").GetProperty("security_groups").EnumerateArray());
+    }
+
+    [Fact]
     public async Task TagsWrittenConcurrently_NoServerError_EveryAddedTagKept()
     {
         var network = await NewNetworkAsync();

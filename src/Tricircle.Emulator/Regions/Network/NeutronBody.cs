@@ -71,7 +71,7 @@ internal static class NeutronBody
             ["fixed_ips"] = new(AttrKind.List, true, true),
             ["device_id"] = new(AttrKind.String, true, true, 255),
             ["device_owner"] = new(AttrKind.String, true, true, 255),
-            ["security_groups"] = new(AttrKind.List, true, true),
+            ["security_groups"] = new(AttrKind.NullableList, true, true), // convert_none_to_empty_list
             ["allowed_address_pairs"] = new(AttrKind.NullableList, true, true), // convert_none_to_empty_list
             ["extra_dhcp_opts"] = new(AttrKind.List, true, true),
             ["port_security_enabled"] = new(AttrKind.Bool, true, true),
