@@ -278,6 +278,36 @@ public abstract class RoutersApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task ConcurrentInterfaceChanges_EndInOneConsistentState()
+    {
+        var (token, _) = gateway.NewTenant("rt");
+        var (_, subnet) = await NetworkAsync(token, "10.70.0.0/24");
+        var router = (await CreateRouterAsync(token, new { name = "busy" })).GetProperty("id").GetString()!;
+
+        // One subnet added eight times at once: one interface, the others refused.
+        var adds = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => InterfaceAsync(token, router, "add", new { subnet_id = subnet })));
+        Assert.Single(adds, a => a.Status == HttpStatusCode.OK);
+        Assert.All(adds.Where(a => a.Status != HttpStatusCode.OK), a => Assert.True(a.Status is HttpStatusCode.BadRequest or HttpStatusCode.Conflict, a.Text));
+        Assert.Single((await gateway.NetworkAsync(HttpMethod.Get, $"ports?device_id={router}&device_owner=network:router_interface", token)).Json.GetProperty("ports").EnumerateArray());
+        (await InterfaceAsync(token, router, "remove", new { subnet_id = subnet })).AssertOk();
+
+        // A delete racing an add: either the router goes and the add finds nothing, or the add wins and the delete is refused.
+        var (_, second) = await NetworkAsync(token, "10.71.0.0/24");
+        var raced = await Task.WhenAll(InterfaceAsync(token, router, "add", new { subnet_id = second }), gateway.NetworkAsync(HttpMethod.Delete, "routers/" + router, token));
+        var (add, delete) = (raced[0], raced[1]);
+        if (delete.Status == HttpStatusCode.NoContent)
+        {
+            Assert.Equal(HttpStatusCode.NotFound, add.Status);
+            Assert.Empty((await gateway.NetworkAsync(HttpMethod.Get, "ports?device_id=" + router, token)).Json.GetProperty("ports").EnumerateArray());
+        }
+        else
+        {
+            AssertNeutronError(delete, HttpStatusCode.Conflict, "RouterInUse", router);
+            add.AssertOk();
+        }
+    }
+
+    [Fact]
     public async Task Extensions_NameTheRouterOnes()
     {
         var aliases = (await gateway.NetworkAsync(HttpMethod.Get, "extensions", gateway.DemoToken)).Json.GetProperty("extensions").EnumerateArray().Select(e => e.GetProperty("alias").GetString()).ToList();
