@@ -6,8 +6,8 @@ using Tricircle.Pods;
 namespace Tricircle.Network;
 
 /// <summary>
-/// The central region's Neutron v2.0 on its own port: networks, subnets, ports and security
-/// groups live in Tricircle's database and are made in a pod's Neutron when a server there needs
+/// The central region's Neutron v2.0 on its own port: networks, subnets, ports, security
+/// groups and routers live in Tricircle's database and are made in a pod's Neutron when a server there needs
 /// them. Errors in Neutron's shape (<c>{"NeutronError": {"type", "message", "detail"}}</c>).
 /// </summary>
 internal static class NetworkApi
@@ -44,12 +44,13 @@ internal static class NetworkApi
         v20.MapSubnetsApi();
         v20.MapPortsApi();
         v20.MapSecurityGroupsApi();
+        v20.MapRoutersApi();
         v20.MapAvailabilityZonesApi();
         v20.MapNetworkQuotasApi();
     }
 
     /// <summary>The top-level collections the v2.0 root lists.</summary>
-    public static readonly IReadOnlyList<string> Collections = ["networks", "subnets", "ports", "security-groups", "security-group-rules"];
+    public static readonly IReadOnlyList<string> Collections = ["networks", "subnets", "ports", "security-groups", "security-group-rules", "routers"];
 
     /// <summary>The API's URL of a v2.0 collection or resource, for links.</summary>
     public static string Url(HttpContext context, string relative) => $"{PodForwarder.GatewayBase(context)}/v2.0/{relative}";

@@ -4,7 +4,7 @@ namespace Tricircle.Network;
 
 /// <summary>
 /// Registers the central Neutron: <c>[network]</c>, its stores (networks, subnets, ports,
-/// security groups, deletion marks, quotas), and the copies of its resources in the pods.
+/// security groups, routers, deletion marks, quotas), and the copies of its resources in the pods.
 /// </summary>
 internal static class NetworkServiceCollectionExtensions
 {
@@ -19,6 +19,9 @@ internal static class NetworkServiceCollectionExtensions
         services.AddSingleton<PortStore>();
         services.AddSingleton<NetworkQuotas>();
         services.AddSingleton<SecurityGroupStore>();
+        services.AddSingleton<RouterStore>();
+        services.AddSingleton<RouterInterfaces>();
+        services.AddSingleton<RouterGateways>();
         services.AddSingleton<DeletingMarks>();
         services.AddSingleton<NetworkPropagation>();
         return services;

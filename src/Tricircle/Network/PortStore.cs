@@ -116,6 +116,12 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
 
     public const string DhcpOwner = "network:dhcp";
 
+    /// <summary>A router's interface port (its device_id the router's id), as Neutron's.</summary>
+    public const string RouterInterfaceOwner = "network:router_interface";
+
+    /// <summary>A router's gateway port on an external network, as Neutron's.</summary>
+    public const string RouterGatewayOwner = "network:router_gateway";
+
     /// <summary>Our DHCP ports with an address in subnet <c>@id</c> (<c>@dhcp</c> is <see cref="DhcpOwner"/>), as a subquery.</summary>
     public const string DhcpPortsOfSubnet = "SELECT p.id FROM ports p JOIN ip_allocations a ON a.port_id = p.id WHERE a.subnet_id = @id AND p.device_owner = @dhcp";
 
@@ -276,7 +282,19 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
     /// fixed IPs (null: Neutron's default, one IPv4 address and the IPv6 ones). Other parts use
     /// this too (a server's port, a pod's DHCP port), with <paramref name="port"/> filled in.
     /// </summary>
-    public async Task<PortRow> CreateAsync(PortRow port, IReadOnlyList<FixedIpRequest>? fixedIps, IReadOnlyList<string>? securityGroups, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    public Task<PortRow> CreateAsync(PortRow port, IReadOnlyList<FixedIpRequest>? fixedIps, IReadOnlyList<string>? securityGroups, IReadOnlyList<string> tags, CancellationToken cancellationToken) =>
+        CreateAsync(port, fixedIps, securityGroups, tags, null, false, cancellationToken);
+
+    /// <summary>
+    /// A router's port: no security groups (Neutron gives <c>network:</c> ports none), not counted
+    /// against the port quota (Neutron's plugin makes them below its API's quota check), and
+    /// <paramref name="also"/> in its transaction after the insert.
+    /// </summary>
+    public Task<PortRow> CreateServicePortAsync(PortRow port, IReadOnlyList<FixedIpRequest>? fixedIps, InTransaction? also, CancellationToken cancellationToken) =>
+        CreateAsync(port, fixedIps, [], [], also, true, cancellationToken);
+
+    private async Task<PortRow> CreateAsync(
+        PortRow port, IReadOnlyList<FixedIpRequest>? fixedIps, IReadOnlyList<string>? securityGroups, IReadOnlyList<string> tags, InTransaction? also, bool serviceOwned, CancellationToken cancellationToken)
     {
         var macGiven = port.MacAddress.Length > 0;
         var now = DbTime.Now(timeProvider);
@@ -291,7 +309,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
-        if (port.DeviceOwner != DhcpOwner)
+        if (port.DeviceOwner != DhcpOwner && !serviceOwned)
         {
             // A pod's DHCP port is Tricircle's own doing: it never fails a tenant's boot for quota.
             await quotas.EnsureWithinAsync(connection, tx, port.ProjectId, QuotaResources.Port, 1, cancellationToken);
@@ -350,8 +368,51 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         }
 
         await NeutronTags.ReplaceAsync(connection, tx, "ports", port.Id, tags, cancellationToken);
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
         return port;
+    }
+
+    /// <summary>
+    /// Gives a port without a device to <paramref name="deviceId"/> (a router's interface by
+    /// port): false when it has a device by now, so that two claims cannot both win.
+    /// </summary>
+    public async Task<bool> ClaimAsync(string portId, string deviceId, string deviceOwner, InTransaction? also, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        var claimed = await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE ports SET device_id = @deviceId, device_owner = @deviceOwner, updated_at = @now, revision_number = revision_number + 1
+            WHERE id = @portId AND device_id = ''
+            """,
+            new { portId, deviceId, deviceOwner, now = DbTime.Now(timeProvider) },
+            tx,
+            cancellationToken: cancellationToken));
+        if (claimed == 0)
+        {
+            return false;
+        }
+
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
+        await tx.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>The ports of a device (a router's interfaces and gateway), with their fixed IPs.</summary>
+    public static async Task<List<PortRow>> OfDeviceAsync(DbConnection connection, DbTransaction? tx, IReadOnlyCollection<string> deviceIds, string? deviceOwner, CancellationToken cancellationToken)
+    {
+        if (deviceIds.Count == 0)
+        {
+            return [];
+        }
+
+        var sql = new NeutronSql();
+        var owner = deviceOwner is null ? "" : $" AND p.device_owner = {sql.Param(deviceOwner)}";
+        var rows = (await connection.QueryAsync<PortRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM ports p WHERE {sql.In("p.device_id", deviceIds.Distinct())}{owner} ORDER BY p.created_at, p.id", sql.Parameters, tx, cancellationToken: cancellationToken))).ToList();
+        await LoadAsync(connection, tx, rows, cancellationToken);
+        return rows;
     }
 
     /// <summary>A MAC of the configured base (its first three octets) with the rest random.</summary>

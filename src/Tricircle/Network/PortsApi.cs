@@ -121,9 +121,16 @@ internal static class PortsApi
         await NeutronBody.ShowAsync(context, "port", await store.ViewAsync(port, caller.IsAdmin, context.RequestAborted));
     }
 
-    private static async Task DeleteAsync(string id, HttpContext context, PortStore store, NetworkPropagation propagation)
+    private static async Task DeleteAsync(string id, HttpContext context, PortStore store, RouterStore routers, NetworkPropagation propagation)
     {
-        await store.GetAsync(id, context.GetRequestContext(), context.RequestAborted);
+        var port = await store.GetAsync(id, context.GetRequestContext(), context.RequestAborted);
+
+        // Neutron's prevent_l3_port_deletion: a live router's port goes with its interface or gateway.
+        if (port.DeviceOwner is PortStore.RouterInterfaceOwner or PortStore.RouterGatewayOwner && await routers.FindAsync(port.DeviceId, null, context.RequestAborted) is not null)
+        {
+            throw Errors.TricircleException.Conflict($"Port {id} cannot be deleted directly via the port API: has device owner {port.DeviceOwner}.", "ServicePortInUse");
+        }
+
         await propagation.DeletePortAsync(id, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }

@@ -1,0 +1,85 @@
+using Tricircle.Errors;
+using Tricircle.Identity;
+
+namespace Tricircle.Network;
+
+/// <summary>
+/// A router's external gateway: a central port on a <c>router:external</c> network
+/// (device_owner <c>network:router_gateway</c>, no project, as Neutron's) with centrally
+/// allocated addresses, and the router's <c>enable_snat</c>.
+/// </summary>
+internal sealed class RouterGateways(RouterStore routers, PortStore ports, NetworkStore networks, SubnetStore subnets)
+{
+    /// <summary>Sets (or moves, or only changes SNAT of) the gateway.</summary>
+    public async Task<RouterRow> SetAsync(RouterRow router, GatewayRequest request, RequestContext caller, CancellationToken cancellationToken)
+    {
+        var network = await networks.FindAsync(request.NetworkId, caller, cancellationToken) ?? throw NeutronErrors.NotFound("Network", request.NetworkId);
+        if (!network.RouterExternal)
+        {
+            throw RoutersApi.BadRouterRequest($"Network {network.Id} is not an external network");
+        }
+
+        if (router.GwNetworkId == network.Id && request.FixedIps is null)
+        {
+            router.EnableSnat = request.EnableSnat ?? router.EnableSnat;
+            return await routers.UpdateAsync(router, cancellationToken);
+        }
+
+        router = await ClearAsync(router, cancellationToken);
+        router.EnableSnat = request.EnableSnat ?? true; // Neutron's enable_snat_by_default
+        var port = new PortRow
+        {
+            Id = Guid.NewGuid().ToString(),
+            ProjectId = "",
+            NetworkId = network.Id,
+            DeviceId = router.Id,
+            DeviceOwner = PortStore.RouterGatewayOwner,
+            PortSecurityEnabled = false,
+        };
+        await ports.CreateServicePortAsync(port, request.FixedIps, routers.SetGateway(router, network.Id, port.Id), cancellationToken);
+        return router;
+    }
+
+    /// <summary>Removes the gateway (and its port), if any.</summary>
+    public async Task<RouterRow> ClearAsync(RouterRow router, CancellationToken cancellationToken)
+    {
+        if (router.GwPortId is { } portId)
+        {
+            await ports.DeleteAsync(portId, routers.SetGateway(router, null, null), cancellationToken);
+        }
+        else if (router.GwNetworkId is not null)
+        {
+            throw TricircleException.Conflict($"Router {router.Id} has a gateway network without a port.", "RouterInUse"); // never written so
+        }
+
+        return router;
+    }
+
+    /// <summary>Deletes a router with its gateway port; 409 RouterInUse while interfaces are on it.</summary>
+    public async Task DeleteRouterAsync(RouterRow router, CancellationToken cancellationToken)
+    {
+        if (router.GwPortId is { } portId)
+        {
+            await ports.DeleteAsync(portId, RouterStore.Delete(router.Id), cancellationToken);
+        }
+        else
+        {
+            await routers.DeleteAsync(router.Id, cancellationToken);
+        }
+    }
+
+    /// <summary>The subnets the router has a port on (interfaces and gateway): where its routes' next hops may be.</summary>
+    public async Task<List<SubnetRow>> SubnetsAsync(string routerId, CancellationToken cancellationToken)
+    {
+        var result = new List<SubnetRow>();
+        foreach (var subnetId in (await routers.PortsAsync(routerId, cancellationToken)).SelectMany(p => p.FixedIps).Select(f => f.SubnetId).Distinct(StringComparer.Ordinal))
+        {
+            if (await subnets.FindAsync(subnetId, null, cancellationToken) is { } subnet)
+            {
+                result.Add(subnet);
+            }
+        }
+
+        return result;
+    }
+}
