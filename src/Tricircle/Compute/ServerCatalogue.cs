@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
 using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Pods;
@@ -23,7 +24,7 @@ internal sealed record ServerReservation(string HolderId);
 /// reserves the project's quota before anything is forwarded, and copies the flavor and keypair
 /// into the chosen pod.
 /// </summary>
-internal sealed class ServerCatalogue(FlavorStore flavors, FlavorSync flavorSync, KeypairStore keypairs, KeypairSync keypairSync, QuotaStore quotas)
+internal sealed class ServerCatalogue(FlavorStore flavors, FlavorSync flavorSync, KeypairStore keypairs, KeypairSync keypairSync, QuotaStore quotas, IOptions<QuotaOptions> quotaOptions)
 {
     public const string HolderType = "server";
 
@@ -55,6 +56,16 @@ internal sealed class ServerCatalogue(FlavorStore flavors, FlavorSync flavorSync
         {
             throw TricircleException.Invalid("min_count must be <= max_count");
         }
+
+        // As Nova makes fewer than max_count when the quota allows fewer (but min_count), with
+        // one request's cap standing in for a quota that is unlimited.
+        var cap = quotaOptions.Value.MaxServersPerRequest;
+        if (min > cap)
+        {
+            throw TricircleException.Forbidden($"Quota exceeded for instances: Requested {min}, but at most {cap} servers are made in one request ([quota] max_servers_per_request)");
+        }
+
+        max = Math.Min(max, cap);
 
         var metadata = server["metadata"] switch
         {

@@ -213,8 +213,9 @@ internal sealed class NeutronQuery
 
         int? limit = null;
         var limitText = query["limit"].FirstOrDefault();
-        if (!string.IsNullOrEmpty(limitText))
+        if (limitText is not null)
         {
+            // Neutron reads it with Python's int(): an empty one is its 400 too.
             if (!int.TryParse(limitText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) || l < 0)
             {
                 throw BadRequest($"Limit must be an integer 0 or greater and not '{limitText}'");

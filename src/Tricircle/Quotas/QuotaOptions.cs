@@ -69,8 +69,16 @@ internal sealed class QuotaOptions : ISectionOptions
         [QuotaResources.Floatingip] = Floatingip,
     };
 
+    /// <summary>
+    /// The most servers one create makes (<c>max_count</c>), whatever the instance quota: a
+    /// project with unlimited instances asking for 2^31-1 would otherwise have the gateway try.
+    /// </summary>
+    [ConfigurationKeyName("max_servers_per_request")]
+    public int MaxServersPerRequest { get; set; } = 100;
+
     public IEnumerable<string> Problems() =>
-        Defaults().Where(d => d.Value < -1).Select(d => $"[{Section}] {d.Key}: {d.Value} is below -1 (-1 means unlimited)");
+        Defaults().Where(d => d.Value < -1).Select(d => $"[{Section}] {d.Key}: {d.Value} is below -1 (-1 means unlimited)")
+            .Concat(MaxServersPerRequest is < 1 or > 10000 ? [$"[{Section}] max_servers_per_request: {MaxServersPerRequest} is outside 1..10000"] : []);
 }
 
 /// <summary>The resources with central quotas.</summary>

@@ -27,7 +27,7 @@ internal static class VolumeTypesApi
         "volume_type",
         new("name", JsonKind.String) { Required = true, MinLength = 1, MaxLength = 255 },
         new("description", JsonKind.String | JsonKind.Null) { MaxLength = 255 },
-        new("extra_specs", JsonKind.Object | JsonKind.Null) { Properties = SpecMap },
+        new("extra_specs", JsonKind.Object) { Properties = SpecMap }, // Cinder's extra_specs type is an object, never null
         Public with { Name = "os-volume-type-access:is_public" },
         Public);
 

@@ -116,6 +116,32 @@ public abstract class OpenStackInputRulesTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task ServerCreate_MaxCountBeyondOneRequestsCap_MakesTheCap_AMinCountBeyondIt_Is403()
+    {
+        // With unlimited instances, max_count 2^31-1 had the gateway try to make them all (no answer).
+        var (token, project) = gateway.NewTenant("many");
+        (await gateway.ComputeAsync(HttpMethod.Put, "os-quota-sets/" + project, gateway.AdminToken, Json(new { quota_set = new { instances = -1, cores = -1, ram = -1 } }))).AssertOk();
+        var image = await gateway.CirrosAsync("RegionOne");
+        var refused = await gateway.ComputeAsync(HttpMethod.Post, "servers", token, Json(new { server = new { name = "many", flavorRef = "1", imageRef = image, networks = "none", availability_zone = "az1", min_count = int.MaxValue, max_count = int.MaxValue } }), "2.37");
+        Assert.Contains("max_servers_per_request", refused.AssertError(HttpStatusCode.Forbidden, "forbidden"), StringComparison.Ordinal);
+        Assert.Empty((await gateway.ComputeAsync(HttpMethod.Get, "servers", token)).Json.GetProperty("servers").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task NeutronList_AnEmptyLimit_Is400()
+    {
+        // Neutron reads limit with Python's int(): "" is its 400 (the gateway ignored it).
+        Assert.Contains("Limit must be an integer", NeutronError(await gateway.NetworkAsync(HttpMethod.Get, "networks?limit=", gateway.DemoToken), HttpStatusCode.BadRequest, "HTTPBadRequest"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VolumeType_ExtraSpecsNull_Is400()
+    {
+        var refused = await gateway.VolumeAsync(HttpMethod.Post, "types", gateway.AdminToken, Json(new { volume_type = new { name = "vt-null-" + Guid.NewGuid().ToString("N")[..8], extra_specs = (object?)null } }));
+        refused.AssertError(HttpStatusCode.BadRequest, "badRequest");
+    }
+
+    [Fact]
     public async Task VolumeType_ExtraSpecValuesOver255_AndUnknownFields_Are400()
     {
         var name = "vt-" + Guid.NewGuid().ToString("N")[..8];

@@ -342,6 +342,16 @@ internal static class FuzzCatalogue
             Get(n, "/v2.0/security-group-rules/{rule}", "fields"),
             Delete(n, "/v2.0/security-group-rules/{rule}"),
 
+            Get(n, "/v2.0/routers", [.. NeutronList, "admin_state_up", "status"]),
+            Send(n, "POST", "/v2.0/routers", """{"router":{"name":"fuzz-router-new","description":"fuzz","admin_state_up":true,"availability_zone_hints":[]}}""", "router",
+                [.. named("router"), ("router.admin_state_up", neutronBool), ("router.availability_zone_hints", NullableList)]) with { StrictKeys = true },
+            Get(n, "/v2.0/routers/{router}", "fields"),
+            Send(n, "PUT", "/v2.0/routers/{router}", """{"router":{"name":"fuzz-router","description":"fuzz","admin_state_up":true,"routes":[]}}""", "router",
+                [.. named("router"), ("router.admin_state_up", neutronBool), ("router.routes", NullableList)]) with { StrictKeys = true },
+            Send(n, "PUT", "/v2.0/routers/{router}/add_router_interface", """{"subnet_id":"$subnet$"}""", null),
+            Send(n, "PUT", "/v2.0/routers/{router}/remove_router_interface", """{"subnet_id":"$subnet$"}""", null),
+            Delete(n, "/v2.0/routers/{router}"),
+
             Get(n, "/v2.0/quotas") with { AdminOnly = true },
             Get(n, "/v2.0/quotas/tenant"),
             Get(n, "/v2.0/quotas/{project}"),
@@ -352,7 +362,7 @@ internal static class FuzzCatalogue
                 ("quota.security_group_rule", NeutronInt(-1, int.MaxValue)), ("quota.router", NeutronInt(-1, int.MaxValue)), ("quota.floatingip", NeutronInt(-1, int.MaxValue))) with { StrictKeys = true, AdminOnly = true },
             Delete(n, "/v2.0/quotas/{spare}"),
         };
-        foreach (var (collection, id) in ((string, string)[])[("networks", "{network}"), ("subnets", "{subnet}"), ("ports", "{port}")])
+        foreach (var (collection, id) in ((string, string)[])[("networks", "{network}"), ("subnets", "{subnet}"), ("ports", "{port}"), ("routers", "{router}")])
         {
             routes.Add(Get(n, $"/v2.0/{collection}/{id}/tags"));
             routes.Add(Send(n, "PUT", $"/v2.0/{collection}/{id}/tags", """{"tags":["fuzz","fuzz2"]}""", null, ("tags", ListShape), ("tags[]", Str(1, 255))));

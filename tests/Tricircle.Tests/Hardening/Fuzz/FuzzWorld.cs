@@ -121,6 +121,7 @@ internal sealed class FuzzWorld
             $$$"""{"security_group_rule":{"security_group_id":"{{{group}}}","direction":"ingress","protocol":"tcp","port_range_min":22,"port_range_max":22}}"""), "security_group_rule");
         var port = Id(await g.NetworkAsync(HttpMethod.Post, "ports", token,
             $$$"""{"port":{"network_id":"{{{network}}}","name":"fuzz-port","fixed_ips":[{"subnet_id":"{{{subnet}}}","ip_address":"10.91.0.77"}],"security_groups":["{{{group}}}"]}}"""), "port");
+        var router = Id(await g.NetworkAsync(HttpMethod.Post, "routers", token, """{"router":{"name":"fuzz-router"}}"""), "router");
         var extension = Ok(await g.NetworkAsync(HttpMethod.Get, "extensions", token)).GetProperty("extensions")[0].GetProperty("alias").GetString()!;
 
         // Compute, as the member.
@@ -162,6 +163,7 @@ internal sealed class FuzzWorld
             ["groupname"] = "fuzz-sg",
             ["rule"] = rule,
             ["port"] = port,
+            ["router"] = router,
             ["alias"] = extension,
             ["keypair"] = keypair.GetProperty("name").GetString()!,
             ["pubkey"] = keypair.GetProperty("public_key").GetString()!,
