@@ -14,6 +14,20 @@ namespace Tricircle.Network;
 /// </summary>
 internal static class NeutronBody
 {
+    /// <summary>A port's <c>fixed_ips</c> or a gateway's <c>external_fixed_ips</c> as asked for (null: not given); an address that is no IP is Neutron's 400.</summary>
+    public static List<FixedIpRequest>? FixedIps(Body body, string field) =>
+        body.Array(field)?.Select(f =>
+        {
+            var item = Body.Of(f!.AsObject());
+            var ip = item.String("ip_address");
+            if (ip is not null && !Ipam.TryParseAddress(ip, out _, out _))
+            {
+                throw NeutronErrors.InvalidInput($"'{ip}' is not a valid IP address");
+            }
+
+            return new FixedIpRequest(item.String("subnet_id"), ip);
+        }).ToList();
+
     // Neutron's attribute kinds: what its converters and validators take.
     public static readonly BodyField Name = new("name", JsonKind.String) { MaxLength = 255 };
 

@@ -189,18 +189,7 @@ internal static class PortsApi
             : throw NeutronErrors.InvalidInput($"'{text}' is not a valid IP subnet.");
     }
 
-    private static List<FixedIpRequest>? FixedIps(Body body) =>
-        body.Array("fixed_ips")?.Select(f =>
-        {
-            var item = Body.Of(f!.AsObject());
-            var ip = item.String("ip_address");
-            if (ip is not null && !Ipam.TryParseAddress(ip, out _, out _))
-            {
-                throw NeutronErrors.InvalidInput($"'{ip}' is not a valid IP address");
-            }
-
-            return new FixedIpRequest(item.String("subnet_id"), ip);
-        }).ToList();
+    private static List<FixedIpRequest>? FixedIps(Body body) => NeutronBody.FixedIps(body, "fixed_ips");
 
     private static string Mac(string text) =>
         PhysicalAddress.TryParse(text.Replace(':', '-').ToUpperInvariant(), out var mac) && mac.GetAddressBytes() is { Length: 6 } bytes && text.Length == 17 && (bytes[0] & 1) == 0

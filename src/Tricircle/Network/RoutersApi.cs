@@ -196,17 +196,7 @@ internal static class RoutersApi
         }
 
         var networkId = gateway.String("network_id") ?? throw NeutronErrors.InvalidInput("external_gateway_info: network_id is required");
-        var fixedIps = gateway.Array("external_fixed_ips")?.Select(f =>
-        {
-            var item = Body.Of(f!.AsObject());
-            var ip = item.String("ip_address");
-            if (ip is not null && !Ipam.TryParseAddress(ip, out _, out _))
-            {
-                throw NeutronErrors.InvalidInput($"'{ip}' is not a valid IP address");
-            }
-
-            return new FixedIpRequest(item.String("subnet_id"), ip);
-        }).ToList();
+        var fixedIps = NeutronBody.FixedIps(gateway, "external_fixed_ips");
         return new GatewayRequest(networkId, gateway.Bool("enable_snat"), fixedIps);
     }
 
