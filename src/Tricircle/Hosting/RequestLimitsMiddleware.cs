@@ -74,7 +74,8 @@ internal sealed class RequestLimitsMiddleware(RequestDelegate next, IOptions<Req
             throw new ApiException(StatusCodes.Status413PayloadTooLarge, $"Request is too large. Larger than max_request_body_size ({_limit}).");
         }
 
-        if (context.Request.ContentLength is null && context.Request.Body is { } body)
+        // Only a chunked body needs counting (a declared one was judged above); a bodiless GET keeps its stream.
+        if (context.Request.ContentLength is null && context.Request.Headers.TransferEncoding.Count > 0 && context.Request.Body is { } body)
         {
             context.Request.Body = new LimitedBody(body, _limit);
         }

@@ -100,9 +100,9 @@ internal static class RoutersApi
             {
                 router = await gateways.SetAsync(router, gateway, caller, context.RequestAborted);
             }
-            catch (TricircleException)
+            catch (Exception)
             {
-                // As Neutron: a router whose gateway cannot be set is not left behind.
+                // As Neutron: a router whose gateway cannot be set is not left behind, whatever stopped it.
                 await store.DeleteAsync(router.Id, CancellationToken.None);
                 throw;
             }
@@ -116,21 +116,34 @@ internal static class RoutersApi
         var caller = context.GetRequestContext();
         var router = await store.GetAsync(id, caller, context.RequestAborted);
         var body = await Schema.ReadAsync(context, BodyAction.Update);
-        if (body.Has("external_gateway_info"))
+
+        // Routes are read (and, without a gateway change, judged) before anything changes, so a
+        // refused PUT leaves the router as it was; next hops on a gateway this same PUT sets can
+        // only be judged once that gateway is there.
+        var changesGateway = body.Has("external_gateway_info");
+        var routes = !body.Has("routes") ? null : body.IsNull("routes") ? [] : RouteRules.Parse(body.Array("routes")!, router.Id);
+        if (routes is not null && !changesGateway)
+        {
+            RouteRules.Check(routes, await store.PortsAsync(router.Id, context.RequestAborted), await gateways.SubnetsAsync(router.Id, context.RequestAborted));
+        }
+
+        if (changesGateway)
         {
             var gateway = GatewayOf(body, caller, "update");
             router = gateway is null
                 ? await gateways.ClearAsync(router, context.RequestAborted)
                 : await gateways.SetAsync(router, gateway, caller, context.RequestAborted);
+            if (routes is not null)
+            {
+                RouteRules.Check(routes, await store.PortsAsync(router.Id, context.RequestAborted), await gateways.SubnetsAsync(router.Id, context.RequestAborted));
+            }
         }
 
         router.Name = body.String("name") ?? router.Name;
         router.Description = body.String("description") ?? router.Description;
         router.AdminStateUp = body.Bool("admin_state_up") ?? router.AdminStateUp;
-        if (body.Has("routes"))
+        if (routes is not null)
         {
-            var routes = body.IsNull("routes") ? [] : RouteRules.Parse(body.Array("routes")!, router.Id);
-            RouteRules.Check(routes, await store.PortsAsync(router.Id, context.RequestAborted), await gateways.SubnetsAsync(router.Id, context.RequestAborted));
             router.Routes = JsonSerializer.Serialize(routes);
         }
 

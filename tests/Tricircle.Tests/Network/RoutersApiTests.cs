@@ -193,6 +193,11 @@ public abstract class RoutersApiTests(GatewayFixture gateway)
         Assert.False(changed.GetProperty("enable_snat").GetBoolean());
         Assert.Equal("172.24.4.77", Assert.Single(changed.GetProperty("external_fixed_ips").EnumerateArray()).GetProperty("ip_address").GetString());
 
+        // A PUT whose routes are malformed is refused before its gateway change is made.
+        var refused = await gateway.NetworkAsync(HttpMethod.Put, "routers/" + id, token, Json(new { router = new { external_gateway_info = new { }, routes = new[] { new { destination = "not-a-cidr", nexthop = "10.0.0.1" } } } }));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.Equal(JsonValueKind.Object, (await gateway.NetworkAsync(HttpMethod.Get, "routers/" + id, token)).Json.GetProperty("router").GetProperty("external_gateway_info").ValueKind);
+
         var cleared = await gateway.NetworkAsync(HttpMethod.Put, "routers/" + id, token, Json(new { router = new { external_gateway_info = new { } } }));
         cleared.AssertOk();
         Assert.Equal(JsonValueKind.Null, cleared.Json.GetProperty("router").GetProperty("external_gateway_info").ValueKind);
