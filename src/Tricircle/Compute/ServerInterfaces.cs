@@ -124,7 +124,7 @@ internal sealed class ServerInterfaces(
         if (created)
         {
             var batch = jobs.Begin();
-            await central.DeletePortAsync(portId, batch.Queue(JobRequest.InPod(JobTypes.PortSync, pod.PodId, portId, null)), cancellationToken);
+            await central.DeletePortAsync(portId, batch, batch.Queue(JobRequest.InPod(JobTypes.PortSync, pod.PodId, portId, null)), cancellationToken);
             await batch.RunAsync(refusalsEnd: false, cancellationToken);
         }
         else

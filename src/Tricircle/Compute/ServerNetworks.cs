@@ -196,6 +196,9 @@ internal sealed partial class ServerNetworks(
                 Log.BindFailed(logger, nic.Port.Id, serverId, e.Message);
             }
         }));
+
+        // The routers of these networks now reach into this pod: the workers converge them (the boot does not wait for it).
+        await jobs.QueueAsync(await central.RouterSyncsAsync([.. nics.Select(n => n.Port.NetworkId).Distinct(StringComparer.Ordinal)], cancellationToken), cancellationToken);
     }
 
     /// <summary>
@@ -210,7 +213,7 @@ internal sealed partial class ServerNetworks(
         var batch = jobs.Begin();
         foreach (var port in made)
         {
-            await central.DeletePortAsync(port.Id, batch.Queue(JobRequest.InPod(JobTypes.PortSync, pod.PodId, port.Id, port.ProjectId)), cancellationToken);
+            await central.DeletePortAsync(port.Id, batch, batch.Queue(JobRequest.InPod(JobTypes.PortSync, pod.PodId, port.Id, port.ProjectId)), cancellationToken);
         }
 
         await batch.RunAsync(refusalsEnd: false, cancellationToken);
@@ -227,7 +230,7 @@ internal sealed partial class ServerNetworks(
         {
             if (created)
             {
-                await central.DeletePortAsync(portId, batch.Sync(JobTypes.PortSync, "port", portId), cancellationToken);
+                await central.DeletePortAsync(portId, batch, batch.Sync(JobTypes.PortSync, "port", portId), cancellationToken);
             }
             else
             {

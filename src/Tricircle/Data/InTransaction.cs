@@ -8,3 +8,13 @@ namespace Tricircle.Data;
 /// what it is.
 /// </summary>
 internal delegate Task InTransaction(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
+
+internal static class InTransactions
+{
+    /// <summary>Both, one after the other, in the same transaction.</summary>
+    public static InTransaction Then(this InTransaction first, InTransaction? next) => next is null ? first : async (connection, tx, cancellationToken) =>
+    {
+        await first(connection, tx, cancellationToken);
+        await next(connection, tx, cancellationToken);
+    };
+}

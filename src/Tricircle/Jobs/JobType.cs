@@ -58,11 +58,14 @@ internal static class JobTypes
     public static readonly JobType VolumeCleanup = new("volume_cleanup", ["pod_id", "volume_id"], false,
         "A volume Tricircle does not record (a create that failed after the pod made it): deleted from its pod, its quota released.");
 
+    public static readonly JobType RouterSync = new("router_sync", ["router_id"], true,
+        "Makes the router's copies in the pods what central says: a copy in each pod its networks (and external gateway) are in, gateways, interfaces, the project's bridge network between its copies, the routes through it and its floating IPs; copies in pods it left, and a bridge no router needs, removed.");
+
     public static readonly JobType PodAudit = new("pod_audit", ["pod_id"], true,
         "Compares what the pod holds with central intent (networks, subnets, ports, security groups, servers, volumes) and queues a sync or cleanup job for each difference.");
 
     public static readonly IReadOnlyList<JobType> All =
-        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, VolumeCleanup, PodAudit];
+        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, VolumeCleanup, RouterSync, PodAudit];
 
     private static readonly Dictionary<string, JobType> ByName = All.ToDictionary(t => t.Name, StringComparer.Ordinal);
 

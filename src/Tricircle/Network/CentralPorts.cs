@@ -1,3 +1,4 @@
+using Tricircle.Data;
 using Tricircle.Errors;
 using Tricircle.Identity;
 
@@ -8,7 +9,7 @@ namespace Tricircle.Network;
 /// networks and ports as the caller may see them, making and binding the server's central ports,
 /// and gathering what a port needs in a pod (<see cref="PortMaterial"/>), DHCP ports included.
 /// </summary>
-internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, PortStore ports, SecurityGroupStore securityGroups)
+internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, PortStore ports, SecurityGroupStore securityGroups, RouterStore routers)
 {
     /// <summary>The network if the caller may use it (own, shared, or any for an admin).</summary>
     public async Task<TopNetwork?> FindNetworkAsync(string networkId, RequestContext caller, CancellationToken cancellationToken) =>
@@ -98,17 +99,25 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
     public Task UnbindAsync(string portId, CancellationToken cancellationToken) =>
         ports.UpdateBindingAsync(portId, "", "", "", "DOWN", cancellationToken);
 
-    /// <summary>Deletes a port Tricircle made (its IP and MAC are free again), with <paramref name="also"/> in its transaction (the jobs that delete its copies); one already gone is fine.</summary>
-    public async Task DeletePortAsync(string portId, Data.InTransaction? also, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes a port Tricircle made (its IP and MAC are free again), with <paramref name="also"/>
+    /// in its transaction (the jobs that delete its copies) and a sync of the routers that route
+    /// to it queued in <paramref name="batch"/>; one already gone is fine.
+    /// </summary>
+    public async Task DeletePortAsync(string portId, Jobs.JobBatch batch, Data.InTransaction also, CancellationToken cancellationToken)
     {
         try
         {
-            await ports.DeleteAsync(portId, also, cancellationToken);
+            await ports.DeleteAsync(portId, RouterSyncs.ForPort(batch, portId).Then(also), cancellationToken);
         }
         catch (TricircleException e) when (e.Kind == ErrorKind.NotFound)
         {
         }
     }
+
+    /// <summary>The syncs of the routers that route to the networks: a port of theirs is now in a pod (a boot, an attach).</summary>
+    public async Task<IReadOnlyList<Jobs.JobRequest>> RouterSyncsAsync(IReadOnlyCollection<string> networkIds, CancellationToken cancellationToken) =>
+        [.. (await routers.OnNetworksAsync(networkIds, cancellationToken)).Select(r => RouterSyncs.For(r.Id, r.ProjectId))];
 
     /// <summary>Central network names by id, for those of <paramref name="networkIds"/> that exist.</summary>
     public async Task<IReadOnlyDictionary<string, string>> NetworkNamesAsync(IReadOnlyCollection<string> networkIds, CancellationToken cancellationToken)

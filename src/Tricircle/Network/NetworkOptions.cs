@@ -47,6 +47,14 @@ internal sealed class NetworkOptions : ISectionOptions
     [ConfigurationKeyName("dns_domain")]
     public string DnsDomain { get; set; } = "openstacklocal.";
 
+    /// <summary>The type of each project's bridge network, which joins a router's copies in several pods (spec §6.7): a type every pod accepts, not <c>local</c>.</summary>
+    [ConfigurationKeyName("bridge_network_type")]
+    public string BridgeNetworkType { get; set; } = "vxlan";
+
+    /// <summary>Where the bridge subnets come from: a /24 per project (upstream's <c>[client] bridge_cidr</c>).</summary>
+    [ConfigurationKeyName("bridge_cidr")]
+    public string BridgeCidr { get; set; } = "100.0.0.0/9";
+
     public IReadOnlyList<string> TypeDriverList => Split(TypeDrivers);
 
     public IReadOnlyList<string> TenantTypeList => Split(TenantNetworkTypes);
@@ -128,9 +136,32 @@ internal sealed class NetworkOptions : ISectionOptions
             yield return $"[{Section}] base_mac: '{BaseMac}' is a multicast address";
         }
 
+        if (!TypeDriverList.Contains(BridgeNetworkType) || BridgeNetworkType is "local" or "flat")
+        {
+            yield return $"[{Section}] bridge_network_type: '{BridgeNetworkType}' must be in type_drivers and be vxlan or vlan (a bridge spans pods with its own segment)";
+        }
+
+        if (BridgeCidrOrNull() is not { Version: 4, Prefix: <= 24 })
+        {
+            yield return $"[{Section}] bridge_cidr: '{BridgeCidr}' is not an IPv4 CIDR of /24 or larger, like 100.0.0.0/9";
+        }
+
         if (SectionOptionsExtensions.CheckRange(Section, "global_physnet_mtu", GlobalPhysnetMtu, 68, 65_535) is { } mtu)
         {
             yield return mtu;
+        }
+    }
+
+    /// <summary>The parsed <see cref="BridgeCidr"/>, or null when it is not a CIDR.</summary>
+    public IpCidr? BridgeCidrOrNull()
+    {
+        try
+        {
+            return Ipam.ParseCidr(BridgeCidr);
+        }
+        catch (Errors.TricircleException)
+        {
+            return null;
         }
     }
 

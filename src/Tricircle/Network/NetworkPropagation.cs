@@ -1,3 +1,4 @@
+using Tricircle.Data;
 using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Jobs;
@@ -61,7 +62,8 @@ internal sealed class NetworkPropagation(
     public async Task<PortRow> UpdatePortAsync(PortRow port, IReadOnlyList<FixedIpRequest>? fixedIps, IReadOnlyList<string>? securityGroups, CancellationToken cancellationToken)
     {
         var batch = jobs.Begin();
-        port = await ports.UpdateAsync(port, fixedIps, securityGroups, batch.Sync(JobTypes.PortSync, "port", port.Id), cancellationToken);
+        var also = batch.Sync(JobTypes.PortSync, "port", port.Id);
+        port = await ports.UpdateAsync(port, fixedIps, securityGroups, fixedIps is null ? also : also.Then(RouterSyncs.ForNetworks(batch, port.NetworkId)), cancellationToken);
         await batch.RunAsync(refusalsEnd: false, cancellationToken);
         return port;
     }
@@ -117,7 +119,7 @@ internal sealed class NetworkPropagation(
     public async Task DeletePortAsync(string id, CancellationToken cancellationToken)
     {
         var batch = jobs.Begin();
-        await ports.DeleteAsync(id, batch.Sync(JobTypes.PortSync, "port", id), cancellationToken);
+        await ports.DeleteAsync(id, RouterSyncs.ForPort(batch, id).Then(batch.Sync(JobTypes.PortSync, "port", id)), cancellationToken);
         await batch.RunAsync(refusalsEnd: false, cancellationToken);
     }
 

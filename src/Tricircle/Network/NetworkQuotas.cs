@@ -36,6 +36,11 @@ internal sealed class NetworkQuotas(Database database, QuotaStore quotas)
     /// </summary>
     public async Task EnsureWithinAsync(DbConnection connection, DbTransaction tx, string projectId, string resource, int adding, CancellationToken cancellationToken)
     {
+        if (projectId.Length == 0)
+        {
+            return; // Tricircle's own (a project's bridge network): no project's quota
+        }
+
         await quotas.LockAsync(connection, tx, projectId, cancellationToken);
         var limit = (await quotas.LimitsAsync(connection, tx, projectId, cancellationToken)).GetValueOrDefault(resource, -1);
         if (limit < 0)

@@ -22,6 +22,9 @@ internal static class NetworkServiceCollectionExtensions
         services.AddSingleton<RouterStore>();
         services.AddSingleton<RouterInterfaces>();
         services.AddSingleton<RouterGateways>();
+        services.AddSingleton<BridgeNetworks>();
+        services.AddSingleton<RouterCopies>();
+        services.AddSingleton<FloatingIpCopies>();
         services.AddSingleton<DeletingMarks>();
         services.AddSingleton<NetworkPropagation>();
         return services;

@@ -270,7 +270,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         }
     }
 
-    public async Task<NetworkRow> CreateAsync(NetworkCreate create, CancellationToken cancellationToken)
+    public async Task<NetworkRow> CreateAsync(NetworkCreate create, CancellationToken cancellationToken, InTransaction? also = null)
     {
         var config = options.Value;
         await CheckHintsAsync(create.AvailabilityZoneHints, cancellationToken);
@@ -325,6 +325,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE networks SET network_type = @NetworkType, physical_network = @PhysicalNetwork, segmentation_id = @SegmentationId, mtu = @Mtu WHERE id = @Id", row, tx, cancellationToken: cancellationToken));
         await NeutronTags.ReplaceAsync(connection, tx, "networks", row.Id, create.Tags, cancellationToken);
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
         return row;
     }

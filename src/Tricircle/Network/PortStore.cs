@@ -415,6 +415,33 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         return rows;
     }
 
+    /// <summary>
+    /// The addresses of instances on the networks, with the pod each one's port is in (its copy
+    /// there): what a router's copies route to. Ports of routers, DHCP and other network devices
+    /// are not instances.
+    /// </summary>
+    public async Task<IReadOnlyList<InstanceAddress>> InstancesAsync(IReadOnlyCollection<string> networkIds, CancellationToken cancellationToken)
+    {
+        if (networkIds.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var sql = new NeutronSql();
+        var rows = await connection.QueryAsync<(string NetworkId, string IpAddress, string PodId)>(new CommandDefinition(
+            $"""
+            SELECT p.network_id, a.ip_address, r.pod_id FROM ports p
+            JOIN ip_allocations a ON a.port_id = p.id
+            JOIN resource_routings r ON r.top_id = p.id AND r.resource_type = 'port' AND r.bottom_id IS NOT NULL
+            WHERE {sql.In("p.network_id", networkIds)} AND p.device_owner NOT LIKE 'network:%'
+            ORDER BY p.network_id, a.ip_address
+            """,
+            sql.Parameters,
+            cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new InstanceAddress(r.NetworkId, r.IpAddress, r.PodId))];
+    }
+
     /// <summary>A MAC of the configured base (its first three octets) with the rest random.</summary>
     public string NewMac()
     {

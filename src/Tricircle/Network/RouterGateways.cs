@@ -1,5 +1,7 @@
+using Tricircle.Data;
 using Tricircle.Errors;
 using Tricircle.Identity;
+using Tricircle.Jobs;
 
 namespace Tricircle.Network;
 
@@ -8,7 +10,7 @@ namespace Tricircle.Network;
 /// (device_owner <c>network:router_gateway</c>, no project, as Neutron's) with centrally
 /// allocated addresses, and the router's <c>enable_snat</c>.
 /// </summary>
-internal sealed class RouterGateways(RouterStore routers, PortStore ports, NetworkStore networks, SubnetStore subnets)
+internal sealed class RouterGateways(RouterStore routers, PortStore ports, NetworkStore networks, SubnetStore subnets, JobQueue jobs)
 {
     /// <summary>Sets (or moves, or only changes SNAT of) the gateway.</summary>
     public async Task<RouterRow> SetAsync(RouterRow router, GatewayRequest request, RequestContext caller, CancellationToken cancellationToken)
@@ -22,7 +24,7 @@ internal sealed class RouterGateways(RouterStore routers, PortStore ports, Netwo
         if (router.GwNetworkId == network.Id && request.FixedIps is null)
         {
             router.EnableSnat = request.EnableSnat ?? router.EnableSnat;
-            return await routers.UpdateAsync(router, cancellationToken);
+            return await UpdateAsync(router, cancellationToken);
         }
 
         router = await ClearAsync(router, cancellationToken);
@@ -36,7 +38,9 @@ internal sealed class RouterGateways(RouterStore routers, PortStore ports, Netwo
             DeviceOwner = PortStore.RouterGatewayOwner,
             PortSecurityEnabled = false,
         };
-        await ports.CreateServicePortAsync(port, request.FixedIps, routers.SetGateway(router, network.Id, port.Id), cancellationToken);
+        var batch = jobs.Begin();
+        await ports.CreateServicePortAsync(port, request.FixedIps, routers.SetGateway(router, network.Id, port.Id).Then(RouterSyncs.Of(batch, router)), cancellationToken);
+        await batch.RunAsync(refusalsEnd: false, cancellationToken);
         return router;
     }
 
@@ -45,7 +49,9 @@ internal sealed class RouterGateways(RouterStore routers, PortStore ports, Netwo
     {
         if (router.GwPortId is { } portId)
         {
-            await ports.DeleteAsync(portId, routers.SetGateway(router, null, null), cancellationToken);
+            var batch = jobs.Begin();
+            await ports.DeleteAsync(portId, routers.SetGateway(router, null, null).Then(RouterSyncs.Of(batch, router)), cancellationToken);
+            await batch.RunAsync(refusalsEnd: false, cancellationToken);
         }
         else if (router.GwNetworkId is not null)
         {
@@ -58,14 +64,36 @@ internal sealed class RouterGateways(RouterStore routers, PortStore ports, Netwo
     /// <summary>Deletes a router with its gateway port; 409 RouterInUse while interfaces are on it.</summary>
     public async Task DeleteRouterAsync(RouterRow router, CancellationToken cancellationToken)
     {
+        // Its copies go by its sync job, which finds the router gone.
+        var batch = jobs.Begin();
         if (router.GwPortId is { } portId)
         {
-            await ports.DeleteAsync(portId, RouterStore.Delete(router.Id), cancellationToken);
+            await ports.DeleteAsync(portId, RouterStore.Delete(router.Id).Then(RouterSyncs.Of(batch, router)), cancellationToken);
         }
         else
         {
-            await routers.DeleteAsync(router.Id, cancellationToken);
+            await routers.DeleteAsync(router.Id, RouterSyncs.Of(batch, router), cancellationToken);
         }
+
+        await batch.RunAsync(refusalsEnd: false, cancellationToken);
+    }
+
+    /// <summary>A router's plain attributes (name, description, state, routes, SNAT), carried to its copies.</summary>
+    public async Task<RouterRow> UpdateAsync(RouterRow router, CancellationToken cancellationToken)
+    {
+        var batch = jobs.Begin();
+        router = await routers.UpdateAsync(router, RouterSyncs.Of(batch, router), cancellationToken);
+        await batch.RunAsync(refusalsEnd: false, cancellationToken);
+        return router;
+    }
+
+    /// <summary>A new router; one living in one pod (a local router) gets its copy there at once.</summary>
+    public async Task<RouterRow> CreateRouterAsync(RouterRow router, IReadOnlyList<string> tags, bool local, CancellationToken cancellationToken)
+    {
+        var batch = jobs.Begin();
+        router = await routers.CreateAsync(router, tags, local ? (c, tx, ct) => RouterSyncs.Of(batch, router)(c, tx, ct) : null, cancellationToken);
+        await batch.RunAsync(refusalsEnd: false, cancellationToken);
+        return router;
     }
 
     /// <summary>The subnets the router has a port on (interfaces and gateway): where its routes' next hops may be.</summary>

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Tricircle.Data;
 using Tricircle.Errors;
 using Tricircle.Identity;
+using Tricircle.Jobs;
 using Tricircle.Pods;
 
 namespace Tricircle.Network;
@@ -11,7 +13,7 @@ namespace Tricircle.Network;
 /// <c>network:router_interface</c>, device_id the router's id), as Neutron's
 /// <c>add_router_interface</c>/<c>remove_router_interface</c> make and remove them.
 /// </summary>
-internal sealed class RouterInterfaces(RouterStore routers, PortStore ports, SubnetStore subnets, NetworkStore networks, PodStore pods)
+internal sealed class RouterInterfaces(RouterStore routers, PortStore ports, SubnetStore subnets, NetworkStore networks, PodStore pods, JobQueue jobs)
 {
     /// <summary>By subnet: a new port holding the subnet's gateway IP.</summary>
     public async Task<JsonObject> AddSubnetAsync(RouterRow router, string subnetId, RequestContext caller, CancellationToken cancellationToken)
@@ -24,11 +26,13 @@ internal sealed class RouterInterfaces(RouterStore routers, PortStore ports, Sub
 
         var network = await networks.FindAsync(subnet.NetworkId, null, cancellationToken) ?? throw NeutronErrors.NotFound("Network", subnet.NetworkId);
         await CheckAttachableAsync(router, network, [subnet], cancellationToken);
+        var batch = jobs.Begin();
         var port = await ports.CreateServicePortAsync(
             new PortRow { ProjectId = subnet.ProjectId, NetworkId = subnet.NetworkId, DeviceId = router.Id, DeviceOwner = PortStore.RouterInterfaceOwner, PortSecurityEnabled = false },
             [new FixedIpRequest(subnet.Id, subnet.GatewayIp)],
-            routers.Touch(router.Id),
+            routers.Touch(router.Id).Then(RouterSyncs.Of(batch, router)),
             cancellationToken);
+        await batch.RunAsync(refusalsEnd: false, cancellationToken);
         return Info(router.Id, port);
     }
 
@@ -54,11 +58,13 @@ internal sealed class RouterInterfaces(RouterStore routers, PortStore ports, Sub
         }
 
         await CheckAttachableAsync(router, network, portSubnets, cancellationToken);
-        if (!await ports.ClaimAsync(port.Id, router.Id, PortStore.RouterInterfaceOwner, routers.Touch(router.Id), cancellationToken))
+        var batch = jobs.Begin();
+        if (!await ports.ClaimAsync(port.Id, router.Id, PortStore.RouterInterfaceOwner, routers.Touch(router.Id).Then(RouterSyncs.Of(batch, router)), cancellationToken))
         {
             throw PortInUse(port); // another device took it meanwhile
         }
 
+        await batch.RunAsync(refusalsEnd: false, cancellationToken);
         return Info(router.Id, port);
     }
 
@@ -109,7 +115,9 @@ internal sealed class RouterInterfaces(RouterStore routers, PortStore ports, Sub
             }
         }
 
-        await ports.DeleteAsync(port.Id, routers.Touch(router.Id), cancellationToken);
+        var batch = jobs.Begin();
+        await ports.DeleteAsync(port.Id, routers.Touch(router.Id).Then(RouterSyncs.Of(batch, router)), cancellationToken);
+        await batch.RunAsync(refusalsEnd: false, cancellationToken);
         return Info(router.Id, port);
     }
 

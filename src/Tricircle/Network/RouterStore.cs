@@ -160,7 +160,7 @@ internal sealed class RouterStore(Database database, NetworkQuotas quotas, TimeP
     }
 
     /// <summary>Inserts a new router within the project's <c>router</c> quota (409 OverQuota, counted in the insert's transaction).</summary>
-    public async Task<RouterRow> CreateAsync(RouterRow row, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    public async Task<RouterRow> CreateAsync(RouterRow row, IReadOnlyList<string> tags, InTransaction? also, CancellationToken cancellationToken)
     {
         var now = DbTime.Now(timeProvider);
         row.Id = Guid.NewGuid().ToString();
@@ -180,12 +180,13 @@ internal sealed class RouterStore(Database database, NetworkQuotas quotas, TimeP
             tx,
             cancellationToken: cancellationToken));
         await NeutronTags.ReplaceAsync(connection, tx, "routers", row.Id, tags, cancellationToken);
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
         return row;
     }
 
     /// <summary>Writes a router's plain attributes (name, description, admin state, routes, SNAT), counting a revision.</summary>
-    public async Task<RouterRow> UpdateAsync(RouterRow row, CancellationToken cancellationToken)
+    public async Task<RouterRow> UpdateAsync(RouterRow row, InTransaction? also, CancellationToken cancellationToken)
     {
         row.UpdatedAt = DbTime.Now(timeProvider);
         row.RevisionNumber++;
@@ -204,6 +205,7 @@ internal sealed class RouterStore(Database database, NetworkQuotas quotas, TimeP
             throw NeutronErrors.NotFound("Router", row.Id);
         }
 
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
         return row;
     }
@@ -262,12 +264,35 @@ internal sealed class RouterStore(Database database, NetworkQuotas quotas, TimeP
     };
 
     /// <summary>Deletes a router without a gateway port (see <see cref="Delete"/>).</summary>
-    public async Task DeleteAsync(string routerId, CancellationToken cancellationToken)
+    public async Task DeleteAsync(string routerId, InTransaction? also, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
-        await Delete(routerId)(connection, tx, cancellationToken);
+        await Delete(routerId).Then(also)(connection, tx, cancellationToken);
         await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The routers (id, project) with an interface on any of the networks.</summary>
+    public async Task<IReadOnlyList<(string Id, string ProjectId)>> OnNetworksAsync(IReadOnlyCollection<string> networkIds, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await OnNetworksAsync(connection, null, networkIds, cancellationToken);
+    }
+
+    /// <summary>The routers (id, project) with an interface on any of the networks, in the caller's transaction.</summary>
+    public static async Task<IReadOnlyList<(string Id, string ProjectId)>> OnNetworksAsync(DbConnection connection, DbTransaction? tx, IReadOnlyCollection<string> networkIds, CancellationToken cancellationToken)
+    {
+        if (networkIds.Count == 0)
+        {
+            return [];
+        }
+
+        var sql = new NeutronSql();
+        return [.. await connection.QueryAsync<(string, string)>(new CommandDefinition(
+            $"SELECT DISTINCT r.id, r.project_id FROM routers r JOIN ports p ON p.device_id = r.id WHERE p.device_owner = {sql.Param(PortStore.RouterInterfaceOwner)} AND {sql.In("p.network_id", networkIds)}",
+            sql.Parameters,
+            tx,
+            cancellationToken: cancellationToken))];
     }
 
     /// <summary>A tag change counts as a revision of the router (in the tag change's transaction).</summary>

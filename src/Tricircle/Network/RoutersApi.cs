@@ -81,9 +81,10 @@ internal static class RoutersApi
         var caller = context.GetRequestContext();
         var body = await Schema.ReadAsync(context);
         var hints = body.Strings("availability_zone_hints") ?? [];
-        RouterPlacement.CheckHints(hints, await pods.ListAsync(new Dictionary<string, string>(), context.RequestAborted));
+        var allPods = await pods.ListAsync(new Dictionary<string, string>(), context.RequestAborted);
+        RouterPlacement.CheckHints(hints, allPods);
         var gateway = GatewayOf(body, caller, "create");
-        var router = await store.CreateAsync(
+        var router = await gateways.CreateRouterAsync(
             new RouterRow
             {
                 ProjectId = NeutronBody.OwnerOf(body, caller, "router"),
@@ -93,6 +94,7 @@ internal static class RoutersApi
                 AvailabilityZoneHints = JsonSerializer.Serialize(hints),
             },
             body.Strings("tags") ?? [],
+            RouterPlacement.IsLocal(hints, allPods),
             context.RequestAborted);
         if (gateway is not null)
         {
@@ -103,7 +105,7 @@ internal static class RoutersApi
             catch (Exception)
             {
                 // As Neutron: a router whose gateway cannot be set is not left behind, whatever stopped it.
-                await store.DeleteAsync(router.Id, CancellationToken.None);
+                await gateways.DeleteRouterAsync(router, CancellationToken.None);
                 throw;
             }
         }
@@ -147,7 +149,7 @@ internal static class RoutersApi
             router.Routes = JsonSerializer.Serialize(routes);
         }
 
-        router = await store.UpdateAsync(router, context.RequestAborted);
+        router = await gateways.UpdateAsync(router, context.RequestAborted);
         await NeutronBody.ShowAsync(context, "router", await store.ViewAsync(router, caller.IsAdmin, context.RequestAborted));
     }
 

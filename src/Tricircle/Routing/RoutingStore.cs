@@ -142,7 +142,7 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
     }
 
     /// <summary>Every row (copies made and being made) of <paramref name="topIds"/> of one type, inside the caller's transaction: the pods a change must reach.</summary>
-    public static async Task<IReadOnlyList<ResourceRouting>> RowsAsync(DbConnection connection, DbTransaction tx, string resourceType, IReadOnlyCollection<string> topIds, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<ResourceRouting>> RowsAsync(DbConnection connection, DbTransaction? tx, string resourceType, IReadOnlyCollection<string> topIds, CancellationToken cancellationToken)
     {
         if (topIds.Count == 0)
         {
@@ -155,6 +155,13 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
             parameters,
             tx,
             cancellationToken: cancellationToken))];
+    }
+
+    /// <summary>Every row (copies made and being made) of <paramref name="topIds"/> of one type.</summary>
+    public async Task<IReadOnlyList<ResourceRouting>> RowsAsync(string resourceType, IReadOnlyCollection<string> topIds, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await RowsAsync(connection, null, resourceType, topIds, cancellationToken);
     }
 
     /// <summary>The pods holding a row (a copy, or one being made) of the resource.</summary>
