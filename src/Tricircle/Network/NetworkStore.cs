@@ -208,7 +208,11 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
     /// Neutron's <c>availability_zones</c> of a network (where it is served): the AZs of the pods
     /// holding a copy of it, for a whole page in one query.
     /// </summary>
-    private static async Task<Dictionary<string, List<string>>> ZonesAsync(DbConnection connection, List<string> networkIds, CancellationToken cancellationToken)
+    private static Task<Dictionary<string, List<string>>> ZonesAsync(DbConnection connection, List<string> networkIds, CancellationToken cancellationToken) =>
+        ZonesAsync(connection, "network", networkIds, cancellationToken);
+
+    /// <summary>The AZs of the pods holding a copy of each resource of <paramref name="resourceType"/> (a network's, a router's <c>availability_zones</c>).</summary>
+    public static async Task<Dictionary<string, List<string>>> ZonesAsync(DbConnection connection, string resourceType, List<string> networkIds, CancellationToken cancellationToken)
     {
         var result = networkIds.Distinct().ToDictionary(i => i, _ => new List<string>(), StringComparer.Ordinal);
         if (networkIds.Count > 0)
@@ -217,7 +221,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
             foreach (var (networkId, zone) in await connection.QueryAsync<(string, string)>(new CommandDefinition(
                 $"""
                 SELECT DISTINCT r.top_id, p.az_name FROM resource_routings r JOIN pods p ON p.pod_id = r.pod_id
-                WHERE r.resource_type = 'network' AND r.bottom_id IS NOT NULL AND {sql.In("r.top_id", networkIds.Distinct())}
+                WHERE r.resource_type = {sql.Param(resourceType)} AND r.bottom_id IS NOT NULL AND {sql.In("r.top_id", networkIds.Distinct())}
                 ORDER BY p.az_name
                 """,
                 sql.Parameters,

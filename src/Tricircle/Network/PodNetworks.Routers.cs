@@ -93,6 +93,7 @@ internal sealed partial class PodNetworks
                 ["project_id"] = port.ProjectId,
                 ["mac_address"] = port.MacAddress,
                 ["fixed_ips"] = FixedIps(port, subnets),
+                ["port_security_enabled"] = false, // as the central port: what the audit compares
             }, ct), cancellationToken);
     }
 
@@ -129,5 +130,6 @@ internal sealed partial class PodNetworks
                 ["network_id"] = bottomNetworkId,
                 ["mac_address"] = bridgePort.MacAddress,
                 ["fixed_ips"] = new JsonArray(new JsonObject { ["subnet_id"] = bottomSubnetId, ["ip_address"] = bridgePort.FixedIps[0].IpAddress }),
+                ["port_security_enabled"] = false,
             }, ct), cancellationToken);
 }

@@ -738,6 +738,13 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
+        await DeleteIn(id)(connection, tx, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Deletes a port in another write's transaction (a router's old gateway, replaced in the new one's).</summary>
+    public static InTransaction DeleteIn(string id) => async (connection, tx, cancellationToken) =>
+    {
         await NeutronTags.RemoveAsync(connection, tx, "ports", id, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ip_allocations WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM port_security_groups WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));
@@ -745,6 +752,5 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         // A server that had it no longer does: its delete has nothing to release.
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM server_ports WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ports WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
-        await tx.CommitAsync(cancellationToken);
-    }
+    };
 }

@@ -13,7 +13,7 @@ namespace Tricircle.Network;
 internal sealed class RouterGateways(RouterStore routers, PortStore ports, NetworkStore networks, SubnetStore subnets, JobQueue jobs)
 {
     /// <summary>Sets (or moves, or only changes SNAT of) the gateway.</summary>
-    public async Task<RouterRow> SetAsync(RouterRow router, GatewayRequest request, RequestContext caller, CancellationToken cancellationToken)
+    public async Task<RouterRow> SetAsync(RouterRow router, GatewayRequest request, RequestContext caller, CancellationToken cancellationToken, InTransaction? also = null)
     {
         var network = await networks.FindAsync(request.NetworkId, caller, cancellationToken) ?? throw NeutronErrors.NotFound("Network", request.NetworkId);
         if (!network.RouterExternal)
@@ -24,10 +24,21 @@ internal sealed class RouterGateways(RouterStore routers, PortStore ports, Netwo
         if (router.GwNetworkId == network.Id && request.FixedIps is null)
         {
             router.EnableSnat = request.EnableSnat ?? router.EnableSnat;
-            return await UpdateAsync(router, cancellationToken);
+            return await UpdateAsync(router, cancellationToken, also);
         }
 
-        router = await ClearAsync(router, cancellationToken);
+        // The old gateway goes in the new one's transaction (a refusal there keeps it), unless
+        // the new one is on the same network, where it may want the old one's addresses.
+        InTransaction? dropOld = null;
+        if (router.GwPortId is { } oldPort && router.GwNetworkId != network.Id)
+        {
+            dropOld = PortStore.DeleteIn(oldPort);
+        }
+        else
+        {
+            router = await ClearAsync(router, cancellationToken);
+        }
+
         router.EnableSnat = request.EnableSnat ?? true; // Neutron's enable_snat_by_default
         var port = new PortRow
         {
@@ -39,10 +50,12 @@ internal sealed class RouterGateways(RouterStore routers, PortStore ports, Netwo
             PortSecurityEnabled = false,
         };
         var batch = jobs.Begin();
-        await ports.CreateServicePortAsync(port, request.FixedIps, routers.SetGateway(router, network.Id, port.Id).Then(RouterSyncs.Of(batch, router)), cancellationToken);
+        await ports.CreateServicePortAsync(port, request.FixedIps, (dropOld ?? Nothing).Then(routers.SetGateway(router, network.Id, port.Id)).Then(also).Then(RouterSyncs.Of(batch, router)), cancellationToken);
         await batch.RunAsync(refusalsEnd: false, cancellationToken);
         return router;
     }
+
+    private static readonly InTransaction Nothing = (_, _, _) => Task.CompletedTask;
 
     /// <summary>Removes the gateway (and its port), if any.</summary>
     public async Task<RouterRow> ClearAsync(RouterRow router, CancellationToken cancellationToken)
@@ -79,10 +92,10 @@ internal sealed class RouterGateways(RouterStore routers, PortStore ports, Netwo
     }
 
     /// <summary>A router's plain attributes (name, description, state, routes, SNAT), carried to its copies.</summary>
-    public async Task<RouterRow> UpdateAsync(RouterRow router, CancellationToken cancellationToken)
+    public async Task<RouterRow> UpdateAsync(RouterRow router, CancellationToken cancellationToken, InTransaction? also = null)
     {
         var batch = jobs.Begin();
-        router = await routers.UpdateAsync(router, RouterSyncs.Of(batch, router), cancellationToken);
+        router = await routers.UpdateAsync(router, (also ?? Nothing).Then(RouterSyncs.Of(batch, router)), cancellationToken);
         await batch.RunAsync(refusalsEnd: false, cancellationToken);
         return router;
     }

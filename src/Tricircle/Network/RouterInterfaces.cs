@@ -89,7 +89,9 @@ internal sealed class RouterInterfaces(RouterStore routers, PortStore ports, Sub
 
         // extraroute: a route's next hop must stay reachable through what remains.
         var remaining = new List<IpCidr>();
-        foreach (var other in (await routers.PortsAsync(router.Id, cancellationToken)).Where(p => p.Id != port.Id).SelectMany(p => p.FixedIps).Select(f => f.SubnetId).Distinct(StringComparer.Ordinal))
+        var staying = (await routers.PortsAsync(router.Id, cancellationToken)).Where(p => p.Id != port.Id).SelectMany(p => p.FixedIps)
+            .Concat(portId is null ? port.FixedIps.Where(f => f.SubnetId != subnetId) : []);
+        foreach (var other in staying.Select(f => f.SubnetId).Distinct(StringComparer.Ordinal))
         {
             if (await subnets.FindAsync(other, null, cancellationToken) is { } s)
             {
@@ -97,7 +99,7 @@ internal sealed class RouterInterfaces(RouterStore routers, PortStore ports, Sub
             }
         }
 
-        foreach (var removed in port.FixedIps.Select(f => f.SubnetId).Distinct(StringComparer.Ordinal))
+        foreach (var removed in port.FixedIps.Select(f => f.SubnetId).Where(id => portId is not null || id == subnetId).Distinct(StringComparer.Ordinal))
         {
             if (await subnets.FindAsync(removed, null, cancellationToken) is not { } subnet)
             {
@@ -116,9 +118,20 @@ internal sealed class RouterInterfaces(RouterStore routers, PortStore ports, Sub
         }
 
         var batch = jobs.Begin();
-        await ports.DeleteAsync(port.Id, routers.Touch(router.Id).Then(RouterSyncs.Of(batch, router)), cancellationToken);
+        var sync = routers.Touch(router.Id).Then(RouterSyncs.Of(batch, router));
+        var rest = portId is null ? port.FixedIps.Where(f => f.SubnetId != subnetId).ToList() : [];
+        if (rest.Count > 0)
+        {
+            // As Neutron: by subnet, a port on several subnets only leaves that one.
+            await ports.UpdateAsync(port, [.. rest.Select(f => new FixedIpRequest(f.SubnetId, f.IpAddress))], null, sync, cancellationToken);
+        }
+        else
+        {
+            await ports.DeleteAsync(port.Id, sync, cancellationToken);
+        }
+
         await batch.RunAsync(refusalsEnd: false, cancellationToken);
-        return Info(router.Id, port);
+        return portId is null ? Info(router.Id, port, subnetId) : Info(router.Id, port);
     }
 
     /// <summary>
@@ -127,7 +140,13 @@ internal sealed class RouterInterfaces(RouterStore routers, PortStore ports, Sub
     /// </summary>
     private async Task CheckAttachableAsync(RouterRow router, NetworkRow network, IReadOnlyList<SubnetRow> adding, CancellationToken cancellationToken)
     {
-        RouterPlacement.CheckNetwork(router.Hints(), network.Hints(), await pods.ListAsync(new Dictionary<string, string>(), cancellationToken));
+        var allPods = await pods.ListAsync(new Dictionary<string, string>(), cancellationToken);
+        RouterPlacement.CheckNetwork(router.Hints(), network.Hints(), allPods);
+        if (RouterPlacement.IsLocal(router.Hints(), allPods))
+        {
+            await CheckNotOnNonLocalRouterAsync(network, adding, allPods, cancellationToken);
+        }
+
         var attached = (await routers.InterfacesAsync(router.Id, cancellationToken)).SelectMany(p => p.FixedIps).Select(f => f.SubnetId).Distinct(StringComparer.Ordinal).ToList();
         foreach (var subnet in adding)
         {
@@ -151,6 +170,28 @@ internal sealed class RouterInterfaces(RouterStore routers, PortStore ports, Sub
         }
     }
 
+    /// <summary>
+    /// Tricircle's <c>NetAttachedToNonLocalRouter</c>: a subnet whose gateway IP a non-local router
+    /// holds (its default gateway in every pod) cannot also be routed by a local router.
+    /// </summary>
+    private async Task CheckNotOnNonLocalRouterAsync(NetworkRow network, IReadOnlyList<SubnetRow> adding, IReadOnlyList<Pod> allPods, CancellationToken cancellationToken)
+    {
+        var gateways = adding.Where(s => s.GatewayIp is not null).Select(s => (s.Id, Ip: Ipam.Canonical(s.GatewayIp!))).ToHashSet();
+        foreach (var (otherId, _) in await routers.OnNetworksAsync([network.Id], cancellationToken))
+        {
+            if (await routers.FindAsync(otherId, null, cancellationToken) is not { } other || RouterPlacement.IsLocal(other.Hints(), allPods))
+            {
+                continue;
+            }
+
+            var held = (await routers.InterfacesAsync(otherId, cancellationToken)).SelectMany(p => p.FixedIps);
+            if (held.Any(f => gateways.Contains((f.SubnetId, Ipam.Canonical(f.IpAddress)))))
+            {
+                throw TricircleException.Conflict($"Network {network.Id} has already been attached to non local router {otherId}", "NetAttachedToNonLocalRouter");
+            }
+        }
+    }
+
     private static TricircleException PortInUse(PortRow port) =>
         TricircleException.Conflict(
             $"Unable to complete operation on port {port.Id} for network {port.NetworkId}. Port already has an attached device {port.DeviceId}.", "PortInUse");
@@ -158,10 +199,10 @@ internal sealed class RouterInterfaces(RouterStore routers, PortStore ports, Sub
     private static TricircleException NotOnSubnet(string routerId, string subnetId) =>
         TricircleException.NotFound($"Router {routerId} has no interface on subnet {subnetId}", "RouterInterfaceNotFoundForSubnet");
 
-    /// <summary>Neutron's answer to an interface change.</summary>
-    private static JsonObject Info(string routerId, PortRow port)
+    /// <summary>Neutron's answer to an interface change (<paramref name="onlySubnet"/>: a removal by subnet names that one).</summary>
+    private static JsonObject Info(string routerId, PortRow port, string? onlySubnet = null)
     {
-        var subnetIds = port.FixedIps.Select(f => f.SubnetId).Distinct(StringComparer.Ordinal).ToList();
+        var subnetIds = onlySubnet is not null ? [onlySubnet] : port.FixedIps.Select(f => f.SubnetId).Distinct(StringComparer.Ordinal).ToList();
         return new JsonObject
         {
             ["id"] = routerId,
@@ -213,6 +254,23 @@ internal static class RouteRules
 
         return routes;
     }
+
+    /// <summary>
+    /// <see cref="Check"/> inside a gateway change's transaction, against the ports the router has
+    /// there (the new gateway's included): refused routes roll the gateway change back too.
+    /// </summary>
+    public static InTransaction CheckIn(IReadOnlyList<HostRoute> routes, string routerId) => async (connection, tx, cancellationToken) =>
+    {
+        var routerPorts = (await PortStore.OfDeviceAsync(connection, tx, [routerId], null, cancellationToken)).Where(p => p.DeviceOwner != BridgeNetworks.BridgePortOwner).ToList();
+        var held = routerPorts.SelectMany(p => p.FixedIps).Select(f => f.SubnetId).ToHashSet(StringComparer.Ordinal);
+        var routerSubnets = new List<SubnetRow>();
+        foreach (var network in routerPorts.Select(p => p.NetworkId).Distinct(StringComparer.Ordinal))
+        {
+            routerSubnets.AddRange((await SubnetStore.OfNetworkAsync(connection, tx, network, cancellationToken)).Where(s => held.Contains(s.Id)));
+        }
+
+        Check(routes, routerPorts, routerSubnets);
+    };
 
     /// <summary>Each next hop must be on a subnet the router has a port on, and not one of the router's own addresses.</summary>
     public static void Check(IReadOnlyList<HostRoute> routes, IReadOnlyList<PortRow> routerPorts, IReadOnlyList<SubnetRow> routerSubnets)

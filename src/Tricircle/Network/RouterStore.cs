@@ -49,10 +49,10 @@ internal sealed class RouterRow
     public List<HostRoute> RouteList() => JsonSerializer.Deserialize<List<HostRoute>>(Routes) ?? [];
 
     /// <summary>
-    /// Neutron's view. <c>availability_zones</c> is where the router is served: nowhere yet, as no
-    /// pod has it; <c>distributed</c> and <c>ha</c> are an admin's (Neutron's default policy).
+    /// Neutron's view. <c>availability_zones</c> is where the router is served: the AZs of the pods
+    /// holding a copy of it; <c>distributed</c> and <c>ha</c> are an admin's (Neutron's default policy).
     /// </summary>
-    public JsonObject ToView(bool admin, PortRow? gateway, IReadOnlyList<string> tags)
+    public JsonObject ToView(bool admin, PortRow? gateway, IReadOnlyList<string> tags, IReadOnlyList<string> zones)
     {
         var view = new JsonObject
         {
@@ -69,7 +69,7 @@ internal sealed class RouterRow
             },
             ["routes"] = new JsonArray([.. RouteList().Select(r => (JsonNode)new JsonObject { ["destination"] = r.Destination, ["nexthop"] = r.Nexthop })]),
             ["availability_zone_hints"] = new JsonArray([.. Hints().Select(h => (JsonNode)h)]),
-            ["availability_zones"] = new JsonArray(),
+            ["availability_zones"] = new JsonArray([.. zones.Select(z => (JsonNode)z)]),
         };
         if (admin)
         {
@@ -127,7 +127,7 @@ internal sealed class RouterStore(Database database, NetworkQuotas quotas, TimeP
     public async Task<RouterRow> GetAsync(string id, RequestContext? caller, CancellationToken cancellationToken) =>
         await FindAsync(id, caller, cancellationToken) ?? throw NeutronErrors.NotFound("Router", id);
 
-    public async Task<(List<RouterRow> Rows, Dictionary<string, PortRow> Gateways, Dictionary<string, List<string>> Tags)> ListAsync(
+    public async Task<(List<RouterRow> Rows, Dictionary<string, PortRow> Gateways, Dictionary<string, List<string>> Tags, Dictionary<string, List<string>> Zones)> ListAsync(
         NeutronQuery query, RequestContext caller, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -135,14 +135,15 @@ internal sealed class RouterStore(Database database, NetworkQuotas quotas, TimeP
         var rows = await query.ListAsync<RouterRow>(connection, Schema, Columns, Visible(caller, sql), sql, cancellationToken);
         var ids = rows.Select(r => r.Id).ToList();
         var gateways = (await PortStore.OfDeviceAsync(connection, null, ids, PortStore.RouterGatewayOwner, cancellationToken)).ToDictionary(p => p.DeviceId, StringComparer.Ordinal);
-        return (rows, gateways, await NeutronTags.LoadAsync(connection, "routers", ids, cancellationToken));
+        return (rows, gateways, await NeutronTags.LoadAsync(connection, "routers", ids, cancellationToken), await NetworkStore.ZonesAsync(connection, "router", ids, cancellationToken));
     }
 
     public async Task<JsonObject> ViewAsync(RouterRow router, bool admin, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var gateway = (await PortStore.OfDeviceAsync(connection, null, [router.Id], PortStore.RouterGatewayOwner, cancellationToken)).FirstOrDefault();
-        return router.ToView(admin, gateway, (await NeutronTags.LoadAsync(connection, "routers", [router.Id], cancellationToken))[router.Id]);
+        var zones = await NetworkStore.ZonesAsync(connection, "router", [router.Id], cancellationToken);
+        return router.ToView(admin, gateway, (await NeutronTags.LoadAsync(connection, "routers", [router.Id], cancellationToken))[router.Id], zones[router.Id]);
     }
 
     /// <summary>A router's interface ports (oldest first) with their fixed IPs.</summary>
@@ -152,11 +153,11 @@ internal sealed class RouterStore(Database database, NetworkQuotas quotas, TimeP
         return await PortStore.OfDeviceAsync(connection, null, [routerId], PortStore.RouterInterfaceOwner, cancellationToken);
     }
 
-    /// <summary>All a router's ports, interfaces and gateway (what its routes' next hops may be on).</summary>
+    /// <summary>All a router's ports, interfaces and gateway (what its routes' next hops may be on; not its bridge ports, which are Tricircle's).</summary>
     public async Task<List<PortRow>> PortsAsync(string routerId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await PortStore.OfDeviceAsync(connection, null, [routerId], null, cancellationToken);
+        return [.. (await PortStore.OfDeviceAsync(connection, null, [routerId], null, cancellationToken)).Where(p => p.DeviceOwner != BridgeNetworks.BridgePortOwner)];
     }
 
     /// <summary>Inserts a new router within the project's <c>router</c> quota (409 OverQuota, counted in the insert's transaction).</summary>

@@ -8,8 +8,9 @@ namespace Tricircle.Network;
 
 /// <summary>
 /// <c>/v2.0/routers</c>: central routers with their interfaces, external gateway and extra
-/// routes (Neutron's router, extraroute, ext-gw-mode and router_availability_zone). Central
-/// state only: no pod has a router yet.
+/// routes (Neutron's router, extraroute, ext-gw-mode and router_availability_zone). Each change
+/// queues the router's sync job, which carries it to the router's copies in the pods
+/// (<see cref="RouterCopies"/>).
 /// </summary>
 internal static class RoutersApi
 {
@@ -65,8 +66,8 @@ internal static class RoutersApi
     {
         var caller = context.GetRequestContext();
         var query = NeutronQuery.Parse(context.Request.Query, RouterStore.Schema);
-        var (rows, gateways, tags) = await store.ListAsync(query, caller, context.RequestAborted);
-        await NeutronBody.WriteAsync(context, 200, query.Respond(context, "routers", [.. rows.Select(r => r.ToView(caller.IsAdmin, gateways.GetValueOrDefault(r.Id), tags[r.Id]))]));
+        var (rows, gateways, tags, zones) = await store.ListAsync(query, caller, context.RequestAborted);
+        await NeutronBody.WriteAsync(context, 200, query.Respond(context, "routers", [.. rows.Select(r => r.ToView(caller.IsAdmin, gateways.GetValueOrDefault(r.Id), tags[r.Id], zones[r.Id]))]));
     }
 
     private static async Task ShowAsync(string id, HttpContext context, RouterStore store)
@@ -131,13 +132,21 @@ internal static class RoutersApi
 
         if (changesGateway)
         {
+            // Routes judged against the new gateway inside its transaction: refused, the gateway stays as it was.
             var gateway = GatewayOf(body, caller, "update");
-            router = gateway is null
-                ? await gateways.ClearAsync(router, context.RequestAborted)
-                : await gateways.SetAsync(router, gateway, caller, context.RequestAborted);
-            if (routes is not null)
+            if (gateway is null)
             {
-                RouteRules.Check(routes, await store.PortsAsync(router.Id, context.RequestAborted), await gateways.SubnetsAsync(router.Id, context.RequestAborted));
+                if (routes is not null)
+                {
+                    RouteRules.Check(routes, [.. (await store.PortsAsync(router.Id, context.RequestAborted)).Where(p => p.DeviceOwner != PortStore.RouterGatewayOwner)],
+                        [.. (await gateways.SubnetsAsync(router.Id, context.RequestAborted)).Where(s => s.NetworkId != router.GwNetworkId)]);
+                }
+
+                router = await gateways.ClearAsync(router, context.RequestAborted);
+            }
+            else
+            {
+                router = await gateways.SetAsync(router, gateway, caller, context.RequestAborted, routes is null ? null : RouteRules.CheckIn(routes, router.Id));
             }
         }
 

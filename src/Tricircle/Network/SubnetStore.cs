@@ -266,6 +266,7 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
         row.RevisionNumber++;
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        await RequireGatewayFreeAsync(connection, tx, row, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE subnets SET name = @Name, description = @Description, gateway_ip = @GatewayIp, enable_dhcp = @EnableDhcp, dns_nameservers = @DnsNameservers,
@@ -284,6 +285,29 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
         return row;
+    }
+
+    /// <summary>
+    /// Neutron's <c>GatewayIpInUse</c> (409): a subnet's gateway IP does not move while a router's
+    /// interface holds it (read in the update's transaction, after the write lock).
+    /// </summary>
+    private static async Task RequireGatewayFreeAsync(DbConnection connection, DbTransaction tx, SubnetRow row, CancellationToken cancellationToken)
+    {
+        var current = await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT gateway_ip FROM subnets WHERE id = @Id", row, tx, cancellationToken: cancellationToken));
+        if (current is null || (row.GatewayIp is not null && Ipam.Canonical(row.GatewayIp) == Ipam.Canonical(current)))
+        {
+            return;
+        }
+
+        var holder = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT p.id FROM ports p JOIN ip_allocations a ON a.port_id = p.id WHERE a.subnet_id = @id AND a.ip_address = @ip AND p.device_owner = @owner",
+            new { id = row.Id, ip = Ipam.Canonical(current), owner = PortStore.RouterInterfaceOwner },
+            tx,
+            cancellationToken: cancellationToken));
+        if (holder is not null)
+        {
+            throw TricircleException.Conflict($"Current gateway ip {current} already in use by port {holder}. Unable to update.", "GatewayIpInUse");
+        }
     }
 
     /// <summary>Starts a delete (see <see cref="NetworkStore.BeginDeleteAsync"/>): 409 SubnetInUse while ports other than our DHCP ports hold addresses in it, else it is marked.</summary>

@@ -313,6 +313,81 @@ public abstract class RoutersApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task LocalRouter_CannotTakeASubnetWhoseGatewayANonLocalRouterHolds()
+    {
+        var (token, _) = gateway.NewTenant("rt");
+        var (network, subnet) = await NetworkAsync(token, "10.74.0.0/24", ["RegionOne"]);
+        var spread = (await CreateRouterAsync(token, new { name = "spread" })).GetProperty("id").GetString()!;
+        (await InterfaceAsync(token, spread, "add", new { subnet_id = subnet })).AssertOk();
+        var local = (await CreateRouterAsync(token, new { name = "local", availability_zone_hints = new[] { "RegionOne" } })).GetProperty("id").GetString()!;
+        var port = NetworkSteps.Ok(await gateway.NetworkAsync(HttpMethod.Post, "ports", token, Json(new { port = new { network_id = network } }))).GetProperty("port").GetProperty("id").GetString()!;
+
+        AssertNeutronError(await InterfaceAsync(token, local, "add", new { port_id = port }), HttpStatusCode.Conflict, "NetAttachedToNonLocalRouter", spread);
+
+        (await InterfaceAsync(token, spread, "remove", new { subnet_id = subnet })).AssertOk();
+        (await InterfaceAsync(token, local, "add", new { port_id = port })).AssertOk();
+    }
+
+    [Fact]
+    public async Task RemoveBySubnet_FromAPortOnTwoSubnets_LeavesThePortWithTheOther()
+    {
+        var (token, _) = gateway.NewTenant("rt");
+        var (network, first) = await NetworkAsync(token, "10.75.0.0/24");
+        var second = NetworkSteps.Ok(await gateway.NetworkAsync(HttpMethod.Post, "subnets", token, Json(new { subnet = new { network_id = network, ip_version = 4, cidr = "10.75.1.0/24" } })))
+            .GetProperty("subnet").GetProperty("id").GetString()!;
+        var port = NetworkSteps.Ok(await gateway.NetworkAsync(HttpMethod.Post, "ports", token, Json(new { port = new { network_id = network, fixed_ips = new[] { new { subnet_id = first }, new { subnet_id = second } } } })))
+            .GetProperty("port").GetProperty("id").GetString()!;
+        var router = (await CreateRouterAsync(token, new { name = "r" })).GetProperty("id").GetString()!;
+        (await InterfaceAsync(token, router, "add", new { port_id = port })).AssertOk();
+
+        var removed = await InterfaceAsync(token, router, "remove", new { subnet_id = first });
+
+        removed.AssertOk();
+        Assert.Equal([first], removed.Json.GetProperty("subnet_ids").EnumerateArray().Select(s => s.GetString()));
+        var left = NetworkSteps.Ok(await gateway.NetworkAsync(HttpMethod.Get, "ports/" + port, token)).GetProperty("port");
+        Assert.Equal(router, left.GetProperty("device_id").GetString());
+        Assert.Equal([second], left.GetProperty("fixed_ips").EnumerateArray().Select(f => f.GetProperty("subnet_id").GetString()));
+        (await InterfaceAsync(token, router, "remove", new { subnet_id = second })).AssertOk();
+        AssertNeutronError(await gateway.NetworkAsync(HttpMethod.Get, "ports/" + port, token), HttpStatusCode.NotFound, "PortNotFound", port);
+    }
+
+    [Fact]
+    public async Task SubnetGateway_DoesNotMoveWhileARouterInterfaceHoldsIt()
+    {
+        var (token, _) = gateway.NewTenant("rt");
+        var (_, subnet) = await NetworkAsync(token, "10.76.0.0/24");
+        var router = (await CreateRouterAsync(token, new { name = "r" })).GetProperty("id").GetString()!;
+        var port = (await InterfaceAsync(token, router, "add", new { subnet_id = subnet })).Json.GetProperty("port_id").GetString()!;
+
+        AssertNeutronError(await gateway.NetworkAsync(HttpMethod.Put, "subnets/" + subnet, token, Json(new { subnet = new { gateway_ip = "10.76.0.254", allocation_pools = new[] { new { start = "10.76.0.2", end = "10.76.0.200" } } } })), HttpStatusCode.Conflict, "GatewayIpInUse", port);
+        Assert.Equal("10.76.0.1", NetworkSteps.Ok(await gateway.NetworkAsync(HttpMethod.Get, "subnets/" + subnet, token)).GetProperty("subnet").GetProperty("gateway_ip").GetString());
+        NetworkSteps.Ok(await gateway.NetworkAsync(HttpMethod.Put, "subnets/" + subnet, token, Json(new { subnet = new { name = "renamed" } })));
+    }
+
+    [Fact]
+    public async Task RouterPut_WithAGatewayAndRoutesItRefuses_LeavesTheOldGateway()
+    {
+        var (token, _) = gateway.NewTenant("rt");
+        var external = NetworkSteps.Ok(await gateway.NetworkAsync(HttpMethod.Post, "networks", gateway.AdminToken, Json(new Dictionary<string, object> { ["network"] = new Dictionary<string, object> { ["name"] = "pub-a", ["router:external"] = true } })))
+            .GetProperty("network").GetProperty("id").GetString()!;
+        NetworkSteps.Ok(await gateway.NetworkAsync(HttpMethod.Post, "subnets", gateway.AdminToken, Json(new { subnet = new { network_id = external, ip_version = 4, cidr = "172.26.1.0/24" } })));
+        var other = NetworkSteps.Ok(await gateway.NetworkAsync(HttpMethod.Post, "networks", gateway.AdminToken, Json(new Dictionary<string, object> { ["network"] = new Dictionary<string, object> { ["name"] = "pub-b", ["router:external"] = true } })))
+            .GetProperty("network").GetProperty("id").GetString()!;
+        NetworkSteps.Ok(await gateway.NetworkAsync(HttpMethod.Post, "subnets", gateway.AdminToken, Json(new { subnet = new { network_id = other, ip_version = 4, cidr = "172.26.2.0/24" } })));
+        var router = (await CreateRouterAsync(token, new { name = "r", external_gateway_info = new { network_id = external } })).GetProperty("id").GetString()!;
+
+        // The route's next hop is on the old gateway's subnet, not the new one's.
+        var refused = await gateway.NetworkAsync(HttpMethod.Put, "routers/" + router, token,
+            Json(new { router = new { external_gateway_info = new { network_id = other }, routes = new[] { new { destination = "192.0.2.0/24", nexthop = "172.26.1.50" } } } }));
+
+        AssertNeutronError(refused, HttpStatusCode.BadRequest, "InvalidRoutes", "nexthop is not connected");
+        var after = NetworkSteps.Ok(await gateway.NetworkAsync(HttpMethod.Get, "routers/" + router, token)).GetProperty("router");
+        Assert.Equal(external, after.GetProperty("external_gateway_info").GetProperty("network_id").GetString());
+        Assert.Empty(after.GetProperty("routes").EnumerateArray());
+        Assert.Single((await gateway.NetworkAsync(HttpMethod.Get, $"ports?device_id={router}&device_owner=network:router_gateway", gateway.AdminToken)).Json.GetProperty("ports").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Extensions_NameTheRouterOnes()
     {
         var aliases = (await gateway.NetworkAsync(HttpMethod.Get, "extensions", gateway.DemoToken)).Json.GetProperty("extensions").EnumerateArray().Select(e => e.GetProperty("alias").GetString()).ToList();

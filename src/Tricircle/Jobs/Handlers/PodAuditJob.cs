@@ -18,6 +18,7 @@ namespace Tricircle.Jobs.Handlers;
 /// <item>A pod resource of those kinds named after a central-style id that Tricircle does not
 /// record there, but knows it made (the id is being deleted, or a job names it), gets its sync
 /// job when central has none or is deleting it; the sync deletes it by name.</item>
+/// <item>Every router with a copy in the pod gets its <c>router_sync</c>, which compares that copy (gateway, interfaces, routes) itself.</item>
 /// <item>A server or volume recorded in the pod that the pod's list lacks, and whose own GET
 /// answers 404, is forgotten with its cleanup job (its ports and quota released).</item>
 /// </list>
@@ -74,7 +75,10 @@ internal sealed partial class PodAuditJob(
         // The rows first: a copy made after this read is in the pod's lists, not taken for a leftover.
         var rows = await routings.OfPodAsync(pod.PodId, [.. CopyTypes, ServersApi.ResourceType, VolumesApi.ResourceType], cancellationToken);
         var repairs = await AuditCopiesAsync(pod, rows, summary, cancellationToken);
-        await queue.QueueAsync(repairs, cancellationToken);
+
+        // Routers' copies are compared by their own sync, which reads each copy and puts it right.
+        var routers = await routings.OfPodAsync(pod.PodId, ["router"], cancellationToken);
+        await queue.QueueAsync([.. repairs, .. routers.Select(r => RouterSyncs.For(r.TopId, r.ProjectId))], cancellationToken);
         await AuditServersAsync(pod, [.. rows.Where(r => r.ResourceType == ServersApi.ResourceType)], summary, cancellationToken);
         await AuditVolumesAsync(pod, [.. rows.Where(r => r.ResourceType == VolumesApi.ResourceType)], summary, cancellationToken);
 
