@@ -69,7 +69,7 @@ public sealed class NetworkCliTests(SqliteGatewayFixture gateway) : IClassFixtur
         Assert.Equal(copy.GetProperty("id").GetString(), subnetCopy.GetProperty("network_id").GetString());
         Assert.Equal("203.0.113.0/24", subnetCopy.GetProperty("cidr").GetString());
 
-        // The pod's refusal is the CLI's error: RegionTwo's extern is taken now, by this network.
+        // RegionTwo's extern is taken now, by this network: a second one there is refused (409 FlatNetworkInUse), the CLI says why.
         var refused = await admin.TryAsync("network", "create", "--external", "--provider-network-type", "flat", "--provider-physical-network", "extern",
             "--availability-zone-hint", "RegionTwo", "cli-public-again");
         Assert.NotEqual(0, refused.ExitCode);
