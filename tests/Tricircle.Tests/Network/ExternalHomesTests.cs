@@ -8,6 +8,7 @@ namespace Tricircle.Network;
 /// <summary>
 /// Which pod a new external network lives in: its one hint (a region, or an AZ of one pod), or
 /// <c>[network] default_region_for_external_network</c>; every other case refused, saying why.
+/// And the segment it gets without provider attributes: never a tenant <c>local</c> one.
 /// </summary>
 public abstract class ExternalHomesTests(string dialect) : IAsyncLifetime
 {
@@ -87,6 +88,22 @@ public abstract class ExternalHomesTests(string dialect) : IAsyncLifetime
         Assert.Equal(ErrorKind.Conflict, e.Kind);
         Assert.Contains("RegionFour", e.Message, StringComparison.Ordinal);
         Assert.Contains("maintenance", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithoutProviderAttributes_AnExternalNetworkGetsATenantTypeOtherThanLocal_Or400()
+    {
+        NetworkStore Store(string tenantTypes) => new(_database, _pods, new NetworkQuotas(_database, new Quotas.QuotaStore(_database, Options.Create(new Quotas.QuotaOptions()), TimeProvider.System)),
+            new DeletingMarks(_database, TimeProvider.System), Options.Create(new NetworkOptions { TenantNetworkTypes = tenantTypes }), TimeProvider.System);
+        NetworkCreate Create(bool external) => new("admin-project", "n", "", true, false, external, null, null, null, null, [], true, []);
+
+        var external = await Store("local,vxlan").CreateAsync(Create(external: true), null, default);
+        Assert.Equal("vxlan", external.NetworkType);
+        Assert.Equal("local", (await Store("local,vxlan").CreateAsync(Create(external: false), null, default)).NetworkType);
+        var e = await Assert.ThrowsAsync<TricircleException>(() => Store("local").CreateAsync(Create(external: true), null, default));
+        Assert.Equal(ErrorKind.Invalid, e.Kind);
+        Assert.Contains("provider:network_type", e.Message, StringComparison.Ordinal);
+        Assert.Contains("[network] tenant_network_types", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -75,6 +75,12 @@ public abstract class ExternalNetworksTests(JobsGatewayFixture gateway)
         Assert.True(plainCopy.GetProperty("router:external").GetBoolean());
         Assert.Empty(await _steps.BottomListAsync("RegionTwo", "networks", Id(plain)));
 
+        // An admin who names local gets it, as Neutron allows: in its pod as the pod's own tenant network.
+        var local = await CreateAsync(new() { ["provider:network_type"] = "local", ["availability_zone_hints"] = new[] { "RegionTwo" } });
+        Assert.Equal("local", local.GetProperty("provider:network_type").GetString());
+        Assert.True((await _steps.BottomAsync("RegionTwo", "networks", Id(local))).GetProperty("router:external").GetBoolean());
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + Id(local), gateway.AdminToken)).Status);
+
         // A member sees an external network (without its provider attributes), as Neutron shows it.
         var seen = Ok(await gateway.NetworkAsync(HttpMethod.Get, "networks/" + Id(plain), gateway.DemoToken)).GetProperty("network");
         Assert.True(seen.GetProperty("router:external").GetBoolean());
