@@ -32,10 +32,10 @@ internal sealed record JobType(string Name, IReadOnlyList<string> Keys, bool Ope
 internal static class JobTypes
 {
     public static readonly JobType NetworkSync = new("network_sync", ["pod_id", "network_id"], true,
-        "Makes the network's copy in the pod what the central network says: updated, or deleted (with its subnets and DHCP ports) when the central network is gone.");
+        "Makes the network's copy in the pod what the central network says: updated, or deleted (with its subnets and DHCP ports) when the central network is gone; an external network's copy (with its subnets) is made in its pod when missing.");
 
     public static readonly JobType SubnetSync = new("subnet_sync", ["pod_id", "subnet_id"], true,
-        "Makes the subnet's copy in the pod what the central subnet says (gateway, pools, DHCP and its port, DNS, routes), or deletes it.");
+        "Makes the subnet's copy in the pod what the central subnet says (gateway, pools, DHCP and its port, DNS, routes), or deletes it; a subnet of an external network is made in that network's pod when missing.");
 
     public static readonly JobType PortSync = new("port_sync", ["pod_id", "port_id"], true,
         "Makes the port's copy in the pod what the central port says (addresses, groups, pairs, state), or deletes it, with a server a failed boot left on it.");

@@ -79,15 +79,15 @@ internal sealed class BridgeNetworks(Database database, NetworkStore networks, S
             var name = "bridge_net_" + projectId;
             var network = await networks.CreateAsync(
                 new NetworkCreate("", name, "", true, false, false, null, config.BridgeNetworkType, null, null, [], false, []),
-                cancellationToken,
-                (c, tx, ct) => c.ExecuteAsync(new CommandDefinition(
+                _ => (c, tx, ct) => c.ExecuteAsync(new CommandDefinition(
                     """
                     INSERT INTO bridge_networks (project_id, network_id, subnet_id, cidr, created_at)
                     SELECT @projectId, id, NULL, @cidr, @now FROM networks WHERE project_id = '' AND name = @name
                     """,
                     new { projectId, cidr, name, now = DbTime.Now(timeProvider) },
                     tx,
-                    cancellationToken: ct)));
+                    cancellationToken: ct)),
+                cancellationToken);
             networkId = network.Id;
         }
         else

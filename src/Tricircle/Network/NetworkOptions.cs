@@ -55,6 +55,14 @@ internal sealed class NetworkOptions : ISectionOptions
     [ConfigurationKeyName("bridge_cidr")]
     public string BridgeCidr { get; set; } = "100.0.0.0/9";
 
+    /// <summary>
+    /// The region an external network lives in when its create names none (upstream's
+    /// <c>[tricircle] default_region_for_external_network</c>): external networks are made in
+    /// exactly one pod at once, so one must be named or implied.
+    /// </summary>
+    [ConfigurationKeyName("default_region_for_external_network")]
+    public string DefaultRegionForExternalNetwork { get; set; } = "RegionOne";
+
     public IReadOnlyList<string> TypeDriverList => Split(TypeDrivers);
 
     public IReadOnlyList<string> TenantTypeList => Split(TenantNetworkTypes);
@@ -149,6 +157,13 @@ internal sealed class NetworkOptions : ISectionOptions
         if (SectionOptionsExtensions.CheckRange(Section, "global_physnet_mtu", GlobalPhysnetMtu, 68, 65_535) is { } mtu)
         {
             yield return mtu;
+        }
+
+        // Whether it names a pod is known only when a network is made (pods come and go at run time).
+        if (string.IsNullOrWhiteSpace(DefaultRegionForExternalNetwork) || DefaultRegionForExternalNetwork.Trim() != DefaultRegionForExternalNetwork
+            || DefaultRegionForExternalNetwork.Length > 255)
+        {
+            yield return $"[{Section}] default_region_for_external_network: '{DefaultRegionForExternalNetwork}' is not a region name (1 to 255 characters, no surrounding spaces)";
         }
     }
 

@@ -8,7 +8,9 @@ namespace Tricircle.Network;
 /// <summary>
 /// Where a network may live (spec §6.1): its <c>availability_zone_hints</c> (pod names or AZ
 /// names) limit it to those pods; a network of type <c>local</c> lives in the one pod where it is
-/// first used, recorded in <c>network_homes</c>; anything else may span every pod (cross-pod L2).
+/// first used, recorded in <c>network_homes</c>, and an external network in the one pod chosen
+/// when it was made, recorded there too (<see cref="ExternalHomes"/>); anything else may span
+/// every pod (cross-pod L2).
 /// </summary>
 internal sealed class NetworkPlaces(PodStore pods, Database database, TimeProvider timeProvider)
 {
@@ -16,15 +18,17 @@ internal sealed class NetworkPlaces(PodStore pods, Database database, TimeProvid
     public async Task<IReadOnlyList<Pod>?> AllowedPodsAsync(TopNetwork network, CancellationToken cancellationToken)
     {
         List<Pod>? allowed = null;
-        if (network.AvailabilityZoneHints.Count > 0 || network.Segment.NetworkType == "local")
+        var homed = network.Segment.NetworkType == "local" || network.External;
+        if (network.AvailabilityZoneHints.Count > 0 || homed)
         {
             var all = (await pods.ListAsync(new Dictionary<string, string>(), cancellationToken)).Where(p => !p.IsCentral).ToList();
             allowed = network.AvailabilityZoneHints.Count == 0
                 ? null
                 : all.Where(p => network.AvailabilityZoneHints.Contains(p.RegionName) || network.AvailabilityZoneHints.Contains(p.AzName)).ToList();
-            if (network.Segment.NetworkType == "local" && await HomeAsync(network.Id, cancellationToken) is { } home)
+            if (homed && await HomeAsync(network.Id, cancellationToken) is { } home)
             {
-                allowed = (allowed ?? all).Where(p => p.PodId == home).ToList();
+                // An external network's home is the truth, even should its hinted AZ change later.
+                allowed = (network.External ? all : allowed ?? all).Where(p => p.PodId == home).ToList();
             }
         }
 
@@ -103,7 +107,11 @@ internal sealed class NetworkPlaces(PodStore pods, Database database, TimeProvid
             reasons.Add("availability_zone_hints " + string.Join(", ", network.AvailabilityZoneHints));
         }
 
-        if (network.Segment.NetworkType == "local")
+        if (network.External)
+        {
+            reasons.Add("external, which lives in the pod chosen when it was made");
+        }
+        else if (network.Segment.NetworkType == "local")
         {
             reasons.Add("type local, which lives in the pod where it was first used");
         }

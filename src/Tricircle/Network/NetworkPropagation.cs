@@ -25,6 +25,7 @@ internal sealed class NetworkPropagation(
     PortStore ports,
     SecurityGroupStore groups,
     CentralPorts central,
+    ExternalHomes homes,
     JobQueue jobs)
 {
     public async Task<NetworkRow> UpdateNetworkAsync(NetworkRow network, IReadOnlyList<string>? hints, CancellationToken cancellationToken)
@@ -35,12 +36,34 @@ internal sealed class NetworkPropagation(
         return network;
     }
 
-    /// <summary>A new subnet changes what the project's remote-group rules stand for in the pods: its groups with such rules are synced.</summary>
+    /// <summary>
+    /// A new subnet changes what the project's remote-group rules stand for in the pods: its
+    /// groups with such rules are synced. A subnet of an external network is made in that
+    /// network's pod at once (<see cref="ExternalNetworks"/>): the pod's refusal removes it
+    /// centrally and is the answer; the groups are synced after that, with what central then holds.
+    /// </summary>
     public async Task<SubnetRow> CreateSubnetAsync(SubnetRow subnet, IReadOnlyList<string> tags, CancellationToken cancellationToken)
     {
+        var home = await networks.FindTopAsync(subnet.NetworkId, cancellationToken) is { } network ? await homes.PodOfAsync(network, cancellationToken) : null;
         var batch = jobs.Begin();
-        subnet = await subnets.CreateAsync(subnet, tags, (connection, tx, ct) => SyncRemoteGroupsAsync(batch, connection, tx, subnet.ProjectId, ct), cancellationToken);
-        await batch.RunAsync(refusalsEnd: false, cancellationToken);
+        var copy = jobs.Begin();
+        subnet = await subnets.CreateAsync(subnet, tags, async (connection, tx, ct) =>
+        {
+            await SyncRemoteGroupsAsync(batch, connection, tx, subnet.ProjectId, ct);
+            if (home is not null)
+            {
+                await copy.Queue(JobRequest.InPod(JobTypes.SubnetSync, home.PodId, subnet.Id, subnet.ProjectId))(connection, tx, ct);
+            }
+        }, cancellationToken);
+        try
+        {
+            await ExternalNetworks.RunOrUndoAsync(copy, () => subnets.DeleteAsync(subnet.Id, keepMark: false, null, CancellationToken.None), cancellationToken);
+        }
+        finally
+        {
+            await batch.RunAsync(refusalsEnd: false, cancellationToken);
+        }
+
         return subnet;
     }
 

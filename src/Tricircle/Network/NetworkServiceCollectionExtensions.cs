@@ -13,6 +13,9 @@ internal static class NetworkServiceCollectionExtensions
         services.AddSectionOptions<NetworkOptions>(NetworkOptions.Section);
         services.AddSingleton<PodNetworks>();
         services.AddSingleton<NetworkPlaces>();
+        services.AddSingleton<ExternalHomes>();
+        services.AddSingleton<ExternalCopies>();
+        services.AddSingleton<ExternalNetworks>();
         services.AddSingleton<CentralPorts>();
         services.AddSingleton<NetworkStore>();
         services.AddSingleton<SubnetStore>();

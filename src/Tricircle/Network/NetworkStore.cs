@@ -274,7 +274,12 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         }
     }
 
-    public async Task<NetworkRow> CreateAsync(NetworkCreate create, CancellationToken cancellationToken, InTransaction? also = null)
+    /// <summary>
+    /// Creates a network with its segment; <paramref name="also"/> (given the new row, segment
+    /// allocated) runs in the same transaction: an external network's home and the job that makes
+    /// it in that pod.
+    /// </summary>
+    public async Task<NetworkRow> CreateAsync(NetworkCreate create, Func<NetworkRow, InTransaction>? also, CancellationToken cancellationToken)
     {
         var config = options.Value;
         await CheckHintsAsync(create.AvailabilityZoneHints, cancellationToken);
@@ -316,7 +321,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
 
         var segment = provider
             ? await ProviderSegmentAsync(connection, tx, config, row.Id, create, cancellationToken)
-            : await TenantSegmentAsync(connection, tx, config, row.Id, cancellationToken);
+            : await TenantSegmentAsync(connection, tx, config, row.Id, create.External, cancellationToken);
         row.NetworkType = segment.NetworkType;
         row.PhysicalNetwork = segment.PhysicalNetwork;
         row.SegmentationId = segment.SegmentationId;
@@ -329,7 +334,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE networks SET network_type = @NetworkType, physical_network = @PhysicalNetwork, segmentation_id = @SegmentationId, mtu = @Mtu WHERE id = @Id", row, tx, cancellationToken: cancellationToken));
         await NeutronTags.ReplaceAsync(connection, tx, "networks", row.Id, create.Tags, cancellationToken);
-        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
+        await (also?.Invoke(row)(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
         return row;
     }
@@ -414,7 +419,8 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
             case "local":
                 return new NetworkSegment("local", null, null);
             case "flat":
-                if (!await TryTakeAsync(connection, tx, "flat", create.PhysicalNetwork!, 0, networkId, cancellationToken))
+                // An external one takes no central key: its physnet is its own region's (see ExternalHomes.Record).
+                if (!create.External && !await TryTakeAsync(connection, tx, "flat", create.PhysicalNetwork!, 0, networkId, cancellationToken))
                 {
                     throw TricircleException.Conflict($"Unable to create the flat network. Physical network {create.PhysicalNetwork} is in use.", "FlatNetworkInUse");
                 }
@@ -440,9 +446,22 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         }
     }
 
-    private static async Task<NetworkSegment> TenantSegmentAsync(DbConnection connection, DbTransaction tx, NetworkOptions config, string networkId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The first tenant type with a free segment. Never <c>local</c> for an external network: a
+    /// local network is the pod's own tenant network, which reaches no physical network outside
+    /// it, so an external one without provider attributes needs a type that spans (or the admin's
+    /// provider attributes, 400 saying so when the tenant types offer nothing else).
+    /// </summary>
+    private static async Task<NetworkSegment> TenantSegmentAsync(DbConnection connection, DbTransaction tx, NetworkOptions config, string networkId, bool external, CancellationToken cancellationToken)
     {
-        foreach (var type in config.TenantTypeList)
+        var types = config.TenantTypeList.Where(t => !external || t != "local").ToList();
+        if (types.Count == 0)
+        {
+            throw NeutronErrors.InvalidInput(
+                $"an external network gets no segment of type local; give its provider:network_type (flat or vlan, usually), or add another type to [{NetworkOptions.Section}] tenant_network_types.");
+        }
+
+        foreach (var type in types)
         {
             if (await AllocateAsync(connection, tx, config, type, null, networkId, cancellationToken) is { } segment)
             {
@@ -581,7 +600,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         await NeutronTags.RemoveOfNetworkAsync(connection, tx, id, cancellationToken);
         await PortStore.DeleteOfNetworkAsync(connection, tx, id, cancellationToken);
         await SubnetStore.DeleteOfNetworkAsync(connection, tx, id, cancellationToken);
-        foreach (var statement in new[] { "DELETE FROM segment_allocations WHERE network_id = @id", "DELETE FROM networks WHERE id = @id" })
+        foreach (var statement in new[] { "DELETE FROM segment_allocations WHERE network_id = @id", "DELETE FROM network_homes WHERE network_id = @id", "DELETE FROM networks WHERE id = @id" })
         {
             await connection.ExecuteAsync(new CommandDefinition(statement, new { id }, tx, cancellationToken: cancellationToken));
         }

@@ -57,7 +57,7 @@ internal static class NetworksApi
         await NeutronBody.ShowAsync(context, "network", await store.ViewAsync(network, caller.IsAdmin, context.RequestAborted));
     }
 
-    private static async Task CreateAsync(HttpContext context, NetworkStore store)
+    private static async Task CreateAsync(HttpContext context, NetworkStore store, ExternalNetworks external)
     {
         var caller = context.GetRequestContext();
         var body = await Schema.ReadAsync(context);
@@ -75,7 +75,7 @@ internal static class NetworksApi
             body.Strings("availability_zone_hints") ?? [],
             body.Bool("port_security_enabled") ?? true,
             body.Strings("tags") ?? []);
-        var network = await store.CreateAsync(create, context.RequestAborted);
+        var network = create.External ? await external.CreateAsync(create, context.RequestAborted) : await store.CreateAsync(create, null, context.RequestAborted);
         await NeutronBody.ShowAsync(context, "network", await store.ViewAsync(network, caller.IsAdmin, context.RequestAborted), 201);
     }
 
@@ -88,10 +88,9 @@ internal static class NetworksApi
         network.Description = body.String("description") ?? network.Description;
         network.AdminStateUp = body.Bool("admin_state_up") ?? network.AdminStateUp;
         network.Shared = body.Has("shared") ? SharedFlag(body, caller, "update") : network.Shared;
-        network.RouterExternal = body.Bool("router:external") ?? network.RouterExternal;
         network.Mtu = body.Int("mtu") ?? network.Mtu;
         network.PortSecurityEnabled = body.Bool("port_security_enabled") ?? network.PortSecurityEnabled;
-        network = await propagation.UpdateNetworkAsync(network, body.Strings("availability_zone_hints"), context.RequestAborted);
+        network = await propagation.UpdateNetworkAsync(network, ExternalUnchanged(network, body), context.RequestAborted);
         await NeutronBody.ShowAsync(context, "network", await store.ViewAsync(network, caller.IsAdmin, context.RequestAborted));
     }
 
@@ -101,6 +100,28 @@ internal static class NetworksApi
         var network = await store.GetOwnedAsync(id, caller, "delete", context.RequestAborted);
         await propagation.DeleteNetworkAsync(network, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    /// <summary>
+    /// An external network lives in the one pod chosen when it was made (<see cref="ExternalHomes"/>),
+    /// so neither <c>router:external</c> (as upstream Tricircle, 400) nor an external network's
+    /// hints change; the same values again are fine. Returns the hints to store (null: unchanged).
+    /// </summary>
+    private static List<string>? ExternalUnchanged(NetworkRow network, Body body)
+    {
+        if (body.Bool("router:external") is { } external && external != network.RouterExternal)
+        {
+            throw NeutronErrors.InvalidInput(
+                "Plugin does not support updating network's router:external attribute: an external network lives in the one pod chosen when it is made; create another network instead.");
+        }
+
+        var hints = body.Strings("availability_zone_hints");
+        if (network.RouterExternal && hints is not null && !hints.SequenceEqual(network.Hints(), StringComparer.Ordinal))
+        {
+            throw NeutronErrors.InvalidInput($"availability_zone_hints of external network {network.Id} cannot change: it lives in the one pod chosen when it was made.");
+        }
+
+        return hints;
     }
 
     // Neutron's default policy lets only admins share a network.

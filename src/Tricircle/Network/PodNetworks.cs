@@ -75,7 +75,7 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
         var networkId = await EnsureNetworkAsync(pod, material.Network, cancellationToken);
 
         // Subnets (then their DHCP ports) and security groups do not depend on each other.
-        var subnetsTask = EnsureSubnetsAsync(pod, networkId, material, cancellationToken);
+        var subnetsTask = EnsureSubnetsAsync(pod, networkId, material.Network, material.Subnets, material.DhcpPorts, cancellationToken);
         var wantedGroups = port.PortSecurityEnabled ? material.SecurityGroups.Where(g => port.SecurityGroups.Contains(g.Id)).ToList() : [];
         var groupsTask = Task.WhenAll(wantedGroups.Select(g => EnsureSecurityGroupAsync(pod, g, material.RemoteGroupCidrs, cancellationToken)));
         await Task.WhenAll(subnetsTask, groupsTask);
@@ -140,10 +140,6 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
             return await FindByNameAsync(pod, "networks", network.Id, ct) ?? await CreateAsync(pod, "networks", "network", NetworkBody(network), ct);
         }, cancellationToken);
 
-    /// <summary>The network's subnets in the pod (top id → bottom id), then the DHCP ports of those with DHCP on.</summary>
-    private Task<IReadOnlyDictionary<string, string>> EnsureSubnetsAsync(Pod pod, string networkId, PortMaterial material, CancellationToken cancellationToken) =>
-        EnsureSubnetsAsync(pod, networkId, material.Network, material.Subnets, material.DhcpPorts, cancellationToken);
-
     /// <summary>The network's id in the pod and its subnets' (top id → bottom id), with the DHCP ports of those with DHCP on, made where missing.</summary>
     public async Task<(string NetworkId, IReadOnlyDictionary<string, string> Subnets)> EnsureNetworkWithSubnetsAsync(
         Pod pod, TopNetwork network, IReadOnlyList<TopSubnet> subnets, IReadOnlyList<TopPort> dhcpPorts, CancellationToken cancellationToken)
@@ -152,16 +148,21 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
         return (networkId, await EnsureSubnetsAsync(pod, networkId, network, subnets, dhcpPorts, cancellationToken));
     }
 
-    private async Task<IReadOnlyDictionary<string, string>> EnsureSubnetsAsync(
-        Pod pod, string networkId, TopNetwork network, IReadOnlyList<TopSubnet> allSubnets, IReadOnlyList<TopPort> allDhcpPorts, CancellationToken cancellationToken)
+    /// <summary>
+    /// The network's <paramref name="subnets"/> in the pod (top id → bottom id), then the DHCP
+    /// ports (of <paramref name="dhcpPorts"/>) of those with DHCP on; the network's copy is
+    /// <paramref name="networkId"/>.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> EnsureSubnetsAsync(
+        Pod pod, string networkId, TopNetwork network, IReadOnlyList<TopSubnet> subnets, IReadOnlyList<TopPort> dhcpPorts, CancellationToken cancellationToken)
     {
-        var subnets = allSubnets.Where(s => s.NetworkId == network.Id).ToList();
+        subnets = [.. subnets.Where(s => s.NetworkId == network.Id)];
         var bottoms = await Task.WhenAll(subnets.Select(async s => (s.Id, Bottom: await copies.EnsureAsync("subnet", s.Id, pod, s.ProjectId, async ct =>
             await FindByNameAsync(pod, "subnets", s.Id, ct) ?? await CreateAsync(pod, "subnets", "subnet", SubnetBody(s, networkId), ct), cancellationToken))));
         var map = bottoms.ToDictionary(b => b.Id, b => b.Bottom, StringComparer.Ordinal);
         var withDhcp = subnets.Where(s => s.EnableDhcp).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
-        var dhcpPorts = allDhcpPorts.Where(p => p.NetworkId == network.Id && p.FixedIps.Any(f => withDhcp.Contains(f.SubnetId))).ToList();
-        await Task.WhenAll(dhcpPorts.Select(p => copies.EnsureAsync("port", p.Id, pod, p.ProjectId, async ct =>
+        var wanted = dhcpPorts.Where(p => p.NetworkId == network.Id && p.FixedIps.Any(f => withDhcp.Contains(f.SubnetId))).ToList();
+        await Task.WhenAll(wanted.Select(p => copies.EnsureAsync("port", p.Id, pod, p.ProjectId, async ct =>
             await FindByNameAsync(pod, "ports", p.Id, ct) ?? await CreateAsync(pod, "ports", "port", DhcpPortBody(p, networkId, map), ct), cancellationToken)));
         return map;
     }

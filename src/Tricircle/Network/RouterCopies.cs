@@ -23,6 +23,7 @@ internal sealed class RouterCopies(
     FloatingIpCopies floating,
     PodNetworks podNetworks,
     RoutingStore routings,
+    ExternalHomes homes,
     PodStore pods)
 {
     public async Task ConvergeAsync(string routerId, CancellationToken cancellationToken)
@@ -97,25 +98,12 @@ internal sealed class RouterCopies(
         IReadOnlyList<TopSubnet> gatewaySubnets = [];
         if (router.GwNetworkId is { } external && await networks.FindAsync(external, null, cancellationToken) is { } network)
         {
-            gatewayPod = (await ExternalPodAsync(network, allPods, cancellationToken))?.PodId;
+            gatewayPod = (await homes.PodOfAsync(network.ToTop(), cancellationToken))?.PodId;
             gatewaySubnets = await subnets.ListTopAsync(external, cancellationToken);
         }
 
         var targets = await floating.TargetsAsync(router.Id, cancellationToken);
         return new RouterFacts(local, localPod, interfaces, subnetsOf, podsOf, instances, router.GwNetworkId is not null, gatewayPod, gatewaySubnets, router.RouteList(), targets);
-    }
-
-    /// <summary>The pod an external network lives in: where its copy is, else the one its hint names.</summary>
-    public async Task<Pod?> ExternalPodAsync(NetworkRow network, IReadOnlyList<Pod> allPods, CancellationToken cancellationToken)
-    {
-        var copies = await routings.RowsAsync("network", [network.Id], cancellationToken);
-        if (copies.Count > 0 && allPods.FirstOrDefault(p => p.PodId == copies[0].PodId) is { } pod)
-        {
-            return pod;
-        }
-
-        var hints = network.Hints();
-        return allPods.FirstOrDefault(p => hints.Contains(p.RegionName)) ?? allPods.FirstOrDefault(p => hints.Contains(p.AzName));
     }
 
     private async Task ConvergePodAsync(Pod pod, PodRouterPlan plan, Context context, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using Tricircle.Data;
 using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Jobs;
+using Tricircle.Pods;
 
 namespace Tricircle.Network;
 
@@ -10,7 +11,7 @@ namespace Tricircle.Network;
 /// (device_owner <c>network:router_gateway</c>, no project, as Neutron's) with centrally
 /// allocated addresses, and the router's <c>enable_snat</c>.
 /// </summary>
-internal sealed class RouterGateways(RouterStore routers, PortStore ports, NetworkStore networks, SubnetStore subnets, JobQueue jobs)
+internal sealed class RouterGateways(RouterStore routers, PortStore ports, NetworkStore networks, SubnetStore subnets, ExternalHomes homes, PodStore pods, JobQueue jobs)
 {
     /// <summary>Sets (or moves, or only changes SNAT of) the gateway.</summary>
     public async Task<RouterRow> SetAsync(RouterRow router, GatewayRequest request, RequestContext caller, CancellationToken cancellationToken, InTransaction? also = null)
@@ -19,6 +20,13 @@ internal sealed class RouterGateways(RouterStore routers, PortStore ports, Netwo
         if (!network.RouterExternal)
         {
             throw RoutersApi.BadRouterRequest($"Network {network.Id} is not an external network");
+        }
+
+        // A local router lives in its one pod: its gateway must be there too.
+        var allPods = await pods.ListAsync(new Dictionary<string, string>(), cancellationToken);
+        if (RouterPlacement.IsLocal(router.Hints(), allPods) && await homes.PodOfAsync(network.ToTop(), cancellationToken) is { } home)
+        {
+            RouterPlacement.CheckNetwork(router.Hints(), [home.RegionName], allPods);
         }
 
         if (router.GwNetworkId == network.Id && request.FixedIps is null)

@@ -135,7 +135,10 @@ internal sealed partial class PodClient(
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            throw new PodErrorException(pod, (int)response.StatusCode, PodErrorException.MessageOf(text) ?? response.ReasonPhrase ?? "error");
+            throw new PodErrorException(pod, (int)response.StatusCode, PodErrorException.MessageOf(text) ?? response.ReasonPhrase ?? "error")
+            {
+                PodType = PodErrorException.TypeOf(text),
+            };
         }
 
         return text.Length == 0 ? null : JsonNode.Parse(text);
@@ -224,6 +227,25 @@ internal sealed class PodErrorException(Pod pod, int statusCode, string message)
     public int StatusCode { get; } = statusCode;
 
     public string PodMessage { get; } = message;
+
+    /// <summary>The error's name where the pod's API names it (Neutron's <c>FlatNetworkInUse</c>), so a refusal passed on keeps it.</summary>
+    public string? PodType { get; init; }
+
+    /// <summary>The type inside a Neutron error body (<c>{"NeutronError": {"type"}}</c>); null for other shapes.</summary>
+    public static string? TypeOf(string body)
+    {
+        try
+        {
+            return JsonNode.Parse(body) is JsonObject { } root && root["NeutronError"] is JsonObject error && error["type"] is JsonValue type
+                && type.TryGetValue<string>(out var name) && name.Length > 0
+                ? name
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The message inside an OpenStack error body, whichever service's shape it has.</summary>
     public static string? MessageOf(string body)

@@ -129,6 +129,9 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
                 ["network:network_vlan_ranges"] = "bridge:2001:3000,extern:3001:4000",
                 ["network:vni_ranges"] = "1001:2000",
                 ["network:flat_networks"] = "bridge,extern",
+
+                // External networks live in one pod, made there at once; without hints, this one.
+                ["network:default_region_for_external_network"] = SandboxOptions.RegionName(1),
             };
             foreach (var (key, value) in options.Settings)
             {

@@ -46,6 +46,9 @@ public class TricircleConfigurationTests
         Assert.Equal(300, keystone.TokenCacheTime);
         Assert.True(Bind<ClientOptions>(configuration, ClientOptions.Section).AutoRefreshEndpoint);
         Assert.Equal("", Bind<DatabaseOptions>(configuration, DatabaseOptions.Section).Connection);
+        var network = Bind<Network.NetworkOptions>(configuration, Network.NetworkOptions.Section);
+        Assert.Equal("RegionOne", network.DefaultRegionForExternalNetwork);
+        Assert.Empty(network.Problems());
     }
 
     [Fact]

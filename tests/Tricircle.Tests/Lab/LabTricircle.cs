@@ -248,7 +248,11 @@ public sealed class LabTricircle : IAsyncLifetime
             // real ML2 accepts for an admin's provider network, so no pod's own tenant network
             // can hold the VNI a stretched network needs there.
             .Append("\n[network]\ntype_drivers = local,flat,vlan,vxlan\ntenant_network_types = vxlan,local\n")
-            .Append("network_vlan_ranges = physnet1:150:199\nvni_ranges = 9000:9999\nflat_networks = public,physnet1\n");
+            .Append("network_vlan_ranges = physnet1:150:199\nvni_ranges = 9000:9999\nflat_networks = public,physnet1\n")
+
+            // External networks without hints live in the first region (the lab's own external
+            // network there already holds flat `public`: a central one goes on physnet1).
+            .Append("default_region_for_external_network = ").Append(Cloud.Regions[0]).Append('\n');
         return text.ToString();
     }
 

@@ -44,4 +44,40 @@ public sealed class NetworkCliTests(SqliteGatewayFixture gateway) : IClassFixtur
         Assert.DoesNotContain(networkId, (await Os("network", "list")).ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task OpenStackCli_AnExternalFlatNetwork_IsMadeInItsRegionAtOnce_WithItsSubnet()
+    {
+        var admin = OpenStackCli.FromOpenrc(Path.Combine(gateway.DataDirectory, "openrc"));
+        var steps = new NetworkSteps(gateway);
+        var network = await admin.JsonAsync("network", "create", "--external", "--provider-network-type", "flat", "--provider-physical-network", "extern",
+            "--availability-zone-hint", "RegionTwo", "cli-public");
+        var networkId = network.GetProperty("id").GetString()!;
+        Assert.Equal("flat", network.GetProperty("provider:network_type").GetString());
+        Assert.Contains("RegionTwo", network.GetProperty("availability_zone_hints").ToString(), StringComparison.Ordinal);
+        var shown = NetworkSteps.Ok(await gateway.NetworkAsync(HttpMethod.Get, "networks/" + networkId, gateway.AdminToken)).GetProperty("network");
+        Assert.True(shown.GetProperty("router:external").GetBoolean());
+        Assert.Equal("az2", Assert.Single(shown.GetProperty("availability_zones").EnumerateArray()).GetString());
+
+        var copy = await steps.BottomAsync("RegionTwo", "networks", networkId);
+        Assert.True(copy.GetProperty("router:external").GetBoolean());
+        Assert.Equal("extern", copy.GetProperty("provider:physical_network").GetString());
+        Assert.Empty(await steps.BottomListAsync("RegionOne", "networks", networkId));
+
+        var subnet = await admin.JsonAsync("subnet", "create", "--network", networkId, "--subnet-range", "203.0.113.0/24", "--no-dhcp", "--gateway", "203.0.113.1", "cli-public-subnet");
+        var subnetId = subnet.GetProperty("id").GetString()!;
+        var subnetCopy = await steps.BottomAsync("RegionTwo", "subnets", subnetId);
+        Assert.Equal(copy.GetProperty("id").GetString(), subnetCopy.GetProperty("network_id").GetString());
+        Assert.Equal("203.0.113.0/24", subnetCopy.GetProperty("cidr").GetString());
+
+        // RegionTwo's extern is taken now, by this network: a second one there is refused (409 FlatNetworkInUse), the CLI says why.
+        var refused = await admin.TryAsync("network", "create", "--external", "--provider-network-type", "flat", "--provider-physical-network", "extern",
+            "--availability-zone-hint", "RegionTwo", "cli-public-again");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("extern", refused.Stderr, StringComparison.Ordinal);
+
+        await admin.RunAsync("network", "delete", networkId);
+        Assert.Empty(await steps.BottomListAsync("RegionTwo", "networks", networkId));
+        Assert.Empty(await steps.BottomListAsync("RegionTwo", "subnets", subnetId));
+    }
+
 }

@@ -129,6 +129,11 @@ public abstract class RouterCopiesTests(GatewayFixture gateway)
         var elsewhereSubnet = Ok(await gateway.NetworkAsync(HttpMethod.Post, "subnets", token, Json(new { subnet = new { network_id = elsewhere, ip_version = 4, cidr = "10.73.2.0/24" } }))).GetProperty("subnet").GetProperty("id").GetString()!;
         (await InterfaceAsync(token, router, "add", elsewhereSubnet)).AssertNeutronError(HttpStatusCode.BadRequest, "RouterNetworkLocationMismatch");
 
+        // Its gateway too must be in its pod.
+        var (external, _) = await ExternalNetworkAsync("RegionTwo", "172.24.73.0/24");
+        (await gateway.NetworkAsync(HttpMethod.Put, "routers/" + router, gateway.AdminToken, Json(new { router = new { external_gateway_info = new { network_id = external } } })))
+            .AssertNeutronError(HttpStatusCode.BadRequest, "RouterNetworkLocationMismatch");
+
         Assert.Null(await BridgeAsync(project));
         Ok(await InterfaceAsync(token, router, "remove", sub));
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "routers/" + router, token)).Status);

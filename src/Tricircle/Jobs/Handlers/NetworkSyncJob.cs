@@ -3,8 +3,13 @@ using Tricircle.Pods;
 
 namespace Tricircle.Jobs.Handlers;
 
-/// <summary><c>network_sync</c>: the network's copy in one pod takes central's attributes, or goes when central's network is gone or being deleted.</summary>
-internal sealed class NetworkSyncJob(CopyRows rows, NetworkStore networks, SubnetStore subnets, PortStore ports, DeletingMarks marks, PodNetworks podNetworks) : IJobHandler
+/// <summary>
+/// <c>network_sync</c>: the network's copy in one pod takes central's attributes, or goes when
+/// central's network is gone or being deleted. An external network's pod that has no copy (its
+/// create's job, a pod that was down then, or one that lost it) gets it made, with its subnets.
+/// </summary>
+internal sealed class NetworkSyncJob(CopyRows rows, NetworkStore networks, SubnetStore subnets, PortStore ports, DeletingMarks marks, PodNetworks podNetworks, ExternalCopies external)
+    : IJobHandler
 {
     public JobType Type => JobTypes.NetworkSync;
 
@@ -30,6 +35,7 @@ internal sealed class NetworkSyncJob(CopyRows rows, NetworkStore networks, Subne
 
         if (await rows.BottomAsync(pod, "network", id, cancellationToken) is not { } bottom)
         {
+            await external.EnsureAsync(pod, network, null, cancellationToken);
             return;
         }
 
@@ -43,6 +49,7 @@ internal sealed class NetworkSyncJob(CopyRows rows, NetworkStore networks, Subne
             var subnetIds = (await subnets.ListTopAsync(id, cancellationToken)).Select(s => ("subnet", s.Id));
             var dhcpIds = (await ports.ListTopAsync(id, PortStore.DhcpOwner, cancellationToken)).Select(p => ("port", p.Id));
             await rows.ForgetAsync(pod, [("network", id), .. subnetIds, .. dhcpIds], cancellationToken);
+            await external.EnsureAsync(pod, network, null, cancellationToken);
         }
     }
 }

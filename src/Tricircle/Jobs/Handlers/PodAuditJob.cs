@@ -19,6 +19,9 @@ namespace Tricircle.Jobs.Handlers;
 /// record there, but knows it made (the id is being deleted, or a job names it), gets its sync
 /// job when central has none or is deleting it; the sync deletes it by name.</item>
 /// <item>Every router with a copy in the pod gets its <c>router_sync</c>, which compares that copy (gateway, interfaces, routes) itself.</item>
+/// <item>An external network living in the pod (<see cref="ExternalHomes"/>) that has no copy
+/// recorded there, or a subnet of one without its copy, gets its sync job, which makes it: such
+/// networks are in their pod from their create on, not from a first boot.</item>
 /// <item>A server or volume recorded in the pod that the pod's list lacks, and whose own GET
 /// answers 404, is forgotten with its cleanup job (its ports and quota released).</item>
 /// </list>
@@ -38,6 +41,7 @@ internal sealed partial class PodAuditJob(
     PortStore ports,
     SecurityGroupStore groups,
     DeletingMarks marks,
+    ExternalHomes externalHomes,
     JobStore jobs,
     JobQueue queue,
     ServerRecords servers,
@@ -174,6 +178,8 @@ internal sealed partial class PodAuditJob(
             }
         }
 
+        await MissingExternalAsync(pod, rows, Repair, cancellationToken);
+
         // Leftovers: only what Tricircle knows it made, and only those its sync deletes (central has none, or is deleting it).
         var candidates = leftovers.SelectMany(l => l.Value.Select(o => (Type: l.Key, Id: Text(o["name"]), Project: Text(o["project_id"]))))
             .Where(c => marked.Contains(c.Id) || c.Type switch
@@ -204,6 +210,38 @@ internal sealed partial class PodAuditJob(
         }
 
         return [.. repairs.Values];
+    }
+
+    /// <summary>External networks living in the pod, and their subnets, with no copy recorded there (unless being deleted): their syncs make them.</summary>
+    private async Task MissingExternalAsync(Pod pod, IReadOnlyList<ResourceRouting> rows, Action<string, string, string?, string> repair, CancellationToken cancellationToken)
+    {
+        var externals = await externalHomes.OfPodAsync(pod.PodId, cancellationToken);
+        if (externals.Count == 0)
+        {
+            return;
+        }
+
+        var recorded = rows.Select(r => (r.ResourceType, r.TopId)).ToHashSet();
+        var subnetsOf = new Dictionary<string, IReadOnlyList<TopSubnet>>(StringComparer.Ordinal);
+        foreach (var (networkId, _) in externals)
+        {
+            subnetsOf[networkId] = await subnets.ListTopAsync(networkId, cancellationToken);
+        }
+
+        var deleting = await marks.MarkedAsync([.. externals.Select(e => e.NetworkId), .. subnetsOf.Values.SelectMany(l => l.Select(s => s.Id))], cancellationToken);
+        foreach (var (networkId, projectId) in externals.Where(e => !deleting.Contains(e.NetworkId)))
+        {
+            if (!recorded.Contains(("network", networkId)))
+            {
+                repair("network", networkId, projectId, "is an external network living in this pod without its copy there");
+                continue; // its sync makes its subnets too
+            }
+
+            foreach (var subnet in subnetsOf[networkId].Where(s => !recorded.Contains(("subnet", s.Id)) && !deleting.Contains(s.Id)))
+            {
+                repair("subnet", subnet.Id, subnet.ProjectId, "is a subnet of an external network living in this pod without its copy there");
+            }
+        }
     }
 
     private static (bool Exists, string? Drift) Compare<T>(IReadOnlyDictionary<string, T> central, string id, JsonObject? copy, Func<T, JsonObject, string?> drift) =>

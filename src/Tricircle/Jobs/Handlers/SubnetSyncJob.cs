@@ -6,9 +6,11 @@ namespace Tricircle.Jobs.Handlers;
 /// <summary>
 /// <c>subnet_sync</c>: the subnet's copy in one pod takes central's gateway, pools, DHCP flag,
 /// DNS servers and routes (with the central DHCP port when DHCP is on), or goes when central's
-/// subnet is gone or being deleted.
+/// subnet is gone or being deleted. A subnet of an external network gets its copy made in that
+/// network's pod when it has none (its create's job, or a pod that was down or lost it).
 /// </summary>
-internal sealed class SubnetSyncJob(CopyRows rows, SubnetStore subnets, PortStore ports, DeletingMarks marks, PodNetworks podNetworks) : IJobHandler
+internal sealed class SubnetSyncJob(CopyRows rows, NetworkStore networks, SubnetStore subnets, PortStore ports, DeletingMarks marks, PodNetworks podNetworks, ExternalCopies external)
+    : IJobHandler
 {
     public JobType Type => JobTypes.SubnetSync;
 
@@ -34,6 +36,7 @@ internal sealed class SubnetSyncJob(CopyRows rows, SubnetStore subnets, PortStor
 
         if (await rows.BottomAsync(pod, "subnet", id, cancellationToken) is not { } bottom)
         {
+            await MakeExternalAsync(pod, subnet, cancellationToken);
             return;
         }
 
@@ -47,6 +50,7 @@ internal sealed class SubnetSyncJob(CopyRows rows, SubnetStore subnets, PortStor
         catch (PodErrorException e) when (e.StatusCode == StatusCodes.Status404NotFound)
         {
             await rows.ForgetAsync(pod, [("subnet", id), .. dhcp is null ? [] : new[] { ("port", dhcp.Id) }], cancellationToken);
+            await MakeExternalAsync(pod, subnet, cancellationToken);
             return;
         }
 
@@ -54,6 +58,14 @@ internal sealed class SubnetSyncJob(CopyRows rows, SubnetStore subnets, PortStor
         if (dhcp is not null && await rows.BottomAsync(pod, "network", subnet.NetworkId, cancellationToken) is { } bottomNetwork)
         {
             await podNetworks.EnsureDhcpPortAsync(pod, dhcp, bottomNetwork, new Dictionary<string, string> { [id] = bottom }, cancellationToken);
+        }
+    }
+
+    private async Task MakeExternalAsync(Pod pod, TopSubnet subnet, CancellationToken cancellationToken)
+    {
+        if (await networks.FindTopAsync(subnet.NetworkId, cancellationToken) is { External: true } network)
+        {
+            await external.EnsureAsync(pod, network, subnet.Id, cancellationToken);
         }
     }
 }
