@@ -1,9 +1,13 @@
 namespace Tricircle.Emulator.Regions;
 
+/// <summary>One answered request of a region: its service (compute, network, volume, image), method, path with query, and status.</summary>
+public sealed record RegionRequest(string Service, string Method, string Path, int StatusCode);
+
 /// <summary>
 /// Requests one region has seen, for tests that check how a caller spreads load: how many in
 /// all, and the most that were in flight at once (a fan-out done one pod call after another
-/// never has more than one).
+/// never has more than one); and, for benchmarks that count what a caller asks of a pod, each
+/// request as it is answered (<see cref="Observer"/>).
 /// </summary>
 public sealed class RegionTraffic
 {
@@ -14,6 +18,9 @@ public sealed class RegionTraffic
     public long Requests => Interlocked.Read(ref _requests);
 
     public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
+    /// <summary>Called with every request once answered (on the request's thread: keep it cheap and thread-safe); null: none.</summary>
+    public Action<RegionRequest>? Observer { get; set; }
 
     /// <summary>Starts counting afresh.</summary>
     public void Reset()

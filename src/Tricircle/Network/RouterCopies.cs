@@ -80,7 +80,9 @@ internal sealed class RouterCopies(
 
     private async Task<RouterFacts> FactsAsync(RouterRow router, IReadOnlyList<Pod> allPods, CancellationToken cancellationToken)
     {
-        var interfaces = (await routers.InterfacesAsync(router.Id, cancellationToken)).Select(p => p.ToTop()).ToList();
+        // An interface port always has an address: one read without any is being deleted (its row
+        // read before the delete's commit, its addresses after), and its copy could not go on a router.
+        var interfaces = (await routers.InterfacesAsync(router.Id, cancellationToken)).Where(p => p.FixedIps.Count > 0).Select(p => p.ToTop()).ToList();
         var networkIds = interfaces.Select(i => i.NetworkId).Distinct(StringComparer.Ordinal).ToList();
         var subnetsOf = new Dictionary<string, IReadOnlyList<TopSubnet>>(StringComparer.Ordinal);
         foreach (var networkId in networkIds)

@@ -95,6 +95,33 @@ public sealed class RegionEmulatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TrafficObserver_SeesEachAnsweredRequest_WithItsServiceMethodPathAndStatus()
+    {
+        var token = _keystone.IssueToken("admin", "password", "admin").Id;
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<RegionRequest>();
+        _region.Traffic.Observer = seen.Enqueue;
+        try
+        {
+            await Get(_region.NetworkUrl, "/v2.0/ports?device_id=x&device_owner=network:router_interface", token);
+            await Get(_region.ComputeUrl, "/servers", null);
+
+            // Observed once answered: the client may have the answer a moment before.
+            for (var i = 0; i < 100 && seen.Count < 2; i++)
+            {
+                await Task.Delay(20);
+            }
+        }
+        finally
+        {
+            _region.Traffic.Observer = null;
+        }
+
+        Assert.Equal(
+            [new RegionRequest("compute", "GET", "/v2.1/servers", 401), new RegionRequest("network", "GET", "/v2.0/ports?device_id=x&device_owner=network:router_interface", 200)],
+            seen.OrderBy(r => r.Service, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Faults_ErrorRateOutsideZeroToOne_IsRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => _region.Faults.ErrorRate = 1.5);
