@@ -51,9 +51,10 @@ internal sealed class BridgeNetworks(Database database, NetworkStore networks, S
             {
                 await MakeAsync(projectId, cancellationToken);
             }
-            catch (DbException) when (attempt < 7)
+            catch (Exception e) when (attempt < 7 && e is DbException or TricircleException { Kind: ErrorKind.Invalid or ErrorKind.Conflict })
             {
-                // Another run made the project's bridge, or took that /24, meanwhile: look again.
+                // Another run made the project's bridge (or its subnet: "overlaps"), or took that /24, meanwhile: look again.
+                await Task.Delay(TimeSpan.FromMilliseconds(20 * (attempt + 1)), timeProvider, cancellationToken);
             }
         }
 

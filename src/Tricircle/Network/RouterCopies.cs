@@ -10,7 +10,7 @@ namespace Tricircle.Network;
 /// each pod's copy with its gateway, interfaces and routes; copies in pods the router no longer
 /// reaches removed; the router's bridge ports and the project's bridge where still needed. Every
 /// step compares with what the pod shows first, so a run after a crash, or with nothing changed,
-/// costs a read per pod. All pods are worked on at once; one that fails does not stop the others
+/// costs two reads per pod (the copy, its interfaces). All pods are worked on at once; one that fails does not stop the others
 /// (its error is thrown at the end, so the job runs again).
 /// </summary>
 internal sealed class RouterCopies(
@@ -122,15 +122,6 @@ internal sealed class RouterCopies(
                 ?? throw TricircleException.Unavailable($"The copy of router {router.Id} in pod {pod.RegionName} went as it was made.");
         }
 
-        // 1. Routes that are not to stay go first: a next hop they need may be about to go.
-        var current = Routes(copy["routes"]);
-        var keep = current.Where(plan.Routes.Contains).ToList();
-        if (keep.Count != current.Count)
-        {
-            await podNetworks.SetRouterRoutesAsync(pod, bottom, keep, cancellationToken);
-        }
-
-        // 2. The gateway.
         var gateway = plan.Gateway switch
         {
             GatewayKind.External => await ExternalGatewayAsync(pod, router, cancellationToken),
@@ -138,6 +129,21 @@ internal sealed class RouterCopies(
             _ => null,
         };
         var currentGateway = copy["external_gateway_info"] as JsonObject;
+        var wanted = plan.Interfaces.ToDictionary(i => i.Id, StringComparer.Ordinal);
+        var bridgePort = plan.BridgeInterface ? context.BridgePorts[pod.PodId] : null;
+        var have = await podNetworks.RouterInterfacesAsync(pod, bottom, cancellationToken);
+        var extras = have.Where(p => !wanted.ContainsKey(Name(p)) && Name(p) != bridgePort?.Id).ToList();
+
+        // 1. Routes that are not to stay go first when an interface or the gateway goes: a next hop they need may be on it.
+        var current = Routes(copy["routes"]);
+        var keep = current.Where(plan.Routes.Contains).ToList();
+        if (keep.Count != current.Count && (extras.Count > 0 || (currentGateway is not null && !SameGateway(currentGateway, gateway))))
+        {
+            await podNetworks.SetRouterRoutesAsync(pod, bottom, keep, cancellationToken);
+            current = keep;
+        }
+
+        // 2. The gateway.
         if (!SameGateway(currentGateway, gateway))
         {
             if (currentGateway is not null && gateway is not null)
@@ -149,10 +155,7 @@ internal sealed class RouterCopies(
         }
 
         // 3. Interfaces: each a copy of a central interface port (its name), the bridge's in the gateway's pod.
-        var wanted = plan.Interfaces.ToDictionary(i => i.Id, StringComparer.Ordinal);
-        var bridgePort = plan.BridgeInterface ? context.BridgePorts[pod.PodId] : null;
-        var have = await podNetworks.RouterInterfacesAsync(pod, bottom, cancellationToken);
-        foreach (var extra in have.Where(p => !wanted.ContainsKey(Name(p)) && Name(p) != bridgePort?.Id))
+        foreach (var extra in extras)
         {
             await podNetworks.RemoveRouterInterfaceAsync(pod, bottom, Id(extra), cancellationToken);
             await routings.ForgetAsync(Name(extra), "port", pod.PodId, cancellationToken); // Neutron deleted it with the interface
@@ -174,7 +177,7 @@ internal sealed class RouterCopies(
         }
 
         // 4. The routes, now that their next hops are there; 5. the copy's own attributes.
-        if (!keep.ToHashSet().SetEquals(plan.Routes))
+        if (!current.ToHashSet().SetEquals(plan.Routes))
         {
             await podNetworks.SetRouterRoutesAsync(pod, bottom, plan.Routes, cancellationToken);
         }

@@ -158,7 +158,11 @@ internal static class RoutersApi
             router.Routes = JsonSerializer.Serialize(routes);
         }
 
-        router = await gateways.UpdateAsync(router, context.RequestAborted);
+        // A PUT of the gateway alone has had its one sync with the gateway's change.
+        if (!changesGateway || body.Has("name") || body.Has("description") || body.Has("admin_state_up") || routes is not null)
+        {
+            router = await gateways.UpdateAsync(router, context.RequestAborted);
+        }
         await NeutronBody.ShowAsync(context, "router", await store.ViewAsync(router, caller.IsAdmin, context.RequestAborted));
     }
 
