@@ -4,7 +4,7 @@ namespace Tricircle.Network;
 
 /// <summary>
 /// Registers the central Neutron: <c>[network]</c>, its stores (networks, subnets, ports,
-/// security groups, routers, deletion marks, quotas), and the copies of its resources in the pods.
+/// security groups, routers, floating IPs, deletion marks, quotas), and the copies of its resources in the pods.
 /// </summary>
 internal static class NetworkServiceCollectionExtensions
 {
@@ -22,6 +22,7 @@ internal static class NetworkServiceCollectionExtensions
         services.AddSingleton<RouterStore>();
         services.AddSingleton<RouterInterfaces>();
         services.AddSingleton<RouterGateways>();
+        services.AddSingleton<FloatingIpStore>();
         services.AddSingleton<DeletingMarks>();
         services.AddSingleton<NetworkPropagation>();
         return services;
