@@ -639,6 +639,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
             await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ip_allocations WHERE port_id = @Id", port, tx, cancellationToken: cancellationToken));
             port.FixedIps = await AllocateAsync(connection, tx, port, fixedIps, cancellationToken);
             await DeletingMarks.RefuseAsync(connection, tx, port.FixedIps.Select(f => f.SubnetId), cancellationToken);
+            await FloatingIpGuards.RequireFixedIpsKeptAsync(connection, tx, port.Id, port.FixedIps, cancellationToken);
         }
 
         if (securityGroups is not null)
@@ -730,6 +731,9 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
+
+        // As Neutron's delete_port: floating IPs on the port stay, without it.
+        await FloatingIpStore.DisassociatePortAsync(connection, tx, id, DbTime.Now(timeProvider), cancellationToken);
         await NeutronTags.RemoveAsync(connection, tx, "ports", id, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ip_allocations WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM port_security_groups WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));

@@ -1,3 +1,4 @@
+using Tricircle.Data;
 using Tricircle.Errors;
 using Tricircle.Identity;
 
@@ -25,7 +26,8 @@ internal sealed class RouterGateways(RouterStore routers, PortStore ports, Netwo
             return await routers.UpdateAsync(router, cancellationToken);
         }
 
-        router = await ClearAsync(router, cancellationToken);
+        // Another address on the same network keeps what its floating IPs need; another network does not.
+        router = await ClearAsync(router, keepsNetwork: router.GwNetworkId == network.Id, cancellationToken);
         router.EnableSnat = request.EnableSnat ?? true; // Neutron's enable_snat_by_default
         var port = new PortRow
         {
@@ -40,12 +42,16 @@ internal sealed class RouterGateways(RouterStore routers, PortStore ports, Netwo
         return router;
     }
 
-    /// <summary>Removes the gateway (and its port), if any.</summary>
-    public async Task<RouterRow> ClearAsync(RouterRow router, CancellationToken cancellationToken)
+    /// <summary>Removes the gateway (and its port), if any: 409 RouterExternalGatewayInUseByFloatingIp while floating IPs use it.</summary>
+    public Task<RouterRow> ClearAsync(RouterRow router, CancellationToken cancellationToken) => ClearAsync(router, keepsNetwork: false, cancellationToken);
+
+    private async Task<RouterRow> ClearAsync(RouterRow router, bool keepsNetwork, CancellationToken cancellationToken)
     {
         if (router.GwPortId is { } portId)
         {
-            await ports.DeleteAsync(portId, routers.SetGateway(router, null, null), cancellationToken);
+            // The router's row is held first (SetGateway), then its floating IPs are counted.
+            var clear = routers.SetGateway(router, null, null);
+            await ports.DeleteAsync(portId, keepsNetwork ? clear : clear.Then(FloatingIpGuards.GatewayUnused(router.Id)), cancellationToken);
         }
         else if (router.GwNetworkId is not null)
         {

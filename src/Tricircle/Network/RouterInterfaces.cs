@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Tricircle.Data;
 using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Pods;
@@ -109,7 +110,9 @@ internal sealed class RouterInterfaces(RouterStore routers, PortStore ports, Sub
             }
         }
 
-        await ports.DeleteAsync(port.Id, routers.Touch(router.Id), cancellationToken);
+        // The router's row is held first (Touch), then the floating IPs that need the interface are looked for.
+        var subnetIds = port.FixedIps.Select(f => f.SubnetId).Distinct(StringComparer.Ordinal).ToList();
+        await ports.DeleteAsync(port.Id, routers.Touch(router.Id).Then(FloatingIpGuards.InterfaceUnused(router.Id, subnetIds)), cancellationToken);
         return Info(router.Id, port);
     }
 
