@@ -313,9 +313,19 @@ internal sealed class FloatingIpStore(Database database, PortStore ports, Networ
 
     /// <summary>
     /// In a port's delete transaction, as Neutron's <c>disassociate_floatingips</c>: the floating IPs
-    /// on the port lose their association (their ids returned).
+    /// on the port lose their association (their ids returned). Those on it now first, then the
+    /// port's row is held and those an association made meanwhile follow (PostgreSQL): the
+    /// association holds the port's row after its floating IP's, so this order never waits in a
+    /// circle, and no floating IP is left naming a deleted port.
     /// </summary>
     public static async Task<IReadOnlyList<string>> DisassociatePortAsync(DbConnection connection, DbTransaction tx, string portId, DateTime now, CancellationToken cancellationToken)
+    {
+        var ids = await DisassociateAsync(connection, tx, portId, now, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE ports SET updated_at = updated_at WHERE id = @portId", new { portId }, tx, cancellationToken: cancellationToken));
+        return [.. ids, .. await DisassociateAsync(connection, tx, portId, now, cancellationToken)];
+    }
+
+    private static async Task<List<string>> DisassociateAsync(DbConnection connection, DbTransaction tx, string portId, DateTime now, CancellationToken cancellationToken)
     {
         var ids = (await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT id FROM floatingips WHERE fixed_port_id = @portId", new { portId }, tx, cancellationToken: cancellationToken))).ToList();

@@ -378,6 +378,30 @@ public abstract class FloatingIpsApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task APortDeleteRacingAnAssociation_LeavesNoFloatingIpOnAPortThatIsGone()
+    {
+        var (token, _) = gateway.NewTenant("fip");
+        var (external, _) = await ExternalAsync("172.30.80.0/24");
+        var (network, subnet) = await TenantNetworkAsync(token, "10.130.80.0/24");
+        await RouterAsync(token, external, subnet);
+        var fip = (await CreateAsync(token, new { floating_network_id = external })).GetProperty("id").GetString()!;
+
+        for (var i = 0; i < 5; i++)
+        {
+            var port = await PortAsync(token, network, new { subnet_id = subnet });
+            var raced = await Task.WhenAll(UpdateAsync(token, fip, new { port_id = port }), gateway.NetworkAsync(HttpMethod.Delete, "ports/" + port, token));
+            var (associate, delete) = (raced[0], raced[1]);
+            Assert.Equal(HttpStatusCode.NoContent, delete.Status);
+            if (associate.Status != HttpStatusCode.OK)
+            {
+                AssertNeutronError(associate, HttpStatusCode.NotFound, "PortNotFound", port); // the delete went first
+            }
+
+            Assert.Equal(JsonValueKind.Null, (await gateway.NetworkAsync(HttpMethod.Get, "floatingips/" + fip, token)).Json.GetProperty("floatingip").GetProperty("port_id").ValueKind);
+        }
+    }
+
+    [Fact]
     public async Task TheApi_NamesFloatingIps()
     {
         var aliases = (await gateway.NetworkAsync(HttpMethod.Get, "extensions", gateway.DemoToken)).Json.GetProperty("extensions").EnumerateArray().Select(e => e.GetProperty("alias").GetString()).ToList();
