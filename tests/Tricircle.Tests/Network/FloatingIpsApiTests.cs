@@ -402,6 +402,41 @@ public abstract class FloatingIpsApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task AnInterfaceRemovalOrGatewayClearRacingAnAssociation_OneOfThemWins()
+    {
+        var (token, _) = gateway.NewTenant("fip");
+        var (external, _) = await ExternalAsync("172.30.90.0/24");
+        var (network, subnet) = await TenantNetworkAsync(token, "10.130.90.0/24");
+        var port = await PortAsync(token, network, new { ip_address = "10.130.90.5" });
+        var fip = (await CreateAsync(token, new { floating_network_id = external })).GetProperty("id").GetString()!;
+
+        for (var i = 0; i < 3; i++)
+        {
+            var router = await RouterAsync(token, external, subnet);
+            var raced = await Task.WhenAll(UpdateAsync(token, fip, new { port_id = port }), InterfaceAsync(token, router, "remove", new { subnet_id = subnet }));
+            var (associate, remove) = (raced[0], raced[1]);
+            if (remove.Status == HttpStatusCode.OK)
+            {
+                AssertNeutronError(associate, HttpStatusCode.NotFound, "ExternalGatewayForFloatingIPNotFound", subnet);
+            }
+            else
+            {
+                associate.AssertOk();
+                AssertNeutronError(remove, HttpStatusCode.Conflict, "RouterInterfaceInUseByFloatingIP", subnet);
+                raced = await Task.WhenAll(UpdateAsync(token, fip, new { port_id = (string?)null }), SetGatewayAsync(token, router, new { }));
+                raced[0].AssertOk();
+                Assert.True(raced[1].Status is HttpStatusCode.OK or HttpStatusCode.Conflict, raced[1].Text);
+                (await UpdateAsync(token, fip, new { port_id = (string?)null })).AssertOk();
+                (await InterfaceAsync(token, router, "remove", new { subnet_id = subnet })).AssertOk();
+            }
+
+            Assert.Equal(HttpStatusCode.OK, (await SetGatewayAsync(token, router, new { })).Status);
+            Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "routers/" + router, token)).Status);
+            Assert.Equal(JsonValueKind.Null, (await gateway.NetworkAsync(HttpMethod.Get, "floatingips/" + fip, token)).Json.GetProperty("floatingip").GetProperty("router_id").ValueKind);
+        }
+    }
+
+    [Fact]
     public async Task TheApi_NamesFloatingIps()
     {
         var aliases = (await gateway.NetworkAsync(HttpMethod.Get, "extensions", gateway.DemoToken)).Json.GetProperty("extensions").EnumerateArray().Select(e => e.GetProperty("alias").GetString()).ToList();
