@@ -731,7 +731,13 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
+        await Delete(id)(connection, tx, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
 
+    /// <summary>A port's delete as part of another change's transaction (a gateway port replaced by one with other addresses, in one step).</summary>
+    public InTransaction Delete(string id) => async (connection, tx, cancellationToken) =>
+    {
         // As Neutron's delete_port: floating IPs on the port stay, without it.
         await FloatingIpStore.DisassociatePortAsync(connection, tx, id, DbTime.Now(timeProvider), cancellationToken);
         await NeutronTags.RemoveAsync(connection, tx, "ports", id, cancellationToken);
@@ -741,6 +747,5 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         // A server that had it no longer does: its delete has nothing to release.
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM server_ports WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ports WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
-        await tx.CommitAsync(cancellationToken);
-    }
+    };
 }

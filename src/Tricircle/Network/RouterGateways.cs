@@ -26,8 +26,16 @@ internal sealed class RouterGateways(RouterStore routers, PortStore ports, Netwo
             return await routers.UpdateAsync(router, cancellationToken);
         }
 
-        // Another address on the same network keeps what its floating IPs need; another network does not.
-        router = await ClearAsync(router, keepsNetwork: router.GwNetworkId == network.Id, cancellationToken);
+        // Other addresses on the same network: Neutron changes its gateway port in place, so the
+        // old port goes in the new one's transaction (its addresses may be asked for again), and a
+        // refused address leaves the gateway, and the floating IPs it serves, as they were.
+        // Another network: the gateway goes first, which its floating IPs refuse.
+        var replaced = router.GwNetworkId == network.Id ? router.GwPortId : null;
+        if (replaced is null)
+        {
+            router = await ClearAsync(router, cancellationToken);
+        }
+
         router.EnableSnat = request.EnableSnat ?? true; // Neutron's enable_snat_by_default
         var port = new PortRow
         {
@@ -38,20 +46,17 @@ internal sealed class RouterGateways(RouterStore routers, PortStore ports, Netwo
             DeviceOwner = PortStore.RouterGatewayOwner,
             PortSecurityEnabled = false,
         };
-        await ports.CreateServicePortAsync(port, request.FixedIps, routers.SetGateway(router, network.Id, port.Id), cancellationToken);
+        await ports.CreateServicePortAsync(port, request.FixedIps, replaced is null ? null : ports.Delete(replaced), routers.SetGateway(router, network.Id, port.Id), cancellationToken);
         return router;
     }
 
     /// <summary>Removes the gateway (and its port), if any: 409 RouterExternalGatewayInUseByFloatingIp while floating IPs use it.</summary>
-    public Task<RouterRow> ClearAsync(RouterRow router, CancellationToken cancellationToken) => ClearAsync(router, keepsNetwork: false, cancellationToken);
-
-    private async Task<RouterRow> ClearAsync(RouterRow router, bool keepsNetwork, CancellationToken cancellationToken)
+    public async Task<RouterRow> ClearAsync(RouterRow router, CancellationToken cancellationToken)
     {
         if (router.GwPortId is { } portId)
         {
             // The router's row is held first (SetGateway), then its floating IPs are counted.
-            var clear = routers.SetGateway(router, null, null);
-            await ports.DeleteAsync(portId, keepsNetwork ? clear : clear.Then(FloatingIpGuards.GatewayUnused(router.Id)), cancellationToken);
+            await ports.DeleteAsync(portId, routers.SetGateway(router, null, null).Then(FloatingIpGuards.GatewayUnused(router.Id)), cancellationToken);
         }
         else if (router.GwNetworkId is not null)
         {

@@ -237,6 +237,18 @@ public abstract class FloatingIpsApiTests(GatewayFixture gateway)
         (await gateway.NetworkAsync(HttpMethod.Put, "routers/" + router, gateway.AdminToken, Json(new { router = new { external_gateway_info = new { network_id = external, external_fixed_ips = new[] { new { ip_address = "172.30.20.250" } } } } }))).AssertOk();
         Assert.Equal(router, (await gateway.NetworkAsync(HttpMethod.Get, "floatingips/" + fipId, token)).Json.GetProperty("floatingip").GetProperty("router_id").GetString());
 
+        // In one step, as Neutron changes the port in place: an address taken leaves the gateway as it was, its own address may be asked for again.
+        AssertNeutronError(
+            await gateway.NetworkAsync(HttpMethod.Put, "routers/" + router, gateway.AdminToken, Json(new { router = new { external_gateway_info = new { network_id = external, external_fixed_ips = new[] { new { ip_address = fip.GetProperty("floating_ip_address").GetString() } } } } })),
+            HttpStatusCode.Conflict,
+            "IpAddressAlreadyAllocated",
+            fip.GetProperty("floating_ip_address").GetString()!);
+        var kept = (await gateway.NetworkAsync(HttpMethod.Get, "routers/" + router, token)).Json.GetProperty("router").GetProperty("external_gateway_info");
+        Assert.Equal("172.30.20.250", Assert.Single(kept.GetProperty("external_fixed_ips").EnumerateArray()).GetProperty("ip_address").GetString());
+        var again = await gateway.NetworkAsync(HttpMethod.Put, "routers/" + router, gateway.AdminToken, Json(new { router = new { external_gateway_info = new { network_id = external, external_fixed_ips = new[] { new { ip_address = "172.30.20.250" } } } } }));
+        again.AssertOk();
+        Assert.Equal("172.30.20.250", Assert.Single(again.Json.GetProperty("router").GetProperty("external_gateway_info").GetProperty("external_fixed_ips").EnumerateArray()).GetProperty("ip_address").GetString());
+
         // The associated fixed IP stays on the port; the floating IP's own port goes with it only.
         AssertNeutronError(
             await gateway.NetworkAsync(HttpMethod.Put, "ports/" + port, token, Json(new { port = new { fixed_ips = new[] { new { ip_address = "10.130.20.6" } } } })),
