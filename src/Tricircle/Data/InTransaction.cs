@@ -9,12 +9,13 @@ namespace Tricircle.Data;
 /// </summary>
 internal delegate Task InTransaction(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
 
+/// <summary>Putting several <see cref="InTransaction"/> in one transaction.</summary>
 internal static class InTransactions
 {
-    /// <summary>Both, one after the other, in the same transaction.</summary>
-    public static InTransaction Then(this InTransaction first, InTransaction? next) => next is null ? first : async (connection, tx, cancellationToken) =>
+    /// <summary><paramref name="first"/>, then <paramref name="next"/> (if any), in the same transaction.</summary>
+    public static InTransaction Then(this InTransaction first, InTransaction? next) => next is null ? first : async (connection, transaction, cancellationToken) =>
     {
-        await first(connection, tx, cancellationToken);
-        await next(connection, tx, cancellationToken);
+        await first(connection, transaction, cancellationToken);
+        await next(connection, transaction, cancellationToken);
     };
 }

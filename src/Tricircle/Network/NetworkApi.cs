@@ -7,8 +7,8 @@ namespace Tricircle.Network;
 
 /// <summary>
 /// The central region's Neutron v2.0 on its own port: networks, subnets, ports, security
-/// groups and routers live in Tricircle's database and are made in a pod's Neutron when a server there needs
-/// them. Errors in Neutron's shape (<c>{"NeutronError": {"type", "message", "detail"}}</c>).
+/// groups, routers and floating IPs live in Tricircle's database and are made in a pod's Neutron
+/// when a server there needs them. Errors in Neutron's shape (<c>{"NeutronError": {"type", "message", "detail"}}</c>).
 /// </summary>
 internal static class NetworkApi
 {
@@ -45,12 +45,13 @@ internal static class NetworkApi
         v20.MapPortsApi();
         v20.MapSecurityGroupsApi();
         v20.MapRoutersApi();
+        v20.MapFloatingIpsApi();
         v20.MapAvailabilityZonesApi();
         v20.MapNetworkQuotasApi();
     }
 
     /// <summary>The top-level collections the v2.0 root lists.</summary>
-    public static readonly IReadOnlyList<string> Collections = ["networks", "subnets", "ports", "security-groups", "security-group-rules", "routers"];
+    public static readonly IReadOnlyList<string> Collections = ["networks", "subnets", "ports", "security-groups", "security-group-rules", "routers", "floatingips"];
 
     /// <summary>The API's URL of a v2.0 collection or resource, for links.</summary>
     public static string Url(HttpContext context, string relative) => $"{PodForwarder.GatewayBase(context)}/v2.0/{relative}";

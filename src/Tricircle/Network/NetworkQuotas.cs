@@ -13,8 +13,7 @@ namespace Tricircle.Network;
 /// </summary>
 internal sealed class NetworkQuotas(Database database, QuotaStore quotas)
 {
-    // The table each counted resource lives in (with a project_id column). Floating IPs have
-    // none yet: they count 0.
+    // The table each counted resource lives in (with a project_id column).
     private static readonly Dictionary<string, string> Tables = new(StringComparer.Ordinal)
     {
         [QuotaResources.Network] = "networks",
@@ -23,6 +22,7 @@ internal sealed class NetworkQuotas(Database database, QuotaStore quotas)
         [QuotaResources.SecurityGroup] = "security_groups",
         [QuotaResources.SecurityGroupRule] = "security_group_rules",
         [QuotaResources.Router] = "routers",
+        [QuotaResources.Floatingip] = "floatingips",
     };
 
     public QuotaStore Store => quotas;

@@ -4,7 +4,7 @@ namespace Tricircle.Network;
 
 /// <summary>
 /// Registers the central Neutron: <c>[network]</c>, its stores (networks, subnets, ports,
-/// security groups, routers, deletion marks, quotas), and the copies of its resources in the pods.
+/// security groups, routers, floating IPs, deletion marks, quotas), and the copies of its resources in the pods.
 /// </summary>
 internal static class NetworkServiceCollectionExtensions
 {
@@ -28,6 +28,7 @@ internal static class NetworkServiceCollectionExtensions
         services.AddSingleton<BridgeNetworks>();
         services.AddSingleton<RouterCopies>();
         services.AddSingleton<FloatingIpCopies>();
+        services.AddSingleton<FloatingIpStore>();
         services.AddSingleton<DeletingMarks>();
         services.AddSingleton<NetworkPropagation>();
         return services;

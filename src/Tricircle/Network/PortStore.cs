@@ -122,6 +122,9 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
     /// <summary>A router's gateway port on an external network, as Neutron's.</summary>
     public const string RouterGatewayOwner = "network:router_gateway";
 
+    /// <summary>A floating IP's address on its external network (its device_id the floating IP's id), as Neutron's.</summary>
+    public const string FloatingIpOwner = "network:floatingip";
+
     /// <summary>Our DHCP ports with an address in subnet <c>@id</c> (<c>@dhcp</c> is <see cref="DhcpOwner"/>), as a subquery.</summary>
     public const string DhcpPortsOfSubnet = "SELECT p.id FROM ports p JOIN ip_allocations a ON a.port_id = p.id WHERE a.subnet_id = @id AND p.device_owner = @dhcp";
 
@@ -190,7 +193,8 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         return await FindAsync(connection, null, id, caller, cancellationToken);
     }
 
-    private static async Task<PortRow?> FindAsync(DbConnection connection, DbTransaction? tx, string id, RequestContext? caller, CancellationToken cancellationToken)
+    /// <summary>The same in the caller's transaction (a floating IP's association reads its port there).</summary>
+    public static async Task<PortRow?> FindAsync(DbConnection connection, DbTransaction? tx, string id, RequestContext? caller, CancellationToken cancellationToken)
     {
         var sql = new NeutronSql();
         var row = await connection.QueryFirstOrDefaultAsync<PortRow>(new CommandDefinition(
@@ -283,7 +287,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
     /// this too (a server's port, a pod's DHCP port), with <paramref name="port"/> filled in.
     /// </summary>
     public Task<PortRow> CreateAsync(PortRow port, IReadOnlyList<FixedIpRequest>? fixedIps, IReadOnlyList<string>? securityGroups, IReadOnlyList<string> tags, CancellationToken cancellationToken) =>
-        CreateAsync(port, fixedIps, securityGroups, tags, null, false, cancellationToken);
+        CreateAsync(port, fixedIps, securityGroups, tags, null, null, false, cancellationToken);
 
     /// <summary>
     /// A router's port: no security groups (Neutron gives <c>network:</c> ports none), not counted
@@ -291,10 +295,24 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
     /// <paramref name="also"/> in its transaction after the insert.
     /// </summary>
     public Task<PortRow> CreateServicePortAsync(PortRow port, IReadOnlyList<FixedIpRequest>? fixedIps, InTransaction? also, CancellationToken cancellationToken) =>
-        CreateAsync(port, fixedIps, [], [], also, true, cancellationToken);
+        CreateAsync(port, fixedIps, [], [], null, also, true, cancellationToken);
+
+    /// <summary>
+    /// The same with <paramref name="first"/> at the start of its transaction, before anything is
+    /// taken (a floating IP's quota: its lock comes before the addresses' keys, as for any port).
+    /// </summary>
+    public Task<PortRow> CreateServicePortAsync(PortRow port, IReadOnlyList<FixedIpRequest>? fixedIps, InTransaction? first, InTransaction? also, CancellationToken cancellationToken) =>
+        CreateAsync(port, fixedIps, [], [], first, also, true, cancellationToken);
 
     private async Task<PortRow> CreateAsync(
-        PortRow port, IReadOnlyList<FixedIpRequest>? fixedIps, IReadOnlyList<string>? securityGroups, IReadOnlyList<string> tags, InTransaction? also, bool serviceOwned, CancellationToken cancellationToken)
+        PortRow port,
+        IReadOnlyList<FixedIpRequest>? fixedIps,
+        IReadOnlyList<string>? securityGroups,
+        IReadOnlyList<string> tags,
+        InTransaction? first,
+        InTransaction? also,
+        bool serviceOwned,
+        CancellationToken cancellationToken)
     {
         var macGiven = port.MacAddress.Length > 0;
         var now = DbTime.Now(timeProvider);
@@ -309,6 +327,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        await (first?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         if (port.DeviceOwner != DhcpOwner && !serviceOwned)
         {
             // A pod's DHCP port is Tricircle's own doing: it never fails a tenant's boot for quota.
@@ -647,6 +666,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
             await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ip_allocations WHERE port_id = @Id", port, tx, cancellationToken: cancellationToken));
             port.FixedIps = await AllocateAsync(connection, tx, port, fixedIps, cancellationToken);
             await DeletingMarks.RefuseAsync(connection, tx, port.FixedIps.Select(f => f.SubnetId), cancellationToken);
+            await FloatingIpGuards.RequireFixedIpsKeptAsync(connection, tx, port.Id, port.FixedIps, cancellationToken);
         }
 
         if (securityGroups is not null)
@@ -738,13 +758,15 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
-        await DeleteIn(id)(connection, tx, cancellationToken);
+        await Delete(id)(connection, tx, cancellationToken);
         await tx.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Deletes a port in another write's transaction (a router's old gateway, replaced in the new one's).</summary>
-    public static InTransaction DeleteIn(string id) => async (connection, tx, cancellationToken) =>
+    /// <summary>A port's delete as part of another change's transaction (a gateway port replaced by one with other addresses, in one step).</summary>
+    public InTransaction Delete(string id) => async (connection, tx, cancellationToken) =>
     {
+        // As Neutron's delete_port: floating IPs on the port stay, without it.
+        await FloatingIpStore.DisassociatePortAsync(connection, tx, id, DbTime.Now(timeProvider), cancellationToken);
         await NeutronTags.RemoveAsync(connection, tx, "ports", id, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ip_allocations WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM port_security_groups WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));

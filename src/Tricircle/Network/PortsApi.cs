@@ -121,14 +121,22 @@ internal static class PortsApi
         await NeutronBody.ShowAsync(context, "port", await store.ViewAsync(port, caller.IsAdmin, context.RequestAborted));
     }
 
-    private static async Task DeleteAsync(string id, HttpContext context, PortStore store, RouterStore routers, NetworkPropagation propagation)
+    private static async Task DeleteAsync(string id, HttpContext context, PortStore store, RouterStore routers, FloatingIpStore floatingIps, NetworkPropagation propagation)
     {
-        var port = await store.GetAsync(id, context.GetRequestContext(), context.RequestAborted);
+        var caller = context.GetRequestContext();
+        var port = await store.GetAsync(id, caller, context.RequestAborted);
 
-        // Neutron's prevent_l3_port_deletion: a live router's port goes with its interface or gateway.
-        if (port.DeviceOwner is PortStore.RouterInterfaceOwner or PortStore.RouterGatewayOwner && await routers.FindAsync(port.DeviceId, null, context.RequestAborted) is not null)
+        // Neutron's prevent_l3_port_deletion: a live router's port goes with its interface or gateway, a floating IP's with the floating IP.
+        if ((port.DeviceOwner is PortStore.RouterInterfaceOwner or PortStore.RouterGatewayOwner && await routers.FindAsync(port.DeviceId, null, context.RequestAborted) is not null)
+            || (port.DeviceOwner == PortStore.FloatingIpOwner && await floatingIps.FindAsync(port.DeviceId, null, context.RequestAborted) is not null))
         {
             throw Errors.TricircleException.Conflict($"Port {id} cannot be deleted directly via the port API: has device owner {port.DeviceOwner}.", "ServicePortInUse");
+        }
+
+        // Neutron's disassociate_floatingips: a member may not take away another project's floating IP (an admin associated it).
+        if (!caller.IsAdmin && await floatingIps.AssociatedByOtherProjectAsync(id, caller.ProjectId, context.RequestAborted))
+        {
+            throw Errors.TricircleException.Conflict($"Unable to complete the operation on port {id} because the port still has an associated floating IP.", "FipAssociated");
         }
 
         await propagation.DeletePortAsync(id, context.RequestAborted);

@@ -35,16 +35,16 @@ internal sealed class RouterGateways(RouterStore routers, PortStore ports, Netwo
             return await UpdateAsync(router, cancellationToken, also);
         }
 
-        // The old gateway goes in the new one's transaction (a refusal there keeps it), unless
-        // the new one is on the same network, where it may want the old one's addresses.
-        InTransaction? dropOld = null;
-        if (router.GwPortId is { } oldPort && router.GwNetworkId != network.Id)
+        // Neutron changes its gateway port in place: the old port goes in the new one's transaction
+        // (on the same network its addresses may be asked for again), so a refusal (an address
+        // taken, routes the new gateway cannot carry) leaves the gateway, and the floating IPs it
+        // serves, as they were. Another network: its floating IPs refuse the move.
+        InTransaction? first = null;
+        if (router.GwPortId is { } replaced)
         {
-            dropOld = PortStore.DeleteIn(oldPort);
-        }
-        else
-        {
-            router = await ClearAsync(router, cancellationToken);
+            first = router.GwNetworkId == network.Id
+                ? ports.Delete(replaced)
+                : routers.Touch(router.Id).Then(FloatingIpGuards.GatewayUnused(router.Id)).Then(ports.Delete(replaced));
         }
 
         router.EnableSnat = request.EnableSnat ?? true; // Neutron's enable_snat_by_default
@@ -58,20 +58,21 @@ internal sealed class RouterGateways(RouterStore routers, PortStore ports, Netwo
             PortSecurityEnabled = false,
         };
         var batch = jobs.Begin();
-        await ports.CreateServicePortAsync(port, request.FixedIps, (dropOld ?? Nothing).Then(routers.SetGateway(router, network.Id, port.Id)).Then(also).Then(RouterSyncs.Of(batch, router)), cancellationToken);
+        await ports.CreateServicePortAsync(port, request.FixedIps, first, routers.SetGateway(router, network.Id, port.Id).Then(also).Then(RouterSyncs.Of(batch, router)), cancellationToken);
         await batch.RunAsync(refusalsEnd: false, cancellationToken);
         return router;
     }
 
     private static readonly InTransaction Nothing = (_, _, _) => Task.CompletedTask;
 
-    /// <summary>Removes the gateway (and its port), if any.</summary>
+    /// <summary>Removes the gateway (and its port), if any: 409 RouterExternalGatewayInUseByFloatingIp while floating IPs use it.</summary>
     public async Task<RouterRow> ClearAsync(RouterRow router, CancellationToken cancellationToken)
     {
         if (router.GwPortId is { } portId)
         {
+            // The router's row is held first (SetGateway), then its floating IPs are counted.
             var batch = jobs.Begin();
-            await ports.DeleteAsync(portId, routers.SetGateway(router, null, null).Then(RouterSyncs.Of(batch, router)), cancellationToken);
+            await ports.DeleteAsync(portId, routers.SetGateway(router, null, null).Then(FloatingIpGuards.GatewayUnused(router.Id)).Then(RouterSyncs.Of(batch, router)), cancellationToken);
             await batch.RunAsync(refusalsEnd: false, cancellationToken);
         }
         else if (router.GwNetworkId is not null)

@@ -117,8 +117,10 @@ internal sealed class RouterInterfaces(RouterStore routers, PortStore ports, Sub
             }
         }
 
+        // The router's row is held first (Touch), then the floating IPs that need the interface are looked for.
         var batch = jobs.Begin();
-        var sync = routers.Touch(router.Id).Then(RouterSyncs.Of(batch, router));
+        var leaving = portId is null ? [subnetId!] : port.FixedIps.Select(f => f.SubnetId).Distinct(StringComparer.Ordinal).ToList();
+        var sync = routers.Touch(router.Id).Then(FloatingIpGuards.InterfaceUnused(router.Id, leaving)).Then(RouterSyncs.Of(batch, router));
         var rest = portId is null ? port.FixedIps.Where(f => f.SubnetId != subnetId).ToList() : [];
         if (rest.Count > 0)
         {

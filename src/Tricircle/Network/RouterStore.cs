@@ -249,8 +249,9 @@ internal sealed class RouterStore(Database database, NetworkQuotas quotas, TimeP
 
     /// <summary>
     /// In the gateway port's delete transaction (or alone when there is none): deletes the router,
-    /// 409 RouterInUse while interfaces are on it (read after its row is held, so an interface
-    /// being added is seen or waits).
+    /// 409 RouterInUse while interfaces are on it, 409 RouterExternalGatewayInUseByFloatingIp while
+    /// floating IPs use it (read after its row is held, so an interface or an association being
+    /// added is seen or waits).
     /// </summary>
     public static InTransaction Delete(string routerId) => async (connection, tx, cancellationToken) =>
     {
@@ -259,6 +260,9 @@ internal sealed class RouterStore(Database database, NetworkQuotas quotas, TimeP
         {
             throw TricircleException.Conflict($"Router {routerId} still has ports", "RouterInUse");
         }
+
+        // As Neutron's delete_router (its gateway goes): not while floating IPs use it.
+        await FloatingIpGuards.RequireGatewayUnusedAsync(connection, tx, routerId, cancellationToken);
 
         await NeutronTags.RemoveAsync(connection, tx, "routers", routerId, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM routers WHERE id = @routerId", new { routerId }, tx, cancellationToken: cancellationToken));

@@ -352,6 +352,15 @@ internal static class FuzzCatalogue
             Send(n, "PUT", "/v2.0/routers/{router}/remove_router_interface", """{"subnet_id":"$subnet$"}""", null),
             Delete(n, "/v2.0/routers/{router}"),
 
+            // Floating IPs have no name: NeutronList without it.
+            Get(n, "/v2.0/floatingips", [.. NeutronList.Where(q => q != "name"), "floating_ip_address", "floating_network_id", "router_id", "port_id", "fixed_ip_address", "status"]),
+            Send(n, "POST", "/v2.0/floatingips", """{"floatingip":{"floating_network_id":"$external$","subnet_id":"$extsubnet$","description":"fuzz","port_id":null,"fixed_ip_address":null}}""", "floatingip",
+                ("floatingip.description", Str(0))) with { StrictKeys = true },
+            Get(n, "/v2.0/floatingips/{floatingip}", "fields"),
+            Send(n, "PUT", "/v2.0/floatingips/{floatingip}", """{"floatingip":{"port_id":"$port$","fixed_ip_address":"10.91.0.77","description":"fuzz"}}""", "floatingip",
+                ("floatingip.description", Str(0))) with { StrictKeys = true },
+            Delete(n, "/v2.0/floatingips/{floatingip}"),
+
             Get(n, "/v2.0/quotas") with { AdminOnly = true },
             Get(n, "/v2.0/quotas/tenant"),
             Get(n, "/v2.0/quotas/{project}"),
@@ -362,7 +371,7 @@ internal static class FuzzCatalogue
                 ("quota.security_group_rule", NeutronInt(-1, int.MaxValue)), ("quota.router", NeutronInt(-1, int.MaxValue)), ("quota.floatingip", NeutronInt(-1, int.MaxValue))) with { StrictKeys = true, AdminOnly = true },
             Delete(n, "/v2.0/quotas/{spare}"),
         };
-        foreach (var (collection, id) in ((string, string)[])[("networks", "{network}"), ("subnets", "{subnet}"), ("ports", "{port}"), ("routers", "{router}")])
+        foreach (var (collection, id) in ((string, string)[])[("networks", "{network}"), ("subnets", "{subnet}"), ("ports", "{port}"), ("routers", "{router}"), ("floatingips", "{floatingip}")])
         {
             routes.Add(Get(n, $"/v2.0/{collection}/{id}/tags"));
             routes.Add(Send(n, "PUT", $"/v2.0/{collection}/{id}/tags", """{"tags":["fuzz","fuzz2"]}""", null, ("tags", ListShape), ("tags[]", Str(1, 255))));

@@ -33,7 +33,7 @@ internal static partial class FuzzGenerator
     ];
 
     /// <summary>World resources that belong to the fuzz project (or its user): another project must neither see nor use them.</summary>
-    private static readonly HashSet<string> Owned = new(StringComparer.Ordinal) { "server", "server2", "volume", "volume2", "snapshot", "network", "subnet", "port", "group", "rule", "image", "keypair", "flavor", "router" };
+    private static readonly HashSet<string> Owned = new(StringComparer.Ordinal) { "server", "server2", "volume", "volume2", "snapshot", "network", "subnet", "port", "group", "rule", "image", "keypair", "flavor", "router", "floatingip" };
 
     /// <summary>Path parameters that name a resource (an unknown one must be 404).</summary>
     private static readonly HashSet<string> Resources = new(Owned, StringComparer.Ordinal) { "type", "pod", "binding", "routing", "job", "aggregate" };
@@ -1108,7 +1108,7 @@ internal static partial class FuzzGenerator
             }
 
             var text = Encoding.UTF8.GetString(body);
-            foreach (var name in (string[])["server", "volume", "volume2", "snapshot", "network", "subnet", "port", "group", "rule", "image", "router"])
+            foreach (var name in (string[])["server", "volume", "volume2", "snapshot", "network", "subnet", "port", "group", "rule", "image", "router", "floatingip"])
             {
                 if (text.Contains(world.Ids[name], StringComparison.Ordinal))
                 {

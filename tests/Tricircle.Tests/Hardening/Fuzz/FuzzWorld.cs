@@ -122,6 +122,17 @@ internal sealed class FuzzWorld
         var port = Id(await g.NetworkAsync(HttpMethod.Post, "ports", token,
             $$$"""{"port":{"network_id":"{{{network}}}","name":"fuzz-port","fixed_ips":[{"subnet_id":"{{{subnet}}}","ip_address":"10.91.0.77"}],"security_groups":["{{{group}}}"]}}"""), "port");
         var router = Id(await g.NetworkAsync(HttpMethod.Post, "routers", token, """{"router":{"name":"fuzz-router"}}"""), "router");
+
+        // A floating IP on the fuzz port: an admin's external network, and a router of the member's
+        // between it and the fuzz subnet (its interface by a port of its own, so the subnet's
+        // gateway IP stays free for the router cases). No floatingip quota in the way.
+        var external = Id(await g.NetworkAsync(HttpMethod.Post, "networks", admin, """{"network":{"name":"fuzz-ext","router:external":true}}"""), "network");
+        var externalSubnet = Id(await g.NetworkAsync(HttpMethod.Post, "subnets", admin, $$$"""{"subnet":{"network_id":"{{{external}}}","ip_version":4,"cidr":"172.29.0.0/22","name":"fuzz-ext-sub"}}"""), "subnet");
+        Ok(await g.NetworkAsync(HttpMethod.Put, "quotas/" + MemberProject, admin, """{"quota":{"floatingip":-1}}"""));
+        var fipRouter = Id(await g.NetworkAsync(HttpMethod.Post, "routers", token, $$$$"""{"router":{"name":"fuzz-fip-router","external_gateway_info":{"network_id":"{{{{external}}}}"}}}"""), "router");
+        var fipRouterPort = Id(await g.NetworkAsync(HttpMethod.Post, "ports", token, $$$"""{"port":{"network_id":"{{{network}}}","fixed_ips":[{"subnet_id":"{{{subnet}}}","ip_address":"10.91.0.250"}]}}"""), "port");
+        Ok(await g.NetworkAsync(HttpMethod.Put, $"routers/{fipRouter}/add_router_interface", token, $$$"""{"port_id":"{{{fipRouterPort}}}"}"""));
+        var floatingIp = Id(await g.NetworkAsync(HttpMethod.Post, "floatingips", token, $$$"""{"floatingip":{"floating_network_id":"{{{external}}}","port_id":"{{{port}}}"}}"""), "floatingip");
         var extension = Ok(await g.NetworkAsync(HttpMethod.Get, "extensions", token)).GetProperty("extensions")[0].GetProperty("alias").GetString()!;
 
         // Compute, as the member.
@@ -164,6 +175,9 @@ internal sealed class FuzzWorld
             ["rule"] = rule,
             ["port"] = port,
             ["router"] = router,
+            ["external"] = external,
+            ["extsubnet"] = externalSubnet,
+            ["floatingip"] = floatingIp,
             ["alias"] = extension,
             ["keypair"] = keypair.GetProperty("name").GetString()!,
             ["pubkey"] = keypair.GetProperty("public_key").GetString()!,
