@@ -61,11 +61,14 @@ internal static class JobTypes
     public static readonly JobType RouterSync = new("router_sync", ["router_id"], true,
         "Makes the router's copies in the pods what central says: a copy in each pod its networks (and external gateway) are in, gateways, interfaces, the project's bridge network between its copies, the routes through it and its floating IPs; copies in pods it left, and a bridge no router needs, removed.");
 
+    public static readonly JobType FloatingIpSync = new("floatingip_sync", ["floatingip_id"], true,
+        "Makes the floating IP's copy in its external network's pod what central says: there with its address, on its port (or that port's shadow when the port is in another pod) or on none; deleted when central's is gone.");
+
     public static readonly JobType PodAudit = new("pod_audit", ["pod_id"], true,
         "Compares what the pod holds with central intent (networks, subnets, ports, security groups, servers, volumes) and queues a sync or cleanup job for each difference.");
 
     public static readonly IReadOnlyList<JobType> All =
-        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, VolumeCleanup, RouterSync, PodAudit];
+        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, VolumeCleanup, RouterSync, FloatingIpSync, PodAudit];
 
     private static readonly Dictionary<string, JobType> ByName = All.ToDictionary(t => t.Name, StringComparer.Ordinal);
 

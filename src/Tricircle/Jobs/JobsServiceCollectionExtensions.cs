@@ -28,6 +28,7 @@ internal static class JobsServiceCollectionExtensions
         services.AddSingleton<IJobHandler, ServerCleanupJob>();
         services.AddSingleton<IJobHandler, VolumeCleanupJob>();
         services.AddSingleton<IJobHandler, RouterSyncJob>();
+        services.AddSingleton<IJobHandler, FloatingIpSyncJob>();
         services.AddSingleton<IJobHandler, PodAuditJob>();
         services.AddHostedService<JobWorker>();
         services.AddHostedService<JobMaintenance>();

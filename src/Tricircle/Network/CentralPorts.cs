@@ -1,4 +1,3 @@
-using Tricircle.Data;
 using Tricircle.Errors;
 using Tricircle.Identity;
 
@@ -108,7 +107,8 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
     {
         try
         {
-            await ports.DeleteAsync(portId, RouterSyncs.ForPort(batch, portId).Then(also), cancellationToken);
+            var network = (await ports.FindTopAsync(portId, cancellationToken))?.NetworkId;
+            await ports.DeleteAsync(portId, also, cancellationToken, network is null ? null : RouterSyncs.ForNetworks(batch, network));
         }
         catch (TricircleException e) when (e.Kind == ErrorKind.NotFound)
         {

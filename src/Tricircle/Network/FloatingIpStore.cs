@@ -13,7 +13,7 @@ namespace Tricircle.Network;
 /// central port on its external network (<see cref="PortStore.FloatingIpOwner"/>, device_id the
 /// floating IP's id, no project, as Neutron's), made and deleted in one transaction with the row.
 /// Every change takes an <see cref="InTransaction"/> that runs in its transaction (the pod side's
-/// jobs). Central state only: nothing of a floating IP is in a pod yet.
+/// jobs: <see cref="FloatingIpCopies"/>).
 /// </summary>
 internal sealed class FloatingIpStore(Database database, PortStore ports, NetworkQuotas quotas, TimeProvider timeProvider)
 {
@@ -104,7 +104,7 @@ internal sealed class FloatingIpStore(Database database, PortStore ports, Networ
     /// of the external network with room), its row and its association, within the project's
     /// <c>floatingip</c> quota, in one transaction with <paramref name="also"/>.
     /// </summary>
-    public async Task<FloatingIpRow> CreateAsync(FloatingIpCreate create, RequestContext caller, InTransaction? also, CancellationToken cancellationToken)
+    public async Task<FloatingIpRow> CreateAsync(FloatingIpCreate create, RequestContext caller, Func<string, InTransaction>? also, CancellationToken cancellationToken)
     {
         List<SubnetRow> ipv4;
         await using (var connection = await database.OpenAsync(cancellationToken))
@@ -168,7 +168,7 @@ internal sealed class FloatingIpStore(Database database, PortStore ports, Networ
 
     /// <summary>In the floating port's transaction: the address, the association and the row.</summary>
     private static async Task InsertAsync(
-        DbConnection connection, DbTransaction tx, FloatingIpRow row, PortRow port, FloatingIpCreate create, RequestContext caller, InTransaction? also, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction tx, FloatingIpRow row, PortRow port, FloatingIpCreate create, RequestContext caller, Func<string, InTransaction>? also, CancellationToken cancellationToken)
     {
         row.FloatingPortId = port.Id;
         row.FloatingIpAddress = port.FixedIps.FirstOrDefault(f => Ipam.TryParseAddress(f.IpAddress, out _, out var v) && v == 4)?.IpAddress
@@ -193,7 +193,7 @@ internal sealed class FloatingIpStore(Database database, PortStore ports, Networ
         }
 
         await NeutronTags.ReplaceAsync(connection, tx, "floatingips", row.Id, create.Tags, cancellationToken);
-        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
+        await (also?.Invoke(row.Id)(connection, tx, cancellationToken) ?? Task.CompletedTask);
     }
 
     /// <summary>Changes a floating IP's association and description (Neutron's update_floatingip), counting a revision.</summary>
@@ -298,6 +298,28 @@ internal sealed class FloatingIpStore(Database database, PortStore ports, Networ
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM floatingips WHERE fixed_port_id = @portId AND project_id <> @projectId", new { portId, projectId }, cancellationToken: cancellationToken)) > 0;
+    }
+
+    /// <summary>The floating IPs associated through a router (what its copy in the external network's pod carries).</summary>
+    public async Task<IReadOnlyList<FloatingIpRow>> OfRouterAsync(string routerId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<FloatingIpRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM floatingips f WHERE f.router_id = @routerId ORDER BY f.id", new { routerId }, cancellationToken: cancellationToken))];
+    }
+
+    /// <summary>The floating IPs on any of the ports.</summary>
+    public async Task<IReadOnlyList<FloatingIpRow>> OnPortsAsync(IReadOnlyCollection<string> portIds, CancellationToken cancellationToken)
+    {
+        if (portIds.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var sql = new NeutronSql();
+        return [.. await connection.QueryAsync<FloatingIpRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM floatingips f WHERE {sql.In("f.fixed_port_id", portIds)}", sql.Parameters, cancellationToken: cancellationToken))];
     }
 
     /// <summary>For the pod side: sets a floating IP's status (a change counts a revision); false when it is gone.</summary>

@@ -48,7 +48,7 @@ internal static class FloatingIpsApi
         await NeutronBody.ShowAsync(context, "floatingip", await store.ViewAsync(fip, context.RequestAborted));
     }
 
-    private static async Task CreateAsync(HttpContext context, FloatingIpStore store)
+    private static async Task CreateAsync(HttpContext context, FloatingIpStore store, FloatingIpChanges changes)
     {
         var caller = context.GetRequestContext();
         var body = await Schema.ReadAsync(context);
@@ -59,7 +59,7 @@ internal static class FloatingIpsApi
             throw NeutronErrors.PolicyDenied("create_floatingip:floating_ip_address");
         }
 
-        var fip = await store.CreateAsync(
+        var fip = await changes.CreateAsync(
             new FloatingIpCreate(
                 NeutronBody.OwnerOf(body, caller, "floatingip"),
                 body.String("floating_network_id")!,
@@ -70,25 +70,24 @@ internal static class FloatingIpsApi
                 body.String("description") ?? "",
                 body.Strings("tags") ?? []),
             caller,
-            null,
             context.RequestAborted);
         await NeutronBody.ShowAsync(context, "floatingip", await store.ViewAsync(fip, context.RequestAborted), 201);
     }
 
-    private static async Task UpdateAsync(string id, HttpContext context, FloatingIpStore store)
+    private static async Task UpdateAsync(string id, HttpContext context, FloatingIpStore store, FloatingIpChanges changes)
     {
         var caller = context.GetRequestContext();
-        _ = await store.GetAsync(id, caller, context.RequestAborted);
+        var before = await store.GetAsync(id, caller, context.RequestAborted);
         var body = await Schema.ReadAsync(context, BodyAction.Update);
         var change = new FloatingIpChange(body.Has("port_id"), body.String("port_id"), body.String("fixed_ip_address"), body.String("description"));
-        var fip = await store.UpdateAsync(id, change, caller, null, context.RequestAborted);
+        var fip = await changes.UpdateAsync(before, change, caller, context.RequestAborted);
         await NeutronBody.ShowAsync(context, "floatingip", await store.ViewAsync(fip, context.RequestAborted));
     }
 
-    private static async Task DeleteAsync(string id, HttpContext context, FloatingIpStore store)
+    private static async Task DeleteAsync(string id, HttpContext context, FloatingIpStore store, FloatingIpChanges changes)
     {
         var fip = await store.GetAsync(id, context.GetRequestContext(), context.RequestAborted);
-        await store.DeleteAsync(fip, null, context.RequestAborted);
+        await changes.DeleteAsync(fip, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 }

@@ -142,7 +142,8 @@ internal sealed class NetworkPropagation(
     public async Task DeletePortAsync(string id, CancellationToken cancellationToken)
     {
         var batch = jobs.Begin();
-        await ports.DeleteAsync(id, RouterSyncs.ForPort(batch, id).Then(batch.Sync(JobTypes.PortSync, "port", id)), cancellationToken);
+        var network = (await ports.FindTopAsync(id, cancellationToken))?.NetworkId;
+        await ports.DeleteAsync(id, batch.Sync(JobTypes.PortSync, "port", id), cancellationToken, network is null ? null : RouterSyncs.ForNetworks(batch, network));
         await batch.RunAsync(refusalsEnd: false, cancellationToken);
     }
 

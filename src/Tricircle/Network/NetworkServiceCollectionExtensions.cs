@@ -29,6 +29,7 @@ internal static class NetworkServiceCollectionExtensions
         services.AddSingleton<RouterCopies>();
         services.AddSingleton<FloatingIpCopies>();
         services.AddSingleton<FloatingIpStore>();
+        services.AddSingleton<FloatingIpChanges>();
         services.AddSingleton<DeletingMarks>();
         services.AddSingleton<NetworkPropagation>();
         return services;

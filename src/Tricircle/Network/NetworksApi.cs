@@ -94,15 +94,16 @@ internal static class NetworksApi
         await NeutronBody.ShowAsync(context, "network", await store.ViewAsync(network, caller.IsAdmin, context.RequestAborted));
     }
 
-    private static async Task DeleteAsync(string id, HttpContext context, NetworkStore store, FloatingIpStore floatingIps, NetworkPropagation propagation)
+    private static async Task DeleteAsync(string id, HttpContext context, NetworkStore store, FloatingIpChanges floatingIps, NetworkPropagation propagation)
     {
         var caller = context.GetRequestContext();
         var network = await store.GetOwnedAsync(id, caller, "delete", context.RequestAborted);
         if (network.RouterExternal)
         {
             // As Neutron: the floating IPs on it that no port uses go with it.
-            await floatingIps.DeleteDisassociatedAsync(network.Id, caller, null, context.RequestAborted);
+            await floatingIps.DeleteDisassociatedAsync(network.Id, caller, context.RequestAborted);
         }
+
         await propagation.DeleteNetworkAsync(network, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }

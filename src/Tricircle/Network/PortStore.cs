@@ -752,13 +752,18 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         }
     }
 
-    /// <summary>Deletes a port, releasing its addresses and MAC (<paramref name="also"/>: in the same transaction).</summary>
-    public async Task DeleteAsync(string id, InTransaction? also, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes a port, releasing its addresses and MAC, with <paramref name="also"/> before and <paramref name="after"/> after it in its
+    /// transaction. What takes locks a floating IP's association also takes after the port's (the
+    /// jobs it queues) goes after, so the two never wait for each other in a circle.
+    /// </summary>
+    public async Task DeleteAsync(string id, InTransaction? also, CancellationToken cancellationToken, InTransaction? after = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await Delete(id)(connection, tx, cancellationToken);
+        await (after?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
     }
 

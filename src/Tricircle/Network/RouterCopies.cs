@@ -51,10 +51,12 @@ internal sealed class RouterCopies(
             var bridgePorts = await bridges.PortsAsync(router.Id, cancellationToken);
             plan = RouterTopology.Plan(facts, bridgePorts.ToDictionary(p => p.Key, p => p.Value.FixedIps[0].IpAddress, StringComparer.Ordinal));
             var context = new Context(router, facts, bridge, bridgePorts);
+            var gatewayPod = facts.GatewayPodId is { } g ? allPods.GetValueOrDefault(g) : null;
+            await floating.BeforeRouterAsync(router, gatewayPod, cancellationToken);
             await CollectAsync(errors, plan.Pods.Values.Where(p => allPods.ContainsKey(p.PodId)).Select(p => ConvergePodAsync(allPods[p.PodId], p, context, cancellationToken)));
             if (errors.Count == 0)
             {
-                await CollectAsync(errors, [floating.ConvergeRouterAsync(router, facts.GatewayPodId is { } g ? allPods.GetValueOrDefault(g) : null, cancellationToken)]);
+                await CollectAsync(errors, [floating.AfterRouterAsync(router, gatewayPod, cancellationToken)]);
             }
         }
 
@@ -224,9 +226,9 @@ internal sealed class RouterCopies(
             throw TricircleException.Unavailable($"The copy of router {routerId} in pod {pod.RegionName} is still being made.");
         }
 
-        await floating.ReleaseRouterAsync(pod, routerId, cancellationToken);
         if (await podNetworks.ShowRouterAsync(pod, bottom, cancellationToken) is { } copy)
         {
+            await floating.ReleaseRouterAsync(pod, bottom, cancellationToken);
             if (Routes(copy["routes"]).Count > 0)
             {
                 await podNetworks.SetRouterRoutesAsync(pod, bottom, [], cancellationToken);

@@ -1,4 +1,3 @@
-using Dapper;
 using Tricircle.Data;
 using Tricircle.Jobs;
 
@@ -13,16 +12,6 @@ internal static class RouterSyncs
     public static JobRequest For(string routerId, string projectId) => JobRequest.For(JobTypes.RouterSync, projectId, ("router_id", routerId));
 
     public static InTransaction Of(JobBatch batch, RouterRow router) => batch.Queue(For(router.Id, router.ProjectId));
-
-    /// <summary>A sync of every router with an interface on the port's network (run before the port's delete, in its transaction).</summary>
-    public static InTransaction ForPort(JobBatch batch, string portId) => async (connection, tx, cancellationToken) =>
-    {
-        var network = await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT network_id FROM ports WHERE id = @portId", new { portId }, tx, cancellationToken: cancellationToken));
-        if (network is not null)
-        {
-            await ForNetworks(batch, network)(connection, tx, cancellationToken);
-        }
-    };
 
     /// <summary>A sync of every router with an interface on one of the networks.</summary>
     public static InTransaction ForNetworks(JobBatch batch, params string[] networkIds) => async (connection, tx, cancellationToken) =>

@@ -8,6 +8,8 @@ internal static class ResourceTypes
         // Networking (upstream master).
         "network", "subnet", "port", "router", "security_group", "floatingip", "trunk", "port_pair",
         "port_pair_group", "flow_classifier", "port_chain", "qos_policy",
+        // A port's stand-in in another pod (a floating IP's target, seen from the external network's pod).
+        "shadow_port",
         // Compute, volume and image gateways (2.0.1 / Trio2o and ours).
         "server", "volume", "snapshot", "backup", "volume_type", "flavor", "keypair", "image",
     };

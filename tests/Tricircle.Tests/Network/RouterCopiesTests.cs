@@ -87,6 +87,7 @@ public abstract class RouterCopiesTests(GatewayFixture gateway)
 
         var bridge = (await BridgeAsync(project))!.Value;
         var (one, two) = (await CopyAsync("RegionOne", router), await CopyAsync("RegionTwo", router));
+        Assert.Equal(["az1", "az2"], Ok(await gateway.NetworkAsync(HttpMethod.Get, "routers/" + router, token)).GetProperty("router").GetProperty("availability_zones").EnumerateArray().Select(z => z.GetString()).Order());
         var bottomExternal = (await _steps.BottomAsync("RegionTwo", "networks", external)).GetProperty("id").GetString();
         var twoGateway = two.GetProperty("external_gateway_info");
         Assert.Equal(bottomExternal, twoGateway.GetProperty("network_id").GetString());
@@ -99,6 +100,39 @@ public abstract class RouterCopiesTests(GatewayFixture gateway)
         Assert.Equal([("10.72.1.0/24", oneIp)], Routes(two));
         Assert.Empty(await _steps.BottomListAsync("RegionOne", "networks", external)); // the external network is RegionTwo's alone
         Assert.Single(await _steps.BottomListAsync("RegionTwo", "subnets", externalSubnet));
+
+        // A floating IP for the server in RegionOne lives in RegionTwo, on a shadow of its port there.
+        var server = await _steps.BootAsync(token, net1, "az1");
+        await gateway.JobsSettledAsync();
+        var port = (await _steps.ServerPortAsync(token, server)).GetProperty("id").GetString()!;
+        var address = (await _steps.ServerPortAsync(token, server)).GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString()!;
+        var fip = Ok(await gateway.NetworkAsync(HttpMethod.Post, "floatingips", token, Json(new { floatingip = new { floating_network_id = external, port_id = port } }))).GetProperty("floatingip");
+        var fipId = fip.GetProperty("id").GetString()!;
+        await gateway.JobsSettledAsync();
+        var shadow = await _steps.BottomAsync("RegionTwo", "ports", "shadow_port_" + port);
+        Assert.Equal("compute:shadow", shadow.GetProperty("device_owner").GetString());
+        Assert.Equal(address, shadow.GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString());
+        var bottomFips = (await gateway.SendAsync(new Uri(gateway.Region("RegionTwo").NetworkUrl, "v2.0/floatingips?floating_ip_address=" + fip.GetProperty("floating_ip_address").GetString()), HttpMethod.Get, gateway.AdminToken)).Json.GetProperty("floatingips");
+        var bottomFip = Assert.Single(bottomFips.EnumerateArray());
+        Assert.Equal(shadow.GetProperty("id").GetString(), bottomFip.GetProperty("port_id").GetString());
+        Assert.Equal(address, bottomFip.GetProperty("fixed_ip_address").GetString());
+        Assert.Empty((await gateway.SendAsync(new Uri(gateway.Region("RegionOne").NetworkUrl, "v2.0/floatingips"), HttpMethod.Get, gateway.AdminToken)).Json.GetProperty("floatingips").EnumerateArray());
+        two = await CopyAsync("RegionTwo", router);
+        Assert.Contains("10.72.1.1", await InterfaceIpsAsync("RegionTwo", two)); // the way to the port's network there
+        Assert.Contains((address + "/32", oneIp), Routes(two)); // and to its address, through RegionOne's bridge IP
+        var central = Ok(await gateway.NetworkAsync(HttpMethod.Get, "floatingips/" + fipId, token)).GetProperty("floatingip");
+        Assert.Equal(bottomFip.GetProperty("status").GetString(), central.GetProperty("status").GetString());
+        Assert.Equal(router, central.GetProperty("router_id").GetString());
+
+        // Off the port: the shadow and the way go; deleted: the copy goes.
+        Ok(await gateway.NetworkAsync(HttpMethod.Put, "floatingips/" + fipId, token, Json(new { floatingip = new { port_id = (string?)null } })));
+        await gateway.JobsSettledAsync();
+        Assert.Empty(await _steps.BottomListAsync("RegionTwo", "ports", "shadow_port_" + port));
+        Assert.Equal(JsonValueKind.Null, (await gateway.SendAsync(new Uri(gateway.Region("RegionTwo").NetworkUrl, "v2.0/floatingips/" + bottomFip.GetProperty("id").GetString()), HttpMethod.Get, gateway.AdminToken)).Json.GetProperty("floatingip").GetProperty("port_id").ValueKind);
+        Assert.DoesNotContain("10.72.1.1", await InterfaceIpsAsync("RegionTwo", await CopyAsync("RegionTwo", router)));
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "floatingips/" + fipId, token)).Status);
+        await gateway.JobsSettledAsync();
+        Assert.Empty((await gateway.SendAsync(new Uri(gateway.Region("RegionTwo").NetworkUrl, "v2.0/floatingips?floating_ip_address=" + fip.GetProperty("floating_ip_address").GetString()), HttpMethod.Get, gateway.AdminToken)).Json.GetProperty("floatingips").EnumerateArray());
 
         Ok(await gateway.NetworkAsync(HttpMethod.Put, "routers/" + router, gateway.AdminToken, Json(new { router = new { external_gateway_info = new { } } })));
         await gateway.JobsSettledAsync();
