@@ -88,6 +88,8 @@ internal static class JobsApi
         SubnetStore subnets,
         PortStore ports,
         SecurityGroupStore groups,
+        RouterStore routers,
+        FloatingIpStore floatingIps,
         CancellationToken cancellationToken)
     {
         var body = await Create.ReadAsync(context);
@@ -132,6 +134,24 @@ internal static class JobsApi
                     projectId = owner;
                 }
             }
+        }
+
+        else if (type == JobTypes.RouterSync || type == JobTypes.FloatingIpSync)
+        {
+            // Like a pod's sync: the router (floating IP) exists centrally, or has copies its sync would remove.
+            var (key, resourceType) = type == JobTypes.RouterSync ? ("router_id", "router") : ("floatingip_id", "floatingip");
+            var id = resource[key];
+            var owner = type == JobTypes.RouterSync
+                ? (await routers.FindAsync(id, null, cancellationToken))?.ProjectId
+                : (await floatingIps.FindAsync(id, null, cancellationToken))?.ProjectId;
+            var copies = owner is null ? await routings.RowsAsync(resourceType, [id], cancellationToken) : [];
+            owner ??= copies.Count > 0 ? copies[0].ProjectId : throw ApiException.BadRequest($"The {resourceType} {id} does not exist centrally nor in any pod.");
+            if (projectId is not null && projectId != owner)
+            {
+                throw ApiException.BadRequest($"The {resourceType} {id} belongs to project {owner}, not {projectId}.");
+            }
+
+            projectId = owner;
         }
 
         var queued = (await store.EnqueueAsync([new JobRequest(type, resource, projectId)], cancellationToken))[0];

@@ -175,6 +175,24 @@ public abstract class RouterCopiesTests(GatewayFixture gateway)
         Assert.Empty(await gateway.FailedJobsAsync());
     }
 
+    [Fact]
+    public async Task AnOperator_MayResyncARouter_ButNotOneThatIsNowhere()
+    {
+        var (token, project) = gateway.NewTenant("resync");
+        var router = await RouterAsync(token, new { name = "r" });
+        var jobs = new Uri(gateway.AdminUrl, "v1.0/jobs");
+
+        var queued = await gateway.SendAsync(jobs, HttpMethod.Post, gateway.AdminToken, Json(new { job = new { type = "router_sync", resource = new { router_id = router } } }));
+        Assert.True(queued.Status == HttpStatusCode.Accepted, queued.Text);
+        Assert.Equal(project, queued.Json.GetProperty("job").GetProperty("project_id").GetString());
+
+        var nowhere = await gateway.SendAsync(jobs, HttpMethod.Post, gateway.AdminToken, Json(new { job = new { type = "floatingip_sync", resource = new { floatingip_id = Guid.NewGuid().ToString() } } }));
+        Assert.Equal(HttpStatusCode.BadRequest, nowhere.Status);
+        Assert.Contains("does not exist centrally nor in any pod", nowhere.Text, StringComparison.Ordinal);
+        await gateway.JobsSettledAsync();
+        Assert.Contains(await gateway.JobsAsync("router_sync", router), j => j.Status == "SUCCESS");
+    }
+
     private async Task<string> RouterAsync(string token, object router) =>
         Ok(await gateway.NetworkAsync(HttpMethod.Post, "routers", token, Json(new { router }))).GetProperty("router").GetProperty("id").GetString()!;
 
