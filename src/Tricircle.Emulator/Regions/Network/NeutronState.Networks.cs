@@ -156,9 +156,12 @@ internal sealed partial class NeutronState
             .ToHashSet();
         if (wanted is { } w)
         {
-            if (w < range.Min || w > range.Max)
+            // As ML2: the configured ranges are what tenants get; an admin may name any valid id
+            // (the lab's real regions take a VNI or VLAN outside their ranges).
+            var (min, max) = type == "vlan" ? (1, 4094) : (1, 16_777_215);
+            if (w < min || w > max)
             {
-                throw OpenStackFault.BadRequest(InvalidInput($"segmentation_id out of range ({range.Min} through {range.Max})"), "InvalidInput");
+                throw OpenStackFault.BadRequest(InvalidInput($"segmentation_id out of range ({min} through {max})"), "InvalidInput");
             }
 
             if (taken.Contains(w))

@@ -50,7 +50,9 @@ public sealed class NeutronStateTests : IAsyncLifetime
         Assert.Equal(101, (int)vlan["provider:segmentation_id"]!);
         Assert.Equal(1500, (int)vlan["mtu"]!);
 
-        var outOfRange = Fault(() => state.CreateNetwork(Admin, Body(("provider:network_type", "vlan"), ("provider:physical_network", "bridge"), ("provider:segmentation_id", 4000))));
+        // Outside the tenant range is an admin's to name (as ML2); outside 1-4094 is no VLAN.
+        Assert.Equal(3999, (int)state.CreateNetwork(Admin, Body(("provider:network_type", "vlan"), ("provider:physical_network", "bridge"), ("provider:segmentation_id", 3999)))["provider:segmentation_id"]!);
+        var outOfRange = Fault(() => state.CreateNetwork(Admin, Body(("provider:network_type", "vlan"), ("provider:physical_network", "bridge"), ("provider:segmentation_id", 4095))));
         Assert.Equal((400, "InvalidInput"), (outOfRange.StatusCode, outOfRange.Type));
         Assert.StartsWith("Invalid input for operation: segmentation_id out of range", outOfRange.Message, StringComparison.Ordinal);
 
