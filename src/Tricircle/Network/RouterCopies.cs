@@ -136,9 +136,20 @@ internal sealed class RouterCopies(
         var have = await podNetworks.RouterInterfacesAsync(pod, bottom, cancellationToken);
         var extras = have.Where(p => !wanted.ContainsKey(Name(p)) && Name(p) != bridgePort?.Id).ToList();
 
-        // 1. Routes that are not to stay go first when an interface or the gateway goes: a next hop they need may be on it.
+        // 1. Routes that are not to stay go first when an interface goes: a next hop they need may
+        // be on it. When the gateway changes (taken off, then set), every route goes first, even
+        // one that is to stay: real Neutron checks a router's routes when it sets a gateway and
+        // refuses one whose next hop none of its subnets has yet (400 InvalidRoutes "the nexthop is
+        // not connected with router"), as in the external network's pod, where the bridge moves
+        // from the gateway to an interface (added in step 3) while the routes through it stay the
+        // same. Step 4 sets them again.
         var current = Routes(copy["routes"]);
         var keep = current.Where(plan.Routes.Contains).ToList();
+        if (currentGateway is not null && !SameGateway(currentGateway, gateway))
+        {
+            keep = [];
+        }
+
         if (keep.Count != current.Count && (extras.Count > 0 || (currentGateway is not null && !SameGateway(currentGateway, gateway))))
         {
             await podNetworks.SetRouterRoutesAsync(pod, bottom, keep, cancellationToken);

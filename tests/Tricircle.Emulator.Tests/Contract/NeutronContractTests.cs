@@ -297,6 +297,46 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
     }
 
     [Fact]
+    public async Task Router_GatewaySet_ChecksTheRoutes_ButAClearedGatewayLeavesThem()
+    {
+        var external = await Create("networks", "network", new JsonObject { ["name"] = Unique("ext"), ["router:external"] = true });
+        var externalId = (string)external["id"]!;
+        await Create("subnets", "subnet", new JsonObject { ["network_id"] = externalId, ["ip_version"] = 4, ["cidr"] = "172.31.232.0/24", ["enable_dhcp"] = false });
+        var other = await Create("networks", "network", new JsonObject { ["name"] = Unique("ext"), ["router:external"] = true });
+        var otherId = (string)other["id"]!;
+        await Create("subnets", "subnet", new JsonObject { ["network_id"] = otherId, ["ip_version"] = 4, ["cidr"] = "172.31.233.0/24", ["enable_dhcp"] = false });
+        var router = await Create("routers", "router", new JsonObject { ["name"] = Unique("router"), ["external_gateway_info"] = new JsonObject { ["network_id"] = externalId } });
+        var routerId = (string)router["id"]!;
+        JsonObject Gateway(string? network) => new() { ["router"] = new JsonObject { ["external_gateway_info"] = network is null ? new JsonObject() : new JsonObject { ["network_id"] = network } } };
+        try
+        {
+            var routes = new JsonArray(new JsonObject { ["destination"] = "192.168.78.0/24", ["nexthop"] = "172.31.232.50" });
+            (await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}", new JsonObject { ["router"] = new JsonObject { ["routes"] = routes } })).Expect(HttpStatusCode.OK);
+
+            // Another network as gateway: the route's next hop would be on none of the router's subnets.
+            AssertError(await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}", Gateway(otherId)), HttpStatusCode.BadRequest, "InvalidRoutes", "the nexthop is not connected with router");
+            var kept = (await Send(HttpMethod.Get, $"/v2.0/routers/{routerId}")).Expect(HttpStatusCode.OK)["router"]!;
+            Assert.Equal(externalId, (string?)kept["external_gateway_info"]!["network_id"]);
+
+            // Cleared, the gateway goes and the route stays; set again, only a gateway that connects the next hop is taken.
+            var cleared = (await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}", Gateway(null))).Expect(HttpStatusCode.OK)["router"]!;
+            Assert.Null(cleared["external_gateway_info"]);
+            Assert.Single(cleared["routes"]!.AsArray());
+            AssertError(await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}", Gateway(otherId)), HttpStatusCode.BadRequest, "InvalidRoutes", "the nexthop is not connected with router");
+            Assert.Null((await Send(HttpMethod.Get, $"/v2.0/routers/{routerId}")).Expect(HttpStatusCode.OK)["router"]!["external_gateway_info"]);
+            var again = (await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}", Gateway(externalId))).Expect(HttpStatusCode.OK)["router"]!;
+            Assert.Equal(externalId, (string?)again["external_gateway_info"]!["network_id"]);
+        }
+        finally
+        {
+            await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}", new JsonObject { ["router"] = new JsonObject { ["routes"] = new JsonArray() } });
+            await Delete("routers", routerId);
+            await Delete("networks", externalId);
+            await Delete("networks", otherId);
+        }
+    }
+
+    [Fact]
     public async Task FloatingIp_AssociateThroughRouterGateway()
     {
         var external = await Create("networks", "network", new JsonObject { ["name"] = Unique("ext"), ["router:external"] = true });

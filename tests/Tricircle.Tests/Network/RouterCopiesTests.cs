@@ -147,6 +147,44 @@ public abstract class RouterCopiesTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task GatewayAddedToASpreadRouter_MovesTheBridgeToAnInterface_WhileItsRoutesStay()
+    {
+        // The exit pod's copy had the bridge as gateway with a route through it; the real gateway
+        // replaces it and the bridge becomes an interface, the route the same. Neutron checks the
+        // routes when a gateway is set (the lab's real one refused this with InvalidRoutes).
+        var (token, project) = gateway.NewTenant("move");
+        var (external, _) = await ExternalNetworkAsync("RegionTwo", "172.24.74.0/24");
+        var (net1, sub1) = await _steps.NetworkAsync(token, "10.74.1.0/24");
+        var (net2, sub2) = await _steps.NetworkAsync(token, "10.74.2.0/24");
+        await _steps.BootAsync(token, net1, "az1");
+        await _steps.BootAsync(token, net2, "az2");
+        var router = await RouterAsync(token, new { name = "r" });
+        Ok(await InterfaceAsync(token, router, "add", sub1));
+        Ok(await InterfaceAsync(token, router, "add", sub2));
+        await gateway.JobsSettledAsync();
+        var bridge = (await BridgeAsync(project))!.Value;
+        var oneIp = BridgeIp(await CopyAsync("RegionOne", router), bridge);
+        var twoIp = BridgeIp(await CopyAsync("RegionTwo", router), bridge);
+
+        Ok(await gateway.NetworkAsync(HttpMethod.Put, "routers/" + router, gateway.AdminToken, Json(new { router = new { external_gateway_info = new { network_id = external } } })));
+        await gateway.JobsSettledAsync();
+        Assert.Empty(await gateway.FailedJobsAsync());
+        var two = await CopyAsync("RegionTwo", router);
+        Assert.Equal((await _steps.BottomAsync("RegionTwo", "networks", external)).GetProperty("id").GetString(), two.GetProperty("external_gateway_info").GetProperty("network_id").GetString());
+        Assert.Equal(["10.74.2.1", twoIp], await InterfaceIpsAsync("RegionTwo", two));
+        Assert.Equal([("10.74.1.0/24", oneIp)], Routes(two));
+        Assert.Equal([("0.0.0.0/0", twoIp), ("10.74.2.0/24", twoIp)], Routes(await CopyAsync("RegionOne", router)));
+
+        Ok(await gateway.NetworkAsync(HttpMethod.Put, "routers/" + router, gateway.AdminToken, Json(new { router = new { external_gateway_info = new { } } })));
+        Ok(await InterfaceAsync(token, router, "remove", sub1));
+        Ok(await InterfaceAsync(token, router, "remove", sub2));
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "routers/" + router, token)).Status);
+        await gateway.JobsSettledAsync();
+        Assert.Empty(await gateway.FailedJobsAsync());
+        Assert.Null(await BridgeAsync(project));
+    }
+
+    [Fact]
     public async Task LocalRouter_LivesInItsPodAtOnce_WithItsNetworksThere_AndNoBridge()
     {
         var (token, project) = gateway.NewTenant("local");

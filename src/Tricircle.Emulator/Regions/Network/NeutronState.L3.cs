@@ -117,12 +117,25 @@ internal sealed partial class NeutronState
                         _ports.Remove(oldPort);
                     }
 
+
+                    var oldInfo = router["external_gateway_info"];
                     try
                     {
                         router["external_gateway_info"] = gateway is { Count: > 0 } ? Gateway(caller, router, gateway) : null;
+
+                        // Real Neutron (lab, Zed) checks the router's routes when it sets a gateway
+                        // (not when it clears one: a route through the old gateway then stays):
+                        // a next hop on none of its subnets is 400 InvalidRoutes, naming the routes
+                        // as its DB rows, and the router keeps the gateway it had.
+                        if (gateway is { Count: > 0 } && !body.ContainsKey("routes") && router["routes"] is JsonArray { Count: > 0 } held && !AllConnected(id, held))
+                        {
+                            throw OpenStackFault.BadRequest($"Invalid format for routes: {PythonRouteRows(id, held)}, the nexthop is not connected with router", "InvalidRoutes");
+                        }
                     }
                     catch
                     {
+                        _ports.RemoveAll(p => Str(p, "device_id") == id && Str(p, "device_owner") == RouterGateway);
+                        router["external_gateway_info"] = oldInfo;
                         if (oldPort is not null)
                         {
                             _ports.Add(oldPort);
@@ -148,6 +161,19 @@ internal sealed partial class NeutronState
 
     private static string PythonRoutes(JsonArray routes) =>
         "[" + string.Join(", ", routes.Select(r => r is JsonObject o ? "{" + string.Join(", ", o.Select(p => $"'{p.Key}': '{p.Value}'")) + "}" : r?.ToJsonString() ?? "None")) + "]";
+
+    /// <summary>Whether every route's next hop is on a subnet one of the router's ports is on.</summary>
+    private bool AllConnected(string routerId, JsonArray routes)
+    {
+        var connected = RouterPorts(routerId).SelectMany(p => p["fixed_ips"]!.AsArray()).Select(f => SubnetById((string?)f!["subnet_id"])).Where(s => s is not null).Select(s => Cidr(s!)).ToList();
+        return routes.OfType<JsonObject>().All(r => NeutronIpam.ParseIp((string?)r["nexthop"] ?? "") is { } hop
+            && connected.Any(c => NeutronIpam.VersionOf(c.BaseAddress) == NeutronIpam.VersionOf(hop) && NeutronIpam.Contains(c, NeutronIpam.ToNumber(hop))));
+    }
+
+    /// <summary>A router's routes as Neutron prints its RouterRoute rows in an InvalidRoutes message.</summary>
+    private static string PythonRouteRows(string routerId, JsonArray routes) =>
+        "[" + string.Join(", ", routes.OfType<JsonObject>().Select(r =>
+            $"<neutron.db.models.l3.RouterRoute[object at 7f0000000000] {{destination='{r["destination"]}', nexthop='{r["nexthop"]}', router_id='{routerId}'}}>")) + "]";
 
     // l3 extraroute: every nexthop on a subnet connected to the router, not one of its own addresses.
     private JsonArray Routes(JsonObject router, JsonArray routes)
