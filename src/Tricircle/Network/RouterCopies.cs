@@ -74,10 +74,6 @@ internal sealed class RouterCopies(
         }
     }
 
-    /// <summary>The pods a router has copies in (what the router's view calls its availability zones).</summary>
-    public async Task<IReadOnlyList<string>> PodsOfAsync(string routerId, CancellationToken cancellationToken) =>
-        [.. (await routings.RowsAsync("router", [routerId], cancellationToken)).Where(r => r.BottomId is not null).Select(r => r.PodId)];
-
     private sealed record Context(RouterRow Router, RouterFacts Facts, Bridge? Bridge, IReadOnlyDictionary<string, PortRow> BridgePorts);
 
     private async Task<RouterFacts> FactsAsync(RouterRow router, IReadOnlyList<Pod> allPods, CancellationToken cancellationToken)
