@@ -346,14 +346,15 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
             await connection.ExecuteAsync(new CommandDefinition("SELECT id FROM security_groups WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: cancellationToken));
         }
 
-        if (group.IsDefault && !caller.IsAdmin)
-        {
-            throw TricircleException.Conflict("Insufficient rights for removing default security group.", "SecurityGroupCannotRemoveDefault");
-        }
-
+        // Ports first, as Neutron: a default group in use is "in use" even to its owner.
         if (await InUseAsync(connection, tx, id, cancellationToken))
         {
             throw TricircleException.Conflict($"Security Group {id} in use.", "SecurityGroupInUse");
+        }
+
+        if (group.IsDefault && !caller.IsAdmin)
+        {
+            throw TricircleException.Conflict("Insufficient rights for removing default security group.", "SecurityGroupCannotRemoveDefault");
         }
 
         await marks.MarkAsync(connection, tx, "security_group", id, cancellationToken);

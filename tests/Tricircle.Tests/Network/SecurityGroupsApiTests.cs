@@ -146,6 +146,14 @@ public abstract class SecurityGroupsApiTests(GatewayFixture gateway)
         var described = await gateway.NetworkAsync(HttpMethod.Put, "security-groups/" + id, token, Json(new { security_group = new { description = "still default" } }));
         described.AssertOk();
         Assert.Equal("default", described.Json.GetProperty("security_group").GetProperty("name").GetString());
+
+        // With a port in it, "in use" is said first, as Neutron looks for ports before the name.
+        var network = await gateway.NetworkAsync(HttpMethod.Post, "networks", token, Json(new { network = new { name = "n" } }));
+        Assert.Equal(HttpStatusCode.Created, network.Status);
+        var port = await gateway.NetworkAsync(HttpMethod.Post, "ports", token, Json(new { port = new { network_id = network.Json.GetProperty("network").GetProperty("id").GetString() } }));
+        Assert.Equal(HttpStatusCode.Created, port.Status);
+        Assert.Equal(id, port.Json.GetProperty("port").GetProperty("security_groups")[0].GetString());
+        AssertNeutronError(await gateway.NetworkAsync(HttpMethod.Delete, "security-groups/" + id, token), HttpStatusCode.Conflict, "SecurityGroupInUse", id);
     }
 
     [Fact]

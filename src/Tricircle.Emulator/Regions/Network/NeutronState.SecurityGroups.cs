@@ -144,14 +144,15 @@ internal sealed partial class NeutronState
         {
             var group = Get(caller, "security_groups", id);
             RequireOwner(caller, group, "rule:delete_security_group");
-            if (Str(group, "name") == "default" && !caller.IsAdmin)
-            {
-                throw OpenStackFault.Conflict("Insufficient rights for removing default security group.", "SecurityGroupCannotRemoveDefault");
-            }
-
+            // Neutron looks for ports before it looks at the name: a default group in use is "in use" even to its owner.
             if (_ports.Any(p => p["security_groups"]!.AsArray().Any(g => (string?)g == id)))
             {
                 throw OpenStackFault.Conflict($"Security Group {id} in use.", "SecurityGroupInUse");
+            }
+
+            if (Str(group, "name") == "default" && !caller.IsAdmin)
+            {
+                throw OpenStackFault.Conflict("Insufficient rights for removing default security group.", "SecurityGroupCannotRemoveDefault");
             }
 
             _rules.RemoveAll(r => Str(r, "security_group_id") == id);

@@ -90,6 +90,29 @@ public sealed class NeutronStateTests : IAsyncLifetime
     }
 
     [Fact]
+    public void DeleteDefaultGroup_InUseIsSaidFirst_ElseTheOwnerMayNot_AnAdminMay()
+    {
+        // The lab's contract test sees only the "in use" answer (servers of other tests sit in the
+        // demo project's default group); the other two are checked here.
+        var state = NewState();
+        var networkId = (string)state.CreateNetwork(Demo, Body(("name", "n")))["id"]!;
+        state.CreateSubnet(Demo, Body(("network_id", networkId), ("ip_version", 4), ("cidr", "10.9.0.0/24")));
+        var defaultId = (string)state.Inspect("security_groups")!.Single(g => (string?)g!["name"] == "default")!["id"]!;
+        var portId = (string)state.CreatePort(Demo, Body(("network_id", networkId)))["id"]!;
+
+        var inUse = Fault(() => state.DeleteGroup(Demo, defaultId));
+        Assert.Equal((409, "SecurityGroupInUse"), (inUse.StatusCode, inUse.Type));
+
+        state.DeletePort(Demo, portId);
+        var notYours = Fault(() => state.DeleteGroup(Demo, defaultId));
+        Assert.Equal((409, "SecurityGroupCannotRemoveDefault"), (notYours.StatusCode, notYours.Type));
+        Assert.Contains(state.Inspect("security_groups")!, g => (string?)g!["id"] == defaultId);
+
+        state.DeleteGroup(Admin, defaultId);
+        Assert.DoesNotContain(state.Inspect("security_groups")!, g => (string?)g!["id"] == defaultId);
+    }
+
+    [Fact]
     public void CreatePortForDevice_AllocatesBindsAndReleases()
     {
         var state = NewState();
