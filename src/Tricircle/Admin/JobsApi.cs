@@ -136,22 +136,29 @@ internal static class JobsApi
             }
         }
 
-        else if (type == JobTypes.RouterSync || type == JobTypes.FloatingIpSync)
+        else if (type == JobTypes.RouterSync || type == JobTypes.FloatingIpSync || type == JobTypes.ShadowPortSync)
         {
-            // Like a pod's sync: the router (floating IP) exists centrally, or has copies its sync would remove.
-            var (key, resourceType) = type == JobTypes.RouterSync ? ("router_id", "router") : ("floatingip_id", "floatingip");
+            // Like a pod's sync: the router (floating IP, network) exists centrally, or has copies its sync would put right.
+            var (key, resourceType) = type == JobTypes.RouterSync ? ("router_id", "router")
+                : type == JobTypes.FloatingIpSync ? ("floatingip_id", "floatingip") : ("network_id", "network");
             var id = resource[key];
-            var owner = type == JobTypes.RouterSync
-                ? (await routers.FindAsync(id, null, cancellationToken))?.ProjectId
-                : (await floatingIps.FindAsync(id, null, cancellationToken))?.ProjectId;
+            var owner = resourceType switch
+            {
+                "router" => (await routers.FindAsync(id, null, cancellationToken))?.ProjectId,
+                "floatingip" => (await floatingIps.FindAsync(id, null, cancellationToken))?.ProjectId,
+                _ => (await networks.FindTopAsync(id, cancellationToken))?.ProjectId,
+            };
             var copies = owner is null ? await routings.RowsAsync(resourceType, [id], cancellationToken) : [];
             owner ??= copies.Count > 0 ? copies[0].ProjectId : throw ApiException.BadRequest($"The {resourceType} {id} does not exist centrally nor in any pod.");
-            if (projectId is not null && projectId != owner)
+            if (owner.Length > 0)
             {
-                throw ApiException.BadRequest($"The {resourceType} {id} belongs to project {owner}, not {projectId}.");
-            }
+                if (projectId is not null && projectId != owner)
+                {
+                    throw ApiException.BadRequest($"The {resourceType} {id} belongs to project {owner}, not {projectId}.");
+                }
 
-            projectId = owner;
+                projectId = owner;
+            }
         }
 
         var queued = (await store.EnqueueAsync([new JobRequest(type, resource, projectId)], cancellationToken))[0];

@@ -197,8 +197,8 @@ internal sealed partial class ServerNetworks(
             }
         }));
 
-        // The routers of these networks now reach into this pod: the workers converge them (the boot does not wait for it).
-        await jobs.QueueAsync(await central.RouterSyncsAsync([.. nics.Select(n => n.Port.NetworkId).Distinct(StringComparer.Ordinal)], cancellationToken), cancellationToken);
+        // The routers of these networks now reach into this pod (and their other pods' shadows of the ports): the workers converge them (the boot does not wait for it).
+        await jobs.QueueAsync(await central.PortsInPodSyncsAsync([.. nics.Select(n => n.Port.NetworkId).Distinct(StringComparer.Ordinal)], cancellationToken), cancellationToken);
     }
 
     /// <summary>

@@ -64,11 +64,14 @@ internal static class JobTypes
     public static readonly JobType FloatingIpSync = new("floatingip_sync", ["floatingip_id"], true,
         "Makes the floating IP's copy in its external network's pod what central says: there with its address, on its port (or that port's shadow when the port is in another pod) or on none; deleted when central's is gone.");
 
+    public static readonly JobType ShadowPortSync = new("shadow_port_sync", ["network_id"], true,
+        "With [network] cross_pod_vxlan_mode = shadow: makes the shadows of a VxLAN network's instance ports right in every pod holding a copy of it (one per port of another pod, its MAC, addresses and host), and removes those no port or floating IP needs.");
+
     public static readonly JobType PodAudit = new("pod_audit", ["pod_id"], true,
         "Compares what the pod holds with central intent (networks, subnets, ports, security groups, servers, volumes) and queues a sync or cleanup job for each difference.");
 
     public static readonly IReadOnlyList<JobType> All =
-        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, VolumeCleanup, RouterSync, FloatingIpSync, PodAudit];
+        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, VolumeCleanup, RouterSync, FloatingIpSync, ShadowPortSync, PodAudit];
 
     private static readonly Dictionary<string, JobType> ByName = All.ToDictionary(t => t.Name, StringComparer.Ordinal);
 

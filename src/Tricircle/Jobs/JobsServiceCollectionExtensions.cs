@@ -29,6 +29,7 @@ internal static class JobsServiceCollectionExtensions
         services.AddSingleton<IJobHandler, VolumeCleanupJob>();
         services.AddSingleton<IJobHandler, RouterSyncJob>();
         services.AddSingleton<IJobHandler, FloatingIpSyncJob>();
+        services.AddSingleton<IJobHandler, ShadowPortSyncJob>();
         services.AddSingleton<IJobHandler, PodAuditJob>();
         services.AddHostedService<JobWorker>();
         services.AddHostedService<JobMaintenance>();

@@ -1,3 +1,4 @@
+using Tricircle.Data;
 using Tricircle.Errors;
 using Tricircle.Identity;
 
@@ -8,7 +9,7 @@ namespace Tricircle.Network;
 /// networks and ports as the caller may see them, making and binding the server's central ports,
 /// and gathering what a port needs in a pod (<see cref="PortMaterial"/>), DHCP ports included.
 /// </summary>
-internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, PortStore ports, SecurityGroupStore securityGroups, RouterStore routers)
+internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, PortStore ports, SecurityGroupStore securityGroups, RouterStore routers, ShadowPortSyncs shadows)
 {
     /// <summary>The network if the caller may use it (own, shared, or any for an admin).</summary>
     public async Task<TopNetwork?> FindNetworkAsync(string networkId, RequestContext caller, CancellationToken cancellationToken) =>
@@ -103,21 +104,24 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
     /// in its transaction (the jobs that delete its copies) and a sync of the routers that route
     /// to it queued in <paramref name="batch"/>; one already gone is fine.
     /// </summary>
-    public async Task DeletePortAsync(string portId, Jobs.JobBatch batch, Data.InTransaction also, CancellationToken cancellationToken)
+    public async Task DeletePortAsync(string portId, Jobs.JobBatch batch, InTransaction also, CancellationToken cancellationToken)
     {
         try
         {
             var network = (await ports.FindTopAsync(portId, cancellationToken))?.NetworkId;
-            await ports.DeleteAsync(portId, also, cancellationToken, network is null ? null : RouterSyncs.ForNetworks(batch, network));
+            await ports.DeleteAsync(portId, also, cancellationToken, network is null ? null : RouterSyncs.ForNetworks(batch, network).Then(shadows.ForNetworks(batch, network)));
         }
         catch (TricircleException e) when (e.Kind == ErrorKind.NotFound)
         {
         }
     }
 
-    /// <summary>The syncs of the routers that route to the networks: a port of theirs is now in a pod (a boot, an attach).</summary>
-    public async Task<IReadOnlyList<Jobs.JobRequest>> RouterSyncsAsync(IReadOnlyCollection<string> networkIds, CancellationToken cancellationToken) =>
-        [.. (await routers.OnNetworksAsync(networkIds, cancellationToken)).Select(r => RouterSyncs.For(r.Id, r.ProjectId))];
+    /// <summary>
+    /// What a port of theirs now in a pod (a boot, an attach) asks of the networks: syncs of the
+    /// routers that route to them, and of their shadows in the other pods (shadow mode).
+    /// </summary>
+    public async Task<IReadOnlyList<Jobs.JobRequest>> PortsInPodSyncsAsync(IReadOnlyCollection<string> networkIds, CancellationToken cancellationToken) =>
+        [.. (await routers.OnNetworksAsync(networkIds, cancellationToken)).Select(r => RouterSyncs.For(r.Id, r.ProjectId)), .. await shadows.ForNetworksAsync(networkIds, cancellationToken)];
 
     /// <summary>Central network names by id, for those of <paramref name="networkIds"/> that exist.</summary>
     public async Task<IReadOnlyDictionary<string, string>> NetworkNamesAsync(IReadOnlyCollection<string> networkIds, CancellationToken cancellationToken)

@@ -22,14 +22,15 @@ internal sealed class FloatingIpCopies(
     PodNetworks podNetworks,
     RoutingStore routings,
     ExternalHomes homes,
-    PodStore pods)
+    PodStore pods,
+    ShadowPortNeeds needs)
 {
     /// <summary>The router's floating IPs whose port is in a pod (where its copy is).</summary>
     public async Task<IReadOnlyList<FloatingTarget>> TargetsAsync(string routerId, CancellationToken cancellationToken)
     {
         var list = await fips.OfRouterAsync(routerId, cancellationToken);
         var portIds = list.Select(f => f.FixedPortId).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        var podOf = await PodsOfPortsAsync(portIds, cancellationToken);
+        var podOf = await needs.PodsOfPortsAsync(portIds, cancellationToken);
         var portRows = await ports.FindTopManyAsync(portIds, cancellationToken);
         return [.. list.Where(f => f.FixedPortId is { } p && podOf.ContainsKey(p) && portRows.ContainsKey(p))
             .Select(f => new FloatingTarget(f.Id, f.FixedPortId!, portRows[f.FixedPortId!].NetworkId, podOf[f.FixedPortId!]))];
@@ -152,10 +153,10 @@ internal sealed class FloatingIpCopies(
 
         var ofNetwork = await subnets.ListTopAsync(network.Id, cancellationToken);
         var subnetCopies = await podNetworks.EnsureSubnetsAsync(pod, networkCopy, network, ofNetwork, await central.DhcpPortsAsync(network, ofNetwork, cancellationToken), cancellationToken);
-        return (await podNetworks.EnsureShadowPortAsync(pod, port, networkCopy, subnetCopies, cancellationToken), fip.FixedIpAddress);
+        return (await podNetworks.EnsureShadowPortAsync(pod, port, networkCopy, subnetCopies, binding: null, cancellationToken), fip.FixedIpAddress);
     }
 
-    /// <summary>The project's shadows in the pod that no floating IP there points through any more.</summary>
+    /// <summary>The project's shadows in the pod that nothing needs any more (no floating IP there points through them, nor their VxLAN network).</summary>
     private async Task CleanShadowsAsync(Pod pod, string projectId, CancellationToken cancellationToken)
     {
         var shadows = (await routings.OfPodAsync(pod.PodId, ["shadow_port"], cancellationToken)).Where(r => r.ProjectId == projectId).ToList();
@@ -164,27 +165,13 @@ internal sealed class FloatingIpCopies(
             return;
         }
 
-        var onThem = await fips.OnPortsAsync([.. shadows.Select(s => s.TopId)], cancellationToken);
-        var podOf = await PodsOfPortsAsync([.. shadows.Select(s => s.TopId)], cancellationToken);
-        foreach (var shadow in shadows)
+        var needed = await needs.NeededAsync(pod, [.. shadows.Select(s => s.TopId)], cancellationToken);
+        foreach (var shadow in shadows.Where(s => !needed.Contains(s.TopId)))
         {
-            var needed = false;
-            foreach (var fip in onThem.Where(f => f.FixedPortId == shadow.TopId && f.RouterId is not null))
-            {
-                var external = await networks.FindTopAsync(fip.FloatingNetworkId, cancellationToken);
-                needed |= external is not null && (await homes.PodOfAsync(external, cancellationToken))?.PodId == pod.PodId
-                    && podOf.TryGetValue(shadow.TopId, out var portPod) && portPod != pod.PodId;
-            }
-
-            if (!needed && shadow.BottomId is { } bottom)
+            if (shadow.BottomId is { } bottom)
             {
                 await podNetworks.DeleteShadowPortAsync(pod, shadow.TopId, bottom, cancellationToken);
             }
         }
     }
-
-    /// <summary>The pod each port's copy is in (a port is in one pod; its shadows are not copies).</summary>
-    private async Task<Dictionary<string, string>> PodsOfPortsAsync(IReadOnlyCollection<string> portIds, CancellationToken cancellationToken) =>
-        (await routings.RowsAsync("port", portIds, cancellationToken)).Where(r => r.BottomId is not null)
-            .GroupBy(r => r.TopId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().PodId, StringComparer.Ordinal);
 }

@@ -56,6 +56,21 @@ internal sealed class NetworkOptions : ISectionOptions
     public string BridgeCidr { get; set; } = "100.0.0.0/9";
 
     /// <summary>
+    /// How a VxLAN network stretched over pods is joined (upstream's <c>[client]
+    /// cross_pod_vxlan_mode</c>): <c>noop</c> leaves it to the operator's L2 between the pods;
+    /// <c>shadow</c> also gives each pod holding a copy a shadow of every instance port in the other
+    /// pods (see <see cref="ShadowPorts"/>).
+    /// </summary>
+    [ConfigurationKeyName("cross_pod_vxlan_mode")]
+    public string CrossPodVxlanMode { get; set; } = NoopMode;
+
+    public const string NoopMode = "noop";
+
+    public const string ShadowMode = "shadow";
+
+    public bool ShadowsVxlan => CrossPodVxlanMode == ShadowMode;
+
+    /// <summary>
     /// The region an external network lives in when its create names none (upstream's
     /// <c>[tricircle] default_region_for_external_network</c>): external networks are made in
     /// exactly one pod at once, so one must be named or implied.
@@ -152,6 +167,11 @@ internal sealed class NetworkOptions : ISectionOptions
         if (BridgeCidrOrNull() is not { Version: 4, Prefix: <= 24 })
         {
             yield return $"[{Section}] bridge_cidr: '{BridgeCidr}' is not an IPv4 CIDR of /24 or larger, like 100.0.0.0/9";
+        }
+
+        if (CrossPodVxlanMode is not (NoopMode or ShadowMode))
+        {
+            yield return $"[{Section}] cross_pod_vxlan_mode: '{CrossPodVxlanMode}' must be noop or shadow";
         }
 
         if (SectionOptionsExtensions.CheckRange(Section, "global_physnet_mtu", GlobalPhysnetMtu, 68, 65_535) is { } mtu)

@@ -26,6 +26,7 @@ internal sealed class NetworkPropagation(
     SecurityGroupStore groups,
     CentralPorts central,
     ExternalHomes homes,
+    ShadowPortSyncs shadows,
     JobQueue jobs)
 {
     public async Task<NetworkRow> UpdateNetworkAsync(NetworkRow network, IReadOnlyList<string>? hints, CancellationToken cancellationToken)
@@ -86,7 +87,7 @@ internal sealed class NetworkPropagation(
     {
         var batch = jobs.Begin();
         var also = batch.Sync(JobTypes.PortSync, "port", port.Id);
-        port = await ports.UpdateAsync(port, fixedIps, securityGroups, fixedIps is null ? also : also.Then(RouterSyncs.ForNetworks(batch, port.NetworkId)), cancellationToken);
+        port = await ports.UpdateAsync(port, fixedIps, securityGroups, fixedIps is null ? also : also.Then(RouterSyncs.ForNetworks(batch, port.NetworkId)).Then(shadows.ForNetworks(batch, port.NetworkId)), cancellationToken);
         await batch.RunAsync(refusalsEnd: false, cancellationToken);
         return port;
     }
@@ -143,7 +144,7 @@ internal sealed class NetworkPropagation(
     {
         var batch = jobs.Begin();
         var network = (await ports.FindTopAsync(id, cancellationToken))?.NetworkId;
-        await ports.DeleteAsync(id, batch.Sync(JobTypes.PortSync, "port", id), cancellationToken, network is null ? null : RouterSyncs.ForNetworks(batch, network));
+        await ports.DeleteAsync(id, batch.Sync(JobTypes.PortSync, "port", id), cancellationToken, network is null ? null : RouterSyncs.ForNetworks(batch, network).Then(shadows.ForNetworks(batch, network)));
         await batch.RunAsync(refusalsEnd: false, cancellationToken);
     }
 

@@ -28,6 +28,9 @@ internal static class NetworkServiceCollectionExtensions
         services.AddSingleton<BridgeNetworks>();
         services.AddSingleton<RouterCopies>();
         services.AddSingleton<FloatingIpCopies>();
+        services.AddSingleton<ShadowPortNeeds>();
+        services.AddSingleton<ShadowPorts>();
+        services.AddSingleton<ShadowPortSyncs>();
         services.AddSingleton<FloatingIpStore>();
         services.AddSingleton<FloatingIpChanges>();
         services.AddSingleton<DeletingMarks>();

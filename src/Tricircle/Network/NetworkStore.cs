@@ -633,4 +633,26 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
             throw TricircleException.Conflict($"Unable to complete operation on network {id}. There are one or more ports still in use on the network.", "NetworkInUse");
         }
     }
+
+    public async Task<IReadOnlyList<(string Id, string ProjectId)>> VxlanOfTenantsAsync(IReadOnlyCollection<string> networkIds, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await VxlanOfTenantsAsync(connection, null, networkIds, cancellationToken);
+    }
+
+    /// <summary>Of the networks, the tenants' VxLAN networks (not external, not a bridge): those whose ports <see cref="ShadowPorts"/> shadows.</summary>
+    public static async Task<IReadOnlyList<(string Id, string ProjectId)>> VxlanOfTenantsAsync(DbConnection connection, DbTransaction? tx, IReadOnlyCollection<string> networkIds, CancellationToken cancellationToken)
+    {
+        if (networkIds.Count == 0)
+        {
+            return [];
+        }
+
+        var sql = new NeutronSql();
+        return [.. await connection.QueryAsync<(string, string)>(new CommandDefinition(
+            $"SELECT n.id, n.project_id FROM networks n WHERE {sql.In("n.id", networkIds)} AND n.network_type = 'vxlan' AND NOT n.router_external AND n.project_id <> ''",
+            sql.Parameters,
+            tx,
+            cancellationToken: cancellationToken))];
+    }
 }

@@ -28,7 +28,7 @@ internal sealed partial class PodNetworks
         var ours = await OursAsync(pod, ports, cancellationToken);
         await Task.WhenAll(ours.Select(p => DeleteAsync(pod, "ports/" + Uri.EscapeDataString(p.Id), cancellationToken)));
         await DeleteAsync(pod, "networks/" + Uri.EscapeDataString(bottom), cancellationToken);
-        await ForgetAsync(pod, [("network", topNetworkId), .. subnets.Select(s => ("subnet", s.Name)), .. ours.Select(p => ("port", p.Name))], cancellationToken);
+        await ForgetAsync(pod, [("network", topNetworkId), .. subnets.Select(s => ("subnet", s.Name)), .. ours.Select(RowOf)], cancellationToken);
     }
 
     /// <summary>Deletes the subnet's copy with the ports Tricircle made in it (its DHCP port).</summary>
@@ -43,7 +43,7 @@ internal sealed partial class PodNetworks
         var ours = await OursAsync(pod, ports, cancellationToken);
         await Task.WhenAll(ours.Select(p => DeleteAsync(pod, "ports/" + Uri.EscapeDataString(p.Id), cancellationToken)));
         await DeleteAsync(pod, "subnets/" + Uri.EscapeDataString(bottom), cancellationToken);
-        await ForgetAsync(pod, [("subnet", topSubnetId), .. ours.Select(p => ("port", p.Name))], cancellationToken);
+        await ForgetAsync(pod, [("subnet", topSubnetId), .. ours.Select(RowOf)], cancellationToken);
     }
 
     /// <summary>Deletes the security group's copy (the pod refuses while one of its ports uses it).</summary>
@@ -113,12 +113,19 @@ internal sealed partial class PodNetworks
             .Where(o => o.Id.Length > 0)];
     }
 
-    /// <summary>Of the pod's ports, those Tricircle made: DHCP ports and copies named after a central port it has a row for.</summary>
+    /// <summary>Of the pod's ports, those Tricircle made: DHCP ports, shadows, and copies named after a central port it has a row for.</summary>
     private async Task<IReadOnlyList<(string Id, string Name, string DeviceOwner)>> OursAsync(Pod pod, IReadOnlyList<(string Id, string Name, string DeviceOwner)> ports, CancellationToken cancellationToken)
     {
         var known = await routings.KnownAsync("port", pod.PodId, [.. ports.Select(p => p.Name).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal)], cancellationToken);
-        return [.. ports.Where(p => p.DeviceOwner == DhcpOwner || known.Contains(p.Name))];
+        return [.. ports.Where(p => p.DeviceOwner == DhcpOwner || IsShadow(p) || known.Contains(p.Name))];
     }
+
+    private static bool IsShadow((string Id, string Name, string DeviceOwner) port) =>
+        port.DeviceOwner == ShadowOwner && port.Name.StartsWith(ShadowPrefix, StringComparison.Ordinal);
+
+    /// <summary>The routing row of one of our ports: a shadow's is its port's, of type <c>shadow_port</c>.</summary>
+    private static (string ResourceType, string TopId) RowOf((string Id, string Name, string DeviceOwner) port) =>
+        IsShadow(port) ? ("shadow_port", port.Name[ShadowPrefix.Length..]) : ("port", port.Name);
 
     private async Task ForgetAsync(Pod pod, IEnumerable<(string ResourceType, string TopId)> rows, CancellationToken cancellationToken)
     {

@@ -6,13 +6,10 @@ namespace Tricircle.Network;
 /// <summary>
 /// Floating IPs in the external network's pod: the copy keeps the central address (it is found
 /// by that address after a crash, as a floating IP has no name), and a port in another pod is
-/// stood in for by a shadow port there (upstream's <c>shadow_port_&lt;id&gt;</c>, device_owner
-/// <c>compute:shadow</c>, the same address and MAC), which the floating IP points at.
+/// stood in for by its shadow there (see PodNetworks.Shadows.cs), which the floating IP points at.
 /// </summary>
 internal sealed partial class PodNetworks
 {
-    public const string ShadowOwner = "compute:shadow";
-
     public Task<string> EnsureFloatingIpAsync(Pod pod, FloatingIpRow fip, string bottomNetworkId, CancellationToken cancellationToken) =>
         copies.EnsureAsync("floatingip", fip.Id, pod, fip.ProjectId, async ct =>
         {
@@ -59,26 +56,4 @@ internal sealed partial class PodNetworks
     /// <summary>The floating IPs of a router's copy (they hold its interfaces and gateway in the pod).</summary>
     public async Task<IReadOnlyList<JsonObject>> FloatingIpsOfRouterAsync(Pod pod, string bottomRouterId, CancellationToken cancellationToken) =>
         [.. ((await SendAsync(pod, HttpMethod.Get, "floatingips?router_id=" + Uri.EscapeDataString(bottomRouterId), null, cancellationToken))?["floatingips"] as JsonArray ?? []).OfType<JsonObject>()];
-
-    /// <summary>A port's shadow in the pod, on its network's copy there (which the caller made).</summary>
-    public Task<string> EnsureShadowPortAsync(Pod pod, TopPort port, string bottomNetworkId, IReadOnlyDictionary<string, string> subnets, CancellationToken cancellationToken) =>
-        copies.EnsureAsync("shadow_port", port.Id, pod, port.ProjectId, async ct =>
-            await FindByNameAsync(pod, "ports", "shadow_port_" + port.Id, ct) ?? await CreateAsync(pod, "ports", "port", new JsonObject
-            {
-                ["name"] = "shadow_port_" + port.Id,
-                ["network_id"] = bottomNetworkId,
-                ["project_id"] = port.ProjectId,
-                ["mac_address"] = port.MacAddress,
-                ["fixed_ips"] = FixedIps(port, subnets),
-                ["device_owner"] = ShadowOwner,
-                ["device_id"] = port.DeviceId,
-                ["port_security_enabled"] = false,
-            }, ct), cancellationToken);
-
-    /// <summary>Deletes a shadow port (the pod takes its floating IPs off it) and forgets it.</summary>
-    public async Task DeleteShadowPortAsync(Pod pod, string topPortId, string bottomId, CancellationToken cancellationToken)
-    {
-        await DeleteAsync(pod, "ports/" + Uri.EscapeDataString(bottomId), cancellationToken);
-        await routings.ForgetAsync(topPortId, "shadow_port", pod.PodId, cancellationToken);
-    }
 }

@@ -461,6 +461,33 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         return [.. rows.Select(r => new InstanceAddress(r.NetworkId, r.IpAddress, r.PodId))];
     }
 
+    /// <summary>
+    /// The network's instance ports that are in a pod (their copy there), with that pod: what
+    /// <see cref="ShadowPorts"/> stands in for in the network's other pods.
+    /// </summary>
+    public async Task<IReadOnlyList<(TopPort Port, string PodId)>> InPodsAsync(string networkId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<PortRow>(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM ports p
+            WHERE p.network_id = @networkId AND p.device_owner NOT LIKE 'network:%'
+              AND EXISTS (SELECT 1 FROM resource_routings r WHERE r.top_id = p.id AND r.resource_type = 'port' AND r.bottom_id IS NOT NULL)
+            ORDER BY p.created_at, p.id
+            """,
+            new { networkId },
+            cancellationToken: cancellationToken))).ToList();
+        await LoadAsync(connection, null, rows, cancellationToken);
+        var podOf = (await connection.QueryAsync<(string TopId, string PodId)>(new CommandDefinition(
+            """
+            SELECT r.top_id, r.pod_id FROM resource_routings r JOIN ports p ON p.id = r.top_id
+            WHERE p.network_id = @networkId AND r.resource_type = 'port' AND r.bottom_id IS NOT NULL
+            """,
+            new { networkId },
+            cancellationToken: cancellationToken))).GroupBy(r => r.TopId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().PodId, StringComparer.Ordinal);
+        return [.. rows.Where(r => podOf.ContainsKey(r.Id)).Select(r => (r.ToTop(), podOf[r.Id]))];
+    }
+
     /// <summary>A MAC of the configured base (its first three octets) with the rest random.</summary>
     public string NewMac()
     {

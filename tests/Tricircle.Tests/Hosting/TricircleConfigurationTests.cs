@@ -86,6 +86,17 @@ public class TricircleConfigurationTests
         Assert.Contains(options.Problems(), p => p.StartsWith(message, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("noop", null)]
+    [InlineData("shadow", null)]
+    [InlineData("p2p", "[network] cross_pod_vxlan_mode: 'p2p' must be noop or shadow")]
+    public void CrossPodVxlanMode_IsNoopOrShadow(string mode, string? message)
+    {
+        var options = Bind<Network.NetworkOptions>(TricircleConfiguration.Load([WriteIni($"[network]\ncross_pod_vxlan_mode = {mode}\n")]), Network.NetworkOptions.Section);
+        Assert.Equal(mode == "shadow", options.ShadowsVxlan);
+        Assert.Equal(message is null ? [] : [message], options.Problems().ToList());
+    }
+
     [Fact]
     public void KeystoneOptions_Missing_NamesEachKey()
     {

@@ -231,30 +231,13 @@ public abstract class RouterCopiesTests(GatewayFixture gateway)
         Assert.Contains(await gateway.JobsAsync("router_sync", router), j => j.Status == "SUCCESS");
     }
 
-    private async Task<string> RouterAsync(string token, object router) =>
-        Ok(await gateway.NetworkAsync(HttpMethod.Post, "routers", token, Json(new { router }))).GetProperty("router").GetProperty("id").GetString()!;
+    private Task<string> RouterAsync(string token, object router) => _steps.RouterAsync(token, router);
 
-    private Task<ApiResponse> InterfaceAsync(string token, string router, string action, string subnet) =>
-        gateway.NetworkAsync(HttpMethod.Put, $"routers/{router}/{action}_router_interface", token, Json(new { subnet_id = subnet }));
+    private Task<ApiResponse> InterfaceAsync(string token, string router, string action, string subnet) => _steps.InterfaceAsync(token, router, action, subnet);
+
+    private Task<(string Network, string Subnet)> ExternalNetworkAsync(string region, string cidr) => _steps.ExternalNetworkAsync(region, cidr);
 
     private Task<JsonElement> CopyAsync(string region, string router) => _steps.BottomAsync(region, "routers", router);
-
-    /// <summary>An external network (admin's) hinted to one region, with a subnet.</summary>
-    private async Task<(string Network, string Subnet)> ExternalNetworkAsync(string region, string cidr)
-    {
-        var network = Ok(await gateway.NetworkAsync(HttpMethod.Post, "networks", gateway.AdminToken, Json(new
-        {
-            network = new Dictionary<string, object>
-            {
-                ["name"] = "ext-" + cidr,
-                ["router:external"] = true,
-                ["availability_zone_hints"] = new[] { region },
-            },
-        }))).GetProperty("network").GetProperty("id").GetString()!;
-        var subnet = Ok(await gateway.NetworkAsync(HttpMethod.Post, "subnets", gateway.AdminToken, Json(new { subnet = new { network_id = network, ip_version = 4, cidr, enable_dhcp = false } })))
-            .GetProperty("subnet").GetProperty("id").GetString()!;
-        return (network, subnet);
-    }
 
     /// <summary>The project's central bridge (admin's view): network id, its segment and its subnet's CIDR; null when there is none.</summary>
     private async Task<(string Network, int Segment, string Cidr)?> BridgeAsync(string project)

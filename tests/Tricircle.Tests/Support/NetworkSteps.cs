@@ -58,6 +58,29 @@ public sealed class NetworkSteps(GatewayFixture gateway)
         return [.. rules.Json.GetProperty("security_group_rules").EnumerateArray()];
     }
 
+    public async Task<string> RouterAsync(string token, object router) =>
+        Ok(await gateway.NetworkAsync(HttpMethod.Post, "routers", token, Json(new { router }))).GetProperty("router").GetProperty("id").GetString()!;
+
+    public Task<ApiResponse> InterfaceAsync(string token, string router, string action, string subnet) =>
+        gateway.NetworkAsync(HttpMethod.Put, $"routers/{router}/{action}_router_interface", token, Json(new { subnet_id = subnet }));
+
+    /// <summary>An external network (admin's) hinted to one region, with a subnet.</summary>
+    public async Task<(string Network, string Subnet)> ExternalNetworkAsync(string region, string cidr)
+    {
+        var network = Ok(await gateway.NetworkAsync(HttpMethod.Post, "networks", gateway.AdminToken, Json(new
+        {
+            network = new Dictionary<string, object>
+            {
+                ["name"] = "ext-" + cidr,
+                ["router:external"] = true,
+                ["availability_zone_hints"] = new[] { region },
+            },
+        }))).GetProperty("network").GetProperty("id").GetString()!;
+        var subnet = Ok(await gateway.NetworkAsync(HttpMethod.Post, "subnets", gateway.AdminToken, Json(new { subnet = new { network_id = network, ip_version = 4, cidr, enable_dhcp = false } })))
+            .GetProperty("subnet").GetProperty("id").GetString()!;
+        return (network, subnet);
+    }
+
     public static JsonElement Ok(ApiResponse response)
     {
         Assert.True(response.Status is HttpStatusCode.OK or HttpStatusCode.Created, $"{(int)response.Status}: {response.Text}");

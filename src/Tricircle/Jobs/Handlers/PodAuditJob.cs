@@ -18,7 +18,8 @@ namespace Tricircle.Jobs.Handlers;
 /// <item>A pod resource of those kinds named after a central-style id that Tricircle does not
 /// record there, but knows it made (the id is being deleted, or a job names it), gets its sync
 /// job when central has none or is deleting it; the sync deletes it by name.</item>
-/// <item>Every router with a copy in the pod gets its <c>router_sync</c>, which compares that copy (gateway, interfaces, routes) itself.</item>
+/// <item>Every router with a copy in the pod gets its <c>router_sync</c>, which compares that copy (gateway, interfaces, routes) itself;
+/// in shadow mode, every tenant's VxLAN network with a copy there its <c>shadow_port_sync</c>.</item>
 /// <item>An external network living in the pod (<see cref="ExternalHomes"/>) that has no copy
 /// recorded there, or a subnet of one without its copy, gets its sync job, which makes it: such
 /// networks are in their pod from their create on, not from a first boot.</item>
@@ -42,6 +43,7 @@ internal sealed partial class PodAuditJob(
     SecurityGroupStore groups,
     DeletingMarks marks,
     ExternalHomes externalHomes,
+    ShadowPortSyncs shadowSyncs,
     JobStore jobs,
     JobQueue queue,
     ServerRecords servers,
@@ -80,9 +82,10 @@ internal sealed partial class PodAuditJob(
         var rows = await routings.OfPodAsync(pod.PodId, [.. CopyTypes, ServersApi.ResourceType, VolumesApi.ResourceType], cancellationToken);
         var repairs = await AuditCopiesAsync(pod, rows, summary, cancellationToken);
 
-        // Routers' copies are compared by their own sync, which reads each copy and puts it right.
+        // Routers' copies, and shadows of stretched VxLAN networks, are compared by their own syncs, which read the pods and put them right.
         var routers = await routings.OfPodAsync(pod.PodId, ["router"], cancellationToken);
-        await queue.QueueAsync([.. repairs, .. routers.Select(r => RouterSyncs.For(r.TopId, r.ProjectId))], cancellationToken);
+        var shadowed = await shadowSyncs.ForNetworksAsync([.. rows.Where(r => r.ResourceType == "network" && r.BottomId is not null).Select(r => r.TopId)], cancellationToken);
+        await queue.QueueAsync([.. repairs, .. routers.Select(r => RouterSyncs.For(r.TopId, r.ProjectId)), .. shadowed], cancellationToken);
         await AuditServersAsync(pod, [.. rows.Where(r => r.ResourceType == ServersApi.ResourceType)], summary, cancellationToken);
         await AuditVolumesAsync(pod, [.. rows.Where(r => r.ResourceType == VolumesApi.ResourceType)], summary, cancellationToken);
 
