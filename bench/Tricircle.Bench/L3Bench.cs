@@ -20,7 +20,9 @@ namespace Tricircle.Bench;
 /// before or after it, and the pod of the changed network, server or gateway) and every other
 /// pod, as the number of pods grows. Two routers per pod count: one over pod 1 only (a change in
 /// pod N touches two pods, whatever N) and one over every pod (a change touches them all).
-///   dotnet Tricircle.Bench.dll l3 [pods-list] [servers-per-network] [database]
+/// With <c>shadow</c> last, the sandbox runs <c>cross_pod_vxlan_mode = shadow</c>: the stretched
+/// network's boots (f, g) then also pay for its shadow ports.
+///   dotnet Tricircle.Bench.dll l3 [pods-list] [servers-per-network] [database|-] [noop|shadow]
 /// </summary>
 internal static partial class L3Bench
 {
@@ -30,12 +32,13 @@ internal static partial class L3Bench
     {
         var podCounts = (args.Length > 0 ? args[0] : "1,5,20").Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList();
         var perNetwork = Math.Min(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2, 10 - Rounds - 1); // an emulated Nova allows a tenant 10 instances; pod N gets one more per round and one on the stretching network
-        var database = args.Length > 2 ? args[2] : null;
-        Console.WriteLine($"L3 convergence: pods {string.Join(", ", podCounts)}, {perNetwork} servers per network, {Environment.ProcessorCount} cores");
+        var database = args.Length > 2 && args[2] != "-" ? args[2] : null;
+        var vxlanMode = args.Length > 3 ? args[3] : "noop";
+        Console.WriteLine($"L3 convergence: pods {string.Join(", ", podCounts)}, {perNetwork} servers per network, cross_pod_vxlan_mode {vxlanMode}, {Environment.ProcessorCount} cores");
         var results = new List<Result>();
         foreach (var pods in podCounts)
         {
-            results.AddRange(await RunPodsAsync(pods, perNetwork, database));
+            results.AddRange(await RunPodsAsync(pods, perNetwork, database, vxlanMode));
         }
 
         Console.WriteLine();
@@ -60,7 +63,7 @@ internal static partial class L3Bench
 
     private sealed record Result(int Pods, string Span, string Change, int Touched, int TouchedCalls, int OtherCalls, int SyncRuns, int Routes, double AnswerMs, double ConvergedMs, string Kinds, bool Stable);
 
-    private static async Task<List<Result>> RunPodsAsync(int pods, int perNetwork, string? database)
+    private static async Task<List<Result>> RunPodsAsync(int pods, int perNetwork, string? database, string vxlanMode)
     {
         var directory = Directory.CreateTempSubdirectory("tricircle-l3bench-").FullName;
         await using var sandbox = await SandboxRunner.StartAsync(
@@ -77,6 +80,7 @@ internal static partial class L3Bench
                     ["quota:cores"] = "-1",
                     ["quota:ram"] = "-1",
                     ["jobs:audit_interval"] = "0", // no audit reading the pods in the middle of a count
+                    ["network:cross_pod_vxlan_mode"] = vxlanMode,
                 },
             },
             CancellationToken.None,
