@@ -36,6 +36,11 @@ internal sealed class ShadowPorts(
 
         var network = await networks.FindTopAsync(networkId, cancellationToken);
         var instances = network is not null && needs.Shadowed(network) ? await ports.InPodsAsync(networkId, cancellationToken) : [];
+        if (copies.Count == 1 && instances.All(i => i.PodId == copies[0].PodId))
+        {
+            return; // in one pod only: nothing to stand in for, and a shadow there could stand in for nothing
+        }
+
         var ofNetwork = network is not null && instances.Count > 0 ? await subnets.ListTopAsync(networkId, cancellationToken) : [];
         var podsById = new Dictionary<string, Pod>(StringComparer.Ordinal);
         foreach (var podId in copies.Select(c => c.PodId).Concat(instances.Select(i => i.PodId)).Distinct(StringComparer.Ordinal))
