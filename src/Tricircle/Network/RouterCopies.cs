@@ -24,6 +24,7 @@ internal sealed class RouterCopies(
     PodNetworks podNetworks,
     RoutingStore routings,
     ExternalHomes homes,
+    ShadowPortSyncs shadowSyncs,
     PodStore pods)
 {
     public async Task ConvergeAsync(string routerId, CancellationToken cancellationToken)
@@ -52,12 +53,16 @@ internal sealed class RouterCopies(
             plan = RouterTopology.Plan(facts, bridgePorts.ToDictionary(p => p.Key, p => p.Value.FixedIps[0].IpAddress, StringComparer.Ordinal));
             var context = new Context(router, facts, bridge, bridgePorts);
             var gatewayPod = facts.GatewayPodId is { } g ? allPods.GetValueOrDefault(g) : null;
+            var networkIds = facts.Interfaces.Select(i => i.NetworkId).Distinct(StringComparer.Ordinal).ToList();
+            var copiesBefore = await shadowSyncs.CopiesAsync(networkIds, cancellationToken);
             await floating.BeforeRouterAsync(router, gatewayPod, cancellationToken);
             await CollectAsync(errors, plan.Pods.Values.Where(p => allPods.ContainsKey(p.PodId)).Select(p => ConvergePodAsync(allPods[p.PodId], p, context, cancellationToken)));
             if (errors.Count == 0)
             {
                 await CollectAsync(errors, [floating.AfterRouterAsync(router, gatewayPod, cancellationToken)]);
             }
+
+            await shadowSyncs.QueueGrownAsync(networkIds, copiesBefore, cancellationToken);
         }
 
         await CollectAsync(errors, existing.Where(r => !plan.Pods.ContainsKey(r.PodId) && allPods.ContainsKey(r.PodId))

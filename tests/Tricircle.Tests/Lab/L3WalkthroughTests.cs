@@ -115,6 +115,8 @@ public sealed class L3WalkthroughTests(LabTricircle lab)
             Assert.Equal("compute:shadow", shadow.GetProperty("device_owner").GetString());
             Assert.Equal(address1, shadow.GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString());
             Assert.Equal(await BottomIdAsync(last, "network", net1), shadow.GetProperty("network_id").GetString());
+            Assert.Equal(first, shadow.GetProperty("binding_profile").GetProperty("tricircle_region").GetString()); // the lab runs cross_pod_vxlan_mode = shadow
+            Assert.False(string.IsNullOrEmpty(shadow.GetProperty("binding_host_id").GetString()), shadow.ToString());
             var bottomFip = await BottomFloatingIpAsync(last, floatingAddress) ?? throw new InvalidOperationException($"no floating IP {floatingAddress} in {last}");
             Assert.Equal(shadowId, bottomFip.GetProperty("port_id").GetString());
             Assert.Equal(address1, bottomFip.GetProperty("fixed_ip_address").GetString());
@@ -132,7 +134,7 @@ public sealed class L3WalkthroughTests(LabTricircle lab)
             // Teardown, in order, each step seen in the regions.
             await lab.OpenStackAsync(Central, true, "floating", "ip", "unset", "--port", fip);
             await SettledAsync(admin);
-            Assert.Empty(await ListByNameAsync(last, "port", "shadow_port_" + port1));
+            Assert.Equal(shadowId, Assert.Single(await ListByNameAsync(last, "port", "shadow_port_" + port1))); // net1 is still in the last region: shadow mode keeps it there
             Assert.Equal(JsonValueKind.Null, (await BottomFloatingIpAsync(last, floatingAddress))?.GetProperty("port_id").ValueKind);
             Assert.Equal(["10.91.2.1", twoIp], await InterfaceIpsAsync(last, await CopyAsync(last, router)));
             await lab.OpenStackAsync(Central, true, "floating", "ip", "delete", fip);

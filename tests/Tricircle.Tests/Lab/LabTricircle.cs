@@ -250,6 +250,9 @@ public sealed class LabTricircle : IAsyncLifetime
             .Append("\n[network]\ntype_drivers = local,flat,vlan,vxlan\ntenant_network_types = vxlan,local\n")
             .Append("network_vlan_ranges = physnet1:150:199\nvni_ranges = 9000:9999\nflat_networks = public,physnet1\n")
 
+            // Shadow ports, so that the regions' real Neutrons are seen to take them (bound to a host they have no agent for).
+            .Append("cross_pod_vxlan_mode = shadow\n")
+
             // External networks without hints live in the first region (the lab's own external
             // network there already holds flat `public`: a central one goes on physnet1).
             .Append("default_region_for_external_network = ").Append(Cloud.Regions[0]).Append('\n');

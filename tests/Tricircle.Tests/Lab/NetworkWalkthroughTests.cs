@@ -4,7 +4,8 @@ namespace Tricircle.Lab;
 /// The central Neutron in front of the lab's real regions: the demo member makes networks in
 /// the central region and boots on them with the real <c>openstack</c> CLI; each region's own
 /// Neutron and Nova are asked what really happened there (same segment, CIDR, IPs and MACs, a
-/// server ACTIVE on the pod's copy of the port), and the deletes are seen to reach them.
+/// server ACTIVE on the pod's copy of the port; on a VxLAN network stretched over both regions, a
+/// shadow of each region's port in the other), and the deletes are seen to reach them.
 /// </summary>
 [Collection(LabWalkthroughs.Name)]
 [Trait("Category", "Lab")]
@@ -31,7 +32,8 @@ public sealed class NetworkWalkthroughTests(LabTricircle lab)
             var net1 = await NetworkAsync(demo: true, "lab-net1-" + suffix, "10.81.0.0/24");
             var net2 = await NetworkAsync(demo: true, "lab-net2-" + suffix, "10.82.0.0/24");
             var vlan = await NetworkAsync(demo: false, "lab-vlan-" + suffix, "10.83.0.0/24", "--share", "--provider-network-type", "vlan", "--provider-physical-network", "physnet1");
-            networks.AddRange([net1, net2, vlan]);
+            var vxlan = await NetworkAsync(demo: true, "lab-vx-" + suffix, "10.84.0.0/24", "--availability-zone-hint", az1, "--availability-zone-hint", azLast);
+            networks.AddRange([net1, net2, vlan, vxlan]);
             var segment = (await lab.OpenStackJsonAsync(Central, false, "network", "show", vlan)).GetProperty("provider:segmentation_id").GetInt32();
             Assert.InRange(segment, 150, 199);
 
@@ -41,6 +43,8 @@ public sealed class NetworkWalkthroughTests(LabTricircle lab)
                 ("lab-net-b-" + suffix, net2, azLast, last),
                 ("lab-vlan-a-" + suffix, vlan, az1, first),
                 ("lab-vlan-b-" + suffix, vlan, azLast, last),
+                ("lab-vx-a-" + suffix, vxlan, az1, first),
+                ("lab-vx-b-" + suffix, vxlan, azLast, last),
             })
             {
                 var server = await lab.OpenStackJsonAsync(Central, true, "server", "create", "--flavor", flavorId, "--image", "cirros-tiny", "--network", network, "--availability-zone", az, "--wait", name);
@@ -59,6 +63,11 @@ public sealed class NetworkWalkthroughTests(LabTricircle lab)
                 Assert.Equal("physnet1", shown.GetProperty("provider:physical_network").GetString());
                 Assert.Equal(segment, shown.GetProperty("provider:segmentation_id").GetInt32());
             }
+
+            // The stretched VxLAN network: the lab's Tricircle runs cross_pod_vxlan_mode = shadow, so
+            // each region's real Neutron holds a shadow of the other region's server port, bound to its host.
+            await AssertShadowAsync(servers[^1].Id, last, first);
+            await AssertShadowAsync(servers[^2].Id, first, last);
 
             // A network in use cannot go; once its servers have gone, its copies go from the regions with it.
             var refused = await Support.CliRunner.RunAsync("openstack", ["network", "delete", vlan], lab.Cloud.Openrc(Central, false), TimeSpan.FromMinutes(2));
@@ -114,6 +123,34 @@ public sealed class NetworkWalkthroughTests(LabTricircle lab)
         var id = network.GetProperty("id").GetString()!;
         await lab.OpenStackJsonAsync(Central, demo, "subnet", "create", "--network", id, "--subnet-range", cidr, name + "-sub");
         return id;
+    }
+
+    /// <summary>
+    /// The shadow of the server's port (in <paramref name="home"/>) in another region's real
+    /// Neutron: its MAC and address, <c>compute:shadow</c>, bound to the port's host with the home
+    /// region in its profile. Made by a job after the boot: looked for for up to a minute.
+    /// </summary>
+    private async Task AssertShadowAsync(string serverId, string home, string region)
+    {
+        var central = Assert.Single((await lab.OpenStackJsonAsync(Central, false, "port", "list", "--device-id", serverId, "--long")).EnumerateArray());
+        var centralPort = await lab.OpenStackJsonAsync(Central, false, "port", "show", central.GetProperty("ID").GetString()!);
+        var name = "shadow_port_" + centralPort.GetProperty("id").GetString();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var found = (await lab.OpenStackJsonAsync(region, false, "port", "list", "--name", name)).EnumerateArray().ToList();
+        while (found.Count == 0 && waited.Elapsed < TimeSpan.FromMinutes(1))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            found = (await lab.OpenStackJsonAsync(region, false, "port", "list", "--name", name)).EnumerateArray().ToList();
+        }
+
+        var shadow = await lab.OpenStackJsonAsync(region, false, "port", "show", Assert.Single(found).GetProperty("ID").GetString()!);
+        Assert.Equal("compute:shadow", shadow.GetProperty("device_owner").GetString());
+        Assert.Equal(centralPort.GetProperty("mac_address").GetString(), shadow.GetProperty("mac_address").GetString());
+        Assert.Equal(centralPort.GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString(), shadow.GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString());
+        var host = centralPort.GetProperty("binding_host_id").GetString();
+        Assert.False(string.IsNullOrEmpty(host), centralPort.ToString());
+        Assert.Equal(host, shadow.GetProperty("binding_host_id").GetString());
+        Assert.Equal(home, shadow.GetProperty("binding_profile").GetProperty("tricircle_region").GetString());
     }
 
     /// <summary>

@@ -68,11 +68,11 @@ public abstract class ShadowPortsTests(GatewayFixture gateway)
     [Fact]
     public async Task AFloatingIpsShadow_IsTheVxlanShadow_AndStaysWhenTheFloatingIpLeaves()
     {
+        // The network is in RegionOne only, until the floating IP's way brings it into RegionTwo.
         var (token, _) = gateway.NewTenant("fipshadow");
         var (external, _) = await _steps.ExternalNetworkAsync("RegionTwo", "172.24.81.0/24");
         var (net, subnet) = await _steps.NetworkAsync(token, "10.82.1.0/24");
         var vm1 = await _steps.BootAsync(token, net, "az1");
-        var vm2 = await _steps.BootAsync(token, net, "az2");
         var router = await _steps.RouterAsync(token, new { name = "r", external_gateway_info = new { network_id = external } });
         Ok(await _steps.InterfaceAsync(token, router, "add", subnet));
         await gateway.JobsSettledAsync();
@@ -81,7 +81,9 @@ public abstract class ShadowPortsTests(GatewayFixture gateway)
             .GetProperty("floatingip").GetProperty("id").GetString()!;
         await gateway.JobsSettledAsync();
 
-        // One shadow of vm1 in RegionTwo, bound as the VxLAN sync binds it, and the floating IP's copy on it.
+        Assert.Empty(await ShadowsAsync("RegionOne", net));
+
+        // One shadow of vm1 in RegionTwo, bound by the network's sync the router's queued, and the floating IP's copy on it.
         var shadow = Assert.Single(await ShadowsAsync("RegionTwo", net));
         AssertShadow(shadow, port1, "RegionOne");
         var copy = Assert.Single((await gateway.SendAsync(new Uri(gateway.Region("RegionTwo").NetworkUrl, "v2.0/floatingips?port_id=" + shadow.GetProperty("id").GetString()), HttpMethod.Get, gateway.AdminToken))
@@ -95,10 +97,7 @@ public abstract class ShadowPortsTests(GatewayFixture gateway)
 
         Ok(await _steps.InterfaceAsync(token, router, "remove", subnet));
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "routers/" + router, token)).Status);
-        foreach (var vm in (string[])[vm1, vm2])
-        {
-            Assert.Equal(HttpStatusCode.NoContent, (await gateway.ComputeAsync(HttpMethod.Delete, "servers/" + vm, token)).Status);
-        }
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.ComputeAsync(HttpMethod.Delete, "servers/" + vm1, token)).Status);
 
         await gateway.JobsSettledAsync();
         Assert.Empty(await ShadowsAsync("RegionTwo", net));
