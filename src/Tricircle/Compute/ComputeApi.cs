@@ -42,6 +42,7 @@ internal static class ComputeApi
         v21.MapZonesApi();
         v21.MapQuotaSetsApi();
         v21.MapImagesApi();
+        v21.MapSecurityGroupsProxyApi();
     }
 
     /// <summary>

@@ -241,12 +241,20 @@ internal sealed partial class ServerNetworks(
     }
 
     /// <summary>
-    /// Server <c>addresses</c> from a pod name the pod's networks, whose names are the central
-    /// ids: shown under the central networks' names, as Nova on the central Neutron would.
+    /// A pod's server views name the pod's networks and security groups, whose names are the
+    /// central ids: <c>addresses</c> are shown under the central networks' names, and
+    /// <c>security_groups</c> by the central groups' names, as Nova on the central Neutron would.
     /// </summary>
-    public async Task RenameAddressesAsync(IEnumerable<JsonNode?> servers, CancellationToken cancellationToken)
+    public async Task ShowCentralNamesAsync(IEnumerable<JsonNode?> servers, CancellationToken cancellationToken)
     {
-        var withAddresses = servers.OfType<JsonObject>().Select(s => s["addresses"]).OfType<JsonObject>().ToList();
+        var views = servers.OfType<JsonObject>().ToList();
+        await RenameAddressesAsync(views, cancellationToken);
+        await RenameGroupsAsync(views, cancellationToken);
+    }
+
+    private async Task RenameAddressesAsync(List<JsonObject> servers, CancellationToken cancellationToken)
+    {
+        var withAddresses = servers.Select(s => s["addresses"]).OfType<JsonObject>().ToList();
         var ids = withAddresses.SelectMany(a => a.Select(p => p.Key)).Distinct(StringComparer.Ordinal).ToList();
         if (ids.Count == 0)
         {
@@ -280,6 +288,30 @@ internal sealed partial class ServerNetworks(
                         addresses[name] = value;
                     }
                 }
+            }
+        }
+    }
+
+    private async Task RenameGroupsAsync(List<JsonObject> servers, CancellationToken cancellationToken)
+    {
+        var lists = servers.Select(s => s["security_groups"]).OfType<JsonArray>().ToList();
+        var ids = lists.SelectMany(l => l.OfType<JsonObject>()).Select(g => g["name"]?.ToString()).OfType<string>()
+            .Where(n => Guid.TryParse(n, out _)).Distinct(StringComparer.Ordinal).ToList();
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        var names = await central.SecurityGroupNamesAsync(ids, cancellationToken);
+        foreach (var list in lists)
+        {
+            // Nova lists each name once.
+            var renamed = list.OfType<JsonObject>().Select(g => g["name"]?.ToString() is { } n && names.TryGetValue(n, out var name) ? name : g["name"]?.ToString())
+                .OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+            list.Clear();
+            foreach (var name in renamed)
+            {
+                list.Add(new JsonObject { ["name"] = name });
             }
         }
     }

@@ -48,6 +48,21 @@ internal sealed class ServerSecurityGroups(PortStore ports, SecurityGroupStore g
         }
     }
 
+    /// <summary>The groups on the server's ports (Nova's <c>GET /servers/{id}/os-security-groups</c>).</summary>
+    public async Task<IReadOnlyList<TopSecurityGroup>> OfServerAsync(string serverId, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        foreach (var (portId, _) in await ports.ServerPortsAsync(serverId, cancellationToken))
+        {
+            if (await ports.FindAsync(portId, null, cancellationToken) is { } port)
+            {
+                ids.AddRange(port.SecurityGroups);
+            }
+        }
+
+        return [.. (await groups.FindTopManyAsync(ids, cancellationToken)).Values];
+    }
+
     private async Task<string> GroupIdAsync(string projectId, string name, CancellationToken cancellationToken)
     {
         try

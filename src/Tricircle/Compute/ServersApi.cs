@@ -139,7 +139,7 @@ internal static class ServersApi
         var page = await list.ListAsync(Shape, context.Request.Query, allTenants ? null : caller.ProjectId, caller.AuthToken, "servers/detail", ComputeApi.VersionHeaders(context), context.RequestAborted, ownBase: PodForwarder.GatewayBase(context));
         if (detail)
         {
-            await context.RequestServices.GetRequiredService<ServerNetworks>().RenameAddressesAsync(page.Items, context.RequestAborted);
+            await context.RequestServices.GetRequiredService<ServerNetworks>().ShowCentralNamesAsync(page.Items, context.RequestAborted);
         }
 
         var items = new JsonArray();
@@ -169,7 +169,7 @@ internal static class ServersApi
                     TopAz(pod, server);
                 }
 
-                return serverNetworks.RenameAddressesAsync([answer["server"]], context.RequestAborted);
+                return serverNetworks.ShowCentralNamesAsync([answer["server"]], context.RequestAborted);
             },
             headers: ComputeApi.VersionHeaders(context));
         if (status == 404 || (status is 204 or 202 && HttpMethods.IsDelete(context.Request.Method)))
@@ -203,7 +203,7 @@ internal static class ServersApi
 
         var serverNetworks = context.RequestServices.GetRequiredService<ServerNetworks>();
         Func<JsonNode, Task>? rename = rest.StartsWith("ips", StringComparison.Ordinal) && HttpMethods.IsGet(context.Request.Method)
-            ? answer => serverNetworks.RenameAddressesAsync([answer], context.RequestAborted)
+            ? answer => serverNetworks.ShowCentralNamesAsync([answer], context.RequestAborted)
             : null;
         var status = await forwarder.ForwardAsync(context, pod, ComputeApi.ServiceType, $"servers/{Uri.EscapeDataString(id)}/{PodUrls.EscapePath(rest)}{context.Request.QueryString}", rename, headers: ComputeApi.VersionHeaders(context));
         if (forgetOn is not null && status is >= 200 and < 300)

@@ -123,6 +123,10 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
     public async Task<IReadOnlyList<Jobs.JobRequest>> PortsInPodSyncsAsync(IReadOnlyCollection<string> networkIds, CancellationToken cancellationToken) =>
         [.. (await routers.OnNetworksAsync(networkIds, cancellationToken)).Select(r => RouterSyncs.For(r.Id, r.ProjectId)), .. await shadows.ForNetworksAsync(networkIds, cancellationToken)];
 
+    /// <summary>Central security group names by id, for those of <paramref name="groupIds"/> that exist.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> SecurityGroupNamesAsync(IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken) =>
+        (await securityGroups.FindTopManyAsync(groupIds, cancellationToken)).ToDictionary(g => g.Key, g => g.Value.Name, StringComparer.Ordinal);
+
     /// <summary>Central network names by id, for those of <paramref name="networkIds"/> that exist.</summary>
     public async Task<IReadOnlyDictionary<string, string>> NetworkNamesAsync(IReadOnlyCollection<string> networkIds, CancellationToken cancellationToken)
     {

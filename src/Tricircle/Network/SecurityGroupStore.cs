@@ -246,6 +246,24 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
         return group?.ToTop((await RulesOfAsync(connection, [id], cancellationToken)).GetValueOrDefault(id, []));
     }
 
+    /// <summary>A project's groups with their rules (every project's when null), its default group made first as Neutron's list does.</summary>
+    public async Task<IReadOnlyList<TopSecurityGroup>> ListTopAsync(string? projectId, CancellationToken cancellationToken)
+    {
+        if (projectId is not null)
+        {
+            await EnsureDefaultAsync(projectId, cancellationToken);
+        }
+
+        List<string> ids;
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            ids = [.. await connection.QueryAsync<string>(new CommandDefinition(
+                projectId is null ? "SELECT id FROM security_groups" : "SELECT id FROM security_groups WHERE project_id = @projectId", new { projectId }, cancellationToken: cancellationToken))];
+        }
+
+        return [.. (await FindTopManyAsync(ids, cancellationToken)).Values];
+    }
+
     /// <summary>For an audit: the central groups among <paramref name="ids"/> with their rules (those gone are missing), a few queries for any number.</summary>
     public async Task<IReadOnlyDictionary<string, TopSecurityGroup>> FindTopManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
     {

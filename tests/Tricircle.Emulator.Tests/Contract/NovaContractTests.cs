@@ -616,12 +616,16 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
     {
         var network = (await target.SendAsync(HttpMethod.Post, target.Network, "/v2.0/networks", target.DemoToken, new JsonObject { ["network"] = new JsonObject { ["name"] = Unique("net") } })).Expect(HttpStatusCode.Created)["network"]!;
         var networkId = Str(network["id"]);
+        string? groupId = null;
         try
         {
             (await target.SendAsync(HttpMethod.Post, target.Network, "/v2.0/subnets", target.DemoToken, new JsonObject
             {
                 ["subnet"] = new JsonObject { ["network_id"] = networkId, ["ip_version"] = 4, ["cidr"] = "10.77.0.0/24" },
             })).Expect(HttpStatusCode.Created);
+            var groupName = Unique("sg-web");
+            groupId = Str((await target.SendAsync(HttpMethod.Post, target.Network, "/v2.0/security-groups", target.DemoToken, new JsonObject { ["security_group"] = new JsonObject { ["name"] = groupName } }))
+                .Expect(HttpStatusCode.Created)["security_group"]!["id"]);
             var id = await BootAsync(target.DemoToken, Unique("net"), new JsonObject { ["networks"] = new JsonArray(new JsonObject { ["uuid"] = networkId }) });
             string portId;
             try
@@ -641,6 +645,12 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
                 Assert.Equal(portId, Str(Assert.Single(interfaces)!["port_id"]));
                 var byIp = (await Nova(HttpMethod.Get, "/servers?ip=" + Str(address["addr"]), target.DemoToken)).Expect(HttpStatusCode.OK)["servers"]!.AsArray();
                 Assert.Contains(byIp, s => Str(s!["id"]) == id);
+
+                // The server shows the groups on its ports now (each name once): one added by name shows at once, and goes again.
+                (await Nova(HttpMethod.Post, $"/servers/{id}/action", target.DemoToken, new JsonObject { ["addSecurityGroup"] = new JsonObject { ["name"] = groupName } })).Expect(HttpStatusCode.Accepted);
+                Assert.Equal(["default", groupName], GroupNames(await WaitForStatusAsync(id, "ACTIVE", target.DemoToken)));
+                (await Nova(HttpMethod.Post, $"/servers/{id}/action", target.DemoToken, new JsonObject { ["removeSecurityGroup"] = new JsonObject { ["name"] = groupName } })).Expect(HttpStatusCode.Accepted);
+                Assert.Equal(["default"], GroupNames(await WaitForStatusAsync(id, "ACTIVE", target.DemoToken)));
 
                 var second = (await Nova(HttpMethod.Post, $"/servers/{id}/os-interface", target.DemoToken, new JsonObject { ["interfaceAttachment"] = new JsonObject { ["net_id"] = networkId } })).Expect(HttpStatusCode.OK)["interfaceAttachment"]!;
                 var secondPort = Str(second["port_id"]);
@@ -669,8 +679,14 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
         finally
         {
             await target.SendAsync(HttpMethod.Delete, target.Network, "/v2.0/networks/" + networkId, target.DemoToken);
+            if (groupId is not null)
+            {
+                await target.SendAsync(HttpMethod.Delete, target.Network, "/v2.0/security-groups/" + groupId, target.DemoToken);
+            }
         }
     }
+
+    private static List<string> GroupNames(JsonNode server) => [.. server["security_groups"]!.AsArray().Select(g => Str(g!["name"])).Order(StringComparer.Ordinal)];
 
     [Fact]
     public async Task Servers_CreateImage_ReturnsImageIdInTheBody()

@@ -246,9 +246,11 @@ internal sealed partial class NovaApi
 
             return (JsonNode)entry;
         })]);
-        if (server.SecurityGroups.Count > 0 && server.VmState != "building")
+        // As Nova with Neutron: the groups on the server's ports now (addSecurityGroup, or a port
+        // changed in Neutron, shows at once), none is no key.
+        if (server.VmState != "building" && region.Network.GroupNamesOfDevice(server.Id) is { Count: > 0 } groups)
         {
-            json["security_groups"] = new JsonArray([.. server.SecurityGroups.Select(g => (JsonNode)new JsonObject { ["name"] = g })]);
+            json["security_groups"] = new JsonArray([.. groups.Select(g => (JsonNode)new JsonObject { ["name"] = g })]);
         }
 
         if (server.Fault is not null && server.VmState == "error")

@@ -675,6 +675,16 @@ internal sealed partial class NeutronState
         }
     }
 
+    /// <summary>The names of the groups on a device's ports, each once: what Nova shows as a server's <c>security_groups</c>.</summary>
+    public IReadOnlyList<string> GroupNamesOfDevice(string deviceId)
+    {
+        lock (_gate)
+        {
+            var ids = _ports.Where(p => Str(p, "device_id") == deviceId).SelectMany(p => (p["security_groups"] as JsonArray ?? []).Select(g => (string?)g)).ToHashSet(StringComparer.Ordinal);
+            return [.. _groups.Where(g => ids.Contains(Id(g))).Select(g => Str(g, "name") ?? "").Distinct(StringComparer.Ordinal)];
+        }
+    }
+
     /// <summary>The ports bound to a device (a server), in creation order.</summary>
     public IReadOnlyList<PortInfo> PortsOfDevice(string deviceId)
     {
