@@ -174,8 +174,7 @@ internal static class PortsApi
                 }
 
                 // An address or a CIDR, as Neutron's allowed-address-pairs.
-                var canonical = ip.Contains('/', StringComparison.Ordinal) ? CidrOrAddress(ip) : Ipam.Format(Ipam.ParseAddress(ip, "allowed_address_pairs"), Ipam.TryParseAddress(ip, out _, out var v) ? v : 4);
-                return new AddressPair(canonical, Body.Of(p.AsObject()).String("mac_address") is { } m ? Mac(m) : null);
+                return new AddressPair(NeutronAddresses.AddressOrNetwork(ip), Body.Of(p.AsObject()).String("mac_address") is { } m ? Mac(m) : null);
             }).ToList());
         }
 
@@ -185,16 +184,6 @@ internal static class PortsApi
                 ? (JsonNode)new JsonObject { ["opt_name"] = name, ["opt_value"] = opt.String("opt_value"), ["ip_version"] = Body.AsLong(opt.Node("ip_version")) ?? 4 }
                 : throw NeutronErrors.InvalidInput("extra_dhcp_opts entries need an opt_name"))]).ToJsonString();
         }
-    }
-
-    private static string CidrOrAddress(string text)
-    {
-        var slash = text.IndexOf('/', StringComparison.Ordinal);
-        var address = Ipam.ParseAddress(text[..slash], "allowed_address_pairs");
-        _ = Ipam.TryParseAddress(text[..slash], out _, out var version);
-        return int.TryParse(text[(slash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var prefix) && prefix <= (version == 4 ? 32 : 128)
-            ? $"{Ipam.Format(address, version)}/{prefix}"
-            : throw NeutronErrors.InvalidInput($"'{text}' is not a valid IP subnet.");
     }
 
     private static List<FixedIpRequest>? FixedIps(Body body) => NeutronBody.FixedIps(body, "fixed_ips");

@@ -551,4 +551,28 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
             await Delete("networks", (string)network["id"]!);
         }
     }
+
+    [Fact]
+    public async Task Addresses_ShortNumericAndHexForms_AreRefused()
+    {
+        // netaddr and neutron-lib's validators read dotted decimal quads only (.NET's parser takes "256" as 0.0.1.0).
+        var group = await Create("security-groups", "security_group", new JsonObject { ["name"] = Unique("sg") }, target.DemoToken);
+        var (network, _) = await NetworkWithSubnet("10.231.12.0/24", target.DemoToken);
+        try
+        {
+            foreach (var prefix in (string[])["256", "0x7f.0.0.1", "192.168.1./24"])
+            {
+                var rule = new JsonObject { ["security_group_rule"] = new JsonObject { ["security_group_id"] = (string)group["id"]!, ["direction"] = "ingress", ["remote_ip_prefix"] = prefix } };
+                AssertError(await Send(HttpMethod.Post, "/v2.0/security-group-rules", rule, target.DemoToken), HttpStatusCode.BadRequest, "InvalidCIDR", $"Invalid CIDR {prefix} given as IP prefix.");
+            }
+
+            var port = new JsonObject { ["port"] = new JsonObject { ["network_id"] = (string)network["id"]!, ["fixed_ips"] = new JsonArray(new JsonObject { ["ip_address"] = "10.231.12" }) } };
+            AssertError(await Send(HttpMethod.Post, "/v2.0/ports", port, target.DemoToken), HttpStatusCode.BadRequest, "HTTPBadRequest", "'10.231.12' is not a valid IP address");
+        }
+        finally
+        {
+            await Delete("networks", (string)network["id"]!, target.DemoToken);
+            await Delete("security-groups", (string)group["id"]!, target.DemoToken);
+        }
+    }
 }
