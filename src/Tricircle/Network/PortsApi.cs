@@ -63,12 +63,18 @@ internal static class PortsApi
         await NeutronBody.ShowAsync(context, "port", await store.ViewAsync(port, caller.IsAdmin, context.RequestAborted));
     }
 
-    private static async Task CreateAsync(HttpContext context, PortStore store, NetworkStore networks)
+    private static Task CreateAsync(HttpContext context, PortStore store, NetworkStore networks, NetworkPropagation propagation) =>
+        NeutronBulk.CreateAsync(context, Schema, "ports", async body =>
+        {
+            var caller = context.GetRequestContext();
+            var port = await CreateOneAsync(body, caller, store, networks, context.RequestAborted);
+            return new(await store.ViewAsync(port, caller.IsAdmin, context.RequestAborted), ct => propagation.DeletePortAsync(port.Id, ct));
+        });
+
+    private static async Task<PortRow> CreateOneAsync(Body body, RequestContext caller, PortStore store, NetworkStore networks, CancellationToken cancellationToken)
     {
-        var caller = context.GetRequestContext();
-        var body = await Schema.ReadAsync(context);
         var networkId = body.String("network_id")!;
-        var network = await networks.GetAsync(networkId, caller, context.RequestAborted);
+        var network = await networks.GetAsync(networkId, caller, cancellationToken);
         if (!caller.IsAdmin && network.ProjectId != caller.ProjectId && !network.Shared)
         {
             throw NeutronErrors.PolicyDenied("create_port");
@@ -93,8 +99,7 @@ internal static class PortsApi
             PortSecurityEnabled = body.Bool("port_security_enabled") ?? network.PortSecurityEnabled,
         };
         Apply(body, port);
-        var created = await store.CreateAsync(port, FixedIps(body), SecurityGroups(body), body.Strings("tags") ?? [], context.RequestAborted);
-        await NeutronBody.ShowAsync(context, "port", await store.ViewAsync(created, caller.IsAdmin, context.RequestAborted), 201);
+        return await store.CreateAsync(port, FixedIps(body), SecurityGroups(body), body.Strings("tags") ?? [], cancellationToken);
     }
 
     private static async Task UpdateAsync(string id, HttpContext context, PortStore store, NetworkPropagation propagation)

@@ -75,12 +75,17 @@ internal static class SubnetsApi
         await NeutronBody.ShowAsync(context, "subnet", await store.ViewAsync(subnet, context.RequestAborted));
     }
 
-    private static async Task CreateAsync(HttpContext context, SubnetStore store, NetworkStore networks, NetworkPropagation propagation)
+    private static Task CreateAsync(HttpContext context, SubnetStore store, NetworkStore networks, NetworkPropagation propagation) =>
+        NeutronBulk.CreateAsync(context, Schema, "subnets", async body =>
+        {
+            var subnet = await CreateOneAsync(body, context.GetRequestContext(), networks, propagation, context.RequestAborted);
+            return new(await store.ViewAsync(subnet, context.RequestAborted), ct => propagation.DeleteSubnetAsync(subnet, ct));
+        });
+
+    private static async Task<SubnetRow> CreateOneAsync(Body body, RequestContext caller, NetworkStore networks, NetworkPropagation propagation, CancellationToken cancellationToken)
     {
-        var caller = context.GetRequestContext();
-        var body = await Schema.ReadAsync(context);
         var networkId = body.String("network_id")!;
-        await networks.GetOwnedAsync(networkId, caller, "create_subnet_on", context.RequestAborted);
+        await networks.GetOwnedAsync(networkId, caller, "create_subnet_on", cancellationToken);
         if (body.String("subnetpool_id") is not null)
         {
             throw NeutronErrors.InvalidInput("subnet pools are not supported by the central Neutron");
@@ -122,8 +127,7 @@ internal static class SubnetsApi
         subnet.Pools = Pools(body) is { } pools ? Ipam.CheckPools(cidr, pools, gateway) : Ipam.DefaultPools(cidr, gateway);
         subnet.DnsNameservers = JsonSerializer.Serialize(Dns(body) ?? []);
         subnet.HostRoutes = JsonSerializer.Serialize(Routes(body, version) ?? []);
-        subnet = await propagation.CreateSubnetAsync(subnet, body.Strings("tags") ?? [], context.RequestAborted);
-        await NeutronBody.ShowAsync(context, "subnet", await store.ViewAsync(subnet, context.RequestAborted), 201);
+        return await propagation.CreateSubnetAsync(subnet, body.Strings("tags") ?? [], cancellationToken);
     }
 
     private static async Task UpdateAsync(string id, HttpContext context, SubnetStore store, NetworkPropagation propagation)

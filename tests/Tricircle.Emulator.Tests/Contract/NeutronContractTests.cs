@@ -178,6 +178,28 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
     }
 
     [Fact]
+    public async Task Port_BulkCreateWithAFailingItem_MakesNone()
+    {
+        var (network, subnet) = await NetworkWithSubnet("10.231.13.0/24", target.DemoToken);
+        try
+        {
+            var fixedIp = new JsonObject { ["subnet_id"] = (string)subnet["id"]!, ["ip_address"] = "10.231.13.9" };
+            var body = new JsonObject
+            {
+                ["ports"] = new JsonArray(
+                    new JsonObject { ["network_id"] = (string)network["id"]!, ["fixed_ips"] = new JsonArray(fixedIp.DeepClone()) },
+                    new JsonObject { ["port"] = new JsonObject { ["network_id"] = (string)network["id"]!, ["fixed_ips"] = new JsonArray(fixedIp.DeepClone()) } }),
+            };
+            AssertError(await Send(HttpMethod.Post, "/v2.0/ports", body, target.DemoToken), HttpStatusCode.Conflict, "IpAddressAlreadyAllocated");
+            Assert.Empty((await Send(HttpMethod.Get, $"/v2.0/ports?network_id={network["id"]}", token: target.DemoToken)).Expect(HttpStatusCode.OK)["ports"]!.AsArray());
+        }
+        finally
+        {
+            await Delete("networks", (string)network["id"]!, target.DemoToken);
+        }
+    }
+
+    [Fact]
     public async Task Subnet_Create_DefaultsGatewayAndPoolsAndRejectsBadCidrs()
     {
         var (network, subnet) = await NetworkWithSubnet("10.231.7.0/24");
