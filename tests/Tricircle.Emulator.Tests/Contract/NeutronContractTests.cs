@@ -597,4 +597,28 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
             await Delete("security-groups", (string)group["id"]!, target.DemoToken);
         }
     }
+
+    [Fact]
+    public async Task Subnet_SlaacDelete_TakesTheAutomaticAddressesOffThePorts()
+    {
+        var network = await Create("networks", "network", new JsonObject { ["name"] = Unique("net") }, target.DemoToken);
+        var networkId = (string)network["id"]!;
+        try
+        {
+            var v4 = await Create("subnets", "subnet", new JsonObject { ["network_id"] = networkId, ["ip_version"] = 4, ["cidr"] = "10.231.14.0/24" }, target.DemoToken);
+            var v6 = await Create("subnets", "subnet", new JsonObject { ["network_id"] = networkId, ["ip_version"] = 6, ["cidr"] = "2001:db8:231::/64", ["ipv6_address_mode"] = "slaac", ["ipv6_ra_mode"] = "slaac" }, target.DemoToken);
+            var port = await Create("ports", "port", new JsonObject { ["network_id"] = networkId }, target.DemoToken);
+            Assert.Contains(port["fixed_ips"]!.AsArray(), f => (string?)f!["subnet_id"] == (string?)v6["id"]);
+            AssertError(await Send(HttpMethod.Delete, $"/v2.0/subnets/{v4["id"]}", token: target.DemoToken), HttpStatusCode.Conflict, "SubnetInUse");
+
+            await Delete("subnets", (string)v6["id"]!, target.DemoToken);
+            var after = (await Send(HttpMethod.Get, $"/v2.0/ports/{port["id"]}", token: target.DemoToken)).Expect(HttpStatusCode.OK)["port"]!;
+            Assert.Equal((string?)v4["id"], (string?)Assert.Single(after["fixed_ips"]!.AsArray())!["subnet_id"]);
+            await Delete("ports", (string)port["id"]!, target.DemoToken);
+        }
+        finally
+        {
+            await Delete("networks", networkId, target.DemoToken);
+        }
+    }
 }
