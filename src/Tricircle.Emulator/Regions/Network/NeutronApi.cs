@@ -30,6 +30,7 @@ internal static class NeutronApi
         ("router_availability_zone", "Router Availability Zone", "Availability zone support for router."),
         ("ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway"),
         ("security-group", "security-group", "The security groups extension."),
+        ("security-groups-normalized-cidr", "Normalized CIDR field for security group rules", "Add new field with normalized remote_ip_prefix cidr in SG rule"),
         ("stateful-security-group", "Stateful security group", "Indicates if the security group is stateful or not"),
         ("quotas", "Quota management support", "Expose functions for quotas management per project"),
         ("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project"),
