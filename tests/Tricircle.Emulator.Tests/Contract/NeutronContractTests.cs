@@ -621,4 +621,27 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
             await Delete("networks", networkId, target.DemoToken);
         }
     }
+
+    [Fact]
+    public async Task Port_Mac_TheNetworkOwnerMaySetIt_OthersMayNot()
+    {
+        // create_port:mac_address: advsvc, the network's owner or an admin; update_port:mac_address: an admin or advsvc.
+        var own = await Create("networks", "network", new JsonObject { ["name"] = Unique("net") }, target.DemoToken);
+        var shared = await Create("networks", "network", new JsonObject { ["name"] = Unique("net"), ["shared"] = true });
+        try
+        {
+            var port = await Create("ports", "port", new JsonObject { ["network_id"] = (string)own["id"]!, ["mac_address"] = "fa:16:3e:23:10:01" }, target.DemoToken);
+            Assert.Equal("fa:16:3e:23:10:01", (string?)port["mac_address"]);
+            AssertError(await Send(HttpMethod.Put, $"/v2.0/ports/{port["id"]}", new JsonObject { ["port"] = new JsonObject { ["mac_address"] = "fa:16:3e:23:10:02" } }, target.DemoToken),
+                HttpStatusCode.Forbidden, "PolicyNotAuthorized", "update_port:mac_address");
+            AssertError(await Send(HttpMethod.Post, "/v2.0/ports", new JsonObject { ["port"] = new JsonObject { ["network_id"] = (string)shared["id"]!, ["mac_address"] = "fa:16:3e:23:10:03" } }, target.DemoToken),
+                HttpStatusCode.Forbidden, "PolicyNotAuthorized", "create_port:mac_address");
+            await Delete("ports", (string)port["id"]!, target.DemoToken);
+        }
+        finally
+        {
+            await Delete("networks", (string)own["id"]!, target.DemoToken);
+            await Delete("networks", (string)shared["id"]!);
+        }
+    }
 }
