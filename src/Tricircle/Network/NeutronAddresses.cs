@@ -53,7 +53,7 @@ internal static class NeutronAddresses
         }
 
         var cidr = NetworkOf(address, prefix);
-        return cidr.Network == Number(address).Value ? cidr : throw InvalidAttribute("cidr", $"'{text}' isn't a recognized IP subnet cidr, '{cidr}' is recommended");
+        return cidr.Network == Number(address).Value ? cidr : throw NeutronErrors.InvalidInput($"'{text}' isn't a recognized IP subnet cidr, '{cidr}' is recommended");
     }
 
     /// <summary>A route's destination (<c>validate_route_cidr</c>, host routes and router routes): a CIDR with its host bits clear, canonical.</summary>

@@ -56,7 +56,7 @@ internal static partial class NeutronBulk
     {
         if (items is not JsonArray { Count: > 0 } list)
         {
-            throw items is null or JsonArray ? new ApiException(StatusCodes.Status400BadRequest, "Resources required", "HTTPBadRequest") : BodyDialect.Of(context).NotAnObject(items, wrapper);
+            throw items is null or JsonArray ? Errors.TricircleException.Invalid("Resources required", "HTTPBadRequest") : BodyDialect.Of(context).NotAnObject(items, wrapper);
         }
 
         return list.Select(item => item is JsonObject o && o.ContainsKey(wrapper) ? o : new JsonObject { [wrapper] = item?.DeepClone() });
