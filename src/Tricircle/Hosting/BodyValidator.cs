@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -275,11 +274,10 @@ internal static class BodyValidator
     /// <summary>A string's length as Cinder's <c>*_non_mandatory_remove_white_spaces</c> formats count it: in code points, blanks at either end left out.</summary>
     public static int StrippedLength(string text) => text.Trim().EnumerateRunes().Count();
 
-    // Python's ipaddress: dotted quads only for IPv4 (IPAddress.TryParse would take "1" or "1.2").
+    // Python's ipaddress and Neutron's validators alike: dotted decimal quads without leading zeros
+    // for IPv4 (IPAddress.TryParse would take "1", "1.2", hex or octal), no zone for IPv6.
     private static bool IsAddress(string text, AddressFamily family) =>
-        IPAddress.TryParse(text, out var address) && address.AddressFamily == family
-        && (family != AddressFamily.InterNetwork || (text.Split('.').Length == 4 && text.All(c => char.IsAsciiDigit(c) || c == '.')))
-        && (family != AddressFamily.InterNetworkV6 || !text.Contains('%', StringComparison.Ordinal));
+        Shared.IpLiteral.TryParse(text, out var address) && address.AddressFamily == family;
 
     private static bool IsBase64(string text)
     {

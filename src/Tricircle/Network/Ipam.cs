@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Numerics;
 using Tricircle.Errors;
 
@@ -29,27 +28,16 @@ internal sealed record IpCidr(BigInteger Network, int Prefix, int Version)
 /// </summary>
 internal static class Ipam
 {
-    public static bool TryParseAddress(string text, out BigInteger value, out int version)
-    {
-        value = 0;
-        version = 0;
-        if (!IPAddress.TryParse(text, out var address) || text.Contains('%', StringComparison.Ordinal) ||
-            (address.AddressFamily == AddressFamily.InterNetwork && text.Count(c => c == '.') != 3))
-        {
-            return false;
-        }
+    /// <summary>An address as Neutron reads one (<see cref="NeutronAddresses"/>): its value and version.</summary>
+    public static bool TryParseAddress(string text, out BigInteger value, out int version) => NeutronAddresses.TryAddress(text, out value, out version);
 
-        version = address.AddressFamily == AddressFamily.InterNetwork ? 4 : 6;
-        value = new BigInteger(address.GetAddressBytes(), isUnsigned: true, isBigEndian: true);
-        return true;
-    }
-
-    /// <summary>An address, 400 unless valid (of <paramref name="version"/> when given).</summary>
+    /// <summary>An address of <paramref name="attribute"/>, 400 unless valid (of <paramref name="version"/> when given).</summary>
     public static BigInteger ParseAddress(string text, string attribute, int? version = null)
     {
-        if (!TryParseAddress(text, out var value, out var v) || (version is { } want && want != v))
+        var (value, v) = NeutronAddresses.Address(text, attribute);
+        if (version is { } want && want != v)
         {
-            throw NeutronErrors.InvalidInput($"'{text}' is not a valid IP address" + (version is null ? "" : $" for {attribute} (IPv{version})"));
+            throw NeutronErrors.InvalidInput($"'{text}' is not a valid IP address for {attribute} (IPv{version})");
         }
 
         return value;
@@ -67,27 +55,8 @@ internal static class Ipam
         return new IPAddress(full).ToString();
     }
 
-    /// <summary>A subnet CIDR as Neutron checks it: valid, and written as its network address.</summary>
-    public static IpCidr ParseCidr(string text)
-    {
-        var slash = text.IndexOf('/', StringComparison.Ordinal);
-        if (slash < 0 || !TryParseAddress(text[..slash], out var address, out var version) ||
-            !int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > (version == 4 ? 32 : 128))
-        {
-            throw NeutronErrors.InvalidInput($"'{text}' is not a valid IP subnet.");
-        }
-
-        var bits = version == 4 ? 32 : 128;
-        var mask = ((BigInteger.One << prefix) - 1) << (bits - prefix);
-        var network = address & mask;
-        var cidr = new IpCidr(network, prefix, version);
-        if (network != address)
-        {
-            throw NeutronErrors.InvalidInput($"'{text}' isn't a recognized IP subnet cidr, '{cidr}' is recommended");
-        }
-
-        return cidr;
-    }
+    /// <summary>A CIDR Tricircle wrote (a subnet's, a configured one): the value of a canonical CIDR (requests' go through <see cref="NeutronAddresses"/>).</summary>
+    public static IpCidr ParseCidr(string text) => NeutronAddresses.SubnetCidr(text);
 
     /// <summary>The first and last address a port may have: IPv4 leaves out the network and broadcast addresses.</summary>
     public static (BigInteger First, BigInteger Last) Usable(IpCidr cidr) =>

@@ -9,28 +9,32 @@ namespace Tricircle.Network;
 /// </summary>
 internal static class NetworkExtensionsApi
 {
-    public sealed record Extension(string Alias, string Name, string Description, string Updated = "2013-01-01T00:00:00-00:00");
+    public sealed record Extension(string Alias, string Name, string Description, string Updated);
 
+    // Names, descriptions and dates as Zed's neutron-lib definitions and Neutron's extension descriptors give them.
     public static readonly IReadOnlyList<Extension> Served =
     [
-        new("provider", "Provider Network", "Expose mapping of virtual networks to physical networks"),
-        new("external-net", "Neutron external network", "Adds external network attribute to network resource."),
-        new("standard-attr-tag", "Tag support for resources with standard attribute: subnet, trunk, network_segment_range, router, network, policy, subnetpool, port, security_group, floatingip", "Enables to set tag on resources with standard attribute."),
-        new("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs"),
-        new("port-security", "Port Security", "Provides port security"),
-        new("binding", "Port Binding", "Expose port bindings of a virtual port to external application"),
-        new("extra_dhcp_opt", "Neutron Extra DHCP options", "Extra options configuration for DHCP. For example PXE boot options to DHCP clients can be specified (e.g. tftp-server, server-ip-address, bootfile-name)"),
-        new("network_availability_zone", "Network Availability Zone", "Availability zone support for network."),
-        new("standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes"),
-        new("standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes."),
-        new("standard-attr-revisions", "Resource revision numbers", "This extension will display the revision number of neutron resources."),
-        new("project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled."),
-        new("net-mtu", "Network MTU", "Provides MTU attribute for a network resource."),
-        new("net-mtu-writable", "Network MTU (writable)", "Provides a writable MTU attribute for a network resource."),
-        new("filter-validation", "Filter parameters validation", "Provides validation on filter parameters."),
-        new("sorting", "Sorting support", "Enables sorting support."),
-        new("pagination", "Pagination support", "Enables pagination support."),
-        new("security-group", "security-group", "The security groups extension."),
+        new("provider", "Provider Network", "Expose mapping of virtual networks to physical networks", "2012-09-07T10:00:00-00:00"),
+        new("external-net", "Neutron external network", "Adds external network attribute to network resource.", "2013-01-14T10:00:00-00:00"),
+        new("standard-attr-tag", "Tag support for resources with standard attribute: subnet, trunk, network_segment_range, router, network, policy, subnetpool, port, security_group, floatingip", "Enables to set tag on resources with standard attribute.", "2017-01-01T00:00:00-00:00"),
+        new("tag-ports-during-bulk-creation", "Tag Ports During Bulk Creation", "Allow to tag ports during bulk creation", "2019-12-29T19:00:00-00:00"),
+        new("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs", "2013-07-23T10:00:00-00:00"),
+        new("port-security", "Port Security", "Provides port security", "2012-07-23T10:00:00-00:00"),
+        new("binding", "Port Binding", "Expose port bindings of a virtual port to external application", "2014-02-03T10:00:00-00:00"),
+        new("extra_dhcp_opt", "Neutron Extra DHCP options", "Extra options configuration for DHCP. For example PXE boot options to DHCP clients can be specified (e.g. tftp-server, server-ip-address, bootfile-name)", "2013-03-17T12:00:00-00:00"),
+        new("ip-substring-filtering", "IP address substring filtering", "Provides IP address substring filtering when listing ports", "2017-11-28T09:00:00-00:00"),
+        new("network_availability_zone", "Network Availability Zone", "Availability zone support for network.", "2015-01-01T10:00:00-00:00"),
+        new("standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes", "2016-02-10T10:00:00-00:00"),
+        new("standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.", "2016-09-12T10:00:00-00:00"),
+        new("standard-attr-revisions", "Resource revision numbers", "This extension will display the revision number of neutron resources.", "2016-04-11T10:00:00-00:00"),
+        new("project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled.", "2016-09-09T09:09:09-09:09"),
+        new("net-mtu", "Network MTU", "Provides MTU attribute for a network resource.", "2015-03-25T10:00:00-00:00"),
+        new("net-mtu-writable", "Network MTU (writable)", "Provides a writable MTU attribute for a network resource.", "2017-07-12T00:00:00-00:00"),
+        new("filter-validation", "Filter parameters validation", "Provides validation on filter parameters.", "2018-07-04T10:00:00-00:00"),
+        new("sorting", "Sorting support", "Extension that indicates that sorting is enabled.", "2016-06-12T00:00:00-00:00"),
+        new("pagination", "Pagination support", "Extension that indicates that pagination is enabled.", "2016-06-12T00:00:00-00:00"),
+        new("security-group", "security-group", "The security groups extension.", "2012-10-05T10:00:00-00:00"),
+        new("security-groups-normalized-cidr", "Normalized CIDR field for security group rules", "Add new field with normalized remote_ip_prefix cidr in SG rule", "2020-07-28T10:00:00-00:00"),
         new("stateful-security-group", "Stateful security group", "Indicates if the security group is stateful or not", "2019-11-26T09:00:00-00:00"),
         new("quotas", "Quota management support", "Expose functions for quotas management per project", "2012-07-29T10:00:00-00:00"),
         new("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project", "2017-02-10T10:00:00-00:00"),

@@ -57,10 +57,16 @@ internal static class NetworksApi
         await NeutronBody.ShowAsync(context, "network", await store.ViewAsync(network, caller.IsAdmin, context.RequestAborted));
     }
 
-    private static async Task CreateAsync(HttpContext context, NetworkStore store, ExternalNetworks external)
+    private static Task CreateAsync(HttpContext context, NetworkStore store, ExternalNetworks external, NetworkPropagation propagation) =>
+        NeutronBulk.CreateAsync(context, Schema, "networks", async body =>
+        {
+            var caller = context.GetRequestContext();
+            var network = await CreateOneAsync(body, caller, store, external, context.RequestAborted);
+            return new(await store.ViewAsync(network, caller.IsAdmin, context.RequestAborted), ct => propagation.DeleteNetworkAsync(network, ct));
+        });
+
+    private static async Task<NetworkRow> CreateOneAsync(Body body, RequestContext caller, NetworkStore store, ExternalNetworks external, CancellationToken cancellationToken)
     {
-        var caller = context.GetRequestContext();
-        var body = await Schema.ReadAsync(context);
         var create = new NetworkCreate(
             NeutronBody.OwnerOf(body, caller, "network"),
             body.String("name") ?? "",
@@ -75,8 +81,7 @@ internal static class NetworksApi
             body.Strings("availability_zone_hints") ?? [],
             body.Bool("port_security_enabled") ?? true,
             body.Strings("tags") ?? []);
-        var network = create.External ? await external.CreateAsync(create, context.RequestAborted) : await store.CreateAsync(create, null, context.RequestAborted);
-        await NeutronBody.ShowAsync(context, "network", await store.ViewAsync(network, caller.IsAdmin, context.RequestAborted), 201);
+        return create.External ? await external.CreateAsync(create, cancellationToken) : await store.CreateAsync(create, null, cancellationToken);
     }
 
     private static async Task UpdateAsync(string id, HttpContext context, NetworkStore store, NetworkPropagation propagation)

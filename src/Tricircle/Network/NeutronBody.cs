@@ -20,9 +20,9 @@ internal static class NeutronBody
         {
             var item = Body.Of(f!.AsObject());
             var ip = item.String("ip_address");
-            if (ip is not null && !Ipam.TryParseAddress(ip, out _, out _))
+            if (ip is not null)
             {
-                throw NeutronErrors.InvalidInput($"'{ip}' is not a valid IP address");
+                _ = NeutronAddresses.Address(ip, field);
             }
 
             return new FixedIpRequest(item.String("subnet_id"), ip);

@@ -31,7 +31,11 @@ internal sealed partial class PodNetworks
         await ForgetAsync(pod, [("network", topNetworkId), .. subnets.Select(s => ("subnet", s.Name)), .. ours.Select(RowOf)], cancellationToken);
     }
 
-    /// <summary>Deletes the subnet's copy with the ports Tricircle made in it (its DHCP port).</summary>
+    /// <summary>
+    /// Deletes the subnet's copy with the DHCP port Tricircle made in it. Other copies of ports
+    /// with an address in it stay: only automatic addresses (an auto-address subnet's) can be
+    /// there, which the pod's Neutron takes off them with the subnet, as central did.
+    /// </summary>
     public async Task DeleteSubnetCopyAsync(Pod pod, string topSubnetId, CancellationToken cancellationToken)
     {
         if (await BottomOfAsync(pod, "subnet", "subnets", topSubnetId, cancellationToken) is not { } bottom)
@@ -40,7 +44,7 @@ internal sealed partial class PodNetworks
         }
 
         var ports = await ListAsync(pod, "ports", "fixed_ips=" + Uri.EscapeDataString("subnet_id=" + bottom), cancellationToken);
-        var ours = await OursAsync(pod, ports, cancellationToken);
+        var ours = (await OursAsync(pod, ports, cancellationToken)).Where(p => p.DeviceOwner == PortStore.DhcpOwner).ToList();
         await Task.WhenAll(ours.Select(p => DeleteAsync(pod, "ports/" + Uri.EscapeDataString(p.Id), cancellationToken)));
         await DeleteAsync(pod, "subnets/" + Uri.EscapeDataString(bottom), cancellationToken);
         await ForgetAsync(pod, [("subnet", topSubnetId), .. ours.Select(RowOf)], cancellationToken);

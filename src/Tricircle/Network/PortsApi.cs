@@ -63,12 +63,18 @@ internal static class PortsApi
         await NeutronBody.ShowAsync(context, "port", await store.ViewAsync(port, caller.IsAdmin, context.RequestAborted));
     }
 
-    private static async Task CreateAsync(HttpContext context, PortStore store, NetworkStore networks)
+    private static Task CreateAsync(HttpContext context, PortStore store, NetworkStore networks, NetworkPropagation propagation) =>
+        NeutronBulk.CreateAsync(context, Schema, "ports", async body =>
+        {
+            var caller = context.GetRequestContext();
+            var port = await CreateOneAsync(body, caller, store, networks, context.RequestAborted);
+            return new(await store.ViewAsync(port, caller.IsAdmin, context.RequestAborted), ct => propagation.DeletePortAsync(port.Id, ct));
+        });
+
+    private static async Task<PortRow> CreateOneAsync(Body body, RequestContext caller, PortStore store, NetworkStore networks, CancellationToken cancellationToken)
     {
-        var caller = context.GetRequestContext();
-        var body = await Schema.ReadAsync(context);
         var networkId = body.String("network_id")!;
-        var network = await networks.GetAsync(networkId, caller, context.RequestAborted);
+        var network = await networks.GetAsync(networkId, caller, cancellationToken);
         if (!caller.IsAdmin && network.ProjectId != caller.ProjectId && !network.Shared)
         {
             throw NeutronErrors.PolicyDenied("create_port");
@@ -93,8 +99,7 @@ internal static class PortsApi
             PortSecurityEnabled = body.Bool("port_security_enabled") ?? network.PortSecurityEnabled,
         };
         Apply(body, port);
-        var created = await store.CreateAsync(port, FixedIps(body), SecurityGroups(body), body.Strings("tags") ?? [], context.RequestAborted);
-        await NeutronBody.ShowAsync(context, "port", await store.ViewAsync(created, caller.IsAdmin, context.RequestAborted), 201);
+        return await store.CreateAsync(port, FixedIps(body), SecurityGroups(body), body.Strings("tags") ?? [], cancellationToken);
     }
 
     private static async Task UpdateAsync(string id, HttpContext context, PortStore store, NetworkPropagation propagation)
@@ -174,8 +179,7 @@ internal static class PortsApi
                 }
 
                 // An address or a CIDR, as Neutron's allowed-address-pairs.
-                var canonical = ip.Contains('/', StringComparison.Ordinal) ? CidrOrAddress(ip) : Ipam.Format(Ipam.ParseAddress(ip, "allowed_address_pairs"), Ipam.TryParseAddress(ip, out _, out var v) ? v : 4);
-                return new AddressPair(canonical, Body.Of(p.AsObject()).String("mac_address") is { } m ? Mac(m) : null);
+                return new AddressPair(NeutronAddresses.AddressOrNetwork(ip), Body.Of(p.AsObject()).String("mac_address") is { } m ? Mac(m) : null);
             }).ToList());
         }
 
@@ -185,16 +189,6 @@ internal static class PortsApi
                 ? (JsonNode)new JsonObject { ["opt_name"] = name, ["opt_value"] = opt.String("opt_value"), ["ip_version"] = Body.AsLong(opt.Node("ip_version")) ?? 4 }
                 : throw NeutronErrors.InvalidInput("extra_dhcp_opts entries need an opt_name"))]).ToJsonString();
         }
-    }
-
-    private static string CidrOrAddress(string text)
-    {
-        var slash = text.IndexOf('/', StringComparison.Ordinal);
-        var address = Ipam.ParseAddress(text[..slash], "allowed_address_pairs");
-        _ = Ipam.TryParseAddress(text[..slash], out _, out var version);
-        return int.TryParse(text[(slash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var prefix) && prefix <= (version == 4 ? 32 : 128)
-            ? $"{Ipam.Format(address, version)}/{prefix}"
-            : throw NeutronErrors.InvalidInput($"'{text}' is not a valid IP subnet.");
     }
 
     private static List<FixedIpRequest>? FixedIps(Body body) => NeutronBody.FixedIps(body, "fixed_ips");

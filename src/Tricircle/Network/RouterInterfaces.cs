@@ -238,9 +238,9 @@ internal static class RouteRules
                 throw NeutronErrors.InvalidInput("Validation of dictionary's keys failed. Expected keys: {'destination', 'nexthop'}");
             }
 
-            _ = Ipam.ParseCidr(destination);
+            var cidr = NeutronAddresses.RouteCidr(destination, "routes");
             _ = Ipam.ParseAddress(nexthop, "routes");
-            var parsed = new HostRoute(destination, Ipam.Canonical(nexthop));
+            var parsed = new HostRoute(cidr.ToString(), Ipam.Canonical(nexthop));
             if (routes.Contains(parsed))
             {
                 throw NeutronErrors.InvalidInput($"Duplicate hostroute '{Python(parsed)}'");

@@ -244,22 +244,7 @@ internal sealed record SecurityGroupRuleInput(
         }
 
         // As neutron-lib's convert_ip_prefix_to_cidr: an address alone is its host prefix.
-        var parts = text.Split('/');
-        if (parts.Length <= 2 && IPAddress.TryParse(parts[0], out var address) && !parts[0].Contains('%', StringComparison.Ordinal))
-        {
-            var max = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
-            if (parts.Length == 1)
-            {
-                return $"{address}/{max}";
-            }
-
-            if (int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var length) && length <= max)
-            {
-                return $"{address}/{length}";
-            }
-        }
-
-        throw new ApiException(StatusCodes.Status400BadRequest, $"Invalid CIDR {text} given as IP prefix.", "InvalidCIDR");
+        return NeutronAddresses.Prefix(text);
     }
 
     // The schema has made sure that a present value is a string (or null).

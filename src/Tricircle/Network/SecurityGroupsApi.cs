@@ -95,15 +95,15 @@ internal static class SecurityGroupsApi
         return TypedResults.Json(new JsonObject { ["security_group"] = NeutronQuery.Project(await JsonAsync(store, group, context), NeutronQuery.FieldsOf(context.Request.Query)) });
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, SecurityGroupStore store)
-    {
-        var caller = context.GetRequestContext();
-        var body = await Group.ReadAsync(context);
-        var name = Name(body) ?? "";
-        var project = ProjectOf(caller, body);
-        var (group, rules) = await store.CreateAsync(project, name, body.String("description") ?? "", body.Bool("stateful") ?? true, context.RequestAborted);
-        return TypedResults.Json(new JsonObject { ["security_group"] = group.ToJson(rules) }, statusCode: StatusCodes.Status201Created);
-    }
+    private static Task CreateAsync(HttpContext context, SecurityGroupStore store, NetworkPropagation propagation) =>
+        NeutronBulk.CreateAsync(context, Group, "security_groups", async body =>
+        {
+            var caller = context.GetRequestContext();
+            var name = Name(body) ?? "";
+            var project = ProjectOf(caller, body);
+            var (group, rules) = await store.CreateAsync(project, name, body.String("description") ?? "", body.Bool("stateful") ?? true, context.RequestAborted);
+            return new(group.ToJson(rules), ct => propagation.DeleteSecurityGroupAsync(caller, group.Id, ct));
+        });
 
     private static async Task<IResult> UpdateAsync(string id, HttpContext context, SecurityGroupStore store, NetworkPropagation propagation)
     {
@@ -131,18 +131,19 @@ internal static class SecurityGroupsApi
         return TypedResults.Json(query.Respond(context, "security_group_rules", [.. rules.Select(r => r.ToJson())]));
     }
 
-    private static async Task<IResult> CreateRuleAsync(HttpContext context, SecurityGroupStore store, NetworkPropagation propagation)
-    {
-        var caller = context.GetRequestContext();
-        var input = SecurityGroupRuleInput.Parse((await SecurityGroupRuleInput.Schema.ReadAsync(context)).Fields);
-        if (input.ProjectId is { } project && project != caller.ProjectId && !caller.IsAdmin)
+    private static Task CreateRuleAsync(HttpContext context, NetworkPropagation propagation) =>
+        NeutronBulk.CreateAsync(context, SecurityGroupRuleInput.Schema, "security_group_rules", async body =>
         {
-            throw NotYours();
-        }
+            var caller = context.GetRequestContext();
+            var input = SecurityGroupRuleInput.Parse(body.Fields);
+            if (input.ProjectId is { } project && project != caller.ProjectId && !caller.IsAdmin)
+            {
+                throw NotYours();
+            }
 
-        var rule = await propagation.CreateRuleAsync(caller, input, context.RequestAborted);
-        return TypedResults.Json(new JsonObject { ["security_group_rule"] = rule.ToJson() }, statusCode: StatusCodes.Status201Created);
-    }
+            var rule = await propagation.CreateRuleAsync(caller, input, context.RequestAborted);
+            return new(rule.ToJson(), ct => propagation.DeleteRuleAsync(caller, rule.Id, ct));
+        });
 
     private static async Task<IResult> ShowRuleAsync(string id, HttpContext context, SecurityGroupStore store)
     {

@@ -334,6 +334,13 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await RequireUnusedAsync(connection, tx, id, cancellationToken);
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
+
+        // The ports that lose an automatic address (an auto-address subnet's) are changed ports.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE ports SET revision_number = revision_number + 1, updated_at = @now WHERE device_owner <> @dhcp AND id IN (SELECT port_id FROM ip_allocations WHERE subnet_id = @id)",
+            new { id, dhcp = PortStore.DhcpOwner, now = DbTime.Now(timeProvider) },
+            tx,
+            cancellationToken: cancellationToken));
         await NeutronTags.RemoveOfSubnetAsync(connection, tx, id, cancellationToken);
         await PortStore.DeleteOfSubnetAsync(connection, tx, id, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM subnets WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
@@ -354,11 +361,18 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
     public static Task CountRevisionAsync(DbConnection connection, DbTransaction tx, string id, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("UPDATE subnets SET revision_number = revision_number + 1 WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
 
+    /// <summary>
+    /// 409 SubnetInUse while a port holds an address in it: any port but our DHCP ports; in an
+    /// auto-address subnet (SLAAC, DHCPv6-stateless) only a router's interface, as Neutron's
+    /// delete_subnet, which takes the automatic addresses off the other ports.
+    /// </summary>
     private static async Task RequireUnusedAsync(DbConnection connection, DbTransaction tx, string id, CancellationToken cancellationToken)
     {
+        var auto = await IsAutoAddressAsync(connection, tx, id, cancellationToken);
         var inUse = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COUNT(*) FROM ip_allocations a JOIN ports p ON p.id = a.port_id WHERE a.subnet_id = @id AND p.device_owner <> @dhcp",
-            new { id, dhcp = PortStore.DhcpOwner },
+            "SELECT COUNT(*) FROM ip_allocations a JOIN ports p ON p.id = a.port_id WHERE a.subnet_id = @id AND " +
+            (auto ? "p.device_owner IN (@router, 'network:router_interface_distributed', 'network:ha_router_replicated_interface')" : "p.device_owner <> @dhcp"),
+            new { id, dhcp = PortStore.DhcpOwner, router = PortStore.RouterInterfaceOwner },
             tx,
             cancellationToken: cancellationToken));
         if (inUse > 0)
@@ -366,6 +380,10 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
             throw TricircleException.Conflict($"Unable to complete operation on subnet {id}: One or more ports have an IP allocation from this subnet.", "SubnetInUse");
         }
     }
+
+    private static async Task<bool> IsAutoAddressAsync(DbConnection connection, DbTransaction tx, string id, CancellationToken cancellationToken) =>
+        await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM subnets WHERE id = @id AND ip_version = 6 AND ipv6_address_mode IN ('slaac', 'dhcpv6-stateless')", new { id }, tx, cancellationToken: cancellationToken)) > 0;
 
     private static async Task WritePoolsAsync(DbConnection connection, DbTransaction tx, SubnetRow row, CancellationToken cancellationToken)
     {

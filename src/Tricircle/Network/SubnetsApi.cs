@@ -75,19 +75,24 @@ internal static class SubnetsApi
         await NeutronBody.ShowAsync(context, "subnet", await store.ViewAsync(subnet, context.RequestAborted));
     }
 
-    private static async Task CreateAsync(HttpContext context, SubnetStore store, NetworkStore networks, NetworkPropagation propagation)
+    private static Task CreateAsync(HttpContext context, SubnetStore store, NetworkStore networks, NetworkPropagation propagation) =>
+        NeutronBulk.CreateAsync(context, Schema, "subnets", async body =>
+        {
+            var subnet = await CreateOneAsync(body, context.GetRequestContext(), networks, propagation, context.RequestAborted);
+            return new(await store.ViewAsync(subnet, context.RequestAborted), ct => propagation.DeleteSubnetAsync(subnet, ct));
+        });
+
+    private static async Task<SubnetRow> CreateOneAsync(Body body, RequestContext caller, NetworkStore networks, NetworkPropagation propagation, CancellationToken cancellationToken)
     {
-        var caller = context.GetRequestContext();
-        var body = await Schema.ReadAsync(context);
         var networkId = body.String("network_id")!;
-        await networks.GetOwnedAsync(networkId, caller, "create_subnet_on", context.RequestAborted);
+        await networks.GetOwnedAsync(networkId, caller, "create_subnet_on", cancellationToken);
         if (body.String("subnetpool_id") is not null)
         {
             throw NeutronErrors.InvalidInput("subnet pools are not supported by the central Neutron");
         }
 
         var cidrText = body.String("cidr") ?? throw NeutronErrors.InvalidInput("A cidr must be specified in the absence of a subnet pool");
-        var cidr = Ipam.ParseCidr(cidrText);
+        var cidr = NeutronAddresses.SubnetCidr(cidrText);
         var version = body.Int("ip_version") ?? cidr.Version;
         if (version is not (4 or 6))
         {
@@ -120,10 +125,9 @@ internal static class SubnetsApi
         BigInteger? gateway = body.Has("gateway_ip") ? body.IsNull("gateway_ip") ? null : Gateway(cidr, body.String("gateway_ip")!) : cidr.Network + 1;
         subnet.GatewayIp = gateway is { } gw ? Ipam.Format(gw, version) : null;
         subnet.Pools = Pools(body) is { } pools ? Ipam.CheckPools(cidr, pools, gateway) : Ipam.DefaultPools(cidr, gateway);
-        subnet.DnsNameservers = JsonSerializer.Serialize(Dns(body, version) ?? []);
+        subnet.DnsNameservers = JsonSerializer.Serialize(Dns(body) ?? []);
         subnet.HostRoutes = JsonSerializer.Serialize(Routes(body, version) ?? []);
-        subnet = await propagation.CreateSubnetAsync(subnet, body.Strings("tags") ?? [], context.RequestAborted);
-        await NeutronBody.ShowAsync(context, "subnet", await store.ViewAsync(subnet, context.RequestAborted), 201);
+        return await propagation.CreateSubnetAsync(subnet, body.Strings("tags") ?? [], cancellationToken);
     }
 
     private static async Task UpdateAsync(string id, HttpContext context, SubnetStore store, NetworkPropagation propagation)
@@ -145,7 +149,7 @@ internal static class SubnetsApi
         BigInteger? gateway = subnet.GatewayIp is null ? null : Ipam.ParseAddress(subnet.GatewayIp, "gateway_ip");
         var pools = Pools(body);
         subnet.Pools = Ipam.CheckPools(cidr, pools ?? subnet.Pools, gateway);
-        if (Dns(body, cidr.Version) is { } dns)
+        if (Dns(body) is { } dns)
         {
             subnet.DnsNameservers = JsonSerializer.Serialize(dns);
         }
@@ -200,8 +204,10 @@ internal static class SubnetsApi
             ? new AllocationPool(start, end)
             : throw NeutronErrors.InvalidInput($"'{p?.ToJsonString()}' is not a valid allocation pool: it needs start and end")).ToList();
 
-    private static List<string>? Dns(Body body, int version) =>
-        body.Strings("dns_nameservers")?.Select(d => Ipam.Format(Ipam.ParseAddress(d, "dns_nameservers"), Ipam.TryParseAddress(d, out _, out var v) ? v : version)).ToList();
+    private static List<string>? Dns(Body body) =>
+        body.Strings("dns_nameservers")?.Select(d => NeutronAddresses.AddressProblem(d) is { } problem
+            ? throw NeutronAddresses.InvalidAttribute("dns_nameservers", $"'{d}' is not a valid nameserver. {problem}")
+            : Ipam.Canonical(d)).ToList();
 
     private static List<HostRoute>? Routes(Body body, int version) =>
         body.Array("host_routes")?.Select(r =>
@@ -212,8 +218,8 @@ internal static class SubnetsApi
                 throw NeutronErrors.InvalidInput($"'{r?.ToJsonString()}' is not a valid host route: it needs destination and nexthop");
             }
 
-            var cidr = Ipam.ParseCidr(destination);
-            var hop = Ipam.ParseAddress(nexthop, "host_routes nexthop", version);
+            var cidr = NeutronAddresses.RouteCidr(destination, "host_routes");
+            var hop = Ipam.ParseAddress(nexthop, "host_routes", version);
             return cidr.Version != version ? throw NeutronErrors.InvalidInput($"host route {destination} is not IPv{version}") : new HostRoute(cidr.ToString(), Ipam.Format(hop, version));
         }).ToList();
 }

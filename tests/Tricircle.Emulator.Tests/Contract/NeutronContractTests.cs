@@ -178,6 +178,28 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
     }
 
     [Fact]
+    public async Task Port_BulkCreateWithAFailingItem_MakesNone()
+    {
+        var (network, subnet) = await NetworkWithSubnet("10.231.13.0/24", target.DemoToken);
+        try
+        {
+            var fixedIp = new JsonObject { ["subnet_id"] = (string)subnet["id"]!, ["ip_address"] = "10.231.13.9" };
+            var body = new JsonObject
+            {
+                ["ports"] = new JsonArray(
+                    new JsonObject { ["network_id"] = (string)network["id"]!, ["fixed_ips"] = new JsonArray(fixedIp.DeepClone()) },
+                    new JsonObject { ["port"] = new JsonObject { ["network_id"] = (string)network["id"]!, ["fixed_ips"] = new JsonArray(fixedIp.DeepClone()) } }),
+            };
+            AssertError(await Send(HttpMethod.Post, "/v2.0/ports", body, target.DemoToken), HttpStatusCode.Conflict, "IpAddressAlreadyAllocated");
+            Assert.Empty((await Send(HttpMethod.Get, $"/v2.0/ports?network_id={network["id"]}", token: target.DemoToken)).Expect(HttpStatusCode.OK)["ports"]!.AsArray());
+        }
+        finally
+        {
+            await Delete("networks", (string)network["id"]!, target.DemoToken);
+        }
+    }
+
+    [Fact]
     public async Task Subnet_Create_DefaultsGatewayAndPoolsAndRejectsBadCidrs()
     {
         var (network, subnet) = await NetworkWithSubnet("10.231.7.0/24");
@@ -549,6 +571,77 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
         {
             Assert.Equal(name, (string?)network!["name"]);
             await Delete("networks", (string)network["id"]!);
+        }
+    }
+
+    [Fact]
+    public async Task Addresses_ShortNumericAndHexForms_AreRefused()
+    {
+        // netaddr and neutron-lib's validators read dotted decimal quads only (.NET's parser takes "256" as 0.0.1.0).
+        var group = await Create("security-groups", "security_group", new JsonObject { ["name"] = Unique("sg") }, target.DemoToken);
+        var (network, _) = await NetworkWithSubnet("10.231.12.0/24", target.DemoToken);
+        try
+        {
+            foreach (var prefix in (string[])["256", "0x7f.0.0.1", "192.168.1./24"])
+            {
+                var rule = new JsonObject { ["security_group_rule"] = new JsonObject { ["security_group_id"] = (string)group["id"]!, ["direction"] = "ingress", ["remote_ip_prefix"] = prefix } };
+                AssertError(await Send(HttpMethod.Post, "/v2.0/security-group-rules", rule, target.DemoToken), HttpStatusCode.BadRequest, "InvalidCIDR", $"Invalid CIDR {prefix} given as IP prefix.");
+            }
+
+            var port = new JsonObject { ["port"] = new JsonObject { ["network_id"] = (string)network["id"]!, ["fixed_ips"] = new JsonArray(new JsonObject { ["ip_address"] = "10.231.12" }) } };
+            AssertError(await Send(HttpMethod.Post, "/v2.0/ports", port, target.DemoToken), HttpStatusCode.BadRequest, "HTTPBadRequest", "'10.231.12' is not a valid IP address");
+        }
+        finally
+        {
+            await Delete("networks", (string)network["id"]!, target.DemoToken);
+            await Delete("security-groups", (string)group["id"]!, target.DemoToken);
+        }
+    }
+
+    [Fact]
+    public async Task Subnet_SlaacDelete_TakesTheAutomaticAddressesOffThePorts()
+    {
+        var network = await Create("networks", "network", new JsonObject { ["name"] = Unique("net") }, target.DemoToken);
+        var networkId = (string)network["id"]!;
+        try
+        {
+            var v4 = await Create("subnets", "subnet", new JsonObject { ["network_id"] = networkId, ["ip_version"] = 4, ["cidr"] = "10.231.14.0/24" }, target.DemoToken);
+            var v6 = await Create("subnets", "subnet", new JsonObject { ["network_id"] = networkId, ["ip_version"] = 6, ["cidr"] = "2001:db8:231::/64", ["ipv6_address_mode"] = "slaac", ["ipv6_ra_mode"] = "slaac" }, target.DemoToken);
+            var port = await Create("ports", "port", new JsonObject { ["network_id"] = networkId }, target.DemoToken);
+            Assert.Contains(port["fixed_ips"]!.AsArray(), f => (string?)f!["subnet_id"] == (string?)v6["id"]);
+            AssertError(await Send(HttpMethod.Delete, $"/v2.0/subnets/{v4["id"]}", token: target.DemoToken), HttpStatusCode.Conflict, "SubnetInUse");
+
+            await Delete("subnets", (string)v6["id"]!, target.DemoToken);
+            var after = (await Send(HttpMethod.Get, $"/v2.0/ports/{port["id"]}", token: target.DemoToken)).Expect(HttpStatusCode.OK)["port"]!;
+            Assert.Equal((string?)v4["id"], (string?)Assert.Single(after["fixed_ips"]!.AsArray())!["subnet_id"]);
+            await Delete("ports", (string)port["id"]!, target.DemoToken);
+        }
+        finally
+        {
+            await Delete("networks", networkId, target.DemoToken);
+        }
+    }
+
+    [Fact]
+    public async Task Port_Mac_TheNetworkOwnerMaySetIt_OthersMayNot()
+    {
+        // create_port:mac_address: advsvc, the network's owner or an admin; update_port:mac_address: an admin or advsvc.
+        var own = await Create("networks", "network", new JsonObject { ["name"] = Unique("net") }, target.DemoToken);
+        var shared = await Create("networks", "network", new JsonObject { ["name"] = Unique("net"), ["shared"] = true });
+        try
+        {
+            var port = await Create("ports", "port", new JsonObject { ["network_id"] = (string)own["id"]!, ["mac_address"] = "fa:16:3e:23:10:01" }, target.DemoToken);
+            Assert.Equal("fa:16:3e:23:10:01", (string?)port["mac_address"]);
+            AssertError(await Send(HttpMethod.Put, $"/v2.0/ports/{port["id"]}", new JsonObject { ["port"] = new JsonObject { ["mac_address"] = "fa:16:3e:23:10:02" } }, target.DemoToken),
+                HttpStatusCode.Forbidden, "PolicyNotAuthorized", "update_port:mac_address");
+            AssertError(await Send(HttpMethod.Post, "/v2.0/ports", new JsonObject { ["port"] = new JsonObject { ["network_id"] = (string)shared["id"]!, ["mac_address"] = "fa:16:3e:23:10:03" } }, target.DemoToken),
+                HttpStatusCode.Forbidden, "PolicyNotAuthorized", "create_port:mac_address");
+            await Delete("ports", (string)port["id"]!, target.DemoToken);
+        }
+        finally
+        {
+            await Delete("networks", (string)own["id"]!, target.DemoToken);
+            await Delete("networks", (string)shared["id"]!);
         }
     }
 }

@@ -45,4 +45,48 @@ public sealed class NetworkApiTests(SqliteGatewayFixture gateway) : IClassFixtur
         Assert.Equal(HttpStatusCode.NotFound, missing.Status);
         Assert.Equal("HTTPNotFound", missing.Json.GetProperty("NeutronError").GetProperty("type").GetString());
     }
+
+    [Theory]
+    [InlineData("security-groups-normalized-cidr", "Normalized CIDR field for security group rules", "2020-07-28T10:00:00-00:00")]
+    [InlineData("ip-substring-filtering", "IP address substring filtering", "2017-11-28T09:00:00-00:00")]
+    [InlineData("tag-ports-during-bulk-creation", "Tag Ports During Bulk Creation", "2019-12-29T19:00:00-00:00")]
+    [InlineData("provider", "Provider Network", "2012-09-07T10:00:00-00:00")]
+    public async Task ServedExtension_IsListed_WithNeutronsNameAndDate(string alias, string name, string updated)
+    {
+        var listed = await gateway.NetworkAsync(HttpMethod.Get, "extensions", gateway.DemoToken);
+        var shown = await gateway.NetworkAsync(HttpMethod.Get, "extensions/" + alias, gateway.DemoToken);
+
+        Assert.Contains(listed.Json.GetProperty("extensions").EnumerateArray(), e => e.GetProperty("alias").GetString() == alias);
+        var extension = shown.Json.GetProperty("extension");
+        Assert.Equal(name, extension.GetProperty("name").GetString());
+        Assert.Equal(updated, extension.GetProperty("updated").GetString());
+    }
+
+    [Fact]
+    public async Task NotServedExtensions_AreNotListed()
+    {
+        var listed = await gateway.NetworkAsync(HttpMethod.Get, "extensions", gateway.DemoToken);
+
+        var aliases = listed.Json.GetProperty("extensions").EnumerateArray().Select(e => e.GetProperty("alias").GetString()).ToList();
+        Assert.DoesNotContain("subnet_allocation", aliases); // subnet pools are not served
+        Assert.Equal(aliases.Count, aliases.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task PortsByIpAddressSubstring_AreThoseWithAnAddressContainingIt()
+    {
+        var (token, _) = gateway.NewTenant("substr");
+        var network = (await gateway.NetworkAsync(HttpMethod.Post, "networks", token, """{"network": {"name": "substr"}}""")).Json.GetProperty("network").GetProperty("id").GetString();
+        var subnet = (await gateway.NetworkAsync(HttpMethod.Post, "subnets", token, $$$"""{"subnet": {"network_id": "{{{network}}}", "cidr": "10.91.0.0/24", "ip_version": 4}}""")).Json.GetProperty("subnet").GetProperty("id").GetString();
+        foreach (var ip in (string[])["10.91.0.19", "10.91.0.20"])
+        {
+            Assert.Equal(HttpStatusCode.Created, (await gateway.NetworkAsync(HttpMethod.Post, "ports", token, $$$"""{"port": {"network_id": "{{{network}}}", "fixed_ips": [{"subnet_id": "{{{subnet}}}", "ip_address": "{{{ip}}}"}]}}""")).Status);
+        }
+
+        var one = await gateway.NetworkAsync(HttpMethod.Get, "ports?fixed_ips=ip_address_substr%3D10.91.0.1", token);
+        var both = await gateway.NetworkAsync(HttpMethod.Get, "ports?fixed_ips=ip_address_substr%3D91.0", token);
+
+        Assert.Equal("10.91.0.19", Assert.Single(one.Json.GetProperty("ports").EnumerateArray()).GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString());
+        Assert.Equal(2, both.Json.GetProperty("ports").GetArrayLength());
+    }
 }

@@ -45,6 +45,38 @@ public sealed class NetworkCliTests(SqliteGatewayFixture gateway) : IClassFixtur
     }
 
     [Fact]
+    public async Task OpenStackCli_ANetworkOwnerSetsAPortsMac_AndThePodsCopyHasIt()
+    {
+        // Neutron's create_port:mac_address: the network's owner (not only an admin) may choose a port's MAC.
+        var cli = OpenStackCli.FromOpenrc(Path.Combine(gateway.DataDirectory, "openrc.demo"));
+        var steps = new NetworkSteps(gateway);
+        var networkId = (await cli.JsonAsync("network", "create", "cli-mac-net")).GetProperty("id").GetString()!;
+        await cli.RunAsync("subnet", "create", "--network", networkId, "--subnet-range", "192.168.51.0/24", "cli-mac-sub");
+
+        var port = await cli.JsonAsync("port", "create", "--network", networkId, "--mac-address", "fa:16:3e:51:00:01", "cli-mac-port");
+        var portId = port.GetProperty("id").GetString()!;
+        Assert.Equal("fa:16:3e:51:00:01", port.GetProperty("mac_address").GetString());
+        var taken = await cli.TryAsync("port", "create", "--network", networkId, "--mac-address", "fa:16:3e:51:00:01", "cli-mac-again");
+        Assert.NotEqual(0, taken.ExitCode);
+        Assert.Contains("fa:16:3e:51:00:01 is in use", taken.ToString(), StringComparison.Ordinal);
+        var invalid = await cli.TryAsync("port", "create", "--network", networkId, "--mac-address", "01:16:3e:51:00:01", "cli-mac-multicast");
+        Assert.NotEqual(0, invalid.ExitCode);
+        Assert.Contains("is not a valid MAC address", invalid.ToString(), StringComparison.Ordinal);
+
+        // Booted in az1 on that port: the pod's copy has the chosen MAC.
+        var booted = await gateway.ComputeAsync(HttpMethod.Post, "servers", gateway.DemoToken,
+            NetworkSteps.Json(new { server = new { name = "cli-mac-vm", flavorRef = "1", imageRef = await gateway.CirrosAsync("RegionOne"), networks = new[] { new { port = portId } }, availability_zone = "az1" } }), "2.37");
+        Assert.True(booted.Status == System.Net.HttpStatusCode.Accepted, booted.Text);
+        var server = booted.Json.GetProperty("server").GetProperty("id").GetString()!;
+        await steps.ActiveAsync(gateway.DemoToken, server);
+        Assert.Equal("fa:16:3e:51:00:01", (await steps.BottomAsync("RegionOne", "ports", portId)).GetProperty("mac_address").GetString());
+
+        await cli.RunAsync("server", "delete", "--wait", server);
+        await cli.RunAsync("port", "delete", portId);
+        await cli.RunAsync("network", "delete", networkId);
+    }
+
+    [Fact]
     public async Task OpenStackCli_AnExternalFlatNetwork_IsMadeInItsRegionAtOnce_WithItsSubnet()
     {
         var admin = OpenStackCli.FromOpenrc(Path.Combine(gateway.DataDirectory, "openrc"));

@@ -15,6 +15,41 @@ public abstract class NetworkPropagationTests(GatewayFixture gateway)
 {
     private readonly NetworkSteps _steps = new(gateway);
 
+    [Theory]
+    [InlineData("slaac")]
+    [InlineData("dhcpv6-stateless")]
+    public async Task AutoAddressSubnetDelete_TakesTheAddressesOffThePorts_CentrallyAndInThePod_ButARouterInterfaceHoldsIt(string mode)
+    {
+        // As Neutron's delete_subnet: automatic addresses do not hold an auto-address subnet, a router's interface does.
+        var (token, _) = gateway.NewTenant("slaac");
+        var (networkId, v4) = await _steps.NetworkAsync(token, "10.62.0.0/24");
+        var v6 = Ok(await gateway.NetworkAsync(HttpMethod.Post, "subnets", token, Json(new { subnet = new { network_id = networkId, ip_version = 6, cidr = "2001:db8:62::/64", ipv6_ra_mode = mode, ipv6_address_mode = mode } })))
+            .GetProperty("subnet").GetProperty("id").GetString()!;
+        var server = await _steps.BootAsync(token, networkId, "az1");
+        await _steps.ActiveAsync(token, server);
+        var port = await _steps.ServerPortAsync(token, server);
+        var portId = port.GetProperty("id").GetString()!;
+        Assert.Contains(port.GetProperty("fixed_ips").EnumerateArray(), f => f.GetProperty("subnet_id").GetString() == v6);
+        Assert.Equal(2, (await _steps.BottomAsync("RegionOne", "ports", portId)).GetProperty("fixed_ips").GetArrayLength());
+
+        var router = Ok(await gateway.NetworkAsync(HttpMethod.Post, "routers", token, Json(new { router = new { name = "slaac" } }))).GetProperty("router").GetProperty("id").GetString()!;
+        Ok(await gateway.NetworkAsync(HttpMethod.Put, $"routers/{router}/add_router_interface", token, Json(new { subnet_id = v6 })));
+        (await gateway.NetworkAsync(HttpMethod.Delete, "subnets/" + v6, token)).AssertNeutronError(HttpStatusCode.Conflict, "SubnetInUse");
+        Ok(await gateway.NetworkAsync(HttpMethod.Put, $"routers/{router}/remove_router_interface", token, Json(new { subnet_id = v6 })));
+        Assert.Equal(2, (await _steps.BottomAsync("RegionOne", "ports", portId)).GetProperty("fixed_ips").GetArrayLength());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "subnets/" + v6, token)).Status);
+        var central = Ok(await gateway.NetworkAsync(HttpMethod.Get, "ports/" + portId, token)).GetProperty("port");
+        Assert.Equal(v4, Assert.Single(central.GetProperty("fixed_ips").EnumerateArray()).GetProperty("subnet_id").GetString());
+        Assert.True(central.GetProperty("revision_number").GetInt32() > port.GetProperty("revision_number").GetInt32());
+        Assert.Empty(await _steps.BottomListAsync("RegionOne", "subnets", v6));
+        var copy = await _steps.BottomAsync("RegionOne", "ports", portId);
+        Assert.Equal(central.GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString(), Assert.Single(copy.GetProperty("fixed_ips").EnumerateArray()).GetProperty("ip_address").GetString());
+
+        // A stateful IPv6 or an IPv4 subnet stays held by the port.
+        (await gateway.NetworkAsync(HttpMethod.Delete, "subnets/" + v4, token)).AssertNeutronError(HttpStatusCode.Conflict, "SubnetInUse");
+    }
+
     [Fact]
     public async Task Updates_ReachTheCopiesInEveryPod()
     {

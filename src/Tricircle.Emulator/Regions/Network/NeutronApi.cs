@@ -30,6 +30,7 @@ internal static class NeutronApi
         ("router_availability_zone", "Router Availability Zone", "Availability zone support for router."),
         ("ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway"),
         ("security-group", "security-group", "The security groups extension."),
+        ("security-groups-normalized-cidr", "Normalized CIDR field for security group rules", "Add new field with normalized remote_ip_prefix cidr in SG rule"),
         ("stateful-security-group", "Stateful security group", "Indicates if the security group is stateful or not"),
         ("quotas", "Quota management support", "Expose functions for quotas management per project"),
         ("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project"),
@@ -112,10 +113,24 @@ internal static class NeutronApi
                         throw OpenStackFault.BadRequest("Resources required");
                     }
 
+                    // All or nothing, as ML2's native bulk: an item that fails takes back those made before it.
                     var created = new JsonArray();
-                    foreach (var item in bulk)
+                    try
                     {
-                        created.Add(Create(state, caller, collection, item as JsonObject ?? throw OpenStackFault.BadRequest($"Resource body must contain a list of '{singular}' objects.")));
+                        foreach (var item in bulk)
+                        {
+                            var fields = item is JsonObject o && o.ContainsKey(singular) ? Wrapped(o, singular) : item as JsonObject;
+                            created.Add(Create(state, caller, collection, fields ?? throw OpenStackFault.BadRequest($"Object '{singular}' contains invalid data")));
+                        }
+                    }
+                    catch (OpenStackFault)
+                    {
+                        foreach (var made in created.Reverse())
+                        {
+                            Delete(state, collection)(caller, (string)made!["id"]!);
+                        }
+
+                        throw;
                     }
 
                     await RegionHttp.WriteJsonAsync(context, 201, new JsonObject { [collection] = created });
@@ -146,17 +161,7 @@ internal static class NeutronApi
             {
                 var caller = context.Caller();
                 var id = Id(context);
-                Action<Caller, string> delete = collection switch
-                {
-                    "networks" => state.DeleteNetwork,
-                    "subnets" => state.DeleteSubnet,
-                    "ports" => state.DeletePort,
-                    "routers" => state.DeleteRouter,
-                    "floatingips" => state.DeleteFloatingIp,
-                    "security_groups" => state.DeleteGroup,
-                    _ => state.DeleteRule,
-                };
-                delete(caller, id);
+                Delete(state, collection)(caller, id);
                 context.Response.StatusCode = 204;
                 return Task.CompletedTask;
             });
@@ -255,6 +260,17 @@ internal static class NeutronApi
         "floatingips" => state.CreateFloatingIp(caller, body),
         "security_groups" => state.CreateGroup(caller, body),
         _ => state.CreateRule(caller, body),
+    };
+
+    private static Action<Caller, string> Delete(NeutronState state, string collection) => collection switch
+    {
+        "networks" => state.DeleteNetwork,
+        "subnets" => state.DeleteSubnet,
+        "ports" => state.DeletePort,
+        "routers" => state.DeleteRouter,
+        "floatingips" => state.DeleteFloatingIp,
+        "security_groups" => state.DeleteGroup,
+        _ => state.DeleteRule,
     };
 
     // Neutron's body hook drops what it cannot parse, and the controller then finds no resource in it.

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using Tricircle.Shared;
 
 namespace Tricircle.Emulator.Regions.Network;
 
@@ -33,9 +34,8 @@ internal static class NeutronIpam
 
     public static int VersionOf(IPAddress address) => address.AddressFamily == AddressFamily.InterNetworkV6 ? 6 : 4;
 
-    /// <summary>An IP address in canonical form (what Neutron stores), or null when the text is not one.</summary>
-    public static IPAddress? ParseIp(string? text) =>
-        text is not null && !text.Contains('/', StringComparison.Ordinal) && IPAddress.TryParse(text, out var ip) && (text.Contains(':', StringComparison.Ordinal) || text.Count(c => c == '.') == 3) ? ip : null;
+    /// <summary>An IP address as Neutron's validators read one (no short, numeric, hex or octal IPv4 forms, no zone), or null when the text is not one.</summary>
+    public static IPAddress? ParseIp(string? text) => IpLiteral.TryParse(text, out var ip) ? ip : null;
 
     /// <summary>First and last address of a network.</summary>
     public static (UInt128 First, UInt128 Last) Range(IPNetwork network)
@@ -109,8 +109,8 @@ internal static class NeutronIpam
             throw OpenStackFault.BadRequest($"Invalid input for {attribute}. Reason: '{text}' is not a valid IP subnet.");
         }
 
-        var slash = text.IndexOf('/', StringComparison.Ordinal);
-        if (ParseIp(text[..slash]) is not { } ip || !int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > (VersionOf(ip) == 6 ? 128 : 32))
+        // A subnet's cidr goes through convert_cidr_to_canonical_format first, which reads leading zeros as decimal.
+        if (!IpLiteral.TryParseNetwork(text, out var ip, out var prefix, out var canonical) || (!canonical && attribute != "cidr"))
         {
             if (attribute == "cidr")
             {

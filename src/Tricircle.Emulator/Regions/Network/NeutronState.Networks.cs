@@ -507,9 +507,24 @@ internal sealed partial class NeutronState
         {
             var subnet = Get(caller, "subnets", id);
             RequireOwner(caller, subnet, "rule:delete_subnet");
-            if (_ports.Any(p => Str(p, "device_owner") != DhcpOwner && p["fixed_ips"]!.AsArray().Any(f => (string?)f!["subnet_id"] == id)))
+            // Neutron's delete_subnet: an auto-address subnet (SLAAC, DHCPv6-stateless) is held only by a
+            // router's interface, and its automatic addresses are taken off the other ports.
+            var auto = Str(subnet, "ipv6_address_mode") is "slaac" or "dhcpv6-stateless";
+            var holders = _ports.Where(p => p["fixed_ips"]!.AsArray().Any(f => (string?)f!["subnet_id"] == id)).ToList();
+            if (holders.Any(p => auto ? Str(p, "device_owner") is "network:router_interface" or "network:router_interface_distributed" or "network:ha_router_replicated_interface" : Str(p, "device_owner") != DhcpOwner))
             {
                 throw OpenStackFault.Conflict($"Unable to complete operation on subnet {id}: One or more ports have an IP allocation from this subnet.", "SubnetInUse");
+            }
+
+            foreach (var port in holders.Where(_ => auto))
+            {
+                var ips = port["fixed_ips"]!.AsArray();
+                foreach (var ip in ips.Where(f => (string?)f!["subnet_id"] == id).ToList())
+                {
+                    ips.Remove(ip);
+                }
+
+                Touch(port);
             }
 
             _subnets.Remove(subnet);

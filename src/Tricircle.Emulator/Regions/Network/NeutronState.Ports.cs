@@ -22,6 +22,13 @@ internal sealed partial class NeutronState
             var network = Get(caller, "networks", NeutronBody.Str(body, "network_id"));
             var project = OwnerProject(caller, body, "port");
             AdminOnlyBinding(caller, body, "create_port");
+
+            // create_port:mac_address: an advanced service, the network's owner or an admin.
+            if (body.ContainsKey("mac_address") && !caller.IsAdmin && !caller.Roles.Contains("advsvc", StringComparer.Ordinal) && Str(network, "project_id") != caller.ProjectId)
+            {
+                throw Policy("rule:create_port and rule:create_port:mac_address");
+            }
+
             CheckQuota(project, "port");
             return View(caller, NewPort(caller, network, project, body));
         }
@@ -406,7 +413,7 @@ internal sealed partial class NeutronState
             AdminOnlyBinding(caller, body, "update_port");
             if (body.ContainsKey("mac_address"))
             {
-                if (!caller.IsAdmin)
+                if (!caller.IsAdmin && !caller.Roles.Contains("advsvc", StringComparer.Ordinal))
                 {
                     throw Policy("rule:update_port and rule:update_port:mac_address");
                 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tricircle.Shared;
 
 namespace Tricircle.Emulator.Regions.Network;
 
@@ -242,9 +243,13 @@ internal sealed partial class NeutronState
 
         if (remotePrefix is not null)
         {
-            var prefix = remotePrefix.Contains('/', StringComparison.Ordinal) ? remotePrefix : remotePrefix + (remotePrefix.Contains(':', StringComparison.Ordinal) ? "/128" : "/32");
-            var slash = prefix.IndexOf('/', StringComparison.Ordinal);
-            var address = NeutronIpam.ParseIp(prefix[..slash]) ?? throw OpenStackFault.BadRequest($"Invalid input for remote_ip_prefix. Reason: '{remotePrefix}' is not a valid IP subnet.");
+            // neutron's convert_ip_prefix_to_cidr: an address is its host prefix; netaddr reads leading zeros as decimal.
+            if (!IpLiteral.TryParsePrefix(remotePrefix, out var address, out var length))
+            {
+                throw OpenStackFault.BadRequest($"Invalid CIDR {remotePrefix} given as IP prefix.", "InvalidCIDR");
+            }
+
+            var prefix = $"{address}/{length}";
             if ((NeutronIpam.VersionOf(address) == 6 ? "IPv6" : "IPv4") != ethertype)
             {
                 throw OpenStackFault.BadRequest($"Conflicting value ethertype {ethertype} for CIDR {remotePrefix}", "SecurityGroupRuleParameterConflict");
