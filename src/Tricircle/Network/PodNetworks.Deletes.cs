@@ -32,7 +32,7 @@ internal sealed partial class PodNetworks
     }
 
     /// <summary>
-    /// Deletes the subnet's copy with the DHCP port Tricircle made in it. Other copies of ports
+    /// Deletes the subnet's copy with the DHCP port (and shadows) Tricircle made in it. Other copies of ports
     /// with an address in it stay: only automatic addresses (an auto-address subnet's) can be
     /// there, which the pod's Neutron takes off them with the subnet, as central did.
     /// </summary>
@@ -44,7 +44,8 @@ internal sealed partial class PodNetworks
         }
 
         var ports = await ListAsync(pod, "ports", "fixed_ips=" + Uri.EscapeDataString("subnet_id=" + bottom), cancellationToken);
-        var ours = (await OursAsync(pod, ports, cancellationToken)).Where(p => p.DeviceOwner == PortStore.DhcpOwner).ToList();
+        // Shadows too: one a deleted port left (its shadow_port_sync may not have run yet) would hold the subnet; one still needed is made again by that sync.
+        var ours = (await OursAsync(pod, ports, cancellationToken)).Where(p => p.DeviceOwner == PortStore.DhcpOwner || IsShadow(p)).ToList();
         await Task.WhenAll(ours.Select(p => DeleteAsync(pod, "ports/" + Uri.EscapeDataString(p.Id), cancellationToken)));
         await DeleteAsync(pod, "subnets/" + Uri.EscapeDataString(bottom), cancellationToken);
         await ForgetAsync(pod, [("subnet", topSubnetId), .. ours.Select(RowOf)], cancellationToken);

@@ -689,6 +689,34 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
     private static List<string> GroupNames(JsonNode server) => [.. server["security_groups"]!.AsArray().Select(g => Str(g!["name"])).Order(StringComparer.Ordinal)];
 
     [Fact]
+    public async Task Servers_ConsoleOutput_TailsByLength_AndChecksIt()
+    {
+        var id = await BootAsync(target.DemoToken, Unique("console"));
+        try
+        {
+            await WaitForStatusAsync(id, "ACTIVE", target.DemoToken);
+            Task<ContractResponse> Output(JsonObject args) =>
+                Nova(HttpMethod.Post, $"/servers/{id}/action", target.DemoToken, new JsonObject { ["os-getConsoleOutput"] = args });
+            var all = Str((await Output([])).Expect(HttpStatusCode.OK)["output"]).Split('\n');
+            Assert.True(all.Length >= 2, string.Join('|', all));
+            Assert.Equal(all[^1], Str((await Output(new JsonObject { ["length"] = 1 })).Expect(HttpStatusCode.OK)["output"]));
+            Assert.Equal(string.Join('\n', all[^2..]), Str((await Output(new JsonObject { ["length"] = "2" })).Expect(HttpStatusCode.OK)["output"]));
+            Assert.Equal("", Str((await Output(new JsonObject { ["length"] = 0 })).Expect(HttpStatusCode.OK)["output"]));
+            Assert.Equal(string.Join('\n', all), Str((await Output(new JsonObject { ["length"] = null })).Expect(HttpStatusCode.OK)["output"]));
+            foreach (var bad in new JsonObject[] { new() { ["length"] = -2 }, new() { ["length"] = "ten" }, new() { ["length"] = true }, new() { ["lines"] = 1 } })
+            {
+                var refused = await Output(bad);
+                Assert.True(refused.Status == HttpStatusCode.BadRequest, bad.ToJsonString() + " " + refused);
+                Assert.NotNull(refused.Json["badRequest"]);
+            }
+        }
+        finally
+        {
+            (await Nova(HttpMethod.Delete, "/servers/" + id, target.DemoToken)).Expect(HttpStatusCode.NoContent);
+        }
+    }
+
+    [Fact]
     public async Task Servers_CreateImage_ReturnsImageIdInTheBody()
     {
         var id = await BootAsync(target.DemoToken, Unique("snap"));

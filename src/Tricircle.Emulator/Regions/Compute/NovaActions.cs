@@ -40,6 +40,56 @@ internal sealed partial class NovaApi
         }
     }
 
+    /// <summary>
+    /// <c>os-getConsoleOutput</c>: the last <c>length</c> lines of the server's console (none:
+    /// all), <c>length</c> read as Nova's schema reads it (an integer from -1, or a string of one).
+    /// The lines are the fake virt driver's, which the lab's real Nova runs.
+    /// </summary>
+    private static string ConsoleOutput(Server server, JsonObject args)
+    {
+        foreach (var (key, _) in args)
+        {
+            if (key != "length")
+            {
+                throw OpenStackFault.BadRequest($"Invalid input for field/attribute os-getConsoleOutput. Value: {args.ToJsonString()}. Additional properties are not allowed ('{key}' was unexpected)");
+            }
+        }
+
+        long? length = null;
+        switch (args["length"])
+        {
+            case null:
+                break;
+            case JsonValue value when value.TryGetValue<long>(out var number):
+                length = number >= -1 ? number : throw OpenStackFault.BadRequest($"Invalid input for field/attribute length. Value: {number}. {number} is less than the minimum of -1");
+                break;
+            case JsonValue value when value.TryGetValue<string>(out var text):
+                // The schema's minimum is for numbers only: "-5" passes, as in Nova.
+                length = System.Text.RegularExpressions.Regex.IsMatch(text, "^-?[0-9]+$") && long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
+                    ? parsed
+                    : throw OpenStackFault.BadRequest($"Invalid input for field/attribute length. Value: {text}. '{text}' does not match '^-?[0-9]+$'");
+                break;
+            default:
+                throw OpenStackFault.BadRequest($"Invalid input for field/attribute length. Value: {args["length"]!.ToJsonString()}. {args["length"]!.ToJsonString()} is not of type 'integer', 'string', 'null'");
+        }
+
+        if (server.VmState == "building")
+        {
+            throw OpenStackFault.Conflict($"Instance {server.Id} is not ready");
+        }
+
+        // Nova's _tail_log: Python's lines[-length:], nothing for 0 (so -1 drops the first line).
+        string[] lines = ["FAKE CONSOLE OUTPUT", "ANOTHER", "LAST LINE"];
+        var start = length switch
+        {
+            null => 0,
+            0 => lines.Length,
+            > 0 => (int)Math.Max(0, lines.Length - length.Value),
+            _ => (int)Math.Min(lines.Length, -length.Value),
+        };
+        return string.Join('\n', lines[start..]);
+    }
+
     private async Task ServerActionAsync(HttpContext context)
     {
         var server = FindServer(context);
@@ -83,7 +133,7 @@ internal sealed partial class NovaApi
         Server? deleted = null;
         lock (State.Sync)
         {
-            if (action is not ("lock" or "unlock" or "os-getVNCConsole" or "os-getSPICEConsole" or "os-getSerialConsole" or "os-resetState" or "createImage"))
+            if (action is not ("lock" or "unlock" or "os-getVNCConsole" or "os-getSPICEConsole" or "os-getSerialConsole" or "os-getConsoleOutput" or "os-resetState" or "createImage"))
             {
                 CheckLocked(context, server);
             }
@@ -235,6 +285,10 @@ internal sealed partial class NovaApi
                     }
 
                     response = new JsonObject { ["console"] = new JsonObject { ["type"] = consoleType, ["url"] = ConsoleUrl(context, consoleType) } };
+                    status = 200;
+                    break;
+                case "os-getConsoleOutput":
+                    response = new JsonObject { ["output"] = ConsoleOutput(server, args) };
                     status = 200;
                     break;
                 case "os-resetState":
