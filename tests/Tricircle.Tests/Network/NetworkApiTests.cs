@@ -38,6 +38,28 @@ public sealed class NetworkApiTests(SqliteGatewayFixture gateway) : IClassFixtur
     }
 
     [Fact]
+    public async Task AJsonSuffix_IsThePathWithoutIt()
+    {
+        // Neutron reads ".json" as the response format (Tempest's quota client asks for
+        // quotas/{project}/details.json); a tag is a value and keeps it.
+        var details = await gateway.NetworkAsync(HttpMethod.Get, $"quotas/{gateway.DemoProjectId}/details.json", gateway.DemoToken);
+        details.AssertOk();
+        Assert.True(details.Json.GetProperty("quota").GetProperty("network").TryGetProperty("used", out _), details.Text);
+
+        var created = await gateway.NetworkAsync(HttpMethod.Post, "networks.json", gateway.DemoToken, """{"network": {"name": "suffixed"}}""");
+        Assert.True(created.Status == HttpStatusCode.Created, created.Text);
+        var id = created.Json.GetProperty("network").GetProperty("id").GetString();
+        (await gateway.NetworkAsync(HttpMethod.Get, $"networks/{id}.json", gateway.DemoToken)).AssertOk();
+        Assert.Contains(
+            (await gateway.NetworkAsync(HttpMethod.Get, "networks.json?name=suffixed", gateway.DemoToken)).Json.GetProperty("networks").EnumerateArray(),
+            n => n.GetProperty("id").GetString() == id);
+        Assert.Equal(HttpStatusCode.Created, (await gateway.NetworkAsync(HttpMethod.Put, $"networks/{id}/tags/v1.json", gateway.DemoToken)).Status);
+        var tags = await gateway.NetworkAsync(HttpMethod.Get, $"networks/{id}/tags", gateway.DemoToken);
+        Assert.Equal(["v1.json"], tags.Json.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, $"networks/{id}.json", gateway.DemoToken)).Status);
+    }
+
+    [Fact]
     public async Task UnknownPath_IsNeutronsShapeToo()
     {
         var missing = await gateway.NetworkAsync(HttpMethod.Get, "no-such-collection", gateway.DemoToken);
