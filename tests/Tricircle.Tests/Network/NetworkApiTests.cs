@@ -60,6 +60,27 @@ public sealed class NetworkApiTests(SqliteGatewayFixture gateway) : IClassFixtur
     }
 
     [Fact]
+    public async Task Agents_AreNone_ForAMemberOrTheAdmin()
+    {
+        // The central Neutron runs no agents: Neutron's answer to a member (Tempest's
+        // test_list_agents_non_admin), and the admin's here too; the extension says it is served.
+        foreach (var token in (string[])[gateway.DemoToken, gateway.AdminToken])
+        {
+            var agents = await gateway.NetworkAsync(HttpMethod.Get, "agents", token);
+            agents.AssertOk();
+            Assert.Empty(agents.Json.GetProperty("agents").EnumerateArray());
+        }
+
+        Assert.Empty((await gateway.NetworkAsync(HttpMethod.Get, "agents?agent_type=DHCP+agent&fields=id", gateway.AdminToken)).Json.GetProperty("agents").EnumerateArray());
+        (await gateway.NetworkAsync(HttpMethod.Get, "agents?no_such=1", gateway.AdminToken)).AssertNeutronError(HttpStatusCode.BadRequest, "HTTPBadRequest");
+        var id = Guid.NewGuid().ToString();
+        Assert.Contains(id, (await gateway.NetworkAsync(HttpMethod.Get, "agents/" + id, gateway.AdminToken)).AssertNeutronError(HttpStatusCode.NotFound, "AgentNotFound"), StringComparison.Ordinal);
+        (await gateway.NetworkAsync(HttpMethod.Put, "agents/" + id, gateway.AdminToken, """{"agent": {"admin_state_up": false}}""")).AssertNeutronError(HttpStatusCode.NotFound, "AgentNotFound");
+        (await gateway.NetworkAsync(HttpMethod.Delete, "agents/" + id, gateway.AdminToken)).AssertNeutronError(HttpStatusCode.NotFound, "AgentNotFound");
+        (await gateway.NetworkAsync(HttpMethod.Get, "extensions/agent", gateway.DemoToken)).AssertOk();
+    }
+
+    [Fact]
     public async Task UnknownPath_IsNeutronsShapeToo()
     {
         var missing = await gateway.NetworkAsync(HttpMethod.Get, "no-such-collection", gateway.DemoToken);
