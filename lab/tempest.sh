@@ -174,7 +174,7 @@ EXT_MADE=1
 EXT_ID=$("${HELPER[@]}" extnet "$REGION" "$EXT_NAME" physnet1 "$EXT_CIDR")
 
 if [[ ! -f $WORK/.stestr.conf ]]; then
-  rm -rf "$WORK"; tempest init "$WORK" >/dev/null
+  rm -rf "$WORK"; (cd "$LAB_VAR/tempest" && tempest init "$WORK" >/dev/null)   # (init logs to ./tempest.log)
 fi
 "${HELPER[@]}" conf "$REGION" "$EXT_ID" "$EXT_NAME" "$WORK/etc/tempest.conf"
 
