@@ -65,6 +65,8 @@ PACKAGES=(
   placement-api nova-api nova-conductor nova-scheduler nova-compute
   nova-compute-ironic   # only to satisfy nova-compute's "hypervisor" dependency: lightest one (no libvirt/qemu)
   cinder-api cinder-scheduler cinder-volume
+  # the Tempest stage (lab/tempest.sh): Debian's tempest 33 and the Neutron plugin
+  tempest neutron-tempest-plugin
 
   curl eatmydata
 )

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The lab stage (what .ci/run runs after the fast suite; also `./run-tests.sh --lab`):
 # install and start the lab (lab/lab.sh), run the emulator contract suite against the lab's
-# RegionOne and the Lab conformance tests (Tricircle in front of every lab region), stop the lab.
+# RegionOne, the Lab conformance tests (Tricircle in front of every lab region) and Tempest's
+# network API tests through Tricircle's central Neutron (lab/tempest.sh), stop the lab.
 #
 #   lab/run-conformance.sh                 # the whole stage on this machine (root: apt, daemons)
 #   lab/run-conformance.sh --external      # against clouds of your own: nothing is installed or
@@ -11,8 +12,10 @@
 #   LAB_CONTRACT_FILTER / LAB_CONFORMANCE_FILTER)
 #
 # Environment: LAB_REGIONS (2), LAB_NOVA_REGIONS, LAB_CINDER_REGIONS (lab/lab.sh), LAB_KEEP=1 leaves
-# the lab running afterwards. Ends with the line "N passed, N failed"; exits non-zero when anything
-# failed, including a lab service that did not start (its log tail is printed, nothing is skipped).
+# the lab running afterwards, LAB_SKIP_TEMPEST=1 leaves the Tempest stage out (TEMPEST_REGEX narrows
+# it: lab/tempest.sh; it does not run with --external). Ends with the line "N passed, N failed";
+# exits non-zero when anything failed, including a lab service that did not start (its log tail is
+# printed, nothing is skipped).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,6 +79,25 @@ dotnet test tests/Tricircle.Tests/Tricircle.Tests.csproj \
     --filter "${LAB_CONFORMANCE_FILTER:-Category=Lab}" \
     --logger "trx;LogFileName=conformance.trx" --logger "console;verbosity=normal" --results-directory "$results" "$@" || status=1
 echo "conformance: $((SECONDS - t)) s"
+
+# Tempest's network API tests through the central Neutron (lab/tempest.sh; lab/README.md "The
+# Tempest stage"): each tempest test counts, and the check that nothing was left behind.
+tempest_passed=0
+tempest_failed=0
+if [ "$external" = 0 ] && [ -z "${LAB_SKIP_TEMPEST:-}" ]; then
+    echo "== lab: Tempest (tempest.api.network) through the central Neutron"
+    t=$SECONDS
+    lab/tempest.sh central 2>&1 | tee "$results/tempest.txt" || status=1
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$results/tempest.txt" | tail -n 1 || true)
+    if [ -n "$line" ]; then
+        tempest_passed=${line%% passed*}
+        tempest_failed=${line#*passed, }
+        tempest_failed=${tempest_failed%% failed*}
+    else
+        tempest_failed=1
+    fi
+    echo "tempest: $((SECONDS - t)) s"
+fi
 echo "lab stage: $((SECONDS - t_stage)) s"
 
 read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null \
@@ -84,6 +106,8 @@ read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null \
              match($0, /failed="[0-9]+"/); f += substr($0, RSTART + 8, RLENGTH - 9);
              match($0, /notExecuted="[0-9]+"/); s += substr($0, RSTART + 13, RLENGTH - 14) }
            END { print p + 0, f + 0, s + 0 }')
+passed=$((passed + tempest_passed))
+failed=$((failed + tempest_failed))
 # The lab's tests must run here: a skipped one means the gate did not see the lab.
 if [ "$skipped" -gt 0 ]; then
     echo "lab stage: $skipped test(s) skipped although the lab variables are set" >&2

@@ -104,6 +104,7 @@ internal static class ServiceHost
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseMiddleware<RequestLimitsMiddleware>();
         app.UseMiddleware<ProjectPathMiddleware>();
+        app.UseMiddleware<Network.NeutronFormatSuffixMiddleware>();
         app.UseRouting();
         app.UseMiddleware<KeystoneAuthMiddleware>();
         app.MapAdminApi();

@@ -47,6 +47,7 @@ internal static class NetworkApi
         v20.MapRoutersApi();
         v20.MapFloatingIpsApi();
         v20.MapAvailabilityZonesApi();
+        v20.MapAgentsApi();
         v20.MapNetworkQuotasApi();
     }
 

@@ -661,6 +661,31 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
             tx,
             cancellationToken: cancellationToken));
 
+    /// <summary>
+    /// A new MAC (an admin's update), as Neutron's ML2 allows it: not while the port is bound
+    /// (409 <c>PortBound</c>), not one another port of the network has (409 <c>MacAddressInUse</c>).
+    /// </summary>
+    private static async Task RequireMacChangeAllowedAsync(DbConnection connection, DbTransaction tx, PortRow port, CancellationToken cancellationToken)
+    {
+        var old = await connection.ExecuteScalarAsync<string>(new CommandDefinition("SELECT mac_address FROM ports WHERE id = @Id", port, tx, cancellationToken: cancellationToken));
+        if (old is null || string.Equals(old, port.MacAddress, StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        if (!string.IsNullOrEmpty(port.BindingHostId))
+        {
+            throw TricircleException.Conflict(
+                $"Unable to complete operation on port {port.Id}, port is already bound, port type: {port.BindingVifType}, old_mac {old}, new_mac {port.MacAddress}.", "PortBound");
+        }
+
+        if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM ports WHERE network_id = @NetworkId AND mac_address = @MacAddress AND id <> @Id", port, tx, cancellationToken: cancellationToken)) > 0)
+        {
+            throw TricircleException.Conflict($"Unable to complete operation for network {port.NetworkId}. The mac address {port.MacAddress} is in use.", "MacAddressInUse");
+        }
+    }
+
     /// <summary>Writes a port's changed attributes; new <paramref name="fixedIps"/> (if any) replace the old addresses.</summary>
     public async Task<PortRow> UpdateAsync(PortRow port, IReadOnlyList<FixedIpRequest>? fixedIps, IReadOnlyList<string>? securityGroups, InTransaction? also, CancellationToken cancellationToken)
     {
@@ -678,9 +703,10 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         port.RevisionNumber++;
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        await RequireMacChangeAllowedAsync(connection, tx, port, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE ports SET name = @Name, description = @Description, admin_state_up = @AdminStateUp, status = @Status, device_id = @DeviceId, device_owner = @DeviceOwner,
+            UPDATE ports SET name = @Name, description = @Description, mac_address = @MacAddress, admin_state_up = @AdminStateUp, status = @Status, device_id = @DeviceId, device_owner = @DeviceOwner,
                 port_security_enabled = @PortSecurityEnabled, binding_host_id = @BindingHostId, binding_profile = @BindingProfile, binding_vnic_type = @BindingVnicType,
                 allowed_address_pairs = @AllowedAddressPairs, extra_dhcp_opts = @ExtraDhcpOpts, updated_at = @UpdatedAt, revision_number = revision_number + 1
             WHERE id = @Id

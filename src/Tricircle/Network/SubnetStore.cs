@@ -108,9 +108,13 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
         .Attribute("updated_at", "s.updated_at")
         .TagFilters("subnets");
 
-    /// <summary>The caller's subnets and those on networks it may use (shared, external).</summary>
+    /// <summary>
+    /// The caller's subnets and those on shared networks, as Neutron's policy has it
+    /// (<c>admin_or_owner or shared</c>): an external network is listed to every project, its
+    /// subnets are not unless it is also shared.
+    /// </summary>
     public static string Visible(RequestContext? caller, NeutronSql sql) =>
-        caller is null || caller.IsAdmin ? "1=1" : $"(s.project_id = {sql.Param(caller.ProjectId)} OR n.shared OR n.router_external)";
+        caller is null || caller.IsAdmin ? "1=1" : $"(s.project_id = {sql.Param(caller.ProjectId)} OR n.shared)";
 
     public async Task<SubnetRow?> FindAsync(string id, RequestContext? caller, CancellationToken cancellationToken)
     {

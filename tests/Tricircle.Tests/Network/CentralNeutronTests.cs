@@ -185,6 +185,30 @@ public abstract class CentralNeutronTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Port_MacUpdatedByTheAdmin_IsKept_UnlessInUseOrBound()
+    {
+        // neutron-tempest-plugin's test_update_mac_address: the answer showed the new MAC, the
+        // next read the old one (the update did not write it).
+        var (network, _) = await NetworkWithSubnetAsync("10.21.0.0/28");
+        var port = (await CreateAsync("ports", "port", new { network_id = network })).GetProperty("id").GetString();
+        var other = await CreateAsync("ports", "port", new { network_id = network });
+        Task<ApiResponse> Put(string json) => gateway.NetworkAsync(HttpMethod.Put, $"ports/{port}", gateway.AdminToken, json);
+
+        (await Put("""{"port": {"mac_address": "12:34:56:78:BE:6D"}}""")).AssertOk();
+        var described = await Put("""{"port": {"description": "d"}}""");
+        described.AssertOk();
+        Assert.Equal("12:34:56:78:be:6d", described.Json.GetProperty("port").GetProperty("mac_address").GetString());
+        var shown = await gateway.NetworkAsync(HttpMethod.Get, $"ports/{port}", gateway.DemoToken);
+        Assert.Equal("12:34:56:78:be:6d", shown.Json.GetProperty("port").GetProperty("mac_address").GetString());
+
+        var taken = other.GetProperty("mac_address").GetString()!;
+        Assert.Contains(taken, Error(await Put($$$"""{"port": {"mac_address": "{{{taken}}}"}}"""), HttpStatusCode.Conflict, "MacAddressInUse"), StringComparison.Ordinal);
+        (await Put("""{"port": {"binding:host_id": "compute-1"}}""")).AssertOk();
+        Assert.Contains("port is already bound", Error(await Put("""{"port": {"mac_address": "12:34:56:78:be:6e"}}"""), HttpStatusCode.Conflict, "PortBound"), StringComparison.Ordinal);
+        Assert.Equal("12:34:56:78:be:6d", (await gateway.NetworkAsync(HttpMethod.Get, $"ports/{port}", gateway.AdminToken)).Json.GetProperty("port").GetProperty("mac_address").GetString());
+    }
+
+    [Fact]
     public async Task Ports_CreatedConcurrently_GetDistinctAddresses()
     {
         var (network, _) = await NetworkWithSubnetAsync("10.30.0.0/24");

@@ -209,6 +209,30 @@ public abstract class ExternalNetworksTests(JobsGatewayFixture gateway)
     }
 
     [Fact]
+    public async Task AnExternalNetworksSubnets_AreHiddenFromOtherProjects_UnlessItIsShared()
+    {
+        // Neutron's policy: a subnet is seen by its owner, or by anyone on a shared network; every
+        // project sees an external network (and its subnets' ids), not its subnets (Tempest's
+        // test_external_network_visibility).
+        var network = Id(await CreateAsync(new() { ["availability_zone_hints"] = new[] { "RegionOne" } }));
+        var subnet = Id(Ok(await SubnetAsync(network, "192.0.2.0/24", dhcp: false)).GetProperty("subnet"));
+        var seen = Ok(await gateway.NetworkAsync(HttpMethod.Get, "networks/" + network, gateway.DemoToken)).GetProperty("network");
+        Assert.Equal([subnet], Strings(seen, "subnets"));
+        Assert.Empty(Ok(await gateway.NetworkAsync(HttpMethod.Get, "subnets?network_id=" + network, gateway.DemoToken)).GetProperty("subnets").EnumerateArray());
+        (await gateway.NetworkAsync(HttpMethod.Get, "subnets/" + subnet, gateway.DemoToken)).AssertNeutronError(HttpStatusCode.NotFound, "SubnetNotFound");
+        Assert.Single(Ok(await gateway.NetworkAsync(HttpMethod.Get, "subnets?network_id=" + network, gateway.AdminToken)).GetProperty("subnets").EnumerateArray());
+
+        var shared = Id(await CreateAsync(new() { ["shared"] = true, ["availability_zone_hints"] = new[] { "RegionOne" } }));
+        var sharedSubnet = Id(Ok(await SubnetAsync(shared, "192.0.2.0/24", dhcp: false)).GetProperty("subnet"));
+        Assert.Equal(sharedSubnet, Id(Assert.Single(Ok(await gateway.NetworkAsync(HttpMethod.Get, "subnets?network_id=" + shared, gateway.DemoToken)).GetProperty("subnets").EnumerateArray())));
+
+        foreach (var id in (string[])[network, shared])
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + id, gateway.AdminToken)).Status);
+        }
+    }
+
+    [Fact]
     public async Task RouterExternal_AndAnExternalNetworksHints_DoNotChange()
     {
         var external = Id(await CreateAsync(new() { ["availability_zone_hints"] = new[] { "RegionTwo" } }));
