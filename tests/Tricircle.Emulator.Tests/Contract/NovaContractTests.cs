@@ -703,6 +703,8 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
             Assert.Equal(string.Join('\n', all[^2..]), Str((await Output(new JsonObject { ["length"] = "2" })).Expect(HttpStatusCode.OK)["output"]));
             Assert.Equal("", Str((await Output(new JsonObject { ["length"] = 0 })).Expect(HttpStatusCode.OK)["output"]));
             Assert.Equal(string.Join('\n', all), Str((await Output(new JsonObject { ["length"] = null })).Expect(HttpStatusCode.OK)["output"]));
+            var notAnObject = await Nova(HttpMethod.Post, $"/servers/{id}/action", target.DemoToken, new JsonObject { ["os-getConsoleOutput"] = "all" });
+            Assert.True(notAnObject.Status == HttpStatusCode.BadRequest, notAnObject.ToString());
             foreach (var bad in new JsonObject[] { new() { ["length"] = -2 }, new() { ["length"] = "ten" }, new() { ["length"] = true }, new() { ["lines"] = 1 } })
             {
                 var refused = await Output(bad);

@@ -45,8 +45,14 @@ internal sealed partial class NovaApi
     /// all), <c>length</c> read as Nova's schema reads it (an integer from -1, or a string of one).
     /// The lines are the fake virt driver's, which the lab's real Nova runs.
     /// </summary>
-    private static string ConsoleOutput(Server server, JsonObject args)
+    private static string ConsoleOutput(Server server, JsonNode? argument)
     {
+        if (argument is not JsonObject args)
+        {
+            var value = argument?.ToJsonString() ?? "None";
+            throw OpenStackFault.BadRequest($"Invalid input for field/attribute os-getConsoleOutput. Value: {value}. {value} is not of type 'object'");
+        }
+
         foreach (var (key, _) in args)
         {
             if (key != "length")
@@ -288,7 +294,7 @@ internal sealed partial class NovaApi
                     status = 200;
                     break;
                 case "os-getConsoleOutput":
-                    response = new JsonObject { ["output"] = ConsoleOutput(server, args) };
+                    response = new JsonObject { ["output"] = ConsoleOutput(server, argument) };
                     status = 200;
                     break;
                 case "os-resetState":
