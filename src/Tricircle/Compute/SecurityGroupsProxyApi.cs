@@ -19,6 +19,9 @@ internal static class SecurityGroupsProxyApi
     /// <summary>Nova's <c>MAX_PROXY_API_SUPPORT_VERSION</c>: from 2.36 the proxy APIs are gone (404).</summary>
     private static readonly Microversion LastProxyVersion = new(2, 35);
 
+    /// <summary>Nova's <c>[api] max_limit</c> default: a page holds at most this many, whatever <c>limit</c> asks.</summary>
+    private const int MaxLimit = 1000;
+
     public static void MapSecurityGroupsProxyApi(this IEndpointRouteBuilder v21)
     {
         v21.MapGet("/os-security-groups", ListAsync);
@@ -30,7 +33,7 @@ internal static class SecurityGroupsProxyApi
     {
         var caller = Proxy(context);
         var offset = NonNegative(context, "offset") ?? 0;
-        var limit = NonNegative(context, "limit") is { } asked and > 0 ? asked : int.MaxValue;
+        var limit = Math.Min(NonNegative(context, "limit") is { } asked and > 0 ? asked : MaxLimit, MaxLimit);
         var all = caller.IsAdmin && context.Request.Query.ContainsKey("all_tenants");
         var list = await groups.ListTopAsync(all ? null : caller.ProjectId, context.RequestAborted);
         await NovaJson.WriteAsync(context, new JsonObject { ["security_groups"] = Sorted(list, list.Skip(offset).Take(limit)) });

@@ -45,6 +45,32 @@ public abstract class ServerSecurityGroupsTests(GatewayFixture gateway)
         Assert.DoesNotContain(copyGroup, copy.GetProperty("security_groups").EnumerateArray().Select(g => g.GetString()));
     }
 
+    [Fact]
+    public async Task NovasSecurityGroupProxy_ReadsTheCentralGroups_OwnOnly_AndRefusesBadInputAsNova()
+    {
+        var (token, project) = gateway.NewTenant("sg-proxy");
+        var (other, _) = gateway.NewTenant("sg-proxy-other");
+        var web = Ok(await gateway.NetworkAsync(HttpMethod.Post, "security-groups", token, Json(new { security_group = new { name = "web", description = "w" } }))).GetProperty("security_group").GetProperty("id").GetString()!;
+        Ok(await gateway.NetworkAsync(HttpMethod.Post, "security-group-rules", token, Json(new { security_group_rule = new { security_group_id = web, direction = "ingress", protocol = "tcp", remote_ip_prefix = "10.0.0.0/8" } })));
+        var theirs = Ok(await gateway.NetworkAsync(HttpMethod.Post, "security-groups", other, Json(new { security_group = new { name = "theirs" } }))).GetProperty("security_group").GetProperty("id").GetString()!;
+
+        var list = await gateway.ComputeAsync(HttpMethod.Get, "os-security-groups", token);
+        list.AssertOk();
+        var groups = list.Json.GetProperty("security_groups").EnumerateArray().ToList();
+        Assert.Equal(["default", "web"], groups.Select(g => g.GetProperty("name").GetString()));
+        Assert.All(groups, g => Assert.Equal(project, g.GetProperty("tenant_id").GetString()));
+        var rule = Assert.Single(groups[1].GetProperty("rules").EnumerateArray()); // ingress only; tcp without ports is 1-65535, as Nova shows it
+        Assert.Equal(("tcp", 1, 65535, "10.0.0.0/8"), (rule.GetProperty("ip_protocol").GetString(), rule.GetProperty("from_port").GetInt32(), rule.GetProperty("to_port").GetInt32(), rule.GetProperty("ip_range").GetProperty("cidr").GetString()));
+        Assert.Single((await gateway.ComputeAsync(HttpMethod.Get, "os-security-groups?limit=1&offset=1", token)).Json.GetProperty("security_groups").EnumerateArray());
+
+        Assert.Equal("web", (await gateway.ComputeAsync(HttpMethod.Get, "os-security-groups/" + web, token)).Json.GetProperty("security_group").GetProperty("name").GetString());
+        (await gateway.ComputeAsync(HttpMethod.Get, "os-security-groups/" + theirs, token)).AssertError(HttpStatusCode.NotFound, "itemNotFound");
+        (await gateway.ComputeAsync(HttpMethod.Get, "os-security-groups/default", token)).AssertError(HttpStatusCode.BadRequest, "badRequest");
+        (await gateway.ComputeAsync(HttpMethod.Get, "os-security-groups?limit=-1", token)).AssertError(HttpStatusCode.BadRequest, "badRequest");
+        (await gateway.ComputeAsync(HttpMethod.Get, "os-security-groups", token, microversion: "2.36")).AssertError(HttpStatusCode.NotFound, "itemNotFound");
+        (await gateway.ComputeAsync(HttpMethod.Get, "os-security-groups", null)).AssertError(HttpStatusCode.Unauthorized, "error");
+    }
+
     private Task<ApiResponse> Action(string server, string token, object body) =>
         gateway.ComputeAsync(HttpMethod.Post, $"servers/{server}/action", token, JsonSerializer.Serialize(body));
 }

@@ -45,6 +45,9 @@ public abstract class ShadowPortsTests(GatewayFixture gateway)
         Assert.True(queued.Status == HttpStatusCode.Accepted, queued.Text);
         await gateway.JobsSettledAsync();
         Assert.Equal("10.81.1.200", Assert.Single(await ShadowsAsync("RegionOne", net)).GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString());
+        var nowhere = await gateway.SendAsync(new Uri(gateway.AdminUrl, "v1.0/jobs"), HttpMethod.Post, gateway.AdminToken, Json(new { job = new { type = "shadow_port_sync", resource = new { network_id = Guid.NewGuid().ToString() } } }));
+        Assert.Equal(HttpStatusCode.BadRequest, nowhere.Status);
+        Assert.Contains("does not exist centrally nor in any pod", nowhere.Text, StringComparison.Ordinal);
 
         // vm2 goes: so does its shadow; then vm1 and the network, with nothing left in either pod.
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.ComputeAsync(HttpMethod.Delete, "servers/" + vm2, token)).Status);
