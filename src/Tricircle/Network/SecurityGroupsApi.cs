@@ -167,7 +167,7 @@ internal static class SecurityGroupsApi
     /// <summary>The project a new group is for: the caller's, or any an admin names.</summary>
     private static string ProjectOf(RequestContext caller, Body body)
     {
-        var asked = body.String("project_id") ?? body.String("tenant_id");
+        var asked = NeutronBody.ProjectOf(body);
         return asked is null || asked == caller.ProjectId ? caller.ProjectId
             : caller.IsAdmin ? asked
             : throw NotYours();

@@ -180,6 +180,18 @@ public abstract class CentralNeutronTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task ProjectIdAndTenantId_ThatDiffer_Are400()
+    {
+        var body = JsonSerializer.Serialize(new { network = new { name = "mismatch", project_id = gateway.DemoProjectId, tenant_id = Guid.NewGuid().ToString("N") } });
+        Assert.Equal("'project_id' and 'tenant_id' do not match", Error(await PostAsync("networks", body, gateway.AdminToken), HttpStatusCode.BadRequest, "HTTPBadRequest"));
+        var same = JsonSerializer.Serialize(new { network = new { name = "match", project_id = gateway.DemoProjectId, tenant_id = gateway.DemoProjectId } });
+        var made = await PostAsync("networks", same, gateway.AdminToken);
+        Assert.Equal(HttpStatusCode.Created, made.Status);
+        Assert.Equal(gateway.DemoProjectId, made.Json.GetProperty("network").GetProperty("project_id").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + made.Json.GetProperty("network").GetProperty("id").GetString(), gateway.AdminToken)).Status);
+    }
+
+    [Fact]
     public async Task Subnets_FilterBySharedFollowsTheirNetwork()
     {
         var (_, own) = await NetworkWithSubnetAsync("10.97.1.0/24");
