@@ -5,14 +5,19 @@ using Tricircle.Routing;
 
 namespace Tricircle.Volume;
 
-/// <summary>Forwarding of one routed Cinder resource (a volume, a snapshot) to the pod that holds it.</summary>
+/// <summary>Forwarding of one routed Cinder resource (a volume, a snapshot, a backup) to the pod that holds it.</summary>
 internal sealed class VolumeRoutes(RoutingStore routings, PodStore pods, PodForwarder forwarder, VolumeQuotas quotas)
 {
     /// <summary>The routing row and pod of a resource the caller may see; 404 in Cinder's words otherwise (another tenant's too).</summary>
     public async Task<(ResourceRouting Routing, Pod Pod)> FindAsync(HttpContext context, string resourceType, string id, CancellationToken cancellationToken)
     {
         var caller = VolumeApi.Caller(context);
-        var what = resourceType == "snapshot" ? "Snapshot" : "Volume";
+        var what = resourceType switch
+        {
+            SnapshotsApi.ResourceType => "Snapshot",
+            BackupsApi.ResourceType => "Backup",
+            _ => "Volume",
+        };
         var routing = await routings.FindTopAsync(id, resourceType, caller.IsAdmin ? null : caller.ProjectId, cancellationToken)
             ?? throw TricircleException.NotFound($"{what} {id} could not be found.");
         var pod = await pods.FindAsync(routing.PodId, cancellationToken)

@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Routing;
 namespace Tricircle.Emulator.Regions.Volume;
 
 /// <summary>
-/// Cinder v3: versions, volumes (with metadata and actions), snapshots, types, limits, quota
-/// sets and availability zones, under <c>/v3/{project_id}/…</c> and project-less <c>/v3/…</c>.
+/// Cinder v3: versions, volumes (with metadata and actions), snapshots, backups, types, limits,
+/// quota sets and availability zones, under <c>/v3/{project_id}/…</c> and project-less <c>/v3/…</c>.
 /// </summary>
 internal static partial class CinderApi
 {
@@ -81,6 +81,8 @@ internal static partial class CinderApi
         Route("GET", "/snapshots/{id}/metadata", r => SnapshotMetadataAsync(r, replace: null));
         Route("POST", "/snapshots/{id}/metadata", r => SnapshotMetadataAsync(r, replace: false));
         Route("PUT", "/snapshots/{id}/metadata", r => SnapshotMetadataAsync(r, replace: true));
+
+        MapBackups(Route);
 
         Route("GET", "/types", ListTypesAsync);
         Route("GET", "/types/default", r => ShowTypeAsync(r, CinderState.DefaultTypeName));
@@ -280,6 +282,22 @@ internal static partial class CinderApi
 
                 inheritedType = source.VolumeType;
                 bootable |= source.Bootable;
+            }
+
+            // A volume from a backup (3.47's backup_id; before 3.53 Cinder reads it whatever the version).
+            if (Str(body, "backup_id") is { } backupId)
+            {
+                var backup = Backup(r, backupId);
+                if (backup.Status != "available")
+                {
+                    throw OpenStackFault.BadRequest("Invalid backup: Originating backup status must be one of 'available' values");
+                }
+
+                size ??= backup.Size;
+                if (size < backup.Size)
+                {
+                    throw OpenStackFault.BadRequest($"Invalid input received: Volume size {size}GB cannot be smaller than the backup size {backup.Size}GB. It must be >= backup size.");
+                }
             }
 
             if (size is null)
