@@ -68,6 +68,7 @@ public sealed class RegionEmulator : IAsyncDisposable
                 }
             }
         });
+        context.Faults = faults;
         services =
         [
             new EmulatedService(ServiceKind.Compute, context, faults, traffic, NovaApi.Map),

@@ -279,6 +279,35 @@ public abstract class BackupsApiTests(GatewayFixture gateway)
         Assert.Equal(10, (await Send(token, project, HttpMethod.Get, $"os-quota-sets/{project}")).Json.GetProperty("quota_set").GetProperty("backups").GetInt32());
     }
 
+    [Fact]
+    public async Task APodWithoutABackupService_KeepsItsBackupsRouted_AndNewOnesGoToError()
+    {
+        var (token, project) = gateway.NewTenant("bk");
+        var volume = await VolumeAsync(token, project, "az1", "no-service");
+        var backup = await BackupAsync(token, project, volume, "kept");
+        var region = gateway.Region("RegionOne");
+        region.Faults.NoBackupService = true;
+        try
+        {
+            // Zed's 404 names the service, not the backup: the backup is still there, and still routed and counted.
+            Assert.Equal("Service cinder-backup could not be found.", (await Send(token, project, HttpMethod.Delete, "backups/" + backup)).AssertError(HttpStatusCode.NotFound, "itemNotFound"));
+            (await Send(token, project, HttpMethod.Get, "backups/" + backup)).AssertOk();
+            Assert.Equal(1, (await Send(token, project, HttpMethod.Get, $"os-quota-sets/{project}?usage=True")).Json.GetProperty("quota_set").GetProperty("backups").GetProperty("in_use").GetInt32());
+
+            var failed = await Send(token, project, HttpMethod.Post, "backups", Body(new { backup = new { volume_id = volume } }));
+            Assert.True(failed.Status == HttpStatusCode.Accepted, failed.Text);
+            var shown = await WaitAsync(token, project, "backups/" + failed.Json.GetProperty("backup").GetProperty("id").GetString(), "backup", "error");
+            Assert.Equal("Service not found for creating backup.", shown.GetProperty("fail_reason").GetString());
+        }
+        finally
+        {
+            region.Faults.NoBackupService = false;
+        }
+
+        Assert.Equal(HttpStatusCode.Accepted, (await Send(token, project, HttpMethod.Delete, "backups/" + backup)).Status);
+        (await Send(token, project, HttpMethod.Get, "backups/" + backup)).AssertError(HttpStatusCode.NotFound, "itemNotFound");
+    }
+
     private static string Body(object value) => JsonSerializer.Serialize(value);
 
     private Task<ApiResponse> Send(string token, string project, HttpMethod method, string path, string? json = null) =>

@@ -24,6 +24,15 @@ internal static partial class CinderApi
         route("POST", "/backups/{id}/action", BackupActionAsync);
     }
 
+    /// <summary>backup/api.py's _get_available_backup_service_host, when the region runs no cinder-backup.</summary>
+    private static void RequireBackupService(CinderRequest r)
+    {
+        if (r.State.Region.Faults.NoBackupService)
+        {
+            throw OpenStackFault.NotFound("Service cinder-backup could not be found.");
+        }
+    }
+
     private static CinderBackup Backup(CinderRequest r, string id) =>
         r.State.GetBackup(id) is { } b && r.Caller.CanSee(b.ProjectId) ? b : throw OpenStackFault.NotFound($"Backup {id} could not be found.");
 
@@ -101,9 +110,9 @@ internal static partial class CinderApi
                 throw new OpenStackFault(413, $"BackupLimitExceeded: Maximum number of backups allowed ({CinderState.MaxBackups}) exceeded", "overLimit");
             }
 
-            if (own.Sum(b => b.Size) + volume.Size > CinderState.MaxBackupGigabytes)
+            if (own.Sum(b => (long)b.Size) + volume.Size > CinderState.MaxBackupGigabytes)
             {
-                throw new OpenStackFault(413, $"VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. Requested {volume.Size}G, quota is {CinderState.MaxBackupGigabytes}G and {own.Sum(b => b.Size)}G has been consumed.", "overLimit");
+                throw new OpenStackFault(413, $"VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. Requested {volume.Size}G, quota is {CinderState.MaxBackupGigabytes}G and {own.Sum(b => (long)b.Size)}G has been consumed.", "overLimit");
             }
 
             // An incremental backup's parent is the volume's latest (by its data's time) of the caller's backups.
@@ -142,8 +151,15 @@ internal static partial class CinderApi
                 backup.Metadata[key] = value;
             }
 
-            // The volume (or snapshot) is busy until the backup is made, then back to what it was.
-            if (snapshot is not null)
+            // The volume (or snapshot) is busy until the backup is made, then back to what it was;
+            // without a backup service the scheduler puts the volume back at once and the backup in error.
+            if (r.State.Region.Faults.NoBackupService)
+            {
+                backup.Status = "error";
+                backup.FailReason = "Service not found for creating backup.";
+                backup.Pending = null;
+            }
+            else if (snapshot is not null)
             {
                 snapshot.Pending = (done, snapshot.Status);
                 snapshot.Status = "backing-up";
@@ -247,6 +263,8 @@ internal static partial class CinderApi
                 throw OpenStackFault.BadRequest("Invalid backup: Incremental backups exist for this backup.");
             }
 
+            RequireBackupService(r);
+
             // Real Cinder shows "deleting" until its backup service is done; this one is done at once.
             r.State.RemoveBackup(backup.Id);
         }
@@ -308,7 +326,7 @@ internal static partial class CinderApi
                     throw new OpenStackFault(413, $"VolumeLimitExceeded: Maximum number of volumes allowed ({CinderState.MaxVolumes}) exceeded for quota 'volumes'.", "overLimit");
                 }
 
-                var used = own.Sum(v => v.Size) + r.State.Snapshots.Where(s => s.ProjectId == r.Caller.ProjectId).Sum(s => s.Size);
+                var used = own.Sum(v => (long)v.Size) + r.State.Snapshots.Where(s => s.ProjectId == r.Caller.ProjectId).Sum(s => (long)s.Size);
                 if (used + backup.Size > CinderState.MaxGigabytes)
                 {
                     throw new OpenStackFault(413, $"VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested {backup.Size}G, quota is {CinderState.MaxGigabytes}G and {used}G has been consumed.", "overLimit");
@@ -323,8 +341,10 @@ internal static partial class CinderApi
                     UpdatedAt = now,
                 };
                 r.State.Add(volume);
+                volume.Status = "available"; // Cinder waits for it to be made before it looks for a backup service
             }
 
+            RequireBackupService(r);
             volume.Status = "restoring-backup";
             volume.Pending = (done, "available");
             volume.UpdatedAt = now;
@@ -382,6 +402,7 @@ internal static partial class CinderApi
         lock (r.State.Sync)
         {
             var backup = Backup(r, r.Route("id"));
+            RequireBackupService(r);
             backup.Status = status.ToLowerInvariant();
             backup.Pending = null;
             backup.UpdatedAt = r.Now;

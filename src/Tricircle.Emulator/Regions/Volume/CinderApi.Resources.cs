@@ -721,7 +721,8 @@ internal static partial class CinderApi
 
     private static Task LimitsAsync(CinderRequest r)
     {
-        int volumes, gigabytes, snapshots, backups, backupGigabytes;
+        int volumes, snapshots, backups;
+        long gigabytes, backupGigabytes; // summed as long: admins' extensions have no quota here
         lock (r.State.Sync)
         {
             var own = r.State.Volumes.Where(v => v.ProjectId == r.Caller.ProjectId).ToList();
@@ -729,9 +730,9 @@ internal static partial class CinderApi
             var ownBackups = r.State.Backups.Where(b => b.ProjectId == r.Caller.ProjectId).ToList();
             volumes = own.Count;
             snapshots = ownSnapshots.Count;
-            gigabytes = own.Sum(v => v.Size) + ownSnapshots.Sum(s => s.Size);
+            gigabytes = own.Sum(v => (long)v.Size) + ownSnapshots.Sum(s => (long)s.Size);
             backups = ownBackups.Count;
-            backupGigabytes = ownBackups.Sum(b => b.Size);
+            backupGigabytes = ownBackups.Sum(b => (long)b.Size);
         }
 
         return r.WriteAsync(200, new JsonObject

@@ -316,7 +316,7 @@ internal static partial class CinderApi
                 throw new OpenStackFault(413, $"VolumeLimitExceeded: Maximum number of volumes allowed ({CinderState.MaxVolumes}) exceeded for quota 'volumes'.", "overLimit");
             }
 
-            var used = own.Sum(v => v.Size) + r.State.Snapshots.Where(s => s.ProjectId == r.Caller.ProjectId).Sum(s => s.Size);
+            var used = own.Sum(v => (long)v.Size) + r.State.Snapshots.Where(s => s.ProjectId == r.Caller.ProjectId).Sum(s => (long)s.Size);
             if (used + size.Value > CinderState.MaxGigabytes)
             {
                 throw new OpenStackFault(413, $"VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested {size}G, quota is {CinderState.MaxGigabytes}G and {used}G has been consumed.", "overLimit");

@@ -314,7 +314,7 @@ internal sealed class CinderState
             ["updated_at"] = b.UpdatedAt is { } u ? RegionHttp.CinderTimestamp(u) : null,
             ["name"] = b.Name,
             ["description"] = b.Description,
-            ["fail_reason"] = null,
+            ["fail_reason"] = b.FailReason,
             ["volume_id"] = b.VolumeId,
             ["links"] = Links(root, b.ProjectId, "backups", b.Id),
             ["is_incremental"] = b.ParentId is not null,
@@ -540,6 +540,8 @@ internal sealed class CinderBackup(string id, string projectId, string userId, s
     public string? ParentId { get; set; }
 
     public string Status { get; set; } = "creating";
+
+    public string? FailReason { get; set; }
 
     /// <summary>A pending lazy transition: at that time the status becomes the given one.</summary>
     public (DateTimeOffset At, string To)? Pending { get; set; }

@@ -198,6 +198,36 @@ public sealed class CinderBackupTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WithoutABackupService_CreateGoesToError_AndRestoreDeleteResetAre404NamingTheService()
+    {
+        var volume = await AvailableVolumeAsync(1);
+        var backup = await BackupAsync(volume);
+        _region.Faults.NoBackupService = true;
+        var failed = await BackupAsync(volume, wait: false);
+        var shown = (await SendAsync(HttpMethod.Get, "backups/" + failed)).Body!["backup"]!;
+        Assert.Equal("error", shown["status"]!.GetValue<string>());
+        Assert.Equal("Service not found for creating backup.", shown["fail_reason"]!.GetValue<string>());
+        Assert.Equal("available", await StatusAsync("volume", volume));
+
+        var volumesBefore = (await SendAsync(HttpMethod.Get, "volumes")).Body!["volumes"]!.AsArray().Count;
+        foreach (var (method, path, body) in new (HttpMethod, string, JsonNode?)[]
+        {
+            (HttpMethod.Delete, "backups/" + backup, null),
+            (HttpMethod.Post, $"backups/{backup}/restore", new JsonObject { ["restore"] = null }),
+            (HttpMethod.Post, $"backups/{backup}/action", new JsonObject { ["os-reset_status"] = new JsonObject { ["status"] = "error" } }),
+        })
+        {
+            var (status, answer) = await SendAsync(method, path, body);
+            Assert.Equal(HttpStatusCode.NotFound, status);
+            Assert.Equal("Service cinder-backup could not be found.", answer!["itemNotFound"]!["message"]!.GetValue<string>());
+        }
+
+        // As in Zed, the restore had made its new volume before it looked for the service.
+        Assert.Equal(volumesBefore + 1, (await SendAsync(HttpMethod.Get, "volumes")).Body!["volumes"]!.AsArray().Count);
+        Assert.Equal("available", await StatusAsync("backup", backup));
+    }
+
+    [Fact]
     public async Task UpdateIs39s_ResetStatusIsAnAdmins_AndAVolumeFromABackupTakesItsSize()
     {
         var volume = await AvailableVolumeAsync(2);
