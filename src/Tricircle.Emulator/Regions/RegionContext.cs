@@ -49,6 +49,9 @@ internal sealed class RegionContext
 
     public Uri ImageUrl { get; set; } = new("http://127.0.0.1/");
 
+    /// <summary>The region's fault knobs, for what a service plays differently under them (Cinder without a backup service).</summary>
+    public RegionFaults Faults { get; set; } = new(_ => Task.CompletedTask);
+
     /// <summary>A new OpenStack id (a UUID, as every service uses).</summary>
     public static string NewId() => Guid.NewGuid().ToString();
 }

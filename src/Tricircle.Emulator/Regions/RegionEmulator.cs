@@ -68,6 +68,7 @@ public sealed class RegionEmulator : IAsyncDisposable
                 }
             }
         });
+        context.Faults = faults;
         services =
         [
             new EmulatedService(ServiceKind.Compute, context, faults, traffic, NovaApi.Map),
@@ -101,7 +102,7 @@ public sealed class RegionEmulator : IAsyncDisposable
     /// <summary>
     /// What exists in the region, as its API would list it to an admin of every project:
     /// <c>servers, flavors, keypairs, aggregates, networks, subnets, ports, routers, floatingips,
-    /// security_groups, security_group_rules, volumes, snapshots, types, images</c>.
+    /// security_groups, security_group_rules, volumes, snapshots, backups, types, images</c>.
     /// </summary>
     public JsonArray Inspect(string collection) =>
         _context.Compute.Inspect(collection)

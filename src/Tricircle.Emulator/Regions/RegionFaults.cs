@@ -2,13 +2,15 @@ namespace Tricircle.Emulator.Regions;
 
 /// <summary>
 /// Fault knobs of one region, for reliability tests and benchmarks: added latency, a share of
-/// requests answered with 500, or the whole region down (its ports refuse connections).
+/// requests answered with 500, the whole region down (its ports refuse connections), or no
+/// backup service in its Cinder.
 /// </summary>
 public sealed class RegionFaults
 {
     private readonly Func<bool, Task> _setDown;
     private long _latencyTicks;
     private double _errorRate;
+    private bool _noBackupService;
 
     internal RegionFaults(Func<bool, Task> setDown) => _setDown = setDown;
 
@@ -28,6 +30,16 @@ public sealed class RegionFaults
 
     public bool IsDown { get; private set; }
 
+    /// <summary>
+    /// Cinder runs no cinder-backup service (a real region may not): as Zed then, a new backup goes
+    /// to error, and restore, delete and reset status are 404 "Service cinder-backup could not be found.".
+    /// </summary>
+    public bool NoBackupService
+    {
+        get => Volatile.Read(ref _noBackupService);
+        set => Volatile.Write(ref _noBackupService, value);
+    }
+
     /// <summary>Stops (down) or restarts (up) every service of the region on the same ports; state is kept.</summary>
     public async Task SetDownAsync(bool down)
     {
@@ -45,6 +57,7 @@ public sealed class RegionFaults
     {
         Latency = TimeSpan.Zero;
         ErrorRate = 0;
+        NoBackupService = false;
         await SetDownAsync(false);
     }
 

@@ -28,6 +28,11 @@ internal sealed class QuotaOptions : ISectionOptions
 
     public int Snapshots { get; set; } = 10;
 
+    public int Backups { get; set; } = 10;
+
+    [ConfigurationKeyName("backup_gigabytes")]
+    public int BackupGigabytes { get; set; } = 1000;
+
     /// <summary>The largest volume a project may create or extend to, in GiB (-1: no limit, as Cinder's default).</summary>
     [ConfigurationKeyName("per_volume_gigabytes")]
     public int PerVolumeGigabytes { get; set; } = -1;
@@ -59,6 +64,8 @@ internal sealed class QuotaOptions : ISectionOptions
         [QuotaResources.Volumes] = Volumes,
         [QuotaResources.Gigabytes] = Gigabytes,
         [QuotaResources.Snapshots] = Snapshots,
+        [QuotaResources.Backups] = Backups,
+        [QuotaResources.BackupGigabytes] = BackupGigabytes,
         [QuotaResources.PerVolumeGigabytes] = PerVolumeGigabytes,
         [QuotaResources.Network] = Network,
         [QuotaResources.Subnet] = Subnet,
@@ -93,6 +100,8 @@ internal static class QuotaResources
     public const string Gigabytes = "gigabytes";
     public const string Snapshots = "snapshots";
     public const string PerVolumeGigabytes = "per_volume_gigabytes";
+    public const string Backups = "backups";
+    public const string BackupGigabytes = "backup_gigabytes";
 
     // Neutron's names (singular, as its quota API has them); counted, not allocated: see NetworkQuotas.
     public const string Network = "network";

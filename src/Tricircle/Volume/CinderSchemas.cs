@@ -119,6 +119,46 @@ internal static class CinderSchemas
         MinProperties = 1,
     };
 
+    /// <summary>Backup update is Cinder 3.9's (BACKUP_UPDATE).</summary>
+    public static readonly Microversion BackupUpdateSince = new(3, 9);
+
+    private static readonly Microversion BackupMetadata = new(3, 43);
+
+    /// <summary>backups.create, with metadata from 3.43 and availability_zone from 3.51.</summary>
+    public static readonly BodySchema BackupCreate = new(
+        "backup",
+        new BodyField("volume_id", JsonKind.String) { Required = true, Format = Uuid },
+        new BodyField("container", JsonKind.String | JsonKind.Null) { MaxLength = 255 },
+        Description("description"),
+        Boolean("incremental"),
+        Boolean("force"),
+        NameAllowZero("name"),
+        OptionalUuid("snapshot_id"),
+        Metadata(nullable: true) with { Since = BackupMetadata },
+        new BodyField("availability_zone", JsonKind.String | JsonKind.Null) { MaxLength = 255, Since = new Microversion(3, 51) });
+
+    /// <summary>backups.update (3.9), with metadata from 3.43.</summary>
+    public static readonly BodySchema BackupUpdate = new(
+        "backup",
+        NameAllowZero("name"),
+        Description("description"),
+        Metadata(nullable: false) with { Since = BackupMetadata });
+
+    /// <summary>backups.restore: a new volume's name, or the volume to write into (its body may be null: a new volume named by Cinder).</summary>
+    public static readonly BodySchema BackupRestore = new("restore", NameAllowZero("name"), OptionalUuid("volume_id"));
+
+    /// <summary>admin_actions.reset_status_backup: available or error, any case (the backup_status format).</summary>
+    public static readonly BodySchema BackupResetStatus = new("os-reset_status", new BodyField("status", JsonKind.String) { Required = true, Pattern = "(?i)^(available|error)$" });
+
+    /// <summary>
+    /// A body whose wrapper may be JSON null (backups' update and restore: <c>'type': ['object', 'null']</c>),
+    /// which then holds no field; otherwise checked against <paramref name="schema"/>.
+    /// </summary>
+    public static Body CheckNullable(HttpContext context, BodySchema schema, JsonObject root, BodyAction action, Microversion version) =>
+        root.Count == 1 && root.TryGetPropertyValue(schema.Wrapper!, out var inner) && inner is null
+            ? new Body(root, [])
+            : schema.Check(context, root, action, version);
+
     // The volume statuses reset_status takes (objects/fields.py), any case; empty or null means "leave it".
     private const string VolumeStatuses = "(?i)^(|creating|available|deleting|error|error_deleting|error_managing|managing|attaching|in-use|detaching|maintenance|restoring-backup|error_restoring|reserved|awaiting-transfer|backing-up|error_backing-up|error_extending|downloading|uploading|retyping|extending)$";
 

@@ -10,18 +10,18 @@ namespace Tricircle.Volume;
 
 /// <summary>
 /// Cinder's <c>os-quota-sets</c> and <c>limits</c> over the central quotas. volumes, gigabytes,
-/// snapshots, per_volume_gigabytes and the per-type forms of the central volume types are kept
-/// and enforced centrally; backups, backup_gigabytes and groups (which the gateway does not
-/// serve) are shown at Cinder's defaults and cannot be changed here.
+/// snapshots, per_volume_gigabytes, backups, backup_gigabytes and the per-type forms of the
+/// central volume types are kept and enforced centrally; groups (which the gateway does not
+/// serve) are shown at Cinder's default and cannot be changed here.
 /// </summary>
 internal static class VolumeQuotaSetsApi
 {
-    private static readonly string[] Central = [QuotaResources.Volumes, QuotaResources.PerVolumeGigabytes, QuotaResources.Snapshots, QuotaResources.Gigabytes];
+    private static readonly string[] Central = [QuotaResources.Volumes, QuotaResources.PerVolumeGigabytes, QuotaResources.Snapshots, QuotaResources.Gigabytes, QuotaResources.Backups, QuotaResources.BackupGigabytes];
 
     private static readonly string[] PerType = [QuotaResources.Volumes, QuotaResources.Gigabytes, QuotaResources.Snapshots];
 
-    // Cinder's defaults of what the gateway does not keep.
-    private static readonly (string Name, long Value)[] Fixed = [("backups", 10), ("backup_gigabytes", 1000), ("groups", 10)];
+    // Cinder's default of what the gateway does not keep.
+    private static readonly (string Name, long Value)[] Fixed = [("groups", 10)];
 
     // Keys Cinder accepts in a quota set without them being quotas.
     private static readonly string[] NonQuotaKeys = ["id", "tenant_id"];
@@ -116,7 +116,7 @@ internal static class VolumeQuotaSetsApi
 
             if (Fixed.Any(f => f.Name == name))
             {
-                throw ApiException.BadRequest($"Quota {name} is not kept by Tricircle's Cinder gateway (only {string.Join(", ", PerType)}, {QuotaResources.PerVolumeGigabytes} and the per-type forms of the central volume types); set it in the pods.");
+                throw ApiException.BadRequest($"Quota {name} is not kept by Tricircle's Cinder gateway (only {string.Join(", ", Central)} and the per-type forms of the central volume types); set it in the pods.");
             }
 
             if (!kept.Contains(name))
@@ -178,13 +178,13 @@ internal static class VolumeQuotaSetsApi
             ["maxTotalVolumes"] = limits.GetValueOrDefault(QuotaResources.Volumes, -1),
             ["maxTotalSnapshots"] = limits.GetValueOrDefault(QuotaResources.Snapshots, -1),
             ["maxTotalVolumeGigabytes"] = limits.GetValueOrDefault(QuotaResources.Gigabytes, -1),
-            ["maxTotalBackups"] = Fixed[0].Value,
-            ["maxTotalBackupGigabytes"] = Fixed[1].Value,
+            ["maxTotalBackups"] = limits.GetValueOrDefault(QuotaResources.Backups, -1),
+            ["maxTotalBackupGigabytes"] = limits.GetValueOrDefault(QuotaResources.BackupGigabytes, -1),
             ["totalVolumesUsed"] = usage.GetValueOrDefault(QuotaResources.Volumes),
             ["totalGigabytesUsed"] = usage.GetValueOrDefault(QuotaResources.Gigabytes),
             ["totalSnapshotsUsed"] = usage.GetValueOrDefault(QuotaResources.Snapshots),
-            ["totalBackupsUsed"] = 0,
-            ["totalBackupGigabytesUsed"] = 0,
+            ["totalBackupsUsed"] = usage.GetValueOrDefault(QuotaResources.Backups),
+            ["totalBackupGigabytesUsed"] = usage.GetValueOrDefault(QuotaResources.BackupGigabytes),
         };
         await ServersApi.WriteJsonAsync(context, 200, new JsonObject { ["limits"] = new JsonObject { ["rate"] = new JsonArray(), ["absolute"] = absolute } });
     }

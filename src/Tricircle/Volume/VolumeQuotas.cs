@@ -9,7 +9,7 @@ using Tricircle.Quotas;
 namespace Tricircle.Volume;
 
 /// <summary>
-/// The Cinder gateway's use of the central quotas: a volume or snapshot is counted in
+/// The Cinder gateway's use of the central quotas: a volume, snapshot or backup is counted in
 /// Tricircle's database before it is forwarded (volumes or snapshots, gigabytes, and their
 /// per-type forms for a type of the central catalogue), so a project cannot exceed its quota by
 /// spreading over pods. Refusals are Cinder's 413s.
@@ -20,19 +20,26 @@ internal sealed class VolumeQuotas(QuotaStore quotas, PodClient client)
     public sealed record Reservation(string HolderType, string HolderId);
 
     /// <summary>
-    /// Reserves one volume (<paramref name="holderType"/> volume) or snapshot of
+    /// Reserves one volume (<paramref name="holderType"/> volume), snapshot or backup of
     /// <paramref name="size"/> GiB, of the central type <paramref name="type"/> if any.
     /// </summary>
     public async Task<Reservation> ReserveAsync(string projectId, string holderType, long size, string? type, CancellationToken cancellationToken)
     {
-        var count = holderType == VolumesApi.ResourceType ? QuotaResources.Volumes : QuotaResources.Snapshots;
+        var count = holderType switch
+        {
+            VolumesApi.ResourceType => QuotaResources.Volumes,
+            BackupsApi.ResourceType => QuotaResources.Backups,
+            _ => QuotaResources.Snapshots,
+        };
         if (holderType == VolumesApi.ResourceType)
         {
             await CheckSizeAsync(projectId, size, cancellationToken);
         }
 
-        var amounts = new Dictionary<string, long>(StringComparer.Ordinal) { [count] = 1, [QuotaResources.Gigabytes] = size };
-        if (type is not null)
+        // A backup counts in backups and backup_gigabytes only (Cinder has no per-type backup quotas).
+        var gigabytes = holderType == BackupsApi.ResourceType ? QuotaResources.BackupGigabytes : QuotaResources.Gigabytes;
+        var amounts = new Dictionary<string, long>(StringComparer.Ordinal) { [count] = 1, [gigabytes] = size };
+        if (type is not null && holderType != BackupsApi.ResourceType)
         {
             amounts[$"{count}_{type}"] = 1;
             amounts[$"{QuotaResources.Gigabytes}_{type}"] = size;
@@ -89,13 +96,13 @@ internal sealed class VolumeQuotas(QuotaStore quotas, PodClient client)
         }
     }
 
-    /// <summary>A volume or snapshot as its pod shows it (for the size and type of what a snapshot or extension is of).</summary>
+    /// <summary>A volume, snapshot or backup as its pod shows it (for the size and type of what a snapshot, backup, restore or extension is of).</summary>
     public async Task<JsonObject> ShowInPodAsync(HttpContext context, Pod pod, string collection, string id)
     {
-        var key = collection == "snapshots" ? "snapshot" : "volume";
+        var key = collection[..^1]; // volumes, snapshots, backups
         var answer = await client.SendJsonAsync(
             pod, VolumeApi.ServiceType, HttpMethod.Get, VolumeApi.PodPath(context, $"{collection}/{Uri.EscapeDataString(id)}"), null, context.GetRequestContext().AuthToken, context.RequestAborted, VolumeApi.VersionHeaders(context));
-        return answer?[key] as JsonObject ?? throw TricircleException.NotFound($"{(key == "snapshot" ? "Snapshot" : "Volume")} {id} could not be found.");
+        return answer?[key] as JsonObject ?? throw TricircleException.NotFound($"{char.ToUpperInvariant(key[0])}{key[1..]} {id} could not be found.");
     }
 
     /// <summary>
@@ -128,6 +135,9 @@ internal sealed class VolumeQuotas(QuotaStore quotas, PodClient client)
             $"VolumeLimitExceeded: Maximum number of volumes allowed ({e.Limit}) exceeded for quota '{e.Resource}'.",
         var r when r == QuotaResources.Snapshots || r.StartsWith(QuotaResources.Snapshots + "_", StringComparison.Ordinal) =>
             $"SnapshotLimitExceeded: Maximum number of snapshots allowed ({e.Limit}) exceeded for quota '{e.Resource}'.",
+        QuotaResources.Backups => $"BackupLimitExceeded: Maximum number of backups allowed ({e.Limit}) exceeded",
+        QuotaResources.BackupGigabytes =>
+            $"VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. Requested {e.Requested}G, quota is {e.Limit}G and {e.Used}G has been consumed.",
         _ => $"VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed {e.Resource} quota. Requested {e.Requested}G, quota is {e.Limit}G and {e.Used}G has been consumed.",
     });
 

@@ -1,18 +1,24 @@
 using System.Text.Json.Nodes;
 using Tricircle.Errors;
+using Tricircle.Identity;
 using Tricircle.Pods;
 using Tricircle.Routing;
 
 namespace Tricircle.Volume;
 
-/// <summary>Forwarding of one routed Cinder resource (a volume, a snapshot) to the pod that holds it.</summary>
-internal sealed class VolumeRoutes(RoutingStore routings, PodStore pods, PodForwarder forwarder, VolumeQuotas quotas)
+/// <summary>Forwarding of one routed Cinder resource (a volume, a snapshot, a backup) to the pod that holds it.</summary>
+internal sealed class VolumeRoutes(RoutingStore routings, PodStore pods, PodForwarder forwarder, PodClient client, VolumeQuotas quotas)
 {
     /// <summary>The routing row and pod of a resource the caller may see; 404 in Cinder's words otherwise (another tenant's too).</summary>
     public async Task<(ResourceRouting Routing, Pod Pod)> FindAsync(HttpContext context, string resourceType, string id, CancellationToken cancellationToken)
     {
         var caller = VolumeApi.Caller(context);
-        var what = resourceType == "snapshot" ? "Snapshot" : "Volume";
+        var what = resourceType switch
+        {
+            SnapshotsApi.ResourceType => "Snapshot",
+            BackupsApi.ResourceType => "Backup",
+            _ => "Volume",
+        };
         var routing = await routings.FindTopAsync(id, resourceType, caller.IsAdmin ? null : caller.ProjectId, cancellationToken)
             ?? throw TricircleException.NotFound($"{what} {id} could not be found.");
         var pod = await pods.FindAsync(routing.PodId, cancellationToken)
@@ -34,12 +40,35 @@ internal sealed class VolumeRoutes(RoutingStore routings, PodStore pods, PodForw
         var itself = relative.Count(c => c == '/') == 1;
         if (itself && (status == 404 || (HttpMethods.IsDelete(context.Request.Method) && status is 202 or 204)))
         {
+            // A backup's 404 may be about the pod's backup service ("Service cinder-backup could not be found"): only its own show says it is gone.
+            if (status == 404 && routing.ResourceType == BackupsApi.ResourceType && await StillThereAsync(context, pod, relative))
+            {
+                return status;
+            }
+
             // Gone from its pod (or going: Cinder deletes asynchronously): nothing routes to it any more.
             await routings.ForgetAsync(routing.TopId, routing.ResourceType, routing.PodId, CancellationToken.None);
             await quotas.ReleaseAsync(routing.ResourceType, routing.TopId, CancellationToken.None); // and its quota is free
         }
 
         return status;
+    }
+
+    private async Task<bool> StillThereAsync(HttpContext context, Pod pod, string relative)
+    {
+        try
+        {
+            await client.SendJsonAsync(pod, VolumeApi.ServiceType, HttpMethod.Get, VolumeApi.PodPath(context, relative), null, context.GetRequestContext().AuthToken, CancellationToken.None, VolumeApi.VersionHeaders(context));
+            return true;
+        }
+        catch (PodErrorException e) when (e.StatusCode == StatusCodes.Status404NotFound)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is PodErrorException or TricircleException or HttpRequestException or TaskCanceledException)
+        {
+            return true; // cannot tell: keep it
+        }
     }
 
     /// <summary>A time as Cinder prints it (microseconds, no zone), so placeholders sort among real items.</summary>

@@ -65,7 +65,7 @@ internal static class VolumesApi
         var requestedAz = volume["availability_zone"] is JsonValue azValue && azValue.GetValueKind() == JsonValueKind.String ? azValue.ToString() : null;
         var size = VolumeQuotas.Size(volume, "size");
 
-        // A volume made from a snapshot or another volume is made where that lives (and is, unless told, its size).
+        // A volume made from a snapshot, another volume or a backup is made where that lives (and is, unless told, its size).
         PodPlacement placement;
         if (await SourceAsync(volume, caller, routings, pods, context.RequestAborted) is { } source)
         {
@@ -138,12 +138,13 @@ internal static class VolumesApi
         }
     }
 
-    /// <summary>The pod of the snapshot or volume a new volume is made from, if any.</summary>
+    /// <summary>The pod of the snapshot, volume or backup (3.47) a new volume is made from, if any.</summary>
     private static async Task<(Pod Pod, string What, string Collection, string Id)?> SourceAsync(JsonObject volume, RequestContext caller, RoutingStore routings, PodStore pods, CancellationToken cancellationToken)
     {
         (string Type, string Id, string What)? source =
             volume["snapshot_id"] is JsonValue snapshot && snapshot.ToString() is { Length: > 0 } snapshotId ? ("snapshot", snapshotId, $"Snapshot {snapshotId}")
             : volume["source_volid"] is JsonValue source2 && source2.ToString() is { Length: > 0 } volumeId ? (ResourceType, volumeId, $"Volume {volumeId}")
+            : volume["backup_id"] is JsonValue backup && backup.ToString() is { Length: > 0 } backupId ? (BackupsApi.ResourceType, backupId, $"Backup {backupId}")
             : null;
         if (source is not { } s)
         {
@@ -153,7 +154,7 @@ internal static class VolumesApi
         var routing = await routings.FindTopAsync(s.Id, s.Type, caller.IsAdmin ? null : caller.ProjectId, cancellationToken)
             ?? throw ApiException.NotFound($"{s.What} could not be found.");
         var pod = await pods.FindAsync(routing.PodId, cancellationToken) ?? throw ApiException.NotFound($"{s.What} could not be found.");
-        return (pod, s.What, s.Type == "snapshot" ? "snapshots" : "volumes", s.Id);
+        return (pod, s.What, s.Type + "s", s.Id);
     }
 
     private static async Task ListAsync(HttpContext context, MergedList list, bool detail)

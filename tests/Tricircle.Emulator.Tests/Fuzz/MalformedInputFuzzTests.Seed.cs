@@ -85,6 +85,7 @@ public sealed partial class MalformedInputFuzzTests
         var snapshot = Id(await SendOkAsync("POST", volume + "/snapshots", new JsonObject { ["snapshot"] = new JsonObject { ["volume_id"] = spare, ["name"] = "fuzzsnap", ["metadata"] = new JsonObject { ["k"] = "v" } } }), "snapshot");
         var type = Id(await SendOkAsync("POST", volume + "/types", new JsonObject { ["volume_type"] = new JsonObject { ["name"] = "fuzztype", ["extra_specs"] = new JsonObject { ["a"] = "b" } } }), "volume_type");
         (_ids["volumes/id"], _ids["snapshots/id"], _ids["types/id"]) = (vol, snapshot, type);
+        _ids["backups/id"] = Id(await SendOkAsync("POST", volume + "/backups", new JsonObject { ["backup"] = new JsonObject { ["volume_id"] = spare, ["name"] = "fuzzbackup" } }), "backup");
         await SendOkAsync("POST", compute + $"/servers/{server}/os-volume_attachments", new JsonObject { ["volumeAttachment"] = new JsonObject { ["volumeId"] = vol } });
         _ids["os-volume_attachments/volume"] = vol;
         var interfaces = await SendOkAsync("GET", compute + $"/servers/{server}/os-interface", null);
@@ -198,6 +199,10 @@ public sealed partial class MalformedInputFuzzTests
             ("Volume", "PUT /volumes/{id}/metadata/{key}") => ["{'meta': {'k': 'v2'}}"],
             ("Volume", "POST /snapshots") => ["{'snapshot': {'volume_id': '$VOLUME', 'name': 's', 'description': 'd', 'force': true, 'metadata': {'a': 'b'}}}"],
             ("Volume", "PUT /snapshots/{id}") => ["{'snapshot': {'name': 'n', 'description': 'd'}}"],
+            ("Volume", "POST /backups") => ["{'backup': {'volume_id': '$VOLUME', 'name': 'b', 'description': 'd', 'incremental': false, 'force': true, 'container': 'c', 'snapshot_id': null}}"],
+            ("Volume", "PUT /backups/{id}") => ["{'backup': {'name': 'n', 'description': 'd'}}"],
+            ("Volume", "POST /backups/{id}/restore") => ["{'restore': {'name': 'r', 'volume_id': null}}", "{'restore': {'volume_id': '$VOLUME'}}"],
+            ("Volume", "POST /backups/{id}/action") => ["{'os-reset_status': {'status': 'available'}}"],
             ("Volume", "POST /types") => ["{'volume_type': {'name': 't', 'description': 'd', 'os-volume-type-access:is_public': true, 'extra_specs': {'a': 'b'}}}"],
             ("Volume", "PUT /types/{id}") => ["{'volume_type': {'name': 't2', 'description': 'd', 'is_public': true}}"],
             ("Volume", "POST /types/{id}/extra_specs") => ["{'extra_specs': {'a': 'c', 'volume_backend_name': 'lvm'}}"],

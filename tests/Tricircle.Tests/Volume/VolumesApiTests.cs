@@ -271,7 +271,7 @@ public abstract class VolumesApiTests(GatewayFixture gateway)
         Assert.Equal("volumes must be an integer.", (await AsAdmin(HttpMethod.Put, $"os-quota-sets/{project}", """{"quota_set": {"volumes": "many"}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"));
         Assert.Equal("volumes must be >= -1", (await AsAdmin(HttpMethod.Put, $"os-quota-sets/{project}", """{"quota_set": {"volumes": -5}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"));
         Assert.Equal("Bad key(s) in quota set: bogus", (await AsAdmin(HttpMethod.Put, $"os-quota-sets/{project}", """{"quota_set": {"bogus": 1}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"));
-        Assert.Contains("backups", (await AsAdmin(HttpMethod.Put, $"os-quota-sets/{project}", """{"quota_set": {"backups": 1}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
+        Assert.Contains("groups", (await AsAdmin(HttpMethod.Put, $"os-quota-sets/{project}", """{"quota_set": {"groups": 1}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest"), StringComparison.Ordinal);
         (await AsAdmin(HttpMethod.Put, $"os-quota-sets/{project}", """{"quota_set": {}}""")).AssertError(HttpStatusCode.BadRequest, "badRequest");
 
         // cinderclient sends the tenant id along; it is not a quota.

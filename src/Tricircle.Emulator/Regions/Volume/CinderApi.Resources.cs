@@ -721,14 +721,18 @@ internal static partial class CinderApi
 
     private static Task LimitsAsync(CinderRequest r)
     {
-        int volumes, gigabytes, snapshots;
+        int volumes, snapshots, backups;
+        long gigabytes, backupGigabytes; // summed as long: admins' extensions have no quota here
         lock (r.State.Sync)
         {
             var own = r.State.Volumes.Where(v => v.ProjectId == r.Caller.ProjectId).ToList();
             var ownSnapshots = r.State.Snapshots.Where(s => s.ProjectId == r.Caller.ProjectId).ToList();
+            var ownBackups = r.State.Backups.Where(b => b.ProjectId == r.Caller.ProjectId).ToList();
             volumes = own.Count;
             snapshots = ownSnapshots.Count;
-            gigabytes = own.Sum(v => v.Size) + ownSnapshots.Sum(s => s.Size);
+            gigabytes = own.Sum(v => (long)v.Size) + ownSnapshots.Sum(s => (long)s.Size);
+            backups = ownBackups.Count;
+            backupGigabytes = ownBackups.Sum(b => (long)b.Size);
         }
 
         return r.WriteAsync(200, new JsonObject
@@ -739,14 +743,14 @@ internal static partial class CinderApi
                 ["absolute"] = new JsonObject
                 {
                     ["totalSnapshotsUsed"] = snapshots,
-                    ["maxTotalBackups"] = 10,
+                    ["maxTotalBackups"] = CinderState.MaxBackups,
                     ["maxTotalVolumeGigabytes"] = CinderState.MaxGigabytes,
                     ["maxTotalSnapshots"] = CinderState.MaxSnapshots,
-                    ["maxTotalBackupGigabytes"] = 1000,
-                    ["totalBackupGigabytesUsed"] = 0,
+                    ["maxTotalBackupGigabytes"] = CinderState.MaxBackupGigabytes,
+                    ["totalBackupGigabytesUsed"] = backupGigabytes,
                     ["maxTotalVolumes"] = CinderState.MaxVolumes,
                     ["totalVolumesUsed"] = volumes,
-                    ["totalBackupsUsed"] = 0,
+                    ["totalBackupsUsed"] = backups,
                     ["totalGigabytesUsed"] = gigabytes,
                 },
             },
@@ -767,8 +771,8 @@ internal static partial class CinderApi
             ["volumes"] = CinderState.MaxVolumes,
             ["gigabytes"] = CinderState.MaxGigabytes,
             ["snapshots"] = CinderState.MaxSnapshots,
-            ["backups"] = 10,
-            ["backup_gigabytes"] = 1000,
+            ["backups"] = CinderState.MaxBackups,
+            ["backup_gigabytes"] = CinderState.MaxBackupGigabytes,
             ["per_volume_gigabytes"] = -1,
             ["groups"] = 10,
         };

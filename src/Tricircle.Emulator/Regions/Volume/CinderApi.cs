@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Routing;
 namespace Tricircle.Emulator.Regions.Volume;
 
 /// <summary>
-/// Cinder v3: versions, volumes (with metadata and actions), snapshots, types, limits, quota
-/// sets and availability zones, under <c>/v3/{project_id}/…</c> and project-less <c>/v3/…</c>.
+/// Cinder v3: versions, volumes (with metadata and actions), snapshots, backups, types, limits,
+/// quota sets and availability zones, under <c>/v3/{project_id}/…</c> and project-less <c>/v3/…</c>.
 /// </summary>
 internal static partial class CinderApi
 {
@@ -81,6 +81,8 @@ internal static partial class CinderApi
         Route("GET", "/snapshots/{id}/metadata", r => SnapshotMetadataAsync(r, replace: null));
         Route("POST", "/snapshots/{id}/metadata", r => SnapshotMetadataAsync(r, replace: false));
         Route("PUT", "/snapshots/{id}/metadata", r => SnapshotMetadataAsync(r, replace: true));
+
+        MapBackups(Route);
 
         Route("GET", "/types", ListTypesAsync);
         Route("GET", "/types/default", r => ShowTypeAsync(r, CinderState.DefaultTypeName));
@@ -282,6 +284,22 @@ internal static partial class CinderApi
                 bootable |= source.Bootable;
             }
 
+            // A volume from a backup (3.47's backup_id; before 3.53 Cinder reads it whatever the version).
+            if (Str(body, "backup_id") is { } backupId)
+            {
+                var backup = Backup(r, backupId);
+                if (backup.Status != "available")
+                {
+                    throw OpenStackFault.BadRequest("Invalid backup: Originating backup status must be one of 'available' values");
+                }
+
+                size ??= backup.Size;
+                if (size < backup.Size)
+                {
+                    throw OpenStackFault.BadRequest($"Invalid input received: Volume size {size}GB cannot be smaller than the backup size {backup.Size}GB. It must be >= backup size.");
+                }
+            }
+
             if (size is null)
             {
                 throw OpenStackFault.BadRequest("Invalid input received: Invalid volume size provided for create request: Volume size 'None' must be an integer and greater than 0");
@@ -298,7 +316,7 @@ internal static partial class CinderApi
                 throw new OpenStackFault(413, $"VolumeLimitExceeded: Maximum number of volumes allowed ({CinderState.MaxVolumes}) exceeded for quota 'volumes'.", "overLimit");
             }
 
-            var used = own.Sum(v => v.Size) + r.State.Snapshots.Where(s => s.ProjectId == r.Caller.ProjectId).Sum(s => s.Size);
+            var used = own.Sum(v => (long)v.Size) + r.State.Snapshots.Where(s => s.ProjectId == r.Caller.ProjectId).Sum(s => (long)s.Size);
             if (used + size.Value > CinderState.MaxGigabytes)
             {
                 throw new OpenStackFault(413, $"VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested {size}G, quota is {CinderState.MaxGigabytes}G and {used}G has been consumed.", "overLimit");

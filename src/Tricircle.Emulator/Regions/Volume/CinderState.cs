@@ -18,11 +18,16 @@ internal sealed class CinderState
 
     public const int MaxSnapshots = 10;
 
+    public const int MaxBackups = 10;
+
+    public const int MaxBackupGigabytes = 1000;
+
     private readonly Lock _lock = new();
     private readonly string _serviceUuid = RegionContext.NewId();
     private readonly Dictionary<string, CinderVolume> _volumes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CinderSnapshot> _snapshots = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CinderVolumeType> _types = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CinderBackup> _backups = new(StringComparer.Ordinal);
 
     public CinderState(RegionContext region)
     {
@@ -144,6 +149,7 @@ internal sealed class CinderState
                 "volumes" => new JsonArray([.. _volumes.Values.OrderBy(v => v.CreatedAt).Select(v => (JsonNode)VolumeJson(v, now, "3.70", admin: true, Region.VolumeUrl.ToString().TrimEnd('/')))]),
                 "snapshots" => new JsonArray([.. _snapshots.Values.OrderBy(s => s.CreatedAt).Select(s => (JsonNode)SnapshotJson(s, now))]),
                 "types" => new JsonArray([.. _types.Values.OrderBy(t => t.Name, StringComparer.Ordinal).Select(t => (JsonNode)TypeJson(t, admin: true))]),
+                "backups" => new JsonArray([.. Backups.OrderBy(b => b.CreatedAt).Select(b => (JsonNode)BackupJson(b, "3.70", admin: true, Region.VolumeUrl.ToString().TrimEnd('/')))]),
                 _ => null,
             };
         }
@@ -156,6 +162,14 @@ internal sealed class CinderState
     public IEnumerable<CinderSnapshot> Snapshots => _snapshots.Values.Select(s => s.Refresh(Region.Time.GetUtcNow()));
 
     public IEnumerable<CinderVolumeType> Types => _types.Values;
+
+    public IEnumerable<CinderBackup> Backups => _backups.Values.Select(b => b.Refresh(Region.Time.GetUtcNow()));
+
+    public CinderBackup? GetBackup(string id) => _backups.TryGetValue(id, out var b) ? b.Refresh(Region.Time.GetUtcNow()) : null;
+
+    public void Add(CinderBackup backup) => _backups[backup.Id] = backup;
+
+    public void RemoveBackup(string id) => _backups.Remove(id);
 
     public CinderVolume? GetVolume(string id) => _volumes.TryGetValue(id, out var v) ? v.Refresh(Region.Time.GetUtcNow()) : null;
 
@@ -283,6 +297,47 @@ internal sealed class CinderState
             ["os-extended-snapshot-attributes:progress"] = s.Status == "available" ? "100%" : "0%",
             ["os-extended-snapshot-attributes:project_id"] = s.ProjectId,
         };
+    }
+
+    /// <summary>A backup as Cinder's detail view shows it at <paramref name="microversion"/> (api/v3/views/backups.py, v3/backups.py).</summary>
+    public JsonObject BackupJson(CinderBackup b, string microversion, bool admin, string root)
+    {
+        var json = new JsonObject
+        {
+            ["id"] = b.Id,
+            ["status"] = b.Status,
+            ["size"] = b.Size,
+            ["object_count"] = b.Status == "creating" ? 0 : b.Size * 20, // the chunked driver's objects per GiB at its default chunk size, roughly
+            ["availability_zone"] = b.AvailabilityZone,
+            ["container"] = b.Container,
+            ["created_at"] = RegionHttp.CinderTimestamp(b.CreatedAt),
+            ["updated_at"] = b.UpdatedAt is { } u ? RegionHttp.CinderTimestamp(u) : null,
+            ["name"] = b.Name,
+            ["description"] = b.Description,
+            ["fail_reason"] = b.FailReason,
+            ["volume_id"] = b.VolumeId,
+            ["links"] = Links(root, b.ProjectId, "backups", b.Id),
+            ["is_incremental"] = b.ParentId is not null,
+            ["has_dependent_backups"] = _backups.Values.Any(d => d.ParentId == b.Id),
+            ["snapshot_id"] = b.SnapshotId,
+            ["data_timestamp"] = RegionHttp.CinderTimestamp(b.DataTimestamp),
+        };
+        if (AtLeast(microversion, 43))
+        {
+            json["metadata"] = Dict(b.Metadata);
+        }
+
+        if (AtLeast(microversion, 18) && admin)
+        {
+            json["os-backup-project-attr:project_id"] = b.ProjectId;
+        }
+
+        if (AtLeast(microversion, 56) && admin)
+        {
+            json["user_id"] = b.UserId;
+        }
+
+        return json;
     }
 
     // Cinder shows non-admins only the extra specs its policy calls non-sensitive.
@@ -414,6 +469,9 @@ internal sealed class CinderSnapshot(string id, string projectId, string userId,
 
     public DateTimeOffset? ReadyAt { get; set; }
 
+    /// <summary>A pending lazy transition other than creation's (a backup of it, say): at that time the status becomes the given one.</summary>
+    public (DateTimeOffset At, string To)? Pending { get; set; }
+
     public SortedDictionary<string, string> Metadata { get; } = new(StringComparer.Ordinal);
 
     public DateTimeOffset CreatedAt { get; } = createdAt;
@@ -422,6 +480,13 @@ internal sealed class CinderSnapshot(string id, string projectId, string userId,
 
     public CinderSnapshot Refresh(DateTimeOffset now)
     {
+        if (Pending is { } pending && now >= pending.At)
+        {
+            Status = pending.To;
+            UpdatedAt = pending.At;
+            Pending = null;
+        }
+
         if (Status == "creating" && ReadyAt is { } ready && now >= ready)
         {
             Status = "available";
@@ -447,4 +512,57 @@ internal sealed class CinderVolumeType(string id, string name, DateTimeOffset cr
     public SortedDictionary<string, string> ExtraSpecs { get; } = new(StringComparer.Ordinal);
 
     public DateTimeOffset CreatedAt { get; } = createdAt;
+}
+
+/// <summary>One backup (mutable; guarded by the store's lock). Its own and its volume's transitions finish together, lazily.</summary>
+internal sealed class CinderBackup(string id, string projectId, string userId, string volumeId, int size, DateTimeOffset createdAt)
+{
+    public string Id { get; } = id;
+
+    public string ProjectId { get; } = projectId;
+
+    public string UserId { get; } = userId;
+
+    public string VolumeId { get; } = volumeId;
+
+    public int Size { get; } = size;
+
+    public string? Name { get; set; }
+
+    public string? Description { get; set; }
+
+    public string? Container { get; set; }
+
+    public string AvailabilityZone { get; set; } = "nova";
+
+    public string? SnapshotId { get; set; }
+
+    public string? ParentId { get; set; }
+
+    public string Status { get; set; } = "creating";
+
+    public string? FailReason { get; set; }
+
+    /// <summary>A pending lazy transition: at that time the status becomes the given one.</summary>
+    public (DateTimeOffset At, string To)? Pending { get; set; }
+
+    public SortedDictionary<string, string> Metadata { get; } = new(StringComparer.Ordinal);
+
+    public DateTimeOffset CreatedAt { get; } = createdAt;
+
+    public DateTimeOffset DataTimestamp { get; set; } = createdAt;
+
+    public DateTimeOffset? UpdatedAt { get; set; }
+
+    public CinderBackup Refresh(DateTimeOffset now)
+    {
+        if (Pending is { } pending && now >= pending.At)
+        {
+            Status = pending.To;
+            UpdatedAt = pending.At;
+            Pending = null;
+        }
+
+        return this;
+    }
 }
