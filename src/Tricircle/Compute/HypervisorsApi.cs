@@ -8,8 +8,8 @@ namespace Tricircle.Compute;
 
 /// <summary>
 /// <c>os-hypervisors</c> merged over every pod (admin only, as Nova's default policy): list and
-/// detail in the pods' registration order, paged centrally (2.33 on), a show that finds its pod
-/// again from the id, and <c>statistics</c> (until 2.87) summed over the pods. Hostnames are
+/// detail in the pods' registration order, paged centrally (2.33 on), a show (and uptime) that finds its
+/// pod again from the id, and <c>statistics</c> (until 2.87) summed over the pods. Hostnames are
 /// <c>host@Region</c>; ids are made unique as <see cref="ComputeServicesApi"/> makes them. A pod
 /// that does not answer is left out.
 /// </summary>
@@ -28,7 +28,8 @@ internal static class HypervisorsApi
         v21.MapGet("/os-hypervisors", (HttpContext context, OperatorViews views, PodClient client) => ListAsync(context, views, client, detail: false));
         v21.MapGet("/os-hypervisors/detail", (HttpContext context, OperatorViews views, PodClient client) => ListAsync(context, views, client, detail: true));
         v21.MapGet("/os-hypervisors/statistics", StatisticsAsync);
-        v21.MapGet("/os-hypervisors/{id}", ShowAsync);
+        v21.MapGet("/os-hypervisors/{id}", (string id, HttpContext context, OperatorViews views, PodClient client) => ShowAsync(id, context, views, client, uptime: false));
+        v21.MapGet("/os-hypervisors/{id}/uptime", (string id, HttpContext context, OperatorViews views, PodClient client) => ShowAsync(id, context, views, client, uptime: true));
     }
 
     private static JsonObject View(JsonObject hypervisor, int podNumber, Pod pod)
@@ -125,9 +126,15 @@ internal static class HypervisorsApi
         await NovaJson.WriteAsync(context, body);
     }
 
-    private static async Task ShowAsync(string id, HttpContext context, OperatorViews views, PodClient client)
+    /// <summary>A hypervisor, or its uptime (until 2.87), from its pod.</summary>
+    private static async Task ShowAsync(string id, HttpContext context, OperatorViews views, PodClient client, bool uptime)
     {
-        var caller = context.RequireAdmin("os_compute_api:os-hypervisors:show");
+        if (uptime && NovaJson.AtLeast(context, 88))
+        {
+            throw ApiException.NotFound("The resource could not be found.");
+        }
+
+        var caller = context.RequireAdmin(uptime ? "os_compute_api:os-hypervisors:uptime" : "os_compute_api:os-hypervisors:show");
         var pods = await views.PodsAsync(context.RequestAborted);
         var notFound = ApiException.NotFound($"Hypervisor with ID '{id}' could not be found.");
         var query = context.Request.QueryString.Value ?? "";
@@ -159,7 +166,7 @@ internal static class HypervisorsApi
         JsonNode? answer;
         try
         {
-            answer = await client.SendJsonAsync(pod, ComputeApi.ServiceType, HttpMethod.Get, "os-hypervisors/" + Uri.EscapeDataString(podId) + query, null, caller.AuthToken, context.RequestAborted, ComputeApi.VersionHeaders(context));
+            answer = await client.SendJsonAsync(pod, ComputeApi.ServiceType, HttpMethod.Get, "os-hypervisors/" + Uri.EscapeDataString(podId) + (uptime ? "/uptime" : "") + query, null, caller.AuthToken, context.RequestAborted, ComputeApi.VersionHeaders(context));
         }
         catch (PodErrorException e) when (e.StatusCode == StatusCodes.Status404NotFound)
         {

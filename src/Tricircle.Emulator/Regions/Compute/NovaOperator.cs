@@ -24,6 +24,7 @@ internal sealed partial class NovaApi
         Route(app, "GET", "/os-hypervisors/detail", c => HypervisorsAsync(c, detail: true));
         Route(app, "GET", "/os-hypervisors/statistics", HypervisorStatisticsAsync);
         Route(app, "GET", "/os-hypervisors/{id}", ShowHypervisorAsync);
+        Route(app, "GET", "/os-hypervisors/{id}/uptime", HypervisorUptimeAsync);
         Route(app, "GET", "/os-simple-tenant-usage", c => UsageAsync(c, tenant: null));
         Route(app, "GET", "/os-simple-tenant-usage/{tenant}", c => UsageAsync(c, Param(c, "tenant")));
     }
@@ -277,7 +278,7 @@ internal sealed partial class NovaApi
             }
             else
             {
-                json["uptime"] = " 10:00:00 up 1 day,  1 user,  load average: 0.00, 0.00, 0.00";
+                json["uptime"] = Uptime;
             }
         }
 
@@ -367,6 +368,39 @@ internal sealed partial class NovaApi
             }
 
             json = HypervisorJson(context, service, detail: true, withServers);
+        }
+
+        await Ok(context, new JsonObject { ["hypervisor"] = json });
+    }
+
+    private const string Uptime = " 10:00:00 up 1 day,  2:03,  1 user,  load average: 0.00, 0.00, 0.00";
+
+    private async Task HypervisorUptimeAsync(HttpContext context)
+    {
+        if (AtLeast(context, 88))
+        {
+            throw OpenStackFault.NotFound("The resource could not be found.");
+        }
+
+        var id = Param(context, "id");
+        var uuids = AtLeast(context, UuidForIdMinor);
+        if (uuids && !Guid.TryParse(id, out _))
+        {
+            throw OpenStackFault.BadRequest($"Invalid uuid {id}");
+        }
+
+        RequireAdmin(context, "os-hypervisors:uptime");
+        JsonObject json;
+        lock (State.Sync)
+        {
+            var service = ComputeServiceLocked();
+            if (service is null || id != (uuids ? HypervisorUuid : "1"))
+            {
+                throw OpenStackFault.NotFound($"Hypervisor with ID '{id}' could not be found.");
+            }
+
+            json = HypervisorJson(context, service, detail: false, withServers: null);
+            json["uptime"] = Uptime;
         }
 
         await Ok(context, new JsonObject { ["hypervisor"] = json });
