@@ -43,6 +43,9 @@ internal static class ComputeApi
         v21.MapQuotaSetsApi();
         v21.MapImagesApi();
         v21.MapSecurityGroupsProxyApi();
+        v21.MapComputeServicesApi();
+        v21.MapHypervisorsApi();
+        v21.MapUsageApi();
     }
 
     /// <summary>

@@ -55,6 +55,7 @@ internal static class PodsServiceCollectionExtensions
         services.AddSingleton<PodForwarder>();
         services.AddSingleton<PodFanOut>();
         services.AddSingleton<MergedList>();
+        services.AddSingleton<OperatorViews>();
         services.AddSingleton<PodMicroversions>();
         return services;
     }

@@ -21,6 +21,9 @@ internal sealed record SandboxOptions(int Pods, string DataDirectory, string? Da
     /// <summary>How long an emulated server stays in BUILD (and a volume in creating).</summary>
     public TimeSpan? BuildDelay { get; init; }
 
+    /// <summary>One compute host name for every region (as a lab whose regions share a machine has), instead of one per region.</summary>
+    public string? ComputeHost { get; init; }
+
     public const string AdminPassword = "password";
     public const string DemoPassword = "password";
 

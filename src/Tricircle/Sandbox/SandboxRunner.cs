@@ -86,7 +86,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
             // Every pod is an emulated region with its own Nova, Neutron, Cinder and Glance ports.
             var starts = Enumerable.Range(1, options.Pods).Select(i =>
             {
-                var regionOptions = new RegionEmulatorOptions { Name = SandboxOptions.RegionName(i), AvailabilityZone = SandboxOptions.PodAzName };
+                var regionOptions = new RegionEmulatorOptions { Name = SandboxOptions.RegionName(i), AvailabilityZone = SandboxOptions.PodAzName, ComputeHost = options.ComputeHost ?? "" };
                 if (options.BuildDelay is { } delay)
                 {
                     regionOptions.ServerBuildDelay = delay;

@@ -52,6 +52,7 @@ internal static class VolumeApi
         v3.MapVolumeTypesApi();
         v3.MapVolumeLimitsApi();
         v3.MapVolumeQuotaSetsApi();
+        v3.MapVolumeServicesApi();
     }
 
     /// <summary>The caller, after checking that a project id in the URL is the token's own (Cinder's words).</summary>

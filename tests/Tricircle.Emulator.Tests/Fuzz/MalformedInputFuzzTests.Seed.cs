@@ -73,6 +73,11 @@ public sealed partial class MalformedInputFuzzTests
         _ids["flavors/id"] = flavor;
         var aggregate = Id(await SendOkAsync("POST", compute + "/os-aggregates", new JsonObject { ["aggregate"] = new JsonObject { ["name"] = "fuzzagg" } }), "aggregate");
         _ids["os-aggregates/id"] = aggregate;
+        _ids["os-hypervisors/id"] = "1";
+        _ids["os-services/id"] = "3"; // the nova-compute service
+        _ids["os-simple-tenant-usage/tenant"] = demoProject;
+        _ids["os-services/action"] = "enable";
+        _ids["agents/id"] = (await SendOkAsync("GET", network + "/agents", null))["agents"]![0]!["id"]!.ToString();
         var server = Id(await SendOkAsync("POST", compute + "/servers", new JsonObject
         {
             ["server"] = new JsonObject { ["name"] = "fuzzvm", ["imageRef"] = cirros, ["flavorRef"] = "1", ["networks"] = new JsonArray(new JsonObject { ["uuid"] = net }), ["metadata"] = new JsonObject { ["k"] = "v" } },

@@ -60,18 +60,20 @@ public sealed class NetworkApiTests(SqliteGatewayFixture gateway) : IClassFixtur
     }
 
     [Fact]
-    public async Task Agents_AreNone_ForAMemberOrTheAdmin()
+    public async Task Agents_NoneForAMember_ThePodsAgentsForTheAdmin()
     {
-        // The central Neutron runs no agents: Neutron's answer to a member (Tempest's
-        // test_list_agents_non_admin), and the admin's here too; the extension says it is served.
-        foreach (var token in (string[])[gateway.DemoToken, gateway.AdminToken])
-        {
-            var agents = await gateway.NetworkAsync(HttpMethod.Get, "agents", token);
-            agents.AssertOk();
-            Assert.Empty(agents.Json.GetProperty("agents").EnumerateArray());
-        }
+        // A member lists none (Neutron's answer, Tempest's test_list_agents_non_admin); the admin
+        // sees the pods' agents (AgentsTests has the merge); the extension says it is served.
+        var member = await gateway.NetworkAsync(HttpMethod.Get, "agents", gateway.DemoToken);
+        member.AssertOk();
+        Assert.Empty(member.Json.GetProperty("agents").EnumerateArray());
+        var admin = await gateway.NetworkAsync(HttpMethod.Get, "agents", gateway.AdminToken);
+        admin.AssertOk();
+        Assert.NotEmpty(admin.Json.GetProperty("agents").EnumerateArray());
 
-        Assert.Empty((await gateway.NetworkAsync(HttpMethod.Get, "agents?agent_type=DHCP+agent&fields=id", gateway.AdminToken)).Json.GetProperty("agents").EnumerateArray());
+        var dhcp = (await gateway.NetworkAsync(HttpMethod.Get, "agents?agent_type=DHCP+agent&fields=id", gateway.AdminToken)).Json.GetProperty("agents").EnumerateArray().ToList();
+        Assert.Equal(2, dhcp.Count); // one per pod
+        Assert.All(dhcp, a => Assert.Equal(["id"], a.EnumerateObject().Select(p => p.Name)));
         (await gateway.NetworkAsync(HttpMethod.Get, "agents?no_such=1", gateway.AdminToken)).AssertNeutronError(HttpStatusCode.BadRequest, "HTTPBadRequest");
         var id = Guid.NewGuid().ToString();
         Assert.Contains(id, (await gateway.NetworkAsync(HttpMethod.Get, "agents/" + id, gateway.AdminToken)).AssertNeutronError(HttpStatusCode.NotFound, "AgentNotFound"), StringComparison.Ordinal);

@@ -19,6 +19,9 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
     /// <summary>How many emulated regions (RegionOne in az1, RegionTwo in az2, RegionThree in az3, ...).</summary>
     protected virtual int Pods => 2;
 
+    /// <summary>One compute host name for every pod (null: each region its own).</summary>
+    protected virtual string? ComputeHost => null;
+
     private static int _tenants;
 
     public const string OtherPassword = "other-secret";
@@ -68,7 +71,7 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
         Database = await TestDatabase.CreateAsync(dialect);
         _directory = Directory.CreateTempSubdirectory("tricircle-gateway-").FullName;
         _sandbox = await SandboxRunner.StartAsync(
-            new SandboxOptions(Pods, _directory, Database.Connection, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, NetworkPort = 0, BuildDelay = TimeSpan.FromMilliseconds(50), Settings = Settings },
+            new SandboxOptions(Pods, _directory, Database.Connection, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, NetworkPort = 0, BuildDelay = TimeSpan.FromMilliseconds(50), Settings = Settings, ComputeHost = ComputeHost },
             CancellationToken.None);
         var keystone = _sandbox.Keystone;
         OtherProjectId = keystone.AddProject("other");
@@ -280,5 +283,15 @@ public sealed class PostgresAuditGatewayFixture() : AuditGatewayFixture("postgre
 /// <summary>A gateway whose list deadline is one second, for tests that take pods down or slow them.</summary>
 public sealed class OutageGatewayFixture() : GatewayFixture("sqlite")
 {
+    protected override Dictionary<string, string?> Settings => new() { ["client:list_timeout"] = "1", ["client:circuit_break_seconds"] = "2" };
+}
+
+/// <summary>Two pods whose compute hosts have the same name (as the lab's regions on one machine), and a one-second list deadline, for the operator views.</summary>
+public sealed class SameHostGatewayFixture() : GatewayFixture("sqlite")
+{
+    public const string HostName = "lab-host";
+
+    protected override string? ComputeHost => HostName;
+
     protected override Dictionary<string, string?> Settings => new() { ["client:list_timeout"] = "1", ["client:circuit_break_seconds"] = "2" };
 }

@@ -19,9 +19,7 @@ internal sealed partial class NovaApi
         Route(app, "PUT", "/os-aggregates/{id}", UpdateAggregateAsync);
         Route(app, "DELETE", "/os-aggregates/{id}", DeleteAggregateAsync);
         Route(app, "POST", "/os-aggregates/{id}/action", AggregateActionAsync);
-        Route(app, "GET", "/os-services", ServicesAsync);
-        Route(app, "GET", "/os-hypervisors", c => HypervisorsAsync(c, detail: false));
-        Route(app, "GET", "/os-hypervisors/detail", c => HypervisorsAsync(c, detail: true));
+        MapOperator(app);
         Route(app, "GET", "/limits", LimitsAsync);
         Route(app, "GET", "/os-quota-sets/{project}", c => QuotaSetAsync(c, defaults: false));
         Route(app, "GET", "/os-quota-sets/{project}/defaults", c => QuotaSetAsync(c, defaults: true));
@@ -283,96 +281,6 @@ internal sealed partial class NovaApi
         }
 
         await Ok(context, new JsonObject { ["aggregate"] = json });
-    }
-
-    // ---- services, hypervisors ----
-
-    private async Task ServicesAsync(HttpContext context)
-    {
-        RequireAdmin(context, "os-services:list");
-        var now = region.Time.GetUtcNow();
-        var binaryFilter = Query(context, "binary");
-        var hostFilter = Query(context, "host");
-        var services = new JsonArray();
-        var index = 1;
-        foreach (var (binary, host, zone) in new[]
-        {
-            ("nova-scheduler", ControllerHost, "internal"),
-            ("nova-conductor", ControllerHost, "internal"),
-            ("nova-compute", region.ComputeHost, region.Options.AvailabilityZone),
-        })
-        {
-            var id = index++;
-            if ((binaryFilter is not null && binaryFilter != binary) || (hostFilter is not null && hostFilter != host))
-            {
-                continue;
-            }
-
-            var json = new JsonObject
-            {
-                ["id"] = AtLeast(context, 53) ? ServiceUuid(binary) : id,
-                ["binary"] = binary,
-                ["disabled_reason"] = null,
-                ["host"] = host,
-                ["state"] = "up",
-                ["status"] = "enabled",
-                ["updated_at"] = DbTime(now),
-                ["zone"] = zone,
-            };
-            if (AtLeast(context, 11))
-            {
-                json["forced_down"] = false;
-            }
-
-            services.Add(json);
-        }
-
-        await Ok(context, new JsonObject { ["services"] = services });
-    }
-
-    private string ServiceUuid(string binary) =>
-        new Guid(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(region.Options.Name + "/" + binary))[..16]).ToString();
-
-    private async Task HypervisorsAsync(HttpContext context, bool detail)
-    {
-        RequireAdmin(context, "os-hypervisors:list");
-        List<Server> servers;
-        lock (State.Sync)
-        {
-            servers = [.. State.Servers.Where(s => s.Host == region.ComputeHost)];
-        }
-
-        var json = new JsonObject
-        {
-            ["id"] = AtLeast(context, 53) ? ServiceUuid("hypervisor") : 1,
-            ["hypervisor_hostname"] = region.ComputeHost,
-            ["state"] = "up",
-            ["status"] = "enabled",
-        };
-        if (detail)
-        {
-            json["host_ip"] = "127.0.0.1";
-            json["hypervisor_type"] = "QEMU";
-            json["hypervisor_version"] = 4002000;
-            json["service"] = new JsonObject { ["host"] = region.ComputeHost, ["id"] = AtLeast(context, 53) ? ServiceUuid("nova-compute") : 3, ["disabled_reason"] = null };
-            if (!AtLeast(context, 88))
-            {
-                json["vcpus"] = 64;
-                json["vcpus_used"] = servers.Sum(s => s.Flavor.Vcpus);
-                json["memory_mb"] = 262144;
-                json["memory_mb_used"] = 512 + servers.Sum(s => s.Flavor.Ram);
-                json["local_gb"] = 2000;
-                json["local_gb_used"] = servers.Sum(s => s.Flavor.Disk);
-                json["free_ram_mb"] = 262144 - 512 - servers.Sum(s => s.Flavor.Ram);
-                json["free_disk_gb"] = 2000 - servers.Sum(s => s.Flavor.Disk);
-                json["running_vms"] = servers.Count;
-                json["current_workload"] = 0;
-                json["disk_available_least"] = 2000 - servers.Sum(s => s.Flavor.Disk);
-                json["cpu_info"] = "{\"arch\": \"x86_64\", \"model\": \"qemu64\", \"vendor\": \"Intel\"}";
-            }
-        }
-
-        await Ok(context, new JsonObject { ["hypervisors"] = new JsonArray(json) });
     }
 
     // ---- limits and quotas ----

@@ -579,6 +579,12 @@ internal sealed partial class NovaApi
     /// <summary>What Nova does when a server goes: ports it made deleted, given ports unbound, volumes detached (and deleted when asked).</summary>
     private void Teardown(Server server)
     {
+        lock (State.Sync)
+        {
+            // os-simple-tenant-usage counts a deleted server's hours until it went.
+            State.Terminated.Add((server, region.Time.GetUtcNow()));
+        }
+
         foreach (var port in server.Ports)
         {
             try

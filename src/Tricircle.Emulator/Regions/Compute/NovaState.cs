@@ -24,9 +24,24 @@ internal sealed class NovaState
         {
             Flavors.Add(new Flavor { Id = id, Name = name, Ram = ram, Vcpus = vcpus, Disk = disk, CreatedAt = now });
         }
+
+        var index = 1;
+        foreach (var (binary, host, zone) in new[]
+        {
+            ("nova-scheduler", "controller", "internal"),
+            ("nova-conductor", "controller", "internal"),
+            ("nova-compute", region.ComputeHost, region.Options.AvailabilityZone),
+        })
+        {
+            Services.Add(new NovaService { Id = index++, Uuid = StableUuid(region.Options.Name + "/" + binary), Binary = binary, Host = host, Zone = zone, UpdatedAt = now });
+        }
     }
 
     public RegionContext Region { get; }
+
+    /// <summary>A UUID derived from a name, so that a region's service and hypervisor ids stay the same across restarts.</summary>
+    public static string StableUuid(string name) =>
+        new Guid(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name))[..16]).ToString();
 
     public Lock Sync { get; } = new();
 
@@ -37,6 +52,12 @@ internal sealed class NovaState
     public List<Server> Servers { get; } = [];
 
     public List<Aggregate> Aggregates { get; } = [];
+
+    /// <summary>Deleted servers and when they went, for <c>os-simple-tenant-usage</c>.</summary>
+    public List<(Server Server, DateTimeOffset TerminatedAt)> Terminated { get; } = [];
+
+    /// <summary>The region's Nova services (a controller's scheduler and conductor, one compute host), for <c>os-services</c> and <c>os-hypervisors</c>.</summary>
+    public List<NovaService> Services { get; } = [];
 
     public int NextAggregateId { get; set; } = 1;
 
@@ -313,4 +334,26 @@ internal static class NovaServerStatus
         "SHELVED_OFFLOADED" => ["shelved_offloaded"],
         _ => [],
     };
+}
+
+/// <summary>A row of Nova's <c>services</c> table.</summary>
+internal sealed class NovaService
+{
+    public required int Id { get; init; }
+
+    public required string Uuid { get; init; }
+
+    public required string Binary { get; init; }
+
+    public required string Host { get; init; }
+
+    public required string Zone { get; init; }
+
+    public bool Disabled { get; set; }
+
+    public string? DisabledReason { get; set; }
+
+    public bool ForcedDown { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
 }

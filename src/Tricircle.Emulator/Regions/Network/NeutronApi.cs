@@ -12,6 +12,7 @@ internal static class NeutronApi
     private static readonly (string Alias, string Name, string Description)[] Extensions =
     [
         ("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs"),
+        ("agent", "agent", "The agent management extension."),
         ("availability_zone", "Availability Zone", "The availability zone extension."),
         ("binding", "Port Binding", "Expose port bindings of a virtual port to external application"),
         ("external-net", "Neutron external network", "Adds external network attribute to network resource."),
@@ -219,6 +220,20 @@ internal static class NeutronApi
             context.Request,
             "availability_zones",
             ((string[])["network", "router"]).Select(resource => new JsonObject { ["name"] = region.Options.AvailabilityZone, ["resource"] = resource, ["state"] = "available" }))));
+        // agent: the region's agents, admin only.
+        app.MapGet("/v2.0/agents", context => RegionHttp.WriteJsonAsync(context, 200, NeutronQuery.List(context.Request, "agents", state.Agents(context.Caller()))));
+        app.MapGet("/v2.0/agents/{id}", context => RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["agent"] = NeutronQuery.Project(state.Agent(context.Caller(), Id(context)), context.Request.Query["fields"].Where(f => !string.IsNullOrEmpty(f)).Select(f => f!).ToList()) }));
+        app.MapPut("/v2.0/agents/{id}", async context =>
+        {
+            var body = Wrapped(await ReadResourceBodyAsync(context, "agent"), "agent");
+            await RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["agent"] = state.UpdateAgent(context.Caller(), Id(context), body) });
+        });
+        app.MapDelete("/v2.0/agents/{id}", context =>
+        {
+            state.DeleteAgent(context.Caller(), Id(context));
+            context.Response.StatusCode = 204;
+            return Task.CompletedTask;
+        });
         app.MapGet("/v2.0/quotas", context =>
             RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["quotas"] = state.Quotas(context.Caller()) }));
         app.MapGet("/v2.0/quotas/{project}", context =>

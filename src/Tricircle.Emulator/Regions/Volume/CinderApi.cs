@@ -95,6 +95,8 @@ internal static partial class CinderApi
         Route("DELETE", "/types/{id}/extra_specs/{key}", DeleteExtraSpecAsync);
 
         Route("GET", "/limits", LimitsAsync);
+        Route("GET", "/os-services", ListServicesAsync);
+        Route("PUT", "/os-services/{action}", UpdateServiceAsync);
         Route("GET", "/os-quota-sets/{target}", QuotaSetAsync);
         Route("GET", "/os-quota-sets/{target}/defaults", QuotaSetAsync);
         Route("GET", "/os-availability-zone", r => r.WriteAsync(200, new JsonObject

@@ -38,9 +38,14 @@ internal sealed class CinderState
         lvm.ExtraSpecs["volume_backend_name"] = DefaultTypeName;
         _types[defaultType.Id] = defaultType;
         _types[lvm.Id] = lvm;
+        Services.Add(new CinderService("cinder-scheduler", region.ComputeHost, region.Options.AvailabilityZone) { UpdatedAt = now });
+        Services.Add(new CinderService("cinder-volume", region.ComputeHost + "@" + DefaultTypeName, region.Options.AvailabilityZone) { UpdatedAt = now });
     }
 
     public RegionContext Region { get; }
+
+    /// <summary>The region's Cinder services (a scheduler and one LVM backend), for <c>os-services</c>; guarded by <see cref="Sync"/>.</summary>
+    public List<CinderService> Services { get; } = [];
 
     public Lock Sync => _lock;
 
