@@ -294,7 +294,8 @@ internal sealed class SubnetPoolStore(Database database, TimeProvider timeProvid
         var free = pool.PrefixSet().Minus(PrefixSet.Of(allocated.Select(a => Ipam.ParseCidr(a.Cidr))));
         if (cidr is not null)
         {
-            return free.Contains(cidr) ? cidr : throw AllocationError("Cannot allocate requested subnet from the available set of prefixes");
+            // A set holds numbers only: a CIDR of the other IP version is never in it.
+            return cidr.Version == pool.IpVersion && free.Contains(cidr) ? cidr : throw AllocationError("Cannot allocate requested subnet from the available set of prefixes");
         }
 
         var block = free.Cidrs(pool.IpVersion).OrderByDescending(c => c.Prefix).FirstOrDefault(c => c.Prefix <= length)

@@ -108,7 +108,7 @@ internal static class SubnetsApi
             throw BadSubnets("allocation_pools allowed only for specific subnet requests.");
         }
 
-        if (pool is not null && body.Int("ip_version") is { } asked && asked != pool.IpVersion)
+        if (pool is not null && (body.Int("ip_version") ?? requested?.Version) is { } asked && asked != pool.IpVersion)
         {
             throw BadSubnets($"Cannot allocate IPv{asked} subnet from IPv{pool.IpVersion} subnet pool");
         }
