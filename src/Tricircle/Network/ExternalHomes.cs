@@ -84,6 +84,10 @@ internal sealed class ExternalHomes(PodStore pods, Database database, IOptions<N
             cancellationToken: cancellationToken));
     };
 
+    /// <summary>Forgets the network's pod, in the transaction that makes it an internal network again.</summary>
+    public static InTransaction Forget(string networkId) => (connection, tx, cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("DELETE FROM network_homes WHERE network_id = @networkId", new { networkId }, tx, cancellationToken: cancellationToken));
+
     /// <summary>The pod an external network lives in; null for another network (or one whose pod was removed).</summary>
     public async Task<Pod?> PodOfAsync(TopNetwork network, CancellationToken cancellationToken)
     {

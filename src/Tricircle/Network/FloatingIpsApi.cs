@@ -79,7 +79,9 @@ internal static class FloatingIpsApi
         var caller = context.GetRequestContext();
         var before = await store.GetAsync(id, caller, context.RequestAborted);
         var body = await Schema.ReadAsync(context, BodyAction.Update);
-        var change = new FloatingIpChange(body.Has("port_id"), body.String("port_id"), body.String("fixed_ip_address"), body.String("description"));
+        // As Neutron (l3_db._check_and_get_fip_assoc): an empty update disassociates, as it did
+        // when a floating IP had nothing else to update; any other body without port_id keeps it.
+        var change = new FloatingIpChange(body.Has("port_id") || body.Fields.Count == 0, body.String("port_id"), body.String("fixed_ip_address"), body.String("description"));
         var fip = await changes.UpdateAsync(before, change, caller, context.RequestAborted);
         await NeutronBody.ShowAsync(context, "floatingip", await store.ViewAsync(fip, context.RequestAborted));
     }

@@ -16,6 +16,7 @@ internal static class NetworkServiceCollectionExtensions
         services.AddSingleton<ExternalHomes>();
         services.AddSingleton<ExternalCopies>();
         services.AddSingleton<ExternalNetworks>();
+        services.AddSingleton<ExternalFlips>();
         services.AddSingleton<CentralPorts>();
         services.AddSingleton<NetworkStore>();
         services.AddSingleton<SubnetStore>();

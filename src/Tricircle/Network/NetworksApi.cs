@@ -84,7 +84,7 @@ internal static class NetworksApi
         return create.External ? await external.CreateAsync(create, cancellationToken) : await store.CreateAsync(create, null, cancellationToken);
     }
 
-    private static async Task UpdateAsync(string id, HttpContext context, NetworkStore store, NetworkPropagation propagation)
+    private static async Task UpdateAsync(string id, HttpContext context, NetworkStore store, NetworkPropagation propagation, ExternalFlips flips)
     {
         var caller = context.GetRequestContext();
         var network = await store.GetOwnedAsync(id, caller, "update", context.RequestAborted);
@@ -95,7 +95,10 @@ internal static class NetworksApi
         network.Shared = body.Has("shared") ? SharedFlag(body, caller, "update") : network.Shared;
         network.Mtu = body.Int("mtu") ?? network.Mtu;
         network.PortSecurityEnabled = body.Bool("port_security_enabled") ?? network.PortSecurityEnabled;
-        network = await propagation.UpdateNetworkAsync(network, ExternalUnchanged(network, body), context.RequestAborted);
+        var hints = HintsChange(network, body);
+        network = body.Bool("router:external") is { } external && external != network.RouterExternal
+            ? external ? await flips.MakeExternalAsync(network, context.RequestAborted) : await flips.MakeInternalAsync(network, context.RequestAborted)
+            : await propagation.UpdateNetworkAsync(network, hints, context.RequestAborted);
         await NeutronBody.ShowAsync(context, "network", await store.ViewAsync(network, caller.IsAdmin, context.RequestAborted));
     }
 
@@ -115,19 +118,13 @@ internal static class NetworksApi
 
     /// <summary>
     /// An external network lives in the one pod chosen when it was made (<see cref="ExternalHomes"/>),
-    /// so neither <c>router:external</c> (as upstream Tricircle, 400) nor an external network's
-    /// hints change; the same values again are fine. Returns the hints to store (null: unchanged).
+    /// so its hints do not change (the same values again are fine); <c>router:external</c> itself
+    /// may flip (<see cref="ExternalFlips"/>). Returns the hints to store (null: unchanged).
     /// </summary>
-    private static List<string>? ExternalUnchanged(NetworkRow network, Body body)
+    private static List<string>? HintsChange(NetworkRow network, Body body)
     {
-        if (body.Bool("router:external") is { } external && external != network.RouterExternal)
-        {
-            throw NeutronErrors.InvalidInput(
-                "Plugin does not support updating network's router:external attribute: an external network lives in the one pod chosen when it is made; create another network instead.");
-        }
-
         var hints = body.Strings("availability_zone_hints");
-        if (network.RouterExternal && hints is not null && !hints.SequenceEqual(network.Hints(), StringComparer.Ordinal))
+        if ((network.RouterExternal || body.Bool("router:external") == true) && hints is not null && !hints.SequenceEqual(network.Hints(), StringComparer.Ordinal))
         {
             throw NeutronErrors.InvalidInput($"availability_zone_hints of external network {network.Id} cannot change: it lives in the one pod chosen when it was made.");
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Tricircle.Compute;
 using Tricircle.Data;
+using Tricircle.Errors;
 using Tricircle.Hosting;
 using Tricircle.Identity;
 
@@ -50,13 +51,22 @@ internal static class NeutronBody
     /// <summary>The project a new resource belongs to: an admin may name another (project_id or tenant_id).</summary>
     public static string OwnerOf(Body body, RequestContext caller, string wrapper)
     {
-        var project = body.String("project_id") ?? body.String("tenant_id");
+        var project = ProjectOf(body);
         if (project is null || project == caller.ProjectId)
         {
             return caller.ProjectId;
         }
 
         return caller.IsAdmin ? project : throw NeutronErrors.PolicyDenied($"create_{wrapper}:tenant_id");
+    }
+
+    /// <summary>The project a create names (<c>project_id</c>, or the older <c>tenant_id</c>); both, and different, are a 400 as in Neutron's API layer.</summary>
+    public static string? ProjectOf(Body body)
+    {
+        var (project, tenant) = (body.String("project_id"), body.String("tenant_id"));
+        return project is not null && tenant is not null && project != tenant
+            ? throw TricircleException.Invalid("'project_id' and 'tenant_id' do not match", "HTTPBadRequest")
+            : project ?? tenant;
     }
 
     /// <summary>The standard attributes every resource shows (project, timestamps, revision, tags).</summary>

@@ -303,18 +303,17 @@ internal sealed class NeutronQuery
         var response = new JsonObject { [collection] = new JsonArray([.. items.Select(i => (JsonNode)Project(i, Fields))]) };
         if (Limit is { } limit)
         {
+            // An empty page has links too, without a marker: the previous page of an empty last
+            // page is the last page (a client walks back from there, as Neutron's own tests do).
             var links = new JsonArray();
-            if (items.Count > 0)
+            if (!(items.Count < limit && !PageReverse))
             {
-                if (!(items.Count < limit && !PageReverse))
-                {
-                    links.Add(new JsonObject { ["rel"] = "next", ["href"] = Href(context, limit, (string)items[^1]["id"]!, false) });
-                }
+                links.Add(new JsonObject { ["rel"] = "next", ["href"] = Href(context, limit, items.Count > 0 ? (string)items[^1]["id"]! : null, false) });
+            }
 
-                if (!(items.Count < limit && PageReverse))
-                {
-                    links.Add(new JsonObject { ["rel"] = "previous", ["href"] = Href(context, limit, (string)items[0]["id"]!, true) });
-                }
+            if (!(items.Count < limit && PageReverse))
+            {
+                links.Add(new JsonObject { ["rel"] = "previous", ["href"] = Href(context, limit, items.Count > 0 ? (string)items[0]["id"]! : null, true) });
             }
 
             response[collection + "_links"] = links;
@@ -403,7 +402,7 @@ internal sealed class NeutronQuery
         return "(" + string.Join(" OR ", alternatives) + ")";
     }
 
-    private static string Href(HttpContext context, int limit, string marker, bool reverse)
+    private static string Href(HttpContext context, int limit, string? marker, bool reverse)
     {
         var request = context.Request;
         var builder = new StringBuilder();
@@ -420,7 +419,12 @@ internal sealed class NeutronQuery
             }
         }
 
-        builder.Append("limit=").Append(limit.ToString(CultureInfo.InvariantCulture)).Append("&marker=").Append(Uri.EscapeDataString(marker));
+        builder.Append("limit=").Append(limit.ToString(CultureInfo.InvariantCulture));
+        if (marker is not null)
+        {
+            builder.Append("&marker=").Append(Uri.EscapeDataString(marker));
+        }
+
         if (reverse)
         {
             builder.Append("&page_reverse=True");

@@ -25,6 +25,11 @@ internal sealed partial class PodNetworks
             return "admin_state_up";
         }
 
+        if (copy.ContainsKey("router:external") && Bool(copy["router:external"]) != network.External)
+        {
+            return "router:external";
+        }
+
         return copy.ContainsKey("shared") && Bool(copy["shared"]) != network.Shared ? "shared" : null;
     }
 

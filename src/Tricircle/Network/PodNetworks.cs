@@ -92,6 +92,7 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
         ["description"] = network.Description,
         ["admin_state_up"] = network.AdminStateUp,
         ["shared"] = network.Shared,
+        ["router:external"] = network.External,
     };
 
     /// <summary>What a subnet update changes on a copy (CIDR, version and IPv6 modes never change).</summary>

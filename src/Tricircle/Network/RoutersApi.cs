@@ -179,14 +179,31 @@ internal static class RoutersApi
         var router = await store.GetAsync(id, caller, context.RequestAborted);
         var body = await InterfaceSchema.ReadAsync(context, BodyAction.Update);
         var (subnetId, portId) = (body.String("subnet_id"), body.String("port_id"));
+        RequireUuids(subnetId, portId);
         var info = (subnetId, portId) switch
         {
             (not null, not null) => throw BadRouterRequest("Cannot specify both subnet-id and port-id"),
-            (null, null) => throw BadRouterRequest("Either subnet_id or port_id must be specified"),
             (not null, null) => await interfaces.AddSubnetAsync(router, subnetId, caller, context.RequestAborted),
             _ => await interfaces.AddPortAsync(router, portId!, caller, context.RequestAborted),
         };
         await NeutronBody.WriteAsync(context, 200, info);
+    }
+
+    // As l3_db._validate_interface_info: one of them at least, each a UUID (before any lookup).
+    private static void RequireUuids(string? subnetId, string? portId)
+    {
+        if (subnetId is null && portId is null)
+        {
+            throw BadRouterRequest("Either subnet_id or port_id must be specified");
+        }
+
+        foreach (var id in (string?[])[portId, subnetId])
+        {
+            if (id is not null && !Guid.TryParseExact(id, "D", out _) && !Guid.TryParseExact(id, "N", out _))
+            {
+                throw BadRouterRequest($"'{id}' is not a valid UUID");
+            }
+        }
     }
 
     private static async Task RemoveInterfaceAsync(string id, HttpContext context, RouterStore store, RouterInterfaces interfaces)
@@ -195,10 +212,7 @@ internal static class RoutersApi
         var router = await store.GetAsync(id, caller, context.RequestAborted);
         var body = await InterfaceSchema.ReadAsync(context, BodyAction.Update);
         var (subnetId, portId) = (body.String("subnet_id"), body.String("port_id"));
-        if (subnetId is null && portId is null)
-        {
-            throw BadRouterRequest("Either subnet_id or port_id must be specified");
-        }
+        RequireUuids(subnetId, portId);
 
         await NeutronBody.WriteAsync(context, 200, await interfaces.RemoveAsync(router, subnetId, portId, context.RequestAborted));
     }

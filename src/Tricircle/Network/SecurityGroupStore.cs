@@ -29,7 +29,7 @@ internal sealed class SecurityGroupRow
 
     public DateTime UpdatedAt { get; set; }
 
-    public JsonObject ToJson(IEnumerable<SecurityGroupRuleRow> rules) => new()
+    public JsonObject ToJson(IEnumerable<SecurityGroupRuleRow> rules, IEnumerable<string>? tags = null) => new()
     {
         ["id"] = Id,
         ["name"] = Name,
@@ -40,7 +40,7 @@ internal sealed class SecurityGroupRow
         ["revision_number"] = RevisionNumber,
         ["created_at"] = SecurityGroupStore.Time(CreatedAt),
         ["updated_at"] = SecurityGroupStore.Time(UpdatedAt),
-        ["tags"] = new JsonArray(),
+        ["tags"] = NeutronTags.Json(tags ?? []),
         ["security_group_rules"] = new JsonArray([.. rules.Select(r => (JsonNode)r.ToJson())]),
     };
 
@@ -112,6 +112,9 @@ internal sealed class SecurityGroupRuleRow
 internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas, DeletingMarks marks, TimeProvider timeProvider)
 {
     public const string DefaultName = "default";
+
+    /// <summary>The groups' resource type in <c>neutron_tags</c> (their collection's name).</summary>
+    public const string TagType = "security-groups";
 
     private const string GroupColumns =
         "g.id, g.project_id, g.name, g.description, g.stateful, g.revision_number, g.created_at, g.updated_at, " +
@@ -194,6 +197,17 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
         await tx.CommitAsync(cancellationToken);
         return (group, rules);
     }
+
+    /// <summary>The tags of each group.</summary>
+    public async Task<Dictionary<string, List<string>>> TagsOfAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await NeutronTags.LoadAsync(connection, TagType, ids, cancellationToken);
+    }
+
+    /// <summary>A tag change counts as a revision of the group (in the change's transaction).</summary>
+    public static Task CountRevisionAsync(DbConnection connection, DbTransaction tx, string id, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("UPDATE security_groups SET revision_number = revision_number + 1 WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
 
     /// <summary>The group if the caller may see it (its project's, or any for an admin); otherwise Neutron's 404.</summary>
     public async Task<SecurityGroupRow> GetAsync(RequestContext caller, string id, CancellationToken cancellationToken)
@@ -393,6 +407,7 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM security_groups WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
+        await NeutronTags.RemoveAsync(connection, tx, TagType, id, cancellationToken);
         if (!keepMark)
         {
             await DeletingMarks.ClearAsync(connection, tx, id, cancellationToken);

@@ -21,7 +21,8 @@ internal static class SecurityGroupsApi
         .Attribute("stateful", "g.stateful", NeutronValueKind.Bool)
         .Attribute("revision_number", "g.revision_number", NeutronValueKind.Int)
         .Attribute("created_at", "g.created_at")
-        .Attribute("updated_at", "g.updated_at");
+        .Attribute("updated_at", "g.updated_at")
+        .TagFilters(SecurityGroupStore.TagType);
 
     private static readonly NeutronListSchema Rules = new NeutronListSchema("Security group rule", "security_group_rules r", "r.id")
         .Attribute("id", "r.id")
@@ -68,6 +69,8 @@ internal static class SecurityGroupsApi
         v20.MapPost("/security-group-rules", CreateRuleAsync);
         v20.MapGet("/security-group-rules/{id}", ShowRuleAsync);
         v20.MapDelete("/security-group-rules/{id}", DeleteRuleAsync);
+        v20.MapTags(SecurityGroupStore.TagType, SecurityGroupStore.CountRevisionAsync, async (context, id, _) =>
+            await context.RequestServices.GetRequiredService<SecurityGroupStore>().GetAsync(context.GetRequestContext(), id, context.RequestAborted));
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, SecurityGroupStore store, Database database)
@@ -84,7 +87,8 @@ internal static class SecurityGroupsApi
         }
 
         var rules = await store.RulesOfAsync([.. groups.Select(g => g.Id)], context.RequestAborted);
-        return TypedResults.Json(query.Respond(context, "security_groups", [.. groups.Select(g => g.ToJson(rules.GetValueOrDefault(g.Id, [])))]));
+        var tags = await store.TagsOfAsync([.. groups.Select(g => g.Id)], context.RequestAborted);
+        return TypedResults.Json(query.Respond(context, "security_groups", [.. groups.Select(g => g.ToJson(rules.GetValueOrDefault(g.Id, []), tags[g.Id]))]));
     }
 
     private static async Task<IResult> ShowAsync(string id, HttpContext context, SecurityGroupStore store)
@@ -158,12 +162,12 @@ internal static class SecurityGroupsApi
     }
 
     private static async Task<JsonObject> JsonAsync(SecurityGroupStore store, SecurityGroupRow group, HttpContext context) =>
-        group.ToJson((await store.RulesOfAsync([group.Id], context.RequestAborted)).GetValueOrDefault(group.Id, []));
+        group.ToJson((await store.RulesOfAsync([group.Id], context.RequestAborted)).GetValueOrDefault(group.Id, []), (await store.TagsOfAsync([group.Id], context.RequestAborted))[group.Id]);
 
     /// <summary>The project a new group is for: the caller's, or any an admin names.</summary>
     private static string ProjectOf(RequestContext caller, Body body)
     {
-        var asked = body.String("project_id") ?? body.String("tenant_id");
+        var asked = NeutronBody.ProjectOf(body);
         return asked is null || asked == caller.ProjectId ? caller.ProjectId
             : caller.IsAdmin ? asked
             : throw NotYours();

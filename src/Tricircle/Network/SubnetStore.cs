@@ -106,6 +106,7 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
         .Attribute("ipv6_address_mode", "s.ipv6_address_mode", sortExpression: "COALESCE(s.ipv6_address_mode, '')")
         .Attribute("subnetpool_id", "s.subnetpool_id", sortExpression: "COALESCE(s.subnetpool_id, '')")
         .Attribute("segment_id", "NULL", sortable: false)
+        .Attribute("shared", "n.shared", NeutronValueKind.Bool, sortable: false) // Neutron's extra filter: the network's flag
         .Attribute("revision_number", "s.revision_number", NeutronValueKind.Int)
         .Attribute("created_at", "s.created_at")
         .Attribute("updated_at", "s.updated_at")
@@ -277,6 +278,7 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
             cancellationToken: cancellationToken));
         await WritePoolsAsync(connection, tx, row, cancellationToken);
         await NeutronTags.ReplaceAsync(connection, tx, "subnets", row.Id, tags, cancellationToken);
+        await NetworkStore.CountRevisionAsync(connection, tx, row.NetworkId, cancellationToken); // its subnets changed, as Neutron counts it
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
         return row;
@@ -364,6 +366,8 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
             tx,
             cancellationToken: cancellationToken));
         await NeutronTags.RemoveOfSubnetAsync(connection, tx, id, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE networks SET revision_number = revision_number + 1 WHERE id = (SELECT network_id FROM subnets WHERE id = @id)", new { id }, tx, cancellationToken: cancellationToken));
         await PortStore.DeleteOfSubnetAsync(connection, tx, id, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM subnets WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
 

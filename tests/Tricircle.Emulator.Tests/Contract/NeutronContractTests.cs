@@ -359,6 +359,36 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
     }
 
     [Fact]
+    public async Task Network_RouterExternal_FlipsBothWays_ButNotOffWhileARouterHasItsGatewayThere()
+    {
+        var network = await Create("networks", "network", new JsonObject { ["name"] = Unique("flip") });
+        var id = (string)network["id"]!;
+        await Create("subnets", "subnet", new JsonObject { ["network_id"] = id, ["ip_version"] = 4, ["cidr"] = "172.31.234.0/24", ["enable_dhcp"] = false });
+        JsonObject External(bool value) => new() { ["network"] = new JsonObject { ["router:external"] = value } };
+        string? routerId = null;
+        try
+        {
+            Assert.True((bool)(await Send(HttpMethod.Put, $"/v2.0/networks/{id}", External(true))).Expect(HttpStatusCode.OK)["network"]!["router:external"]!);
+            routerId = (string)(await Create("routers", "router", new JsonObject { ["name"] = Unique("router"), ["external_gateway_info"] = new JsonObject { ["network_id"] = id } }))["id"]!;
+            AssertError(await Send(HttpMethod.Put, $"/v2.0/networks/{id}", External(false)), HttpStatusCode.Conflict, "ExternalNetworkInUse", "cannot be updated to be made non-external, since it has existing gateway ports");
+            Assert.True((bool)(await Send(HttpMethod.Get, $"/v2.0/networks/{id}")).Expect(HttpStatusCode.OK)["network"]!["router:external"]!);
+
+            await Delete("routers", routerId);
+            routerId = null;
+            Assert.False((bool)(await Send(HttpMethod.Put, $"/v2.0/networks/{id}", External(false))).Expect(HttpStatusCode.OK)["network"]!["router:external"]!);
+        }
+        finally
+        {
+            if (routerId is not null)
+            {
+                await Delete("routers", routerId);
+            }
+
+            await Delete("networks", id);
+        }
+    }
+
+    [Fact]
     public async Task FloatingIp_AssociateThroughRouterGateway()
     {
         var external = await Create("networks", "network", new JsonObject { ["name"] = Unique("ext"), ["router:external"] = true });

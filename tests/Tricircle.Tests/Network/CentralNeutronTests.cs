@@ -146,6 +146,70 @@ public abstract class CentralNeutronTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task ASubnetsCreateAndDelete_AreRevisionsOfItsNetwork()
+    {
+        var network = await CreateAsync("networks", "network", new { name = "rev-" + Guid.NewGuid().ToString("N")[..6] });
+        var id = network.GetProperty("id").GetString()!;
+        async Task<int> Revision() => (await gateway.NetworkAsync(HttpMethod.Get, $"networks/{id}", gateway.DemoToken)).Json.GetProperty("network").GetProperty("revision_number").GetInt32();
+        var before = await Revision();
+        var subnet = await CreateAsync("subnets", "subnet", new { network_id = id, cidr = "10.97.3.0/24", ip_version = 4 });
+        var withSubnet = await Revision();
+        Assert.True(withSubnet > before, $"{withSubnet} after {before}");
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "subnets/" + subnet.GetProperty("id").GetString(), gateway.DemoToken)).Status);
+        Assert.True(await Revision() > withSubnet);
+    }
+
+    [Fact]
+    public async Task SecurityGroupTags_SetShownFilteredAndCounted()
+    {
+        var group = await CreateAsync("security-groups", "security_group", new { name = "tagged-" + Guid.NewGuid().ToString("N")[..6] });
+        var id = group.GetProperty("id").GetString()!;
+        var revision = group.GetProperty("revision_number").GetInt32();
+        (await gateway.NetworkAsync(HttpMethod.Put, $"security-groups/{id}/tags", gateway.DemoToken, """{"tags": ["red", "blue"]}""")).AssertOk();
+        Assert.Equal(HttpStatusCode.Created, (await gateway.NetworkAsync(HttpMethod.Put, $"security-groups/{id}/tags/green", gateway.DemoToken)).Status);
+        var shown = (await gateway.NetworkAsync(HttpMethod.Get, $"security-groups/{id}", gateway.DemoToken)).Json.GetProperty("security_group");
+        Assert.Equal(["blue", "green", "red"], shown.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.True(shown.GetProperty("revision_number").GetInt32() > revision);
+        Assert.Equal([id], (await gateway.NetworkAsync(HttpMethod.Get, "security-groups?tags=red,green", gateway.DemoToken)).Json.GetProperty("security_groups").EnumerateArray().Select(g => g.GetProperty("id").GetString()));
+        Assert.DoesNotContain(id, (await gateway.NetworkAsync(HttpMethod.Get, "security-groups?not-tags=red", gateway.DemoToken)).Json.GetProperty("security_groups").EnumerateArray().Select(g => g.GetProperty("id").GetString()));
+
+        // Another project's group is not found for its tags either.
+        var (intruder, _) = gateway.NewTenant("sgtags");
+        Error(await gateway.NetworkAsync(HttpMethod.Put, $"security-groups/{id}/tags/x", intruder), HttpStatusCode.NotFound, "SecurityGroupNotFound");
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, $"security-groups/{id}", gateway.DemoToken)).Status);
+    }
+
+    [Fact]
+    public async Task ProjectIdAndTenantId_ThatDiffer_Are400()
+    {
+        var body = JsonSerializer.Serialize(new { network = new { name = "mismatch", project_id = gateway.DemoProjectId, tenant_id = Guid.NewGuid().ToString("N") } });
+        Assert.Equal("'project_id' and 'tenant_id' do not match", Error(await PostAsync("networks", body, gateway.AdminToken), HttpStatusCode.BadRequest, "HTTPBadRequest"));
+        var same = JsonSerializer.Serialize(new { network = new { name = "match", project_id = gateway.DemoProjectId, tenant_id = gateway.DemoProjectId } });
+        var made = await PostAsync("networks", same, gateway.AdminToken);
+        Assert.Equal(HttpStatusCode.Created, made.Status);
+        Assert.Equal(gateway.DemoProjectId, made.Json.GetProperty("network").GetProperty("project_id").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + made.Json.GetProperty("network").GetProperty("id").GetString(), gateway.AdminToken)).Status);
+    }
+
+    [Fact]
+    public async Task Subnets_FilterBySharedFollowsTheirNetwork()
+    {
+        var (_, own) = await NetworkWithSubnetAsync("10.97.1.0/24");
+        var shared = await CreateAsync("networks", "network", new { name = "shared-" + Guid.NewGuid().ToString("N")[..6], shared = true }, gateway.AdminToken);
+        var onShared = (await CreateAsync("subnets", "subnet", new { network_id = shared.GetProperty("id").GetString(), cidr = "10.97.2.0/24", ip_version = 4 }, gateway.AdminToken)).GetProperty("id").GetString()!;
+        async Task<List<string>> Ids(string token, string shared) =>
+            [.. (await gateway.NetworkAsync(HttpMethod.Get, "subnets?shared=" + shared, token)).Json.GetProperty("subnets").EnumerateArray().Select(s => s.GetProperty("id").GetString()!)];
+
+        foreach (var token in new[] { gateway.DemoToken, gateway.AdminToken })
+        {
+            Assert.Contains(onShared, await Ids(token, "True"));
+            Assert.DoesNotContain(own, await Ids(token, "True"));
+            Assert.Contains(own, await Ids(token, "False"));
+            Assert.DoesNotContain(onShared, await Ids(token, "False"));
+        }
+    }
+
+    [Fact]
     public async Task Port_FixedIpsMacAndErrors()
     {
         var (network, subnet) = await NetworkWithSubnetAsync("10.20.0.0/29");

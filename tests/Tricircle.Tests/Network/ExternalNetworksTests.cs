@@ -233,22 +233,97 @@ public abstract class ExternalNetworksTests(JobsGatewayFixture gateway)
     }
 
     [Fact]
-    public async Task RouterExternal_AndAnExternalNetworksHints_DoNotChange()
+    public async Task RouterExternal_FlipsBothWays_TheCopyInTheOnePodTheHintsChooseFlipsWithIt()
+    {
+        var network = Id(Ok(await gateway.NetworkAsync(HttpMethod.Post, "networks", gateway.AdminToken, Json(new { network = new { name = "flip-" + Guid.NewGuid().ToString("N")[..6], availability_zone_hints = new[] { "az2" } } })))
+            .GetProperty("network"));
+        var subnet = Id(Ok(await SubnetAsync(network, "192.0.2.0/24", dhcp: false)).GetProperty("subnet"));
+        Assert.Empty(await CopiesAsync(network)); // an internal network waits for a boot
+
+        // A member may not flip it, as Neutron's policy says; the hints may not change on the way.
+        (await Put(network, gateway.DemoToken, new Dictionary<string, object> { ["router:external"] = true })).AssertNeutronError(HttpStatusCode.NotFound, "NetworkNotFound");
+        Assert.Contains("availability_zone_hints", (await Put(network, gateway.AdminToken, new Dictionary<string, object> { ["router:external"] = true, ["availability_zone_hints"] = new[] { "az1" } }))
+            .AssertNeutronError(HttpStatusCode.BadRequest, "InvalidInput"), StringComparison.Ordinal);
+
+        var external = Ok(await Put(network, gateway.AdminToken, new Dictionary<string, object> { ["router:external"] = true, ["name"] = "now-out" })).GetProperty("network");
+        Assert.True(external.GetProperty("router:external").GetBoolean());
+        Assert.Equal("now-out", external.GetProperty("name").GetString());
+        Assert.Equal(["az2"], Strings(external, "availability_zones"));
+        var copy = await _steps.BottomAsync("RegionTwo", "networks", network);
+        Assert.True(copy.GetProperty("router:external").GetBoolean());
+        Assert.Single(await _steps.BottomListAsync("RegionTwo", "subnets", subnet));
+        Assert.Equal(["RegionTwo"], await CopiesAsync(network));
+        Assert.Empty(await _steps.BottomListAsync("RegionOne", "networks", network));
+        // Every project sees an external network.
+        Assert.True(Ok(await gateway.NetworkAsync(HttpMethod.Get, "networks/" + network, gateway.DemoToken)).GetProperty("network").GetProperty("router:external").GetBoolean());
+
+        var back = Ok(await Put(network, gateway.AdminToken, new Dictionary<string, object> { ["router:external"] = false })).GetProperty("network");
+        Assert.False(back.GetProperty("router:external").GetBoolean());
+        Assert.False((await _steps.BottomAsync("RegionTwo", "networks", network)).GetProperty("router:external").GetBoolean());
+        (await gateway.NetworkAsync(HttpMethod.Get, "networks/" + network, gateway.DemoToken)).AssertNeutronError(HttpStatusCode.NotFound, "NetworkNotFound");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + network, gateway.AdminToken)).Status);
+        Assert.Empty(await _steps.BottomListAsync("RegionTwo", "networks", network));
+        Assert.Empty(await CopiesAsync(network));
+    }
+
+    [Fact]
+    public async Task ANetworkWithACopyInAnotherPod_OrOfTypeLocal_DoesNotBecomeExternal_AndNothingChanges()
+    {
+        var network = Id(Ok(await gateway.NetworkAsync(HttpMethod.Post, "networks", gateway.AdminToken, Json(new { network = new { name = "flip-busy" } })))
+            .GetProperty("network"));
+        await SubnetAsync(network, "10.96.0.0/24", dhcp: false);
+        var server = await _steps.BootAsync(gateway.AdminToken, network, "az2"); // a copy in RegionTwo, with a port there
+        await _steps.ActiveAsync(gateway.AdminToken, server);
+
+        var refused = (await Put(network, gateway.AdminToken, new Dictionary<string, object> { ["router:external"] = true })).AssertNeutronError(HttpStatusCode.Conflict, "NetworkInUse");
+        Assert.Contains("RegionOne", refused, StringComparison.Ordinal); // without hints, default_region_for_external_network
+        Assert.False(Ok(await gateway.NetworkAsync(HttpMethod.Get, "networks/" + network, gateway.AdminToken)).GetProperty("network").GetProperty("router:external").GetBoolean());
+        Assert.False((await _steps.BottomAsync("RegionTwo", "networks", network)).GetProperty("router:external").GetBoolean());
+        Assert.Equal(["RegionTwo"], await CopiesAsync(network));
+
+        var local = Id(Ok(await gateway.NetworkAsync(HttpMethod.Post, "networks", gateway.AdminToken, Json(new Dictionary<string, object>
+        {
+            ["network"] = new Dictionary<string, object> { ["name"] = "flip-local", ["provider:network_type"] = "local" },
+        }))).GetProperty("network"));
+        Assert.Contains("local", (await Put(local, gateway.AdminToken, new Dictionary<string, object> { ["router:external"] = true })).AssertNeutronError(HttpStatusCode.BadRequest, "InvalidInput"), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.ComputeAsync(HttpMethod.Delete, "servers/" + server, gateway.AdminToken)).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + local, gateway.AdminToken)).Status);
+    }
+
+    [Fact]
+    public async Task AnExternalNetworkWithARouterGatewayOrAFloatingIp_StaysExternal()
+    {
+        var (external, _) = await _steps.ExternalNetworkAsync("RegionTwo", "198.51.100.0/24");
+        var router = await _steps.RouterAsync(gateway.AdminToken, new { name = "gw-holder", external_gateway_info = new { network_id = external } });
+        var inUse = (await Put(external, gateway.AdminToken, new Dictionary<string, object> { ["router:external"] = false })).AssertNeutronError(HttpStatusCode.Conflict, "ExternalNetworkInUse");
+        Assert.Contains("gateway ports", inUse, StringComparison.Ordinal);
+
+        Ok(await gateway.NetworkAsync(HttpMethod.Put, "routers/" + router, gateway.AdminToken, Json(new { router = new { external_gateway_info = new { } } })));
+        var fip = Ok(await gateway.NetworkAsync(HttpMethod.Post, "floatingips", gateway.AdminToken, Json(new { floatingip = new { floating_network_id = external } }))).GetProperty("floatingip");
+        Assert.Contains("floating IP", (await Put(external, gateway.AdminToken, new Dictionary<string, object> { ["router:external"] = false })).AssertNeutronError(HttpStatusCode.Conflict, "ExternalNetworkInUse"), StringComparison.Ordinal);
+        Assert.True(Ok(await gateway.NetworkAsync(HttpMethod.Get, "networks/" + external, gateway.AdminToken)).GetProperty("network").GetProperty("router:external").GetBoolean());
+        Assert.True((await _steps.BottomAsync("RegionTwo", "networks", external)).GetProperty("router:external").GetBoolean());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "floatingips/" + Id(fip), gateway.AdminToken)).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "routers/" + router, gateway.AdminToken)).Status);
+        Assert.False(Ok(await Put(external, gateway.AdminToken, new Dictionary<string, object> { ["router:external"] = false })).GetProperty("network").GetProperty("router:external").GetBoolean());
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + external, gateway.AdminToken)).Status);
+        Assert.Empty(await _steps.BottomListAsync("RegionTwo", "networks", external));
+    }
+
+    [Fact]
+    public async Task AnExternalNetworksHints_DoNotChange()
     {
         var external = Id(await CreateAsync(new() { ["availability_zone_hints"] = new[] { "RegionTwo" } }));
-        var (internalNetwork, _) = await _steps.NetworkAsync(gateway.AdminToken, "10.95.0.0/24");
-        Task<ApiResponse> Put(string id, object network) => gateway.NetworkAsync(HttpMethod.Put, "networks/" + id, gateway.AdminToken, Json(new { network }));
-
-        Assert.Contains("router:external", (await Put(external, new Dictionary<string, object> { ["router:external"] = false })).AssertNeutronError(HttpStatusCode.BadRequest, "InvalidInput"), StringComparison.Ordinal);
-        Assert.Contains("router:external", (await Put(internalNetwork, new Dictionary<string, object> { ["router:external"] = true })).AssertNeutronError(HttpStatusCode.BadRequest, "InvalidInput"), StringComparison.Ordinal);
-        Assert.Contains("availability_zone_hints", (await Put(external, new { availability_zone_hints = new[] { "RegionOne" } })).AssertNeutronError(HttpStatusCode.BadRequest, "InvalidInput"), StringComparison.Ordinal);
-        Ok(await Put(external, new Dictionary<string, object> { ["router:external"] = true, ["availability_zone_hints"] = new[] { "RegionTwo" }, ["name"] = "still-out" }));
-        Assert.False(Ok(await gateway.NetworkAsync(HttpMethod.Get, "networks/" + internalNetwork, gateway.AdminToken)).GetProperty("network").GetProperty("router:external").GetBoolean());
+        Assert.Contains("availability_zone_hints", (await Put(external, gateway.AdminToken, new { availability_zone_hints = new[] { "RegionOne" } })).AssertNeutronError(HttpStatusCode.BadRequest, "InvalidInput"), StringComparison.Ordinal);
+        Ok(await Put(external, gateway.AdminToken, new Dictionary<string, object> { ["router:external"] = true, ["availability_zone_hints"] = new[] { "RegionTwo" }, ["name"] = "still-out" }));
         Assert.Single(await _steps.BottomListAsync("RegionTwo", "networks", external));
-
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + external, gateway.AdminToken)).Status);
-        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, "networks/" + internalNetwork, gateway.AdminToken)).Status);
     }
+
+    private Task<ApiResponse> Put(string id, string token, object network) => gateway.NetworkAsync(HttpMethod.Put, "networks/" + id, token, Json(new { network }));
 
     [Fact]
     public async Task APodDownAtCreate_Is201_AndTheJobMakesTheNetworkAndItsSubnetOnceItIsBack()

@@ -194,6 +194,12 @@ public abstract class FloatingIpsApiTests(GatewayFixture gateway)
         kept.AssertOk();
         Assert.Equal("10.130.10.30", kept.Json.GetProperty("floatingip").GetProperty("fixed_ip_address").GetString());
 
+        // An empty update disassociates, as Neutron has always read it.
+        var blank = await UpdateAsync(token, spare, new { });
+        blank.AssertOk();
+        Assert.Equal(JsonValueKind.Null, blank.Json.GetProperty("floatingip").GetProperty("port_id").ValueKind);
+        Assert.Equal("kept", blank.Json.GetProperty("floatingip").GetProperty("description").GetString());
+
         // port_id null: disassociated.
         var freed = await UpdateAsync(token, fip, new { port_id = (string?)null });
         freed.AssertOk();

@@ -103,6 +103,21 @@ public abstract class NeutronQueryTests(string dialect) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnEmptyLastPage_HasNoNext_AndItsPreviousIsTheLastPage()
+    {
+        var (_, second) = await ListAsync("?limit=5&marker=id-04");
+        var next = new Uri((string)second["networks_links"]!.AsArray().Single(l => (string?)l!["rel"] == "next")!["href"]!).Query;
+        var (empty, response) = await ListAsync(next);
+        Assert.Empty(empty);
+        var links = response["networks_links"]!.AsArray();
+        var previous = (string)Assert.Single(links)!["href"]!; // as Neutron: no next, a previous without a marker
+        Assert.Equal("previous", (string?)links[0]!["rel"]);
+        Assert.DoesNotContain("marker", previous, StringComparison.Ordinal);
+        var (last, _) = await ListAsync(new Uri(previous).Query);
+        Assert.Equal(["id-05", "id-06", "id-07", "id-08", "id-09"], last);
+    }
+
+    [Fact]
     public async Task PageReverse_GivesThePageBeforeTheMarker()
     {
         var (ids, response) = await ListAsync("?limit=2&marker=id-05&page_reverse=True");

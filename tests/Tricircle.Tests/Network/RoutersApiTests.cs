@@ -115,6 +115,8 @@ public abstract class RoutersApiTests(GatewayFixture gateway)
 
         AssertNeutronError(await InterfaceAsync(token, router, "add", new { subnet_id = subnet, port_id = port }), HttpStatusCode.BadRequest, "BadRequest", "Cannot specify both subnet-id and port-id");
         AssertNeutronError(await InterfaceAsync(token, router, "add", new { }), HttpStatusCode.BadRequest, "BadRequest", "Either subnet_id or port_id must be specified");
+        AssertNeutronError(await InterfaceAsync(token, router, "add", new { port_id = "port-1" }), HttpStatusCode.BadRequest, "BadRequest", "Bad router request: 'port-1' is not a valid UUID");
+        AssertNeutronError(await InterfaceAsync(token, router, "remove", new { subnet_id = "sub" }), HttpStatusCode.BadRequest, "BadRequest", "Bad router request: 'sub' is not a valid UUID");
 
         var added = await InterfaceAsync(token, router, "add", new { port_id = port });
         added.AssertOk();

@@ -143,26 +143,22 @@ internal static class NeutronQuery
     // As neutron.api.api_common.get_pagination_links.
     private static JsonArray Links(HttpRequest request, List<JsonObject> items, int limit, bool pageReverse)
     {
+        // An empty page has its links too, without a marker.
         var links = new JsonArray();
-        if (items.Count == 0)
-        {
-            return links;
-        }
-
         if (!(items.Count < limit && !pageReverse))
         {
-            links.Add(new JsonObject { ["rel"] = "next", ["href"] = Href(request, limit, (string)items[^1]["id"]!, false) });
+            links.Add(new JsonObject { ["rel"] = "next", ["href"] = Href(request, limit, items.Count > 0 ? (string)items[^1]["id"]! : null, false) });
         }
 
         if (!(items.Count < limit && pageReverse))
         {
-            links.Add(new JsonObject { ["rel"] = "previous", ["href"] = Href(request, limit, (string)items[0]["id"]!, true) });
+            links.Add(new JsonObject { ["rel"] = "previous", ["href"] = Href(request, limit, items.Count > 0 ? (string)items[0]["id"]! : null, true) });
         }
 
         return links;
     }
 
-    private static string Href(HttpRequest request, int limit, string marker, bool reverse)
+    private static string Href(HttpRequest request, int limit, string? marker, bool reverse)
     {
         var builder = new StringBuilder();
         foreach (var (key, values) in request.Query)
@@ -178,7 +174,12 @@ internal static class NeutronQuery
             }
         }
 
-        builder.Append("limit=").Append(limit.ToString(CultureInfo.InvariantCulture)).Append("&marker=").Append(marker);
+        builder.Append("limit=").Append(limit.ToString(CultureInfo.InvariantCulture));
+        if (marker is not null)
+        {
+            builder.Append("&marker=").Append(marker);
+        }
+
         if (reverse)
         {
             builder.Append("&page_reverse=True");

@@ -531,7 +531,8 @@ internal sealed partial class NeutronState
                 fip["description"] = NeutronBody.Str(body, "description");
             }
 
-            if (body.ContainsKey("port_id"))
+            // An empty update disassociates (l3_db._check_and_get_fip_assoc); other bodies keep it.
+            if (body.ContainsKey("port_id") || body.Count == 0)
             {
                 if (NeutronBody.Str(body, "port_id") is { } portId)
                 {

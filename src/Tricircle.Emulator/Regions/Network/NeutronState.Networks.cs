@@ -219,6 +219,13 @@ internal sealed partial class NeutronState
                 }
             }
 
+            // As external_net_db: a network stops being external only while no router has its gateway on it.
+            if (body.ContainsKey("router:external") && !NeutronBody.Bool(body, "router:external", false) && Bool(network, "router:external")
+                && _ports.Any(p => Str(p, "network_id") == id && Str(p, "device_owner") == RouterGateway))
+            {
+                throw OpenStackFault.Conflict($"External network {id} cannot be updated to be made non-external, since it has existing gateway ports.", "ExternalNetworkInUse");
+            }
+
             foreach (var key in (string[])["admin_state_up", "shared", "router:external", "port_security_enabled"])
             {
                 if (body.ContainsKey(key))
