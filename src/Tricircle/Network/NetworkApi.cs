@@ -42,6 +42,8 @@ internal static class NetworkApi
         v20.MapNetworkExtensionsApi();
         v20.MapNetworksApi();
         v20.MapSubnetsApi();
+        v20.MapSubnetPoolsApi();
+        v20.MapAddressScopesApi();
         v20.MapPortsApi();
         v20.MapSecurityGroupsApi();
         v20.MapRoutersApi();
@@ -52,7 +54,7 @@ internal static class NetworkApi
     }
 
     /// <summary>The top-level collections the v2.0 root lists.</summary>
-    public static readonly IReadOnlyList<string> Collections = ["networks", "subnets", "ports", "security-groups", "security-group-rules", "routers", "floatingips"];
+    public static readonly IReadOnlyList<string> Collections = ["networks", "subnets", "ports", "security-groups", "security-group-rules", "routers", "floatingips", "subnetpools", "address-scopes"];
 
     /// <summary>The API's URL of a v2.0 collection or resource, for links.</summary>
     public static string Url(HttpContext context, string relative) => $"{PodForwarder.GatewayBase(context)}/v2.0/{relative}";

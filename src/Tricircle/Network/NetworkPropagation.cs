@@ -42,13 +42,14 @@ internal sealed class NetworkPropagation(
     /// groups with such rules are synced. A subnet of an external network is made in that
     /// network's pod at once (<see cref="ExternalNetworks"/>): the pod's refusal removes it
     /// centrally and is the answer; the groups are synced after that, with what central then holds.
+    /// <paramref name="allocate"/> takes the subnet's CIDR from a subnet pool in the create's transaction.
     /// </summary>
-    public async Task<SubnetRow> CreateSubnetAsync(SubnetRow subnet, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    public async Task<SubnetRow> CreateSubnetAsync(SubnetRow subnet, IReadOnlyList<string> tags, InTransaction? allocate, CancellationToken cancellationToken)
     {
         var home = await networks.FindTopAsync(subnet.NetworkId, cancellationToken) is { } network ? await homes.PodOfAsync(network, cancellationToken) : null;
         var batch = jobs.Begin();
         var copy = jobs.Begin();
-        subnet = await subnets.CreateAsync(subnet, tags, async (connection, tx, ct) =>
+        subnet = await subnets.CreateAsync(subnet, tags, allocate, async (connection, tx, ct) =>
         {
             await SyncRemoteGroupsAsync(batch, connection, tx, subnet.ProjectId, ct);
             if (home is not null)

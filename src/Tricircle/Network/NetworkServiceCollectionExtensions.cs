@@ -20,6 +20,8 @@ internal static class NetworkServiceCollectionExtensions
         services.AddSingleton<CentralPorts>();
         services.AddSingleton<NetworkStore>();
         services.AddSingleton<SubnetStore>();
+        services.AddSingleton<SubnetPoolStore>();
+        services.AddSingleton<AddressScopeStore>();
         services.AddSingleton<PortStore>();
         services.AddSingleton<NetworkQuotas>();
         services.AddSingleton<SecurityGroupStore>();

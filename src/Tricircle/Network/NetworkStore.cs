@@ -48,6 +48,9 @@ internal sealed class NetworkRow
 
     public int RevisionNumber { get; set; } = 1;
 
+    /// <summary>The address scopes its subnets' pools are in (not columns: <see cref="SubnetPoolStore.ScopesOfNetworksAsync"/>).</summary>
+    public (string? V4, string? V6) AddressScopes { get; set; }
+
     public List<string> Hints() => JsonSerializer.Deserialize<List<string>>(AvailabilityZoneHints) ?? [];
 
     public TopNetwork ToTop() => new(Id, ProjectId, Name, Description, AdminStateUp, Shared, RouterExternal, Mtu, new NetworkSegment(NetworkType, PhysicalNetwork, SegmentationId), Hints());
@@ -69,8 +72,8 @@ internal sealed class NetworkRow
             ["availability_zone_hints"] = new JsonArray([.. Hints().Select(h => (JsonNode)h)]),
             ["availability_zones"] = new JsonArray([.. availabilityZones.Select(a => (JsonNode)a)]),
             ["port_security_enabled"] = PortSecurityEnabled,
-            ["ipv4_address_scope"] = null,
-            ["ipv6_address_scope"] = null,
+            ["ipv4_address_scope"] = AddressScopes.V4,
+            ["ipv6_address_scope"] = AddressScopes.V6,
             ["l2_adjacency"] = true,
         };
         if (admin)
@@ -200,6 +203,8 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         var sql = new NeutronSql();
         var rows = await query.ListAsync<NetworkRow>(connection, Schema, Columns, Visible(caller, sql), sql, cancellationToken);
         var ids = rows.Select(r => r.Id).ToList();
+        var scopes = await SubnetPoolStore.ScopesOfNetworksAsync(connection, ids, cancellationToken);
+        rows.ForEach(r => r.AddressScopes = scopes.GetValueOrDefault(r.Id));
         return (rows, await SubnetIdsAsync(connection, null, ids, cancellationToken), await NeutronTags.LoadAsync(connection, "networks", ids, cancellationToken),
             await ZonesAsync(connection, ids, cancellationToken));
     }
@@ -257,6 +262,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         var subnets = await SubnetIdsAsync(connection, null, [network.Id], cancellationToken);
         var tags = await NeutronTags.LoadAsync(connection, "networks", [network.Id], cancellationToken);
         var zones = await ZonesAsync(connection, [network.Id], cancellationToken);
+        network.AddressScopes = (await SubnetPoolStore.ScopesOfNetworksAsync(connection, [network.Id], cancellationToken)).GetValueOrDefault(network.Id);
         return network.ToView(admin, subnets[network.Id], tags[network.Id], zones[network.Id]);
     }
 

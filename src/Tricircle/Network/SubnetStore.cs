@@ -38,6 +38,9 @@ internal sealed class SubnetRow
 
     public string? Ipv6AddressMode { get; set; }
 
+    /// <summary>The central subnet pool its CIDR was allocated from (pods never see it).</summary>
+    public string? SubnetpoolId { get; set; }
+
     public DateTime CreatedAt { get; set; }
 
     public DateTime UpdatedAt { get; set; }
@@ -72,7 +75,7 @@ internal sealed class SubnetRow
             ["host_routes"] = new JsonArray([.. Routes().Select(r => (JsonNode)new JsonObject { ["destination"] = r.Destination, ["nexthop"] = r.Nexthop })]),
             ["ipv6_ra_mode"] = Ipv6RaMode,
             ["ipv6_address_mode"] = Ipv6AddressMode,
-            ["subnetpool_id"] = null,
+            ["subnetpool_id"] = SubnetpoolId,
             ["service_types"] = new JsonArray(),
             ["segment_id"] = null,
         };
@@ -86,7 +89,7 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
 {
     public const string Columns =
         "s.id, s.project_id, s.network_id, s.name, s.description, s.ip_version, s.cidr, s.gateway_ip, s.enable_dhcp, s.dns_nameservers, s.host_routes, " +
-        "s.ipv6_ra_mode, s.ipv6_address_mode, s.created_at, s.updated_at, s.revision_number";
+        "s.ipv6_ra_mode, s.ipv6_address_mode, s.subnetpool_id, s.created_at, s.updated_at, s.revision_number";
 
     public static readonly NeutronListSchema Schema = new NeutronListSchema("Subnet", "subnets s JOIN networks n ON n.id = s.network_id", "s.id")
         .Attribute("id", "s.id")
@@ -101,7 +104,7 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
         .Attribute("enable_dhcp", "s.enable_dhcp", NeutronValueKind.Bool)
         .Attribute("ipv6_ra_mode", "s.ipv6_ra_mode", sortExpression: "COALESCE(s.ipv6_ra_mode, '')")
         .Attribute("ipv6_address_mode", "s.ipv6_address_mode", sortExpression: "COALESCE(s.ipv6_address_mode, '')")
-        .Attribute("subnetpool_id", "NULL", sortable: false)
+        .Attribute("subnetpool_id", "s.subnetpool_id", sortExpression: "COALESCE(s.subnetpool_id, '')")
         .Attribute("segment_id", "NULL", sortable: false)
         .Attribute("shared", "n.shared", NeutronValueKind.Bool, sortable: false) // Neutron's extra filter: the network's flag
         .Attribute("revision_number", "s.revision_number", NeutronValueKind.Int)
@@ -227,21 +230,36 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
     }
 
     /// <summary>Creates a subnet; 400 if its CIDR overlaps another subnet of the network.</summary>
-    public async Task<SubnetRow> CreateAsync(SubnetRow row, IReadOnlyList<string> tags, InTransaction? also, CancellationToken cancellationToken)
+    public Task<SubnetRow> CreateAsync(SubnetRow row, IReadOnlyList<string> tags, InTransaction? also, CancellationToken cancellationToken) =>
+        CreateAsync(row, tags, null, also, cancellationToken);
+
+    /// <summary>
+    /// Creates a subnet; <paramref name="allocate"/>, when given, sets its CIDR (and what follows
+    /// from it) from a subnet pool in this transaction, after the network's lock (see
+    /// <see cref="SubnetPoolStore.AllocateAsync"/>). 400 if the CIDR overlaps another subnet of the
+    /// network, or if the network's subnets of its IP version come from another pool.
+    /// </summary>
+    public async Task<SubnetRow> CreateAsync(SubnetRow row, IReadOnlyList<string> tags, InTransaction? allocate, InTransaction? also, CancellationToken cancellationToken)
     {
         var now = DbTime.Now(timeProvider);
         row.Id = Guid.NewGuid().ToString();
         row.CreatedAt = now;
         row.UpdatedAt = now;
-        var cidr = Ipam.ParseCidr(row.Cidr);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         await quotas.EnsureWithinAsync(connection, tx, row.ProjectId, QuotaResources.Subnet, 1, cancellationToken);
 
         // Serialises subnet creation per network on PostgreSQL (SQLite's write lock does already).
         await NetworkStore.HoldAsync(connection, tx, row.NetworkId, cancellationToken);
+        await (allocate?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
+        var cidr = Ipam.ParseCidr(row.Cidr);
         foreach (var other in await OfNetworkAsync(connection, tx, row.NetworkId, cancellationToken))
         {
+            if (other.IpVersion == row.IpVersion && other.SubnetpoolId != row.SubnetpoolId)
+            {
+                throw TricircleException.Invalid("Subnets hosted on the same network must be allocated from the same subnet pool.", "NetworkSubnetPoolAffinityError");
+            }
+
             if (Ipam.ParseCidr(other.Cidr).Overlaps(cidr))
             {
                 throw NeutronErrors.InvalidInput($"Requested subnet with cidr: {row.Cidr} for network: {row.NetworkId} overlaps with another subnet");
@@ -251,9 +269,9 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO subnets (id, project_id, network_id, name, description, ip_version, cidr, gateway_ip, enable_dhcp, dns_nameservers, host_routes,
-                                 ipv6_ra_mode, ipv6_address_mode, created_at, updated_at, revision_number)
+                                 ipv6_ra_mode, ipv6_address_mode, subnetpool_id, created_at, updated_at, revision_number)
             VALUES (@Id, @ProjectId, @NetworkId, @Name, @Description, @IpVersion, @Cidr, @GatewayIp, @EnableDhcp, @DnsNameservers, @HostRoutes,
-                    @Ipv6RaMode, @Ipv6AddressMode, @CreatedAt, @UpdatedAt, 1)
+                    @Ipv6RaMode, @Ipv6AddressMode, @SubnetpoolId, @CreatedAt, @UpdatedAt, 1)
             """,
             row,
             tx,

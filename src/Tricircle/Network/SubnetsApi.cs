@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Text.Json;
+using Tricircle.Errors;
 using Tricircle.Hosting;
 using Tricircle.Identity;
 
@@ -27,6 +28,8 @@ internal static class SubnetsApi
             Text with { Name = "ipv6_ra_mode" },
             Text with { Name = "ipv6_address_mode" },
             Text with { Name = "subnetpool_id" },
+            NeutronBody.Int with { Name = "prefixlen", Minimum = 0, Put = false },
+            NeutronBody.Bool with { Name = "use_default_subnetpool", Put = false },
             new("service_types", JsonKind.Array) { Put = false },
             Text with { Name = "segment_id" },
             .. NeutronBody.Owner,
@@ -75,31 +78,48 @@ internal static class SubnetsApi
         await NeutronBody.ShowAsync(context, "subnet", await store.ViewAsync(subnet, context.RequestAborted));
     }
 
-    private static Task CreateAsync(HttpContext context, SubnetStore store, NetworkStore networks, NetworkPropagation propagation) =>
+    private static Task CreateAsync(HttpContext context, SubnetStore store, NetworkStore networks, SubnetPoolStore pools, NetworkPropagation propagation) =>
         NeutronBulk.CreateAsync(context, Schema, "subnets", async body =>
         {
-            var subnet = await CreateOneAsync(body, context.GetRequestContext(), networks, propagation, context.RequestAborted);
+            var subnet = await CreateOneAsync(body, context.GetRequestContext(), networks, pools, propagation, context.RequestAborted);
             return new(await store.ViewAsync(subnet, context.RequestAborted), ct => propagation.DeleteSubnetAsync(subnet, ct));
         });
 
-    private static async Task<SubnetRow> CreateOneAsync(Body body, RequestContext caller, NetworkStore networks, NetworkPropagation propagation, CancellationToken cancellationToken)
+    private static async Task<SubnetRow> CreateOneAsync(Body body, RequestContext caller, NetworkStore networks, SubnetPoolStore pools, NetworkPropagation propagation, CancellationToken cancellationToken)
     {
         var networkId = body.String("network_id")!;
         await networks.GetOwnedAsync(networkId, caller, "create_subnet_on", cancellationToken);
-        if (body.String("subnetpool_id") is not null)
+        var cidrText = body.String("cidr");
+        var prefixlen = body.Int("prefixlen");
+        if (cidrText is not null && prefixlen is not null)
         {
-            throw NeutronErrors.InvalidInput("subnet pools are not supported by the central Neutron");
+            throw BadSubnets("cidr and prefixlen must not be supplied together");
         }
 
-        var cidrText = body.String("cidr") ?? throw NeutronErrors.InvalidInput("A cidr must be specified in the absence of a subnet pool");
-        var cidr = NeutronAddresses.SubnetCidr(cidrText);
-        var version = body.Int("ip_version") ?? cidr.Version;
+        var requested = cidrText is null ? null : NeutronAddresses.SubnetCidr(cidrText);
+        var pool = await PoolOfAsync(body, caller, requested, pools, cancellationToken);
+        if (pool is null && requested is null)
+        {
+            throw BadSubnets(prefixlen is null ? "A cidr must be specified in the absence of a subnet pool" : "a subnetpool must be specified in the absence of a cidr");
+        }
+
+        if (pool is not null && requested is null && body.Has("allocation_pools") && !body.IsNull("allocation_pools"))
+        {
+            throw BadSubnets("allocation_pools allowed only for specific subnet requests.");
+        }
+
+        if (pool is not null && (body.Int("ip_version") ?? requested?.Version) is { } asked && asked != pool.IpVersion)
+        {
+            throw BadSubnets($"Cannot allocate IPv{asked} subnet from IPv{pool.IpVersion} subnet pool");
+        }
+
+        var version = body.Int("ip_version") ?? requested?.Version ?? pool!.IpVersion;
         if (version is not (4 or 6))
         {
             throw NeutronErrors.InvalidInput($"{version} is not in [4, 6]");
         }
 
-        if (version != cidr.Version)
+        if (requested is not null && version != requested.Version)
         {
             throw NeutronErrors.InvalidInput($"Cidr {cidrText} does not match ip_version {version}");
         }
@@ -111,7 +131,7 @@ internal static class SubnetsApi
             Name = body.String("name") ?? "",
             Description = body.String("description") ?? "",
             IpVersion = version,
-            Cidr = cidr.ToString(),
+            SubnetpoolId = pool?.Id,
             EnableDhcp = body.Bool("enable_dhcp") ?? true,
             Ipv6RaMode = Ipv6Mode(body, "ipv6_ra_mode", version),
             Ipv6AddressMode = Ipv6Mode(body, "ipv6_address_mode", version),
@@ -121,14 +141,60 @@ internal static class SubnetsApi
             throw NeutronErrors.InvalidInput($"ipv6_ra_mode set to '{subnet.Ipv6RaMode}' with ipv6_address_mode set to '{subnet.Ipv6AddressMode}' is not valid. If both attributes are set, they must be the same value");
         }
 
-        // Absent: the first host; null: no gateway.
-        BigInteger? gateway = body.Has("gateway_ip") ? body.IsNull("gateway_ip") ? null : Gateway(cidr, body.String("gateway_ip")!) : cidr.Network + 1;
-        subnet.GatewayIp = gateway is { } gw ? Ipam.Format(gw, version) : null;
-        subnet.Pools = Pools(body) is { } pools ? Ipam.CheckPools(cidr, pools, gateway) : Ipam.DefaultPools(cidr, gateway);
+        // What follows from the CIDR: absent gateway the first host, null none; pools as asked or all but the gateway.
+        void Place(IpCidr cidr)
+        {
+            BigInteger? gateway = body.Has("gateway_ip") ? body.IsNull("gateway_ip") ? null : Gateway(cidr, body.String("gateway_ip")!) : cidr.Network + 1;
+            subnet.Cidr = cidr.ToString();
+            subnet.GatewayIp = gateway is { } gw ? Ipam.Format(gw, version) : null;
+            subnet.Pools = Pools(body) is { } asked ? Ipam.CheckPools(cidr, asked, gateway) : Ipam.DefaultPools(cidr, gateway);
+        }
+
         subnet.DnsNameservers = JsonSerializer.Serialize(Dns(body) ?? []);
         subnet.HostRoutes = JsonSerializer.Serialize(Routes(body, version) ?? []);
-        return await propagation.CreateSubnetAsync(subnet, body.Strings("tags") ?? [], cancellationToken);
+        if (pool is null)
+        {
+            Place(requested!);
+            return await propagation.CreateSubnetAsync(subnet, body.Strings("tags") ?? [], null, cancellationToken);
+        }
+
+        // The CIDR comes from the pool in the subnet's own transaction (the pool's row locked).
+        return await propagation.CreateSubnetAsync(
+            subnet,
+            body.Strings("tags") ?? [],
+            async (connection, tx, ct) => Place(await SubnetPoolStore.AllocateAsync(connection, tx, pool.Id, subnet.ProjectId, prefixlen, requested, ct)),
+            cancellationToken);
     }
+
+    /// <summary>
+    /// Neutron's <c>_get_subnetpool_id</c>: the pool named (one the caller may see), or with
+    /// <c>use_default_subnetpool</c> the default pool of the subnet's IP version; null for none.
+    /// </summary>
+    private static async Task<SubnetPoolRow?> PoolOfAsync(Body body, RequestContext caller, IpCidr? requested, SubnetPoolStore pools, CancellationToken cancellationToken)
+    {
+        var poolId = body.String("subnetpool_id");
+        var useDefault = body.Bool("use_default_subnetpool") ?? false;
+        if (useDefault && poolId is not null)
+        {
+            throw BadSubnets("subnetpool_id and use_default_subnetpool cannot both be specified");
+        }
+
+        if (poolId is not null)
+        {
+            return await pools.GetAsync(poolId, caller, cancellationToken);
+        }
+
+        if (!useDefault)
+        {
+            return null;
+        }
+
+        var version = requested?.Version ?? body.Int("ip_version") ?? throw BadSubnets("ip_version must be specified in the absence of cidr and subnetpool_id");
+        return await pools.DefaultAsync(version, caller, cancellationToken) ?? throw BadSubnets($"No default subnetpool found for IPv{version}");
+    }
+
+    // Neutron's exc.BadRequest(resource='subnets', msg=...).
+    private static TricircleException BadSubnets(string message) => TricircleException.Invalid("Bad subnets request: " + message, "BadRequest");
 
     private static async Task UpdateAsync(string id, HttpContext context, SubnetStore store, NetworkPropagation propagation)
     {

@@ -96,6 +96,10 @@ public sealed class NetworkApiTests(SqliteGatewayFixture gateway) : IClassFixtur
     [InlineData("ip-substring-filtering", "IP address substring filtering", "2017-11-28T09:00:00-00:00")]
     [InlineData("tag-ports-during-bulk-creation", "Tag Ports During Bulk Creation", "2019-12-29T19:00:00-00:00")]
     [InlineData("provider", "Provider Network", "2012-09-07T10:00:00-00:00")]
+    [InlineData("subnet_allocation", "Subnet Allocation", "2015-03-30T10:00:00-00:00")]
+    [InlineData("default-subnetpools", "Default Subnetpools", "2016-02-18T18:00:00-00:00")]
+    [InlineData("subnetpool-prefix-ops", "Subnet Pool Prefix Operations", "2019-02-08T10:00:00-00:00")]
+    [InlineData("address-scope", "Address scope", "2015-07-26T10:00:00-00:00")]
     public async Task ServedExtension_IsListed_WithNeutronsNameAndDate(string alias, string name, string updated)
     {
         var listed = await gateway.NetworkAsync(HttpMethod.Get, "extensions", gateway.DemoToken);
@@ -113,7 +117,8 @@ public sealed class NetworkApiTests(SqliteGatewayFixture gateway) : IClassFixtur
         var listed = await gateway.NetworkAsync(HttpMethod.Get, "extensions", gateway.DemoToken);
 
         var aliases = listed.Json.GetProperty("extensions").EnumerateArray().Select(e => e.GetProperty("alias").GetString()).ToList();
-        Assert.DoesNotContain("subnet_allocation", aliases); // subnet pools are not served
+        Assert.DoesNotContain("subnet_onboard", aliases); // pools are served, onboarding is not
+        Assert.DoesNotContain("rbac-subnetpool", aliases);
         Assert.Equal(aliases.Count, aliases.Distinct().Count());
     }
 

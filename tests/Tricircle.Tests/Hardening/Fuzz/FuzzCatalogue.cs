@@ -314,6 +314,23 @@ internal static class FuzzCatalogue
                 [.. named("subnet"), ("subnet.enable_dhcp", neutronBool), ("subnet.dns_nameservers", ListShape), ("subnet.host_routes", ListShape), ("subnet.allocation_pools", ListShape)]) with { StrictKeys = true },
             Delete(n, "/v2.0/subnets/{subnet}"),
 
+            Get(n, "/v2.0/subnetpools", [.. NeutronList, "ip_version", "default_prefixlen", "min_prefixlen", "max_prefixlen", "default_quota", "is_default", "shared", "address_scope_id"]),
+            Send(n, "POST", "/v2.0/subnetpools", """{"subnetpool":{"name":"fuzz-pool-new","description":"fuzz","prefixes":["10.94.0.0/16"],"min_prefixlen":16,"max_prefixlen":28,"default_prefixlen":24,"default_quota":100000}}""", "subnetpool",
+                ("subnetpool.name", Str(1)), ("subnetpool.description", Str(0)), ("subnetpool.prefixes", ListShape), ("subnetpool.min_prefixlen", NeutronInt(0, int.MaxValue)), ("subnetpool.max_prefixlen", NeutronInt(0, int.MaxValue)),
+                ("subnetpool.default_prefixlen", NeutronInt(0, int.MaxValue)), ("subnetpool.default_quota", NeutronInt(0, int.MaxValue))) with { StrictKeys = true },
+            Get(n, "/v2.0/subnetpools/{subnetpool}", "fields"),
+            Send(n, "PUT", "/v2.0/subnetpools/{subnetpool}", """{"subnetpool":{"name":"fuzz-pool","description":"fuzz","prefixes":["10.93.0.0/16","10.95.0.0/16"],"default_quota":100000,"address_scope_id":"$scope$"}}""", "subnetpool",
+                ("subnetpool.name", Str(1)), ("subnetpool.description", Str(0)), ("subnetpool.prefixes", ListShape), ("subnetpool.default_quota", NeutronInt(0, int.MaxValue))) with { StrictKeys = true },
+            Send(n, "PUT", "/v2.0/subnetpools/{subnetpool}/add_prefixes", """{"prefixes":["10.96.0.0/16"]}""", null, ("prefixes", ListShape)),
+            Send(n, "PUT", "/v2.0/subnetpools/{subnetpool}/remove_prefixes", """{"prefixes":["10.96.0.0/16"]}""", null, ("prefixes", ListShape)),
+            Delete(n, "/v2.0/subnetpools/{subnetpool}"),
+            Get(n, "/v2.0/address-scopes", "fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse", "id", "name", "tenant_id", "project_id", "shared", "ip_version"),
+            Send(n, "POST", "/v2.0/address-scopes", """{"address_scope":{"name":"fuzz-scope-new","ip_version":6}}""", "address_scope",
+                ("address_scope.name", Str(0)), ("address_scope.ip_version", new EnumRuleInt([4, 6]))) with { StrictKeys = true },
+            Get(n, "/v2.0/address-scopes/{scope}", "fields"),
+            Send(n, "PUT", "/v2.0/address-scopes/{scope}", """{"address_scope":{"name":"fuzz-scope"}}""", "address_scope", ("address_scope.name", Str(0))) with { StrictKeys = true },
+            Delete(n, "/v2.0/address-scopes/{scope}"),
+
             Get(n, "/v2.0/ports", [.. NeutronList, "network_id", "device_id", "device_owner", "mac_address", "fixed_ips", "status", "admin_state_up", "binding:host_id", "security_groups"]),
             // allowed_address_pairs: neutron-lib's allowedaddresspairs definition converts with
             // convert_none_to_empty_list before validating, so null is valid (no pairs), as for security_groups.
@@ -371,7 +388,7 @@ internal static class FuzzCatalogue
                 ("quota.security_group_rule", NeutronInt(-1, int.MaxValue)), ("quota.router", NeutronInt(-1, int.MaxValue)), ("quota.floatingip", NeutronInt(-1, int.MaxValue))) with { StrictKeys = true, AdminOnly = true },
             Delete(n, "/v2.0/quotas/{spare}"),
         };
-        foreach (var (collection, id) in ((string, string)[])[("networks", "{network}"), ("subnets", "{subnet}"), ("ports", "{port}"), ("routers", "{router}"), ("floatingips", "{floatingip}")])
+        foreach (var (collection, id) in ((string, string)[])[("networks", "{network}"), ("subnets", "{subnet}"), ("subnetpools", "{subnetpool}"), ("ports", "{port}"), ("routers", "{router}"), ("floatingips", "{floatingip}")])
         {
             routes.Add(Get(n, $"/v2.0/{collection}/{id}/tags"));
             routes.Add(Send(n, "PUT", $"/v2.0/{collection}/{id}/tags", """{"tags":["fuzz","fuzz2"]}""", null, ("tags", ListShape), ("tags[]", Str(1, 255))));

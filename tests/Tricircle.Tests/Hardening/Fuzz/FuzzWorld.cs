@@ -122,6 +122,8 @@ internal sealed class FuzzWorld
         var port = Id(await g.NetworkAsync(HttpMethod.Post, "ports", token,
             $$$"""{"port":{"network_id":"{{{network}}}","name":"fuzz-port","fixed_ips":[{"subnet_id":"{{{subnet}}}","ip_address":"10.91.0.77"}],"security_groups":["{{{group}}}"]}}"""), "port");
         var router = Id(await g.NetworkAsync(HttpMethod.Post, "routers", token, """{"router":{"name":"fuzz-router"}}"""), "router");
+        var scope = Id(await g.NetworkAsync(HttpMethod.Post, "address-scopes", token, """{"address_scope":{"name":"fuzz-scope","ip_version":4}}"""), "address_scope");
+        var subnetpool = Id(await g.NetworkAsync(HttpMethod.Post, "subnetpools", token, """{"subnetpool":{"name":"fuzz-pool","prefixes":["10.93.0.0/16"],"default_prefixlen":24}}"""), "subnetpool");
 
         // A floating IP on the fuzz port: an admin's external network, and a router of the member's
         // between it and the fuzz subnet (its interface by a port of its own, so the subnet's
@@ -175,6 +177,8 @@ internal sealed class FuzzWorld
             ["rule"] = rule,
             ["port"] = port,
             ["router"] = router,
+            ["scope"] = scope,
+            ["subnetpool"] = subnetpool,
             ["external"] = external,
             ["extsubnet"] = externalSubnet,
             ["floatingip"] = floatingIp,
