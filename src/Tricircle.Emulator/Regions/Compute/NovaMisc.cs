@@ -64,7 +64,7 @@ internal sealed partial class NovaApi
                 {
                     ["zoneName"] = zone,
                     ["zoneState"] = new JsonObject { ["available"] = true },
-                    ["hosts"] = new JsonObject { [region.ComputeHost] = new JsonObject { ["nova-compute"] = ServiceState(now) } },
+                    ["hosts"] = new JsonObject([.. region.ComputeHosts.Select(h => KeyValuePair.Create(h, (JsonNode?)new JsonObject { ["nova-compute"] = ServiceState(now) }))]),
                 }),
         });
     }
@@ -235,7 +235,7 @@ internal sealed partial class NovaApi
             {
                 case "add_host":
                     var host = ReqString(args, "host", action);
-                    if (host != region.ComputeHost)
+                    if (!region.ComputeHosts.Contains(host))
                     {
                         throw OpenStackFault.NotFound($"Compute host {host} could not be found.");
                     }
@@ -299,8 +299,7 @@ internal sealed partial class NovaApi
         {
             ("nova-scheduler", ControllerHost, "internal"),
             ("nova-conductor", ControllerHost, "internal"),
-            ("nova-compute", region.ComputeHost, region.Options.AvailabilityZone),
-        })
+        }.Concat(region.ComputeHosts.Select(h => ("nova-compute", h, region.Options.AvailabilityZone))))
         {
             var id = index++;
             if ((binaryFilter is not null && binaryFilter != binary) || (hostFilter is not null && hostFilter != host))
@@ -310,7 +309,7 @@ internal sealed partial class NovaApi
 
             var json = new JsonObject
             {
-                ["id"] = AtLeast(context, 53) ? ServiceUuid(binary) : id,
+                ["id"] = AtLeast(context, 53) ? ServiceUuid(binary == "nova-compute" && host != region.ComputeHost ? binary + "/" + host : binary) : id,
                 ["binary"] = binary,
                 ["disabled_reason"] = null,
                 ["host"] = host,
@@ -336,43 +335,52 @@ internal sealed partial class NovaApi
     private async Task HypervisorsAsync(HttpContext context, bool detail)
     {
         RequireAdmin(context, "os-hypervisors:list");
-        List<Server> servers;
-        lock (State.Sync)
+        var hypervisors = new JsonArray();
+        var index = 0;
+        foreach (var host in region.ComputeHosts)
         {
-            servers = [.. State.Servers.Where(s => s.Host == region.ComputeHost)];
-        }
-
-        var json = new JsonObject
-        {
-            ["id"] = AtLeast(context, 53) ? ServiceUuid("hypervisor") : 1,
-            ["hypervisor_hostname"] = region.ComputeHost,
-            ["state"] = "up",
-            ["status"] = "enabled",
-        };
-        if (detail)
-        {
-            json["host_ip"] = "127.0.0.1";
-            json["hypervisor_type"] = "QEMU";
-            json["hypervisor_version"] = 4002000;
-            json["service"] = new JsonObject { ["host"] = region.ComputeHost, ["id"] = AtLeast(context, 53) ? ServiceUuid("nova-compute") : 3, ["disabled_reason"] = null };
-            if (!AtLeast(context, 88))
+            index++;
+            List<Server> servers;
+            lock (State.Sync)
             {
-                json["vcpus"] = 64;
-                json["vcpus_used"] = servers.Sum(s => s.Flavor.Vcpus);
-                json["memory_mb"] = 262144;
-                json["memory_mb_used"] = 512 + servers.Sum(s => s.Flavor.Ram);
-                json["local_gb"] = 2000;
-                json["local_gb_used"] = servers.Sum(s => s.Flavor.Disk);
-                json["free_ram_mb"] = 262144 - 512 - servers.Sum(s => s.Flavor.Ram);
-                json["free_disk_gb"] = 2000 - servers.Sum(s => s.Flavor.Disk);
-                json["running_vms"] = servers.Count;
-                json["current_workload"] = 0;
-                json["disk_available_least"] = 2000 - servers.Sum(s => s.Flavor.Disk);
-                json["cpu_info"] = "{\"arch\": \"x86_64\", \"model\": \"qemu64\", \"vendor\": \"Intel\"}";
+                servers = [.. State.Servers.Where(s => s.Host == host)];
             }
+
+            var first = host == region.ComputeHost;
+            var json = new JsonObject
+            {
+                ["id"] = AtLeast(context, 53) ? ServiceUuid(first ? "hypervisor" : "hypervisor/" + host) : index,
+                ["hypervisor_hostname"] = host,
+                ["state"] = "up",
+                ["status"] = "enabled",
+            };
+            if (detail)
+            {
+                json["host_ip"] = "127.0.0.1";
+                json["hypervisor_type"] = "QEMU";
+                json["hypervisor_version"] = 4002000;
+                json["service"] = new JsonObject { ["host"] = host, ["id"] = AtLeast(context, 53) ? ServiceUuid(first ? "nova-compute" : "nova-compute/" + host) : 2 + index, ["disabled_reason"] = null };
+                if (!AtLeast(context, 88))
+                {
+                    json["vcpus"] = 64;
+                    json["vcpus_used"] = servers.Sum(s => s.Flavor.Vcpus);
+                    json["memory_mb"] = 262144;
+                    json["memory_mb_used"] = 512 + servers.Sum(s => s.Flavor.Ram);
+                    json["local_gb"] = 2000;
+                    json["local_gb_used"] = servers.Sum(s => s.Flavor.Disk);
+                    json["free_ram_mb"] = 262144 - 512 - servers.Sum(s => s.Flavor.Ram);
+                    json["free_disk_gb"] = 2000 - servers.Sum(s => s.Flavor.Disk);
+                    json["running_vms"] = servers.Count;
+                    json["current_workload"] = 0;
+                    json["disk_available_least"] = 2000 - servers.Sum(s => s.Flavor.Disk);
+                    json["cpu_info"] = "{\"arch\": \"x86_64\", \"model\": \"qemu64\", \"vendor\": \"Intel\"}";
+                }
+            }
+
+            hypervisors.Add(json);
         }
 
-        await Ok(context, new JsonObject { ["hypervisors"] = new JsonArray(json) });
+        await Ok(context, new JsonObject { ["hypervisors"] = hypervisors });
     }
 
     // ---- limits and quotas ----

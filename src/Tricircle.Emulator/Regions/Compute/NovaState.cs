@@ -38,6 +38,15 @@ internal sealed class NovaState
 
     public List<Aggregate> Aggregates { get; } = [];
 
+    public List<ServerGroup> ServerGroups { get; } = [];
+
+    /// <summary>Each server's instance actions, kept after it is deleted (2.21 lists a deleted server's).</summary>
+    public Dictionary<string, ActionLog> Actions { get; } = new(StringComparer.Ordinal);
+
+    public List<Migration> Migrations { get; } = [];
+
+    public int NextMigrationId { get; set; } = 1;
+
     public int NextAggregateId { get; set; } = 1;
 
     public int NextKeypairId { get; set; } = 1;
@@ -253,6 +262,12 @@ internal sealed class Server
 
     public string? Host { get; set; }
 
+    /// <summary>The host a cold migration left, until it is confirmed or reverted.</summary>
+    public string? OldHost { get; set; }
+
+    /// <summary>The migration a confirm or revert finishes.</summary>
+    public Migration? PendingMigration { get; set; }
+
     public required string ReservationId { get; init; }
 
     public int LaunchIndex { get; init; }
@@ -313,4 +328,79 @@ internal static class NovaServerStatus
         "SHELVED_OFFLOADED" => ["shelved_offloaded"],
         _ => [],
     };
+}
+
+/// <summary>A Nova server group (InstanceGroup): one policy, its rules, its members.</summary>
+internal sealed class ServerGroup
+{
+    public required string Id { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string ProjectId { get; init; }
+
+    public required string UserId { get; init; }
+
+    public required string Policy { get; init; }
+
+    /// <summary>Only <c>max_server_per_host</c> exists (anti-affinity, 2.64).</summary>
+    public int? MaxServerPerHost { get; init; }
+
+    public List<string> Members { get; } = [];
+}
+
+/// <summary>The instance actions of one server (and whose server it was, for after it is gone).</summary>
+internal sealed class ActionLog
+{
+    public required string ProjectId { get; init; }
+
+    public List<InstanceAction> Actions { get; } = [];
+}
+
+internal sealed class InstanceAction
+{
+    public required string Action { get; init; }
+
+    public required string RequestId { get; init; }
+
+    public required string UserId { get; init; }
+
+    public required string ProjectId { get; init; }
+
+    public required DateTimeOffset StartTime { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>"Error" when an event failed (as Nova's action message), else null.</summary>
+    public string? Message { get; set; }
+
+    public List<InstanceActionEvent> Events { get; } = [];
+}
+
+internal sealed record InstanceActionEvent(string Event, DateTimeOffset StartTime, DateTimeOffset FinishTime, string Result, string? Traceback, string? Host);
+
+/// <summary>A migration record (cold, resize or live) as <c>os-migrations</c> shows it.</summary>
+internal sealed class Migration
+{
+    public required int Id { get; init; }
+
+    public required string Uuid { get; init; }
+
+    public required string InstanceUuid { get; init; }
+
+    public required string Type { get; init; }
+
+    public required string SourceCompute { get; init; }
+
+    public required string DestCompute { get; init; }
+
+    public int OldFlavorId { get; init; }
+
+    public int NewFlavorId { get; init; }
+
+    public required string Status { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
 }
