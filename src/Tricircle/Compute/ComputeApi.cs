@@ -43,6 +43,8 @@ internal static class ComputeApi
         v21.MapQuotaSetsApi();
         v21.MapImagesApi();
         v21.MapSecurityGroupsProxyApi();
+        v21.MapServerGroupsApi();
+        v21.MapMigrationsApi();
     }
 
     /// <summary>

@@ -95,6 +95,23 @@ internal sealed class NovaState
                     ["fingerprint"] = k.Fingerprint,
                     ["type"] = k.Type,
                 })],
+                "server_groups" => [.. ServerGroups.Select(g => (JsonNode)new JsonObject
+                {
+                    ["id"] = g.Id,
+                    ["name"] = g.Name,
+                    ["policy"] = g.Policy,
+                    ["project_id"] = g.ProjectId,
+                    ["members"] = new JsonArray([.. g.Members.Where(m => Servers.Any(s => s.Id == m)).Select(m => (JsonNode)m)]),
+                })],
+                "migrations" => [.. Migrations.Select(m => (JsonNode)new JsonObject
+                {
+                    ["id"] = m.Id,
+                    ["instance_uuid"] = m.InstanceUuid,
+                    ["migration_type"] = m.Type,
+                    ["status"] = m.Status,
+                    ["source_compute"] = m.SourceCompute,
+                    ["dest_compute"] = m.DestCompute,
+                })],
                 "aggregates" => [.. Aggregates.Select(a => (JsonNode)new JsonObject
                 {
                     ["id"] = a.Id,
