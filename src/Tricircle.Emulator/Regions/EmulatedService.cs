@@ -22,6 +22,9 @@ namespace Tricircle.Emulator.Regions;
 /// </summary>
 internal sealed class EmulatedService(ServiceKind kind, RegionContext region, RegionFaults faults, RegionTraffic traffic, Action<IEndpointRouteBuilder, RegionContext> map)
 {
+    /// <summary>Where the request id this call answers with is kept for the handlers (<c>HttpContext.Items</c>).</summary>
+    public const string RequestIdItem = "openstack.request-id";
+
     private WebApplication? _app;
 
     public ServiceKind Kind { get; } = kind;
@@ -100,6 +103,7 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
     {
         var requestId = "req-" + Guid.NewGuid().ToString("D");
         context.Response.Headers["x-openstack-request-id"] = requestId;
+        context.Items[RequestIdItem] = requestId; // Nova records it with the instance action the call makes
         if (Kind == ServiceKind.Compute)
         {
             context.Response.Headers["x-compute-request-id"] = requestId;

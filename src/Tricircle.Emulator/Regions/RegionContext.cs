@@ -32,6 +32,10 @@ internal sealed class RegionContext
 
     public string ComputeHost => Options.ComputeHost.Length > 0 ? Options.ComputeHost : "compute-" + Options.Name.ToLowerInvariant();
 
+    /// <summary>Every compute host of the region, <see cref="ComputeHost"/> first.</summary>
+    public IReadOnlyList<string> ComputeHosts =>
+        [ComputeHost, .. Enumerable.Range(2, Math.Max(0, Options.ComputeHostCount - 1)).Select(n => ComputeHost + "-" + n.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
     public NovaState Compute { get; }
 
     public NeutronState Network { get; }

@@ -101,7 +101,7 @@ public sealed class RegionEmulator : IAsyncDisposable
 
     /// <summary>
     /// What exists in the region, as its API would list it to an admin of every project:
-    /// <c>servers, flavors, keypairs, aggregates, networks, subnets, ports, routers, floatingips,
+    /// <c>servers, flavors, keypairs, aggregates, server_groups, migrations, networks, subnets, ports, routers, floatingips,
     /// security_groups, security_group_rules, volumes, snapshots, backups, types, images</c>.
     /// </summary>
     public JsonArray Inspect(string collection) =>

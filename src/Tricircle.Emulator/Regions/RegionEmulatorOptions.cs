@@ -45,6 +45,13 @@ public sealed class RegionEmulatorOptions
     /// <summary>The compute host name reported for servers and bound ports.</summary>
     public string ComputeHost { get; set; } = "";
 
+    /// <summary>
+    /// How many compute hosts the region has: the first is <see cref="ComputeHost"/>, the others
+    /// that name with <c>-2</c>, <c>-3</c>…; two by default so that migrations and server group
+    /// policies have somewhere to go (a real lab region has one: set 1 to be like it).
+    /// </summary>
+    public int ComputeHostCount { get; set; } = 2;
+
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     public ILoggerFactory? LoggerFactory { get; set; }

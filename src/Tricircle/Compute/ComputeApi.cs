@@ -46,6 +46,8 @@ internal static class ComputeApi
         v21.MapComputeServicesApi();
         v21.MapHypervisorsApi();
         v21.MapUsageApi();
+        v21.MapServerGroupsApi();
+        v21.MapMigrationsApi();
     }
 
     /// <summary>

@@ -16,6 +16,8 @@ internal static class ComputeServiceCollectionExtensions
         services.AddSingleton<ServerRecords>();
         services.AddSingleton<ServerInterfaces>();
         services.AddSingleton<ServerSecurityGroups>();
+        services.AddSingleton<ServerGroupStore>();
+        services.AddSingleton<ServerGroups>();
         return services;
     }
 }

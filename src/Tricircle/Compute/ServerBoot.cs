@@ -12,6 +12,9 @@ namespace Tricircle.Compute;
 internal sealed record BootPlan(RequestContext Caller, ServerNeeds Needs, IReadOnlyList<WantedNic>? Nics, PodPlacement Placement)
 {
     public Pod Pod => Placement.Pod;
+
+    /// <summary>The server group the servers join (<c>os:scheduler_hints</c>), if any.</summary>
+    public ServerGroup? Group { get; init; }
 }
 
 /// <summary>
@@ -45,6 +48,7 @@ internal sealed partial class ServerBoot(
     PodStore pods,
     PodClient client,
     ServerRecords records,
+    ServerGroups groups,
     TimeProvider timeProvider,
     ILogger<ServerBoot> logger)
 {
@@ -57,9 +61,11 @@ internal sealed partial class ServerBoot(
     /// is copied into the pod when that pod has its own Glance (a cache: no undo), and the body
     /// is made the pod's (its zone by the pod's own name).
     /// </summary>
-    public async Task<BootPlan> PlanAsync(JsonObject server, RequestContext caller, CancellationToken cancellationToken)
+    public async Task<BootPlan> PlanAsync(JsonObject root, RequestContext caller, CancellationToken cancellationToken)
     {
+        var server = root["server"]!.AsObject();
         var needs = await catalogue.ResolveAsync(server, caller, cancellationToken);
+        var hinted = await groups.HintedAsync(root, caller, needs.Count, cancellationToken);
         var nics = await serverNetworks.ReadAsync(server, needs.Count, caller, cancellationToken);
         var requestedAz = server["availability_zone"] is JsonValue azValue ? azValue.ToString() : null;
 
@@ -67,22 +73,49 @@ internal sealed partial class ServerBoot(
         // limited to some pods (hints, a local network's home) among those.
         var (allowed, why) = nics is null ? (null, "") : await serverNetworks.AllowedPodsAsync(nics, cancellationToken);
         PodPlacement placement;
-        if (await SourcePodAsync(server, caller, cancellationToken) is { } source)
+        var source = await SourcePodAsync(server, caller, cancellationToken);
+
+        // An affinity group's members share the first one's pod (see ServerGroups).
+        if (hinted is { } affine && await groups.AffinityPodAsync(affine.Group, affine.Members, requestedAz, cancellationToken) is { } groupPod)
         {
-            if (allowed is not null && !allowed.Any(p => p.PodId == source.Pod.PodId))
+            var conflict = source is { } s && s.Pod.PodId != groupPod.PodId ? $"{s.What} is in pod {s.Pod.RegionName}"
+                : allowed is not null && !allowed.Any(p => p.PodId == groupPod.PodId) ? $"the server cannot be there: {why}"
+                : null;
+            if (conflict is not null && !affine.Group.IsSoft)
             {
-                throw TricircleException.Invalid($"{source.What} is in pod {source.Pod.RegionName} (availability zone {source.Pod.AzName}), where the server cannot be: {why}.");
+                throw ServerGroups.NoValidHost(affine.Group, groupPod, conflict);
             }
 
-            placement = await scheduler.PlaceBesideAsync(caller.ProjectId, source.Pod, source.What, requestedAz, cancellationToken);
+            if (conflict is null)
+            {
+                source = (groupPod, $"Server group {affine.Group.Id}");
+            }
         }
-        else if (allowed is not null)
+
+        if (source is { } from)
         {
-            placement = await scheduler.PlaceAmongAsync(caller.ProjectId, allowed, why, requestedAz, cancellationToken);
+            if (allowed is not null && !allowed.Any(p => p.PodId == from.Pod.PodId))
+            {
+                throw TricircleException.Invalid($"{from.What} is in pod {from.Pod.RegionName} (availability zone {from.Pod.AzName}), where the server cannot be: {why}.");
+            }
+
+            placement = await scheduler.PlaceBesideAsync(caller.ProjectId, from.Pod, from.What, requestedAz, cancellationToken);
         }
         else
         {
-            placement = await scheduler.PlaceAsync(caller.ProjectId, requestedAz, cancellationToken);
+            placement = allowed is not null
+                ? await scheduler.PlaceAmongAsync(caller.ProjectId, allowed, why, requestedAz, cancellationToken)
+                : await scheduler.PlaceAsync(caller.ProjectId, requestedAz, cancellationToken);
+            if (hinted is { } spread)
+            {
+                placement = await groups.SpreadAsync(spread.Group, spread.Members, placement, allowed, caller, cancellationToken);
+            }
+        }
+
+        // The pod's own copy of the group, for the pod's scheduler to keep the policy among its hosts.
+        if (hinted is { } member)
+        {
+            await groups.PointHintAsync(member.Group, placement.Pod, root, caller, cancellationToken);
         }
 
         // Pods with their own Glance get the image first (imageRef then names the pod's copy).
@@ -100,7 +133,7 @@ internal sealed partial class ServerBoot(
             server["availability_zone"] = hostPart;
         }
 
-        return new BootPlan(caller, needs, nics, placement);
+        return new BootPlan(caller, needs, nics, placement) { Group = hinted?.Group };
     }
 
     /// <summary>
@@ -207,6 +240,11 @@ internal sealed partial class ServerBoot(
                     {
                         await Quotas.QuotaStore.RekeyAsync(connection, tx, ServerCatalogue.HolderType, reservation.HolderId, id, ct);
                         await Network.PortStore.RecordServerPortsAsync(connection, tx, id, pod.PodId, [.. nics.Select(n => (n.Port.Id, n.Created))], ct);
+                        if (plan.Group is { } group)
+                        {
+                            await ServerGroupStore.AddMemberAsync(connection, tx, group.Id, id, pod.PodId, Data.DbTime.Now(timeProvider), ct);
+                        }
+
 
                         // The central ports show the server at once; the pod's name stands in for its host until the pod tells (step 5).
                         foreach (var nic in nics)

@@ -11,7 +11,7 @@ namespace Tricircle.Compute;
 /// it is still there and releases its quota and ports (run at once; by the workers when a pod or
 /// the database fails half-way). So a crash or an outage never leaves a port or quota behind.
 /// </summary>
-internal sealed class ServerRecords(RoutingStore routings, JobQueue jobs)
+internal sealed class ServerRecords(RoutingStore routings, JobQueue jobs, ServerGroupStore groups)
 {
     public Task ForgetAsync(string serverId, string projectId, Pod pod, CancellationToken cancellationToken) =>
         ForgetAsync(serverId, projectId, pod, runHere: true, cancellationToken);
@@ -25,6 +25,7 @@ internal sealed class ServerRecords(RoutingStore routings, JobQueue jobs)
         var batch = jobs.Begin(runHere);
         await routings.ForgetAsync(serverId, ServersApi.ResourceType, pod.PodId,
             batch.Queue(JobRequest.InPod(JobTypes.ServerCleanup, pod.PodId, serverId, projectId)), cancellationToken);
+        await groups.RemoveMemberAsync(serverId, cancellationToken); // as Nova, a deleted server is no member
         await batch.RunAsync(refusalsEnd: false, cancellationToken);
     }
 

@@ -107,8 +107,8 @@ internal static class ServersApi
     {
         var caller = ComputeApi.Caller(context);
         var body = await Create.ReadAsync(context, version: ComputeApi.Version(context));
-        var (root, server) = (body.Root, body.Fields);
-        var plan = await boot.PlanAsync(server, caller, context.RequestAborted);
+        var root = body.Root;
+        var plan = await boot.PlanAsync(root, caller, context.RequestAborted);
         var headers = ComputeApi.VersionHeaders(context);
         await boot.CreateAsync(plan, root, (body, created, refused) => forwarder.ForwardAsync(
             context,

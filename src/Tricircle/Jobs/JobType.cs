@@ -58,6 +58,9 @@ internal static class JobTypes
     public static readonly JobType VolumeCleanup = new("volume_cleanup", ["pod_id", "volume_id"], false,
         "A volume Tricircle does not record (a create that failed after the pod made it): deleted from its pod, its quota released.");
 
+    public static readonly JobType ServerGroupCleanup = new("server_group_cleanup", ["pod_id", "server_group_id"], false,
+        "A deleted server group's copy in a pod: deleted there (its members stay where they are), its routing row forgotten.");
+
     public static readonly JobType RouterSync = new("router_sync", ["router_id"], true,
         "Makes the router's copies in the pods what central says: a copy in each pod its networks (and external gateway) are in, gateways, interfaces, the project's bridge network between its copies, the routes through it and its floating IPs; copies in pods it left, and a bridge no router needs, removed.");
 
@@ -71,7 +74,7 @@ internal static class JobTypes
         "Compares what the pod holds with central intent (networks, subnets, ports, security groups, servers, volumes) and queues a sync or cleanup job for each difference.");
 
     public static readonly IReadOnlyList<JobType> All =
-        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, VolumeCleanup, RouterSync, FloatingIpSync, ShadowPortSync, PodAudit];
+        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, VolumeCleanup, ServerGroupCleanup, RouterSync, FloatingIpSync, ShadowPortSync, PodAudit];
 
     private static readonly Dictionary<string, JobType> ByName = All.ToDictionary(t => t.Name, StringComparer.Ordinal);
 

@@ -83,6 +83,8 @@ public sealed partial class MalformedInputFuzzTests
             ["server"] = new JsonObject { ["name"] = "fuzzvm", ["imageRef"] = cirros, ["flavorRef"] = "1", ["networks"] = new JsonArray(new JsonObject { ["uuid"] = net }), ["metadata"] = new JsonObject { ["k"] = "v" } },
         }), "server");
         _ids["servers/id"] = server;
+        _ids["os-instance-actions/request_id"] = (await SendOkAsync("GET", compute + "/servers/" + server + "/os-instance-actions", null))["instanceActions"]![0]!["request_id"]!.ToString();
+        _ids["os-server-groups/id"] = Id(await SendOkAsync("POST", compute + "/os-server-groups", new JsonObject { ["server_group"] = new JsonObject { ["name"] = "fuzzsg", ["policies"] = new JsonArray("anti-affinity") } }), "server_group");
 
         var vol = Id(await SendOkAsync("POST", volume + "/volumes", new JsonObject { ["volume"] = new JsonObject { ["size"] = 1, ["name"] = "fuzzvol", ["metadata"] = new JsonObject { ["k"] = "v" } } }), "volume");
         var spare = Id(await SendOkAsync("POST", volume + "/volumes", new JsonObject { ["volume"] = new JsonObject { ["size"] = 1, ["name"] = "spare" } }), "volume");

@@ -137,6 +137,7 @@ internal sealed partial class NovaApi
         }
 
         Server? deleted = null;
+        var recorded = false;
         lock (State.Sync)
         {
             if (action is not ("lock" or "unlock" or "os-getVNCConsole" or "os-getSPICEConsole" or "os-getSerialConsole" or "os-getConsoleOutput" or "os-resetState" or "createImage"))
@@ -207,7 +208,7 @@ internal sealed partial class NovaApi
                     break;
                 case "unshelve":
                     RequireState(server, action, "shelved", "shelved_offloaded");
-                    (server.VmState, server.PowerState, server.Host) = ("active", 1, region.ComputeHost);
+                    (server.VmState, server.PowerState, server.Host) = ("active", 1, HostsFor(GroupOf(server.Id), server.Id, region.ComputeHosts).FirstOrDefault() ?? region.ComputeHost);
                     break;
                 case "resize":
                     RequireState(server, action, "active", "stopped");
@@ -220,11 +221,20 @@ internal sealed partial class NovaApi
                     server.Flavor = newFlavor;
                     server.VmStateBeforeResize = server.VmState;
                     server.VmState = "resized";
+                    server.PendingMigration = NewMigration(server, "resize", server.Host ?? region.ComputeHost, server.Host ?? region.ComputeHost, server.OldFlavor, newFlavor, "finished"); // resize to the same host allowed, as devstack
                     break;
                 case "confirmResize":
                     RequireState(server, action, "resized");
                     server.VmState = server.VmStateBeforeResize ?? "active";
                     server.OldFlavor = null;
+                    server.OldHost = null;
+                    if (server.PendingMigration is { } confirmed)
+                    {
+                        confirmed.Status = "confirmed";
+                        confirmed.UpdatedAt = now;
+                    }
+
+                    server.PendingMigration = null;
                     status = 204;
                     break;
                 case "revertResize":
@@ -232,6 +242,27 @@ internal sealed partial class NovaApi
                     server.Flavor = server.OldFlavor ?? server.Flavor;
                     server.VmState = server.VmStateBeforeResize ?? "active";
                     server.OldFlavor = null;
+                    if (server.OldHost is { } back)
+                    {
+                        server.Host = back;
+                        region.Network.MoveDevice(server.Id, back);
+                    }
+
+                    server.OldHost = null;
+                    if (server.PendingMigration is { } reverted)
+                    {
+                        reverted.Status = "reverted";
+                        reverted.UpdatedAt = now;
+                    }
+
+                    server.PendingMigration = null;
+                    break;
+                case "migrate":
+                    ColdMigrate(context, server, argument);
+                    break;
+                case "os-migrateLive":
+                    LiveMigrate(context, server, argument as JsonObject ?? throw OpenStackFault.BadRequest($"Invalid input for field/attribute os-migrateLive. Value: {argument?.ToJsonString() ?? "None"}. {argument?.ToJsonString() ?? "None"} is not of type 'object'"));
+                    recorded = State.Migrations.LastOrDefault(m => m.InstanceUuid == server.Id)?.Status == "error";
                     break;
                 case "rescue":
                     RequireState(server, action, "active", "stopped", "error");
@@ -310,6 +341,8 @@ internal sealed partial class NovaApi
                 case "forceDelete":
                     RequireState(server, action);
                     State.Servers.Remove(server);
+                    RecordAction(context, server, "delete", EventsOf("delete"));
+                    recorded = true;
                     deleted = server;
                     break;
                 case "trigger_crash_dump" when AtLeast(context, 17):
@@ -336,6 +369,10 @@ internal sealed partial class NovaApi
             }
 
             server.UpdatedAt = now;
+            if (!recorded && ActionName(action) is { } name)
+            {
+                RecordAction(context, server, name, EventsOf(name));
+            }
         }
 
         if (deleted is not null)

@@ -30,6 +30,8 @@ internal sealed partial class NovaApi(RegionContext region)
         api.MapKeypairs(app);
         api.MapServers(app);
         api.MapActions(app);
+        api.MapServerGroups(app);
+        api.MapInstanceActions(app);
         api.MapMisc(app);
     }
 

@@ -62,7 +62,7 @@ internal sealed partial class NovaApi
                 {
                     ["zoneName"] = zone,
                     ["zoneState"] = new JsonObject { ["available"] = true },
-                    ["hosts"] = new JsonObject { [region.ComputeHost] = new JsonObject { ["nova-compute"] = ServiceState(now) } },
+                    ["hosts"] = new JsonObject([.. region.ComputeHosts.Select(h => KeyValuePair.Create(h, (JsonNode?)new JsonObject { ["nova-compute"] = ServiceState(now) }))]),
                 }),
         });
     }
@@ -233,7 +233,7 @@ internal sealed partial class NovaApi
             {
                 case "add_host":
                     var host = ReqString(args, "host", action);
-                    if (host != region.ComputeHost)
+                    if (!region.ComputeHosts.Contains(host))
                     {
                         throw OpenStackFault.NotFound($"Compute host {host} could not be found.");
                     }

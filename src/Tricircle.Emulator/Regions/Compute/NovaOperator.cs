@@ -237,10 +237,16 @@ internal sealed partial class NovaApi
 
     // ---- hypervisors ----
 
-    /// <summary>The region's one compute node, while its nova-compute service exists.</summary>
-    private NovaService? ComputeServiceLocked() => State.Services.FirstOrDefault(s => s.Binary == "nova-compute" && s.Host == region.ComputeHost);
+    /// <summary>The region's compute nodes (one per compute host, in the hosts' order), while their nova-compute services exist.</summary>
+    private List<NovaService> ComputeServicesLocked() =>
+        [.. region.ComputeHosts.Select(h => State.Services.FirstOrDefault(s => s.Binary == "nova-compute" && s.Host == h)).OfType<NovaService>()];
 
-    private string HypervisorUuid => NovaState.StableUuid(region.Options.Name + "/hypervisor");
+    /// <summary>A node's id: its host's position (1, 2, ...) before 2.53, a stable UUID from then (the first host's as when a region had one).</summary>
+    private string HypervisorId(NovaService service, bool uuids) =>
+        !uuids ? (region.ComputeHosts.ToList().IndexOf(service.Host) + 1).ToString(CultureInfo.InvariantCulture)
+        : NovaState.StableUuid(region.Options.Name + (service.Host == region.ComputeHost ? "/hypervisor" : "/hypervisor/" + service.Host));
+
+    private NovaService? HypervisorLocked(string id, bool uuids) => ComputeServicesLocked().FirstOrDefault(s => HypervisorId(s, uuids) == id);
 
     private JsonObject HypervisorJson(HttpContext context, NovaService service, bool detail, bool? withServers)
     {
@@ -248,8 +254,8 @@ internal sealed partial class NovaApi
         var servers = State.Servers.Where(s => s.Host == service.Host).ToList();
         var json = new JsonObject
         {
-            ["id"] = uuids ? HypervisorUuid : 1,
-            ["hypervisor_hostname"] = region.ComputeHost,
+            ["id"] = uuids ? HypervisorId(service, true) : int.Parse(HypervisorId(service, false), CultureInfo.InvariantCulture),
+            ["hypervisor_hostname"] = service.Host,
             ["state"] = service.ForcedDown ? "down" : "up",
             ["status"] = service.Disabled ? "disabled" : "enabled",
         };
@@ -326,18 +332,24 @@ internal sealed partial class NovaApi
         var list = new JsonArray();
         lock (State.Sync)
         {
-            var id = AtLeast(context, UuidForIdMinor) ? HypervisorUuid : "1";
-            if (marker is not null && marker != id)
+            var uuids = AtLeast(context, UuidForIdMinor);
+            var nodes = ComputeServicesLocked();
+            if (marker is not null)
             {
-                throw OpenStackFault.BadRequest($"marker [{marker}] not found");
+                var at = nodes.FindIndex(n => HypervisorId(n, uuids) == marker);
+                nodes = at < 0 ? throw OpenStackFault.BadRequest($"marker [{marker}] not found") : nodes[(at + 1)..];
             }
 
-            if (pattern is not null && !region.ComputeHost.Contains(pattern, StringComparison.OrdinalIgnoreCase))
+            if (pattern is not null)
             {
-                throw OpenStackFault.NotFound($"No hypervisor matching '{pattern}' could be found.");
+                nodes = [.. nodes.Where(n => n.Host.Contains(pattern, StringComparison.OrdinalIgnoreCase))];
+                if (nodes.Count == 0)
+                {
+                    throw OpenStackFault.NotFound($"No hypervisor matching '{pattern}' could be found.");
+                }
             }
 
-            if (ComputeServiceLocked() is { } service && marker is null && limit is not 0)
+            foreach (var service in nodes.Take(limit ?? int.MaxValue))
             {
                 list.Add(HypervisorJson(context, service, detail, withServers));
             }
@@ -361,12 +373,7 @@ internal sealed partial class NovaApi
         JsonObject json;
         lock (State.Sync)
         {
-            var service = ComputeServiceLocked();
-            if (service is null || id != (uuids ? HypervisorUuid : "1"))
-            {
-                throw OpenStackFault.NotFound($"Hypervisor with ID '{id}' could not be found.");
-            }
-
+            var service = HypervisorLocked(id, uuids) ?? throw OpenStackFault.NotFound($"Hypervisor with ID '{id}' could not be found.");
             json = HypervisorJson(context, service, detail: true, withServers);
         }
 
@@ -393,12 +400,7 @@ internal sealed partial class NovaApi
         JsonObject json;
         lock (State.Sync)
         {
-            var service = ComputeServiceLocked();
-            if (service is null || id != (uuids ? HypervisorUuid : "1"))
-            {
-                throw OpenStackFault.NotFound($"Hypervisor with ID '{id}' could not be found.");
-            }
-
+            var service = HypervisorLocked(id, uuids) ?? throw OpenStackFault.NotFound($"Hypervisor with ID '{id}' could not be found.");
             json = HypervisorJson(context, service, detail: false, withServers: null);
             json["uptime"] = Uptime;
         }
@@ -423,14 +425,15 @@ internal sealed partial class NovaApi
 
         lock (State.Sync)
         {
-            if (ComputeServiceLocked() is { } service)
+            foreach (var service in ComputeServicesLocked())
             {
                 var node = HypervisorJson(context, service, detail: true, withServers: null);
-                stats["count"] = 1;
                 foreach (var key in stats.Select(p => p.Key).Where(k => k != "count").ToList())
                 {
-                    stats[key] = node[key]!.GetValue<int>();
+                    stats[key] = stats[key]!.GetValue<int>() + node[key]!.GetValue<int>();
                 }
+
+                stats["count"] = stats["count"]!.GetValue<int>() + 1;
             }
         }
 

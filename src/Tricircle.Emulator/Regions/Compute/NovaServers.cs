@@ -570,6 +570,8 @@ internal sealed partial class NovaApi
         {
             CheckLocked(context, server);
             State.Servers.Remove(server);
+            RecordAction(context, server, "delete", EventsOf("delete"));
+            GroupOf(server.Id)?.Members.Remove(server.Id);
         }
 
         Teardown(server);
@@ -788,6 +790,9 @@ internal sealed partial class NovaApi
             throw OpenStackFault.BadRequest("Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.");
         }
 
+        var serverGroup = HintedGroup(body, maxCount);
+        var forcedHost = zone is not null && zone.IndexOf(':', StringComparison.Ordinal) is var colon and >= 0 && region.ComputeHosts.Contains(zone[(colon + 1)..]) ? zone[(colon + 1)..] : null;
+
         // Quotas, then the servers in BUILD.
         var now = region.Time.GetUtcNow();
         var reservation = "r-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
@@ -821,13 +826,30 @@ internal sealed partial class NovaApi
                     VmState = "building",
                     TaskState = "spawning",
                     PowerState = 0,
-                    Host = region.ComputeHost,
+                    Host = null,
                     ReservationId = reservation,
                     LaunchIndex = i,
                     InstanceNumber = State.NextInstanceNumber++,
                     AccessIPv4 = accessIpv4 ?? "",
                     AccessIPv6 = accessIpv6 ?? "",
                 };
+                // The scheduler: a host the server's group allows (none: ERROR, "No valid host", as Nova).
+                serverGroup?.Members.Add(server.Id);
+                server.Host = serverGroup is null && forcedHost is null
+                    ? region.ComputeHost
+                    : HostsFor(serverGroup, server.Id, forcedHost is null ? region.ComputeHosts : [forcedHost], created).FirstOrDefault();
+                if (server.Host is null)
+                {
+                    (server.VmState, server.TaskState) = ("error", null);
+                    server.Fault = new JsonObject
+                    {
+                        ["code"] = 500,
+                        ["created"] = Iso(now),
+                        ["message"] = "No valid host was found. There are not enough hosts available.",
+                        ["details"] = "Traceback (most recent call last):\n  File \"/usr/lib/python3/dist-packages/nova/conductor/manager.py\", in schedule_and_build_instances\nnova.exception.NoValidHost: No valid host was found. There are not enough hosts available.\n",
+                    };
+                }
+
                 server.SecurityGroups.AddRange(securityGroups);
                 server.Tags.AddRange(tags);
                 foreach (var (key, value) in metadata)
@@ -839,7 +861,7 @@ internal sealed partial class NovaApi
             }
         }
 
-        foreach (var server in created)
+        foreach (var server in created.Where(s => s.Host is not null))
         {
             try
             {
@@ -852,6 +874,11 @@ internal sealed partial class NovaApi
                     Teardown(done);
                 }
 
+                lock (State.Sync)
+                {
+                    serverGroup?.Members.RemoveAll(m => created.Any(c => c.Id == m));
+                }
+
                 throw;
             }
         }
@@ -859,6 +886,10 @@ internal sealed partial class NovaApi
         lock (State.Sync)
         {
             State.Servers.AddRange(created);
+            foreach (var server in created)
+            {
+                RecordAction(context, server, "create", server.Host is null ? ["conductor_schedule_and_build_instances"] : EventsOf("create"), server.Host is null ? "nova.exception.NoValidHost: No valid host was found. There are not enough hosts available." : null);
+            }
         }
 
         if (OptBool(spec, "return_reservation_id") == true)
@@ -908,7 +939,7 @@ internal sealed partial class NovaApi
             {
                 try
                 {
-                    var port = region.Network.BindPort(caller.ProjectId, network.PortId, server.Id, owner, region.ComputeHost);
+                    var port = region.Network.BindPort(caller.ProjectId, network.PortId, server.Id, owner, server.Host!);
                     server.Ports.Add(new ServerPort(port.Id, CreatedByNova: false, network.Tag));
                 }
                 catch (OpenStackFault fault) when (fault.StatusCode == 404)
@@ -924,7 +955,7 @@ internal sealed partial class NovaApi
             {
                 try
                 {
-                    var port = region.Network.CreatePortForDevice(caller.ProjectId, network.NetworkId!, server.Id, owner, region.ComputeHost, securityGroups, network.FixedIp);
+                    var port = region.Network.CreatePortForDevice(caller.ProjectId, network.NetworkId!, server.Id, owner, server.Host!, securityGroups, network.FixedIp);
                     server.Ports.Add(new ServerPort(port.Id, CreatedByNova: true, network.Tag));
                 }
                 catch (OpenStackFault fault) when (fault.StatusCode == 404)
@@ -946,7 +977,7 @@ internal sealed partial class NovaApi
                 volumeId = made.Id;
             }
 
-            region.Volume.Attach(caller.ProjectId, volumeId, server.Id, device, region.ComputeHost);
+            region.Volume.Attach(caller.ProjectId, volumeId, server.Id, device, server.Host!);
             server.Volumes.Add(new ServerVolume { AttachmentId = RegionContext.NewId(), VolumeId = volumeId, Device = device, DeleteOnTermination = deleteOnTermination, BootIndex = volume.BootIndex, Tag = volume.Tag });
         }
     }

@@ -30,10 +30,11 @@ internal sealed class NovaState
         {
             ("nova-scheduler", "controller", "internal"),
             ("nova-conductor", "controller", "internal"),
-            ("nova-compute", region.ComputeHost, region.Options.AvailabilityZone),
-        })
+        }.Concat(region.ComputeHosts.Select(h => ("nova-compute", h, region.Options.AvailabilityZone))))
         {
-            Services.Add(new NovaService { Id = index++, Uuid = StableUuid(region.Options.Name + "/" + binary), Binary = binary, Host = host, Zone = zone, UpdatedAt = now });
+            // The first compute host keeps the id it had when a region had one.
+            var key = binary == "nova-compute" && host != region.ComputeHost ? binary + "/" + host : binary;
+            Services.Add(new NovaService { Id = index++, Uuid = StableUuid(region.Options.Name + "/" + key), Binary = binary, Host = host, Zone = zone, UpdatedAt = now });
         }
     }
 
@@ -58,6 +59,15 @@ internal sealed class NovaState
 
     /// <summary>The region's Nova services (a controller's scheduler and conductor, one compute host), for <c>os-services</c> and <c>os-hypervisors</c>.</summary>
     public List<NovaService> Services { get; } = [];
+
+    public List<ServerGroup> ServerGroups { get; } = [];
+
+    /// <summary>Each server's instance actions, kept after it is deleted (2.21 lists a deleted server's).</summary>
+    public Dictionary<string, ActionLog> Actions { get; } = new(StringComparer.Ordinal);
+
+    public List<Migration> Migrations { get; } = [];
+
+    public int NextMigrationId { get; set; } = 1;
 
     public int NextAggregateId { get; set; } = 1;
 
@@ -106,6 +116,23 @@ internal sealed class NovaState
                     ["user_id"] = k.UserId,
                     ["fingerprint"] = k.Fingerprint,
                     ["type"] = k.Type,
+                })],
+                "server_groups" => [.. ServerGroups.Select(g => (JsonNode)new JsonObject
+                {
+                    ["id"] = g.Id,
+                    ["name"] = g.Name,
+                    ["policy"] = g.Policy,
+                    ["project_id"] = g.ProjectId,
+                    ["members"] = new JsonArray([.. g.Members.Where(m => Servers.Any(s => s.Id == m)).Select(m => (JsonNode)m)]),
+                })],
+                "migrations" => [.. Migrations.Select(m => (JsonNode)new JsonObject
+                {
+                    ["id"] = m.Id,
+                    ["instance_uuid"] = m.InstanceUuid,
+                    ["migration_type"] = m.Type,
+                    ["status"] = m.Status,
+                    ["source_compute"] = m.SourceCompute,
+                    ["dest_compute"] = m.DestCompute,
                 })],
                 "aggregates" => [.. Aggregates.Select(a => (JsonNode)new JsonObject
                 {
@@ -274,6 +301,12 @@ internal sealed class Server
 
     public string? Host { get; set; }
 
+    /// <summary>The host a cold migration left, until it is confirmed or reverted.</summary>
+    public string? OldHost { get; set; }
+
+    /// <summary>The migration a confirm or revert finishes.</summary>
+    public Migration? PendingMigration { get; set; }
+
     public required string ReservationId { get; init; }
 
     public int LaunchIndex { get; init; }
@@ -354,6 +387,81 @@ internal sealed class NovaService
     public string? DisabledReason { get; set; }
 
     public bool ForcedDown { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>A Nova server group (InstanceGroup): one policy, its rules, its members.</summary>
+internal sealed class ServerGroup
+{
+    public required string Id { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string ProjectId { get; init; }
+
+    public required string UserId { get; init; }
+
+    public required string Policy { get; init; }
+
+    /// <summary>Only <c>max_server_per_host</c> exists (anti-affinity, 2.64).</summary>
+    public int? MaxServerPerHost { get; init; }
+
+    public List<string> Members { get; } = [];
+}
+
+/// <summary>The instance actions of one server (and whose server it was, for after it is gone).</summary>
+internal sealed class ActionLog
+{
+    public required string ProjectId { get; init; }
+
+    public List<InstanceAction> Actions { get; } = [];
+}
+
+internal sealed class InstanceAction
+{
+    public required string Action { get; init; }
+
+    public required string RequestId { get; init; }
+
+    public required string UserId { get; init; }
+
+    public required string ProjectId { get; init; }
+
+    public required DateTimeOffset StartTime { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>"Error" when an event failed (as Nova's action message), else null.</summary>
+    public string? Message { get; set; }
+
+    public List<InstanceActionEvent> Events { get; } = [];
+}
+
+internal sealed record InstanceActionEvent(string Event, DateTimeOffset StartTime, DateTimeOffset FinishTime, string Result, string? Traceback, string? Host);
+
+/// <summary>A migration record (cold, resize or live) as <c>os-migrations</c> shows it.</summary>
+internal sealed class Migration
+{
+    public required int Id { get; init; }
+
+    public required string Uuid { get; init; }
+
+    public required string InstanceUuid { get; init; }
+
+    public required string Type { get; init; }
+
+    public required string SourceCompute { get; init; }
+
+    public required string DestCompute { get; init; }
+
+    public int OldFlavorId { get; init; }
+
+    public int NewFlavorId { get; init; }
+
+    public required string Status { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset UpdatedAt { get; set; }
 }

@@ -692,6 +692,18 @@ internal sealed partial class NeutronState
         }
     }
 
+    /// <summary>A server's ports follow it to another host (a migration): their binding names it.</summary>
+    public void MoveDevice(string deviceId, string host)
+    {
+        lock (_gate)
+        {
+            foreach (var port in _ports.Where(p => Str(p, "device_id") == deviceId && Str(p, "binding:host_id") is { Length: > 0 }))
+            {
+                SetBinding(port, host);
+            }
+        }
+    }
+
     /// <summary>The ports bound to a device (a server), in creation order.</summary>
     public IReadOnlyList<PortInfo> PortsOfDevice(string deviceId)
     {

@@ -60,7 +60,7 @@ public sealed class NovaCliTests(RegionCli cli) : IClassFixture<RegionCli>
         Assert.Contains(services.RootElement.EnumerateArray(), s => s.GetProperty("Binary").GetString() == "nova-compute" && s.GetProperty("State").GetString() == "up");
 
         using var hypervisors = await cli.RunJsonAsync("hypervisor", "list", "-f", "json");
-        Assert.Single(hypervisors.RootElement.EnumerateArray());
+        Assert.Equal(2, hypervisors.RootElement.GetArrayLength()); // two compute hosts by default
 
         using var aggregate = await cli.RunJsonAsync("aggregate", "create", "--zone", "az-cli", "cli-agg", "-f", "json");
         Assert.Equal("az-cli", Field(aggregate, "availability_zone"));

@@ -137,6 +137,8 @@ internal static class FuzzCatalogue
             Action(c, "/v2.1/flavors/{flavor}/action", "addTenantAccess", """{"addTenantAccess":{"tenant":"$spare$"}}""", ("addTenantAccess.tenant", Str(1))) with { AdminOnly = true, Forwarded = false },
             Action(c, "/v2.1/flavors/{flavor}/action", "removeTenantAccess", """{"removeTenantAccess":{"tenant":"$spare$"}}""", ("removeTenantAccess.tenant", Str(1))) with { AdminOnly = true, Forwarded = false },
 
+            Get(c, "/v2.1/os-server-groups", "all_projects", "limit", "offset"),
+            Get(c, "/v2.1/os-migrations", "instance_uuid", "status", "host", "migration_type") with { AdminOnly = true },
             Get(c, "/v2.1/os-keypairs", "user_id", "limit", "marker"),
             Send(c, "POST", "/v2.1/os-keypairs", """{"keypair":{"name":"fuzz-kp-new","type":"ssh","public_key":"$pubkey$"}}""", "keypair",
                 ("keypair.name", Str(1)), ("keypair.type", OneOf("ssh", "x509")), ("keypair.public_key", Str(0, int.MaxValue))) with { StrictKeys = true, Microversion = NovaMv },
