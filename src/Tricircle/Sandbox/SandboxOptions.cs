@@ -24,6 +24,9 @@ internal sealed record SandboxOptions(int Pods, string DataDirectory, string? Da
     /// <summary>One compute host name for every region (as a lab whose regions share a machine has), instead of one per region.</summary>
     public string? ComputeHost { get; init; }
 
+    /// <summary>Compute hosts per region (the emulator's default, two, when null; a lab region has one).</summary>
+    public int? ComputeHostCount { get; init; }
+
     public const string AdminPassword = "password";
     public const string DemoPassword = "password";
 

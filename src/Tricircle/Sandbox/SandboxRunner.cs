@@ -87,6 +87,11 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
             var starts = Enumerable.Range(1, options.Pods).Select(i =>
             {
                 var regionOptions = new RegionEmulatorOptions { Name = SandboxOptions.RegionName(i), AvailabilityZone = SandboxOptions.PodAzName, ComputeHost = options.ComputeHost ?? "" };
+                if (options.ComputeHostCount is { } hosts)
+                {
+                    regionOptions.ComputeHostCount = hosts;
+                }
+
                 if (options.BuildDelay is { } delay)
                 {
                     regionOptions.ServerBuildDelay = delay;

@@ -22,6 +22,8 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
     /// <summary>One compute host name for every pod (null: each region its own).</summary>
     protected virtual string? ComputeHost => null;
 
+    protected virtual int? ComputeHostCount => null;
+
     private static int _tenants;
 
     public const string OtherPassword = "other-secret";
@@ -71,7 +73,7 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
         Database = await TestDatabase.CreateAsync(dialect);
         _directory = Directory.CreateTempSubdirectory("tricircle-gateway-").FullName;
         _sandbox = await SandboxRunner.StartAsync(
-            new SandboxOptions(Pods, _directory, Database.Connection, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, NetworkPort = 0, BuildDelay = TimeSpan.FromMilliseconds(50), Settings = Settings, ComputeHost = ComputeHost },
+            new SandboxOptions(Pods, _directory, Database.Connection, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, NetworkPort = 0, BuildDelay = TimeSpan.FromMilliseconds(50), Settings = Settings, ComputeHost = ComputeHost, ComputeHostCount = ComputeHostCount },
             CancellationToken.None);
         var keystone = _sandbox.Keystone;
         OtherProjectId = keystone.AddProject("other");
@@ -286,12 +288,14 @@ public sealed class OutageGatewayFixture() : GatewayFixture("sqlite")
     protected override Dictionary<string, string?> Settings => new() { ["client:list_timeout"] = "1", ["client:circuit_break_seconds"] = "2" };
 }
 
-/// <summary>Two pods whose compute hosts have the same name (as the lab's regions on one machine), and a one-second list deadline, for the operator views.</summary>
+/// <summary>Two pods of one compute host each whose hosts have the same name (as the lab's regions on one machine), and a one-second list deadline, for the operator views.</summary>
 public sealed class SameHostGatewayFixture() : GatewayFixture("sqlite")
 {
     public const string HostName = "lab-host";
 
     protected override string? ComputeHost => HostName;
+
+    protected override int? ComputeHostCount => 1;
 
     protected override Dictionary<string, string?> Settings => new() { ["client:list_timeout"] = "1", ["client:circuit_break_seconds"] = "2" };
 }
