@@ -44,6 +44,7 @@ internal static class NetworkApi
         v20.MapSubnetsApi();
         v20.MapPortsApi();
         v20.MapSecurityGroupsApi();
+        v20.MapQosApi();
         v20.MapRoutersApi();
         v20.MapFloatingIpsApi();
         v20.MapAvailabilityZonesApi();
