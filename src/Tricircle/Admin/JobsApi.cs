@@ -34,6 +34,7 @@ internal static class JobsApi
         [JobTypes.SubnetSync.Name] = ("subnet_id", "subnet"),
         [JobTypes.PortSync.Name] = ("port_id", "port"),
         [JobTypes.SecurityGroupSync.Name] = ("security_group_id", "security_group"),
+        [JobTypes.QosPolicySync.Name] = ("qos_policy_id", "qos_policy"),
     };
 
     public static void MapJobsApi(this IEndpointRouteBuilder v1)

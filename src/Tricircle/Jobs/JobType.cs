@@ -43,6 +43,9 @@ internal static class JobTypes
     public static readonly JobType SecurityGroupSync = new("security_group_sync", ["pod_id", "security_group_id"], true,
         "Makes the security group's copy in the pod what central says (rules with remote groups expanded, description), or deletes it.");
 
+    public static readonly JobType QosPolicySync = new("qos_policy_sync", ["pod_id", "qos_policy_id"], true,
+        "Makes the QoS policy's copy in the pod what central says (description, shared, rules), or deletes it when central's policy is gone or no network or port copy in the pod uses it.");
+
     public static readonly JobType NetworkDelete = new("network_delete", ["network_id"], false,
         "Finishes a network's delete: its copies go from every pod, then the central network.");
 
@@ -74,7 +77,7 @@ internal static class JobTypes
         "Compares what the pod holds with central intent (networks, subnets, ports, security groups, servers, volumes) and queues a sync or cleanup job for each difference.");
 
     public static readonly IReadOnlyList<JobType> All =
-        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, VolumeCleanup, ServerGroupCleanup, RouterSync, FloatingIpSync, ShadowPortSync, PodAudit];
+        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, QosPolicySync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, VolumeCleanup, ServerGroupCleanup, RouterSync, FloatingIpSync, ShadowPortSync, PodAudit];
 
     private static readonly Dictionary<string, JobType> ByName = All.ToDictionary(t => t.Name, StringComparer.Ordinal);
 

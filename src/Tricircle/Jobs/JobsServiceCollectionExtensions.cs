@@ -22,6 +22,7 @@ internal static class JobsServiceCollectionExtensions
         services.AddSingleton<IJobHandler, SubnetSyncJob>();
         services.AddSingleton<IJobHandler, PortSyncJob>();
         services.AddSingleton<IJobHandler, SecurityGroupSyncJob>();
+        services.AddSingleton<IJobHandler, QosPolicySyncJob>();
         services.AddSingleton<IJobHandler, NetworkDeleteJob>();
         services.AddSingleton<IJobHandler, SubnetDeleteJob>();
         services.AddSingleton<IJobHandler, SecurityGroupDeleteJob>();

@@ -46,6 +46,7 @@ internal static class NetworkApi
         v20.MapAddressScopesApi();
         v20.MapPortsApi();
         v20.MapSecurityGroupsApi();
+        v20.MapQosApi();
         v20.MapRoutersApi();
         v20.MapFloatingIpsApi();
         v20.MapAvailabilityZonesApi();

@@ -49,6 +49,13 @@ internal static class NetworkExtensionsApi
         new("subnetpool-prefix-ops", "Subnet Pool Prefix Operations", "Provides support for adjusting the prefix list of subnet pools", "2019-02-08T10:00:00-00:00"),
         new("address-scope", "Address scope", "Address scopes extension.", "2015-07-26T10:00:00-00:00"),
         new("fip-port-details", "Floating IP Port Details Extension", "Add port_details attribute to Floating IP resource", "2018-04-09T10:00:00-00:00"),
+        new("qos", "Quality of Service", "The Quality of Service extension.", "2015-06-08T10:00:00-00:00"),
+        new("qos-bw-limit-direction", "Direction for QoS bandwidth limit rule", "Allow to configure QoS bandwidth limit rule with specific direction: ingress or egress", "2017-04-10T10:00:00-00:00"),
+        new("qos-bw-minimum-ingress", "Ingress direction for QoS minimum bandwidth rule", "Allow to configure QoS minumum bandwidth rule with ingress direction.", "2018-07-09T10:00:00-00:00"),
+        new("qos-default", "QoS default policy", "Expose the QoS default policy per project", "2017-041-06T10:00:00-00:00"),
+        new("qos-port-network-policy", "QoS port network policy ID", "Adds a the QoS network ID to the port definition", "2019-11-01T10:00:00-00:00"),
+        new("qos-pps-minimum", "QoS minimum packet rate rule", "Allow to configure QoS minimum packet rate rule.", "2021-07-14T10:00:00-00:00"),
+        new("qos-rule-type-details", "Details of QoS rule types", "Expose details about QoS rule types supported by loaded backend drivers", "2017-06-22T10:00:00-00:00"),
     ];
 
     public static void MapNetworkExtensionsApi(this IEndpointRouteBuilder v20)

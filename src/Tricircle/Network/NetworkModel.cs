@@ -17,7 +17,8 @@ internal sealed record TopNetwork(
     bool External,
     int Mtu,
     NetworkSegment Segment,
-    IReadOnlyList<string> AvailabilityZoneHints);
+    IReadOnlyList<string> AvailabilityZoneHints,
+    string? QosPolicyId = null);
 
 internal sealed record AllocationPool(string Start, string End);
 
@@ -57,7 +58,8 @@ internal sealed record TopPort(
     bool AdminStateUp,
     string DeviceId,
     string DeviceOwner,
-    string? BindingHostId);
+    string? BindingHostId,
+    string? QosPolicyId = null);
 
 internal sealed record TopSecurityGroupRule(
     string Id,
@@ -78,3 +80,14 @@ internal sealed record TopSecurityGroup(
     string Name,
     string Description,
     IReadOnlyList<TopSecurityGroupRule> Rules);
+
+/// <summary>A QoS rule: its type's values (the others null) and direction ('' for dscp_marking).</summary>
+internal sealed record TopQosRule(string Id, string Type, string Direction, long? MaxKbps, long? MaxBurstKbps, int? DscpMark, long? MinKbps, long? MinKpps);
+
+internal sealed record TopQosPolicy(
+    string Id,
+    string ProjectId,
+    string Name,
+    string Description,
+    bool Shared,
+    IReadOnlyList<TopQosRule> Rules);

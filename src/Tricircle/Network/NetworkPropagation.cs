@@ -27,6 +27,7 @@ internal sealed class NetworkPropagation(
     CentralPorts central,
     ExternalHomes homes,
     ShadowPortSyncs shadows,
+    QosPropagation qos,
     JobQueue jobs)
 {
     public async Task<NetworkRow> UpdateNetworkAsync(NetworkRow network, IReadOnlyList<string>? hints, CancellationToken cancellationToken)
@@ -122,6 +123,7 @@ internal sealed class NetworkPropagation(
         var batch = jobs.Begin();
         await networks.BeginDeleteAsync(network.Id, batch.Queue(JobRequest.For(JobTypes.NetworkDelete, network.ProjectId, ("network_id", network.Id))), cancellationToken);
         await FinishDeleteAsync(batch, cancellationToken);
+        await qos.SyncCopiesAsync(network.QosPolicyId, cancellationToken); // its policy's copies go where nothing uses them now
     }
 
     public async Task DeleteSubnetAsync(SubnetRow subnet, CancellationToken cancellationToken)
@@ -144,9 +146,11 @@ internal sealed class NetworkPropagation(
     public async Task DeletePortAsync(string id, CancellationToken cancellationToken)
     {
         var batch = jobs.Begin();
-        var network = (await ports.FindTopAsync(id, cancellationToken))?.NetworkId;
+        var port = await ports.FindTopAsync(id, cancellationToken);
+        var network = port?.NetworkId;
         await ports.DeleteAsync(id, batch.Sync(JobTypes.PortSync, "port", id), cancellationToken, network is null ? null : RouterSyncs.ForNetworks(batch, network).Then(shadows.ForNetworks(batch, network)));
         await batch.RunAsync(refusalsEnd: false, cancellationToken);
+        await qos.SyncCopiesAsync(port?.QosPolicyId, cancellationToken); // its policy's copies go where nothing uses them now
     }
 
     /// <summary>The delete job runs here to its end, so the caller hears a pod's refusal; anything else it leaves to the workers.</summary>

@@ -4,7 +4,7 @@ namespace Tricircle.Network;
 
 /// <summary>
 /// Registers the central Neutron: <c>[network]</c>, its stores (networks, subnets, ports,
-/// security groups, routers, floating IPs, deletion marks, quotas), and the copies of its resources in the pods.
+/// security groups, routers, floating IPs, QoS policies, deletion marks, quotas), and the copies of its resources in the pods.
 /// </summary>
 internal static class NetworkServiceCollectionExtensions
 {
@@ -38,6 +38,8 @@ internal static class NetworkServiceCollectionExtensions
         services.AddSingleton<FloatingIpChanges>();
         services.AddSingleton<DeletingMarks>();
         services.AddSingleton<NetworkPropagation>();
+        services.AddSingleton<QosStore>();
+        services.AddSingleton<QosPropagation>();
         return services;
     }
 }

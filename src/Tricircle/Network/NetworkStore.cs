@@ -51,9 +51,11 @@ internal sealed class NetworkRow
     /// <summary>The address scopes its subnets' pools are in (not columns: <see cref="SubnetPoolStore.ScopesOfNetworksAsync"/>).</summary>
     public (string? V4, string? V6) AddressScopes { get; set; }
 
+    public string? QosPolicyId { get; set; }
+
     public List<string> Hints() => JsonSerializer.Deserialize<List<string>>(AvailabilityZoneHints) ?? [];
 
-    public TopNetwork ToTop() => new(Id, ProjectId, Name, Description, AdminStateUp, Shared, RouterExternal, Mtu, new NetworkSegment(NetworkType, PhysicalNetwork, SegmentationId), Hints());
+    public TopNetwork ToTop() => new(Id, ProjectId, Name, Description, AdminStateUp, Shared, RouterExternal, Mtu, new NetworkSegment(NetworkType, PhysicalNetwork, SegmentationId), Hints(), QosPolicyId);
 
     /// <summary>Neutron's view; provider attributes are an admin's, as Neutron's default policy.</summary>
     public JsonObject ToView(bool admin, IReadOnlyList<string> subnets, IReadOnlyList<string> tags, IReadOnlyList<string> availabilityZones)
@@ -75,6 +77,7 @@ internal sealed class NetworkRow
             ["ipv4_address_scope"] = AddressScopes.V4,
             ["ipv6_address_scope"] = AddressScopes.V6,
             ["l2_adjacency"] = true,
+            ["qos_policy_id"] = QosPolicyId,
         };
         if (admin)
         {
@@ -102,7 +105,8 @@ internal sealed record NetworkCreate(
     int? SegmentationId,
     IReadOnlyList<string> AvailabilityZoneHints,
     bool PortSecurityEnabled,
-    IReadOnlyList<string> Tags);
+    IReadOnlyList<string> Tags,
+    string? QosPolicyId = null);
 
 /// <summary>
 /// The central networks and their segments. A segment is a <c>segment_allocations</c> row under
@@ -113,7 +117,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
 {
     public const string Columns =
         "n.id, n.project_id, n.name, n.description, n.admin_state_up, n.shared, n.router_external, n.mtu, n.status, n.network_type, n.physical_network, " +
-        "n.segmentation_id, n.availability_zone_hints, n.port_security_enabled, n.created_at, n.updated_at, n.revision_number";
+        "n.segmentation_id, n.availability_zone_hints, n.port_security_enabled, n.created_at, n.updated_at, n.revision_number, n.qos_policy_id";
 
     public static readonly NeutronListSchema Schema = new NeutronListSchema("Network", "networks n", "n.id")
         .Attribute("id", "n.id")
@@ -131,6 +135,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         .Attribute("provider:physical_network", "n.physical_network", sortExpression: "COALESCE(n.physical_network, '')")
         .Attribute("provider:segmentation_id", "n.segmentation_id", NeutronValueKind.Int, sortExpression: "COALESCE(n.segmentation_id, -1)")
         .Attribute("revision_number", "n.revision_number", NeutronValueKind.Int)
+        .Attribute("qos_policy_id", "n.qos_policy_id", sortExpression: "COALESCE(n.qos_policy_id, '')")
         .Attribute("created_at", "n.created_at")
         .Attribute("updated_at", "n.updated_at")
         .TagFilters("networks")
@@ -301,6 +306,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
             RouterExternal = create.External,
             AvailabilityZoneHints = JsonSerializer.Serialize(create.AvailabilityZoneHints),
             PortSecurityEnabled = create.PortSecurityEnabled,
+            QosPolicyId = create.QosPolicyId,
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -317,9 +323,9 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO networks (id, project_id, name, description, admin_state_up, shared, router_external, mtu, status, network_type,
-                                  physical_network, segmentation_id, availability_zone_hints, port_security_enabled, created_at, updated_at, revision_number)
+                                  physical_network, segmentation_id, availability_zone_hints, port_security_enabled, created_at, updated_at, revision_number, qos_policy_id)
             VALUES (@Id, @ProjectId, @Name, @Description, @AdminStateUp, @Shared, @RouterExternal, 0, @Status, 'local',
-                    NULL, NULL, @AvailabilityZoneHints, @PortSecurityEnabled, @CreatedAt, @UpdatedAt, 1)
+                    NULL, NULL, @AvailabilityZoneHints, @PortSecurityEnabled, @CreatedAt, @UpdatedAt, 1, @QosPolicyId)
             """,
             row,
             tx,
@@ -561,7 +567,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
             """
             UPDATE networks SET name = @Name, description = @Description, admin_state_up = @AdminStateUp, shared = @Shared, router_external = @RouterExternal,
                 mtu = @Mtu, availability_zone_hints = @AvailabilityZoneHints, port_security_enabled = @PortSecurityEnabled, updated_at = @UpdatedAt,
-                revision_number = revision_number + 1
+                qos_policy_id = @QosPolicyId, revision_number = revision_number + 1
             WHERE id = @Id
             """,
             row,

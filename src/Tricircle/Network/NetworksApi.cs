@@ -23,6 +23,7 @@ internal static class NetworksApi
             NeutronBody.Int with { Name = "provider:segmentation_id", AdminRule = "", Put = false },
             NeutronBody.Strings with { Name = "availability_zone_hints" },
             NeutronBody.Bool with { Name = "port_security_enabled" },
+            new("qos_policy_id", JsonKind.String | JsonKind.Null) { Format = "uuid" },
             .. NeutronBody.Owner,
             NeutronBody.Strings with { Name = "tags", Put = false },
         ]);
@@ -57,18 +58,19 @@ internal static class NetworksApi
         await NeutronBody.ShowAsync(context, "network", await store.ViewAsync(network, caller.IsAdmin, context.RequestAborted));
     }
 
-    private static Task CreateAsync(HttpContext context, NetworkStore store, ExternalNetworks external, NetworkPropagation propagation) =>
+    private static Task CreateAsync(HttpContext context, NetworkStore store, ExternalNetworks external, NetworkPropagation propagation, QosStore qos) =>
         NeutronBulk.CreateAsync(context, Schema, "networks", async body =>
         {
             var caller = context.GetRequestContext();
-            var network = await CreateOneAsync(body, caller, store, external, context.RequestAborted);
+            var network = await CreateOneAsync(body, caller, store, external, qos, context.RequestAborted);
             return new(await store.ViewAsync(network, caller.IsAdmin, context.RequestAborted), ct => propagation.DeleteNetworkAsync(network, ct));
         });
 
-    private static async Task<NetworkRow> CreateOneAsync(Body body, RequestContext caller, NetworkStore store, ExternalNetworks external, CancellationToken cancellationToken)
+    private static async Task<NetworkRow> CreateOneAsync(Body body, RequestContext caller, NetworkStore store, ExternalNetworks external, QosStore qos, CancellationToken cancellationToken)
     {
+        var project = NeutronBody.OwnerOf(body, caller, "network");
         var create = new NetworkCreate(
-            NeutronBody.OwnerOf(body, caller, "network"),
+            project,
             body.String("name") ?? "",
             body.String("description") ?? "",
             body.Bool("admin_state_up") ?? true,
@@ -80,11 +82,12 @@ internal static class NetworksApi
             body.Int("provider:segmentation_id"),
             body.Strings("availability_zone_hints") ?? [],
             body.Bool("port_security_enabled") ?? true,
-            body.Strings("tags") ?? []);
+            body.Strings("tags") ?? [],
+            await QosPolicyOfNewAsync(body, caller, project, qos, cancellationToken));
         return create.External ? await external.CreateAsync(create, cancellationToken) : await store.CreateAsync(create, null, cancellationToken);
     }
 
-    private static async Task UpdateAsync(string id, HttpContext context, NetworkStore store, NetworkPropagation propagation, ExternalFlips flips)
+    private static async Task UpdateAsync(string id, HttpContext context, NetworkStore store, NetworkPropagation propagation, ExternalFlips flips, QosStore qos, QosPropagation qosCopies)
     {
         var caller = context.GetRequestContext();
         var network = await store.GetOwnedAsync(id, caller, "update", context.RequestAborted);
@@ -96,11 +99,30 @@ internal static class NetworksApi
         network.Mtu = body.Int("mtu") ?? network.Mtu;
         network.PortSecurityEnabled = body.Bool("port_security_enabled") ?? network.PortSecurityEnabled;
         var hints = HintsChange(network, body);
+        var policyBefore = network.QosPolicyId;
+        if (body.Has("qos_policy_id"))
+        {
+            network.QosPolicyId = await QosPolicyAsync(body, caller, qos, context.RequestAborted);
+        }
+
         network = body.Bool("router:external") is { } external && external != network.RouterExternal
             ? external ? await flips.MakeExternalAsync(network, context.RequestAborted) : await flips.MakeInternalAsync(network, context.RequestAborted)
             : await propagation.UpdateNetworkAsync(network, hints, context.RequestAborted);
+        if (policyBefore is not null && policyBefore != network.QosPolicyId)
+        {
+            await qosCopies.SyncCopiesAsync(policyBefore, context.RequestAborted); // its copies go where nothing uses them now
+        }
+
         await NeutronBody.ShowAsync(context, "network", await store.ViewAsync(network, caller.IsAdmin, context.RequestAborted));
     }
+
+    /// <summary>The policy a body names (null: none), which the caller must be able to see (Neutron's 404 QosPolicyNotFound).</summary>
+    public static async Task<string?> QosPolicyAsync(Body body, RequestContext caller, QosStore qos, CancellationToken cancellationToken) =>
+        body.String("qos_policy_id") is { } id ? (await qos.GetAsync(id, caller, cancellationToken)).Id : null;
+
+    /// <summary>A new network's policy: the one asked for, else the project's default policy (qos-default).</summary>
+    private static async Task<string?> QosPolicyOfNewAsync(Body body, RequestContext caller, string project, QosStore qos, CancellationToken cancellationToken) =>
+        body.Has("qos_policy_id") ? await QosPolicyAsync(body, caller, qos, cancellationToken) : await qos.DefaultOfAsync(project, cancellationToken);
 
     private static async Task DeleteAsync(string id, HttpContext context, NetworkStore store, FloatingIpChanges floatingIps, NetworkPropagation propagation)
     {

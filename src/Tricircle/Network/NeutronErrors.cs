@@ -16,6 +16,9 @@ internal static class NeutronErrors
     public static TricircleException InvalidInput(string message) =>
         TricircleException.Invalid("Invalid input for operation: " + message, "InvalidInput");
 
+    /// <summary>Neutron's 400 for a request it cannot take (<c>HTTPBadRequest</c>), in its own words.</summary>
+    public static TricircleException BadRequest(string message) => TricircleException.Invalid(message, "HTTPBadRequest");
+
     /// <summary>Neutron's 403 naming the policy rule.</summary>
     public static TricircleException PolicyDenied(string rule) =>
         TricircleException.Forbidden($"({"rule:" + rule}) is disallowed by policy", "PolicyNotAuthorized");

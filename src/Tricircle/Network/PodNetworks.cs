@@ -31,7 +31,7 @@ internal sealed record PortMaterial(
 /// on every boot; the price is that the rule admits the whole subnet, not just the members.
 /// </para>
 /// </summary>
-internal sealed partial class PodNetworks(PodClient client, PodCopies copies, RoutingStore routings, DeletingMarks marks)
+internal sealed partial class PodNetworks(PodClient client, PodCopies copies, RoutingStore routings, DeletingMarks marks, QosStore qos)
 {
     public const string ServiceType = NetworkApi.ServiceType;
 
@@ -46,7 +46,16 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
         var port = material.Port;
         var (networkId, subnets, groups) = await EnsureAroundPortAsync(pod, material, cancellationToken);
         return await copies.EnsureAsync("port", port.Id, pod, port.ProjectId, async ct =>
-            await FindByNameAsync(pod, "ports", port.Id, ct) ?? await CreateAsync(pod, "ports", "port", PortBody(port, networkId, subnets, groups), ct), cancellationToken);
+        {
+            if (await FindByNameAsync(pod, "ports", port.Id, ct) is { } found)
+            {
+                return found;
+            }
+
+            var body = PortBody(port, networkId, subnets, groups);
+            await AddQosPolicyAsync(pod, body, port.QosPolicyId, copyHasPolicy: false, ct);
+            return await CreateAsync(pod, "ports", "port", body, ct);
+        }, cancellationToken);
     }
 
     /// <summary>
@@ -64,6 +73,8 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
         }
 
         body["allowed_address_pairs"] ??= new JsonArray();
+        var copyHasPolicy = material.Port.QosPolicyId is null && (await ShowPortAsync(pod, bottomPortId, cancellationToken))?["qos_policy_id"] is JsonValue;
+        await AddQosPolicyAsync(pod, body, material.Port.QosPolicyId, copyHasPolicy, cancellationToken);
         await UpdateAsync(pod, "ports", "port", bottomPortId, body, cancellationToken);
     }
 
@@ -138,7 +149,16 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
         {
             // Never again in a pod while a delete removes it from the pods (spec §6.10).
             await marks.RefuseAsync([network.Id], ct);
-            return await FindByNameAsync(pod, "networks", network.Id, ct) ?? await CreateAsync(pod, "networks", "network", NetworkBody(network), ct);
+            if (await FindByNameAsync(pod, "networks", network.Id, ct) is { } found)
+            {
+                return found;
+            }
+
+            // The policy's copy is made under the network's copy lock, so a qos_policy_sync
+            // running meanwhile sees it is needed in this pod.
+            var body = NetworkBody(network);
+            await AddQosPolicyAsync(pod, body, network.QosPolicyId, copyHasPolicy: false, ct);
+            return await CreateAsync(pod, "networks", "network", body, ct);
         }, cancellationToken);
 
     /// <summary>The network's id in the pod and its subnets' (top id → bottom id), with the DHCP ports of those with DHCP on, made where missing.</summary>
@@ -263,7 +283,7 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
     private async Task<string?> FindByNameAsync(Pod pod, string collection, string name, CancellationToken cancellationToken)
     {
         var answer = await SendAsync(pod, HttpMethod.Get, $"{collection}?name={Uri.EscapeDataString(name)}", null, cancellationToken);
-        return (answer?[collection.Replace('-', '_')] as JsonArray)?.OfType<JsonObject>().Select(o => o["id"]?.ToString()).FirstOrDefault(id => id is { Length: > 0 });
+        return (answer?[collection[(collection.LastIndexOf('/') + 1)..].Replace('-', '_')] as JsonArray)?.OfType<JsonObject>().Select(o => o["id"]?.ToString()).FirstOrDefault(id => id is { Length: > 0 });
     }
 
     private async Task<string> CreateAsync(Pod pod, string collection, string singular, JsonObject body, CancellationToken cancellationToken)

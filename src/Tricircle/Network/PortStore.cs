@@ -55,6 +55,11 @@ internal sealed class PortRow
 
     public int RevisionNumber { get; set; } = 1;
 
+    public string? QosPolicyId { get; set; }
+
+    /// <summary>The port's network's policy (qos-port-network-policy; read only).</summary>
+    public string? QosNetworkPolicyId { get; set; }
+
     public List<FixedIp> FixedIps { get; set; } = [];
 
     public List<string> SecurityGroups { get; set; } = [];
@@ -63,7 +68,7 @@ internal sealed class PortRow
 
     public TopPort ToTop() => new(
         Id, ProjectId, NetworkId, Name, Description, MacAddress, FixedIps, SecurityGroups, Pairs(), PortSecurityEnabled, AdminStateUp, DeviceId, DeviceOwner,
-        BindingHostId.Length == 0 ? null : BindingHostId);
+        BindingHostId.Length == 0 ? null : BindingHostId, QosPolicyId);
 
     /// <summary>Neutron's view; binding details other than the vnic type are an admin's.</summary>
     public JsonObject ToView(bool admin, IReadOnlyList<string> tags)
@@ -85,6 +90,8 @@ internal sealed class PortRow
             ["port_security_enabled"] = PortSecurityEnabled,
             ["extra_dhcp_opts"] = JsonNode.Parse(ExtraDhcpOpts),
             ["binding:vnic_type"] = BindingVnicType,
+            ["qos_policy_id"] = QosPolicyId,
+            ["qos_network_policy_id"] = QosNetworkPolicyId,
         };
         if (admin)
         {
@@ -131,7 +138,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
     public const string Columns =
         "p.id, p.project_id, p.network_id, p.name, p.description, p.mac_address, p.admin_state_up, p.status, p.device_id, p.device_owner, p.port_security_enabled, " +
         "p.binding_host_id, p.binding_profile, p.binding_vnic_type, p.binding_vif_type, p.binding_vif_details, p.allowed_address_pairs, p.extra_dhcp_opts, " +
-        "p.created_at, p.updated_at, p.revision_number";
+        "p.created_at, p.updated_at, p.revision_number, p.qos_policy_id, (SELECT qn.qos_policy_id FROM networks qn WHERE qn.id = p.network_id) AS qos_network_policy_id";
 
     public static readonly NeutronListSchema Schema = new NeutronListSchema("Port", "ports p JOIN networks n ON n.id = p.network_id", "p.id")
         .Attribute("id", "p.id")
@@ -149,6 +156,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         .Attribute("binding:host_id", "p.binding_host_id")
         .Attribute("binding:vnic_type", "p.binding_vnic_type")
         .Attribute("revision_number", "p.revision_number", NeutronValueKind.Int)
+        .Attribute("qos_policy_id", "p.qos_policy_id", sortExpression: "COALESCE(p.qos_policy_id, '')")
         .Attribute("created_at", "p.created_at")
         .Attribute("updated_at", "p.updated_at")
         .TagFilters("ports")
@@ -254,6 +262,8 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
     public async Task<JsonObject> ViewAsync(PortRow port, bool admin, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        port.QosNetworkPolicyId = await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT qos_policy_id FROM networks WHERE id = @NetworkId", port, cancellationToken: cancellationToken));
         return port.ToView(admin, (await NeutronTags.LoadAsync(connection, "ports", [port.Id], cancellationToken))[port.Id]);
     }
 
@@ -351,10 +361,10 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
                 """
                 INSERT INTO ports (id, project_id, network_id, name, description, mac_address, admin_state_up, status, device_id, device_owner, port_security_enabled,
                                    binding_host_id, binding_profile, binding_vnic_type, binding_vif_type, binding_vif_details, allowed_address_pairs, extra_dhcp_opts,
-                                   created_at, updated_at, revision_number)
+                                   created_at, updated_at, revision_number, qos_policy_id)
                 VALUES (@Id, @ProjectId, @NetworkId, @Name, @Description, @MacAddress, @AdminStateUp, @Status, @DeviceId, @DeviceOwner, @PortSecurityEnabled,
                         @BindingHostId, @BindingProfile, @BindingVnicType, @BindingVifType, @BindingVifDetails, @AllowedAddressPairs, @ExtraDhcpOpts,
-                        @CreatedAt, @UpdatedAt, 1)
+                        @CreatedAt, @UpdatedAt, 1, @QosPolicyId)
                 ON CONFLICT DO NOTHING
                 """,
                 port,
@@ -708,7 +718,8 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
             """
             UPDATE ports SET name = @Name, description = @Description, mac_address = @MacAddress, admin_state_up = @AdminStateUp, status = @Status, device_id = @DeviceId, device_owner = @DeviceOwner,
                 port_security_enabled = @PortSecurityEnabled, binding_host_id = @BindingHostId, binding_profile = @BindingProfile, binding_vnic_type = @BindingVnicType,
-                allowed_address_pairs = @AllowedAddressPairs, extra_dhcp_opts = @ExtraDhcpOpts, updated_at = @UpdatedAt, revision_number = revision_number + 1
+                allowed_address_pairs = @AllowedAddressPairs, extra_dhcp_opts = @ExtraDhcpOpts, updated_at = @UpdatedAt, qos_policy_id = @QosPolicyId,
+                revision_number = revision_number + 1
             WHERE id = @Id
             """,
             port,

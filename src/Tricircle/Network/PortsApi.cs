@@ -34,6 +34,7 @@ internal static class PortsApi
             new("binding:profile", JsonKind.Object | JsonKind.Null) { AdminRule = "" },
             new("binding:vnic_type", JsonKind.String) { Enum = VnicTypes },
             new("extra_dhcp_opts", JsonKind.Array | JsonKind.Null) { Items = new("", JsonKind.Object) },
+            new("qos_policy_id", JsonKind.String | JsonKind.Null) { Format = "uuid" },
             .. NeutronBody.Owner,
             NeutronBody.Strings with { Name = "tags", Put = false },
         ]);
@@ -63,15 +64,15 @@ internal static class PortsApi
         await NeutronBody.ShowAsync(context, "port", await store.ViewAsync(port, caller.IsAdmin, context.RequestAborted));
     }
 
-    private static Task CreateAsync(HttpContext context, PortStore store, NetworkStore networks, NetworkPropagation propagation) =>
+    private static Task CreateAsync(HttpContext context, PortStore store, NetworkStore networks, NetworkPropagation propagation, QosStore qos) =>
         NeutronBulk.CreateAsync(context, Schema, "ports", async body =>
         {
             var caller = context.GetRequestContext();
-            var port = await CreateOneAsync(body, caller, store, networks, context.RequestAborted);
+            var port = await CreateOneAsync(body, caller, store, networks, qos, context.RequestAborted);
             return new(await store.ViewAsync(port, caller.IsAdmin, context.RequestAborted), ct => propagation.DeletePortAsync(port.Id, ct));
         });
 
-    private static async Task<PortRow> CreateOneAsync(Body body, RequestContext caller, PortStore store, NetworkStore networks, CancellationToken cancellationToken)
+    private static async Task<PortRow> CreateOneAsync(Body body, RequestContext caller, PortStore store, NetworkStore networks, QosStore qos, CancellationToken cancellationToken)
     {
         var networkId = body.String("network_id")!;
         var network = await networks.GetAsync(networkId, caller, cancellationToken);
@@ -97,12 +98,13 @@ internal static class PortsApi
             DeviceId = body.String("device_id") ?? "",
             DeviceOwner = body.String("device_owner") ?? "",
             PortSecurityEnabled = body.Bool("port_security_enabled") ?? network.PortSecurityEnabled,
+            QosPolicyId = await NetworksApi.QosPolicyAsync(body, caller, qos, cancellationToken),
         };
         Apply(body, port);
         return await store.CreateAsync(port, FixedIps(body), SecurityGroups(body), body.Strings("tags") ?? [], cancellationToken);
     }
 
-    private static async Task UpdateAsync(string id, HttpContext context, PortStore store, NetworkPropagation propagation)
+    private static async Task UpdateAsync(string id, HttpContext context, PortStore store, NetworkPropagation propagation, QosStore qos, QosPropagation qosCopies)
     {
         var caller = context.GetRequestContext();
         var port = await store.GetAsync(id, caller, context.RequestAborted);
@@ -121,8 +123,19 @@ internal static class PortsApi
         port.DeviceOwner = body.String("device_owner") ?? port.DeviceOwner;
         port.PortSecurityEnabled = body.Bool("port_security_enabled") ?? port.PortSecurityEnabled;
         port.MacAddress = body.String("mac_address") is { } mac ? Mac(mac) : port.MacAddress;
+        var policyBefore = port.QosPolicyId;
+        if (body.Has("qos_policy_id"))
+        {
+            port.QosPolicyId = await NetworksApi.QosPolicyAsync(body, caller, qos, context.RequestAborted);
+        }
+
         Apply(body, port);
         port = await propagation.UpdatePortAsync(port, FixedIps(body), SecurityGroups(body), context.RequestAborted);
+        if (policyBefore is not null && policyBefore != port.QosPolicyId)
+        {
+            await qosCopies.SyncCopiesAsync(policyBefore, context.RequestAborted); // its copies go where nothing uses them now
+        }
+
         await NeutronBody.ShowAsync(context, "port", await store.ViewAsync(port, caller.IsAdmin, context.RequestAborted));
     }
 

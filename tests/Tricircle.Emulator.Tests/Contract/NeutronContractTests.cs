@@ -674,4 +674,118 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
             await Delete("networks", (string)shared["id"]!);
         }
     }
+
+    [Fact]
+    public async Task QosPolicies_AnAdminsToMake_OwnAndSharedToRead()
+    {
+        Assert.Contains((await Send(HttpMethod.Get, "/v2.0/extensions")).Expect(HttpStatusCode.OK)["extensions"]!.AsArray(), e => (string?)e!["alias"] == "qos");
+        AssertError(await Send(HttpMethod.Post, "/v2.0/qos/policies", new JsonObject { ["policy"] = new JsonObject { ["name"] = Unique("qos") } }, target.DemoToken), HttpStatusCode.Forbidden, "PolicyNotAuthorized");
+        var own = await Create("qos/policies", "policy", new JsonObject { ["name"] = Unique("qos-own"), ["description"] = "d", ["project_id"] = target.DemoProjectId });
+        var hidden = await Create("qos/policies", "policy", new JsonObject { ["name"] = Unique("qos-hidden") });
+        var shared = await Create("qos/policies", "policy", new JsonObject { ["name"] = Unique("qos-shared"), ["shared"] = true });
+        try
+        {
+            foreach (var key in (string[])["id", "name", "description", "shared", "is_default", "project_id", "tenant_id", "rules", "revision_number", "created_at", "updated_at", "tags"])
+            {
+                Assert.True(own.ContainsKey(key), $"policy without {key}: {own.ToJsonString()}");
+            }
+
+            Assert.Equal(target.DemoProjectId, (string?)own["project_id"]);
+            Assert.False((bool)own["is_default"]!);
+            Assert.Empty(own["rules"]!.AsArray());
+
+            var listed = (await Send(HttpMethod.Get, "/v2.0/qos/policies", token: target.DemoToken)).Expect(HttpStatusCode.OK)["policies"]!.AsArray().Select(p => (string?)p!["id"]).ToList();
+            Assert.Contains((string?)own["id"], listed);
+            Assert.Contains((string?)shared["id"], listed);
+            Assert.DoesNotContain((string?)hidden["id"], listed);
+            AssertError(await Send(HttpMethod.Get, $"/v2.0/qos/policies/{hidden["id"]}", token: target.DemoToken), HttpStatusCode.NotFound, "QosPolicyNotFound", (string)hidden["id"]!);
+            AssertError(await Send(HttpMethod.Put, $"/v2.0/qos/policies/{own["id"]}", new JsonObject { ["policy"] = new JsonObject { ["name"] = "x" } }, target.DemoToken), HttpStatusCode.Forbidden, "PolicyNotAuthorized");
+            AssertError(await Send(HttpMethod.Delete, $"/v2.0/qos/policies/{own["id"]}", token: target.DemoToken), HttpStatusCode.Forbidden, "PolicyNotAuthorized");
+
+            var updated = (await Send(HttpMethod.Put, $"/v2.0/qos/policies/{own["id"]}", new JsonObject { ["policy"] = new JsonObject { ["description"] = "changed" } })).Expect(HttpStatusCode.OK)["policy"]!;
+            Assert.Equal("changed", (string?)updated["description"]);
+            Assert.Contains((await Send(HttpMethod.Get, "/v2.0/qos/rule-types")).Expect(HttpStatusCode.OK)["rule_types"]!.AsArray(), t => (string?)t!["type"] == "bandwidth_limit");
+        }
+        finally
+        {
+            foreach (var policy in (JsonObject[])[own, hidden, shared])
+            {
+                await Delete("qos/policies", (string)policy["id"]!);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task QosRules_ShapesDuplicatesAndBadValues()
+    {
+        var policy = await Create("qos/policies", "policy", new JsonObject { ["name"] = Unique("qos-rules") });
+        var path = $"/v2.0/qos/policies/{policy["id"]}";
+        try
+        {
+            var limit = (JsonObject)(await Send(HttpMethod.Post, path + "/bandwidth_limit_rules", new JsonObject { ["bandwidth_limit_rule"] = new JsonObject { ["max_kbps"] = 1000 } }))
+                .Expect(HttpStatusCode.Created)["bandwidth_limit_rule"]!;
+            Assert.Equal(["direction", "id", "max_burst_kbps", "max_kbps"], limit.Select(p => p.Key).Order(StringComparer.Ordinal));
+            Assert.Equal("egress", (string?)limit["direction"]);
+            Assert.Equal(0, (int)limit["max_burst_kbps"]!);
+            AssertError(
+                await Send(HttpMethod.Post, path + "/bandwidth_limit_rules", new JsonObject { ["bandwidth_limit_rule"] = new JsonObject { ["max_kbps"] = 5, ["direction"] = "egress" } }),
+                HttpStatusCode.Conflict,
+                "QoSRulesConflict");
+            (await Send(HttpMethod.Post, path + "/bandwidth_limit_rules", new JsonObject { ["bandwidth_limit_rule"] = new JsonObject { ["max_kbps"] = 5, ["direction"] = "ingress" } })).Expect(HttpStatusCode.Created);
+            AssertError(await Send(HttpMethod.Post, path + "/dscp_marking_rules", new JsonObject { ["dscp_marking_rule"] = new JsonObject { ["dscp_mark"] = 3 } }), HttpStatusCode.BadRequest, "HTTPBadRequest", "dscp_mark");
+            var dscp = (await Send(HttpMethod.Post, path + "/dscp_marking_rules", new JsonObject { ["dscp_marking_rule"] = new JsonObject { ["dscp_mark"] = 26 } })).Expect(HttpStatusCode.Created)["dscp_marking_rule"]!;
+            Assert.Equal(["dscp_mark", "id"], dscp.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+
+            var changed = (await Send(HttpMethod.Put, $"{path}/bandwidth_limit_rules/{limit["id"]}", new JsonObject { ["bandwidth_limit_rule"] = new JsonObject { ["max_kbps"] = 2000 } }))
+                .Expect(HttpStatusCode.OK)["bandwidth_limit_rule"]!;
+            Assert.Equal(2000, (int)changed["max_kbps"]!);
+            AssertError(await Send(HttpMethod.Get, $"{path}/dscp_marking_rules/{limit["id"]}"), HttpStatusCode.NotFound, "QosRuleNotFound");
+
+            var rules = (await Send(HttpMethod.Get, path)).Expect(HttpStatusCode.OK)["policy"]!["rules"]!.AsArray();
+            Assert.Equal(3, rules.Count);
+            Assert.All(rules, r => Assert.Equal((string?)policy["id"], (string?)r!["qos_policy_id"]));
+            Assert.Contains(rules, r => (string?)r!["type"] == "dscp_marking" && (int)r["dscp_mark"]! == 26);
+            (await Send(HttpMethod.Delete, $"{path}/dscp_marking_rules/{dscp["id"]}")).Expect(HttpStatusCode.NoContent);
+        }
+        finally
+        {
+            await Delete("qos/policies", (string)policy["id"]!);
+        }
+    }
+
+    [Fact]
+    public async Task QosPolicy_OnNetworksAndPorts_IsInUseUntilUnbound()
+    {
+        var policy = await Create("qos/policies", "policy", new JsonObject { ["name"] = Unique("qos-bind"), ["shared"] = true });
+        var policyId = (string)policy["id"]!;
+        AssertError(
+            await Send(HttpMethod.Post, "/v2.0/networks", new JsonObject { ["network"] = new JsonObject { ["name"] = Unique("net"), ["qos_policy_id"] = Guid.NewGuid().ToString() } }, target.DemoToken),
+            HttpStatusCode.NotFound,
+            "QosPolicyNotFound");
+        var network = await Create("networks", "network", new JsonObject { ["name"] = Unique("net"), ["qos_policy_id"] = policyId }, target.DemoToken);
+        var networkId = (string)network["id"]!;
+        try
+        {
+            Assert.Equal(policyId, (string?)network["qos_policy_id"]);
+            var port = await Create("ports", "port", new JsonObject { ["network_id"] = networkId }, target.DemoToken);
+            Assert.Null((string?)port["qos_policy_id"]);
+            Assert.Equal(policyId, (string?)port["qos_network_policy_id"]);
+            var bound = (await Send(HttpMethod.Put, $"/v2.0/ports/{port["id"]}", new JsonObject { ["port"] = new JsonObject { ["qos_policy_id"] = policyId } }, target.DemoToken))
+                .Expect(HttpStatusCode.OK)["port"]!;
+            Assert.Equal(policyId, (string?)bound["qos_policy_id"]);
+
+            AssertError(await Send(HttpMethod.Delete, $"/v2.0/qos/policies/{policyId}"), HttpStatusCode.Conflict, "QosPolicyInUse", $"network {networkId}");
+            (await Send(HttpMethod.Put, $"/v2.0/networks/{networkId}", new JsonObject { ["network"] = new JsonObject { ["qos_policy_id"] = null } }, target.DemoToken)).Expect(HttpStatusCode.OK);
+            AssertError(await Send(HttpMethod.Delete, $"/v2.0/qos/policies/{policyId}"), HttpStatusCode.Conflict, "QosPolicyInUse", $"port {port["id"]}");
+            var shown = (await Send(HttpMethod.Get, $"/v2.0/ports/{port["id"]}", token: target.DemoToken)).Expect(HttpStatusCode.OK)["port"]!;
+            Assert.Null((string?)shown["qos_network_policy_id"]);
+            await Delete("ports", (string)port["id"]!, target.DemoToken);
+        }
+        finally
+        {
+            await Delete("networks", networkId, target.DemoToken);
+        }
+
+        await Delete("qos/policies", policyId);
+    }
 }

@@ -52,6 +52,18 @@ public sealed partial class MalformedInputFuzzTests
             (net, subnet, port, router, fip, group, rule);
         (_ids["ext-network"], _ids["ext-subnet"]) = (ext, extSubnet);
 
+        var policy = Id(await SendOkAsync("POST", network + "/qos/policies", new JsonObject { ["policy"] = new JsonObject { ["name"] = "q" } }), "policy");
+        _ids["policies/id"] = policy;
+        _ids["rule-types/type"] = "bandwidth_limit";
+        foreach (var (ruleType, values) in ((string, JsonObject)[])[
+            ("bandwidth_limit", new JsonObject { ["max_kbps"] = 1000 }),
+            ("dscp_marking", new JsonObject { ["dscp_mark"] = 26 }),
+            ("minimum_bandwidth", new JsonObject { ["min_kbps"] = 100 }),
+            ("minimum_packet_rate", new JsonObject { ["min_kpps"] = 100 })])
+        {
+            _ids[$"{ruleType}_rules/rule"] = Id(await SendOkAsync("POST", network + $"/qos/policies/{policy}/{ruleType}_rules", new JsonObject { [ruleType + "_rule"] = values }), ruleType + "_rule");
+        }
+
         var images = await SendOkAsync("GET", image + "/images?name=cirros", null);
         var cirros = images["images"]![0]!["id"]!.ToString();
         var own = (await SendOkAsync("POST", image + "/images", new JsonObject { ["name"] = "fuzz", ["disk_format"] = "raw", ["container_format"] = "bare", ["tags"] = new JsonArray("t1") }))["id"]!.ToString();

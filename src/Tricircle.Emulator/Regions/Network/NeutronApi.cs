@@ -42,6 +42,13 @@ internal static class NeutronApi
         ("pagination", "Pagination support", "Extension that indicates that pagination is enabled."),
         ("sorting", "Sorting support", "Extension that indicates that sorting is enabled."),
         ("fields", "fields", "Extension that indicates that the fields parameter is supported."),
+        ("qos", "Quality of Service", "The Quality of Service extension."),
+        ("qos-bw-limit-direction", "Direction for QoS bandwidth limit rule", "Allow to configure QoS bandwidth limit rule with specific direction: ingress or egress"),
+        ("qos-bw-minimum-ingress", "Ingress direction for QoS minimum bandwidth rule", "Allow to configure QoS minumum bandwidth rule with ingress direction."),
+        ("qos-default", "QoS default policy", "Expose the QoS default policy per project"),
+        ("qos-port-network-policy", "QoS port network policy ID", "Adds a the QoS network ID to the port definition"),
+        ("qos-pps-minimum", "QoS minimum packet rate rule", "Allow to configure QoS minimum packet rate rule."),
+        ("qos-rule-type-details", "Details of QoS rule types", "Expose details about QoS rule types supported by loaded backend drivers"),
     ];
 
     /// <summary>URL segment, collection key, singular key.</summary>
@@ -254,6 +261,8 @@ internal static class NeutronApi
             return Task.CompletedTask;
         });
 
+        MapQos(app, state);
+
         app.MapPut("/v2.0/routers/{id}/add_router_interface", async context =>
         {
             var body = await ReadMemberActionBodyAsync(context);
@@ -265,6 +274,97 @@ internal static class NeutronApi
             await RegionHttp.WriteJsonAsync(context, 200, state.RemoveRouterInterface(context.Caller(), Id(context), body));
         });
     }
+
+    /// <summary>The qos service plugin's resources: policies, their rules of each type, rule types.</summary>
+    private static void MapQos(IEndpointRouteBuilder app, NeutronState state)
+    {
+        app.MapGet("/v2.0/qos/policies", context =>
+            RegionHttp.WriteJsonAsync(context, 200, NeutronQuery.List(context.Request, "policies", state.ListQosPolicies(context.Caller()))));
+        app.MapPost("/v2.0/qos/policies", async context =>
+        {
+            var body = Wrapped(await ReadResourceBodyAsync(context, "policy"), "policy");
+            await RegionHttp.WriteJsonAsync(context, 201, new JsonObject { ["policy"] = state.CreateQosPolicy(context.Caller(), body) });
+        });
+        app.MapGet("/v2.0/qos/policies/{id}", context =>
+        {
+            var fields = context.Request.Query["fields"].Where(f => !string.IsNullOrEmpty(f)).Select(f => f!).ToList();
+            return RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["policy"] = NeutronQuery.Project(state.ShowQosPolicy(context.Caller(), Id(context)), fields) });
+        });
+        app.MapPut("/v2.0/qos/policies/{id}", async context =>
+        {
+            var body = Wrapped(await ReadResourceBodyAsync(context, "policy"), "policy");
+            await RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["policy"] = state.UpdateQosPolicy(context.Caller(), Id(context), body) });
+        });
+        app.MapDelete("/v2.0/qos/policies/{id}", context =>
+        {
+            state.DeleteQosPolicy(context.Caller(), Id(context));
+            context.Response.StatusCode = 204;
+            return Task.CompletedTask;
+        });
+        foreach (var type in NeutronState.QosRuleTypes.Keys)
+        {
+            var (collection, singular) = (type + "_rules", type + "_rule");
+            app.MapGet($"/v2.0/qos/policies/{{id}}/{collection}", context =>
+                RegionHttp.WriteJsonAsync(context, 200, new JsonObject { [collection] = state.ListQosRules(context.Caller(), Id(context), type) }));
+            app.MapPost($"/v2.0/qos/policies/{{id}}/{collection}", async context =>
+            {
+                var body = Wrapped(await ReadResourceBodyAsync(context, singular), singular);
+                await RegionHttp.WriteJsonAsync(context, 201, new JsonObject { [singular] = state.CreateQosRule(context.Caller(), Id(context), type, body) });
+            });
+            app.MapGet($"/v2.0/qos/policies/{{id}}/{collection}/{{rule}}", context =>
+                RegionHttp.WriteJsonAsync(context, 200, new JsonObject { [singular] = state.ShowQosRule(context.Caller(), Id(context), type, Rule(context)) }));
+            app.MapPut($"/v2.0/qos/policies/{{id}}/{collection}/{{rule}}", async context =>
+            {
+                var body = Wrapped(await ReadResourceBodyAsync(context, singular), singular);
+                await RegionHttp.WriteJsonAsync(context, 200, new JsonObject { [singular] = state.UpdateQosRule(context.Caller(), Id(context), type, Rule(context), body) });
+            });
+            app.MapDelete($"/v2.0/qos/policies/{{id}}/{collection}/{{rule}}", context =>
+            {
+                state.DeleteQosRule(context.Caller(), Id(context), type, Rule(context));
+                context.Response.StatusCode = 204;
+                return Task.CompletedTask;
+            });
+        }
+
+        // The rule types the region's one driver (openvswitch) supports; a type's details are an admin's (Zed's plugin raises NotAuthorized).
+        app.MapGet("/v2.0/qos/rule-types", context => RegionHttp.WriteJsonAsync(context, 200, new JsonObject
+        {
+            ["rule_types"] = new JsonArray([.. NeutronState.QosRuleTypes.Keys.Select(t => (JsonNode)new JsonObject { ["type"] = t })]),
+        }));
+        app.MapGet("/v2.0/qos/rule-types/{type}", context =>
+        {
+            if (!context.Caller().IsAdmin)
+            {
+                throw OpenStackFault.Forbidden("Not authorized.", "NotAuthorized");
+            }
+
+            var type = (string)context.Request.RouteValues["type"]!;
+            if (!NeutronState.QosRuleTypes.TryGetValue(type, out var spec))
+            {
+                throw OpenStackFault.NotFound($"Rule type {type} could not be found.", "QosRuleTypeNotFound");
+            }
+
+            var parameters = new JsonArray([.. spec.Values.Select(v => (JsonNode)new JsonObject
+            {
+                ["parameter_name"] = v,
+                ["parameter_type"] = v == "dscp_mark" ? "choices" : "range",
+                ["parameter_values"] = v == "dscp_mark"
+                    ? new JsonArray([.. ((int[])[0, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34, 36, 38, 40, 44, 46, 48, 56]).Select(m => (JsonNode)m)])
+                    : new JsonObject { ["start"] = 0, ["end"] = int.MaxValue },
+            })]);
+            if (spec.Directions is not null)
+            {
+                parameters.Add(new JsonObject { ["parameter_name"] = "direction", ["parameter_type"] = "choices", ["parameter_values"] = new JsonArray([.. spec.Directions.Select(d => (JsonNode)d)]) });
+            }
+
+            return RegionHttp.WriteJsonAsync(context, 200, new JsonObject
+            {
+                ["rule_type"] = new JsonObject { ["type"] = type, ["drivers"] = new JsonArray(new JsonObject { ["name"] = "openvswitch", ["supported_parameters"] = parameters }) },
+            });
+        });
+    }
+
+    private static string Rule(HttpContext context) => (string)context.Request.RouteValues["rule"]!;
 
     private static JsonObject Create(NeutronState state, Caller caller, string collection, JsonObject body) => collection switch
     {

@@ -37,6 +37,7 @@ internal sealed partial class NeutronState
             }
 
             var hints = AvailabilityZoneHints(body);
+            var qosPolicy = NewNetworkQosPolicy(caller, body, project);
             EnsureDefaultGroup(project);
             var network = Stamp(new JsonObject
             {
@@ -59,6 +60,7 @@ internal sealed partial class NeutronState
                 ["provider:network_type"] = type,
                 ["provider:physical_network"] = physnet,
                 ["provider:segmentation_id"] = segment,
+                ["qos_policy_id"] = qosPolicy,
             }, project);
             _networks.Add(network);
             return View(caller, network);
@@ -232,6 +234,11 @@ internal sealed partial class NeutronState
                 {
                     network[key] = NeutronBody.Bool(body, key, false);
                 }
+            }
+
+            if (body.ContainsKey("qos_policy_id"))
+            {
+                SetNetworkQosPolicy(network, QosPolicyOf(caller, body));
             }
 
             Touch(network);

@@ -43,6 +43,7 @@ internal sealed partial class NeutronState
         var vnic = VnicType(body) ?? "normal";
         var id = RegionContext.NewId();
         var fixedIps = AllocateIps(network, body["fixed_ips"] as JsonArray, mac, null);
+        var qosPolicy = QosPolicyOf(caller, body);
         securityGroups ??= PortGroups(project, body.TryGetPropertyValue("security_groups", out var sg) ? sg ?? new JsonArray() : null, portSecurity, deviceOwner, fixedIps.Count > 0);
         var port = Stamp(new JsonObject
         {
@@ -67,6 +68,8 @@ internal sealed partial class NeutronState
             ["port_security_enabled"] = portSecurity,
             ["ip_allocation"] = "immediate",
             ["tags"] = new JsonArray(),
+            ["qos_policy_id"] = qosPolicy,
+            ["qos_network_policy_id"] = Str(network, "qos_policy_id"),
         }, project);
         SetBinding(port, NeutronBody.Str(body, "binding:host_id") ?? "");
         _ = caller;
@@ -411,6 +414,11 @@ internal sealed partial class NeutronState
             RequireOwner(caller, port, "rule:update_port");
             var network = Net(Str(port, "network_id"))!;
             AdminOnlyBinding(caller, body, "update_port");
+            if (body.ContainsKey("qos_policy_id"))
+            {
+                port["qos_policy_id"] = QosPolicyOf(caller, body);
+            }
+
             if (body.ContainsKey("mac_address"))
             {
                 if (!caller.IsAdmin && !caller.Roles.Contains("advsvc", StringComparer.Ordinal))

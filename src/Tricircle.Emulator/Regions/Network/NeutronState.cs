@@ -28,7 +28,7 @@ internal sealed partial class NeutronState(RegionContext region)
 
     private string Now => RegionHttp.Timestamp(Region.Time.GetUtcNow());
 
-    /// <summary>Admin inspection: the collection (networks, subnets, ports, routers, floatingips, security_groups, security_group_rules) as the API would list it to an admin.</summary>
+    /// <summary>Admin inspection: the collection (networks, subnets, ports, routers, floatingips, security_groups, security_group_rules, qos_policies) as the API would list it to an admin.</summary>
     public JsonArray? Inspect(string collection)
     {
         lock (_gate)
@@ -47,6 +47,7 @@ internal sealed partial class NeutronState(RegionContext region)
         "floatingips" => _floatingIps,
         "security_groups" => _groups.Select(WithRules).ToList(),
         "security_group_rules" => _rules,
+        "qos_policies" => _qosPolicies.Select(WithQosRules).ToList(),
         _ => null,
     };
 

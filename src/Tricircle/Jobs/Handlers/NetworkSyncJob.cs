@@ -41,7 +41,7 @@ internal sealed class NetworkSyncJob(CopyRows rows, NetworkStore networks, Subne
 
         try
         {
-            await podNetworks.UpdateAsync(pod, "networks", "network", bottom, PodNetworks.NetworkChange(network), cancellationToken);
+            await podNetworks.UpdateAsync(pod, "networks", "network", bottom, await podNetworks.NetworkChangeAsync(pod, network, bottom, cancellationToken), cancellationToken);
         }
         catch (PodErrorException e) when (e.StatusCode == StatusCodes.Status404NotFound)
         {
