@@ -34,6 +34,7 @@ internal static class JobsApi
         [JobTypes.SubnetSync.Name] = ("subnet_id", "subnet"),
         [JobTypes.PortSync.Name] = ("port_id", "port"),
         [JobTypes.SecurityGroupSync.Name] = ("security_group_id", "security_group"),
+        [JobTypes.TrunkSync.Name] = ("trunk_id", "trunk"),
     };
 
     public static void MapJobsApi(this IEndpointRouteBuilder v1)
@@ -90,6 +91,7 @@ internal static class JobsApi
         SecurityGroupStore groups,
         RouterStore routers,
         FloatingIpStore floatingIps,
+        TrunkStore trunks,
         CancellationToken cancellationToken)
     {
         var body = await Create.ReadAsync(context);
@@ -120,6 +122,7 @@ internal static class JobsApi
                     "network" => (await networks.FindTopAsync(id, cancellationToken))?.ProjectId,
                     "subnet" => (await subnets.FindTopAsync(id, cancellationToken))?.ProjectId,
                     "port" => (await ports.FindTopAsync(id, cancellationToken))?.ProjectId,
+                    "trunk" => (await trunks.FindAsync(id, null, cancellationToken))?.ProjectId,
                     _ => (await groups.FindTopAsync(id, cancellationToken))?.ProjectId,
                 };
                 owner ??= (await routings.FindInPodAsync(id, synced.ResourceType, podId, cancellationToken)

@@ -45,6 +45,8 @@ internal static class NetworkExtensionsApi
         new("ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway", "2013-03-28T10:00:00-00:00"),
         new("router_availability_zone", "Router Availability Zone", "Availability zone support for router.", "2015-01-01T10:00:00-00:00"),
         new("fip-port-details", "Floating IP Port Details Extension", "Add port_details attribute to Floating IP resource", "2018-04-09T10:00:00-00:00"),
+        new("trunk", "Trunk Extension", "Provides support for trunk ports", "2016-01-01T10:00:00-00:00"),
+        new("trunk-details", "Trunk port details", "Expose trunk port details", "2016-01-01T10:00:00-00:00"),
     ];
 
     public static void MapNetworkExtensionsApi(this IEndpointRouteBuilder v20)

@@ -34,6 +34,9 @@ internal static class NetworkServiceCollectionExtensions
         services.AddSingleton<ShadowPortSyncs>();
         services.AddSingleton<FloatingIpStore>();
         services.AddSingleton<FloatingIpChanges>();
+        services.AddSingleton<TrunkStore>();
+        services.AddSingleton<TrunkCopies>();
+        services.AddSingleton<TrunkChanges>();
         services.AddSingleton<DeletingMarks>();
         services.AddSingleton<NetworkPropagation>();
         return services;

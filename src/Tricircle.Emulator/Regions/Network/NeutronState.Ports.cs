@@ -487,6 +487,7 @@ internal sealed partial class NeutronState
             if (body.ContainsKey("binding:host_id"))
             {
                 SetBinding(port, NeutronBody.Str(body, "binding:host_id") ?? "");
+                ParentBindingChanged(port);
             }
 
             Touch(port);
@@ -506,6 +507,7 @@ internal sealed partial class NeutronState
                 throw OpenStackFault.Conflict($"Port {id} cannot be deleted directly via the port API: has device owner {owner}.", "ServicePortInUse");
             }
 
+            RefuseTrunkPortDelete(id);
             RemovePort(port);
         }
     }
@@ -646,6 +648,7 @@ internal sealed partial class NeutronState
             port["device_owner"] = deviceOwner;
             SetBinding(port, host);
             Touch(port);
+            ParentBindingChanged(port);
             return Info(port);
         }
     }
@@ -671,6 +674,7 @@ internal sealed partial class NeutronState
             port["device_owner"] = "";
             SetBinding(port, "");
             Touch(port);
+            ParentBindingChanged(port);
         }
     }
 
