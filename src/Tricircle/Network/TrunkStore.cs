@@ -74,26 +74,26 @@ internal sealed class TrunkStore(Database database, TimeProvider timeProvider)
 
     public const string Active = "ACTIVE";
 
-    private const string Columns = "t.id, t.project_id, t.name, t.description, t.port_id, t.admin_state_up, t.status, t.created_at, t.updated_at, t.revision_number";
+    private const string Columns = "tr.id, tr.project_id, tr.name, tr.description, tr.port_id, tr.admin_state_up, tr.status, tr.created_at, tr.updated_at, tr.revision_number";
 
     // neutron-lib's trunk attribute map: status sorts but does not filter.
-    public static readonly NeutronListSchema Schema = new NeutronListSchema("Trunk", "trunks t", "t.id")
-        .Attribute("id", "t.id")
-        .Attribute("name", "t.name")
-        .Attribute("description", "t.description")
-        .Attribute("admin_state_up", "t.admin_state_up", NeutronValueKind.Bool)
-        .Attribute("port_id", "t.port_id")
-        .Attribute("status", "t.status")
-        .Attribute("project_id", "t.project_id")
-        .Attribute("tenant_id", "t.project_id")
-        .Attribute("revision_number", "t.revision_number", NeutronValueKind.Int)
-        .Attribute("created_at", "t.created_at")
-        .Attribute("updated_at", "t.updated_at")
+    public static readonly NeutronListSchema Schema = new NeutronListSchema("Trunk", "trunks tr", "tr.id")
+        .Attribute("id", "tr.id")
+        .Attribute("name", "tr.name")
+        .Attribute("description", "tr.description")
+        .Attribute("admin_state_up", "tr.admin_state_up", NeutronValueKind.Bool)
+        .Attribute("port_id", "tr.port_id")
+        .Attribute("status", "tr.status")
+        .Attribute("project_id", "tr.project_id")
+        .Attribute("tenant_id", "tr.project_id")
+        .Attribute("revision_number", "tr.revision_number", NeutronValueKind.Int)
+        .Attribute("created_at", "tr.created_at")
+        .Attribute("updated_at", "tr.updated_at")
         .TagFilters("trunks");
 
     /// <summary>A member sees its project's trunks, an admin all (Zed's get_trunk: project reader).</summary>
     public static string Visible(RequestContext? caller, NeutronSql sql) =>
-        caller is null || caller.IsAdmin ? "1=1" : $"t.project_id = {sql.Param(caller.ProjectId)}";
+        caller is null || caller.IsAdmin ? "1=1" : $"tr.project_id = {sql.Param(caller.ProjectId)}";
 
     public static TricircleException NotFound(string id) => NeutronErrors.NotFound("Trunk", id);
 
@@ -110,7 +110,7 @@ internal sealed class TrunkStore(Database database, TimeProvider timeProvider)
     {
         var sql = new NeutronSql();
         return connection.QueryFirstOrDefaultAsync<TrunkRow>(new CommandDefinition(
-            $"SELECT {Columns} FROM trunks t WHERE t.id = {sql.Param(id)} AND {Visible(caller, sql)}", sql.Parameters, tx, cancellationToken: cancellationToken));
+            $"SELECT {Columns} FROM trunks tr WHERE tr.id = {sql.Param(id)} AND {Visible(caller, sql)}", sql.Parameters, tx, cancellationToken: cancellationToken));
     }
 
     /// <summary>The trunk whose parent is the port, if any.</summary>
@@ -118,7 +118,7 @@ internal sealed class TrunkStore(Database database, TimeProvider timeProvider)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.QueryFirstOrDefaultAsync<TrunkRow>(new CommandDefinition(
-            $"SELECT {Columns} FROM trunks t WHERE t.port_id = @portId", new { portId }, cancellationToken: cancellationToken));
+            $"SELECT {Columns} FROM trunks tr WHERE tr.port_id = @portId", new { portId }, cancellationToken: cancellationToken));
     }
 
     public async Task<IReadOnlyList<Subport>> SubportsAsync(string trunkId, CancellationToken cancellationToken)
