@@ -35,6 +35,7 @@ internal static class JobsApi
         [JobTypes.PortSync.Name] = ("port_id", "port"),
         [JobTypes.SecurityGroupSync.Name] = ("security_group_id", "security_group"),
         [JobTypes.QosPolicySync.Name] = ("qos_policy_id", "qos_policy"),
+        [JobTypes.TrunkSync.Name] = ("trunk_id", "trunk"),
     };
 
     public static void MapJobsApi(this IEndpointRouteBuilder v1)
@@ -91,6 +92,7 @@ internal static class JobsApi
         SecurityGroupStore groups,
         RouterStore routers,
         FloatingIpStore floatingIps,
+        TrunkStore trunks,
         CancellationToken cancellationToken)
     {
         var body = await Create.ReadAsync(context);
@@ -121,6 +123,7 @@ internal static class JobsApi
                     "network" => (await networks.FindTopAsync(id, cancellationToken))?.ProjectId,
                     "subnet" => (await subnets.FindTopAsync(id, cancellationToken))?.ProjectId,
                     "port" => (await ports.FindTopAsync(id, cancellationToken))?.ProjectId,
+                    "trunk" => (await trunks.FindAsync(id, null, cancellationToken))?.ProjectId,
                     _ => (await groups.FindTopAsync(id, cancellationToken))?.ProjectId,
                 };
                 owner ??= (await routings.FindInPodAsync(id, synced.ResourceType, podId, cancellationToken)

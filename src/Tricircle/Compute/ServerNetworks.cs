@@ -26,6 +26,8 @@ internal sealed partial class ServerNetworks(
     NetworkPlaces places,
     PodNetworks podNetworks,
     PortStore ports,
+    TrunkStore trunks,
+    TrunkCopies trunkCopies,
     JobQueue jobs,
     ILogger<ServerNetworks> logger)
 {
@@ -113,8 +115,12 @@ internal sealed partial class ServerNetworks(
     }
 
     /// <summary>The pods every requested network may be used in (null when any), and why, for errors.</summary>
-    public Task<(IReadOnlyList<Pod>? Pods, string Why)> AllowedPodsAsync(IReadOnlyList<WantedNic> wanted, CancellationToken cancellationToken) =>
-        places.AllowedForAllAsync(wanted.Select(w => w.Network), cancellationToken);
+    public async Task<(IReadOnlyList<Pod>? Pods, string Why)> AllowedPodsAsync(IReadOnlyList<WantedNic> wanted, CancellationToken cancellationToken)
+    {
+        // A trunk goes where its parent does, with its subports: their networks must be able to follow.
+        var subportNetworks = await trunkCopies.SubportNetworksAsync([.. wanted.Select(w => w.Port?.Id).OfType<string>()], cancellationToken);
+        return await places.AllowedForAllAsync([.. wanted.Select(w => w.Network), .. subportNetworks], cancellationToken);
+    }
 
     /// <summary>The security groups the request names (they go on the ports Tricircle makes; the caller's own ports keep theirs).</summary>
     public static IReadOnlyList<string> GroupNames(JsonObject server) =>
@@ -167,6 +173,12 @@ internal sealed partial class ServerNetworks(
 
             var bottoms = await Task.WhenAll(ports.Select(async (p, i) =>
                 await podNetworks.EnsurePortAsync(pod, await central.MaterialAsync(p.Port, wanted[i].Network, cancellationToken), cancellationToken)));
+
+            // A trunk on a given port is made in the pod before its Nova binds the parent.
+            foreach (var (port, i) in ports.Select((p, i) => (p, i)).Where(p => !p.p.Created))
+            {
+                await trunkCopies.EnsureForParentAsync(pod, port.Port.Id, bottoms[i], cancellationToken);
+            }
             return ports.Select((p, i) => new ServerNic(wanted[i].Network, p.Port, p.Created, bottoms[i])).ToList();
         }
         catch
@@ -198,7 +210,17 @@ internal sealed partial class ServerNetworks(
         }));
 
         // The routers of these networks now reach into this pod (and their other pods' shadows of the ports): the workers converge them (the boot does not wait for it).
-        await jobs.QueueAsync(await central.PortsInPodSyncsAsync([.. nics.Select(n => n.Port.NetworkId).Distinct(StringComparer.Ordinal)], cancellationToken), cancellationToken);
+        // A trunk on a parent here takes the status its copy has now that the parent is bound.
+        var trunkSyncs = new List<JobRequest>();
+        foreach (var nic in nics.Where(n => !n.Created))
+        {
+            if (await trunks.OfParentAsync(nic.Port.Id, cancellationToken) is { } trunk)
+            {
+                trunkSyncs.Add(TrunkChanges.For(pod.PodId, trunk.Id, trunk.ProjectId));
+            }
+        }
+
+        await jobs.QueueAsync([.. await central.PortsInPodSyncsAsync([.. nics.Select(n => n.Port.NetworkId).Distinct(StringComparer.Ordinal)], cancellationToken), .. trunkSyncs], cancellationToken);
     }
 
     /// <summary>
@@ -236,6 +258,13 @@ internal sealed partial class ServerNetworks(
             {
                 await central.UnbindAsync(portId, cancellationToken);
                 await ports.ForgetServerPortAsync(serverId, portId, cancellationToken);
+
+                // Neutron's trunk goes DOWN when its parent is unbound; the copy follows by its sync.
+                if (await trunks.OfParentAsync(portId, cancellationToken) is { } trunk)
+                {
+                    await trunks.SetStatusAsync(trunk.Id, TrunkStore.Down, cancellationToken);
+                    await jobs.QueueAsync(await trunkCopies.SyncsAsync(trunk, cancellationToken), cancellationToken);
+                }
             }
         }
     }

@@ -73,11 +73,14 @@ internal static class JobTypes
     public static readonly JobType ShadowPortSync = new("shadow_port_sync", ["network_id"], true,
         "With [network] cross_pod_vxlan_mode = shadow: makes the shadows of a VxLAN network's instance ports right in every pod holding a copy of it (one per port of another pod, its MAC, addresses and host), and removes those no port or floating IP needs.");
 
+    public static readonly JobType TrunkSync = new("trunk_sync", ["pod_id", "trunk_id"], true,
+        "Makes the trunk's copy in its parent port's pod what central says: made on the parent's copy when missing, subports' copies made and added, extra ones removed, description and admin_state_up synced, central's status the copy's; deleted when central's trunk is gone.");
+
     public static readonly JobType PodAudit = new("pod_audit", ["pod_id"], true,
         "Compares what the pod holds with central intent (networks, subnets, ports, security groups, servers, volumes) and queues a sync or cleanup job for each difference.");
 
     public static readonly IReadOnlyList<JobType> All =
-        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, QosPolicySync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, VolumeCleanup, ServerGroupCleanup, RouterSync, FloatingIpSync, ShadowPortSync, PodAudit];
+        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, QosPolicySync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, VolumeCleanup, ServerGroupCleanup, RouterSync, FloatingIpSync, ShadowPortSync, TrunkSync, PodAudit];
 
     private static readonly Dictionary<string, JobType> ByName = All.ToDictionary(t => t.Name, StringComparer.Ordinal);
 

@@ -32,6 +32,7 @@ internal static class JobsServiceCollectionExtensions
         services.AddSingleton<IJobHandler, RouterSyncJob>();
         services.AddSingleton<IJobHandler, FloatingIpSyncJob>();
         services.AddSingleton<IJobHandler, ShadowPortSyncJob>();
+        services.AddSingleton<IJobHandler, TrunkSyncJob>();
         services.AddSingleton<IJobHandler, PodAuditJob>();
         services.AddHostedService<JobWorker>();
         services.AddHostedService<JobMaintenance>();

@@ -49,13 +49,14 @@ internal static class NetworkApi
         v20.MapQosApi();
         v20.MapRoutersApi();
         v20.MapFloatingIpsApi();
+        v20.MapTrunksApi();
         v20.MapAvailabilityZonesApi();
         v20.MapAgentsApi();
         v20.MapNetworkQuotasApi();
     }
 
     /// <summary>The top-level collections the v2.0 root lists.</summary>
-    public static readonly IReadOnlyList<string> Collections = ["networks", "subnets", "ports", "security-groups", "security-group-rules", "routers", "floatingips", "subnetpools", "address-scopes"];
+    public static readonly IReadOnlyList<string> Collections = ["networks", "subnets", "ports", "security-groups", "security-group-rules", "routers", "floatingips", "subnetpools", "address-scopes", "trunks"];
 
     /// <summary>The API's URL of a v2.0 collection or resource, for links.</summary>
     public static string Url(HttpContext context, string relative) => $"{PodForwarder.GatewayBase(context)}/v2.0/{relative}";

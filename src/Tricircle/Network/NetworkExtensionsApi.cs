@@ -56,6 +56,8 @@ internal static class NetworkExtensionsApi
         new("qos-port-network-policy", "QoS port network policy ID", "Adds a the QoS network ID to the port definition", "2019-11-01T10:00:00-00:00"),
         new("qos-pps-minimum", "QoS minimum packet rate rule", "Allow to configure QoS minimum packet rate rule.", "2021-07-14T10:00:00-00:00"),
         new("qos-rule-type-details", "Details of QoS rule types", "Expose details about QoS rule types supported by loaded backend drivers", "2017-06-22T10:00:00-00:00"),
+        new("trunk", "Trunk Extension", "Provides support for trunk ports", "2016-01-01T10:00:00-00:00"),
+        new("trunk-details", "Trunk port details", "Expose trunk port details", "2016-01-01T10:00:00-00:00"),
     ];
 
     public static void MapNetworkExtensionsApi(this IEndpointRouteBuilder v20)

@@ -36,6 +36,9 @@ internal static class NetworkServiceCollectionExtensions
         services.AddSingleton<ShadowPortSyncs>();
         services.AddSingleton<FloatingIpStore>();
         services.AddSingleton<FloatingIpChanges>();
+        services.AddSingleton<TrunkStore>();
+        services.AddSingleton<TrunkCopies>();
+        services.AddSingleton<TrunkChanges>();
         services.AddSingleton<DeletingMarks>();
         services.AddSingleton<NetworkPropagation>();
         services.AddSingleton<QosStore>();

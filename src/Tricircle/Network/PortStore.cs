@@ -64,6 +64,9 @@ internal sealed class PortRow
 
     public List<string> SecurityGroups { get; set; } = [];
 
+    /// <summary>trunk-details: set on a trunk's parent (the store loads it for views).</summary>
+    public JsonObject? TrunkDetails { get; set; }
+
     public List<AddressPair> Pairs() => JsonSerializer.Deserialize<List<AddressPair>>(AllowedAddressPairs) ?? [];
 
     public TopPort ToTop() => new(
@@ -99,6 +102,11 @@ internal sealed class PortRow
             view["binding:profile"] = JsonNode.Parse(BindingProfile);
             view["binding:vif_type"] = BindingVifType;
             view["binding:vif_details"] = JsonNode.Parse(BindingVifDetails);
+        }
+
+        if (TrunkDetails is not null)
+        {
+            view["trunk_details"] = TrunkDetails.DeepClone();
         }
 
         NeutronBody.AddStandard(view, ProjectId, CreatedAt, UpdatedAt, RevisionNumber, tags);
@@ -256,6 +264,12 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         var sql = new NeutronSql();
         var rows = await query.ListAsync<PortRow>(connection, Schema, Columns, Visible(caller, sql), sql, cancellationToken);
         await LoadAsync(connection, null, rows, cancellationToken);
+        var details = await TrunkStore.DetailsAsync(connection, [.. rows.Select(r => r.Id)], cancellationToken);
+        foreach (var row in rows)
+        {
+            row.TrunkDetails = details.GetValueOrDefault(row.Id);
+        }
+
         return (rows, await NeutronTags.LoadAsync(connection, "ports", [.. rows.Select(r => r.Id)], cancellationToken));
     }
 
@@ -264,6 +278,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         await using var connection = await database.OpenAsync(cancellationToken);
         port.QosNetworkPolicyId = await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
             "SELECT qos_policy_id FROM networks WHERE id = @NetworkId", port, cancellationToken: cancellationToken));
+        port.TrunkDetails = (await TrunkStore.DetailsAsync(connection, [port.Id], cancellationToken)).GetValueOrDefault(port.Id);
         return port.ToView(admin, (await NeutronTags.LoadAsync(connection, "ports", [port.Id], cancellationToken))[port.Id]);
     }
 

@@ -139,10 +139,11 @@ internal static class PortsApi
         await NeutronBody.ShowAsync(context, "port", await store.ViewAsync(port, caller.IsAdmin, context.RequestAborted));
     }
 
-    private static async Task DeleteAsync(string id, HttpContext context, PortStore store, RouterStore routers, FloatingIpStore floatingIps, NetworkPropagation propagation)
+    private static async Task DeleteAsync(string id, HttpContext context, PortStore store, RouterStore routers, FloatingIpStore floatingIps, TrunkStore trunks, NetworkPropagation propagation)
     {
         var caller = context.GetRequestContext();
         var port = await store.GetAsync(id, caller, context.RequestAborted);
+        await trunks.RefusePortDeleteAsync(id, context.RequestAborted);
 
         // Neutron's prevent_l3_port_deletion: a live router's port goes with its interface or gateway, a floating IP's with the floating IP.
         if ((port.DeviceOwner is PortStore.RouterInterfaceOwner or PortStore.RouterGatewayOwner && await routers.FindAsync(port.DeviceId, null, context.RequestAborted) is not null)

@@ -788,4 +788,86 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
 
         await Delete("qos/policies", policyId);
     }
+
+    [Fact]
+    public async Task Trunk_CreateShowSubportsDelete_ShapesStatusAndTrunkDetails()
+    {
+        var (network, _) = await NetworkWithSubnet("10.231.30.0/24", target.DemoToken);
+        var networkId = (string)network["id"]!;
+        try
+        {
+            var parent = (string)(await Create("ports", "port", new JsonObject { ["network_id"] = networkId }, target.DemoToken))["id"]!;
+            var sub1 = (string)(await Create("ports", "port", new JsonObject { ["network_id"] = networkId }, target.DemoToken))["id"]!;
+            var sub2Port = await Create("ports", "port", new JsonObject { ["network_id"] = networkId }, target.DemoToken);
+            var sub2 = (string)sub2Port["id"]!;
+            var trunk = await Create("trunks", "trunk", new JsonObject
+            {
+                ["name"] = Unique("trunk"),
+                ["port_id"] = parent,
+                ["sub_ports"] = new JsonArray(new JsonObject { ["port_id"] = sub1, ["segmentation_type"] = "vlan", ["segmentation_id"] = 10 }),
+            }, target.DemoToken);
+            var id = (string)trunk["id"]!;
+            foreach (var key in (string[])["id", "name", "description", "admin_state_up", "status", "port_id", "sub_ports", "project_id", "tenant_id", "created_at", "updated_at", "revision_number", "tags"])
+            {
+                Assert.True(trunk.ContainsKey(key), key);
+            }
+
+            Assert.Equal("DOWN", (string?)trunk["status"]); // its parent is bound to nothing
+            Assert.True((bool)trunk["admin_state_up"]!);
+            var sub = Assert.Single(trunk["sub_ports"]!.AsArray())!;
+            Assert.Equal((sub1, "vlan", 10), ((string?)sub["port_id"], (string?)sub["segmentation_type"], (int)sub["segmentation_id"]!));
+
+            var details = (await Send(HttpMethod.Get, $"/v2.0/ports/{parent}", token: target.DemoToken)).Expect(HttpStatusCode.OK)["port"]!["trunk_details"]!;
+            Assert.Equal(id, (string?)details["trunk_id"]);
+            Assert.NotNull(Assert.Single(details["sub_ports"]!.AsArray())!["mac_address"]);
+
+            var added = (await Send(HttpMethod.Put, $"/v2.0/trunks/{id}/add_subports",
+                new JsonObject { ["sub_ports"] = new JsonArray(new JsonObject { ["port_id"] = sub2, ["segmentation_type"] = "vlan", ["segmentation_id"] = 20 }) }, target.DemoToken)).Expect(HttpStatusCode.OK);
+            Assert.Equal(id, (string?)added["id"]); // the trunk itself, not wrapped
+            Assert.Equal(2, added["sub_ports"]!.AsArray().Count);
+            Assert.Equal(2, (await Send(HttpMethod.Get, $"/v2.0/trunks/{id}/get_subports", token: target.DemoToken)).Expect(HttpStatusCode.OK)["sub_ports"]!.AsArray().Count);
+
+            AssertError(await Send(HttpMethod.Post, "/v2.0/trunks", new JsonObject { ["trunk"] = new JsonObject { ["port_id"] = parent } }, target.DemoToken), HttpStatusCode.Conflict, "ParentPortInUse", parent);
+            AssertError(await Send(HttpMethod.Post, "/v2.0/trunks", new JsonObject { ["trunk"] = new JsonObject { ["port_id"] = sub1 } }, target.DemoToken), HttpStatusCode.Conflict, "TrunkPortInUse", sub1);
+            AssertError(await Send(HttpMethod.Delete, $"/v2.0/ports/{parent}", token: target.DemoToken), HttpStatusCode.Conflict, "PortInUseAsTrunkParent", id);
+            AssertError(await Send(HttpMethod.Delete, $"/v2.0/ports/{sub2}", token: target.DemoToken), HttpStatusCode.Conflict, "PortInUseAsSubPort", id);
+            AssertError(await Send(HttpMethod.Put, $"/v2.0/trunks/{id}/add_subports",
+                new JsonObject { ["sub_ports"] = new JsonArray(new JsonObject { ["port_id"] = parent, ["segmentation_type"] = "vlan", ["segmentation_id"] = 4095 }) }, target.DemoToken),
+                HttpStatusCode.Conflict, "ParentPortInUse", parent);
+
+            var removed = (await Send(HttpMethod.Put, $"/v2.0/trunks/{id}/remove_subports", new JsonObject { ["sub_ports"] = new JsonArray(new JsonObject { ["port_id"] = sub1 }) }, target.DemoToken)).Expect(HttpStatusCode.OK);
+            Assert.Equal(sub2, (string?)Assert.Single(removed["sub_ports"]!.AsArray())!["port_id"]);
+            AssertError(await Send(HttpMethod.Put, $"/v2.0/trunks/{id}/add_subports",
+                new JsonObject { ["sub_ports"] = new JsonArray(new JsonObject { ["port_id"] = sub1, ["segmentation_type"] = "vlan", ["segmentation_id"] = 20 }) }, target.DemoToken),
+                HttpStatusCode.Conflict, "DuplicateSubPort", "already in use on trunk");
+            AssertError(await Send(HttpMethod.Put, $"/v2.0/trunks/{id}/add_subports",
+                new JsonObject { ["sub_ports"] = new JsonArray(new JsonObject { ["port_id"] = sub1, ["segmentation_type"] = "vlan", ["segmentation_id"] = 4095 }) }, target.DemoToken),
+                HttpStatusCode.BadRequest, "InvalidInput", "is not in range");
+            AssertError(await Send(HttpMethod.Put, $"/v2.0/trunks/{id}/remove_subports", new JsonObject { ["sub_ports"] = new JsonArray(new JsonObject { ["port_id"] = sub1 }) }, target.DemoToken),
+                HttpStatusCode.NotFound, "SubPortNotFound", sub1);
+
+            (await Send(HttpMethod.Put, $"/v2.0/trunks/{id}", new JsonObject { ["trunk"] = new JsonObject { ["admin_state_up"] = false } }, target.DemoToken)).Expect(HttpStatusCode.OK);
+            AssertError(await Send(HttpMethod.Delete, $"/v2.0/trunks/{id}", token: target.DemoToken), HttpStatusCode.Conflict, "TrunkDisabled", id);
+            (await Send(HttpMethod.Put, $"/v2.0/trunks/{id}", new JsonObject { ["trunk"] = new JsonObject { ["admin_state_up"] = true } }, target.DemoToken)).Expect(HttpStatusCode.OK);
+            await Delete("trunks", id, target.DemoToken);
+            AssertError(await Send(HttpMethod.Get, $"/v2.0/trunks/{id}", token: target.DemoToken), HttpStatusCode.NotFound, "TrunkNotFound", id);
+            Assert.Null((await Send(HttpMethod.Get, $"/v2.0/ports/{parent}", token: target.DemoToken)).Expect(HttpStatusCode.OK)["port"]!["trunk_details"]);
+            foreach (var port in new[] { parent, sub1, sub2 })
+            {
+                await Delete("ports", port, target.DemoToken);
+            }
+        }
+        finally
+        {
+            await Delete("networks", networkId, target.DemoToken);
+        }
+    }
+
+    [Fact]
+    public async Task Extensions_ListTrunkAndTrunkDetails()
+    {
+        var aliases = (await Send(HttpMethod.Get, "/v2.0/extensions")).Expect(HttpStatusCode.OK)["extensions"]!.AsArray().Select(e => (string)e!["alias"]!).ToHashSet();
+        Assert.Contains("trunk", aliases);
+        Assert.Contains("trunk-details", aliases);
+    }
 }

@@ -43,6 +43,12 @@ public sealed partial class MalformedInputFuzzTests
         await SendOkAsync("PUT", network + $"/routers/{router}/add_router_interface", new JsonObject { ["subnet_id"] = subnet });
         var fipPort = Id(await SendOkAsync("POST", network + "/ports", new JsonObject { ["port"] = new JsonObject { ["network_id"] = net } }), "port");
         var fip = Id(await SendOkAsync("POST", network + "/floatingips", new JsonObject { ["floatingip"] = new JsonObject { ["floating_network_id"] = ext, ["port_id"] = fipPort } }), "floatingip");
+        var trunkParent = Id(await SendOkAsync("POST", network + "/ports", new JsonObject { ["port"] = new JsonObject { ["network_id"] = net } }), "port");
+        var trunkSub = Id(await SendOkAsync("POST", network + "/ports", new JsonObject { ["port"] = new JsonObject { ["network_id"] = net } }), "port");
+        _ids["trunks/id"] = Id(await SendOkAsync("POST", network + "/trunks", new JsonObject
+        {
+            ["trunk"] = new JsonObject { ["port_id"] = trunkParent, ["sub_ports"] = new JsonArray(new JsonObject { ["port_id"] = trunkSub, ["segmentation_type"] = "vlan", ["segmentation_id"] = 5 }) },
+        }), "trunk");
         foreach (var (path, id) in ((string, string)[])[("networks", net), ("subnets", subnet), ("ports", port), ("routers", router), ("floatingips", fip), ("security-groups", group)])
         {
             await SendOkAsync("PUT", network + $"/{path}/{id}/tags/t1", null);
@@ -165,11 +171,14 @@ public sealed partial class MalformedInputFuzzTests
             ("Network", "PUT /routers/{id}") => ["{'router': {'name': 'r2', 'routes': [{'destination': '10.5.0.0/24', 'nexthop': '10.0.0.7'}], 'external_gateway_info': {'network_id': '$EXT', 'enable_snat': false}, 'admin_state_up': true}}"],
             ("Network", "POST /floatingips") => ["{'floatingip': {'floating_network_id': '$EXT', 'port_id': '$PORT', 'fixed_ip_address': '10.0.0.5', 'floating_ip_address': '172.24.4.50', 'subnet_id': '$EXTSUB', 'description': 'd'}}"],
             ("Network", "PUT /floatingips/{id}") => ["{'floatingip': {'port_id': '$PORT', 'fixed_ip_address': null, 'description': 'x'}}"],
+            ("Network", "POST /trunks") => ["{'trunk': {'port_id': '$PORT', 'name': 't', 'description': 'd', 'admin_state_up': true, 'sub_ports': []}}"],
+            ("Network", "PUT /trunks/{id}") => ["{'trunk': {'name': 't2', 'description': 'd2', 'admin_state_up': true}}"],
+            ("Network", "PUT /trunks/{id}/add_subports" or "PUT /trunks/{id}/remove_subports") => ["{'sub_ports': [{'port_id': '$PORT', 'segmentation_type': 'vlan', 'segmentation_id': 7}]}"],
             ("Network", "POST /security-groups") => ["{'security_group': {'name': 'g', 'description': 'd', 'stateful': true}}"],
             ("Network", "PUT /security-groups/{id}") => ["{'security_group': {'name': 'g2', 'description': 'd2'}}"],
             ("Network", "POST /security-group-rules") => ["{'security_group_rule': {'security_group_id': '$GROUP', 'direction': 'ingress', 'ethertype': 'IPv4', 'protocol': 'tcp', 'port_range_min': 80, 'port_range_max': 81, 'remote_ip_prefix': '0.0.0.0/0', 'description': 'd'}}",
                 "{'security_group_rule': {'security_group_id': '$GROUP', 'direction': 'egress', 'ethertype': 'IPv6', 'protocol': 58, 'port_range_min': 1, 'port_range_max': 2, 'remote_group_id': '$GROUP'}}"],
-            ("Network", "PUT /networks/{id}/tags" or "PUT /subnets/{id}/tags" or "PUT /ports/{id}/tags" or "PUT /routers/{id}/tags" or "PUT /floatingips/{id}/tags" or "PUT /security-groups/{id}/tags") => ["{'tags': ['a', 'b']}"],
+            ("Network", "PUT /networks/{id}/tags" or "PUT /subnets/{id}/tags" or "PUT /ports/{id}/tags" or "PUT /routers/{id}/tags" or "PUT /floatingips/{id}/tags" or "PUT /security-groups/{id}/tags" or "PUT /trunks/{id}/tags") => ["{'tags': ['a', 'b']}"],
             ("Network", "PUT /quotas/{project}") => ["{'quota': {'network': 10, 'subnet': -1, 'port': 50, 'router': 5, 'floatingip': 5, 'security_group': 10, 'security_group_rule': 100}}"],
             ("Network", "PUT /routers/{id}/add_router_interface" or "PUT /routers/{id}/remove_router_interface") => ["{'subnet_id': '$SUBNET'}", "{'port_id': '$PORT'}"],
 

@@ -35,6 +35,8 @@ internal static class NeutronApi
         ("stateful-security-group", "Stateful security group", "Indicates if the security group is stateful or not"),
         ("quotas", "Quota management support", "Expose functions for quotas management per project"),
         ("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project"),
+        ("trunk", "Trunk Extension", "Provides support for trunk ports"),
+        ("trunk-details", "Trunk port details", "Expose trunk port details"),
         ("standard-attr-tag", "Tag support for resources with standard attribute: subnet, trunk, network_segment_range, router, network, policy, subnetpool, port, security_group, floatingip", "Enables to set tag on resources with standard attribute."),
         ("standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes"),
         ("standard-attr-revisions", "Resource revision numbers", "This extension will display the revision number of neutron resources."),
@@ -61,6 +63,7 @@ internal static class NeutronApi
         ("floatingips", "floatingips", "floatingip"),
         ("security-groups", "security_groups", "security_group"),
         ("security-group-rules", "security_group_rules", "security_group_rule"),
+        ("trunks", "trunks", "trunk"),
     ];
 
     public static void Map(IEndpointRouteBuilder app, RegionContext region)
@@ -161,6 +164,7 @@ internal static class NeutronApi
                     "routers" => state.UpdateRouter(caller, id, body),
                     "floatingips" => state.UpdateFloatingIp(caller, id, body),
                     "security_groups" => state.UpdateGroup(caller, id, body),
+                    "trunks" => state.UpdateTrunk(caller, id, body),
                     _ => throw new OpenStackFault(405, "The method is not allowed for this resource.", "HTTPMethodNotAllowed"),
                 };
                 await RegionHttp.WriteJsonAsync(context, 200, new JsonObject { [singular] = updated });
@@ -262,6 +266,19 @@ internal static class NeutronApi
         });
 
         MapQos(app, state);
+        // The trunk extension's member actions.
+        app.MapPut("/v2.0/trunks/{id}/add_subports", async context =>
+        {
+            var body = await ReadMemberActionBodyAsync(context);
+            await RegionHttp.WriteJsonAsync(context, 200, state.ChangeSubports(context.Caller(), Id(context), body, add: true));
+        });
+        app.MapPut("/v2.0/trunks/{id}/remove_subports", async context =>
+        {
+            var body = await ReadMemberActionBodyAsync(context);
+            await RegionHttp.WriteJsonAsync(context, 200, state.ChangeSubports(context.Caller(), Id(context), body, add: false));
+        });
+        app.MapGet("/v2.0/trunks/{id}/get_subports", context =>
+            RegionHttp.WriteJsonAsync(context, 200, new JsonObject { ["sub_ports"] = state.Show(context.Caller(), "trunks", Id(context))["sub_ports"]!.DeepClone() }));
 
         app.MapPut("/v2.0/routers/{id}/add_router_interface", async context =>
         {
@@ -374,6 +391,7 @@ internal static class NeutronApi
         "routers" => state.CreateRouter(caller, body),
         "floatingips" => state.CreateFloatingIp(caller, body),
         "security_groups" => state.CreateGroup(caller, body),
+        "trunks" => state.CreateTrunk(caller, body),
         _ => state.CreateRule(caller, body),
     };
 
@@ -385,6 +403,7 @@ internal static class NeutronApi
         "routers" => state.DeleteRouter,
         "floatingips" => state.DeleteFloatingIp,
         "security_groups" => state.DeleteGroup,
+        "trunks" => state.DeleteTrunk,
         _ => state.DeleteRule,
     };
 

@@ -105,6 +105,17 @@ internal static class NeutronBody
             ["tenant_id"] = new(AttrKind.String, true, false, 255),
             ["project_id"] = new(AttrKind.String, true, false, 255),
         },
+        // neutron-lib's trunk definition (sub_ports: POST only; add_subports and remove_subports change them).
+        ["trunk"] = new(StringComparer.Ordinal)
+        {
+            ["name"] = new(AttrKind.String, true, true, 255),
+            ["description"] = new(AttrKind.String, true, true, 255),
+            ["admin_state_up"] = new(AttrKind.Bool, true, true),
+            ["port_id"] = new(AttrKind.String, true, false),
+            ["sub_ports"] = new(AttrKind.Any, true, false),
+            ["tenant_id"] = new(AttrKind.String, true, false, 255),
+            ["project_id"] = new(AttrKind.String, true, false, 255),
+        },
         ["security_group"] = new(StringComparer.Ordinal)
         {
             ["name"] = new(AttrKind.String, true, true, 255),

@@ -495,6 +495,7 @@ internal sealed partial class NeutronState
             if (body.ContainsKey("binding:host_id"))
             {
                 SetBinding(port, NeutronBody.Str(body, "binding:host_id") ?? "");
+                ParentBindingChanged(port);
             }
 
             Touch(port);
@@ -514,6 +515,7 @@ internal sealed partial class NeutronState
                 throw OpenStackFault.Conflict($"Port {id} cannot be deleted directly via the port API: has device owner {owner}.", "ServicePortInUse");
             }
 
+            RefuseTrunkPortDelete(id);
             RemovePort(port);
         }
     }
@@ -654,6 +656,7 @@ internal sealed partial class NeutronState
             port["device_owner"] = deviceOwner;
             SetBinding(port, host);
             Touch(port);
+            ParentBindingChanged(port);
             return Info(port);
         }
     }
@@ -679,6 +682,7 @@ internal sealed partial class NeutronState
             port["device_owner"] = "";
             SetBinding(port, "");
             Touch(port);
+            ParentBindingChanged(port);
         }
     }
 

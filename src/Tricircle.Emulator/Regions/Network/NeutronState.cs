@@ -23,6 +23,7 @@ internal sealed partial class NeutronState(RegionContext region)
     private readonly List<JsonObject> _floatingIps = [];
     private readonly List<JsonObject> _groups = [];
     private readonly List<JsonObject> _rules = [];
+    private readonly List<JsonObject> _trunks = [];
 
     public RegionContext Region { get; } = region;
 
@@ -48,6 +49,7 @@ internal sealed partial class NeutronState(RegionContext region)
         "security_groups" => _groups.Select(WithRules).ToList(),
         "security_group_rules" => _rules,
         "qos_policies" => _qosPolicies.Select(WithQosRules).ToList(),
+        "trunks" => _trunks,
         _ => null,
     };
 
@@ -127,6 +129,7 @@ internal sealed partial class NeutronState(RegionContext region)
         "floatingips" => OpenStackFault.NotFound($"Floating IP {id} could not be found", "FloatingIPNotFound"),
         "security_groups" => OpenStackFault.NotFound($"Security group {id} does not exist", "SecurityGroupNotFound"),
         "security_group_rules" => OpenStackFault.NotFound($"Security group rule {id} does not exist", "SecurityGroupRuleNotFound"),
+        "trunks" => OpenStackFault.NotFound($"Trunk {id} could not be found.", "TrunkNotFound"),
         _ => OpenStackFault.NotFound("The resource could not be found."),
     };
 
