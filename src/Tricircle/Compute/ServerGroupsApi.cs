@@ -136,14 +136,15 @@ internal static class ServerGroupsApi
         await NovaJson.WriteAsync(context, new JsonObject { ["server_group"] = View(context, group, []) });
     }
 
-    /// <summary>The group; Nova's 404 when there is none, its policy's 403 when it is another project's.</summary>
+    /// <summary>The group; Nova's 404 when there is none, or when it is another project's (Nova's query is the caller's project unless admin).</summary>
     private static async Task<ServerGroup> FindAsync(string id, HttpContext context, ServerGroupStore store, string action)
     {
+        _ = action;
         var caller = ComputeApi.Caller(context);
-        var group = await store.FindAsync(id, context.RequestAborted) ?? throw ApiException.NotFound($"Instance group {id} could not be found.");
-        return caller.IsAdmin || group.ProjectId == caller.ProjectId
+        var group = await store.FindAsync(id, context.RequestAborted);
+        return group is not null && (caller.IsAdmin || group.ProjectId == caller.ProjectId)
             ? group
-            : throw ApiException.Forbidden($"Policy doesn't allow os_compute_api:os-server-groups:{action} to be performed.");
+            : throw ApiException.NotFound($"Instance group {id} could not be found.");
     }
 
     private static async Task ShowAsync(string id, HttpContext context, ServerGroupStore store)

@@ -764,10 +764,12 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
             "QosPolicyNotFound");
         var network = await Create("networks", "network", new JsonObject { ["name"] = Unique("net"), ["qos_policy_id"] = policyId }, target.DemoToken);
         var networkId = (string)network["id"]!;
+        string? portId = null;
         try
         {
             Assert.Equal(policyId, (string?)network["qos_policy_id"]);
             var port = await Create("ports", "port", new JsonObject { ["network_id"] = networkId }, target.DemoToken);
+            portId = (string)port["id"]!;
             Assert.Null((string?)port["qos_policy_id"]);
             Assert.Equal(policyId, (string?)port["qos_network_policy_id"]);
             var bound = (await Send(HttpMethod.Put, $"/v2.0/ports/{port["id"]}", new JsonObject { ["port"] = new JsonObject { ["qos_policy_id"] = policyId } }, target.DemoToken))
@@ -779,10 +781,16 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
             AssertError(await Send(HttpMethod.Delete, $"/v2.0/qos/policies/{policyId}"), HttpStatusCode.Conflict, "QosPolicyInUse", $"port {port["id"]}");
             var shown = (await Send(HttpMethod.Get, $"/v2.0/ports/{port["id"]}", token: target.DemoToken)).Expect(HttpStatusCode.OK)["port"]!;
             Assert.Null((string?)shown["qos_network_policy_id"]);
-            await Delete("ports", (string)port["id"]!, target.DemoToken);
+            await Delete("ports", portId, target.DemoToken);
+            portId = null;
         }
         finally
         {
+            if (portId is not null)
+            {
+                await Send(HttpMethod.Delete, "/v2.0/ports/" + portId, token: target.DemoToken); // the failure above is the one to see
+            }
+
             await Delete("networks", networkId, target.DemoToken);
         }
 

@@ -161,9 +161,9 @@ public abstract class ServerGroupsTests(GatewayFixture gateway)
         Assert.Contains(theirs, all.Text);
         Assert.Contains(mine, all.Text);
 
-        // Another project's group: Nova's policy 403 to show or delete, and no hint to boot with.
-        (await gateway.ComputeAsync(HttpMethod.Get, "os-server-groups/" + theirs, token)).AssertError(HttpStatusCode.Forbidden, "forbidden");
-        (await gateway.ComputeAsync(HttpMethod.Delete, "os-server-groups/" + theirs, token)).AssertError(HttpStatusCode.Forbidden, "forbidden");
+        // Another project's group: not found (Nova looks in the caller's project), and no hint to boot with.
+        (await gateway.ComputeAsync(HttpMethod.Get, "os-server-groups/" + theirs, token)).AssertError(HttpStatusCode.NotFound, "itemNotFound");
+        (await gateway.ComputeAsync(HttpMethod.Delete, "os-server-groups/" + theirs, token)).AssertError(HttpStatusCode.NotFound, "itemNotFound");
         (await BootAsync(token, "hint-theirs", "az1", theirs)).AssertError(HttpStatusCode.BadRequest, "badRequest");
         (await BootAsync(token, "hint-bad", "az1", "not-a-uuid")).AssertError(HttpStatusCode.BadRequest, "badRequest");
         (await BootAsync(token, "hint-none", "az1", Guid.NewGuid().ToString())).AssertError(HttpStatusCode.BadRequest, "badRequest");

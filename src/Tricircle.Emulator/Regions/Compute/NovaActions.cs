@@ -258,7 +258,7 @@ internal sealed partial class NovaApi
                     server.PendingMigration = null;
                     break;
                 case "migrate":
-                    ColdMigrate(context, server, argument);
+                    recorded = ColdMigrate(context, server, argument);
                     break;
                 case "os-migrateLive":
                     LiveMigrate(context, server, argument as JsonObject ?? throw OpenStackFault.BadRequest($"Invalid input for field/attribute os-migrateLive. Value: {argument?.ToJsonString() ?? "None"}. {argument?.ToJsonString() ?? "None"} is not of type 'object'"));

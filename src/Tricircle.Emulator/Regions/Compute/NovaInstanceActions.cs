@@ -257,9 +257,10 @@ internal sealed partial class NovaApi
 
     /// <summary>
     /// <c>migrate</c> (cold; a host from 2.56): the server moves to another host and waits in
-    /// VERIFY_RESIZE; no other host its group allows is Nova's 400 NoValidHost. Caller holds the lock.
+    /// VERIFY_RESIZE; with no other host its group allows the call is still accepted (Zed casts it)
+    /// and the migration ends in error. True when the action was recorded here. Caller holds the lock.
     /// </summary>
-    private void ColdMigrate(HttpContext context, Server server, JsonNode? argument)
+    private bool ColdMigrate(HttpContext context, Server server, JsonNode? argument)
     {
         RequireAdmin(context, "os-migrate-server:migrate");
         string? host = null;
@@ -280,7 +281,20 @@ internal sealed partial class NovaApi
 
         CheckLocked(context, server);
         RequireState(server, "migrate", "active", "stopped");
-        var dest = Destination(server, host, "No valid host found for cold migrate", (id, h) => $"Unable to migrate instance ({id}) to current host ({h}).");
+        string dest;
+        try
+        {
+            dest = Destination(server, host, "No valid host found for cold migrate", (id, h) => $"Unable to migrate instance ({id}) to current host ({h}).");
+        }
+        catch (OpenStackFault fault) when (fault.StatusCode == 400 && fault.Message.StartsWith("No valid host", StringComparison.Ordinal))
+        {
+            // Zed casts the migration to the conductor: accepted, then the scheduler finds no host,
+            // the migration ends in error and the server stays where it is (as a one-host lab region shows).
+            NewMigration(server, "migration", server.Host!, host ?? "", server.Flavor, server.Flavor, "error");
+            RecordAction(context, server, "migrate", ["cold_migrate", "conductor_migrate_server"], "nova.exception.NoValidHost: " + fault.Message);
+            return true;
+        }
+
         server.PendingMigration = NewMigration(server, "migration", server.Host!, dest, server.Flavor, server.Flavor, "finished");
         server.OldHost = server.Host;
         server.Host = dest;
@@ -288,6 +302,7 @@ internal sealed partial class NovaApi
         server.VmStateBeforeResize = server.VmState;
         server.VmState = "resized";
         region.Network.MoveDevice(server.Id, dest);
+        return false;
     }
 
     /// <summary>

@@ -113,7 +113,11 @@ internal sealed partial class NeutronState
         }
     }
 
-    private JsonObject FindAgentLocked(Caller caller, string id) =>
-        (caller.IsAdmin ? AgentsLocked().FirstOrDefault(a => a["id"]!.GetValue<string>() == id) : null)
-        ?? throw OpenStackFault.NotFound($"Agent {id} could not be found.", "AgentNotFound");
+    // As Neutron's controller: the agent is fetched first (AgentNotFound), then the admin-only
+    // policy hides one that exists behind a plain 404 ("pretend that it doesn't exist").
+    private JsonObject FindAgentLocked(Caller caller, string id)
+    {
+        var agent = AgentsLocked().FirstOrDefault(a => a["id"]!.GetValue<string>() == id) ?? throw OpenStackFault.NotFound($"Agent {id} could not be found.", "AgentNotFound");
+        return caller.IsAdmin ? agent : throw OpenStackFault.NotFound("The resource could not be found.", "HTTPNotFound");
+    }
 }
