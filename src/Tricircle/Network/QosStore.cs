@@ -263,7 +263,7 @@ internal sealed class QosStore(Database database, TimeProvider timeProvider)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
-        foreach (var (kind, table) in new[] { ("network", "networks"), ("port", "ports") })
+        foreach (var (kind, table) in new[] { ("port", "ports"), ("network", "networks") }) // ports first, as Neutron's binding_models
         {
             if (await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
                 $"SELECT id FROM {table} WHERE qos_policy_id = @id ORDER BY id", new { id }, tx, cancellationToken: cancellationToken)) is { } user)

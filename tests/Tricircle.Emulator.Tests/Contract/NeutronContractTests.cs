@@ -332,7 +332,8 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
         JsonObject Gateway(string? network) => new() { ["router"] = new JsonObject { ["external_gateway_info"] = network is null ? new JsonObject() : new JsonObject { ["network_id"] = network } } };
         try
         {
-            var routes = new JsonArray(new JsonObject { ["destination"] = "192.168.78.0/24", ["nexthop"] = "172.31.232.50" });
+            // A next hop far from the subnet's start: Neutron gives the gateway port one of the first free addresses at random.
+            var routes = new JsonArray(new JsonObject { ["destination"] = "192.168.78.0/24", ["nexthop"] = "172.31.232.250" });
             (await Send(HttpMethod.Put, $"/v2.0/routers/{routerId}", new JsonObject { ["router"] = new JsonObject { ["routes"] = routes } })).Expect(HttpStatusCode.OK);
 
             // Another network as gateway: the route's next hop would be on none of the router's subnets.
@@ -776,9 +777,11 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
                 .Expect(HttpStatusCode.OK)["port"]!;
             Assert.Equal(policyId, (string?)bound["qos_policy_id"]);
 
+            // Neutron names the ports that use it first, then the networks (its binding_models' order).
+            AssertError(await Send(HttpMethod.Delete, $"/v2.0/qos/policies/{policyId}"), HttpStatusCode.Conflict, "QosPolicyInUse", $"port {port["id"]}");
+            (await Send(HttpMethod.Put, $"/v2.0/ports/{port["id"]}", new JsonObject { ["port"] = new JsonObject { ["qos_policy_id"] = null } }, target.DemoToken)).Expect(HttpStatusCode.OK);
             AssertError(await Send(HttpMethod.Delete, $"/v2.0/qos/policies/{policyId}"), HttpStatusCode.Conflict, "QosPolicyInUse", $"network {networkId}");
             (await Send(HttpMethod.Put, $"/v2.0/networks/{networkId}", new JsonObject { ["network"] = new JsonObject { ["qos_policy_id"] = null } }, target.DemoToken)).Expect(HttpStatusCode.OK);
-            AssertError(await Send(HttpMethod.Delete, $"/v2.0/qos/policies/{policyId}"), HttpStatusCode.Conflict, "QosPolicyInUse", $"port {port["id"]}");
             var shown = (await Send(HttpMethod.Get, $"/v2.0/ports/{port["id"]}", token: target.DemoToken)).Expect(HttpStatusCode.OK)["port"]!;
             Assert.Null((string?)shown["qos_network_policy_id"]);
             await Delete("ports", portId, target.DemoToken);

@@ -207,8 +207,11 @@ public sealed class NovaServerGroupsContractTests(ContractTarget target) : IClas
             }
             else
             {
-                var stays = (await Nova(HttpMethod.Get, "/servers/" + server, target.AdminToken)).Json["server"]!;
-                Assert.Equal("ACTIVE", Str(stays["status"]));
+                var stays = await ContractTarget.EventuallyAsync(async () =>
+                {
+                    var now = (await Nova(HttpMethod.Get, "/servers/" + server, target.AdminToken)).Json["server"]!;
+                    return (Str(now["status"]) == "ACTIVE", now); // RESIZE a moment longer, until the conductor puts it back
+                }, "ACTIVE again");
                 Assert.Equal(before, stays["OS-EXT-SRV-ATTR:host"]!.GetValue<string>());
             }
 

@@ -44,6 +44,8 @@ public sealed class CliBreadthWalkthroughTests(LabTricircle lab)
     public async Task ServerGroups_Events_ConsoleLog_AndAMigrationWithNowhereToGo()
     {
         await lab.EnsurePodsAsync();
+        var admin = (await lab.Cloud.AdminTokenAsync(lab.Http)).Id;
+        var demo = await lab.Cloud.DemoTokenAsync(lab.Http);
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var flavor = (await lab.OpenStackJsonAsync(Central, false, "flavor", "create", "lab-cli-" + suffix, "--ram", "64", "--vcpus", "1", "--disk", "1", "--public")).GetProperty("id").GetString()!;
         var network = (await lab.OpenStackJsonAsync(Central, true, "network", "create", "lab-cli-net-" + suffix)).GetProperty("id").GetString()!;
@@ -83,6 +85,22 @@ public sealed class CliBreadthWalkthroughTests(LabTricircle lab)
             await lab.OpenStackAsync(Central, true, "server", "group", "delete", group);
             await lab.OpenStackAsync(Central, true, "network", "delete", network);
             await lab.OpenStackAsync(Central, false, "flavor", "delete", flavor);
+
+            // The demo project's default group went into the pod with the server's port: its delete
+            // takes the copy out again.
+            var groups = await lab.OpenStackJsonAsync(Central, false, "security", "group", "list", "--project", demo.ProjectId);
+            foreach (var sg in groups.EnumerateArray().Where(g => g.GetProperty("Name").GetString() == "default"))
+            {
+                await lab.OpenStackAsync(Central, false, "security", "group", "delete", sg.GetProperty("ID").GetString()!);
+            }
+
+            // What the pods got goes (the group's copy by its cleanup job), and the placement binding
+            // is forgotten: the walkthroughs after this one start from no routing and no binding.
+            var left = await LabTricircle.WaitForAsync(
+                async () => (await lab.AdminAsync(HttpMethod.Get, "routings?project_id=" + demo.ProjectId, admin)).GetProperty("routings") is var rows && rows.GetArrayLength() == 0 ? "gone" : rows.ToString(),
+                "gone");
+            Assert.Equal("gone", left);
+            await lab.ForgetBindingsAsync(admin, demo.ProjectId);
         }
     }
 

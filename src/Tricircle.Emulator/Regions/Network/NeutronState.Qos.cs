@@ -132,7 +132,7 @@ internal sealed partial class NeutronState
                 throw Policy("rule:delete_policy");
             }
 
-            foreach (var (kind, items) in new[] { ("network", _networks), ("port", _ports) })
+            foreach (var (kind, items) in new[] { ("port", _ports), ("network", _networks) }) // ports first, as binding_models
             {
                 if (items.FirstOrDefault(i => Str(i, "qos_policy_id") == id) is { } user)
                 {
