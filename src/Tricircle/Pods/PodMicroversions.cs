@@ -28,10 +28,15 @@ internal sealed class PodMicroversions(PodStore pods, PodClient client, PodFanOu
 
             // Nova's versioned root answers {"version": ...}; Cinder's {"versions": [...]}.
             var entry = document?["version"] ?? (document?["versions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(v => v["status"]?.ToString() == "CURRENT");
-            return Microversion.TryParse(entry?["version"]?.ToString(), out var v) ? v : gatewayMax;
+            return Microversion.TryParse(entry?["version"]?.ToString(), out var v) ? v : (Microversion?)null;
         }, cancellationToken);
-        var max = answers.Where(a => a.Succeeded).Select(a => a.Value).Append(gatewayMax).Min();
-        _cached[serviceType] = (max, timeProvider.GetUtcNow() + (answers.All(a => a.Succeeded) ? KeepFor : TimeSpan.FromSeconds(10)));
+        var known = answers.Where(a => a.Succeeded && a.Value is not null).Select(a => a.Value!.Value).ToList();
+        var max = known.Append(gatewayMax).Min();
+
+        // Kept for long only when every pod told its version: with no pod yet (a fresh deployment)
+        // or one that did not answer, the next pod's lower maximum must show within seconds.
+        var complete = bottom.Count > 0 && known.Count == bottom.Count;
+        _cached[serviceType] = (max, timeProvider.GetUtcNow() + (complete ? KeepFor : TimeSpan.FromSeconds(10)));
         return max;
     }
 }
