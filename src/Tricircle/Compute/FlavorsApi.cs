@@ -171,8 +171,9 @@ internal static class FlavorsApi
             flavors = index < 0 ? throw ApiException.BadRequest($"marker [{marker}] not found") : flavors[(index + 1)..];
         }
 
-        var more = limit is { } max && flavors.Count > max;
-        if (more)
+        // Nova links the next page whenever this one is full, more or not (common._get_collection_links).
+        var full = limit is { } max && flavors.Count >= max;
+        if (full)
         {
             flavors = flavors[..limit!.Value];
         }
@@ -184,7 +185,7 @@ internal static class FlavorsApi
         }
 
         var body = new JsonObject { ["flavors"] = items };
-        if (more && flavors.Count > 0)
+        if (full && flavors.Count > 0)
         {
             body["flavors_links"] = Pods.MergedList.NextLinks(ComputeApi.Url(context, detail ? "flavors/detail" : "flavors"), query, flavors[^1].FlavorId);
         }

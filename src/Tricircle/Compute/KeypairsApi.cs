@@ -81,7 +81,8 @@ internal static partial class KeypairsApi
             if (query.TryGetValue("limit", out var limitText))
             {
                 var limit = int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var l) ? l : throw ApiException.BadRequest($"Invalid limit [{limitText}]");
-                if (keypairs.Count > limit)
+                // Nova links the next page whenever this one is full, more or not.
+                if (keypairs.Count >= limit)
                 {
                     keypairs = keypairs[..limit];
                     if (limit > 0)

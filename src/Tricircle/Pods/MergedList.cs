@@ -74,7 +74,15 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         var headerList = headers.ToList();
 
         var relevant = await routings.PodsWithAsync(shape.ResourceType, projectId, cancellationToken);
-        var bottom = (await pods.ListAsync(new Dictionary<string, string>(), cancellationToken)).Where(p => !p.IsCentral && relevant.Contains(p.PodId) && (podFilter is null || podFilter(p))).ToList();
+        var candidates = (await pods.ListAsync(new Dictionary<string, string>(), cancellationToken)).Where(p => !p.IsCentral && (podFilter is null || podFilter(p))).ToList();
+        var bottom = candidates.Where(p => relevant.Contains(p.PodId)).ToList();
+        if (bottom.Count == 0 && candidates.Count > 0)
+        {
+            // Nothing of the project anywhere: one pod still reads the query, so that a bad sort
+            // key or filter gets the service's own 400 rather than an empty list (its items are
+            // dropped below, as none is routed).
+            bottom.Add(candidates[0]);
+        }
 
         JsonObject? marker = null;
         Pod? markerPod = null;
