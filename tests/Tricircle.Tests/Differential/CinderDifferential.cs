@@ -67,8 +67,8 @@ public static class CinderDifferential
 
     private static async Task VolumesAsync(DifferentialRun run)
     {
-        await run.CheckAsync("create", Cinder("POST", "/volumes", body: Json("""{"volume": {"size": 1, "name": "{p}v1", "availability_zone": "{az}"}}""")), capture: "volume1=volume.id");
-        await run.CheckAsync("create with metadata", Cinder("POST", "/volumes", "3.0", Json("""{"volume": {"size": 1, "name": "{p}v2", "description": "second", "availability_zone": "{az}", "metadata": {"k": "v"}}}""")), capture: "volume2=volume.id");
+        await run.CheckAsync("create", Cinder("POST", "/volumes", body: Json("""{"volume": {"size": 1, "name": "{p}v1", "availability_zone": "{az}", "metadata": {"run": "{p}"}}}""")), capture: "volume1=volume.id");
+        await run.CheckAsync("create with metadata", Cinder("POST", "/volumes", "3.0", Json("""{"volume": {"size": 1, "name": "{p}v2", "description": "second", "availability_zone": "{az}", "metadata": {"k": "v", "run": "{p}"}}}""")), capture: "volume2=volume.id");
         await run.WaitAsync("volume 1 available", Cinder("GET", "/volumes/{volume1}"), Status("volume", "available"));
         await run.WaitAsync("volume 2 available", Cinder("GET", "/volumes/{volume2}"), Status("volume", "available"));
 
@@ -77,10 +77,13 @@ public static class CinderDifferential
             await run.CheckAsync($"volume show {version ?? "3.0"}", Cinder("GET", "/volumes/{volume1}", version));
         }
 
+        // Lists narrowed to this run's volumes by their metadata: a member may filter by "name"
+        // but not by "name~" (resource_filters.json), and "name" matches whole names only.
+        const string Run = "metadata={\"run\":\"{p}\"}";
         foreach (var query in (string[])[
-            "?name={p}v1", "?name~={p}", "?name~={p}&limit=1", "?name~={p}&limit=2", "?name~={p}&sort=name:asc", "?name~={p}&sort=name:desc&limit=1",
-            "?name~={p}&sort_key=name&sort_dir=asc", "?name~={p}&marker={volume2}", "?name~={p}&status=available", "?name~={p}&status=error",
-            "?name~={p}&metadata={\"k\":\"v\"}", "?name~={p}&with_count=true", "?name~={p}&offset=1", "?name~={p}&bootable=false",
+            "?name={p}v1", "?" + Run, $"?{Run}&limit=1", $"?{Run}&limit=2", $"?{Run}&sort=name:asc", $"?{Run}&sort=name:desc&limit=1",
+            $"?{Run}&sort_key=name&sort_dir=asc", $"?{Run}&marker={{volume2}}", $"?{Run}&status=available", $"?{Run}&status=error",
+            "?metadata={\"k\":\"v\"}", $"?{Run}&with_count=true", $"?{Run}&offset=1", $"?{Run}&bootable=false", "?name~={p}",
         ])
         {
             await run.CheckAsync("volume list " + query, Cinder("GET", "/volumes" + query, "3.45"));
@@ -96,7 +99,7 @@ public static class CinderDifferential
         await run.CheckAsync("metadata", Cinder("GET", "/volumes/{volume2}/metadata"));
         await run.CheckAsync("metadata add", Cinder("POST", "/volumes/{volume2}/metadata", body: Json("""{"metadata": {"a": "1"}}""")));
         await run.CheckAsync("metadata item", Cinder("GET", "/volumes/{volume2}/metadata/a"));
-        await run.CheckAsync("metadata replace", Cinder("PUT", "/volumes/{volume2}/metadata", body: Json("""{"metadata": {"k": "w"}}""")));
+        await run.CheckAsync("metadata replace", Cinder("PUT", "/volumes/{volume2}/metadata", body: Json("""{"metadata": {"k": "w", "run": "{p}"}}""")));
         await run.CheckAsync("metadata item delete", Cinder("DELETE", "/volumes/{volume2}/metadata/k"));
         await run.CheckAsync("metadata unknown item", Cinder("GET", "/volumes/{volume2}/metadata/k"));
 
@@ -106,7 +109,7 @@ public static class CinderDifferential
         await run.CheckAsync("extended show", Cinder("GET", "/volumes/{volume2}"));
         await run.CheckAsync("shrink", Cinder("POST", "/volumes/{volume2}/action", body: Json("""{"os-extend": {"new_size": 1}}""")));
         await run.CheckAsync("set bootable", Cinder("POST", "/volumes/{volume2}/action", body: Json("""{"os-set_bootable": {"bootable": true}}""")));
-        await run.CheckAsync("bootable list", Cinder("GET", "/volumes/detail?name~={p}&bootable=true", "3.34"));
+        await run.CheckAsync("bootable list", Cinder("GET", "/volumes/detail?metadata={\"run\":\"{p}\"}&bootable=true", "3.34"));
         await run.CheckAsync("readonly flag", Cinder("POST", "/volumes/{volume2}/action", body: Json("""{"os-update_readonly_flag": {"readonly": true}}""")));
         await run.CheckAsync("unknown action", Cinder("POST", "/volumes/{volume2}/action", body: Json("""{"os-fly": {}}""")));
         await run.CheckAsync("reset status as member", Cinder("POST", "/volumes/{volume2}/action", body: Json("""{"os-reset_status": {"status": "error"}}""")));
@@ -148,7 +151,7 @@ public static class CinderDifferential
         await run.WaitAsync("volume 1 gone", Cinder("GET", "/volumes/{volume1}"), a => a.Status == 404);
         await run.WaitAsync("volume 2 gone", Cinder("GET", "/volumes/{volume2}"), a => a.Status == 404);
         await run.CheckAsync("deleted volume", Cinder("GET", "/volumes/{volume1}"));
-        await run.CheckAsync("list when all deleted", Cinder("GET", "/volumes/detail?name~={p}", "3.34"));
+        await run.CheckAsync("list when all deleted", Cinder("GET", "/volumes/detail?metadata={\"run\":\"{p}\"}", "3.34"));
     }
 
     private static async Task QuotasAsync(DifferentialRun run)

@@ -414,6 +414,7 @@ internal static partial class CinderApi
     private static Task ListBackupsAsync(CinderRequest r, bool detail)
     {
         var query = r.Http.Request.Query;
+        RejectInvalidFilters(r, query, "backup");
         var allTenants = r.Caller.IsAdmin && IsTrue(query["all_tenants"].ToString());
         JsonObject result;
         lock (r.State.Sync)

@@ -443,6 +443,7 @@ internal static partial class CinderApi
     private static Task ListSnapshotsAsync(CinderRequest r, bool detail)
     {
         var query = r.Http.Request.Query;
+        RejectInvalidFilters(r, query, "snapshot");
         var allTenants = r.Caller.IsAdmin && IsTrue(query["all_tenants"].ToString());
         JsonObject result;
         lock (r.State.Sync)

@@ -439,6 +439,7 @@ internal static partial class CinderApi
     private static Task ListVolumesAsync(CinderRequest r, bool detail)
     {
         var query = r.Http.Request.Query;
+        RejectInvalidFilters(r, query, "volume");
         var allTenants = r.Caller.IsAdmin && IsTrue(query["all_tenants"].ToString());
         Dictionary<string, string>? metadataFilter = null;
         if (query["metadata"].ToString() is { Length: > 0 } metadataText)
@@ -585,6 +586,39 @@ internal static partial class CinderApi
     // ---- shared helpers ----
 
     private static bool IsTrue(string text) => text.ToLowerInvariant() is "true" or "1" or "yes" or "t" or "y" or "on";
+
+    /// <summary>What <c>/etc/cinder/resource_filters.json</c> lets a member filter by (Zed's default file).</summary>
+    private static readonly Dictionary<string, string[]> ResourceFilters = new(StringComparer.Ordinal)
+    {
+        ["volume"] = ["name", "status", "metadata", "bootable", "migration_status", "availability_zone", "group_id", "size", "created_at", "updated_at", "consumes_quota"],
+        ["backup"] = ["name", "status", "volume_id"],
+        ["snapshot"] = ["name", "status", "volume_id", "metadata", "availability_zone", "consumes_quota"],
+    };
+
+    /// <summary>
+    /// Cinder's <c>reject_invalid_filters</c> from 3.33: a member's filter that the resource
+    /// filters do not list is a 400 (an admin's never is; <c>all_tenants</c> is silently dropped).
+    /// From 3.34 a configured <c>key~</c> allows <c>key</c>; <c>key~</c> itself must be listed.
+    /// </summary>
+    private static void RejectInvalidFilters(CinderRequest r, IQueryCollection query, string resource)
+    {
+        if (!CinderState.AtLeast(r.Version, 33) || r.Caller.IsAdmin)
+        {
+            return;
+        }
+
+        var configured = ResourceFilters[resource];
+        var invalid = query.Keys
+            .Where(k => k is not ("limit" or "marker" or "offset" or "sort" or "sort_key" or "sort_dir" or "all_tenants")
+                && !(k == "with_count" && CinderState.AtLeast(r.Version, 45))
+                && !configured.Contains(k, StringComparer.Ordinal)
+                && !(CinderState.AtLeast(r.Version, 34) && configured.Contains(k + "~", StringComparer.Ordinal)))
+            .ToList();
+        if (invalid.Count > 0)
+        {
+            throw OpenStackFault.BadRequest($"Invalid filters {string.Join(',', invalid)} are found in query options.");
+        }
+    }
 
     private static IEnumerable<T> FilterEq<T>(IEnumerable<T> items, IQueryCollection query, string key, Func<T, string?> field)
     {
