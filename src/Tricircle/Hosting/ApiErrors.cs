@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Tricircle.Hosting;
@@ -95,6 +96,74 @@ internal static class ApiErrors
 
         response.ContentLength = buffer.Length;
         await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
+    }
+
+    /// <summary>
+    /// webob's own error page, which Nova and Cinder answer where their router matches no route
+    /// (<c>/volumes/</c>): the body follows the Accept header (text/html wins ties and is the
+    /// default, application/json when asked for, else text/plain).
+    /// </summary>
+    public static async Task WriteWebobAsync(HttpContext context, int status, string message)
+    {
+        var statusLine = $"{status} {Title(status)}";
+        var accept = context.Request.Headers.Accept.ToString();
+        var html = AcceptQuality(accept, "text/html");
+        var json = AcceptQuality(accept, "application/json");
+        string text, contentType;
+        if (json > 0 && json > html)
+        {
+            text = new JsonObject { ["message"] = message + "<br /><br />\n\n\n", ["code"] = statusLine, ["title"] = Title(status) }.ToJsonString();
+            contentType = "application/json";
+        }
+        else if (html > 0)
+        {
+            text = $"<html>\n <head>\n  <title>{statusLine}</title>\n </head>\n <body>\n  <h1>{statusLine}</h1>\n  {System.Net.WebUtility.HtmlEncode(message)}<br /><br />\n\n\n\n </body>\n</html>";
+            contentType = "text/html; charset=UTF-8";
+        }
+        else
+        {
+            text = $"{statusLine}\n\n{message}\n\n\n";
+            contentType = "text/plain; charset=UTF-8";
+        }
+
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+    }
+
+    // The q of the most specific media range in an Accept header matching the type (no header: everything at 1).
+    private static double AcceptQuality(string accept, string mediaType)
+    {
+        if (string.IsNullOrWhiteSpace(accept))
+        {
+            return 1;
+        }
+
+        var (best, specificity) = (0.0, -1);
+        foreach (var range in accept.Split(','))
+        {
+            var parts = range.Split(';');
+            var name = parts[0].Trim().ToLowerInvariant();
+            var q = 1.0;
+            foreach (var parameter in parts.Skip(1))
+            {
+                var pair = parameter.Split('=', 2);
+                if (pair.Length == 2 && pair[0].Trim() == "q" && double.TryParse(pair[1].Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+                {
+                    q = parsed;
+                }
+            }
+
+            var level = name == mediaType ? 2 : name == mediaType.Split('/')[0] + "/*" ? 1 : name == "*/*" ? 0 : -1;
+            if (level > specificity)
+            {
+                (best, specificity) = (q, level);
+            }
+        }
+
+        return best;
     }
 
     internal static ServiceRole? RoleOf(HttpContext context) =>

@@ -107,6 +107,7 @@ internal static class ServiceHost
         app.UseMiddleware<Network.NeutronFormatSuffixMiddleware>();
         app.UseRouting();
         app.UseMiddleware<KeystoneAuthMiddleware>();
+        app.UseMiddleware<Volume.VolumeExactRoutesMiddleware>();
         app.MapAdminApi();
         app.MapComputeApi();
         app.MapVolumeApi();

@@ -22,10 +22,26 @@ internal sealed record MergedListShape(
 
     /// <summary>Ask pods for several sort keys as Cinder takes them (<c>sort=k1:desc,k2:desc</c>; it reads one <c>sort_key</c> only), not as Nova does (repeated <c>sort_key</c>/<c>sort_dir</c>).</summary>
     public bool SortParameter { get; init; }
+
+    /// <summary>The error for a marker the caller has no such item for (Nova's 400 "marker [x] not found" unless told; Cinder's is the item's 404).</summary>
+    public Func<string, Exception>? MarkerNotFound { get; init; }
+
+    /// <summary>
+    /// A pod's refusal of the query (400: an unknown sort key or filter, which only the service
+    /// knows) is passed on in its own words, without the pod's name, as Cinder's clients read them.
+    /// </summary>
+    public bool PodWordsOnRefusal { get; init; }
 }
 
-/// <summary>One merged page: the items, whether more follow, and the pods that could not answer.</summary>
-internal sealed record MergedPage(IReadOnlyList<JsonObject> Items, bool More, IReadOnlyList<string> MissingPods);
+/// <summary>One merged page: the items, whether more follow, the pods that could not answer, and the page size that applied (the caller's limit, capped).</summary>
+internal sealed record MergedPage(IReadOnlyList<JsonObject> Items, bool More, IReadOnlyList<string> MissingPods, int Limit = 0)
+{
+    /// <summary>
+    /// Cinder's and Nova's rule for a next link (<c>_get_collection_links</c>): the page is full,
+    /// whether or not more follow; with Cinder's count (3.45) the count stands for the items.
+    /// </summary>
+    public bool Full(long? count = null) => Items.Count > 0 && Limit <= (count is > 0 ? count : Items.Count);
+}
 
 /// <summary>
 /// A list call answered from every pod at once: each relevant pod (one holding resources of the
@@ -89,7 +105,7 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         if (markerId is not null)
         {
             var routing = await routings.FindTopAsync(markerId, shape.ResourceType, projectId, cancellationToken)
-                ?? throw TricircleException.Invalid($"marker [{markerId}] not found");
+                ?? throw (shape.MarkerNotFound?.Invoke(markerId) ?? TricircleException.Invalid($"marker [{markerId}] not found"));
             markerPod = bottom.FirstOrDefault(p => p.PodId == routing.PodId);
             marker = markerPod is null ? null : await FetchOneAsync(shape, markerPod, podPath, markerId, token, headerList, cancellationToken);
             marker ??= shape.Placeholder(routing);
@@ -138,7 +154,8 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         // caller's request is wrong, and saying so beats showing placeholders.
         if (answers.Select(a => a.Error).OfType<PodErrorException>().FirstOrDefault(e => e.StatusCode == StatusCodes.Status400BadRequest) is { } refused)
         {
-            throw refused;
+            // Where a pod judges the query for all (Cinder), its words are the answer, as the caller would hear them from one Cinder.
+            throw shape.PodWordsOnRefusal ? TricircleException.Invalid(refused.PodMessage) : refused;
         }
 
         var merged = answers.Where(a => a.Succeeded).SelectMany(a => a.Value!).ToList();
@@ -156,7 +173,7 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
 
         merged.Sort(comparer);
         var more = merged.Count > limit;
-        return new MergedPage(merged.Take(limit).ToList(), more, missing.Select(p => p.RegionName).ToList());
+        return new MergedPage(merged.Take(limit).ToList(), more, missing.Select(p => p.RegionName).ToList(), limit);
     }
 
     /// <summary>The next-page link of a merged page (the caller's query with the marker moved on).</summary>

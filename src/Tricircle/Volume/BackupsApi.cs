@@ -36,6 +36,8 @@ internal static class BackupsApi
     {
         FromPod = VolumeRoutes.TopAz,
         SortParameter = true,
+        MarkerNotFound = VolumeApi.MarkerNotFound("Backup"),
+        PodWordsOnRefusal = true,
     };
 
     public static void MapBackupsApi(this IEndpointRouteBuilder v3)
@@ -135,14 +137,15 @@ internal static class BackupsApi
         }
 
         var body = new JsonObject { ["backups"] = items };
-        if (page.More && page.Items.Count > 0)
+        long? count = withCount ? await CountAsync(context, sources, filters, projectId) : null;
+        if (page.Full(count)) // Cinder judges a page full by the count when it has one
         {
             body["backups_links"] = MergedList.NextLinks(VolumeApi.Url(context, detail ? "backups/detail" : "backups"), query, MergedList.Id(page.Items[^1]));
         }
 
-        if (withCount)
+        if (count is not null)
         {
-            body["count"] = await CountAsync(context, sources, filters, projectId);
+            body["count"] = count;
         }
 
         await ServersApi.WriteJsonAsync(context, 200, body);

@@ -23,6 +23,8 @@ internal static class SnapshotsApi
         Placeholder)
     {
         SortParameter = true,
+        MarkerNotFound = VolumeApi.MarkerNotFound("Snapshot"),
+        PodWordsOnRefusal = true,
     };
 
     public static void MapSnapshotsApi(this IEndpointRouteBuilder v3)
@@ -97,7 +99,7 @@ internal static class SnapshotsApi
         }
 
         var body = new JsonObject { ["snapshots"] = items };
-        if (page.More && page.Items.Count > 0)
+        if (page.Full())
         {
             body["snapshots_links"] = MergedList.NextLinks(VolumeApi.Url(context, detail ? "snapshots/detail" : "snapshots"), context.Request.Query, MergedList.Id(page.Items[^1]));
         }

@@ -47,6 +47,8 @@ internal static class VolumeApi
             return await next(invocation);
         });
         v3.MapVolumesApi();
+        v3.MapVolumeSummaryApi();
+        v3.MapVolumeExtensionsApi();
         v3.MapSnapshotsApi();
         v3.MapBackupsApi();
         v3.MapVolumeTypesApi();
@@ -70,6 +72,9 @@ internal static class VolumeApi
     /// <summary>The request's microversion (set by the group's filter).</summary>
     public static Microversion Version(HttpContext context) =>
         context.Items.TryGetValue(typeof(VolumeApi), out var v) && v is Microversion version ? version : Min;
+
+    /// <summary>Cinder's error for a list marker the caller has no such item for: the DB's lookup of the marker (VolumeNotFound and the like).</summary>
+    public static Func<string, Exception> MarkerNotFound(string what) => id => TricircleException.NotFound($"{what} {id} could not be found.");
 
     /// <summary>The header that carries the request's microversion to a pod.</summary>
     public static KeyValuePair<string, string>[] VersionHeaders(HttpContext context) =>

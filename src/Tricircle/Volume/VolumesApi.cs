@@ -31,6 +31,8 @@ internal static class VolumesApi
     {
         FromPod = VolumeRoutes.TopAz,
         SortParameter = true,
+        MarkerNotFound = VolumeApi.MarkerNotFound("Volume"),
+        PodWordsOnRefusal = true,
     };
 
     public static void MapVolumesApi(this IEndpointRouteBuilder v3)
@@ -180,7 +182,7 @@ internal static class VolumesApi
         }
 
         var body = new JsonObject { ["volumes"] = items };
-        if (page.More && page.Items.Count > 0)
+        if (page.Full())
         {
             body["volumes_links"] = MergedList.NextLinks(VolumeApi.Url(context, detail ? "volumes/detail" : "volumes"), context.Request.Query, MergedList.Id(page.Items[^1]));
         }

@@ -488,4 +488,121 @@ public sealed class CinderContractTests(ContractTarget target) : IClassFixture<C
             await DeleteVolumeAsync(sourceId);
         }
     }
+
+    private static Dictionary<string, string> Version(string version) => new() { ["OpenStack-API-Version"] = "volume " + version };
+
+    [Fact]
+    public async Task Summary_CountsTheProjectsVolumes_From312_WithMetadataFrom336()
+    {
+        var key = Unique("sum");
+        var volume = await CreateVolumeAsync(new JsonObject { ["size"] = 2, ["metadata"] = new JsonObject { [key] = "v1" } });
+        var id = volume["id"]!.GetValue<string>();
+        try
+        {
+            var summary = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/volumes/summary", target.DemoToken, headers: Version("3.12"))).Expect(HttpStatusCode.OK)["volume-summary"]!;
+            Assert.True(summary["total_count"]!.GetValue<int>() >= 1, summary.ToJsonString());
+            Assert.True(summary["total_size"]!.GetValue<int>() >= 2, summary.ToJsonString());
+            Assert.Null(summary["metadata"]);
+
+            var withMetadata = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/volumes/summary", target.DemoToken, headers: Version("3.36"))).Expect(HttpStatusCode.OK)["volume-summary"]!;
+            Assert.Equal(["v1"], withMetadata["metadata"]![key]!.AsArray().Select(v => v!.GetValue<string>()));
+
+            // Before 3.12 the method does not exist: a bare itemNotFound, not a volume called "summary".
+            var old = await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/volumes/summary", target.DemoToken);
+            Assert.Equal("The resource could not be found.", old.Expect(HttpStatusCode.NotFound)["itemNotFound"]!["message"]!.GetValue<string>());
+        }
+        finally
+        {
+            await DeleteVolumeAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Extensions_ListCindersContribDescriptors_WithAndWithoutTheProject()
+    {
+        var listed = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/extensions", target.DemoToken)).Expect(HttpStatusCode.OK)["extensions"]!.AsArray();
+        var backups = Assert.Single(listed, e => e!["alias"]!.GetValue<string>() == "backups")!;
+        Assert.Equal("Backups", backups["name"]!.GetValue<string>());
+        Assert.Equal("Backups support.", backups["description"]!.GetValue<string>());
+        Assert.Equal("2012-12-12T00:00:00+00:00", backups["updated"]!.GetValue<string>());
+        Assert.Empty(backups["links"]!.AsArray());
+        Assert.Contains(listed, e => e!["alias"]!.GetValue<string>() == "os-volume-actions");
+
+        var projectless = (await target.SendAsync(HttpMethod.Get, new Uri(Root, "v3"), "/extensions", target.DemoToken)).Expect(HttpStatusCode.OK)["extensions"]!.AsArray();
+        Assert.Equal(listed.Count, projectless.Count);
+
+        var one = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/extensions/os-volume-actions", target.DemoToken)).Expect(HttpStatusCode.OK)["extension"]!;
+        Assert.Equal("VolumeActions", one["name"]!.GetValue<string>());
+        var unknown = await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/extensions/no-such-extension", target.DemoToken);
+        Assert.Equal("The resource could not be found.", unknown.Expect(HttpStatusCode.NotFound)["itemNotFound"]!["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task TrailingSlash_Is404_WhateverTheMethod()
+    {
+        foreach (var method in (HttpMethod[])[HttpMethod.Get, HttpMethod.Put, HttpMethod.Delete])
+        {
+            foreach (var path in (string[])["/volumes/", "/snapshots/", "/backups/"])
+            {
+                var response = await target.SendAsync(method, target.DemoVolume, path, target.DemoToken, method == HttpMethod.Put ? new JsonObject() : null);
+                Assert.True(response.Status == HttpStatusCode.NotFound, $"{method} {path}: {response}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Lists_AFullPageLinksTheNext_EvenWhenNothingFollows()
+    {
+        var volume = await CreateVolumeAsync();
+        var id = volume["id"]!.GetValue<string>();
+        var name = volume["name"]!.GetValue<string>();
+        try
+        {
+            foreach (var path in (string[])["/volumes", "/volumes/detail"])
+            {
+                var full = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, $"{path}?name={name}&limit=1", target.DemoToken)).Expect(HttpStatusCode.OK);
+                Assert.Equal(id, Assert.Single(full["volumes"]!.AsArray())!["id"]!.GetValue<string>());
+                var next = Assert.Single(full["volumes_links"]!.AsArray())!;
+                Assert.Equal("next", next["rel"]!.GetValue<string>());
+                Assert.Contains("marker=" + id, next["href"]!.GetValue<string>(), StringComparison.Ordinal);
+
+                var partial = (await target.SendAsync(HttpMethod.Get, target.DemoVolume, $"{path}?name={name}&limit=2", target.DemoToken)).Expect(HttpStatusCode.OK);
+                Assert.Null(partial["volumes_links"]);
+            }
+        }
+        finally
+        {
+            await DeleteVolumeAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("volumes", "Volume")]
+    [InlineData("snapshots", "Snapshot")]
+    [InlineData("backups", "Backup")]
+    public async Task Lists_UnknownMarkerIsTheItems404_UnknownSortKeyIs400(string collection, string what)
+    {
+        var marker = Guid.NewGuid().ToString();
+        foreach (var path in (string[])[collection, collection + "/detail"])
+        {
+            var unknown = await target.SendAsync(HttpMethod.Get, target.DemoVolume, $"/{path}?marker={marker}", target.DemoToken);
+            Assert.Equal($"{what} {marker} could not be found.", unknown.Expect(HttpStatusCode.NotFound)["itemNotFound"]!["message"]!.GetValue<string>());
+
+            foreach (var query in (string[])["sort_key=invalid", "sort=invalid:asc"])
+            {
+                var sorted = await target.SendAsync(HttpMethod.Get, target.DemoVolume, $"/{path}?{query}", target.DemoToken);
+                Assert.Equal("Invalid input received: Invalid sort key", sorted.Expect(HttpStatusCode.BadRequest)["badRequest"]!["message"]!.GetValue<string>());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task SnapshotCreate_NullVolumeId_IsVolumeNoneNotFound_AMissingOneIs400()
+    {
+        var nullVolume = await target.SendAsync(HttpMethod.Post, target.DemoVolume, "/snapshots", target.DemoToken, new JsonObject { ["snapshot"] = new JsonObject { ["volume_id"] = null, ["name"] = Unique("snap") } });
+        Assert.Equal("Volume None could not be found.", nullVolume.Expect(HttpStatusCode.NotFound)["itemNotFound"]!["message"]!.GetValue<string>());
+
+        var missing = await target.SendAsync(HttpMethod.Post, target.DemoVolume, "/snapshots", target.DemoToken, new JsonObject { ["snapshot"] = new JsonObject { ["name"] = Unique("snap") } });
+        Assert.Contains("'volume_id' is a required property", missing.Expect(HttpStatusCode.BadRequest)["badRequest"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
 }

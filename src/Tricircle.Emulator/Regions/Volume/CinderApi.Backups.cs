@@ -423,8 +423,9 @@ internal static partial class CinderApi
             backups = FilterEq(backups, query, "name", b => b.Name);
             backups = FilterEq(backups, query, "status", b => b.Status);
             backups = FilterEq(backups, query, "volume_id", b => b.VolumeId);
-            var sorted = Sort(backups.ToList(), query, BackupSortKeys, CompareBackups, b => b.Id);
-            var (page, next) = Page(sorted, query, b => b.Id, "Backup");
+            var sorted = Sort(backups.ToList(), query, BackupSortKeys, CompareBackups, b => b.Id, out var order);
+            var withCount = CinderState.AtLeast(r.Version, 45) && IsTrue(query["with_count"].ToString());
+            var (page, next) = Page(sorted, query, b => b.Id, id => Backup(r, id), order, withCount ? sorted.Count : null);
             result = new JsonObject
             {
                 ["backups"] = new JsonArray([.. page.Select(b => (JsonNode)(detail ? r.State.BackupJson(b, r.Version, r.Caller.IsAdmin, r.Root) : BackupSummary(r, b)))]),

@@ -321,7 +321,10 @@ internal static partial class CinderApi
         ShortStr(body, "name");
         ShortStr(body, "display_name");
         ShortStr(body, "description", printable: true);
-        var volumeId = Str(body, "volume_id") ?? throw OpenStackFault.BadRequest("Invalid input for field/attribute snapshot. Value: " + body.ToJsonString() + ". 'volume_id' is a required property");
+        // The schema requires the key but allows null (uuid_allow_null), which then names no volume: "Volume None could not be found."
+        var volumeId = body.ContainsKey("volume_id")
+            ? Str(body, "volume_id") ?? "None"
+            : throw OpenStackFault.BadRequest("Invalid input for field/attribute snapshot. Value: " + body.ToJsonString() + ". 'volume_id' is a required property");
         var force = body["force"] is { } f && Bool(f, "force");
         var metadata = StringDict(body["metadata"], "metadata");
         JsonObject json;
@@ -452,8 +455,9 @@ internal static partial class CinderApi
             snapshots = FilterEq(snapshots, query, "name", s => s.Name);
             snapshots = FilterEq(snapshots, query, "status", s => s.Status);
             snapshots = FilterEq(snapshots, query, "volume_id", s => s.VolumeId);
-            var sorted = Sort(snapshots.ToList(), query, SnapshotSortKeys, CompareSnapshots, s => s.Id);
-            var (page, next) = Page(sorted, query, s => s.Id, "Snapshot");
+            var sorted = Sort(snapshots.ToList(), query, SnapshotSortKeys, CompareSnapshots, s => s.Id, out var order);
+            var withCount = CinderState.AtLeast(r.Version, 45) && IsTrue(query["with_count"].ToString());
+            var (page, next) = Page(sorted, query, s => s.Id, id => Snapshot(r, id), order, withCount ? sorted.Count : null);
             result = new JsonObject
             {
                 ["snapshots"] = new JsonArray([.. page.Select(s =>

@@ -60,6 +60,9 @@ internal static partial class CinderApi
 
         Route("GET", "/volumes", r => ListVolumesAsync(r, detail: false));
         Route("GET", "/volumes/detail", r => ListVolumesAsync(r, detail: true));
+        Route("GET", "/volumes/summary", VolumeSummaryAsync);
+        Route("GET", "/extensions", ListExtensionsAsync);
+        Route("GET", "/extensions/{alias}", ShowExtensionAsync);
         Route("POST", "/volumes", CreateVolumeAsync);
         Route("GET", "/volumes/{id}", ShowVolumeAsync);
         Route("PUT", "/volumes/{id}", UpdateVolumeAsync);
@@ -474,8 +477,9 @@ internal static partial class CinderApi
                 volumes = volumes.Where(v => metadataFilter.All(m => v.Metadata.TryGetValue(m.Key, out var value) && value == m.Value));
             }
 
-            var sorted = Sort(volumes.ToList(), query, VolumeSortKeys, CompareVolumes, v => v.Id);
-            var (page, next) = Page(sorted, query, v => v.Id, "Volume");
+            var sorted = Sort(volumes.ToList(), query, VolumeSortKeys, CompareVolumes, v => v.Id, out var order);
+            var withCount = CinderState.AtLeast(r.Version, 45) && IsTrue(query["with_count"].ToString());
+            var (page, next) = Page(sorted, query, v => v.Id, id => Volume(r, id), order, withCount ? sorted.Count : null);
             items = new JsonArray([.. page.Select(v => (JsonNode)(detail
                 ? r.State.VolumeJson(v, r.Now, r.Version, r.Caller.IsAdmin, r.Root)
                 : new JsonObject { ["id"] = v.Id, ["name"] = v.Name, ["links"] = CinderState.Links(r.Root, v.ProjectId, "volumes", v.Id) }))]);
@@ -626,7 +630,7 @@ internal static partial class CinderApi
         return text.Length == 0 ? items : items.Where(i => field(i) == text);
     }
 
-    private static List<T> Sort<T>(List<T> items, IQueryCollection query, string[] keys, Func<T, T, string, int> compare, Func<T, string> id)
+    private static List<T> Sort<T>(List<T> items, IQueryCollection query, string[] keys, Func<T, T, string, int> compare, Func<T, string> id, out Comparison<T> order)
     {
         var sort = new List<(string Key, bool Desc)>();
         if (query["sort"].ToString().Length > 0 && (query["sort_key"].ToString().Length > 0 || query["sort_dir"].ToString().Length > 0))
@@ -650,7 +654,7 @@ internal static partial class CinderApi
             };
             if (!keys.Contains(key))
             {
-                throw OpenStackFault.BadRequest($"Invalid input received: Invalid sort key {rawKey}");
+                throw OpenStackFault.BadRequest("Invalid input received: Invalid sort key"); // sqlalchemyutils.paginate_query's words
             }
 
             if (dir is not ("asc" or "desc"))
@@ -671,7 +675,7 @@ internal static partial class CinderApi
             sort.Add(("id", true));
         }
 
-        items.Sort((a, b) =>
+        order = (a, b) =>
         {
             foreach (var (key, desc) in sort)
             {
@@ -683,14 +687,20 @@ internal static partial class CinderApi
             }
 
             return 0;
-        });
+        };
+        items.Sort(order);
         return items;
     }
 
-    private static (List<T> Page, string? NextMarker) Page<T>(List<T> sorted, IQueryCollection query, Func<T, string> id, string what)
+    /// <summary>
+    /// One page after the marker. The marker is looked up as Cinder's DB does, among everything
+    /// the caller may see whatever the filters (<paramref name="find"/> throws its NotFound), and
+    /// the page starts after where it sorts. A next link whenever the page is full
+    /// (_get_collection_links: limit &lt;= the count when 3.45's with_count gives one, else the items).
+    /// </summary>
+    private static (List<T> Page, string? NextMarker) Page<T>(List<T> sorted, IQueryCollection query, Func<T, string> id, Func<string, T> find, Comparison<T> order, int? count = null)
     {
-        var limit = 1000;
-        var explicitLimit = false;
+        var limit = 1000; // osapi_max_limit
         if (query["limit"].ToString() is { Length: > 0 } limitText)
         {
             if (!int.TryParse(limitText, NumberStyles.Integer, CultureInfo.InvariantCulture, out limit) || limit < 0)
@@ -698,7 +708,6 @@ internal static partial class CinderApi
                 throw OpenStackFault.BadRequest("Invalid input received: limit must be a non-negative integer");
             }
 
-            explicitLimit = true;
             limit = Math.Min(limit, 1000);
         }
 
@@ -708,15 +717,16 @@ internal static partial class CinderApi
             var index = sorted.FindIndex(i => id(i) == marker);
             if (index < 0)
             {
-                throw OpenStackFault.NotFound($"Marker {marker} could not be found.");
+                var found = find(marker);
+                index = sorted.FindIndex(i => order(i, found) > 0) - 1;
+                index = index < -1 ? sorted.Count - 1 : index;
             }
 
             start = index + 1;
         }
 
-        _ = what;
         var page = sorted.Skip(start).Take(limit).ToList();
-        var next = page.Count > 0 && page.Count == limit && (explicitLimit || start + page.Count < sorted.Count) ? id(page[^1]) : null;
+        var next = page.Count > 0 && limit <= (count is > 0 ? count : page.Count) ? id(page[^1]) : null;
         return (page, next);
     }
 
