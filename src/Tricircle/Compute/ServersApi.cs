@@ -149,7 +149,7 @@ internal static class ServersApi
         }
 
         var body = new JsonObject { ["servers"] = items };
-        if (page.More && page.Items.Count > 0)
+        if (page.Full()) // Nova links the next page whenever this one is full (common._get_collection_links)
         {
             body["servers_links"] = MergedList.NextLinks(ComputeApi.Url(context, detail ? "servers/detail" : "servers"), context.Request.Query, MergedList.Id(page.Items[^1]));
         }

@@ -95,7 +95,7 @@ public abstract class ServersApiTests(GatewayFixture gateway)
             }
 
             paged.Add(marker = servers[0].GetProperty("id").GetString()!);
-            Assert.Equal(page.Json.TryGetProperty("servers_links", out _), paged.Count < ids.Count);
+            Assert.True(page.Json.TryGetProperty("servers_links", out _), "Nova links the next page of every full page, the last one too");
         }
 
         Assert.Equal(ids, paged);
