@@ -17,7 +17,7 @@ namespace Tricircle.Compute;
 /// (Nova lists a deleted server's actions from microversion 2.21). So a crash or an outage never
 /// leaves a port or quota behind.
 /// </summary>
-internal sealed class ServerRecords(RoutingStore routings, JobQueue jobs, ServerGroupStore groups, Database database, TimeProvider timeProvider)
+internal sealed class ServerRecords(RoutingStore routings, JobQueue jobs, ServerGroupStore groups, Database database, TimeProvider timeProvider, PodClient client)
 {
     public Task ForgetAsync(string serverId, string projectId, Pod pod, CancellationToken cancellationToken) =>
         ForgetAsync(serverId, projectId, pod, runHere: true, cancellationToken);
@@ -28,10 +28,37 @@ internal sealed class ServerRecords(RoutingStore routings, JobQueue jobs, Server
 
     /// <summary>
     /// The pod accepted the server's delete: it stays routed until the pod says it is gone, which
-    /// a <c>delete_wait</c> job waits for (nobody need read it again for it to be forgotten).
+    /// a <c>delete_wait</c> job waits for (nobody need read it again for it to be forgotten). A
+    /// delete the pod finished at once (a local delete, its host being down) is forgotten now.
     /// </summary>
-    public Task DeletingAsync(string serverId, string projectId, Pod pod, CancellationToken cancellationToken) =>
-        jobs.QueueAsync([JobTypes.DeleteWaitFor(pod.PodId, ServersApi.ResourceType, serverId, projectId)], cancellationToken);
+    public async Task DeletingAsync(string serverId, string projectId, Pod pod, CancellationToken cancellationToken)
+    {
+        if (await GoneAsync(pod, serverId, cancellationToken))
+        {
+            await ForgetAsync(serverId, projectId, pod, cancellationToken);
+            return;
+        }
+
+        await jobs.QueueAsync([JobTypes.DeleteWaitFor(pod.PodId, ServersApi.ResourceType, serverId, projectId)], cancellationToken);
+    }
+
+    /// <summary>Whether the pod says the server is gone (its 404); anything else is left to the job.</summary>
+    private async Task<bool> GoneAsync(Pod pod, string serverId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.SendJsonAsync(pod, ComputeApi.ServiceType, HttpMethod.Get, "servers/" + Uri.EscapeDataString(serverId), null, null, cancellationToken);
+            return false;
+        }
+        catch (PodErrorException e) when (e.StatusCode == StatusCodes.Status404NotFound)
+        {
+            return true;
+        }
+        catch (Exception e) when (e is PodErrorException or Errors.TricircleException or HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
 
     private async Task ForgetAsync(string serverId, string projectId, Pod pod, bool runHere, CancellationToken cancellationToken)
     {

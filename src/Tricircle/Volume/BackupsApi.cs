@@ -258,7 +258,7 @@ internal static class BackupsApi
         if (action == "os-force_delete" && status == StatusCodes.Status202Accepted)
         {
             // Going from its pod: routed until the pod says it is gone, as a delete.
-            await routes.DeletingAsync(routing, CancellationToken.None);
+            await routes.DeletingAsync(context, routing, pod);
         }
     }
 

@@ -116,21 +116,21 @@ internal static class SnapshotsApi
     {
         var body = await RequestBody.PeekObjectAsync(context);
         CinderSchemas.CheckSnapshotAction(context, body, VolumeApi.Version(context));
-        var (routing, status) = await ForwardStatusAsync(id, context, routes);
+        var (routing, pod, status) = await ForwardStatusAsync(id, context, routes);
         if (body.ContainsKey("os-force_delete") && status == StatusCodes.Status202Accepted)
         {
-            await routes.DeletingAsync(routing, CancellationToken.None); // as a delete: routed until its pod says it is gone
+            await routes.DeletingAsync(context, routing, pod); // as a delete: routed until its pod says it is gone
         }
     }
 
     private static async Task ForwardAsync(string id, HttpContext context, VolumeRoutes routes) => await ForwardStatusAsync(id, context, routes);
 
-    private static async Task<(ResourceRouting Routing, int Status)> ForwardStatusAsync(string id, HttpContext context, VolumeRoutes routes)
+    private static async Task<(ResourceRouting Routing, Pod Pod, int Status)> ForwardStatusAsync(string id, HttpContext context, VolumeRoutes routes)
     {
         var (routing, pod) = await routes.FindAsync(context, ResourceType, id, context.RequestAborted);
         var path = context.Request.Path.Value!;
         var rest = path[(path.IndexOf("/snapshots/", StringComparison.Ordinal) + 1)..];
-        return (routing, await routes.ForwardAsync(context, routing, pod, rest));
+        return (routing, pod, await routes.ForwardAsync(context, routing, pod, rest));
     }
 
     /// <summary>A snapshot of a pod that did not answer: what the routing table knows, status "unknown".</summary>

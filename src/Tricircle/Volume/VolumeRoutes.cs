@@ -40,7 +40,7 @@ internal sealed class VolumeRoutes(RoutingStore routings, PodStore pods, PodForw
         var itself = relative.Count(c => c == '/') == 1;
         if (itself && HttpMethods.IsDelete(context.Request.Method) && status is 202 or 204)
         {
-            await DeletingAsync(routing, CancellationToken.None);
+            await DeletingAsync(context, routing, pod);
         }
         else if (itself && status == 404)
         {
@@ -61,10 +61,20 @@ internal sealed class VolumeRoutes(RoutingStore routings, PodStore pods, PodForw
     /// <summary>
     /// The pod accepted the resource's delete (Cinder deletes asynchronously): it stays routed,
     /// shown as the pod shows it (<c>deleting</c>), and its quota held, as Cinder holds it, until
-    /// the pod says it is gone, which a <c>delete_wait</c> job waits for.
+    /// the pod says it is gone, which a <c>delete_wait</c> job waits for. A delete the pod
+    /// finished at once is forgotten now.
     /// </summary>
-    public Task DeletingAsync(ResourceRouting routing, CancellationToken cancellationToken) =>
-        jobs.QueueAsync([Jobs.JobTypes.DeleteWaitFor(routing.PodId, routing.ResourceType, routing.TopId, routing.ProjectId)], cancellationToken);
+    public async Task DeletingAsync(HttpContext context, ResourceRouting routing, Pod pod)
+    {
+        if (!await StillThereAsync(context, pod, $"{routing.ResourceType}s/{Uri.EscapeDataString(routing.TopId)}"))
+        {
+            await routings.ForgetAsync(routing.TopId, routing.ResourceType, routing.PodId, CancellationToken.None);
+            await quotas.ReleaseAsync(routing.ResourceType, routing.TopId, CancellationToken.None);
+            return;
+        }
+
+        await jobs.QueueAsync([Jobs.JobTypes.DeleteWaitFor(routing.PodId, routing.ResourceType, routing.TopId, routing.ProjectId)], CancellationToken.None);
+    }
 
     private async Task<bool> StillThereAsync(HttpContext context, Pod pod, string relative)
     {

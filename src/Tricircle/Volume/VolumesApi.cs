@@ -280,7 +280,7 @@ internal static class VolumesApi
             answered = true;
             if (actionName == "os-force_delete" && status == StatusCodes.Status202Accepted)
             {
-                await routes.DeletingAsync(routing, CancellationToken.None); // as a delete: routed until its pod says it is gone
+                await routes.DeletingAsync(context, routing, pod); // as a delete: routed until its pod says it is gone
             }
         }
         finally

@@ -40,7 +40,7 @@ internal sealed partial class NovaApi
 
     // ---- lookups and lazy state ----
 
-    /// <summary>Servers whose build delay has passed turn ACTIVE (or ERROR when their image vanished).</summary>
+    /// <summary>Servers whose build delay has passed turn ACTIVE (or ERROR when their image vanished); one being deleted meanwhile stays deleting.</summary>
     private void Refresh()
     {
         FinishDeletes();
@@ -48,7 +48,7 @@ internal sealed partial class NovaApi
         List<Server> due;
         lock (State.Sync)
         {
-            due = [.. State.Servers.Where(s => s.VmState == "building" && s.CreatedAt + region.Options.ServerBuildDelay <= now)];
+            due = [.. State.Servers.Where(s => s.VmState == "building" && s.DeletingSince is null && s.CreatedAt + region.Options.ServerBuildDelay <= now)];
         }
 
         if (due.Count == 0)
@@ -59,7 +59,7 @@ internal sealed partial class NovaApi
         var missingImage = due.Where(s => s.ImageId is not null && region.Image.FindImage(s.ImageId, s.ProjectId, isAdmin: true) is null).Select(s => s.Id).ToHashSet();
         lock (State.Sync)
         {
-            foreach (var server in due.Where(s => s.VmState == "building"))
+            foreach (var server in due.Where(s => s.VmState == "building" && s.DeletingSince is null))
             {
                 var at = server.CreatedAt + region.Options.ServerBuildDelay;
                 server.TaskState = null;
