@@ -56,6 +56,9 @@ internal sealed class RegionContext
     /// <summary>The region's fault knobs, for what a service plays differently under them (Cinder without a backup service).</summary>
     public RegionFaults Faults { get; set; } = new(_ => Task.CompletedTask);
 
+    /// <summary>Whether a delete accepted at <paramref name="since"/> is done by <paramref name="now"/> (<see cref="RegionEmulatorOptions.DeleteDelay"/>, <see cref="RegionFaults.HoldDeletes"/>).</summary>
+    public bool DeleteDone(DateTimeOffset since, DateTimeOffset now) => !Faults.HoldDeletes && now >= since + Options.DeleteDelay;
+
     /// <summary>A new OpenStack id (a UUID, as every service uses).</summary>
     public static string NewId() => Guid.NewGuid().ToString();
 }

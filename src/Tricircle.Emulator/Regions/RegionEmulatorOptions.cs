@@ -26,6 +26,13 @@ public sealed class RegionEmulatorOptions
     /// <summary>How long a new volume stays in creating before it turns available.</summary>
     public TimeSpan VolumeCreateDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// How long a deleted server stays in <c>task_state: deleting</c>, and a deleted volume or
+    /// snapshot in <c>deleting</c>, before it is gone (404), as a real region takes a moment.
+    /// Zero: gone at once. <see cref="RegionFaults.HoldDeletes"/> holds them until released.
+    /// </summary>
+    public TimeSpan DeleteDelay { get; set; } = TimeSpan.Zero;
+
     /// <summary>Physical networks that VLAN and flat networks may use.</summary>
     public IList<string> PhysicalNetworks { get; } = ["bridge", "extern"];
 

@@ -11,6 +11,7 @@ public sealed class RegionFaults
     private long _latencyTicks;
     private double _errorRate;
     private bool _noBackupService;
+    private bool _holdDeletes;
 
     internal RegionFaults(Func<bool, Task> setDown) => _setDown = setDown;
 
@@ -40,6 +41,17 @@ public sealed class RegionFaults
         set => Volatile.Write(ref _noBackupService, value);
     }
 
+    /// <summary>
+    /// Deletes the region accepts stay under way (a server in <c>task_state: deleting</c>, a
+    /// volume or snapshot <c>deleting</c>) until this is cleared, whatever
+    /// <see cref="RegionEmulatorOptions.DeleteDelay"/> says: a slow delete, for tests to watch.
+    /// </summary>
+    public bool HoldDeletes
+    {
+        get => Volatile.Read(ref _holdDeletes);
+        set => Volatile.Write(ref _holdDeletes, value);
+    }
+
     /// <summary>Stops (down) or restarts (up) every service of the region on the same ports; state is kept.</summary>
     public async Task SetDownAsync(bool down)
     {
@@ -58,6 +70,7 @@ public sealed class RegionFaults
         Latency = TimeSpan.Zero;
         ErrorRate = 0;
         NoBackupService = false;
+        HoldDeletes = false;
         await SetDownAsync(false);
     }
 

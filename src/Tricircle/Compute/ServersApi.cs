@@ -172,16 +172,24 @@ internal static class ServersApi
                 return serverNetworks.ShowCentralNamesAsync([answer["server"]], context.RequestAborted);
             },
             headers: ComputeApi.VersionHeaders(context));
-        if (status == 404 || (status is 204 or 202 && HttpMethods.IsDelete(context.Request.Method)))
+        var records = context.RequestServices.GetRequiredService<ServerRecords>();
+        if (status == 404)
         {
-            // Gone from its pod (or going): nothing routes to it any more, its quota is free, and its ports go.
-            await context.RequestServices.GetRequiredService<ServerRecords>().ForgetAsync(routing.TopId, routing.ProjectId, pod, CancellationToken.None);
+            // Gone from its pod: nothing routes to it any more, its quota is free, and its ports go.
+            await records.ForgetAsync(routing.TopId, routing.ProjectId, pod, CancellationToken.None);
+        }
+        else if (status is 204 or 202 && HttpMethods.IsDelete(context.Request.Method))
+        {
+            // Going: shown as its pod shows it (task_state deleting) until the pod says it is gone.
+            await records.DeletingAsync(routing.TopId, routing.ProjectId, pod, CancellationToken.None);
         }
     }
 
     private static async Task ForwardUnderAsync(string id, string rest, HttpContext context, RoutingStore routings, PodStore pods, PodForwarder forwarder)
     {
-        var (routing, pod) = await FindAsync(id, context, routings, pods);
+        var (routing, pod) = IsInstanceActions(rest) && HttpMethods.IsGet(context.Request.Method)
+            ? await FindOrDeletedAsync(id, context, routings, pods)
+            : await FindAsync(id, context, routings, pods);
         string? forgetOn = null;
         if (rest == "action" && HttpMethods.IsPost(context.Request.Method))
         {
@@ -208,8 +216,28 @@ internal static class ServersApi
         var status = await forwarder.ForwardAsync(context, pod, ComputeApi.ServiceType, $"servers/{Uri.EscapeDataString(id)}/{PodUrls.EscapePath(rest)}{context.Request.QueryString}", rename, headers: ComputeApi.VersionHeaders(context));
         if (forgetOn is not null && status is >= 200 and < 300)
         {
-            await context.RequestServices.GetRequiredService<ServerRecords>().ForgetAsync(routing.TopId, routing.ProjectId, pod, CancellationToken.None);
+            // As a delete: routed until its pod says it is gone.
+            await context.RequestServices.GetRequiredService<ServerRecords>().DeletingAsync(routing.TopId, routing.ProjectId, pod, CancellationToken.None);
         }
+    }
+
+    private static bool IsInstanceActions(string rest) => rest == "os-instance-actions" || rest.StartsWith("os-instance-actions/", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The server's routing, or, once it is gone, its tombstone: Nova lists a deleted server's
+    /// actions from microversion 2.21 (below, its pod answers 404 as Nova does).
+    /// </summary>
+    private static async Task<(ResourceRouting Routing, Pod Pod)> FindOrDeletedAsync(string id, HttpContext context, RoutingStore routings, PodStore pods)
+    {
+        var caller = ComputeApi.Caller(context);
+        if (await routings.FindTopAsync(id, ResourceType, caller.IsAdmin ? null : caller.ProjectId, context.RequestAborted) is null
+            && await context.RequestServices.GetRequiredService<ServerRecords>().FindDeletedAsync(id, caller.IsAdmin ? null : caller.ProjectId, context.RequestAborted) is { } deleted
+            && await pods.FindAsync(deleted.PodId, context.RequestAborted) is { } pod)
+        {
+            return (deleted, pod);
+        }
+
+        return await FindAsync(id, context, routings, pods);
     }
 
     /// <summary>Nova's <c>addSecurityGroup</c>/<c>removeSecurityGroup</c>, done on the central ports (<see cref="ServerSecurityGroups"/>).</summary>

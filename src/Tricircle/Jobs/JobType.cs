@@ -58,6 +58,9 @@ internal static class JobTypes
     public static readonly JobType ServerCleanup = new("server_cleanup", ["pod_id", "server_id"], false,
         "What is left of a server Tricircle no longer records (deleted, or a boot that failed after the pod made it): the server in its pod if still there, its quota, ports and bindings.");
 
+    public static readonly JobType DeleteWait = new("delete_wait", ["pod_id", "resource_type", "resource_id"], false,
+        "Waits for a server, volume, snapshot or backup whose delete its pod accepted to be gone from the pod (its 404), retrying with backoff while the pod still shows it deleting; then forgets it and frees what goes with it (its quota; a server's ports, by server_cleanup). A delete the pod gave up on (the resource left in another state) leaves it recorded.");
+
     public static readonly JobType VolumeCleanup = new("volume_cleanup", ["pod_id", "volume_id"], false,
         "A volume Tricircle does not record (a create that failed after the pod made it): deleted from its pod, its quota released.");
 
@@ -80,7 +83,11 @@ internal static class JobTypes
         "Compares what the pod holds with central intent (networks, subnets, ports, security groups, servers, volumes) and queues a sync or cleanup job for each difference.");
 
     public static readonly IReadOnlyList<JobType> All =
-        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, QosPolicySync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, VolumeCleanup, ServerGroupCleanup, RouterSync, FloatingIpSync, ShadowPortSync, TrunkSync, PodAudit];
+        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, QosPolicySync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, DeleteWait, VolumeCleanup, ServerGroupCleanup, RouterSync, FloatingIpSync, ShadowPortSync, TrunkSync, PodAudit];
+
+    /// <summary>A <see cref="DeleteWait"/> job for one resource in its pod.</summary>
+    public static JobRequest DeleteWaitFor(string podId, string resourceType, string resourceId, string? projectId) =>
+        JobRequest.For(DeleteWait, projectId, (JobType.PodKey, podId), ("resource_type", resourceType), ("resource_id", resourceId));
 
     private static readonly Dictionary<string, JobType> ByName = All.ToDictionary(t => t.Name, StringComparer.Ordinal);
 

@@ -27,6 +27,7 @@ internal static class JobsServiceCollectionExtensions
         services.AddSingleton<IJobHandler, SubnetDeleteJob>();
         services.AddSingleton<IJobHandler, SecurityGroupDeleteJob>();
         services.AddSingleton<IJobHandler, ServerCleanupJob>();
+        services.AddSingleton<IJobHandler, DeleteWaitJob>();
         services.AddSingleton<IJobHandler, VolumeCleanupJob>();
         services.AddSingleton<IJobHandler, ServerGroupCleanupJob>();
         services.AddSingleton<IJobHandler, RouterSyncJob>();

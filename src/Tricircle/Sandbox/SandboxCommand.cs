@@ -59,8 +59,9 @@ internal static class SandboxCommand
         var up = new Option<bool>("--up") { Description = "Start them again on the same ports" };
         var latency = new Option<int?>("--latency") { Description = "Add this many milliseconds to every request (0 removes it)" };
         var errorRate = new Option<double?>("--error-rate") { Description = "Answer this share (0..1) of requests with a 500" };
+        var holdDeletes = new Option<bool?>("--hold-deletes") { Description = "true: deletes the region accepts stay under way (a server task_state deleting, a volume or snapshot deleting) until set false" };
         var dataDir = new Option<string>("--data-dir") { Description = "The running sandbox's data directory", DefaultValueFactory = _ => ".tricircle" };
-        var command = new Command("fault", "Change a running sandbox's fault knobs for one region.") { region, down, up, latency, errorRate, dataDir };
+        var command = new Command("fault", "Change a running sandbox's fault knobs for one region.") { region, down, up, latency, errorRate, holdDeletes, dataDir };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(down) && parse.GetValue(up))
@@ -85,9 +86,14 @@ internal static class SandboxCommand
                 faults["error_rate"] = p;
             }
 
+            if (parse.GetValue(holdDeletes) is { } hold)
+            {
+                faults["hold_deletes"] = hold;
+            }
+
             if (faults.Count == 0)
             {
-                await Console.Error.WriteLineAsync("tricircle sandbox fault: say what to change: --down, --up, --latency MS or --error-rate P.");
+                await Console.Error.WriteLineAsync("tricircle sandbox fault: say what to change: --down, --up, --latency MS, --error-rate P or --hold-deletes true|false.");
                 return 2;
             }
 

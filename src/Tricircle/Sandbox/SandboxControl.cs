@@ -18,7 +18,8 @@ internal sealed class SandboxControl : IAsyncDisposable
         "faults",
         new("down", JsonKind.Boolean),
         new("latency_ms", JsonKind.Integer) { Minimum = 0, Maximum = int.MaxValue },
-        new("error_rate", JsonKind.Number));
+        new("error_rate", JsonKind.Number),
+        new("hold_deletes", JsonKind.Boolean));
 
     private readonly WebApplication _app;
 
@@ -52,6 +53,11 @@ internal sealed class SandboxControl : IAsyncDisposable
                 region.Faults.ErrorRate = rate >= 0 && rate <= 1 ? rate : throw ApiException.BadRequest("error_rate must be a number between 0 and 1.");
             }
 
+            if (body.Bool("hold_deletes") is { } hold)
+            {
+                region.Faults.HoldDeletes = hold;
+            }
+
             if (body.Bool("down") is { } down)
             {
                 await region.Faults.SetDownAsync(down);
@@ -70,6 +76,7 @@ internal sealed class SandboxControl : IAsyncDisposable
         down = region.Faults.IsDown,
         latency_ms = (int)region.Faults.Latency.TotalMilliseconds,
         error_rate = region.Faults.ErrorRate,
+        hold_deletes = region.Faults.HoldDeletes,
         compute = region.ComputeUrl,
         network = region.NetworkUrl,
         volume = region.VolumeUrl,

@@ -239,8 +239,8 @@ internal static class BackupsApi
         }
     }
 
-    /// <summary>os-reset_status and os-force_delete, admin only as in Cinder's default policy; a force delete forgets the backup.</summary>
-    private static async Task ActionAsync(string id, HttpContext context, VolumeRoutes routes, RoutingStore routings, VolumeQuotas quotas)
+    /// <summary>os-reset_status and os-force_delete, admin only as in Cinder's default policy; a force delete is waited for as a delete.</summary>
+    private static async Task ActionAsync(string id, HttpContext context, VolumeRoutes routes)
     {
         var body = await RequestBody.ReadObjectAsync(context);
         if (body.Count != 1 || body.First().Key is not ("os-reset_status" or "os-force_delete"))
@@ -260,9 +260,8 @@ internal static class BackupsApi
         var status = await routes.ForwardAsync(context, routing, pod, $"backups/{Uri.EscapeDataString(id)}/action", body: content);
         if (action == "os-force_delete" && status == StatusCodes.Status202Accepted)
         {
-            // Going from its pod: nothing routes to it any more, and its quota is free.
-            await routings.ForgetAsync(routing.TopId, ResourceType, routing.PodId, CancellationToken.None);
-            await quotas.ReleaseAsync(ResourceType, routing.TopId, CancellationToken.None);
+            // Going from its pod: routed until the pod says it is gone, as a delete.
+            await routes.DeletingAsync(context, routing, pod);
         }
     }
 

@@ -116,16 +116,23 @@ internal static class SnapshotsApi
 
     private static async Task ActionAsync(string id, HttpContext context, VolumeRoutes routes)
     {
-        CinderSchemas.CheckSnapshotAction(context, await RequestBody.PeekObjectAsync(context), VolumeApi.Version(context));
-        await ForwardAsync(id, context, routes);
+        var body = await RequestBody.PeekObjectAsync(context);
+        CinderSchemas.CheckSnapshotAction(context, body, VolumeApi.Version(context));
+        var (routing, pod, status) = await ForwardStatusAsync(id, context, routes);
+        if (body.ContainsKey("os-force_delete") && status == StatusCodes.Status202Accepted)
+        {
+            await routes.DeletingAsync(context, routing, pod); // as a delete: routed until its pod says it is gone
+        }
     }
 
-    private static async Task ForwardAsync(string id, HttpContext context, VolumeRoutes routes)
+    private static async Task ForwardAsync(string id, HttpContext context, VolumeRoutes routes) => await ForwardStatusAsync(id, context, routes);
+
+    private static async Task<(ResourceRouting Routing, Pod Pod, int Status)> ForwardStatusAsync(string id, HttpContext context, VolumeRoutes routes)
     {
         var (routing, pod) = await routes.FindAsync(context, ResourceType, id, context.RequestAborted);
         var path = context.Request.Path.Value!;
         var rest = path[(path.IndexOf("/snapshots/", StringComparison.Ordinal) + 1)..];
-        await routes.ForwardAsync(context, routing, pod, rest);
+        return (routing, pod, await routes.ForwardAsync(context, routing, pod, rest));
     }
 
     /// <summary>A snapshot of a pod that did not answer: what the routing table knows, status "unknown".</summary>

@@ -278,8 +278,12 @@ internal static class VolumesApi
         var answered = false;
         try
         {
-            await routes.ForwardAsync(context, routing, pod, $"volumes/{Uri.EscapeDataString(id)}/action", body: content, onFailure: _ => GiveBackAsync());
+            var status = await routes.ForwardAsync(context, routing, pod, $"volumes/{Uri.EscapeDataString(id)}/action", body: content, onFailure: _ => GiveBackAsync());
             answered = true;
+            if (actionName == "os-force_delete" && status == StatusCodes.Status202Accepted)
+            {
+                await routes.DeletingAsync(context, routing, pod); // as a delete: routed until its pod says it is gone
+            }
         }
         finally
         {

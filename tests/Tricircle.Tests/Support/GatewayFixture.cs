@@ -204,6 +204,15 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
         }
     }
 
+    /// <summary>Whether Tricircle still routes the resource (a routing row of the type).</summary>
+    public async Task<bool> RoutedAsync(string resourceType, string topId)
+    {
+        var database = _sandbox.Services.GetRequiredService<Tricircle.Data.Database>();
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        return await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection,
+            "SELECT COUNT(*) FROM resource_routings WHERE resource_type = @resourceType AND top_id = @topId", new { resourceType, topId }) > 0;
+    }
+
     /// <summary>Jobs that ended in FAIL: type, resource and error.</summary>
     public async Task<IReadOnlyList<string>> FailedJobsAsync()
     {

@@ -40,14 +40,15 @@ internal sealed partial class NovaApi
 
     // ---- lookups and lazy state ----
 
-    /// <summary>Servers whose build delay has passed turn ACTIVE (or ERROR when their image vanished).</summary>
+    /// <summary>Servers whose build delay has passed turn ACTIVE (or ERROR when their image vanished); one being deleted meanwhile stays deleting.</summary>
     private void Refresh()
     {
+        FinishDeletes();
         var now = region.Time.GetUtcNow();
         List<Server> due;
         lock (State.Sync)
         {
-            due = [.. State.Servers.Where(s => s.VmState == "building" && s.CreatedAt + region.Options.ServerBuildDelay <= now)];
+            due = [.. State.Servers.Where(s => s.VmState == "building" && s.DeletingSince is null && s.CreatedAt + region.Options.ServerBuildDelay <= now)];
         }
 
         if (due.Count == 0)
@@ -58,7 +59,7 @@ internal sealed partial class NovaApi
         var missingImage = due.Where(s => s.ImageId is not null && region.Image.FindImage(s.ImageId, s.ProjectId, isAdmin: true) is null).Select(s => s.Id).ToHashSet();
         lock (State.Sync)
         {
-            foreach (var server in due.Where(s => s.VmState == "building"))
+            foreach (var server in due.Where(s => s.VmState == "building" && s.DeletingSince is null))
             {
                 var at = server.CreatedAt + region.Options.ServerBuildDelay;
                 server.TaskState = null;
@@ -566,16 +567,59 @@ internal sealed partial class NovaApi
     private Task DeleteServerAsync(HttpContext context)
     {
         var server = FindServer(context);
+        var now = region.Time.GetUtcNow();
+        bool gone;
         lock (State.Sync)
         {
             CheckLocked(context, server);
-            State.Servers.Remove(server);
+            if (server.DeletingSince is not null)
+            {
+                return NoContent(context, 204); // Nova: "Instance is already in deleting state, ignoring this request"
+            }
+
             RecordAction(context, server, "delete", EventsOf("delete"));
-            GroupOf(server.Id)?.Members.Remove(server.Id);
+            gone = region.DeleteDone(now, now);
+            if (gone)
+            {
+                State.Servers.Remove(server);
+                GroupOf(server.Id)?.Members.Remove(server.Id);
+            }
+            else
+            {
+                // The compute host takes a moment: shown with task_state deleting until then.
+                server.TaskState = "deleting";
+                server.DeletingSince = now;
+                server.UpdatedAt = now;
+            }
         }
 
-        Teardown(server);
+        if (gone)
+        {
+            Teardown(server);
+        }
+
         return NoContent(context, 204);
+    }
+
+    /// <summary>Servers whose delete is done are gone, as Nova's compute destroys them.</summary>
+    private void FinishDeletes()
+    {
+        var now = region.Time.GetUtcNow();
+        List<Server> done;
+        lock (State.Sync)
+        {
+            done = [.. State.Servers.Where(s => s.DeletingSince is { } since && region.DeleteDone(since, now))];
+            foreach (var server in done)
+            {
+                State.Servers.Remove(server);
+                GroupOf(server.Id)?.Members.Remove(server.Id);
+            }
+        }
+
+        foreach (var server in done)
+        {
+            Teardown(server);
+        }
     }
 
     /// <summary>What Nova does when a server goes: ports it made deleted, given ports unbound, volumes detached (and deleted when asked).</summary>

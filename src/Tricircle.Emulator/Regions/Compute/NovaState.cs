@@ -293,6 +293,9 @@ internal sealed class Server
 
     public string? TaskState { get; set; }
 
+    /// <summary>When its delete was accepted: it is gone once the region's delete delay has passed.</summary>
+    public DateTimeOffset? DeletingSince { get; set; }
+
     public int PowerState { get; set; }
 
     public bool Locked { get; set; }

@@ -436,7 +436,18 @@ internal static partial class CinderApi
                 throw OpenStackFault.BadRequest($"Invalid snapshot: Volume Snapshot status must be available or error or error_deleting, but current status is: {snapshot.Status}.");
             }
 
-            r.State.RemoveSnapshot(snapshot.Id);
+            if (r.State.Region.DeleteDone(r.Now, r.Now))
+            {
+                r.State.RemoveSnapshot(snapshot.Id);
+            }
+            else
+            {
+                // The volume service takes a moment: deleting until then.
+                snapshot.Status = "deleting";
+                snapshot.Pending = null;
+                snapshot.DeletingSince = r.Now;
+                snapshot.UpdatedAt = r.Now;
+            }
         }
 
         r.Http.Response.StatusCode = 202;

@@ -427,12 +427,29 @@ internal static partial class CinderApi
                 throw OpenStackFault.BadRequest(InvalidVolumeStatus);
             }
 
-            foreach (var snapshot in snapshots)
+            if (r.State.Region.DeleteDone(r.Now, r.Now))
             {
-                r.State.RemoveSnapshot(snapshot);
-            }
+                foreach (var snapshot in snapshots)
+                {
+                    r.State.RemoveSnapshot(snapshot);
+                }
 
-            r.State.RemoveVolume(volume.Id);
+                r.State.RemoveVolume(volume.Id);
+            }
+            else
+            {
+                // The volume service takes a moment: deleting (its snapshots too, with cascade) until then.
+                foreach (var snapshot in r.State.Snapshots.Where(s => snapshots.Contains(s.Id)))
+                {
+                    snapshot.Status = "deleting";
+                    snapshot.DeletingSince = r.Now;
+                }
+
+                volume.Status = "deleting";
+                volume.Pending = null;
+                volume.DeletingSince = r.Now;
+                volume.UpdatedAt = r.Now;
+            }
         }
 
         r.Http.Response.StatusCode = 202;

@@ -146,7 +146,7 @@ internal sealed class CinderState
     /// <summary>Admin inspection: volumes, snapshots, types.</summary>
     public JsonArray? Inspect(string collection)
     {
-        lock (_lock)
+        lock (FinishDeletes()._lock)
         {
             var now = Region.Time.GetUtcNow();
             return collection switch
@@ -162,9 +162,29 @@ internal sealed class CinderState
 
     // ---- used by the API under Sync ----
 
-    public IEnumerable<CinderVolume> Volumes => _volumes.Values.Select(v => v.Refresh(Region.Time.GetUtcNow()));
+    public IEnumerable<CinderVolume> Volumes => FinishDeletes()._volumes.Values.Select(v => v.Refresh(Region.Time.GetUtcNow()));
 
-    public IEnumerable<CinderSnapshot> Snapshots => _snapshots.Values.Select(s => s.Refresh(Region.Time.GetUtcNow()));
+    public IEnumerable<CinderSnapshot> Snapshots => FinishDeletes()._snapshots.Values.Select(s => s.Refresh(Region.Time.GetUtcNow()));
+
+    /// <summary>Volumes and snapshots whose delete is done are gone, as Cinder's volume service removes them.</summary>
+    private CinderState FinishDeletes()
+    {
+        lock (_lock)
+        {
+            var now = Region.Time.GetUtcNow();
+            foreach (var snapshot in _snapshots.Values.Where(s => s.DeletingSince is { } since && Region.DeleteDone(since, now)).ToList())
+            {
+                _snapshots.Remove(snapshot.Id);
+            }
+
+            foreach (var volume in _volumes.Values.Where(v => v.DeletingSince is { } since && Region.DeleteDone(since, now)).ToList())
+            {
+                _volumes.Remove(volume.Id);
+            }
+        }
+
+        return this;
+    }
 
     public IEnumerable<CinderVolumeType> Types => _types.Values;
 
@@ -176,9 +196,9 @@ internal sealed class CinderState
 
     public void RemoveBackup(string id) => _backups.Remove(id);
 
-    public CinderVolume? GetVolume(string id) => _volumes.TryGetValue(id, out var v) ? v.Refresh(Region.Time.GetUtcNow()) : null;
+    public CinderVolume? GetVolume(string id) => FinishDeletes()._volumes.TryGetValue(id, out var v) ? v.Refresh(Region.Time.GetUtcNow()) : null;
 
-    public CinderSnapshot? GetSnapshot(string id) => _snapshots.TryGetValue(id, out var s) ? s.Refresh(Region.Time.GetUtcNow()) : null;
+    public CinderSnapshot? GetSnapshot(string id) => FinishDeletes()._snapshots.TryGetValue(id, out var s) ? s.Refresh(Region.Time.GetUtcNow()) : null;
 
     public CinderVolumeType? GetType(string idOrName) =>
         _types.GetValueOrDefault(idOrName) ?? _types.Values.FirstOrDefault(t => t.Name == idOrName);
@@ -420,6 +440,9 @@ internal sealed class CinderVolume(string id, string projectId, string userId, D
     /// <summary>A pending lazy transition: at that time the status becomes the given one.</summary>
     public (DateTimeOffset At, string To)? Pending { get; set; }
 
+    /// <summary>When its delete was accepted (status deleting): it is gone once the region's delete delay has passed.</summary>
+    public DateTimeOffset? DeletingSince { get; set; }
+
     public bool Bootable { get; set; }
 
     public bool ReadOnly { get; set; }
@@ -473,6 +496,9 @@ internal sealed class CinderSnapshot(string id, string projectId, string userId,
     public string Status { get; set; } = "creating";
 
     public DateTimeOffset? ReadyAt { get; set; }
+
+    /// <summary>When its delete was accepted (status deleting): it is gone once the region's delete delay has passed.</summary>
+    public DateTimeOffset? DeletingSince { get; set; }
 
     /// <summary>A pending lazy transition other than creation's (a backup of it, say): at that time the status becomes the given one.</summary>
     public (DateTimeOffset At, string To)? Pending { get; set; }
