@@ -28,6 +28,7 @@ internal static class JobsServiceCollectionExtensions
         services.AddSingleton<IJobHandler, SecurityGroupDeleteJob>();
         services.AddSingleton<IJobHandler, ServerCleanupJob>();
         services.AddSingleton<IJobHandler, VolumeCleanupJob>();
+        services.AddSingleton<IJobHandler, VolumeTransferAcceptJob>();
         services.AddSingleton<IJobHandler, ServerGroupCleanupJob>();
         services.AddSingleton<IJobHandler, RouterSyncJob>();
         services.AddSingleton<IJobHandler, FloatingIpSyncJob>();
