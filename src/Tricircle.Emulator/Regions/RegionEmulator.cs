@@ -102,7 +102,7 @@ public sealed class RegionEmulator : IAsyncDisposable
     /// <summary>
     /// What exists in the region, as its API would list it to an admin of every project:
     /// <c>servers, flavors, keypairs, aggregates, server_groups, migrations, networks, subnets, ports, routers, floatingips,
-    /// security_groups, security_group_rules, volumes, snapshots, backups, types, images</c>.
+    /// security_groups, security_group_rules, volumes, snapshots, backups, transfers, types, images</c>.
     /// </summary>
     public JsonArray Inspect(string collection) =>
         _context.Compute.Inspect(collection)

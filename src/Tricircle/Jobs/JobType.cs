@@ -64,6 +64,9 @@ internal static class JobTypes
     public static readonly JobType VolumeCleanup = new("volume_cleanup", ["pod_id", "volume_id"], false,
         "A volume Tricircle does not record (a create that failed after the pod made it): deleted from its pod, its quota released.");
 
+    public static readonly JobType VolumeTransferAccept = new("volume_transfer_accept", ["pod_id", "transfer_id", "volume_id", "project_id"], false,
+        "Settles a volume transfer's acceptance by project_id from what the pod says: accepted there, the volume (and the snapshots that went with it) are the project's centrally too, routings and quota usage moved in one transaction; otherwise the project's reservation is given back.");
+
     public static readonly JobType ServerGroupCleanup = new("server_group_cleanup", ["pod_id", "server_group_id"], false,
         "A deleted server group's copy in a pod: deleted there (its members stay where they are), its routing row forgotten.");
 
@@ -83,7 +86,7 @@ internal static class JobTypes
         "Compares what the pod holds with central intent (networks, subnets, ports, security groups, servers, volumes) and queues a sync or cleanup job for each difference.");
 
     public static readonly IReadOnlyList<JobType> All =
-        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, QosPolicySync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, DeleteWait, VolumeCleanup, ServerGroupCleanup, RouterSync, FloatingIpSync, ShadowPortSync, TrunkSync, PodAudit];
+        [NetworkSync, SubnetSync, PortSync, SecurityGroupSync, QosPolicySync, NetworkDelete, SubnetDelete, SecurityGroupDelete, ServerCleanup, DeleteWait, VolumeCleanup, VolumeTransferAccept, ServerGroupCleanup, RouterSync, FloatingIpSync, ShadowPortSync, TrunkSync, PodAudit];
 
     /// <summary>A <see cref="DeleteWait"/> job for one resource in its pod.</summary>
     public static JobRequest DeleteWaitFor(string podId, string resourceType, string resourceId, string? projectId) =>

@@ -29,6 +29,7 @@ internal static class JobsServiceCollectionExtensions
         services.AddSingleton<IJobHandler, ServerCleanupJob>();
         services.AddSingleton<IJobHandler, DeleteWaitJob>();
         services.AddSingleton<IJobHandler, VolumeCleanupJob>();
+        services.AddSingleton<IJobHandler, VolumeTransferAcceptJob>();
         services.AddSingleton<IJobHandler, ServerGroupCleanupJob>();
         services.AddSingleton<IJobHandler, RouterSyncJob>();
         services.AddSingleton<IJobHandler, FloatingIpSyncJob>();

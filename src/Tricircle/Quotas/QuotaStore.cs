@@ -38,7 +38,11 @@ internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> optio
     /// otherwise nothing is written and <see cref="QuotaExceededException"/> names the first
     /// resource over. A negative amount gives back part of an allocation and is never refused.
     /// </summary>
-    public async Task ReserveAsync(string projectId, string holderType, string holderId, IReadOnlyDictionary<string, long> amounts, CancellationToken cancellationToken)
+    public Task ReserveAsync(string projectId, string holderType, string holderId, IReadOnlyDictionary<string, long> amounts, CancellationToken cancellationToken) =>
+        ReserveAsync(projectId, holderType, holderId, amounts, null, cancellationToken);
+
+    /// <summary>As <see cref="ReserveAsync(string, string, string, IReadOnlyDictionary{string, long}, CancellationToken)"/>, doing <paramref name="also"/> in the same transaction (a job that settles the reservation).</summary>
+    public async Task ReserveAsync(string projectId, string holderType, string holderId, IReadOnlyDictionary<string, long> amounts, InTransaction? also, CancellationToken cancellationToken)
     {
         // The APIs refuse such amounts in their own words first; this keeps the sums in the table safe whatever calls.
         if (amounts.FirstOrDefault(a => a.Value is > int.MaxValue or < -int.MaxValue) is { Key: not null } huge)
@@ -75,8 +79,43 @@ internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> optio
                 cancellationToken: cancellationToken));
         }
 
+        await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
     }
+
+    /// <summary>What the holders of one type hold together, by resource (what a volume and its snapshots count, to move them).</summary>
+    public async Task<IReadOnlyDictionary<string, long>> HeldAsync(string holderType, IReadOnlyCollection<string> holderIds, CancellationToken cancellationToken)
+    {
+        var held = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var holderId in holderIds)
+        {
+            var rows = await connection.QueryAsync<(string Resource, long Amount)>(new CommandDefinition(
+                "SELECT resource, amount FROM quota_allocations WHERE holder_type = @holderType AND holder_id = @holderId", new { holderType, holderId }, cancellationToken: cancellationToken));
+            foreach (var (resource, amount) in rows)
+            {
+                held[resource] = held.GetValueOrDefault(resource) + amount;
+            }
+        }
+
+        return held;
+    }
+
+    /// <summary>The holder's allocations now count for <paramref name="projectId"/> (a volume given to another project), in the caller's transaction.</summary>
+    public static Task<int> MoveAsync(DbConnection connection, DbTransaction tx, string holderType, string holderId, string projectId, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE quota_allocations SET project_id = @projectId WHERE holder_type = @holderType AND holder_id = @holderId",
+            new { holderType, holderId, projectId },
+            tx,
+            cancellationToken: cancellationToken));
+
+    /// <summary>Gives back everything the holder had, in the caller's transaction.</summary>
+    public static Task<int> ReleaseAsync(DbConnection connection, DbTransaction tx, string holderType, string holderId, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM quota_allocations WHERE holder_type = @holderType AND holder_id = @holderId",
+            new { holderType, holderId },
+            tx,
+            cancellationToken: cancellationToken));
 
     /// <summary>Moves a holder's allocations to another id (a reservation made before the resource had its id).</summary>
     public async Task RekeyAsync(string holderType, string fromId, string toId, CancellationToken cancellationToken)

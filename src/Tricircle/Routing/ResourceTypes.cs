@@ -12,6 +12,8 @@ internal static class ResourceTypes
         "shadow_port",
         // Compute, volume and image gateways (2.0.1 / Trio2o and ours).
         "server", "volume", "snapshot", "backup", "volume_type", "flavor", "keypair", "image",
+        // A volume transfer on offer, in its volume's pod (forgotten once accepted or deleted).
+        "volume_transfer",
         // A central server group's copy in a pod (the pod's own group of the same policy).
         "server_group",
     };

@@ -51,6 +51,7 @@ internal static class VolumeApi
         v3.MapVolumeExtensionsApi();
         v3.MapSnapshotsApi();
         v3.MapBackupsApi();
+        v3.MapVolumeTransfersApi();
         v3.MapVolumeTypesApi();
         v3.MapVolumeLimitsApi();
         v3.MapVolumeQuotaSetsApi();

@@ -30,6 +30,7 @@ internal static class VolumeExtensionsApi
         new("os-types-extra-specs", "TypesExtraSpecs", "Type extra specs support.", "2011-08-24T00:00:00+00:00"),
         new("os-types-manage", "TypesManage", "Types manage support.", "2011-08-24T00:00:00+00:00"),
         new("os-used-limits", "UsedLimits", "Provide data on limited resources that are being used.", "2013-10-03T00:00:00+00:00"),
+        new("os-volume-transfer", "VolumeTransfer", "Volume transfer management support.", "2013-05-29T00:00:00+00:00"),
         new("os-volume-actions", "VolumeActions", "Enable volume actions.", "2012-05-31T00:00:00+00:00"),
         new("os-vol-host-attr", "VolumeHostAttribute", "Expose host as an attribute of a volume.", "2011-11-03T00:00:00+00:00"),
         new("os-vol-image-meta", "VolumeImageMetadata", "Show image metadata associated with the volume.", "2012-12-07T00:00:00+00:00"),

@@ -141,7 +141,8 @@ internal sealed class VolumeQuotas(QuotaStore quotas, PodClient client)
         _ => $"VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed {e.Resource} quota. Requested {e.Requested}G, quota is {e.Limit}G and {e.Used}G has been consumed.",
     });
 
-    private async Task CheckSizeAsync(string projectId, long size, CancellationToken cancellationToken)
+    /// <summary>Cinder's per_volume_gigabytes limit of the project (413 <c>VolumeSizeExceedsLimit</c>).</summary>
+    public async Task CheckSizeAsync(string projectId, long size, CancellationToken cancellationToken)
     {
         var limits = await quotas.LimitsAsync(projectId, cancellationToken);
         if (limits.GetValueOrDefault(QuotaResources.PerVolumeGigabytes, -1) is var limit and >= 0 && size > limit)

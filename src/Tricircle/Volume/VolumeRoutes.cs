@@ -17,6 +17,7 @@ internal sealed class VolumeRoutes(RoutingStore routings, PodStore pods, PodForw
         {
             SnapshotsApi.ResourceType => "Snapshot",
             BackupsApi.ResourceType => "Backup",
+            VolumeTransfersApi.ResourceType => "Transfer",
             _ => "Volume",
         };
         var routing = await routings.FindTopAsync(id, resourceType, caller.IsAdmin ? null : caller.ProjectId, cancellationToken)

@@ -8,6 +8,7 @@ internal static class VolumeServiceCollectionExtensions
         services.AddSingleton<VolumeRoutes>();
         services.AddSingleton<VolumeRecords>();
         services.AddSingleton<VolumeQuotas>();
+        services.AddSingleton<VolumeTransfers>();
         services.AddSingleton<VolumeTypeStore>();
         return services;
     }

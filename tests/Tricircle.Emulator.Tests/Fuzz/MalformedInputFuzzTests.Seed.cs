@@ -111,6 +111,10 @@ public sealed partial class MalformedInputFuzzTests
         var type = Id(await SendOkAsync("POST", volume + "/types", new JsonObject { ["volume_type"] = new JsonObject { ["name"] = "fuzztype", ["extra_specs"] = new JsonObject { ["a"] = "b" } } }), "volume_type");
         (_ids["volumes/id"], _ids["snapshots/id"], _ids["types/id"]) = (vol, snapshot, type);
         _ids["backups/id"] = Id(await SendOkAsync("POST", volume + "/backups", new JsonObject { ["backup"] = new JsonObject { ["volume_id"] = spare, ["name"] = "fuzzbackup" } }), "backup");
+        var gift = Id(await SendOkAsync("POST", volume + "/volumes", new JsonObject { ["volume"] = new JsonObject { ["size"] = 1, ["name"] = "fuzzgift" } }), "volume");
+        await SendOkAsync("GET", volume + "/volumes/" + gift, null); // turns it available
+        var transfer = Id(await SendOkAsync("POST", volume + "/os-volume-transfer", new JsonObject { ["transfer"] = new JsonObject { ["volume_id"] = gift, ["name"] = "fuzzoffer" } }), "transfer");
+        (_ids["os-volume-transfer/id"], _ids["volume-transfers/id"]) = (transfer, transfer);
         await SendOkAsync("POST", compute + $"/servers/{server}/os-volume_attachments", new JsonObject { ["volumeAttachment"] = new JsonObject { ["volumeId"] = vol } });
         _ids["os-volume_attachments/volume"] = vol;
         var interfaces = await SendOkAsync("GET", compute + $"/servers/{server}/os-interface", null);

@@ -86,6 +86,7 @@ internal static partial class CinderApi
         Route("PUT", "/snapshots/{id}/metadata", r => SnapshotMetadataAsync(r, replace: true));
 
         MapBackups(Route);
+        MapTransfers(Route);
 
         Route("GET", "/types", ListTypesAsync);
         Route("GET", "/types/default", r => ShowTypeAsync(r, CinderState.DefaultTypeName));

@@ -28,6 +28,7 @@ internal sealed class CinderState
     private readonly Dictionary<string, CinderSnapshot> _snapshots = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CinderVolumeType> _types = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CinderBackup> _backups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CinderTransfer> _transfers = new(StringComparer.Ordinal);
 
     public CinderState(RegionContext region)
     {
@@ -155,6 +156,14 @@ internal sealed class CinderState
                 "snapshots" => new JsonArray([.. _snapshots.Values.OrderBy(s => s.CreatedAt).Select(s => (JsonNode)SnapshotJson(s, now))]),
                 "types" => new JsonArray([.. _types.Values.OrderBy(t => t.Name, StringComparer.Ordinal).Select(t => (JsonNode)TypeJson(t, admin: true))]),
                 "backups" => new JsonArray([.. Backups.OrderBy(b => b.CreatedAt).Select(b => (JsonNode)BackupJson(b, "3.70", admin: true, Region.VolumeUrl.ToString().TrimEnd('/')))]),
+                "transfers" => new JsonArray([.. _transfers.Values.OrderBy(t => t.CreatedAt).Select(t => (JsonNode)new JsonObject
+                {
+                    ["id"] = t.Id,
+                    ["volume_id"] = t.VolumeId,
+                    ["name"] = t.Name,
+                    ["no_snapshots"] = t.NoSnapshots,
+                    ["source_project_id"] = t.SourceProjectId,
+                })]),
                 _ => null,
             };
         }
@@ -195,6 +204,15 @@ internal sealed class CinderState
     public void Add(CinderBackup backup) => _backups[backup.Id] = backup;
 
     public void RemoveBackup(string id) => _backups.Remove(id);
+
+    /// <summary>Transfers on offer (accepted and deleted ones are gone, as Cinder's soft-deleted rows are to its API).</summary>
+    public IEnumerable<CinderTransfer> Transfers => _transfers.Values;
+
+    public CinderTransfer? GetTransfer(string id) => _transfers.GetValueOrDefault(id);
+
+    public void Add(CinderTransfer transfer) => _transfers[transfer.Id] = transfer;
+
+    public void RemoveTransfer(string id) => _transfers.Remove(id);
 
     public CinderVolume? GetVolume(string id) => FinishDeletes()._volumes.TryGetValue(id, out var v) ? v.Refresh(Region.Time.GetUtcNow()) : null;
 
@@ -421,9 +439,10 @@ internal sealed class CinderVolume(string id, string projectId, string userId, D
 {
     public string Id { get; } = id;
 
-    public string ProjectId { get; } = projectId;
+    /// <summary>The owner: changes when a transfer is accepted.</summary>
+    public string ProjectId { get; set; } = projectId;
 
-    public string UserId { get; } = userId;
+    public string UserId { get; set; } = userId;
 
     public string Name { get; set; } = "";
 
@@ -481,9 +500,10 @@ internal sealed class CinderSnapshot(string id, string projectId, string userId,
 {
     public string Id { get; } = id;
 
-    public string ProjectId { get; } = projectId;
+    /// <summary>The owner: changes with its volume's when a transfer is accepted (unless no_snapshots).</summary>
+    public string ProjectId { get; set; } = projectId;
 
-    public string UserId { get; } = userId;
+    public string UserId { get; set; } = userId;
 
     public string VolumeId { get; } = volumeId;
 
@@ -596,4 +616,24 @@ internal sealed class CinderBackup(string id, string projectId, string userId, s
 
         return this;
     }
+}
+
+/// <summary>One volume transfer on offer (cinder/db/sqlalchemy/models.py's Transfer): the auth key is kept only as its salted HMAC.</summary>
+internal sealed class CinderTransfer(string id, string volumeId, string? name, string salt, string cryptHash, bool noSnapshots, string sourceProjectId, DateTimeOffset createdAt)
+{
+    public string Id { get; } = id;
+
+    public string VolumeId { get; } = volumeId;
+
+    public string? Name { get; } = name;
+
+    public string Salt { get; } = salt;
+
+    public string CryptHash { get; } = cryptHash;
+
+    public bool NoSnapshots { get; } = noSnapshots;
+
+    public string SourceProjectId { get; } = sourceProjectId;
+
+    public DateTimeOffset CreatedAt { get; } = createdAt;
 }
