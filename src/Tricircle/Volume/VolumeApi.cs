@@ -22,28 +22,42 @@ internal static class VolumeApi
     {
         var root = app.MapGroup("").WithMetadata(new ApiRoleMetadata(ServiceRole.Volume));
 
-        // Cinder serves its version documents without a token; "/" answers 300 Multiple Choices.
+        // Cinder serves "/" without a token (300 Multiple Choices); "/v3/" sits behind its auth
+        // filter (401 without one). Both carry the 3.0 microversion headers, as every answer does.
         root.MapGet("/", async (HttpContext context, PodMicroversions versions) =>
         {
             var max = await versions.LowestMaxAsync(ServiceType, GatewayMax, context.RequestAborted);
+            SetVersionHeaders(context, Min.ToString());
             return TypedResults.Json(new JsonObject { ["versions"] = new JsonArray(Entry(PodForwarder.GatewayBase(context), max)) }, statusCode: StatusCodes.Status300MultipleChoices);
         }).WithMetadata(new AllowAnonymousAttribute());
         root.MapGet("/v3", async (HttpContext context, PodMicroversions versions) =>
         {
             var max = await versions.LowestMaxAsync(ServiceType, GatewayMax, context.RequestAborted);
+            SetVersionHeaders(context, Min.ToString());
             return TypedResults.Json(new JsonObject { ["versions"] = new JsonArray(Entry(PodForwarder.GatewayBase(context), max)) });
-        }).WithMetadata(new AllowAnonymousAttribute());
+        });
 
         var v3 = root.MapGroup("/v3").AddEndpointFilter(async (invocation, next) =>
         {
             var context = invocation.HttpContext;
             Caller(context);
             var max = await context.RequestServices.GetRequiredService<PodMicroversions>().LowestMaxAsync(ServiceType, GatewayMax, context.RequestAborted);
-            var version = MicroversionHeader.Requested(
-                context.Request, "volume", null, Min, max, text => $"API Version String {text} is of invalid format. Must be of format MajorNum.MinorNum.");
+            Microversion version;
+            try
+            {
+                version = MicroversionHeader.Requested(
+                    context.Request, "volume", null, Min, max, text => $"API Version String {text} is of invalid format. Must be of format MajorNum.MinorNum.");
+            }
+            catch (ApiException e) when (e.StatusCode == StatusCodes.Status406NotAcceptable)
+            {
+                // Cinder's 406 names the version it refused in the headers too.
+                var asked = context.Request.Headers["OpenStack-API-Version"].ToString();
+                SetVersionHeaders(context, asked[(asked.LastIndexOf(' ') + 1)..]);
+                throw;
+            }
+
             context.Items[typeof(VolumeApi)] = version;
-            context.Response.Headers["OpenStack-API-Version"] = "volume " + version;
-            context.Response.Headers.Vary = "OpenStack-API-Version";
+            SetVersionHeaders(context, version.ToString());
             return await next(invocation);
         });
         v3.MapVolumesApi();
@@ -56,6 +70,12 @@ internal static class VolumeApi
         v3.MapVolumeLimitsApi();
         v3.MapVolumeQuotaSetsApi();
         v3.MapVolumeServicesApi();
+    }
+
+    private static void SetVersionHeaders(HttpContext context, string version)
+    {
+        context.Response.Headers["OpenStack-API-Version"] = "volume " + version;
+        context.Response.Headers.Vary = "OpenStack-API-Version";
     }
 
     /// <summary>The caller, after checking that a project id in the URL is the token's own (Cinder's words).</summary>

@@ -46,6 +46,7 @@ public sealed class DifferentialWalkthroughTests(LabTricircle lab, ITestOutputHe
             await lab.ForgetBindingsAsync(admin, demo.ProjectId);
         }
 
+        WritePodWarnings();
         run.AssertSame();
     }
 
@@ -63,7 +64,17 @@ public sealed class DifferentialWalkthroughTests(LabTricircle lab, ITestOutputHe
             await lab.ForgetBindingsAsync(admin, demo.ProjectId);
         }
 
+        WritePodWarnings();
         run.AssertSame();
+    }
+
+    /// <summary>What Tricircle said of its pods meanwhile: the first place to look when an answer differs.</summary>
+    private void WritePodWarnings()
+    {
+        foreach (var line in lab.Output.Split('\n').Where(l => l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase)).TakeLast(40))
+        {
+            output.WriteLine("tricircle: " + line);
+        }
     }
 
     private async Task<(DifferentialRun Run, string Admin, LabCloud.Token Demo)> SidesAsync()
