@@ -24,7 +24,7 @@ internal sealed record FlavorImportReport(
 /// name. A flavor already central with the same specs is left as it is (so an import is
 /// idempotent); one whose id or name is central with other specs is a conflict, reported and
 /// left. Private flavors are skipped (their access lists are per pod): create them centrally.
-/// A pod that does not answer is reported and left out of "every pod".
+/// A pod that does not answer is reported and left out of "every pod" (none answering: nothing imported).
 /// </summary>
 internal sealed class FlavorImport(FlavorStore flavors, PodStore pods, PodClient client, PodFanOut fanOut)
 {
@@ -38,11 +38,6 @@ internal sealed class FlavorImport(FlavorStore flavors, PodStore pods, PodClient
         var answers = await fanOut.AskAsync(sources, (pod, ct) => client.SendJsonAsync(pod, ComputeApi.ServiceType, HttpMethod.Get, "flavors/detail?is_public=None", null, null, ct, ListVersion), cancellationToken);
         var failed = answers.Where(a => !a.Succeeded).Select(a => new FlavorImportItem(a.Pod.PodId, a.Pod.RegionName, a.Failure)).ToList();
         var answered = answers.Where(a => a.Succeeded).Select(a => (a.Pod, Flavors: (a.Value?["flavors"] as JsonArray ?? []).OfType<JsonObject>().Select(Read).ToList())).ToList();
-        if (answered.Count == 0)
-        {
-            throw TricircleException.Unavailable($"No pod answered its flavor list: {string.Join("; ", failed.Select(f => $"{f.Name}: {f.Reason}"))}");
-        }
-
         var imported = new List<FlavorImportItem>();
         var existing = new List<FlavorImportItem>();
         var conflicts = new List<FlavorImportItem>();
