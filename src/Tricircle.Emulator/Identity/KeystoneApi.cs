@@ -351,6 +351,13 @@ internal sealed partial class KeystoneApi(IdentityStore store, KeystoneUrls urls
             throw KeystoneException.Forbidden("identity:get_project");
         }
 
+        // Keystone keeps domains as projects (is_domain): GET /v3/projects/default is the Default
+        // domain, which `openstack quota show --class default` relies on to name the "project".
+        if (!store.Projects().Any(p => p.Id == id) && store.Domains().FirstOrDefault(d => d.Id == id) is { } domain)
+        {
+            return WriteEntityAsync(context, "project", _json.DomainAsProject(domain));
+        }
+
         return WriteEntityAsync(context, "project", _json.Project(Find(store.Projects(), "project", id, p => p.Id)));
     }
 

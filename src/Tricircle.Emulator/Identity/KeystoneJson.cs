@@ -159,6 +159,21 @@ internal sealed class KeystoneJson(KeystoneUrls urls)
         ["links"] = Self($"v3/roles/{role.Id}"),
     };
 
+    /// <summary>A domain as Keystone's project API shows it (domains are projects with is_domain).</summary>
+    public JsonObject DomainAsProject(DomainRecord domain) => new()
+    {
+        ["id"] = domain.Id,
+        ["name"] = domain.Name,
+        ["domain_id"] = null,
+        ["description"] = domain.Description,
+        ["enabled"] = true,
+        ["parent_id"] = null,
+        ["is_domain"] = true,
+        ["tags"] = new JsonArray(),
+        ["options"] = new JsonObject(),
+        ["links"] = Self($"v3/projects/{domain.Id}"),
+    };
+
     public JsonObject Domain(DomainRecord domain) => new()
     {
         ["id"] = domain.Id,

@@ -26,6 +26,7 @@ internal static class AdminApi
         v1.MapBindingsApi();
         v1.MapRoutingsApi();
         v1.MapJobsApi();
+        v1.MapFlavorImportApi();
     }
 
     private static object VersionDocument(HttpContext context)

@@ -17,6 +17,7 @@ internal static class TricircleCommandLine
         root.Subcommands.Add(BindingCommands.Create(cloud));
         root.Subcommands.Add(RoutingCommands.Create(cloud));
         root.Subcommands.Add(JobCommands.Create(cloud));
+        root.Subcommands.Add(FlavorCommands.Create(cloud));
         return root;
     }
 }

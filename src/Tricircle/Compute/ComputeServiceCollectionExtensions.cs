@@ -8,6 +8,7 @@ internal static class ComputeServiceCollectionExtensions
         services.AddSingleton<ComputeVersions>();
         services.AddSingleton<FlavorStore>();
         services.AddSingleton<FlavorSync>();
+        services.AddSingleton<FlavorImport>();
         services.AddSingleton<KeypairStore>();
         services.AddSingleton<ServerCatalogue>();
         services.AddSingleton<ServerNetworks>();

@@ -3,6 +3,7 @@ using Tricircle.Errors;
 using Tricircle.Identity;
 using Tricircle.Placement;
 using Tricircle.Pods;
+using Tricircle.Quotas;
 using Tricircle.Routing;
 
 namespace Tricircle.Compute;
@@ -24,14 +25,8 @@ namespace Tricircle.Compute;
 /// fewest members (the tenant's usual pod on a tie), and inside a pod the pod enforces it.</item>
 /// </list>
 /// </summary>
-internal sealed class ServerGroups(ServerGroupStore store, PodCopies copies, PodClient client, PodStore pods, PodScheduler scheduler)
+internal sealed class ServerGroups(ServerGroupStore store, PodCopies copies, PodClient client, PodStore pods, PodScheduler scheduler, QuotaStore quotas)
 {
-    /// <summary>Nova's default <c>server_groups</c> quota (not kept per project here).</summary>
-    public const int GroupsPerProject = 10;
-
-    /// <summary>Nova's default <c>server_group_members</c> quota.</summary>
-    public const int MembersPerGroup = 10;
-
     private static readonly KeyValuePair<string, string>[] PolicyVersion =
         [new("OpenStack-API-Version", "compute 2.64"), new("X-OpenStack-Nova-API-Version", "2.64")];
 
@@ -59,8 +54,10 @@ internal sealed class ServerGroups(ServerGroupStore store, PodCopies copies, Pod
             throw TricircleException.Invalid($"Instance group {id} could not be found.");
         }
 
+        // Nova's server_group_members quota, the caller's project's limit (counted centrally: members in every pod).
         var members = (await store.MembersAsync([group.Id], cancellationToken))[group.Id].ToList();
-        if (members.Count + count > MembersPerGroup)
+        var limit = (await quotas.LimitsAsync(caller.ProjectId, cancellationToken)).GetValueOrDefault(QuotaResources.ServerGroupMembers, -1);
+        if (limit >= 0 && members.Count + count > limit)
         {
             throw TricircleException.Forbidden("Quota exceeded, too many servers in group");
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Tricircle.Hosting;
 using Tricircle.Jobs;
+using Tricircle.Quotas;
 using Tricircle.Routing;
 
 namespace Tricircle.Compute;
@@ -95,7 +96,7 @@ internal static class ServerGroupsApi
         await NovaJson.WriteAsync(context, new JsonObject { ["server_groups"] = new JsonArray([.. groups.Select(g => (JsonNode)View(context, g, members[g.Id]))]) });
     }
 
-    private static async Task CreateAsync(HttpContext context, ServerGroupStore store)
+    private static async Task CreateAsync(HttpContext context, ServerGroupStore store, QuotaStore quotas)
     {
         var caller = ComputeApi.Caller(context);
         var version = ComputeApi.Version(context);
@@ -132,7 +133,8 @@ internal static class ServerGroupsApi
             }
         }
 
-        await store.CreateAsync(group, ServerGroups.GroupsPerProject, context.RequestAborted);
+        var limits = await quotas.LimitsAsync(caller.ProjectId, context.RequestAborted);
+        await store.CreateAsync(group, limits.GetValueOrDefault(QuotaResources.ServerGroups, -1), context.RequestAborted);
         await NovaJson.WriteAsync(context, new JsonObject { ["server_group"] = View(context, group, []) });
     }
 

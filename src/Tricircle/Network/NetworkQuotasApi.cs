@@ -26,10 +26,10 @@ internal static class NetworkQuotasApi
         v20.MapGet("/quotas/tenant", (HttpContext context) =>
             TypedResults.Json(new JsonObject { ["tenant"] = new JsonObject { ["tenant_id"] = context.GetRequestContext().ProjectId } }));
         v20.MapGet("/quotas/{projectId}", ShowAsync);
-        v20.MapGet("/quotas/{projectId}/default", (string projectId, HttpContext context, NetworkQuotas quotas) =>
+        v20.MapGet("/quotas/{projectId}/default", async (string projectId, HttpContext context, NetworkQuotas quotas) =>
         {
             Reader(context, projectId);
-            return TypedResults.Json(new JsonObject { ["quota"] = Limits(quotas.Store.Defaults) });
+            return TypedResults.Json(new JsonObject { ["quota"] = Limits(await quotas.Store.DefaultsAsync(context.RequestAborted)) });
         });
         v20.MapGet("/quotas/{projectId}/details", DetailsAsync);
         v20.MapPut("/quotas/{projectId}", UpdateAsync).AdminOnly("update_quota");

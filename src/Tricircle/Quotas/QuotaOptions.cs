@@ -22,6 +22,12 @@ internal sealed class QuotaOptions : ISectionOptions
     [ConfigurationKeyName("metadata_items")]
     public int MetadataItems { get; set; } = 128;
 
+    [ConfigurationKeyName("server_groups")]
+    public int ServerGroups { get; set; } = 10;
+
+    [ConfigurationKeyName("server_group_members")]
+    public int ServerGroupMembers { get; set; } = 10;
+
     public int Volumes { get; set; } = 10;
 
     public int Gigabytes { get; set; } = 1000;
@@ -36,6 +42,10 @@ internal sealed class QuotaOptions : ISectionOptions
     /// <summary>The largest volume a project may create or extend to, in GiB (-1: no limit, as Cinder's default).</summary>
     [ConfigurationKeyName("per_volume_gigabytes")]
     public int PerVolumeGigabytes { get; set; } = -1;
+
+    /// <summary>Cinder's generic volume groups (kept and shown; the gateway serves no groups API, so nothing counts against it).</summary>
+    public int Groups { get; set; } = 10;
+
     // The central Neutron's, at Neutron's defaults.
     public int Network { get; set; } = 100;
 
@@ -53,7 +63,10 @@ internal sealed class QuotaOptions : ISectionOptions
 
     public int Floatingip { get; set; } = 50;
 
-    /// <summary>The defaults by resource name, as the quota APIs name them.</summary>
+    /// <summary>
+    /// The defaults by resource name, as the quota APIs name them: the initial values of the
+    /// <c>default</c> quota class (which an admin may change through os-quota-class-sets).
+    /// </summary>
     public IReadOnlyDictionary<string, long> Defaults() => new Dictionary<string, long>(StringComparer.Ordinal)
     {
         [QuotaResources.Instances] = Instances,
@@ -61,6 +74,18 @@ internal sealed class QuotaOptions : ISectionOptions
         [QuotaResources.Ram] = Ram,
         [QuotaResources.KeyPairs] = KeyPairs,
         [QuotaResources.MetadataItems] = MetadataItems,
+        [QuotaResources.ServerGroups] = ServerGroups,
+        [QuotaResources.ServerGroupMembers] = ServerGroupMembers,
+
+        // Nova's, kept and shown at the values of Nova's default class (nothing uses them since nova-network and personality files went).
+        ["injected_files"] = 5,
+        ["injected_file_content_bytes"] = 10240,
+        ["injected_file_path_bytes"] = 255,
+        ["fixed_ips"] = -1,
+        ["floating_ips"] = 10,
+        ["security_groups"] = 10,
+        ["security_group_rules"] = 20,
+        [QuotaResources.Groups] = Groups,
         [QuotaResources.Volumes] = Volumes,
         [QuotaResources.Gigabytes] = Gigabytes,
         [QuotaResources.Snapshots] = Snapshots,
@@ -91,11 +116,17 @@ internal sealed class QuotaOptions : ISectionOptions
 /// <summary>The resources with central quotas.</summary>
 internal static class QuotaResources
 {
+    /// <summary>The quota class whose limits a project without its own has.</summary>
+    public const string DefaultClass = "default";
+
     public const string Instances = "instances";
     public const string Cores = "cores";
     public const string Ram = "ram";
     public const string KeyPairs = "key_pairs";
     public const string MetadataItems = "metadata_items";
+    public const string ServerGroups = "server_groups";
+    public const string ServerGroupMembers = "server_group_members";
+    public const string Groups = "groups";
     public const string Volumes = "volumes";
     public const string Gigabytes = "gigabytes";
     public const string Snapshots = "snapshots";

@@ -9,14 +9,63 @@ using Tricircle.Errors;
 namespace Tricircle.Quotas;
 
 /// <summary>
-/// Central quotas: per-project hard limits (the <c>[quota]</c> defaults unless an admin set
-/// others) and usage kept as allocation rows, each held by one resource (a server, a volume).
+/// Central quotas: per-project hard limits (the <c>default</c> quota class's unless an admin set
+/// others; the class starts at the <c>[quota]</c> options and is changed through
+/// os-quota-class-sets) and usage kept as allocation rows, each held by one resource (a server, a volume).
 /// A reservation checks and writes in one transaction that holds the project's lock, so
 /// concurrent requests of a project, wherever their resources land, never exceed its limits.
 /// </summary>
 internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> options, TimeProvider timeProvider)
 {
-    public IReadOnlyDictionary<string, long> Defaults { get; } = options.Value.Defaults();
+    private readonly IReadOnlyDictionary<string, long> _initial = options.Value.Defaults();
+
+    /// <summary>The limits of a project without its own: the <c>default</c> class's.</summary>
+    public Task<IReadOnlyDictionary<string, long>> DefaultsAsync(CancellationToken cancellationToken) =>
+        ClassAsync(QuotaResources.DefaultClass, cancellationToken);
+
+    /// <summary>
+    /// A quota class's limits: the <c>[quota]</c> values overlaid by the <c>default</c> class's
+    /// stored ones, then by the class's own (a class nobody set is the default's, as in Cinder).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, long>> ClassAsync(string className, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var limits = await DefaultsAsync(connection, null, cancellationToken);
+        if (className != QuotaResources.DefaultClass)
+        {
+            foreach (var (resource, limit) in await ClassRowsAsync(connection, null, className, cancellationToken))
+            {
+                limits[resource] = limit;
+            }
+        }
+
+        return limits;
+    }
+
+    /// <summary>Sets limits of a quota class (no usage check: a class is nobody's usage; Nova and Cinder check none either).</summary>
+    public async Task SetClassAsync(string className, IReadOnlyDictionary<string, long> limits, CancellationToken cancellationToken)
+    {
+        if (limits.FirstOrDefault(l => l.Value is > int.MaxValue or < -1) is { Key: not null } huge)
+        {
+            throw TricircleException.Invalid($"Quota limit {huge.Value} for {huge.Key} must be -1 (unlimited) or from 0 to {int.MaxValue}.");
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        foreach (var (resource, limit) in limits)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO quota_class_limits (class_name, resource, hard_limit) VALUES (@className, @resource, @limit)
+                ON CONFLICT (class_name, resource) DO UPDATE SET hard_limit = excluded.hard_limit
+                """,
+                new { className, resource, limit },
+                tx,
+                cancellationToken: cancellationToken));
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
 
     /// <summary>The project's limits: defaults overlaid by what was set for it.</summary>
     public async Task<IReadOnlyDictionary<string, long>> LimitsAsync(string projectId, CancellationToken cancellationToken)
@@ -238,7 +287,7 @@ internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> optio
     /// <summary>The project's limits, read in the caller's transaction when there is one.</summary>
     public async Task<IReadOnlyDictionary<string, long>> LimitsAsync(DbConnection connection, DbTransaction? tx, string projectId, CancellationToken cancellationToken)
     {
-        var limits = new Dictionary<string, long>(Defaults, StringComparer.Ordinal);
+        var limits = await DefaultsAsync(connection, tx, cancellationToken);
         var rows = await connection.QueryAsync<(string Resource, long HardLimit)>(new CommandDefinition(
             "SELECT resource, hard_limit FROM quota_limits WHERE project_id = @projectId", new { projectId }, tx, cancellationToken: cancellationToken));
         foreach (var (resource, limit) in rows)
@@ -248,6 +297,21 @@ internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> optio
 
         return limits;
     }
+
+    private async Task<Dictionary<string, long>> DefaultsAsync(DbConnection connection, DbTransaction? tx, CancellationToken cancellationToken)
+    {
+        var limits = new Dictionary<string, long>(_initial, StringComparer.Ordinal);
+        foreach (var (resource, limit) in await ClassRowsAsync(connection, tx, QuotaResources.DefaultClass, cancellationToken))
+        {
+            limits[resource] = limit;
+        }
+
+        return limits;
+    }
+
+    private static Task<IEnumerable<(string Resource, long HardLimit)>> ClassRowsAsync(DbConnection connection, DbTransaction? tx, string className, CancellationToken cancellationToken) =>
+        connection.QueryAsync<(string Resource, long HardLimit)>(new CommandDefinition(
+            "SELECT resource, hard_limit FROM quota_class_limits WHERE class_name = @className", new { className }, tx, cancellationToken: cancellationToken));
 
     private static async Task<IReadOnlyDictionary<string, long>> UsageAsync(DbConnection connection, DbTransaction? tx, string projectId, CancellationToken cancellationToken)
     {

@@ -23,6 +23,7 @@ internal static class VolumeExtensionsApi
         new("backups", "Backups", "Backups support.", "2012-12-12T00:00:00+00:00"),
         new("os-extended-services", "ExtendedServices", "Extended services support.", "2014-01-10T00:00:00-00:00"),
         new("os-extended-snapshot-attributes", "ExtendedSnapshotAttributes", "Extended SnapshotAttributes support.", "2012-06-19T00:00:00+00:00"),
+        new("os-quota-class-sets", "QuotaClasses", "Quota classes management support.", "2012-03-12T00:00:00+00:00"),
         new("os-quota-sets", "Quotas", "Quota management support.", "2011-08-08T00:00:00+00:00"),
         new("OS-SCH-HNT", "SchedulerHints", "Pass arbitrary key/value pairs to the scheduler.", "2013-04-18T00:00:00+00:00"),
         new("os-services", "Services", "Services support.", "2012-10-28T00:00:00-00:00"),

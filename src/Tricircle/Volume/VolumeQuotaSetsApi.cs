@@ -9,19 +9,17 @@ using Tricircle.Quotas;
 namespace Tricircle.Volume;
 
 /// <summary>
-/// Cinder's <c>os-quota-sets</c> and <c>limits</c> over the central quotas. volumes, gigabytes,
-/// snapshots, per_volume_gigabytes, backups, backup_gigabytes and the per-type forms of the
-/// central volume types are kept and enforced centrally; groups (which the gateway does not
-/// serve) are shown at Cinder's default and cannot be changed here.
+/// Cinder's <c>os-quota-sets</c>, <c>os-quota-class-sets</c> and <c>limits</c> over the central
+/// quotas. volumes, gigabytes, snapshots, per_volume_gigabytes, backups, backup_gigabytes and the
+/// per-type forms of the central volume types are kept and enforced centrally; groups is kept and
+/// shown (the gateway serves no groups API, so nothing counts against it). The <c>default</c>
+/// class's limits are what a project without its own gets.
 /// </summary>
 internal static class VolumeQuotaSetsApi
 {
-    private static readonly string[] Central = [QuotaResources.Volumes, QuotaResources.PerVolumeGigabytes, QuotaResources.Snapshots, QuotaResources.Gigabytes, QuotaResources.Backups, QuotaResources.BackupGigabytes];
+    private static readonly string[] Central = [QuotaResources.Volumes, QuotaResources.PerVolumeGigabytes, QuotaResources.Snapshots, QuotaResources.Gigabytes, QuotaResources.Backups, QuotaResources.BackupGigabytes, QuotaResources.Groups];
 
     private static readonly string[] PerType = [QuotaResources.Volumes, QuotaResources.Gigabytes, QuotaResources.Snapshots];
-
-    // Cinder's default of what the gateway does not keep.
-    private static readonly (string Name, long Value)[] Fixed = [("groups", 10)];
 
     // Keys Cinder accepts in a quota set without them being quotas.
     private static readonly string[] NonQuotaKeys = ["id", "tenant_id"];
@@ -29,12 +27,17 @@ internal static class VolumeQuotaSetsApi
     // Cinder's quota set: any keys (checked below in Cinder's words), at least one.
     private static readonly BodySchema Update = new("quota_set") { RejectUnknown = false, MinProperties = 1 };
 
+    // Cinder's quota class set: any keys (checked below), none required.
+    private static readonly BodySchema ClassUpdate = new("quota_class_set") { RejectUnknown = false };
+
     public static void MapVolumeQuotaSetsApi(this IEndpointRouteBuilder v3)
     {
         v3.MapGet("/os-quota-sets/{project}", ShowAsync);
         v3.MapGet("/os-quota-sets/{project}/defaults", DefaultsAsync);
         v3.MapPut("/os-quota-sets/{project}", UpdateAsync).AdminOnly("volume_extension:quotas:update");
         v3.MapDelete("/os-quota-sets/{project}", ResetAsync).AdminOnly("volume_extension:quotas:delete");
+        v3.MapGet("/os-quota-class-sets/{name}", ShowClassAsync).AdminOnly("volume_extension:quota_classes:get");
+        v3.MapPut("/os-quota-class-sets/{name}", UpdateClassAsync).AdminOnly("volume_extension:quota_classes:update");
         v3.MapGet("/limits", LimitsAsync);
     }
 
@@ -66,11 +69,6 @@ internal static class VolumeQuotaSetsApi
             set[name] = Entry(name, limits.GetValueOrDefault(name, -1), usage?.GetValueOrDefault(name) ?? 0);
         }
 
-        foreach (var (name, value) in Fixed)
-        {
-            set[name] = Entry(name, value, 0);
-        }
-
         foreach (var type in typeNames)
         {
             foreach (var resource in PerType)
@@ -95,7 +93,7 @@ internal static class VolumeQuotaSetsApi
     private static async Task DefaultsAsync(string project, HttpContext context, QuotaStore quotas, VolumeTypeStore types)
     {
         var caller = Reader(context, project);
-        await ServersApi.WriteJsonAsync(context, 200, new JsonObject { ["quota_set"] = QuotaSet(project, quotas.Defaults, null, await TypeNamesAsync(context, caller, types)) });
+        await ServersApi.WriteJsonAsync(context, 200, new JsonObject { ["quota_set"] = QuotaSet(project, await quotas.DefaultsAsync(context.RequestAborted), null, await TypeNamesAsync(context, caller, types)) });
     }
 
     private static async Task UpdateAsync(string project, HttpContext context, QuotaStore quotas, VolumeTypeStore types)
@@ -104,43 +102,7 @@ internal static class VolumeQuotaSetsApi
         var body = (await Update.ReadAsync(context, BodyAction.Update)).Fields;
 
         var typeNames = await TypeNamesAsync(context, caller, types);
-        var kept = Central.Concat(typeNames.SelectMany(t => PerType.Select(r => $"{r}_{t}"))).ToHashSet(StringComparer.Ordinal);
-        var badKeys = new List<string>();
-        var limits = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var (name, node) in body)
-        {
-            if (NonQuotaKeys.Contains(name, StringComparer.Ordinal))
-            {
-                continue;
-            }
-
-            if (Fixed.Any(f => f.Name == name))
-            {
-                throw ApiException.BadRequest($"Quota {name} is not kept by Tricircle's Cinder gateway (only {string.Join(", ", Central)} and the per-type forms of the central volume types); set it in the pods.");
-            }
-
-            if (!kept.Contains(name))
-            {
-                badKeys.Add(name);
-                continue;
-            }
-
-            var limit = node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) ? n
-                : node is JsonValue s && s.GetValueKind() == JsonValueKind.String && long.TryParse(s.GetValue<string>().Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed) ? parsed
-                : throw ApiException.BadRequest($"{name} must be an integer.");
-            limits[name] = limit switch
-            {
-                < -1 => throw ApiException.BadRequest($"{name} must be >= -1"),
-                > int.MaxValue => throw ApiException.BadRequest($"{name} must be <= {int.MaxValue}"),
-                _ => limit,
-            };
-        }
-
-        if (badKeys.Count > 0)
-        {
-            throw ApiException.BadRequest($"Bad key(s) in quota set: {string.Join(", ", badKeys)}");
-        }
-
+        var limits = Limits(body, typeNames, "quota set", digitsOnly: false);
         try
         {
             await quotas.SetLimitsAsync(project, limits, force: false, context.RequestAborted);
@@ -151,6 +113,66 @@ internal static class VolumeQuotaSetsApi
         }
 
         await ServersApi.WriteJsonAsync(context, 200, new JsonObject { ["quota_set"] = QuotaSet(null, await quotas.LimitsAsync(project, context.RequestAborted), null, typeNames) });
+    }
+
+    private static async Task ShowClassAsync(string name, HttpContext context, QuotaStore quotas, VolumeTypeStore types)
+    {
+        var caller = VolumeApi.Caller(context);
+        await ServersApi.WriteJsonAsync(context, 200, new JsonObject { ["quota_class_set"] = QuotaSet(name, await quotas.ClassAsync(name, context.RequestAborted), null, await TypeNamesAsync(context, caller, types)) });
+    }
+
+    /// <summary>Cinder's quota class update: any class name of 1 to 255 characters, stored; the <c>default</c> class's limits are every project's that has none of its own.</summary>
+    private static async Task UpdateClassAsync(string name, HttpContext context, QuotaStore quotas, VolumeTypeStore types)
+    {
+        var caller = VolumeApi.Caller(context);
+        var body = (await ClassUpdate.ReadAsync(context, BodyAction.Update)).Fields;
+        var typeNames = await TypeNamesAsync(context, caller, types);
+        var limits = Limits(body, typeNames, "quota class set", digitsOnly: true);
+        if (name.Length is < 1 or > 255)
+        {
+            throw ApiException.BadRequest($"Invalid input received: quota_class_name has {name.Length} characters, more than 255.");
+        }
+
+        await quotas.SetClassAsync(name, limits, context.RequestAborted);
+        await ServersApi.WriteJsonAsync(context, 200, new JsonObject { ["quota_class_set"] = QuotaSet(null, await quotas.ClassAsync(name, context.RequestAborted), null, typeNames) });
+    }
+
+    /// <summary>
+    /// The limits of a quota set or class set body, checked as Cinder does: every key one of its
+    /// quotas (those of the volume types included), every value an integer from -1 to 2^31-1
+    /// (a class set's strings digits only, as its schema's pattern).
+    /// </summary>
+    private static Dictionary<string, long> Limits(JsonObject body, IReadOnlyList<string> typeNames, string what, bool digitsOnly)
+    {
+        var kept = Central.Concat(typeNames.SelectMany(t => PerType.Select(r => $"{r}_{t}"))).ToHashSet(StringComparer.Ordinal);
+        var badKeys = new List<string>();
+        var limits = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (name, node) in body)
+        {
+            if (NonQuotaKeys.Contains(name, StringComparer.Ordinal) && !digitsOnly)
+            {
+                continue;
+            }
+
+            if (!kept.Contains(name))
+            {
+                badKeys.Add(name);
+                continue;
+            }
+
+            var numberStyle = digitsOnly ? NumberStyles.None : NumberStyles.AllowLeadingSign;
+            var limit = node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) ? n
+                : node is JsonValue s && s.GetValueKind() == JsonValueKind.String && long.TryParse(digitsOnly ? s.GetValue<string>() : s.GetValue<string>().Trim(), numberStyle, CultureInfo.InvariantCulture, out var parsed) ? parsed
+                : throw ApiException.BadRequest($"{name} must be an integer.");
+            limits[name] = limit switch
+            {
+                < -1 => throw ApiException.BadRequest($"{name} must be >= -1"),
+                > int.MaxValue => throw ApiException.BadRequest($"{name} must be <= {int.MaxValue}"),
+                _ => limit,
+            };
+        }
+
+        return badKeys.Count > 0 ? throw ApiException.BadRequest($"Bad key(s) in {what}: {string.Join(", ", badKeys)}") : limits;
     }
 
     private static async Task ResetAsync(string project, HttpContext context, QuotaStore quotas, VolumeTypeStore types)

@@ -20,6 +20,8 @@ public sealed partial class MalformedInputFuzzTests
         _ids["quotas/project"] = demoProject;
         _ids["os-quota-sets/project"] = demoProject;
         _ids["os-quota-sets/target"] = demoProject;
+        _ids["os-quota-class-sets/id"] = "fuzz";
+        _ids["os-quota-class-sets/name"] = "fuzz";
         _ids["extensions/alias"] = "router";
         _ids["tags/tag"] = "t1";
         _ids["metadata/key"] = "k";

@@ -23,6 +23,8 @@ internal sealed partial class NovaApi
         Route(app, "GET", "/limits", LimitsAsync);
         Route(app, "GET", "/os-quota-sets/{project}", c => QuotaSetAsync(c, defaults: false));
         Route(app, "GET", "/os-quota-sets/{project}/defaults", c => QuotaSetAsync(c, defaults: true));
+        Route(app, "GET", "/os-quota-class-sets/{id}", ShowQuotaClassAsync);
+        Route(app, "PUT", "/os-quota-class-sets/{id}", UpdateQuotaClassAsync);
     }
 
     private static JsonObject ServiceState(DateTimeOffset now) => new()
@@ -290,22 +292,24 @@ internal sealed partial class NovaApi
         var caller = context.Caller();
         var project = caller.IsAdmin && Query(context, "tenant_id") is { } tenant ? tenant : caller.ProjectId;
         int instances, cores, ram;
+        Dictionary<string, long> limits;
         lock (State.Sync)
         {
+            limits = QuotaClass("default");
             var mine = State.Servers.Where(s => s.ProjectId == project).ToList();
             (instances, cores, ram) = (mine.Count, mine.Sum(s => s.Flavor.Vcpus), mine.Sum(s => s.Flavor.Ram));
         }
 
         var absolute = new JsonObject
         {
-            ["maxImageMeta"] = 128,
-            ["maxServerMeta"] = NovaLimits.MetadataItems,
-            ["maxTotalCores"] = NovaLimits.Cores,
-            ["maxTotalInstances"] = NovaLimits.Instances,
-            ["maxTotalKeypairs"] = NovaLimits.KeyPairs,
-            ["maxTotalRAMSize"] = NovaLimits.Ram,
-            ["maxServerGroups"] = NovaLimits.ServerGroups,
-            ["maxServerGroupMembers"] = NovaLimits.ServerGroupMembers,
+            ["maxImageMeta"] = limits["metadata_items"],
+            ["maxServerMeta"] = limits["metadata_items"],
+            ["maxTotalCores"] = limits["cores"],
+            ["maxTotalInstances"] = limits["instances"],
+            ["maxTotalKeypairs"] = limits["key_pairs"],
+            ["maxTotalRAMSize"] = limits["ram"],
+            ["maxServerGroups"] = limits["server_groups"],
+            ["maxServerGroupMembers"] = limits["server_group_members"],
             ["totalCoresUsed"] = cores,
             ["totalInstancesUsed"] = instances,
             ["totalRAMUsed"] = ram,
@@ -313,23 +317,23 @@ internal sealed partial class NovaApi
         };
         if (!AtLeast(context, 36))
         {
-            absolute["maxSecurityGroupRules"] = 20;
-            absolute["maxSecurityGroups"] = 10;
-            absolute["maxTotalFloatingIps"] = 10;
+            absolute["maxSecurityGroupRules"] = limits["security_group_rules"];
+            absolute["maxSecurityGroups"] = limits["security_groups"];
+            absolute["maxTotalFloatingIps"] = limits["floating_ips"];
             absolute["totalFloatingIpsUsed"] = 0;
             absolute["totalSecurityGroupsUsed"] = 0;
         }
 
         if (!AtLeast(context, 57))
         {
-            absolute["maxPersonality"] = 5;
-            absolute["maxPersonalitySize"] = 10240;
+            absolute["maxPersonality"] = limits["injected_files"];
+            absolute["maxPersonalitySize"] = limits["injected_file_content_bytes"];
         }
 
         await Ok(context, new JsonObject { ["limits"] = new JsonObject { ["rate"] = new JsonArray(), ["absolute"] = absolute } });
     }
 
-    private static async Task QuotaSetAsync(HttpContext context, bool defaults)
+    private async Task QuotaSetAsync(HttpContext context, bool defaults)
     {
         var project = Param(context, "project");
         var caller = context.Caller();
@@ -338,33 +342,134 @@ internal sealed partial class NovaApi
             throw OpenStackFault.Forbidden("Policy doesn't allow os_compute_api:os-quota-sets:show to be performed.");
         }
 
-        var quota = new JsonObject
+        var quota = new JsonObject { ["id"] = project };
+        var filtered = AtLeast(context, 57) ? [.. NovaNetworkQuotas, .. NovaInjectedFileQuotas] : AtLeast(context, 36) ? NovaNetworkQuotas : Array.Empty<string>();
+        lock (State.Sync)
         {
-            ["id"] = project,
-            ["cores"] = NovaLimits.Cores,
-            ["instances"] = NovaLimits.Instances,
-            ["key_pairs"] = NovaLimits.KeyPairs,
-            ["metadata_items"] = NovaLimits.MetadataItems,
-            ["ram"] = NovaLimits.Ram,
-            ["server_groups"] = NovaLimits.ServerGroups,
-            ["server_group_members"] = NovaLimits.ServerGroupMembers,
-        };
-        if (!AtLeast(context, 36))
-        {
-            quota["fixed_ips"] = -1;
-            quota["floating_ips"] = 10;
-            quota["security_group_rules"] = 20;
-            quota["security_groups"] = 10;
-        }
-
-        if (!AtLeast(context, 57))
-        {
-            quota["injected_file_content_bytes"] = 10240;
-            quota["injected_file_path_bytes"] = 255;
-            quota["injected_files"] = 5;
+            foreach (var (key, value) in QuotaClass("default").Where(q => !filtered.Contains(q.Key)))
+            {
+                quota[key] = value;
+            }
         }
 
         _ = defaults;
         await Ok(context, new JsonObject { ["quota_set"] = quota });
+    }
+
+    private static readonly string[] NovaNetworkQuotas = ["fixed_ips", "floating_ips", "security_groups", "security_group_rules"];
+    private static readonly string[] NovaInjectedFileQuotas = ["injected_files", "injected_file_content_bytes", "injected_file_path_bytes"];
+
+    /// <summary>
+    /// A quota class as Nova shows it: its stored values over the defaults (those of Nova's
+    /// default class as installed, which its quota sets show). Call under the lock.
+    /// </summary>
+    private Dictionary<string, long> QuotaClass(string name)
+    {
+        var quota = new Dictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["instances"] = NovaLimits.Instances,
+            ["cores"] = NovaLimits.Cores,
+            ["ram"] = NovaLimits.Ram,
+            ["metadata_items"] = NovaLimits.MetadataItems,
+            ["injected_files"] = 5,
+            ["injected_file_content_bytes"] = 10240,
+            ["injected_file_path_bytes"] = 255,
+            ["key_pairs"] = NovaLimits.KeyPairs,
+            ["server_groups"] = NovaLimits.ServerGroups,
+            ["server_group_members"] = NovaLimits.ServerGroupMembers,
+            ["fixed_ips"] = -1,
+            ["floating_ips"] = 10,
+            ["security_groups"] = 10,
+            ["security_group_rules"] = 20,
+        };
+        foreach (var className in name == "default" ? ["default"] : new[] { "default", name })
+        {
+            foreach (var (key, value) in State.QuotaClasses.GetValueOrDefault(className) ?? [])
+            {
+                if (quota.ContainsKey(key))
+                {
+                    quota[key] = value;
+                }
+            }
+        }
+
+        return quota;
+    }
+
+    /// <summary>What a quota class shows at the microversion: server groups from 2.50 (bug 1693168), network quotas until 2.50, injected files until 2.57.</summary>
+    private static string[] ClassFiltered(HttpContext context) =>
+        AtLeast(context, 57) ? [.. NovaNetworkQuotas, .. NovaInjectedFileQuotas] : AtLeast(context, 50) ? NovaNetworkQuotas : ["server_groups", "server_group_members"];
+
+    private async Task ShowQuotaClassAsync(HttpContext context)
+    {
+        RequireAdmin(context, "os-quota-class-sets:show");
+        var id = Param(context, "id");
+        var quota = new JsonObject { ["id"] = id };
+        var filtered = ClassFiltered(context);
+        lock (State.Sync)
+        {
+            foreach (var (key, value) in QuotaClass(id).Where(q => !filtered.Contains(q.Key)))
+            {
+                quota[key] = value;
+            }
+        }
+
+        await Ok(context, new JsonObject { ["quota_class_set"] = quota });
+    }
+
+    /// <summary>Nova's quota class update: its schema per microversion (networks accepted before 2.50), values stored as given.</summary>
+    private async Task UpdateQuotaClassAsync(HttpContext context)
+    {
+        RequireAdmin(context, "os-quota-class-sets:update");
+        var id = Param(context, "id");
+        var body = await Body(context, "quota_class_set");
+        var filtered = ClassFiltered(context);
+        List<string> allowed;
+        lock (State.Sync)
+        {
+            allowed = [.. QuotaClass("default").Keys.Where(k => AtLeast(context, 50) ? !filtered.Contains(k) : true)];
+        }
+
+        if (!AtLeast(context, 50))
+        {
+            allowed.Add("networks");
+        }
+
+        NoExtraKeys(body, "quota_class_set", [.. allowed]);
+        var values = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (key, node) in body)
+        {
+            long? value = node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number && v.TryGetValue<long>(out var n) ? n
+                : node is JsonValue s && s.GetValueKind() == System.Text.Json.JsonValueKind.String && long.TryParse(s.GetValue<string>(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed
+                : null;
+            values[key] = value switch
+            {
+                null => throw OpenStackFault.BadRequest($"Invalid input for field/attribute {key}. Value: {node?.ToJsonString() ?? "None"}. {node?.ToJsonString() ?? "None"} is not of type 'integer', 'string'"),
+                < -1 => throw OpenStackFault.BadRequest($"Invalid input for field/attribute {key}. Value: {value}. {value} is less than the minimum of -1"),
+                > int.MaxValue => throw OpenStackFault.BadRequest($"Invalid input for field/attribute {key}. Value: {value}. {value} is greater than the maximum of {int.MaxValue}"),
+                _ => value.Value,
+            };
+        }
+
+        var quota = new JsonObject();
+        lock (State.Sync)
+        {
+            if (!State.QuotaClasses.TryGetValue(id, out var stored))
+            {
+                State.QuotaClasses[id] = stored = new Dictionary<string, long>(StringComparer.Ordinal);
+            }
+
+            foreach (var (key, value) in values)
+            {
+                stored[key] = value;
+            }
+
+            foreach (var (key, value) in QuotaClass(id).Where(q => !filtered.Contains(q.Key)))
+            {
+                quota[key] = value;
+            }
+        }
+
+        await Ok(context, new JsonObject { ["quota_class_set"] = quota });
     }
 }

@@ -781,9 +781,24 @@ internal static partial class CinderApi
             throw AdminOnly("volume_extension:quotas:show");
         }
 
+        JsonObject quota;
+        lock (r.State.Sync)
+        {
+            quota = QuotaClass(r.State, "default");
+        }
+
+        quota["id"] = target;
+        return r.WriteAsync(200, new JsonObject { ["quota_set"] = quota });
+    }
+
+    /// <summary>
+    /// A quota class as Cinder's get_class_quotas shows it: every quota (the volume types' too),
+    /// the class's own value, else the default class's, else the configured default. Call under the lock.
+    /// </summary>
+    private static JsonObject QuotaClass(CinderState state, string name)
+    {
         var quota = new JsonObject
         {
-            ["id"] = target,
             ["volumes"] = CinderState.MaxVolumes,
             ["gigabytes"] = CinderState.MaxGigabytes,
             ["snapshots"] = CinderState.MaxSnapshots,
@@ -792,16 +807,95 @@ internal static partial class CinderApi
             ["per_volume_gigabytes"] = -1,
             ["groups"] = 10,
         };
-        lock (r.State.Sync)
+        foreach (var type in state.Types.Where(t => t.Name != "__DEFAULT__").OrderBy(t => t.Name, StringComparer.Ordinal))
         {
-            foreach (var type in r.State.Types.Where(t => t.Name != "__DEFAULT__").OrderBy(t => t.Name, StringComparer.Ordinal))
+            quota["volumes_" + type.Name] = -1;
+            quota["gigabytes_" + type.Name] = -1;
+            quota["snapshots_" + type.Name] = -1;
+        }
+
+        foreach (var className in name == "default" ? ["default"] : new[] { "default", name })
+        {
+            foreach (var (key, value) in state.QuotaClasses.GetValueOrDefault(className) ?? [])
             {
-                quota["volumes_" + type.Name] = -1;
-                quota["gigabytes_" + type.Name] = -1;
-                quota["snapshots_" + type.Name] = -1;
+                if (quota.ContainsKey(key))
+                {
+                    quota[key] = value;
+                }
             }
         }
 
-        return r.WriteAsync(200, new JsonObject { ["quota_set"] = quota });
+        return quota;
+    }
+
+    private static Task ShowQuotaClassAsync(CinderRequest r)
+    {
+        if (!r.Caller.IsAdmin)
+        {
+            throw AdminOnly("volume_extension:quota_classes:get");
+        }
+
+        JsonObject quota;
+        lock (r.State.Sync)
+        {
+            quota = QuotaClass(r.State, r.Route("name"));
+        }
+
+        quota["id"] = r.Route("name");
+        return r.WriteAsync(200, new JsonObject { ["quota_class_set"] = quota });
+    }
+
+    /// <summary>Cinder's quota class update: keys its quotas (bad ones named), values integers from -1 or strings of digits; stored as given.</summary>
+    private static async Task UpdateQuotaClassAsync(CinderRequest r)
+    {
+        if (!r.Caller.IsAdmin)
+        {
+            throw AdminOnly("volume_extension:quota_classes:update");
+        }
+
+        var root = await RegionHttp.ReadObjectAsync(r.Http);
+        NoExtraKeys(root, "", "quota_class_set");
+        var body = root["quota_class_set"] as JsonObject
+            ?? throw OpenStackFault.BadRequest($"Invalid input for field/attribute quota_class_set. Value: {root["quota_class_set"]?.ToJsonString() ?? "None"}. 'quota_class_set' is a required property");
+        var name = r.Route("name");
+        JsonObject quota;
+        lock (r.State.Sync)
+        {
+            var known = QuotaClass(r.State, "default");
+            var bad = body.Select(p => p.Key).Where(k => !known.ContainsKey(k)).ToList();
+            if (bad.Count > 0)
+            {
+                throw OpenStackFault.BadRequest($"Invalid input received: Bad key(s) in quota class set: {string.Join(", ", bad)}");
+            }
+
+            var values = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var (key, node) in body)
+            {
+                long? value = node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number && v.TryGetValue<long>(out var n) ? n
+                    : node is JsonValue s && s.GetValueKind() == System.Text.Json.JsonValueKind.String && s.GetValue<string>() is { Length: > 0 } text && text.All(char.IsAsciiDigit) && long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed
+                    : null;
+                values[key] = value switch
+                {
+                    null => throw OpenStackFault.BadRequest($"Invalid input for field/attribute {key}. Value: {node?.ToJsonString() ?? "None"}. {node?.ToJsonString() ?? "None"} is not of type 'integer', 'string'"),
+                    < -1 => throw OpenStackFault.BadRequest($"Invalid input for field/attribute {key}. Value: {value}. {value} is less than the minimum of -1"),
+                    > int.MaxValue => throw OpenStackFault.BadRequest($"Invalid input for field/attribute {key}. Value: {value}. {value} is greater than the maximum of {int.MaxValue}"),
+                    _ => value.Value,
+                };
+            }
+
+            if (!r.State.QuotaClasses.TryGetValue(name, out var stored))
+            {
+                r.State.QuotaClasses[name] = stored = new Dictionary<string, long>(StringComparer.Ordinal);
+            }
+
+            foreach (var (key, value) in values)
+            {
+                stored[key] = value;
+            }
+
+            quota = QuotaClass(r.State, name);
+        }
+
+        await r.WriteAsync(200, new JsonObject { ["quota_class_set"] = quota });
     }
 }

@@ -103,6 +103,8 @@ internal static partial class CinderApi
         Route("PUT", "/os-services/{action}", UpdateServiceAsync);
         Route("GET", "/os-quota-sets/{target}", QuotaSetAsync);
         Route("GET", "/os-quota-sets/{target}/defaults", QuotaSetAsync);
+        Route("GET", "/os-quota-class-sets/{name}", ShowQuotaClassAsync);
+        Route("PUT", "/os-quota-class-sets/{name}", UpdateQuotaClassAsync);
         Route("GET", "/os-availability-zone", r => r.WriteAsync(200, new JsonObject
         {
             ["availabilityZoneInfo"] = new JsonArray(new JsonObject

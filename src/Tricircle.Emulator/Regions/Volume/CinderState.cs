@@ -50,6 +50,9 @@ internal sealed class CinderState
 
     public Lock Sync => _lock;
 
+    /// <summary>os-quota-class-sets: each class's stored limits (the <c>default</c> class's are every project's here); guarded by <see cref="Sync"/>.</summary>
+    public Dictionary<string, Dictionary<string, long>> QuotaClasses { get; } = new(StringComparer.Ordinal);
+
     public string Host => Region.ComputeHost + "@" + DefaultTypeName + "#" + DefaultTypeName;
 
     public VolumeInfo? FindVolume(string volumeId)

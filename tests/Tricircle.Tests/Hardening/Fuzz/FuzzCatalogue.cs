@@ -57,6 +57,7 @@ internal static class FuzzCatalogue
             Get(a, "/v1.0/jobs", "type", "status", "project_id", "pod_id", "resource_id", "limit", "marker"),
             Get(a, "/v1.0/jobs/detail", "type", "status", "project_id", "pod_id", "resource_id", "limit", "marker"),
             Get(a, "/v1.0/jobs/schemas"),
+            Send(a, "POST", "/v1.0/flavors/import", """{"import":{"pod":"$pod$"}}""", "import") with { StrictKeys = true },
             Send(a, "POST", "/v1.0/jobs", """{"job":{"type":"pod_audit","project_id":"$spare$","resource":{"pod_id":"$pod$"}}}""", "job",
                 ("job.type", Str(1, 64)), ("job.project_id", Str(0, 64, true)), ("job.resource", ObjectShape), ("job.resource.pod_id", Str(1))) with { StrictKeys = true },
             Get(a, "/v1.0/jobs/{job}"),
@@ -161,6 +162,10 @@ internal static class FuzzCatalogue
                 ("quota_set.instances", Int(-1)), ("quota_set.cores", Int(-1)), ("quota_set.ram", Int(-1)), ("quota_set.metadata_items", Int(-1)), ("quota_set.key_pairs", Int(-1)),
                 ("quota_set.server_groups", Int(-1)), ("quota_set.server_group_members", Int(-1)), ("quota_set.force", Bool(BoolStyle.Nova))) with { StrictKeys = true, AdminOnly = true },
             Delete(c, "/v2.1/os-quota-sets/{spare}"),
+            Get(c, "/v2.1/os-quota-class-sets/fuzz") with { AdminOnly = true },
+            Send(c, "PUT", "/v2.1/os-quota-class-sets/fuzz", """{"quota_class_set":{"instances":10,"cores":20,"ram":51200,"metadata_items":128,"key_pairs":100,"server_groups":10,"server_group_members":10}}""", "quota_class_set",
+                ("quota_class_set.instances", Int(-1)), ("quota_class_set.cores", Int(-1)), ("quota_class_set.ram", Int(-1)), ("quota_class_set.metadata_items", Int(-1)), ("quota_class_set.key_pairs", Int(-1)),
+                ("quota_class_set.server_groups", Int(-1)), ("quota_class_set.server_group_members", Int(-1))) with { StrictKeys = true, AdminOnly = true },
             Get(c, "/v2.1/limits", "tenant_id", "reserved"),
 
             Get(c, "/v2.1/images", "name", "status", "limit", "marker", "minRam", "minDisk", "server", "type", "changes-since"),
@@ -242,6 +247,8 @@ internal static class FuzzCatalogue
             Send(v, "PUT", "/v3/{project}/os-quota-sets/{spare}", """{"quota_set":{"volumes":10,"gigabytes":1000,"snapshots":10,"per_volume_gigabytes":-1}}""", "quota_set",
                 ("quota_set.volumes", PythonInt(-1)), ("quota_set.gigabytes", PythonInt(-1)), ("quota_set.snapshots", PythonInt(-1)), ("quota_set.per_volume_gigabytes", PythonInt(-1))) with { AdminOnly = true, StrictKeys = true },
             Delete(v, "/v3/{project}/os-quota-sets/{spare}"),
+            Get(v, "/v3/{project}/os-quota-class-sets/fuzz") with { AdminOnly = true },
+            Send(v, "PUT", "/v3/{project}/os-quota-class-sets/fuzz", """{"quota_class_set":{"volumes":10,"gigabytes":1000,"backups":10,"groups":10}}""", "quota_class_set") with { AdminOnly = true, StrictKeys = true },
             Get(v, "/v3/{project}/limits"),
             Get(v, "/v3/{project}/os-availability-zone"),
         ];

@@ -1,0 +1,9 @@
+-- Quota classes (Nova's and Cinder's os-quota-class-sets): the "default" class's rows are the
+-- limits of every project without its own (over the [quota] options, which stay the initial
+-- values); other classes are stored and shown, as Nova and Cinder do, and affect nobody.
+CREATE TABLE quota_class_limits (
+    class_name  VARCHAR(255) NOT NULL,
+    resource    VARCHAR(255) NOT NULL,
+    hard_limit  BIGINT       NOT NULL,
+    PRIMARY KEY (class_name, resource)
+);
