@@ -148,8 +148,8 @@ internal static class SubnetPoolsApi
             throw NeutronErrors.PolicyDenied(add ? "add_prefixes" : "remove_prefixes");
         }
 
-        var asked = (await PrefixList.ReadAsync(context, BodyAction.Update)).Strings("prefixes")!;
-        if (asked.Count == 0)
+        var asked = (await PrefixList.ReadAsync(context, BodyAction.Update)).Strings("prefixes");
+        if (asked is null || asked.Count == 0)
         {
             throw TricircleException.Invalid("Request body contains invalid data", "HTTPBadRequest");
         }

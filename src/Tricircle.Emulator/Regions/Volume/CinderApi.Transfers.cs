@@ -272,7 +272,7 @@ internal static partial class CinderApi
                 .ToList();
 
             transfers = paging
-                ? Sort(transfers, query, TransferSortKeys, CompareTransfers, t => t.Id)
+                ? Sort(transfers, query, TransferSortKeys, CompareTransfers, t => t.Id, out _)
                 : [.. transfers.OrderBy(t => t.CreatedAt).ThenBy(t => t.Id, StringComparer.Ordinal)];
             if (paging)
             {

@@ -22,7 +22,11 @@ internal enum BoolStyle
     /// </summary>
     Cinder,
 
-    /// <summary>Neutron's <c>convert_to_boolean</c>: true/false, the integers 0 and 1, the strings true/false/1/0 (any case).</summary>
+    /// <summary>
+    /// Neutron's <c>convert_to_boolean</c>, which is oslo's <c>bool_from_string(strict=True)</c>:
+    /// true/false, the integers 0 and 1, the strings true/false/1/0/on/off/yes/no/y/n/t/f in any
+    /// case and with spaces around (strutils strips them).
+    /// </summary>
     Neutron,
 }
 
@@ -196,10 +200,10 @@ internal sealed record BoolRule(BoolStyle Style) : FieldRule($"a boolean ({Style
                     return Text(node) is { } exact ? !CinderBooleans.Contains(exact, StringComparer.Ordinal) : null;
                 }
 
-                var text = Text(node)?.ToLowerInvariant();
+                var text = Style == BoolStyle.Neutron ? Text(node)?.Trim().ToLowerInvariant() : Text(node)?.ToLowerInvariant();
                 string[] accepted = Style switch
                 {
-                    BoolStyle.Neutron => ["true", "false", "1", "0"],
+                    BoolStyle.Neutron => ["true", "false", "1", "0", "on", "off", "yes", "no", "y", "n", "t", "f"],
                     _ => ["true", "false", "1", "0", "on", "off", "yes", "no"],
                 };
                 return text is null ? null : !accepted.Contains(text, StringComparer.Ordinal);
