@@ -42,7 +42,14 @@ internal static class ComputeApi
             context.Items[typeof(Microversion)] = version;
             StampVersion(context, version);
             Caller(context);
-            return await next(invocation);
+            var result = await next(invocation);
+            if (!HttpMethods.IsGet(context.Request.Method) && context.Items.TryGetValue(PodForwarder.PodRequestIdItem, out var podId) && podId is string id)
+            {
+                // A call a pod's Nova may record as an instance action, under its own request id.
+                context.RequestServices.GetRequiredService<InstanceActionRequestIds>().Remember(context.TraceIdentifier, id);
+            }
+
+            return result;
         });
         v21.MapServersApi();
         v21.MapServerInterfacesApi();

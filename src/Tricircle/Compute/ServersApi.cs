@@ -225,6 +225,22 @@ internal static class ServersApi
         {
             rename = answer => serverNetworks.ShowCentralNamesAsync([answer], context.RequestAborted);
         }
+        else if (rest.StartsWith("os-instance-actions/", StringComparison.Ordinal) && HttpMethods.IsGet(context.Request.Method)
+            && context.RequestServices.GetRequiredService<InstanceActionRequestIds>().PodIdOf(rest["os-instance-actions/".Length..]) is { } podRequestId)
+        {
+            // The gateway's request id (its x-compute-request-id) names the action the pod recorded under its own.
+            var asked = rest["os-instance-actions/".Length..];
+            rest = "os-instance-actions/" + podRequestId;
+            rename = answer =>
+            {
+                if (answer["instanceAction"] is JsonObject action)
+                {
+                    action["request_id"] = asked;
+                }
+
+                return Task.CompletedTask;
+            };
+        }
         else if (rest == "action")
         {
             // A rebuild (2.75 on) answers with the server: its addresses and groups under the central names.

@@ -28,6 +28,9 @@ internal sealed partial class PodForwarder(PodClient client, ILogger<PodForwarde
         RequestIdMiddleware.HeaderName, RequestIdMiddleware.ComputeHeaderName, "Date", "Server",
     };
 
+    /// <summary>Where the pod's request id of the last forwarded call is left in <see cref="HttpContext.Items"/>.</summary>
+    public static readonly object PodRequestIdItem = new();
+
     // JSON bodies above this are streamed untouched rather than rewritten.
     private const int RewriteLimit = 32 * 1024 * 1024;
 
@@ -95,6 +98,7 @@ internal sealed partial class PodForwarder(PodClient client, ILogger<PodForwarde
         if (response.Headers.TryGetValues(RequestIdMiddleware.HeaderName, out var podIds) || response.Headers.TryGetValues(RequestIdMiddleware.ComputeHeaderName, out podIds))
         {
             Log.PodAnswered(logger, pod.RegionName, context.Request.Method, relativeUri, (int)response.StatusCode, string.Join(",", podIds));
+            context.Items[PodRequestIdItem] = podIds.First();
         }
 
         var podRoot = await client.ServiceRootAsync(pod, serviceType, context.RequestAborted);

@@ -74,7 +74,7 @@ public abstract class NovaFidelityTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task EveryV21Answer_CarriesXComputeRequestId_TheRequestIdItself_AndInstanceActionsAreFoundByTheirIds()
+    public async Task EveryV21Answer_CarriesXComputeRequestId_TheRequestIdItself_AndAnActionIsFoundByIt()
     {
         var (token, _) = gateway.NewTenant("compute-req-id");
         var (net, _) = await _steps.NetworkAsync(token, "10.92.0.0/24");
@@ -101,6 +101,12 @@ public abstract class NovaFidelityTests(GatewayFixture gateway)
             Assert.True(Header(answer, "x-compute-request-id") == id, $"{answer.Message.RequestMessage?.RequestUri}: x-compute-request-id {Header(answer, "x-compute-request-id")}, x-openstack-request-id {id}");
         }
 
+        // The action is found by the request id its call answered with (as in Nova, where the
+        // instance action records it), and by the ids the list shows.
+        var stopId = Header(stop, "x-compute-request-id")!;
+        var byOurs = await gateway.ComputeAsync(HttpMethod.Get, $"servers/{server}/os-instance-actions/{stopId}", token);
+        byOurs.AssertOk();
+        Assert.Equal(("stop", stopId), (byOurs.Json.GetProperty("instanceAction").GetProperty("action").GetString(), byOurs.Json.GetProperty("instanceAction").GetProperty("request_id").GetString()));
         // The request ids instance actions list are the ones to show them by, through the gateway.
         var actions = (await gateway.ComputeAsync(HttpMethod.Get, $"servers/{server}/os-instance-actions", token)).Json.GetProperty("instanceActions").EnumerateArray().ToList();
         Assert.Contains(actions, a => a.GetProperty("action").GetString() == "stop");
