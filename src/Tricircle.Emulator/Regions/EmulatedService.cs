@@ -199,7 +199,9 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
     // Version documents are public in every OpenStack service; everything else needs a token.
     private async Task AuthenticateAsync(HttpContext context, RequestDelegate next)
     {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null)
+        // Nova's "/v2.1/" and "/v2/" are its APIs' roots, behind the token (routing takes them for "/v2.1", "/v2").
+        var apiRoot = Kind == ServiceKind.Compute && context.Request.Path.Value is { Length: > 1 } path && path.EndsWith('/');
+        if (context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null && !apiRoot)
         {
             await next(context);
             return;

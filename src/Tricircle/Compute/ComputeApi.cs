@@ -15,25 +15,41 @@ internal static class ComputeApi
     {
         var root = app.MapGroup("").WithMetadata(new ApiRoleMetadata(ServiceRole.Compute));
 
-        // Nova serves its version documents without a token.
+        // Nova serves its version documents without a token: "/" lists v2.0 (the legacy API,
+        // SUPPORTED) and v2.1; "/v2" and "/v2.1" describe one each.
         root.MapGet("/", async (HttpContext context, ComputeVersions versions) =>
         {
             var max = await versions.MaxAsync(context.RequestAborted);
-            return TypedResults.Json(new JsonObject { ["versions"] = new JsonArray(ComputeVersions.Entry(PodForwarder.GatewayBase(context), max)) });
+            return TypedResults.Json(ComputeVersions.Root(PodForwarder.GatewayBase(context), max));
         }).AllowAnonymous();
         root.MapGet("/v2.1", async (HttpContext context, ComputeVersions versions) =>
         {
-            var entry = ComputeVersions.Entry(PodForwarder.GatewayBase(context), await versions.MaxAsync(context.RequestAborted));
-            entry["media-types"] = new JsonArray(new JsonObject { ["base"] = "application/json", ["type"] = "application/vnd.openstack.compute+json;version=2.1" });
-            return TypedResults.Json(new JsonObject { ["version"] = entry });
-        }).AllowAnonymous();
+            var max = await versions.MaxAsync(context.RequestAborted);
+            StampVersion(context, await RequestedAsync(versions, context.Request, context, context.RequestAborted));
+            return TypedResults.Json(new JsonObject { ["version"] = ComputeVersions.Full(PodForwarder.GatewayBase(context), max, legacy: false) });
+        }).AllowAnonymousWithoutTrailingSlash();
+
+        // The legacy v2 API (Nova maps it to v2.1's code at 2.1, without microversion headers):
+        // only its version document is served here; clients find v2.1 in the catalog.
+        root.MapGet("/v2", (HttpContext context) =>
+            TypedResults.Json(new JsonObject { ["version"] = ComputeVersions.Full(PodForwarder.GatewayBase(context), Microversion.Min, legacy: true) }))
+            .AllowAnonymousWithoutTrailingSlash();
 
         var v21 = root.MapGroup("/v2.1").AddEndpointFilter(async (invocation, next) =>
         {
-            Caller(invocation.HttpContext);
-            var version = await RequestedAsync(invocation.HttpContext.RequestServices.GetRequiredService<ComputeVersions>(), invocation.HttpContext.Request, invocation.HttpContext.RequestAborted);
-            invocation.HttpContext.Items[typeof(Microversion)] = version;
-            return await next(invocation);
+            var context = invocation.HttpContext;
+            var version = await RequestedAsync(context.RequestServices.GetRequiredService<ComputeVersions>(), context.Request, context, context.RequestAborted);
+            context.Items[typeof(Microversion)] = version;
+            StampVersion(context, version);
+            Caller(context);
+            var result = await next(invocation);
+            if (!HttpMethods.IsGet(context.Request.Method) && context.Items.TryGetValue(PodForwarder.PodRequestIdItem, out var podId) && podId is string id)
+            {
+                // A call a pod's Nova may record as an instance action, under its own request id.
+                context.RequestServices.GetRequiredService<InstanceActionRequestIds>().Remember(context.TraceIdentifier, id);
+            }
+
+            return result;
         });
         v21.MapServersApi();
         v21.MapServerInterfacesApi();
@@ -55,12 +71,45 @@ internal static class ComputeApi
     /// <c>X-OpenStack-Nova-API-Version</c>; none is 2.1; <c>latest</c> is the offered maximum),
     /// or a 406 as Nova answers one it does not offer.
     /// </summary>
-    private static async Task<Microversion> RequestedAsync(ComputeVersions versions, HttpRequest request, CancellationToken cancellationToken)
+    private static async Task<Microversion> RequestedAsync(ComputeVersions versions, HttpRequest request, HttpContext context, CancellationToken cancellationToken)
     {
         var asked = request.Headers["OpenStack-API-Version"].Count > 0 || request.Headers["X-OpenStack-Nova-API-Version"].Count > 0;
         var max = asked ? await versions.MaxAsync(cancellationToken) : Microversion.GatewayMax;
         return MicroversionHeader.Requested(
-            request, "compute", "X-OpenStack-Nova-API-Version", Microversion.Min, max, text => $"Invalid format for API version: {text}. It must be 'latest' or MAJOR.MINOR.");
+            request,
+            "compute",
+            "X-OpenStack-Nova-API-Version",
+            Microversion.Min,
+            max,
+            text => $"Invalid format for API version: {text}. It must be 'latest' or MAJOR.MINOR.",
+            refused => StampVersion(context, refused)); // Nova's 406 names the version it refuses
+    }
+
+    /// <summary>
+    /// Nova's microversion headers on the answer, however it is written (here, by a pod, or as an
+    /// error; set as it starts, so an error path that clears the headers keeps them too). A
+    /// forwarded answer carries the pod's, with the same values: these replace them, never add.
+    /// </summary>
+    private static void StampVersion(HttpContext context, Microversion version)
+    {
+        var text = version.ToString();
+        context.Response.OnStarting(() =>
+        {
+            var headers = context.Response.Headers;
+            headers["OpenStack-API-Version"] = "compute " + text;
+            headers["X-OpenStack-Nova-API-Version"] = text;
+            var vary = headers.Vary.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+            foreach (var name in (string[])["OpenStack-API-Version", "X-OpenStack-Nova-API-Version"])
+            {
+                if (!vary.Contains(name, StringComparer.OrdinalIgnoreCase))
+                {
+                    vary.Add(name);
+                }
+            }
+
+            headers.Vary = string.Join(", ", vary);
+            return Task.CompletedTask;
+        });
     }
 
     /// <summary>The caller, after checking that a project id in the URL is the token's own.</summary>
@@ -91,4 +140,11 @@ internal static class ComputeApi
 
     /// <summary>Used to mark version documents as open.</summary>
     private static RouteHandlerBuilder AllowAnonymous(this RouteHandlerBuilder builder) => builder.WithMetadata(new AllowAnonymousAttribute());
+
+    /// <summary>
+    /// "/v2.1" and "/v2" are open; "/v2.1/" and "/v2/" are the APIs' own roots, behind the token
+    /// in Nova (the same route here: routing ignores a trailing slash).
+    /// </summary>
+    private static RouteHandlerBuilder AllowAnonymousWithoutTrailingSlash(this RouteHandlerBuilder builder) =>
+        builder.WithMetadata(new AllowAnonymousAttribute(), new TokenAtTrailingSlash());
 }

@@ -19,6 +19,7 @@ internal static class ComputeServiceCollectionExtensions
         services.AddSingleton<ServerSecurityGroups>();
         services.AddSingleton<ServerGroupStore>();
         services.AddSingleton<ServerGroups>();
+        services.AddSingleton<InstanceActionRequestIds>();
         return services;
     }
 }

@@ -13,6 +13,7 @@ namespace Tricircle.Compute;
 /// <summary>
 /// <c>/os-keypairs</c>: keypairs are central, per user; a pod gets the public key (imported with
 /// the user's own token, so that it is the user's there too) when a server there is booted with it.
+/// Both of Nova's types: ssh keys and (2.2 on) x509 certificates.
 /// </summary>
 internal static partial class KeypairsApi
 {
@@ -124,16 +125,24 @@ internal static partial class KeypairsApi
         var body = await Create.ReadAsync(context, version: ComputeApi.Version(context));
         var name = body.String("name")!;
         var type = body.String("type") ?? "ssh";
-        if (type == "x509")
-        {
-            throw ApiException.BadRequest("Keypair data is invalid: x509 keypairs are not supported by Tricircle's Nova gateway; use ssh keys.");
-        }
-
         var user = User(context, caller, body.String("user_id"));
         var publicKey = body.String("public_key");
         string? privateKey = null;
         string fingerprint;
-        if (publicKey is null)
+        if (type == "x509")
+        {
+            // A certificate: Nova makes one for the user, or imports the PEM given.
+            if (publicKey is null)
+            {
+                (publicKey, privateKey, fingerprint) = X509Keypairs.Generate(user, context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
+            }
+            else
+            {
+                fingerprint = X509Keypairs.Fingerprint(publicKey)
+                    ?? throw ApiException.BadRequest("Keypair data is invalid: failed to generate X509 fingerprint. Error message: Unable to load certificate.");
+            }
+        }
+        else if (publicKey is null)
         {
             using var rsa = RSA.Create(2048);
             var parameters = rsa.ExportParameters(includePrivateParameters: false);

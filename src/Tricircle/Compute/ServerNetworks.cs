@@ -281,6 +281,27 @@ internal sealed partial class ServerNetworks(
         await RenameGroupsAsync(views, cancellationToken);
     }
 
+    /// <summary>
+    /// The pod's label of the server's network shown centrally as <paramref name="label"/> (Nova
+    /// labels addresses by network name; the pod's copy is named by the central id), or null when
+    /// none of the server's networks has that name. Two of its networks by one name (which Nova
+    /// shows under one label) are read from the first.
+    /// </summary>
+    public async Task<string?> PodLabelAsync(string serverId, string label, CancellationToken cancellationToken)
+    {
+        var networkIds = new List<string>();
+        foreach (var (portId, _) in await ports.ServerPortsAsync(serverId, cancellationToken))
+        {
+            if (await ports.FindAsync(portId, null, cancellationToken) is { } port)
+            {
+                networkIds.Add(port.NetworkId);
+            }
+        }
+
+        var names = await central.NetworkNamesAsync([.. networkIds.Distinct(StringComparer.Ordinal)], cancellationToken);
+        return names.Where(n => n.Value == label).Select(n => n.Key).Order(StringComparer.Ordinal).FirstOrDefault();
+    }
+
     private async Task RenameAddressesAsync(List<JsonObject> servers, CancellationToken cancellationToken)
     {
         var withAddresses = servers.Select(s => s["addresses"]).OfType<JsonObject>().ToList();

@@ -210,9 +210,51 @@ internal static class ServersApi
         }
 
         var serverNetworks = context.RequestServices.GetRequiredService<ServerNetworks>();
-        Func<JsonNode, Task>? rename = rest.StartsWith("ips", StringComparison.Ordinal) && HttpMethods.IsGet(context.Request.Method)
-            ? answer => serverNetworks.ShowCentralNamesAsync([answer], context.RequestAborted)
-            : null;
+        Func<JsonNode, Task>? rename = null;
+        if (rest.StartsWith("ips/", StringComparison.Ordinal) && HttpMethods.IsGet(context.Request.Method))
+        {
+            // The label is the central network's name; the pod knows its copy by the central id.
+            var label = rest["ips/".Length..];
+            var podLabel = await serverNetworks.PodLabelAsync(routing.TopId, label, context.RequestAborted)
+                ?? throw ApiException.NotFound("Instance is not a member of specified network");
+            rest = "ips/" + podLabel;
+            rename = answer =>
+            {
+                if (answer is JsonObject addresses && addresses[podLabel] is { } found)
+                {
+                    addresses.Remove(podLabel);
+                    addresses[label] = found;
+                }
+
+                return Task.CompletedTask;
+            };
+        }
+        else if (rest == "ips" && HttpMethods.IsGet(context.Request.Method))
+        {
+            rename = answer => serverNetworks.ShowCentralNamesAsync([answer], context.RequestAborted);
+        }
+        else if (rest.StartsWith("os-instance-actions/", StringComparison.Ordinal) && HttpMethods.IsGet(context.Request.Method)
+            && context.RequestServices.GetRequiredService<InstanceActionRequestIds>().PodIdOf(rest["os-instance-actions/".Length..]) is { } podRequestId)
+        {
+            // The gateway's request id (its x-compute-request-id) names the action the pod recorded under its own.
+            var asked = rest["os-instance-actions/".Length..];
+            rest = "os-instance-actions/" + podRequestId;
+            rename = answer =>
+            {
+                if (answer["instanceAction"] is JsonObject action)
+                {
+                    action["request_id"] = asked;
+                }
+
+                return Task.CompletedTask;
+            };
+        }
+        else if (rest == "action")
+        {
+            // A rebuild (2.75 on) answers with the server: its addresses and groups under the central names.
+            rename = answer => serverNetworks.ShowCentralNamesAsync([answer["server"]], context.RequestAborted);
+        }
+
         var status = await forwarder.ForwardAsync(context, pod, ComputeApi.ServiceType, $"servers/{Uri.EscapeDataString(id)}/{PodUrls.EscapePath(rest)}{context.Request.QueryString}", rename, headers: ComputeApi.VersionHeaders(context));
         if (forgetOn is not null && status is >= 200 and < 300)
         {

@@ -8,10 +8,11 @@ internal static class MicroversionHeader
     /// <summary>
     /// The version named for <paramref name="service"/> in <c>OpenStack-API-Version</c> (then in
     /// <paramref name="legacyHeader"/>, if any): the minimum when none, the maximum for
-    /// <c>latest</c>, 400 when unparsable (<paramref name="invalidFormat"/> words it), 406 outside the range.
+    /// <c>latest</c>, 400 when unparsable (<paramref name="invalidFormat"/> words it), 406 outside the
+    /// range (<paramref name="refused"/> sees the version first).
     /// </summary>
     public static Microversion Requested(
-        HttpRequest request, string service, string? legacyHeader, Microversion min, Microversion max, Func<string, string> invalidFormat)
+        HttpRequest request, string service, string? legacyHeader, Microversion min, Microversion max, Func<string, string> invalidFormat, Action<Microversion>? refused = null)
     {
         string? text = null;
         foreach (var header in request.Headers["OpenStack-API-Version"])
@@ -48,6 +49,7 @@ internal static class MicroversionHeader
 
         if (version < min || version > max)
         {
+            refused?.Invoke(version);
             throw new ApiException(StatusCodes.Status406NotAcceptable, $"Version {version} is not supported by the API. Minimum is {min} and maximum is {max}.");
         }
 

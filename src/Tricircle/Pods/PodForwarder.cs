@@ -13,7 +13,7 @@ namespace Tricircle.Pods;
 /// token passed on, our request id sent as the global request id, and the pod's URLs in JSON
 /// bodies and <c>Location</c> rewritten to the gateway's, so clients never see a pod.
 /// </summary>
-internal sealed class PodForwarder(PodClient client)
+internal sealed partial class PodForwarder(PodClient client, ILogger<PodForwarder> logger)
 {
     // RFC 9110 §7.6.1 connection-specific headers, plus those the transport recomputes.
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
@@ -25,8 +25,11 @@ internal sealed class PodForwarder(PodClient client)
     // Response headers that are ours to set (request id) or stale after a rewrite.
     private static readonly HashSet<string> OwnResponseHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
-        RequestIdMiddleware.HeaderName, "x-compute-request-id", "Date", "Server",
+        RequestIdMiddleware.HeaderName, RequestIdMiddleware.ComputeHeaderName, "Date", "Server",
     };
+
+    /// <summary>Where the pod's request id of the last forwarded call is left in <see cref="HttpContext.Items"/>.</summary>
+    public static readonly object PodRequestIdItem = new();
 
     // JSON bodies above this are streamed untouched rather than rewritten.
     private const int RewriteLimit = 32 * 1024 * 1024;
@@ -88,6 +91,14 @@ internal sealed class PodForwarder(PodClient client)
         if (!response.IsSuccessStatusCode && onFailure is not null)
         {
             await onFailure((int)response.StatusCode);
+        }
+
+        // The pod's own request id names the call in the pod's logs (and in Nova's instance
+        // actions, which record the local id, not the global one we sent): an operator finds it here.
+        if (response.Headers.TryGetValues(RequestIdMiddleware.HeaderName, out var podIds) || response.Headers.TryGetValues(RequestIdMiddleware.ComputeHeaderName, out podIds))
+        {
+            Log.PodAnswered(logger, pod.RegionName, context.Request.Method, relativeUri, (int)response.StatusCode, string.Join(",", podIds));
+            context.Items[PodRequestIdItem] = podIds.First();
         }
 
         var podRoot = await client.ServiceRootAsync(pod, serviceType, context.RequestAborted);
@@ -183,4 +194,10 @@ internal sealed class PodForwarder(PodClient client)
     /// <summary>Replaces the pod's base URL with ours wherever it appears.</summary>
     public static string Rewrite(string text, string podBase, string ownBase) =>
         text.Replace(podBase + "/", ownBase + "/", StringComparison.Ordinal).Replace("\"" + podBase + "\"", "\"" + ownBase + "\"", StringComparison.Ordinal);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Pod {Pod} answered {Method} {Path} with {Status} as its request {PodRequestId}")]
+        public static partial void PodAnswered(ILogger logger, string pod, string method, string path, int status, string podRequestId);
+    }
 }

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 
 namespace Tricircle.Emulator.Contract;
@@ -89,6 +91,113 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
         var bad = await Nova(HttpMethod.Get, "/flavors", target.DemoToken, microversion: "two");
         Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
     }
+
+    [Fact]
+    public async Task Versions_RootListsLegacyV20AndV21_V2AndV21DocumentsAsNova()
+    {
+        var root = new Uri(target.Compute.GetLeftPart(UriPartial.Authority));
+        var versions = (await target.SendAsync(HttpMethod.Get, root, "/", null)).Expect(HttpStatusCode.OK)["versions"]!.AsArray();
+        Assert.Equal(["v2.0", "v2.1"], versions.Select(v => Str(v!["id"])).Order(StringComparer.Ordinal));
+        var legacy = versions.Single(v => Str(v!["id"]) == "v2.0")!;
+        Assert.Equal(("SUPPORTED", "", "", "2011-01-21T11:33:21Z"), (Str(legacy["status"]), Str(legacy["version"]), Str(legacy["min_version"]), Str(legacy["updated"])));
+        Assert.EndsWith("/v2/", Str(Assert.Single(legacy["links"]!.AsArray())!["href"]), StringComparison.Ordinal);
+
+        var v2 = await target.SendAsync(HttpMethod.Get, root, "/v2", null);
+        var v20 = v2.Expect(HttpStatusCode.OK)["version"]!;
+        Assert.Equal(("v2.0", "application/vnd.openstack.compute+json;version=2"), (Str(v20["id"]), Str(v20["media-types"]![0]!["type"])));
+        Assert.Equal(["self", "describedby"], v20["links"]!.AsArray().Select(l => Str(l!["rel"])));
+        Assert.False(v2.Headers.Contains("OpenStack-API-Version")); // the legacy API has no microversions
+
+        var v21 = await target.SendAsync(HttpMethod.Get, root, "/v2.1", null);
+        var version = v21.Expect(HttpStatusCode.OK)["version"]!;
+        Assert.Equal(["self", "describedby"], version["links"]!.AsArray().Select(l => Str(l!["rel"])));
+        Assert.EndsWith("/v2.1/", Str(version["links"]![0]!["href"]), StringComparison.Ordinal);
+        Assert.Equal("compute 2.1", v21.Headers.GetValues("OpenStack-API-Version").Single());
+        Assert.Equal(v21.Headers.GetValues("x-openstack-request-id").Single(), v21.Headers.GetValues("x-compute-request-id").Single());
+
+        // The APIs' own roots are behind the token.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await target.SendAsync(HttpMethod.Get, root, "/v2.1/", null)).Status);
+        Assert.Equal("v2.1", Str((await target.SendAsync(HttpMethod.Get, root, "/v2.1/", target.DemoToken)).Expect(HttpStatusCode.OK)["version"]!["id"]));
+    }
+
+    [Fact]
+    public async Task Microversion_ErrorsAnd406CarryTheHeaders_XComputeRequestIdIsTheRequestId()
+    {
+        var missing = await Nova(HttpMethod.Get, "/flavors/" + Unique("nope"), target.DemoToken, microversion: "2.53");
+        Assert.Equal(HttpStatusCode.NotFound, missing.Status);
+        Assert.Equal("compute 2.53", missing.Headers.GetValues("OpenStack-API-Version").Single());
+        Assert.Equal("2.53", missing.Headers.GetValues("X-OpenStack-Nova-API-Version").Single());
+
+        // Nova's 406 names the version it refuses; an unparsable one is a 400 without the headers.
+        var refused = await Nova(HttpMethod.Get, "/flavors", target.DemoToken, microversion: "2.999");
+        Assert.Equal(HttpStatusCode.NotAcceptable, refused.Status);
+        Assert.Equal("compute 2.999", refused.Headers.GetValues("OpenStack-API-Version").Single());
+        Assert.Equal("2.999", refused.Headers.GetValues("X-OpenStack-Nova-API-Version").Single());
+        Assert.Contains("X-OpenStack-Nova-API-Version", string.Join(",", refused.Headers.Vary), StringComparison.Ordinal);
+        var bad = await Nova(HttpMethod.Get, "/flavors", target.DemoToken, microversion: "two");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
+        Assert.False(bad.Headers.Contains("OpenStack-API-Version"));
+
+        foreach (var answer in new[] { await Nova(HttpMethod.Get, "/flavors", target.DemoToken), missing, refused, bad, await Nova(HttpMethod.Get, "/flavors", null) })
+        {
+            var id = answer.Headers.GetValues("x-openstack-request-id").Single();
+            Assert.Matches("^req-[0-9a-f-]{36}$", id);
+            Assert.Equal(id, answer.Headers.GetValues("x-compute-request-id").Single());
+        }
+    }
+
+    [Fact]
+    public async Task X509Keypairs_MadeForTheUserOrImported_WithSha1Fingerprints()
+    {
+        var made = Unique("x509");
+        var imported = Unique("x509i");
+        try
+        {
+            var keypair = (await Nova(HttpMethod.Post, "/os-keypairs", target.DemoToken, new JsonObject { ["keypair"] = new JsonObject { ["name"] = made, ["type"] = "x509" } }, "2.2")).Expect(HttpStatusCode.Created)["keypair"]!;
+            Assert.Equal("x509", Str(keypair["type"]));
+            using var certificate = X509Certificate2.CreateFromPem(Str(keypair["public_key"]));
+            Assert.Equal(Sha1(certificate), Str(keypair["fingerprint"]));
+            Assert.NotEmpty(Convert.FromBase64String(Str(keypair["private_key"]))); // PKCS#12, base64
+            var shown = (await Nova(HttpMethod.Get, "/os-keypairs/" + made, target.DemoToken, microversion: "2.2")).Expect(HttpStatusCode.OK)["keypair"]!;
+            Assert.Equal(("x509", Str(keypair["fingerprint"])), (Str(shown["type"]), Str(shown["fingerprint"])));
+
+            using var rsa = RSA.Create(2048);
+            using var own = new CertificateRequest("CN=contract", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSelfSigned(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1));
+            var import = (await Nova(HttpMethod.Post, "/os-keypairs", target.DemoToken, new JsonObject { ["keypair"] = new JsonObject { ["name"] = imported, ["type"] = "x509", ["public_key"] = own.ExportCertificatePem() } }, "2.2")).Expect(HttpStatusCode.Created)["keypair"]!;
+            Assert.Equal(Sha1(own), Str(import["fingerprint"]));
+            Assert.Null(import["private_key"]);
+
+            var broken = await Nova(HttpMethod.Post, "/os-keypairs", target.DemoToken, new JsonObject { ["keypair"] = new JsonObject { ["name"] = Unique("x509b"), ["type"] = "x509", ["public_key"] = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" } }, "2.2");
+            Assert.Equal(HttpStatusCode.BadRequest, broken.Status);
+            Assert.StartsWith("Keypair data is invalid: failed to generate X509 fingerprint", Str(broken.Json["badRequest"]!["message"]), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Nova(HttpMethod.Delete, "/os-keypairs/" + made, target.DemoToken, microversion: "2.2");
+            await Nova(HttpMethod.Delete, "/os-keypairs/" + imported, target.DemoToken, microversion: "2.2");
+        }
+    }
+
+    [Fact]
+    public async Task ServerIps_OfANetworkItIsNotOn_IsNotAMemberOfSpecifiedNetwork()
+    {
+        var id = await BootAsync(target.DemoToken, Unique("ips"));
+        try
+        {
+            (await Nova(HttpMethod.Get, $"/servers/{id}/ips", target.DemoToken)).Expect(HttpStatusCode.OK);
+            var missing = await Nova(HttpMethod.Get, $"/servers/{id}/ips/{Unique("net")}", target.DemoToken);
+            Assert.Equal(HttpStatusCode.NotFound, missing.Status);
+            Assert.Equal("Instance is not a member of specified network", Str(missing.Json["itemNotFound"]!["message"]));
+        }
+        finally
+        {
+            (await Nova(HttpMethod.Delete, "/servers/" + id, target.DemoToken)).Expect(HttpStatusCode.NoContent);
+        }
+    }
+
+#pragma warning disable CA5350 // Nova's x509 fingerprint is SHA-1
+    private static string Sha1(X509Certificate2 certificate) => string.Join(':', SHA1.HashData(certificate.RawData).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+#pragma warning restore CA5350
 
     [Fact]
     public async Task ProjectInUrl_OwnWorksOtherIs400()

@@ -26,6 +26,7 @@ internal sealed partial class NovaApi(RegionContext region)
         var api = new NovaApi(region);
         app.MapGet("/", VersionsAsync).AllowAnonymous();
         app.MapGet("/v2.1", VersionAsync).AllowAnonymous();
+        app.MapGet("/v2", LegacyVersionAsync).AllowAnonymous();
         api.MapFlavors(app);
         api.MapKeypairs(app);
         api.MapServers(app);
@@ -99,16 +100,22 @@ internal sealed partial class NovaApi(RegionContext region)
                 minor = int.TryParse(match.Groups[2].Value, CultureInfo.InvariantCulture, out var n) ? n : int.MaxValue;
                 if (major != 2 || minor < 1 || minor > MaxMinor)
                 {
+                    // Nova keeps the version it refuses on the request, and its fault echoes it.
+                    Echo(context, $"{match.Groups[1].Value.TrimStart('0')}.{(match.Groups[2].Value.TrimStart('0') is { Length: > 0 } m2 ? m2 : "0")}");
                     throw new OpenStackFault(406, $"Version {requested} is not supported by the API. Minimum is 2.1 and maximum is {MaxVersion}.");
                 }
             }
         }
 
-        var text = "2." + minor.ToString(CultureInfo.InvariantCulture);
-        context.Response.Headers["OpenStack-API-Version"] = "compute " + text;
-        context.Response.Headers["X-OpenStack-Nova-API-Version"] = text;
-        context.Response.Headers.Vary = "OpenStack-API-Version, X-OpenStack-Nova-API-Version";
+        Echo(context, "2." + minor.ToString(CultureInfo.InvariantCulture));
         return minor;
+    }
+
+    private static void Echo(HttpContext context, string version)
+    {
+        context.Response.Headers["OpenStack-API-Version"] = "compute " + version;
+        context.Response.Headers["X-OpenStack-Nova-API-Version"] = version;
+        context.Response.Headers.Vary = "OpenStack-API-Version, X-OpenStack-Nova-API-Version";
     }
 
     [GeneratedRegex(@"^([1-9]\d*)\.([1-9]\d*|0)$")]
@@ -201,31 +208,55 @@ internal sealed partial class NovaApi(RegionContext region)
 
     // ---- versions ----
 
-    private static JsonObject VersionDocument(HttpContext context, bool full)
+    /// <summary>Nova's <c>versions.py</c>: the legacy v2.0 (SUPPORTED) and v2.1.</summary>
+    private static JsonObject VersionDocument(HttpContext context, bool legacy, bool full)
     {
-        var version = new JsonObject
-        {
-            ["id"] = "v2.1",
-            ["status"] = "CURRENT",
-            ["version"] = MaxVersion,
-            ["min_version"] = "2.1",
-            ["updated"] = "2013-07-23T11:33:21Z",
-            ["links"] = new JsonArray(new JsonObject { ["rel"] = "self", ["href"] = Host(context) + "/v2.1/" }),
-        };
+        var version = legacy
+            ? new JsonObject
+            {
+                ["id"] = "v2.0",
+                ["status"] = "SUPPORTED",
+                ["version"] = "",
+                ["min_version"] = "",
+                ["updated"] = "2011-01-21T11:33:21Z",
+                ["links"] = new JsonArray(new JsonObject { ["rel"] = "self", ["href"] = Host(context) + "/v2/" }),
+            }
+            : new JsonObject
+            {
+                ["id"] = "v2.1",
+                ["status"] = "CURRENT",
+                ["version"] = MaxVersion,
+                ["min_version"] = "2.1",
+                ["updated"] = "2013-07-23T11:33:21Z",
+                ["links"] = new JsonArray(new JsonObject { ["rel"] = "self", ["href"] = Host(context) + "/v2.1/" }),
+            };
         if (full)
         {
             version["links"]!.AsArray().Add(new JsonObject { ["rel"] = "describedby", ["type"] = "text/html", ["href"] = "http://docs.openstack.org/" });
-            version["media-types"] = new JsonArray(new JsonObject { ["base"] = "application/json", ["type"] = "application/vnd.openstack.compute+json;version=2.1" });
+            version["media-types"] = new JsonArray(new JsonObject { ["base"] = "application/json", ["type"] = "application/vnd.openstack.compute+json;version=" + (legacy ? "2" : "2.1") });
         }
 
         return version;
     }
 
-    private static Task VersionsAsync(HttpContext context) =>
-        Ok(context, new JsonObject { ["versions"] = new JsonArray(VersionDocument(context, full: false)) });
+    private static Task VersionsAsync(HttpContext context)
+    {
+        // Nova serves "/" outside its request-id middleware: no request id on it.
+        context.Response.Headers.Remove("x-openstack-request-id");
+        context.Response.Headers.Remove("x-compute-request-id");
+        return Ok(context, new JsonObject { ["versions"] = new JsonArray(VersionDocument(context, legacy: true, full: false), VersionDocument(context, legacy: false, full: false)) });
+    }
 
-    private static Task VersionAsync(HttpContext context) =>
-        Ok(context, new JsonObject { ["version"] = VersionDocument(context, full: true) });
+    /// <summary>"/v2.1" (open) and "/v2.1/" (the API's root, behind the token): a versioned answer.</summary>
+    private static Task VersionAsync(HttpContext context)
+    {
+        Negotiate(context);
+        return Ok(context, new JsonObject { ["version"] = VersionDocument(context, legacy: false, full: true) });
+    }
+
+    /// <summary>"/v2" and "/v2/": the legacy API answers without microversion headers.</summary>
+    private static Task LegacyVersionAsync(HttpContext context) =>
+        Ok(context, new JsonObject { ["version"] = VersionDocument(context, legacy: true, full: true) });
 
     // ---- request body helpers (Nova's jsonschema messages, approximately) ----
 

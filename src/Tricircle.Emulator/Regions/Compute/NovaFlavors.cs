@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -538,7 +539,20 @@ internal sealed partial class NovaApi
         var publicKey = OptString(body, "public_key", int.MaxValue);
         string? privateKey = null;
         string fingerprint;
-        if (publicKey is null)
+        if (type == "x509")
+        {
+            // nova/crypto.py: a client certificate made for the user, or the PEM given; SHA-1 fingerprint.
+            if (publicKey is null)
+            {
+                (publicKey, privateKey, fingerprint) = NewCertificate(user, region.Time.GetUtcNow());
+            }
+            else
+            {
+                fingerprint = CertificateFingerprint(publicKey)
+                    ?? throw OpenStackFault.BadRequest("Keypair data is invalid: failed to generate X509 fingerprint. Error message: Unable to load certificate.");
+            }
+        }
+        else if (publicKey is null)
         {
             using var rsa = RSA.Create(2048);
             var parameters = rsa.ExportParameters(includePrivateParameters: false);
@@ -592,6 +606,50 @@ internal sealed partial class NovaApi
 
         await Ok(context, new JsonObject { ["keypair"] = json }, AtLeast(context, 2) ? 201 : 200);
     }
+
+    /// <summary>As Nova's <c>generate_winrm_x509_cert</c>: CN=user, UPN user@localhost, clientAuth, ten years; the key as base64 PKCS#12 without a password.</summary>
+    private static (string Certificate, string PrivateKey, string Fingerprint) NewCertificate(string userId, DateTimeOffset now)
+    {
+        using var rsa = RSA.Create(2048);
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(userId);
+        var request = new CertificateRequest(subject.Build(), rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddUserPrincipalName(userId + "@localhost");
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(now, now.AddDays(3650));
+        return (certificate.ExportCertificatePem() + "\n", Convert.ToBase64String(certificate.Export(X509ContentType.Pkcs12, "")), Sha1Fingerprint(certificate.RawData));
+    }
+
+    /// <summary>The SHA-1 fingerprint of the first PEM certificate in the text, or null (Nova's "failed to generate X509 fingerprint").</summary>
+    private static string? CertificateFingerprint(string pem)
+    {
+        var rest = pem.AsSpan();
+        while (PemEncoding.TryFind(rest, out var fields))
+        {
+            if (rest[fields.Label].SequenceEqual("CERTIFICATE"))
+            {
+                try
+                {
+                    using var certificate = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(rest[fields.Base64Data].ToString()));
+                    return Sha1Fingerprint(certificate.RawData);
+                }
+                catch (Exception e) when (e is CryptographicException or FormatException)
+                {
+                    return null;
+                }
+            }
+
+            rest = rest[fields.Location.End..];
+        }
+
+        return null;
+    }
+
+#pragma warning disable CA5350 // Nova's x509 fingerprint is SHA-1 by definition
+    private static string Sha1Fingerprint(byte[] der) => string.Join(':', SHA1.HashData(der).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+#pragma warning restore CA5350
 
     private static byte[] SshBlob(byte[] exponent, byte[] modulus)
     {
