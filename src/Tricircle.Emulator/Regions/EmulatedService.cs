@@ -108,6 +108,20 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
         {
             context.Response.Headers["x-compute-request-id"] = requestId;
         }
+        else if (Kind == ServiceKind.Volume)
+        {
+            // Cinder's request-id filter writes its compatibility header too, but not on the
+            // 401 of keystonemiddleware, which answers before it.
+            context.Response.OnStarting(() =>
+            {
+                if (context.Response.StatusCode != StatusCodes.Status401Unauthorized)
+                {
+                    context.Response.Headers["x-compute-request-id"] = requestId;
+                }
+
+                return Task.CompletedTask;
+            });
+        }
 
         if (faults.Latency > TimeSpan.Zero)
         {

@@ -59,6 +59,28 @@ public sealed class CinderContractTests(ContractTarget target) : IClassFixture<C
     }
 
     [Fact]
+    public async Task EveryAnswer_CarriesXComputeRequestId_TheRequestId_AndVersionDocumentsTheirHeaders()
+    {
+        var root = await target.SendAsync(HttpMethod.Get, Root, "/", token: null);
+        var v3 = await target.SendAsync(HttpMethod.Get, Root, "/v3/", token: null);
+        Assert.Equal(HttpStatusCode.Unauthorized, v3.Status); // behind Cinder's auth filter
+        var refused = await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/volumes", target.DemoToken, headers: new Dictionary<string, string> { ["OpenStack-API-Version"] = "volume 9.99" });
+        Assert.Equal(HttpStatusCode.NotAcceptable, refused.Status);
+        Assert.Equal("volume 9.99", refused.Headers.GetValues("OpenStack-API-Version").Single());
+        Assert.Equal("volume 3.0", root.Headers.GetValues("OpenStack-API-Version").Single());
+        foreach (var answer in new[] { root, refused, await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/volumes", target.DemoToken) })
+        {
+            var id = answer.Headers.GetValues("x-openstack-request-id").Single();
+            Assert.Matches("^req-[0-9a-f-]{36}$", id);
+            Assert.Equal(id, answer.Headers.GetValues("x-compute-request-id").Single());
+        }
+
+        // keystonemiddleware's 401 comes before the filter that adds the compatibility header.
+        Assert.Matches("^req-[0-9a-f-]{36}$", v3.Headers.GetValues("x-openstack-request-id").Single());
+        Assert.False(v3.Headers.Contains("x-compute-request-id"));
+    }
+
+    [Fact]
     public async Task CreateVolume_CreatingThenAvailable_WithCinderFields()
     {
         var created = await CreateVolumeAsync(new JsonObject { ["metadata"] = new JsonObject { ["k"] = "v" } }, wait: false);

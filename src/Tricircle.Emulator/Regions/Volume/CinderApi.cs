@@ -48,7 +48,7 @@ internal static partial class CinderApi
             }
 
             return VersionsAsync(context, region, 200);
-        }).AllowAnonymous();
+        }); // behind Cinder's auth filter: 401 without a token, "/v3" too
 
         void Route(string method, string pattern, Func<CinderRequest, Task> handler)
         {
@@ -117,6 +117,8 @@ internal static partial class CinderApi
 
     private static Task VersionsAsync(HttpContext context, RegionContext region, int status)
     {
+        context.Response.Headers["OpenStack-API-Version"] = "volume 3.0";
+        context.Response.Headers.Vary = "OpenStack-API-Version";
         var root = region.VolumeUrl.ToString().TrimEnd('/');
         var version = new JsonObject
         {
@@ -136,7 +138,20 @@ internal static partial class CinderApi
     private static async Task RunAsync(HttpContext context, CinderState state, Func<CinderRequest, Task> handler)
     {
         var caller = context.Caller();
-        var version = Microversion(context.Request.Headers["OpenStack-API-Version"].ToString());
+        string version;
+        try
+        {
+            version = Microversion(context.Request.Headers["OpenStack-API-Version"].ToString());
+        }
+        catch (OpenStackFault e) when (e.StatusCode == 406)
+        {
+            // Cinder's 406 names the refused version in its headers.
+            var asked = context.Request.Headers["OpenStack-API-Version"].ToString();
+            context.Response.Headers["OpenStack-API-Version"] = "volume " + asked[(asked.LastIndexOf(' ') + 1)..];
+            context.Response.Headers.Vary = "OpenStack-API-Version";
+            throw;
+        }
+
         context.Response.Headers["OpenStack-API-Version"] = "volume " + version;
         context.Response.Headers.Vary = "OpenStack-API-Version";
         var projectId = caller.ProjectId;
