@@ -21,7 +21,6 @@ internal static class ServersApi
         ResourceType,
         "servers",
         [("created_at", true)],
-        "uuid",
         FieldOf,
         Placeholder)
     {

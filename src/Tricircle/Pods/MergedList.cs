@@ -13,7 +13,6 @@ internal sealed record MergedListShape(
     string ResourceType,
     string CollectionKey,
     IReadOnlyList<(string Key, bool Descending)> DefaultSort,
-    string TieBreakKey,
     Func<string, string> FieldOfSortKey,
     Func<ResourceRouting, JsonObject> Placeholder)
 {
@@ -78,12 +77,6 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
     {
         var limit = Limit(query);
         var sort = Sort(query, shape.DefaultSort);
-        if (!sort.Any(s => s.Key == shape.TieBreakKey))
-        {
-            // Pods must break ties the way the merge does, or a marker would skip or repeat items
-            // created in the same second.
-            sort.Add((shape.TieBreakKey, sort[^1].Descending));
-        }
 
         var filters = query.Where(q => !PagingKeys.Contains(q.Key)).ToList();
         var markerId = query.TryGetValue("marker", out var m) ? m.ToString() : null;
@@ -100,6 +93,12 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             bottom.Add(candidates[0]);
         }
 
+        // Ties on the sort keys (servers made in the same second) keep each pod's own order, as
+        // one Nova or Cinder orders them (by its internal id), and go pod by pod across pods: a
+        // total order, so that a marker neither skips nor repeats an item.
+        var rank = candidates.Select((p, i) => (p.PodId, i)).ToDictionary(x => x.PodId, x => x.i);
+        var order = new System.Collections.Concurrent.ConcurrentDictionary<JsonObject, (int Rank, int Position)>(ReferenceEqualityComparer.Instance);
+
         JsonObject? marker = null;
         Pod? markerPod = null;
         if (markerId is not null)
@@ -109,6 +108,7 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             markerPod = bottom.FirstOrDefault(p => p.PodId == routing.PodId);
             marker = markerPod is null ? null : await FetchOneAsync(shape, markerPod, podPath, markerId, token, headerList, cancellationToken);
             marker ??= shape.Placeholder(routing);
+            order[marker] = (rank.GetValueOrDefault(routing.PodId, int.MaxValue), -1);
             if (markerPod is not null)
             {
                 shape.FromPod?.Invoke(markerPod, marker);
@@ -119,7 +119,7 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             ? "sort=" + string.Join(',', sort.Select(s => $"{Uri.EscapeDataString(s.Key)}:{(s.Descending ? "desc" : "asc")}"))
             : string.Join('&', sort.Select(s => $"sort_key={Uri.EscapeDataString(s.Key)}&sort_dir={(s.Descending ? "desc" : "asc")}"));
         var filterQuery = string.Join('&', filters.SelectMany(f => f.Value.Select(v => $"{Uri.EscapeDataString(f.Key)}={Uri.EscapeDataString(v ?? "")}")));
-        var comparer = new ItemComparer(sort, shape.FieldOfSortKey);
+        var comparer = new ItemComparer(sort, shape.FieldOfSortKey, item => order.TryGetValue(item, out var at) ? at : null);
 
         var answers = await fanOut.AskAsync(bottom, async (pod, ct) =>
         {
@@ -128,12 +128,14 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             var podMarker = pod == markerPod ? markerId : null;
             var pageSize = Math.Min(limit + 1, options.Value.PaginationMaxLimit);
             var kept = new List<JsonObject>();
+            var position = 0;
             while (true)
             {
                 var uri = $"{podPath}?limit={pageSize}&{sortQuery}" + (filterQuery.Length > 0 ? "&" + filterQuery : "") + (podMarker is null ? "" : "&marker=" + Uri.EscapeDataString(podMarker));
                 var page = (await client.SendJsonAsync(pod, shape.ServiceType, HttpMethod.Get, uri, null, token, ct, headerList))?[shape.CollectionKey] as JsonArray ?? [];
                 var items = page.OfType<JsonObject>().ToList();
                 items.ForEach(i => shape.FromPod?.Invoke(pod, i));
+                items.ForEach(i => order[i] = (rank[pod.PodId], position++));
                 if (ownBase is not null)
                 {
                     var podBase = PodForwarder.BaseOf(await client.ServiceRootAsync(pod, shape.ServiceType, ct));
@@ -163,10 +165,11 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         if (missing.Count > 0 && filters.All(f => f.Key is "all_tenants"))
         {
             var stand = await routings.ListTypeAsync(shape.ResourceType, projectId, missing.Select(p => p.PodId).ToList(), cancellationToken);
-            merged.AddRange(stand.Select(r =>
+            merged.AddRange(stand.Select((r, i) =>
             {
                 var placeholder = shape.Placeholder(r);
                 shape.FromPod?.Invoke(missing.First(p => p.PodId == r.PodId), placeholder);
+                order[placeholder] = (rank[r.PodId], i);
                 return placeholder;
             }).Where(p => marker is null || comparer.Compare(p, marker) > 0));
         }
@@ -254,8 +257,8 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         }
     }
 
-    /// <summary>Orders items by the sort keys, then by id; missing values sort as smallest.</summary>
-    private sealed class ItemComparer(IReadOnlyList<(string Key, bool Descending)> sort, Func<string, string> fieldOf) : IComparer<JsonObject>
+    /// <summary>Orders items by the sort keys (missing values sort as smallest), then by pod and the pod's own order.</summary>
+    private sealed class ItemComparer(IReadOnlyList<(string Key, bool Descending)> sort, Func<string, string> fieldOf, Func<JsonObject, (int Rank, int Position)?> placeOf) : IComparer<JsonObject>
     {
         public int Compare(JsonObject? x, JsonObject? y)
         {
@@ -267,6 +270,11 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
                 {
                     return descending ? -c : c;
                 }
+            }
+
+            if (x is not null && y is not null && placeOf(x) is { } px && placeOf(y) is { } py)
+            {
+                return px.CompareTo(py);
             }
 
             var last = sort.Count > 0 && sort[^1].Descending;

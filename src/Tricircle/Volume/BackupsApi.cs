@@ -22,15 +22,11 @@ internal static class BackupsApi
 {
     public const string ResourceType = "backup";
 
-    /// <summary>Cinder 3.45 (SUPPORT_COUNT_INFO): <c>with_count</c> adds the number of matches to a list.</summary>
-    private static readonly Microversion CountInfo = new(3, 45);
-
     public static readonly MergedListShape Shape = new(
         VolumeApi.ServiceType,
         ResourceType,
         "backups",
         [("created_at", true)],
-        "id",
         key => key == "display_name" ? "name" : key,
         Placeholder)
     {
@@ -43,8 +39,8 @@ internal static class BackupsApi
     public static void MapBackupsApi(this IEndpointRouteBuilder v3)
     {
         v3.MapPost("/backups", CreateAsync);
-        v3.MapGet("/backups", (HttpContext context, MergedList list, PodStore pods, RoutingStore routings, PodClient client, PodFanOut fanOut) => ListAsync(context, list, new(pods, routings, client, fanOut), detail: false));
-        v3.MapGet("/backups/detail", (HttpContext context, MergedList list, PodStore pods, RoutingStore routings, PodClient client, PodFanOut fanOut) => ListAsync(context, list, new(pods, routings, client, fanOut), detail: true));
+        v3.MapGet("/backups", (HttpContext context, MergedList list, ListCounts counts) => ListAsync(context, list, counts, detail: false));
+        v3.MapGet("/backups/detail", (HttpContext context, MergedList list, ListCounts counts) => ListAsync(context, list, counts, detail: true));
         v3.MapMethods("/backups/{id}", ["GET", "DELETE"], ForwardAsync);
         v3.MapPut("/backups/{id}", UpdateAsync);
         v3.MapPost("/backups/{id}/restore", RestoreAsync);
@@ -111,17 +107,13 @@ internal static class BackupsApi
         }
     }
 
-    /// <summary>What a backup list needs besides the merge: the pods, for the count of 3.45.</summary>
-    private sealed record CountSources(PodStore Pods, RoutingStore Routings, PodClient Client, PodFanOut FanOut);
-
-    private static async Task ListAsync(HttpContext context, MergedList list, CountSources sources, bool detail)
+    private static async Task ListAsync(HttpContext context, MergedList list, ListCounts counts, bool detail)
     {
         var caller = VolumeApi.Caller(context);
         var query = context.Request.Query;
         var allTenants = caller.IsAdmin && query.TryGetValue("all_tenants", out var all) && all.ToString() is not ("0" or "false" or "False");
-        var withCount = VolumeApi.Version(context).CompareTo(CountInfo) >= 0 && query.TryGetValue("with_count", out var countText)
-            && (Flag(countText.ToString()) ?? throw TricircleException.Invalid($"Invalid value '{countText}' for with_count: it must be a boolean."));
-        var filters = new QueryCollection(query.Where(q => q.Key != "with_count").ToDictionary(q => q.Key, q => q.Value));
+        var withCount = ListCounts.Wanted(context);
+        var filters = ListCounts.Filters(context, query);
         var projectId = allTenants ? null : caller.ProjectId;
 
         var page = await list.ListAsync(Shape, filters, projectId, caller.AuthToken, VolumeApi.PodPath(context, "backups/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted, ownBase: PodForwarder.GatewayBase(context));
@@ -137,7 +129,7 @@ internal static class BackupsApi
         }
 
         var body = new JsonObject { ["backups"] = items };
-        long? count = withCount ? await CountAsync(context, sources, filters, projectId) : null;
+        long? count = withCount ? await counts.CountAsync(context, ResourceType, "backups", filters, projectId) : null;
         if (page.Full(count)) // Cinder judges a page full by the count when it has one
         {
             body["backups_links"] = MergedList.NextLinks(VolumeApi.Url(context, detail ? "backups/detail" : "backups"), query, MergedList.Id(page.Items[^1]));
@@ -149,28 +141,6 @@ internal static class BackupsApi
         }
 
         await ServersApi.WriteJsonAsync(context, 200, body);
-    }
-
-    /// <summary>
-    /// The number of the caller's backups matching the filters: the sum of what each pod holding
-    /// some counts (a pod that does not answer counts its routed backups when no filter was asked).
-    /// </summary>
-    private static async Task<long> CountAsync(HttpContext context, CountSources sources, IQueryCollection filters, string? projectId)
-    {
-        var relevant = await sources.Routings.PodsWithAsync(ResourceType, projectId, context.RequestAborted);
-        var pods = (await sources.Pods.ListAsync(new Dictionary<string, string>(), context.RequestAborted)).Where(p => !p.IsCentral && relevant.Contains(p.PodId)).ToList();
-        var asked = filters.Where(q => q.Key is not ("limit" or "marker" or "sort" or "sort_key" or "sort_dir"))
-            .SelectMany(q => q.Value.Select(v => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(v ?? "")}"))
-            .Append("with_count=true").Append("limit=0");
-        var uri = VolumeApi.PodPath(context, "backups?" + string.Join('&', asked));
-        var token = context.GetRequestContext().AuthToken;
-        var answers = await sources.FanOut.AskAsync(pods, async (pod, ct) =>
-            (await sources.Client.SendJsonAsync(pod, VolumeApi.ServiceType, HttpMethod.Get, uri, null, token, ct, VolumeApi.VersionHeaders(context)))?["count"]?.GetValue<long>() ?? 0, context.RequestAborted);
-        var missing = answers.Where(a => !a.Succeeded).Select(a => a.Pod.PodId).ToList();
-        var stand = missing.Count > 0 && filters.All(f => f.Key is "all_tenants" or "limit" or "marker" or "sort" or "sort_key" or "sort_dir")
-            ? (await sources.Routings.ListTypeAsync(ResourceType, projectId, missing, context.RequestAborted)).Count
-            : 0;
-        return answers.Where(a => a.Succeeded).Sum(a => a.Value) + stand;
     }
 
     /// <summary>Checked against Cinder's schema before the backup is looked up (Cinder's order: 400 before 404); 3.9's.</summary>
@@ -280,13 +250,6 @@ internal static class BackupsApi
     }
 
     /// <summary>oslo's bool_from_string, strict (utils.get_bool_param): null when it is no boolean.</summary>
-    private static bool? Flag(string value) => value.Trim().ToLowerInvariant() switch
-    {
-        "true" or "1" or "yes" or "y" or "on" or "t" => true,
-        "false" or "0" or "no" or "n" or "off" or "f" => false,
-        _ => null,
-    };
-
     /// <summary>A backup of a pod that did not answer: what the routing table knows, status "unknown".</summary>
     private static JsonObject Placeholder(ResourceRouting routing) => new()
     {

@@ -10,6 +10,7 @@ internal static class VolumeServiceCollectionExtensions
         services.AddSingleton<VolumeQuotas>();
         services.AddSingleton<VolumeTransfers>();
         services.AddSingleton<VolumeTypeStore>();
+        services.AddSingleton<ListCounts>();
         return services;
     }
 }

@@ -25,7 +25,6 @@ internal static class VolumesApi
         ResourceType,
         "volumes",
         [("created_at", true)],
-        "id",
         key => key == "display_name" ? "name" : key,
         Placeholder)
     {
@@ -38,8 +37,8 @@ internal static class VolumesApi
     public static void MapVolumesApi(this IEndpointRouteBuilder v3)
     {
         v3.MapPost("/volumes", CreateAsync);
-        v3.MapGet("/volumes", (HttpContext context, MergedList list) => ListAsync(context, list, detail: false));
-        v3.MapGet("/volumes/detail", (HttpContext context, MergedList list) => ListAsync(context, list, detail: true));
+        v3.MapGet("/volumes", (HttpContext context, MergedList list, ListCounts counts) => ListAsync(context, list, counts, detail: false));
+        v3.MapGet("/volumes/detail", (HttpContext context, MergedList list, ListCounts counts) => ListAsync(context, list, counts, detail: true));
         v3.MapMethods("/volumes/{id}", ["GET", "DELETE"], ForwardOneAsync);
         v3.MapPut("/volumes/{id}", UpdateAsync);
         v3.MapPost("/volumes/{id}/action", ActionAsync);
@@ -159,10 +158,11 @@ internal static class VolumesApi
         return (pod, s.What, s.Type + "s", s.Id);
     }
 
-    private static async Task ListAsync(HttpContext context, MergedList list, bool detail)
+    private static async Task ListAsync(HttpContext context, MergedList list, ListCounts counts, bool detail)
     {
         var caller = VolumeApi.Caller(context);
-        var query = context.Request.Query;
+        var withCount = ListCounts.Wanted(context);
+        var query = ListCounts.Filters(context, context.Request.Query);
         var allTenants = caller.IsAdmin && query.TryGetValue("all_tenants", out var all) && all.ToString() is not ("0" or "false" or "False"); // Cinder ignores it from others
 
         // Each pod holds one top AZ, so an AZ filter picks pods rather than being asked of them (they know their zone by another name).
@@ -182,9 +182,15 @@ internal static class VolumesApi
         }
 
         var body = new JsonObject { ["volumes"] = items };
-        if (page.Full())
+        long? count = withCount ? await counts.CountAsync(context, ResourceType, "volumes", query, allTenants ? null : caller.ProjectId, podFilter) : null;
+        if (page.Full(count)) // Cinder judges a page full by the count when it has one
         {
             body["volumes_links"] = MergedList.NextLinks(VolumeApi.Url(context, detail ? "volumes/detail" : "volumes"), context.Request.Query, MergedList.Id(page.Items[^1]));
+        }
+
+        if (count is not null)
+        {
+            body["count"] = count;
         }
 
         await ServersApi.WriteJsonAsync(context, 200, body);

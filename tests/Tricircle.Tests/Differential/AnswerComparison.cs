@@ -134,12 +134,12 @@ public static partial class AnswerComparison
         switch (direct, through)
         {
             case (JsonObject d, JsonObject t):
-                foreach (var key in d.Select(p => p.Key).Where(k => !t.ContainsKey(k)))
+                foreach (var key in d.Select(p => p.Key).Where(k => !t.ContainsKey(k) && !Ignored(k, ignore)))
                 {
                     differences.Add($"{Join(path, key)}: missing through Tricircle");
                 }
 
-                foreach (var key in t.Select(p => p.Key).Where(k => !d.ContainsKey(k)))
+                foreach (var key in t.Select(p => p.Key).Where(k => !d.ContainsKey(k) && !Ignored(k, ignore)))
                 {
                     differences.Add($"{Join(path, key)}: only through Tricircle");
                 }
@@ -235,6 +235,10 @@ public static partial class AnswerComparison
         },
         _ => "?",
     };
+
+    /// <summary>A key named by a pattern ending in '*' (a prefix) may be on one side only: it names what each side has its own of.</summary>
+    private static bool Ignored(string key, IReadOnlySet<string> ignore) =>
+        ignore.Any(i => i.EndsWith('*') && key.StartsWith(i[..^1], StringComparison.Ordinal));
 
     private static string Join(string path, string key) => path.Length == 0 ? key : path + "." + key;
 

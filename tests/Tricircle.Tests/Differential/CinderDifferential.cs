@@ -83,7 +83,7 @@ public static class CinderDifferential
         foreach (var query in (string[])[
             "?name={p}v1", "?" + Run, $"?{Run}&limit=1", $"?{Run}&limit=2", $"?{Run}&sort=name:asc", $"?{Run}&sort=name:desc&limit=1",
             $"?{Run}&sort_key=name&sort_dir=asc", $"?{Run}&marker={{volume2}}", $"?{Run}&status=available", $"?{Run}&status=error",
-            "?metadata={\"k\":\"v\"}", $"?{Run}&with_count=true", $"?{Run}&offset=1", $"?{Run}&bootable=false", "?name~={p}",
+            $"?metadata={{\"k\":\"v\",\"run\":\"{{p}}\"}}", $"?{Run}&with_count=true", $"?{Run}&offset=1", $"?{Run}&bootable=false", "?name~={p}",
         ])
         {
             await run.CheckAsync("volume list " + query, Cinder("GET", "/volumes" + query, "3.45"));
@@ -156,10 +156,13 @@ public static class CinderDifferential
 
     private static async Task QuotasAsync(DifferentialRun run)
     {
+        // Per-volume-type quotas (volumes_<type>, ...) name each side's own volume types: the
+        // region's, or those of Tricircle's central catalogue (README: Volume types).
+        string[] perType = ["volumes_*", "gigabytes_*", "snapshots_*"];
         await run.CheckAsync("limits", Cinder("GET", "/limits"), Compare.Shape);
-        await run.CheckAsync("quota set", Cinder("GET", "/os-quota-sets/{project}"), Compare.Shape);
-        await run.CheckAsync("quota usage", Cinder("GET", "/os-quota-sets/{project}?usage=true"), Compare.Shape);
-        await run.CheckAsync("quota defaults", Cinder("GET", "/os-quota-sets/{project}/defaults"), Compare.Shape);
+        await run.CheckAsync("quota set", Cinder("GET", "/os-quota-sets/{project}"), Compare.Shape, perType);
+        await run.CheckAsync("quota usage", Cinder("GET", "/os-quota-sets/{project}?usage=true"), Compare.Shape, perType);
+        await run.CheckAsync("quota defaults", Cinder("GET", "/os-quota-sets/{project}/defaults"), Compare.Shape, perType);
         await run.CheckAsync("quota update as member", Cinder("PUT", "/os-quota-sets/{project}", body: Json("""{"quota_set": {"volumes": 5}}""")));
         await run.CheckAsync("quota class default", Cinder("GET", "/os-quota-class-sets/default"), Compare.Shape);
         await run.CheckAsync("availability zones", Cinder("GET", "/os-availability-zone"), Compare.Shape);
