@@ -99,6 +99,8 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
         }
     }
 
+    private static readonly object RouterAnswer = new();
+
     private async Task HandleCountedAsync(HttpContext context, RequestDelegate next)
     {
         var requestId = "req-" + Guid.NewGuid().ToString("D");
@@ -110,11 +112,12 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
         }
         else if (Kind == ServiceKind.Volume)
         {
-            // Cinder's request-id filter writes its compatibility header too, but not on the
-            // 401 of keystonemiddleware, which answers before it.
+            // Cinder's wsgi layer adds it to its controllers' JSON answers and faults: not to an
+            // empty 202/204, a router's plain 404 or keystonemiddleware's 401.
             context.Response.OnStarting(() =>
             {
-                if (context.Response.StatusCode != StatusCodes.Status401Unauthorized)
+                if (context.Response.StatusCode != StatusCodes.Status401Unauthorized && !context.Items.ContainsKey(RouterAnswer)
+                    && context.Response.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true)
                 {
                     context.Response.Headers["x-compute-request-id"] = requestId;
                 }
@@ -153,7 +156,8 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
         if (Kind != ServiceKind.Network && IsTrailingSlashResource(context.Request.Path))
         {
             // Nova, Cinder and Glance route exactly: "/servers/" is no "/servers" but webob's 404
-            // page (Neutron's router takes both).
+            // page (Neutron's router takes both), which no Cinder controller wrote.
+            context.Items[RouterAnswer] = true;
             await RegionHttp.WriteWebobErrorAsync(context, 404, "The resource could not be found.");
             return;
         }
@@ -213,9 +217,9 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
     // Version documents are public in every OpenStack service; everything else needs a token.
     private async Task AuthenticateAsync(HttpContext context, RequestDelegate next)
     {
-        // Nova's "/v2.1/" and "/v2/" are its APIs' roots, behind the token (routing takes them for "/v2.1", "/v2").
-        var apiRoot = Kind == ServiceKind.Compute && context.Request.Path.Value is { Length: > 1 } path && path.EndsWith('/');
-        if (context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null && !apiRoot)
+        // Nova's "/v2.1/" and "/v2/" are open too (Zed answers them without a token); Cinder's
+        // "/v3/" is not: its route carries no AllowAnonymous.
+        if (context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null)
         {
             await next(context);
             return;

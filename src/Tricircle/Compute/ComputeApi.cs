@@ -27,13 +27,13 @@ internal static class ComputeApi
             var max = await versions.MaxAsync(context.RequestAborted);
             StampVersion(context, await RequestedAsync(versions, context.Request, context, context.RequestAborted));
             return TypedResults.Json(new JsonObject { ["version"] = ComputeVersions.Full(PodForwarder.GatewayBase(context), max, legacy: false) });
-        }).AllowAnonymousWithoutTrailingSlash();
+        }).AllowAnonymous();
 
         // The legacy v2 API (Nova maps it to v2.1's code at 2.1, without microversion headers):
         // only its version document is served here; clients find v2.1 in the catalog.
         root.MapGet("/v2", (HttpContext context) =>
             TypedResults.Json(new JsonObject { ["version"] = ComputeVersions.Full(PodForwarder.GatewayBase(context), Microversion.Min, legacy: true) }))
-            .AllowAnonymousWithoutTrailingSlash();
+            .AllowAnonymous();
 
         var v21 = root.MapGroup("/v2.1").AddEndpointFilter(async (invocation, next) =>
         {
@@ -140,11 +140,4 @@ internal static class ComputeApi
 
     /// <summary>Used to mark version documents as open.</summary>
     private static RouteHandlerBuilder AllowAnonymous(this RouteHandlerBuilder builder) => builder.WithMetadata(new AllowAnonymousAttribute());
-
-    /// <summary>
-    /// "/v2.1" and "/v2" are open; "/v2.1/" and "/v2/" are the APIs' own roots, behind the token
-    /// in Nova (the same route here: routing ignores a trailing slash).
-    /// </summary>
-    private static RouteHandlerBuilder AllowAnonymousWithoutTrailingSlash(this RouteHandlerBuilder builder) =>
-        builder.WithMetadata(new AllowAnonymousAttribute(), new TokenAtTrailingSlash());
 }

@@ -105,6 +105,7 @@ internal static class ApiErrors
     /// </summary>
     public static async Task WriteWebobAsync(HttpContext context, int status, string message)
     {
+        context.Items[RequestIdMiddleware.RouterAnswer] = true;
         var statusLine = $"{status} {Title(status)}";
         var accept = context.Request.Headers.Accept.ToString();
         var html = AcceptQuality(accept, "text/html");

@@ -3,14 +3,17 @@ namespace Tricircle.Hosting;
 /// <summary>
 /// Gives every request an OpenStack request id and returns it in <c>x-openstack-request-id</c>;
 /// the Nova and Cinder gateways' answers carry it in <c>x-compute-request-id</c> too, as Nova's and
-/// Cinder's do (oslo's request-id filter with its compatibility header; Cinder's on every answer,
-/// Nova's on all but the root version document, which Nova serves outside that filter).
+/// Cinder's do (Nova's request-id filter on all but the root version document, which Nova serves
+/// outside it; Cinder's wsgi layer on its controllers' JSON answers and faults only).
 /// </summary>
 internal sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
 {
     public const string HeaderName = "x-openstack-request-id";
 
     public const string ComputeHeaderName = "x-compute-request-id";
+
+    /// <summary>Marks an answer of the routing layer (webob's bare 404), which no controller wrote.</summary>
+    public static readonly object RouterAnswer = new();
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -23,7 +26,11 @@ internal sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<
             // Set as the answer starts, so that an error path clearing the headers keeps it.
             context.Response.OnStarting(() =>
             {
-                if (role == ServiceRole.Compute || context.Response.StatusCode != StatusCodes.Status401Unauthorized)
+                // Cinder's wsgi layer adds it to what its controllers answer in JSON (and their
+                // faults), not to an empty 202 or 204, a router's plain 404 or keystonemiddleware's 401.
+                if (role == ServiceRole.Compute
+                    || (context.Response.StatusCode != StatusCodes.Status401Unauthorized && !context.Items.ContainsKey(RouterAnswer)
+                        && context.Response.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true))
                 {
                     context.Response.Headers[ComputeHeaderName] = requestId;
                 }

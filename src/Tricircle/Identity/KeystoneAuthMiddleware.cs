@@ -21,8 +21,7 @@ internal sealed partial class KeystoneAuthMiddleware(
     public async Task InvokeAsync(HttpContext context)
     {
         var metadata = context.GetEndpoint()?.Metadata;
-        if (metadata?.GetMetadata<IAllowAnonymous>() is not null
-            && !(metadata.GetMetadata<TokenAtTrailingSlash>() is not null && context.Request.Path.Value?.EndsWith('/') == true))
+        if (metadata?.GetMetadata<IAllowAnonymous>() is not null)
         {
             await next(context);
             return;
@@ -75,6 +74,3 @@ internal sealed partial class KeystoneAuthMiddleware(
         public static partial void KeystoneFailed(ILogger logger, string reason);
     }
 }
-
-/// <summary>Marks an open endpoint whose path with a trailing slash needs a token (Nova's "/v2.1" and "/v2.1/").</summary>
-internal sealed record TokenAtTrailingSlash;

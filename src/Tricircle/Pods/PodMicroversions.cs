@@ -33,10 +33,14 @@ internal sealed class PodMicroversions(PodStore pods, PodClient client, PodFanOu
         var known = answers.Where(a => a.Succeeded && a.Value is not null).Select(a => a.Value!.Value).ToList();
         var max = known.Append(gatewayMax).Min();
 
-        // Kept for long only when every pod told its version: with no pod yet (a fresh deployment)
-        // or one that did not answer, the next pod's lower maximum must show within seconds.
-        var complete = bottom.Count > 0 && known.Count == bottom.Count;
-        _cached[serviceType] = (max, timeProvider.GetUtcNow() + (complete ? KeepFor : TimeSpan.FromSeconds(10)));
+        // Kept for long only when every pod told its version; with one that did not answer, for
+        // seconds; with no pod yet (a fresh deployment, asked by a health check before the first
+        // pod is registered), not at all: the first pod's maximum counts from its first call.
+        if (bottom.Count > 0)
+        {
+            _cached[serviceType] = (max, timeProvider.GetUtcNow() + (known.Count == bottom.Count ? KeepFor : TimeSpan.FromSeconds(10)));
+        }
+
         return max;
     }
 }

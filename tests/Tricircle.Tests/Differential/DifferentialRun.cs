@@ -84,6 +84,17 @@ public sealed class DifferentialRun(DifferentialTarget direct, DifferentialTarge
         return (d, t);
     }
 
+    /// <summary>
+    /// Waits into the next wall-clock second: Nova's and Cinder's timestamps have whole seconds,
+    /// so what is made after this sorts after what was made before on both sides. A real service's
+    /// clock, so no fake clock can stand in.
+    /// </summary>
+    public static Task NextSecondAsync()
+    {
+        var now = DateTime.UtcNow;
+        return Task.Delay(TimeSpan.FromMilliseconds(1000 - now.Millisecond + 50));
+    }
+
     /// <summary>Fails with every difference found, after writing the totals.</summary>
     public void AssertSame()
     {

@@ -247,7 +247,7 @@ internal sealed partial class NovaApi(RegionContext region)
         return Ok(context, new JsonObject { ["versions"] = new JsonArray(VersionDocument(context, legacy: true, full: false), VersionDocument(context, legacy: false, full: false)) });
     }
 
-    /// <summary>"/v2.1" (open) and "/v2.1/" (the API's root, behind the token): a versioned answer.</summary>
+    /// <summary>"/v2.1" and "/v2.1/" (both open, as in Zed): a versioned answer.</summary>
     private static Task VersionAsync(HttpContext context)
     {
         Negotiate(context);
