@@ -53,12 +53,13 @@ public sealed class RegionEmulatorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EveryService_WithoutToken_Is401WithKeystoneChallenge()
+    public async Task EveryService_WithoutToken_Is401WithKeystoneChallenge_InKeystonemiddlewaresShape()
     {
         foreach (var service in Services)
         {
-            var (status, _, response) = await Get(service, "/anything", token: null);
+            var (status, body, response) = await Get(service, "/anything", token: null);
             Assert.Equal(HttpStatusCode.Unauthorized, status);
+            Assert.Equal("""{"error":{"code":401,"title":"Unauthorized","message":"The request you have made requires authentication."}}""", body!.ToJsonString());
             Assert.Equal($"Keystone uri=\"{_keystone.Url.ToString().TrimEnd('/')}\"", response.Headers.WwwAuthenticate.ToString());
             Assert.StartsWith("req-", response.Headers.GetValues("x-openstack-request-id").Single(), StringComparison.Ordinal);
         }

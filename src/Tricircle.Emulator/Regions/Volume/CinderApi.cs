@@ -102,7 +102,9 @@ internal static partial class CinderApi
         Route("GET", "/os-services", ListServicesAsync);
         Route("PUT", "/os-services/{action}", UpdateServiceAsync);
         Route("GET", "/os-quota-sets/{target}", QuotaSetAsync);
-        Route("GET", "/os-quota-sets/{target}/defaults", QuotaSetAsync);
+        Route("GET", "/os-quota-sets/{target}/defaults", QuotaDefaultsAsync);
+        Route("PUT", "/os-quota-sets/{target}", UpdateQuotaSetAsync);
+        Route("DELETE", "/os-quota-sets/{target}", DeleteQuotaSetAsync);
         Route("GET", "/os-quota-class-sets/{name}", ShowQuotaClassAsync);
         Route("PUT", "/os-quota-class-sets/{name}", UpdateQuotaClassAsync);
         Route("GET", "/os-availability-zone", r => r.WriteAsync(200, new JsonObject
