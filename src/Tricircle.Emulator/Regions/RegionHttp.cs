@@ -64,12 +64,15 @@ internal static class RegionHttp
     /// <summary>Writes an error in the shape of <paramref name="kind"/>'s real service.</summary>
     public static Task WriteErrorAsync(HttpContext context, ServiceKind kind, int status, string message, string? type = null)
     {
+        if (status == 401)
+        {
+            // A 401 comes from keystonemiddleware's auth_token in front of every service, in its own shape.
+            return WriteJsonAsync(context, status, new JsonObject { ["error"] = new JsonObject { ["code"] = 401, ["title"] = "Unauthorized", ["message"] = message } });
+        }
+
         if (kind == ServiceKind.Image)
         {
-            // A 401 comes from keystonemiddleware in front of Glance, always JSON.
-            return status == 401
-                ? WriteJsonAsync(context, status, new JsonObject { ["error"] = new JsonObject { ["code"] = 401, ["title"] = "Unauthorized", ["message"] = message } })
-                : WriteWebobErrorAsync(context, status, message);
+            return WriteWebobErrorAsync(context, status, message);
         }
 
         JsonNode body = kind switch

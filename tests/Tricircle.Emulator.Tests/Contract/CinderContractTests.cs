@@ -51,6 +51,26 @@ public sealed class CinderContractTests(ContractTarget target) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Versions_RootOpenWith30Headers_V3BehindTheToken_406EchoesTheRefusedVersion()
+    {
+        var root = await target.SendAsync(HttpMethod.Get, Root, "/", token: null);
+        root.Expect(HttpStatusCode.MultipleChoices);
+        Assert.Equal("volume 3.0", root.Headers.GetValues("OpenStack-API-Version").Single());
+        Assert.Contains("OpenStack-API-Version", string.Join(",", root.Headers.Vary), StringComparison.OrdinalIgnoreCase);
+
+        var anonymous = await target.SendAsync(HttpMethod.Get, Root, "/v3/", token: null);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.Status);
+        Assert.Equal(401, anonymous.Json["error"]!["code"]!.GetValue<int>());
+        var v3 = await target.SendAsync(HttpMethod.Get, Root, "/v3/", target.DemoToken);
+        Assert.Contains(v3.Expect(HttpStatusCode.OK)["versions"]!.AsArray(), v => v!["id"]!.GetValue<string>() == "v3.0");
+        Assert.Equal("volume 3.0", v3.Headers.GetValues("OpenStack-API-Version").Single());
+
+        var refused = await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/volumes", target.DemoToken, headers: new Dictionary<string, string> { ["OpenStack-API-Version"] = "volume 9.99" });
+        Assert.Equal(HttpStatusCode.NotAcceptable, refused.Status);
+        Assert.Equal("volume 9.99", refused.Headers.GetValues("OpenStack-API-Version").Single());
+    }
+
+    [Fact]
     public async Task Microversion_IsEchoed()
     {
         var response = await target.SendAsync(HttpMethod.Get, target.DemoVolume, "/volumes", target.DemoToken, headers: new Dictionary<string, string> { ["OpenStack-API-Version"] = "volume 3.40" });

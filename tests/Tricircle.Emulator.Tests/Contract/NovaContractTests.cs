@@ -195,6 +195,89 @@ public sealed class NovaContractTests(ContractTarget target) : IClassFixture<Con
         }
     }
 
+    /// <summary>The microversion headers of a versioned Nova answer (wsgi.py sets them on every one, errors included).</summary>
+    private static void AssertMicroversionHeaders(ContractResponse answer, string version)
+    {
+        Assert.Equal("compute " + version, answer.Headers.GetValues("OpenStack-API-Version").Single());
+        Assert.Equal(version, answer.Headers.GetValues("X-OpenStack-Nova-API-Version").Single());
+        var vary = string.Join(",", answer.Headers.Vary);
+        Assert.Contains("OpenStack-API-Version", vary, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("X-OpenStack-Nova-API-Version", vary, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task ServerTags_From226_AddCheckReplaceDelete_EveryAnswerWithMicroversionHeaders()
+    {
+        var id = await BootAsync(target.DemoToken, Unique("tags"));
+        try
+        {
+            await WaitForStatusAsync(id, "ACTIVE", target.DemoToken);
+            var before = await Nova(HttpMethod.Get, $"/servers/{id}/tags", target.DemoToken);
+            Assert.Equal(HttpStatusCode.NotFound, before.Status);
+            AssertMicroversionHeaders(before, "2.1");
+
+            var added = await Nova(HttpMethod.Put, $"/servers/{id}/tags/blue", target.DemoToken, microversion: "2.26");
+            Assert.Equal(HttpStatusCode.Created, added.Status);
+            AssertMicroversionHeaders(added, "2.26");
+            Assert.EndsWith($"/servers/{id}/tags/blue", added.Headers.Location!.ToString(), StringComparison.Ordinal);
+            var again = await Nova(HttpMethod.Put, $"/servers/{id}/tags/blue", target.DemoToken, microversion: "2.26");
+            Assert.Equal(HttpStatusCode.NoContent, again.Status);
+
+            var listed = await Nova(HttpMethod.Get, $"/servers/{id}/tags", target.DemoToken, microversion: "2.26");
+            Assert.Equal(["blue"], listed.Expect(HttpStatusCode.OK)["tags"]!.AsArray().Select(Str));
+            AssertMicroversionHeaders(listed, "2.26");
+            var check = await Nova(HttpMethod.Get, $"/servers/{id}/tags/blue", target.DemoToken, microversion: "2.26");
+            Assert.Equal(HttpStatusCode.NoContent, check.Status);
+            AssertMicroversionHeaders(check, "2.26");
+            var absent = await Nova(HttpMethod.Get, $"/servers/{id}/tags/red", target.DemoToken, microversion: "2.26");
+            Assert.Equal(HttpStatusCode.NotFound, absent.Status);
+            Assert.Equal($"Server {id} has no tag 'red'", Str(absent.Json["itemNotFound"]!["message"]));
+            Assert.Equal(HttpStatusCode.BadRequest, (await Nova(HttpMethod.Put, $"/servers/{id}/tags/a,b", target.DemoToken, microversion: "2.26")).Status);
+
+            var replaced = (await Nova(HttpMethod.Put, $"/servers/{id}/tags", target.DemoToken, new JsonObject { ["tags"] = new JsonArray("x", "y") }, "2.26")).Expect(HttpStatusCode.OK);
+            Assert.Equal(["x", "y"], replaced["tags"]!.AsArray().Select(Str).Order(StringComparer.Ordinal));
+            Assert.Equal(HttpStatusCode.NoContent, (await Nova(HttpMethod.Delete, $"/servers/{id}/tags/x", target.DemoToken, microversion: "2.26")).Status);
+            Assert.Equal(HttpStatusCode.NotFound, (await Nova(HttpMethod.Delete, $"/servers/{id}/tags/x", target.DemoToken, microversion: "2.26")).Status);
+            Assert.Equal(["y"], (await Nova(HttpMethod.Get, $"/servers/{id}", target.DemoToken, microversion: "2.26")).Expect(HttpStatusCode.OK)["server"]!["tags"]!.AsArray().Select(Str));
+            Assert.Equal(HttpStatusCode.NoContent, (await Nova(HttpMethod.Delete, $"/servers/{id}/tags", target.DemoToken, microversion: "2.26")).Status);
+            Assert.Empty((await Nova(HttpMethod.Get, $"/servers/{id}/tags", target.DemoToken, microversion: "2.26")).Expect(HttpStatusCode.OK)["tags"]!.AsArray());
+        }
+        finally
+        {
+            (await Nova(HttpMethod.Delete, "/servers/" + id, target.DemoToken)).Expect(HttpStatusCode.NoContent);
+        }
+    }
+
+    [Fact]
+    public async Task ServerDiagnostics_AdminOnly_WithMicroversionHeaders_ServerSecurityGroups_NoneWithoutPorts()
+    {
+        var id = await BootAsync(target.DemoToken, Unique("diag"));
+        try
+        {
+            await WaitForStatusAsync(id, "ACTIVE", target.DemoToken);
+            var refused = await Nova(HttpMethod.Get, $"/servers/{id}/diagnostics", target.DemoToken);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+            Assert.Equal("Policy doesn't allow os_compute_api:os-server-diagnostics to be performed.", Str(refused.Json["forbidden"]!["message"]));
+            AssertMicroversionHeaders(refused, "2.1");
+            var diagnostics = await Nova(HttpMethod.Get, $"/servers/{id}/diagnostics", target.AdminToken, microversion: "2.48");
+            var standard = diagnostics.Expect(HttpStatusCode.OK);
+            AssertMicroversionHeaders(diagnostics, "2.48");
+            foreach (var key in new[] { "state", "driver", "uptime", "num_cpus", "memory_details", "cpu_details", "nic_details", "disk_details" })
+            {
+                Assert.True(standard.AsObject().ContainsKey(key), key);
+            }
+
+            var groups = await Nova(HttpMethod.Get, $"/servers/{id}/os-security-groups", target.DemoToken);
+            Assert.Empty(groups.Expect(HttpStatusCode.OK)["security_groups"]!.AsArray()); // booted with networks "none": no ports
+            AssertMicroversionHeaders(groups, "2.1");
+            Assert.Equal(HttpStatusCode.NotFound, (await Nova(HttpMethod.Get, "/servers/00000000-0000-4000-8000-000000000000/os-security-groups", target.DemoToken)).Status);
+        }
+        finally
+        {
+            (await Nova(HttpMethod.Delete, "/servers/" + id, target.DemoToken)).Expect(HttpStatusCode.NoContent);
+        }
+    }
+
 #pragma warning disable CA5350 // Nova's x509 fingerprint is SHA-1
     private static string Sha1(X509Certificate2 certificate) => string.Join(':', SHA1.HashData(certificate.RawData).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
 #pragma warning restore CA5350

@@ -53,12 +53,42 @@ public sealed class RegionEmulatorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EveryService_WithoutToken_Is401WithKeystoneChallenge()
+    public async Task EveryNovaRoute_AnswersWithTheMicroversionHeaders_EvenWhenItRefuses()
+    {
+        // Nova's wsgi layer sets them on every versioned answer: no route of the emulator may miss them.
+        var token = _keystone.IssueToken("admin", "password", "admin").Id;
+        var (_, root, routes) = _region.Routes.Single(s => s.Kind == ServiceKind.Compute);
+        var checkedRoutes = 0;
+        foreach (var (method, pattern) in routes.Where(r => r.Pattern.StartsWith("/v2.1/", StringComparison.Ordinal) && !r.Pattern.Contains("{project_id}", StringComparison.Ordinal)))
+        {
+            var path = System.Text.RegularExpressions.Regex.Replace(pattern, @"\{[^}]+\}", "00000000-0000-4000-8000-000000000000");
+            using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(root, path.TrimStart('/')));
+            request.Headers.Add("X-Auth-Token", token);
+            request.Headers.Add("OpenStack-API-Version", "compute 2.26");
+            if (method is "POST" or "PUT")
+            {
+                request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+            }
+
+            using var response = await _http.SendAsync(request);
+            Assert.True((int)response.StatusCode < 500, $"{method} {pattern}: {(int)response.StatusCode}");
+            Assert.True(response.Headers.TryGetValues("OpenStack-API-Version", out var modern) && modern.Single() == "compute 2.26", $"{method} {pattern} without OpenStack-API-Version");
+            Assert.True(response.Headers.TryGetValues("X-OpenStack-Nova-API-Version", out var legacy) && legacy.Single() == "2.26", $"{method} {pattern} without X-OpenStack-Nova-API-Version");
+            Assert.Contains("OpenStack-API-Version", string.Join(",", response.Headers.Vary), StringComparison.Ordinal);
+            checkedRoutes++;
+        }
+
+        Assert.True(checkedRoutes > 60, $"only {checkedRoutes} routes");
+    }
+
+    [Fact]
+    public async Task EveryService_WithoutToken_Is401WithKeystoneChallenge_InKeystonemiddlewaresShape()
     {
         foreach (var service in Services)
         {
-            var (status, _, response) = await Get(service, "/anything", token: null);
+            var (status, body, response) = await Get(service, "/anything", token: null);
             Assert.Equal(HttpStatusCode.Unauthorized, status);
+            Assert.Equal("""{"error":{"code":401,"title":"Unauthorized","message":"The request you have made requires authentication."}}""", body!.ToJsonString());
             Assert.Equal($"Keystone uri=\"{_keystone.Url.ToString().TrimEnd('/')}\"", response.Headers.WwwAuthenticate.ToString());
             Assert.StartsWith("req-", response.Headers.GetValues("x-openstack-request-id").Single(), StringComparison.Ordinal);
         }

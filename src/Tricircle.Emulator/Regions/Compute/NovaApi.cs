@@ -30,6 +30,7 @@ internal sealed partial class NovaApi(RegionContext region)
         api.MapFlavors(app);
         api.MapKeypairs(app);
         api.MapServers(app);
+        api.MapServerExtras(app);
         api.MapActions(app);
         api.MapServerGroups(app);
         api.MapInstanceActions(app);

@@ -23,6 +23,9 @@ internal sealed partial class NovaApi
         Route(app, "GET", "/limits", LimitsAsync);
         Route(app, "GET", "/os-quota-sets/{project}", c => QuotaSetAsync(c, defaults: false));
         Route(app, "GET", "/os-quota-sets/{project}/defaults", c => QuotaSetAsync(c, defaults: true));
+        Route(app, "GET", "/os-quota-sets/{project}/detail", QuotaDetailAsync);
+        Route(app, "PUT", "/os-quota-sets/{project}", UpdateQuotaSetAsync);
+        Route(app, "DELETE", "/os-quota-sets/{project}", DeleteQuotaSetAsync);
         Route(app, "GET", "/os-quota-class-sets/{id}", ShowQuotaClassAsync);
         Route(app, "PUT", "/os-quota-class-sets/{id}", UpdateQuotaClassAsync);
     }
@@ -295,14 +298,13 @@ internal sealed partial class NovaApi
         Dictionary<string, long> limits;
         lock (State.Sync)
         {
-            limits = QuotaClass("default");
+            limits = ProjectQuota(project);
             var mine = State.Servers.Where(s => s.ProjectId == project).ToList();
             (instances, cores, ram) = (mine.Count, mine.Sum(s => s.Flavor.Vcpus), mine.Sum(s => s.Flavor.Ram));
         }
 
         var absolute = new JsonObject
         {
-            ["maxImageMeta"] = limits["metadata_items"],
             ["maxServerMeta"] = limits["metadata_items"],
             ["maxTotalCores"] = limits["cores"],
             ["maxTotalInstances"] = limits["instances"],
@@ -315,6 +317,12 @@ internal sealed partial class NovaApi
             ["totalRAMUsed"] = ram,
             ["totalServerGroupsUsed"] = 0,
         };
+        if (!AtLeast(context, 39))
+        {
+            // 2.39 dropped the image proxy and with it maxImageMeta.
+            absolute["maxImageMeta"] = limits["metadata_items"];
+        }
+
         if (!AtLeast(context, 36))
         {
             absolute["maxSecurityGroupRules"] = limits["security_group_rules"];
@@ -343,17 +351,133 @@ internal sealed partial class NovaApi
         }
 
         var quota = new JsonObject { ["id"] = project };
-        var filtered = AtLeast(context, 57) ? [.. NovaNetworkQuotas, .. NovaInjectedFileQuotas] : AtLeast(context, 36) ? NovaNetworkQuotas : Array.Empty<string>();
+        var filtered = QuotaSetFiltered(context);
         lock (State.Sync)
         {
-            foreach (var (key, value) in QuotaClass("default").Where(q => !filtered.Contains(q.Key)))
+            foreach (var (key, value) in (defaults ? QuotaClass("default") : ProjectQuota(project)).Where(q => !filtered.Contains(q.Key)))
             {
                 quota[key] = value;
             }
         }
 
-        _ = defaults;
         await Ok(context, new JsonObject { ["quota_set"] = quota });
+    }
+
+    private static string[] QuotaSetFiltered(HttpContext context) =>
+        AtLeast(context, 57) ? [.. NovaNetworkQuotas, .. NovaInjectedFileQuotas] : AtLeast(context, 36) ? NovaNetworkQuotas : [];
+
+    /// <summary>A project's quotas: its own limits (set by an admin) over the default class. Call under the lock.</summary>
+    private Dictionary<string, long> ProjectQuota(string project)
+    {
+        var quota = QuotaClass("default");
+        foreach (var (key, value) in State.ProjectQuotas.GetValueOrDefault(project) ?? [])
+        {
+            quota[key] = value;
+        }
+
+        return quota;
+    }
+
+    /// <summary>quota_sets.py detail: each key as limit, in_use and reserved (0 without reservations); owner or admin.</summary>
+    private async Task QuotaDetailAsync(HttpContext context)
+    {
+        var project = Param(context, "project");
+        var caller = context.Caller();
+        if (!caller.IsAdmin && project != caller.ProjectId)
+        {
+            throw OpenStackFault.Forbidden("Policy doesn't allow os_compute_api:os-quota-sets:detail to be performed.");
+        }
+
+        var quota = new JsonObject { ["id"] = project };
+        var filtered = QuotaSetFiltered(context);
+        Refresh();
+        lock (State.Sync)
+        {
+            var servers = State.Servers.Where(s => s.ProjectId == project).ToList();
+            var used = new Dictionary<string, long>(StringComparer.Ordinal)
+            {
+                ["instances"] = servers.Count,
+                ["cores"] = servers.Sum(s => (long)s.Flavor.Vcpus),
+                ["ram"] = servers.Sum(s => (long)s.Flavor.Ram),
+                ["server_groups"] = State.ServerGroups.Count(g => g.ProjectId == project),
+            };
+            foreach (var (key, value) in ProjectQuota(project).Where(q => !filtered.Contains(q.Key)))
+            {
+                quota[key] = new JsonObject { ["limit"] = value, ["in_use"] = used.GetValueOrDefault(key), ["reserved"] = 0 };
+            }
+        }
+
+        await Ok(context, new JsonObject { ["quota_set"] = quota });
+    }
+
+    /// <summary>Admin only (os_compute_api:os-quota-sets:update), after the body's schema; the answer has no id.</summary>
+    private async Task UpdateQuotaSetAsync(HttpContext context)
+    {
+        var project = Param(context, "project");
+        var body = await Body(context, "quota_set");
+        var filtered = QuotaSetFiltered(context);
+        List<string> allowed;
+        lock (State.Sync)
+        {
+            allowed = [.. QuotaClass("default").Keys.Where(k => !filtered.Contains(k)), "force"];
+        }
+
+        if (!AtLeast(context, 36))
+        {
+            allowed.Add("networks");
+        }
+
+        NoExtraKeys(body, "quota_set", [.. allowed]);
+        var values = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (key, node) in body)
+        {
+            if (key == "force")
+            {
+                _ = OptBool(body, key);
+                continue;
+            }
+
+            values[key] = OptInt(body, key, -1) ?? throw OpenStackFault.BadRequest($"Invalid input for field/attribute {key}. Value: None. None is not of type 'integer', 'string'");
+        }
+
+        RequireAdmin(context, "os-quota-sets:update");
+        if (values.ContainsKey("networks"))
+        {
+            throw OpenStackFault.BadRequest("The networks quota has been removed");
+        }
+
+        var quota = new JsonObject();
+        lock (State.Sync)
+        {
+            if (!State.ProjectQuotas.TryGetValue(project, out var stored))
+            {
+                State.ProjectQuotas[project] = stored = new Dictionary<string, long>(StringComparer.Ordinal);
+            }
+
+            foreach (var (key, value) in values)
+            {
+                stored[key] = value;
+            }
+
+            foreach (var (key, value) in ProjectQuota(project).Where(q => !filtered.Contains(q.Key)))
+            {
+                quota[key] = value;
+            }
+        }
+
+        await Ok(context, new JsonObject { ["quota_set"] = quota });
+    }
+
+    /// <summary>Admin only (os_compute_api:os-quota-sets:delete): the project is back on the defaults; 202 as Nova.</summary>
+    private async Task DeleteQuotaSetAsync(HttpContext context)
+    {
+        RequireAdmin(context, "os-quota-sets:delete");
+        lock (State.Sync)
+        {
+            State.ProjectQuotas.Remove(Param(context, "project"));
+        }
+
+        await NoContent(context, 202);
     }
 
     private static readonly string[] NovaNetworkQuotas = ["fixed_ips", "floating_ips", "security_groups", "security_group_rules"];

@@ -65,6 +65,9 @@ internal sealed class NovaState
     /// <summary>os-quota-class-sets: each class's stored limits (the <c>default</c> class's are every project's here).</summary>
     public Dictionary<string, Dictionary<string, long>> QuotaClasses { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>os-quota-sets: the limits an admin set for a project (over its default class).</summary>
+    public Dictionary<string, Dictionary<string, long>> ProjectQuotas { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Each server's instance actions, kept after it is deleted (2.21 lists a deleted server's).</summary>
     public Dictionary<string, ActionLog> Actions { get; } = new(StringComparer.Ordinal);
 

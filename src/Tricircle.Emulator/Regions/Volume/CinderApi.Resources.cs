@@ -781,6 +781,45 @@ internal static partial class CinderApi
             throw AdminOnly("volume_extension:quotas:show");
         }
 
+        // quotas.py show: "usage" goes through get_bool_param (a non-boolean is a 400).
+        var usage = false;
+        if (r.Http.Request.Query.TryGetValue("usage", out var flag))
+        {
+            var text = flag.ToString().Trim().ToLowerInvariant();
+            if (text is not ("true" or "false" or "1" or "0" or "yes" or "no" or "on" or "off" or "y" or "n" or "t" or "f"))
+            {
+                throw OpenStackFault.BadRequest($"Value '{flag}' for 'usage' is not a boolean.");
+            }
+
+            usage = IsTrue(text);
+        }
+
+        JsonObject quota;
+        lock (r.State.Sync)
+        {
+            quota = ProjectQuota(r.State, target);
+            if (usage)
+            {
+                var used = QuotaUsage(r.State, target);
+                foreach (var key in quota.Select(p => p.Key).ToList())
+                {
+                    quota[key] = new JsonObject { ["limit"] = quota[key]!.DeepClone(), ["in_use"] = used.GetValueOrDefault(key), ["reserved"] = 0 };
+                }
+            }
+        }
+
+        quota["id"] = target;
+        return r.WriteAsync(200, new JsonObject { ["quota_set"] = quota });
+    }
+
+    private static Task QuotaDefaultsAsync(CinderRequest r)
+    {
+        var target = r.Route("target");
+        if (target != r.Caller.ProjectId && !r.Caller.IsAdmin)
+        {
+            throw AdminOnly("volume_extension:quotas:show");
+        }
+
         JsonObject quota;
         lock (r.State.Sync)
         {
@@ -789,6 +828,129 @@ internal static partial class CinderApi
 
         quota["id"] = target;
         return r.WriteAsync(200, new JsonObject { ["quota_set"] = quota });
+    }
+
+    /// <summary>A project's quotas: its own limits (set by an admin) over the default class. Call under the lock.</summary>
+    private static JsonObject ProjectQuota(CinderState state, string project)
+    {
+        var quota = QuotaClass(state, "default");
+        foreach (var (key, value) in state.ProjectQuotas.GetValueOrDefault(project) ?? [])
+        {
+            if (quota.ContainsKey(key))
+            {
+                quota[key] = value;
+            }
+        }
+
+        return quota;
+    }
+
+    /// <summary>What a project uses of each quota (snapshots count in gigabytes, as Cinder's default). Call under the lock.</summary>
+    private static Dictionary<string, long> QuotaUsage(CinderState state, string project)
+    {
+        var volumes = state.Volumes.Where(v => v.ProjectId == project).ToList();
+        var snapshots = state.Snapshots.Where(s => s.ProjectId == project).ToList();
+        var backups = state.Backups.Where(b => b.ProjectId == project).ToList();
+        var typeOf = volumes.ToDictionary(v => v.Id, v => v.VolumeType, StringComparer.Ordinal);
+        var used = new Dictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["volumes"] = volumes.Count,
+            ["gigabytes"] = volumes.Sum(v => (long)v.Size) + snapshots.Sum(s => (long)s.Size),
+            ["snapshots"] = snapshots.Count,
+            ["backups"] = backups.Count,
+            ["backup_gigabytes"] = backups.Sum(b => (long)b.Size),
+        };
+        foreach (var group in volumes.GroupBy(v => v.VolumeType, StringComparer.Ordinal))
+        {
+            used["volumes_" + group.Key] = group.Count();
+            used["gigabytes_" + group.Key] = group.Sum(v => (long)v.Size);
+        }
+
+        foreach (var group in snapshots.Where(s => typeOf.ContainsKey(s.VolumeId)).GroupBy(s => typeOf[s.VolumeId], StringComparer.Ordinal))
+        {
+            used["snapshots_" + group.Key] = group.Count();
+            used["gigabytes_" + group.Key] = used.GetValueOrDefault("gigabytes_" + group.Key) + group.Sum(s => (long)s.Size);
+        }
+
+        return used;
+    }
+
+    /// <summary>quotas.py update: the body's schema first, then volume_extension:quotas:update (admin); the answer has no id.</summary>
+    private static async Task UpdateQuotaSetAsync(CinderRequest r)
+    {
+        var root = await RegionHttp.ReadObjectAsync(r.Http);
+        NoExtraKeys(root, "", "quota_set");
+        if (root["quota_set"] is not JsonObject { Count: > 0 } body)
+        {
+            throw OpenStackFault.BadRequest(root["quota_set"] is JsonObject
+                ? "Invalid input for field/attribute quota_set. Value: {}. {} does not have enough properties"
+                : $"Invalid input for field/attribute quota_set. Value: {root["quota_set"]?.ToJsonString() ?? "None"}. 'quota_set' is a required property");
+        }
+
+        var target = r.Route("target");
+        var values = new Dictionary<string, long>(StringComparer.Ordinal);
+        lock (r.State.Sync)
+        {
+            var known = QuotaClass(r.State, "default");
+            var bad = body.Select(p => p.Key).Where(k => !known.ContainsKey(k) && k is not ("tenant_id" or "id")).ToList();
+            if (bad.Count > 0)
+            {
+                throw OpenStackFault.BadRequest($"Invalid input received: Bad key(s) in quota set: {string.Join(", ", bad)}");
+            }
+
+            foreach (var (key, node) in body.Where(p => p.Key is not ("tenant_id" or "id")))
+            {
+                long? value = node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number && v.TryGetValue<long>(out var n) ? n
+                    : node is JsonValue s && s.GetValueKind() == System.Text.Json.JsonValueKind.String && long.TryParse(s.GetValue<string>(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed
+                    : null;
+                values[key] = value switch
+                {
+                    null => throw OpenStackFault.BadRequest($"Invalid input received: Quota '{key}' for {target} should be integer."),
+                    < -1 or > int.MaxValue => throw OpenStackFault.BadRequest($"Invalid input received: Quota limit {value} for {key} must be in the range of -1 and {int.MaxValue}."),
+                    _ => value.Value,
+                };
+            }
+        }
+
+        if (!r.Caller.IsAdmin)
+        {
+            throw AdminOnly("volume_extension:quotas:update");
+        }
+
+        JsonObject quota;
+        lock (r.State.Sync)
+        {
+            if (!r.State.ProjectQuotas.TryGetValue(target, out var stored))
+            {
+                r.State.ProjectQuotas[target] = stored = new Dictionary<string, long>(StringComparer.Ordinal);
+            }
+
+            foreach (var (key, value) in values)
+            {
+                stored[key] = value;
+            }
+
+            quota = ProjectQuota(r.State, target);
+        }
+
+        await r.WriteAsync(200, new JsonObject { ["quota_set"] = quota });
+    }
+
+    /// <summary>volume_extension:quotas:delete (admin): the project is back on the defaults.</summary>
+    private static Task DeleteQuotaSetAsync(CinderRequest r)
+    {
+        if (!r.Caller.IsAdmin)
+        {
+            throw AdminOnly("volume_extension:quotas:delete");
+        }
+
+        lock (r.State.Sync)
+        {
+            r.State.ProjectQuotas.Remove(r.Route("target"));
+        }
+
+        r.Http.Response.StatusCode = 200;
+        return Task.CompletedTask;
     }
 
     /// <summary>

@@ -36,6 +36,7 @@ internal static partial class CinderApi
     public static void Map(IEndpointRouteBuilder app, RegionContext region)
     {
         var state = region.Volume;
+        // Both version documents are wsgi Resources in Cinder: their answers carry the microversion headers.
         app.MapGet("/", context => VersionsAsync(context, region, 300)).AllowAnonymous();
         app.MapGet("/v3", context =>
         {
@@ -48,7 +49,7 @@ internal static partial class CinderApi
             }
 
             return VersionsAsync(context, region, 200);
-        }); // behind Cinder's auth filter: 401 without a token, "/v3" too
+        }); // behind auth_token, as api-paste's /v3 pipeline puts it
 
         void Route(string method, string pattern, Func<CinderRequest, Task> handler)
         {
@@ -102,7 +103,9 @@ internal static partial class CinderApi
         Route("GET", "/os-services", ListServicesAsync);
         Route("PUT", "/os-services/{action}", UpdateServiceAsync);
         Route("GET", "/os-quota-sets/{target}", QuotaSetAsync);
-        Route("GET", "/os-quota-sets/{target}/defaults", QuotaSetAsync);
+        Route("GET", "/os-quota-sets/{target}/defaults", QuotaDefaultsAsync);
+        Route("PUT", "/os-quota-sets/{target}", UpdateQuotaSetAsync);
+        Route("DELETE", "/os-quota-sets/{target}", DeleteQuotaSetAsync);
         Route("GET", "/os-quota-class-sets/{name}", ShowQuotaClassAsync);
         Route("PUT", "/os-quota-class-sets/{name}", UpdateQuotaClassAsync);
         Route("GET", "/os-availability-zone", r => r.WriteAsync(200, new JsonObject
@@ -117,8 +120,7 @@ internal static partial class CinderApi
 
     private static Task VersionsAsync(HttpContext context, RegionContext region, int status)
     {
-        context.Response.Headers["OpenStack-API-Version"] = "volume 3.0";
-        context.Response.Headers.Vary = "OpenStack-API-Version";
+        Echo(context, Microversion(context));
         var root = region.VolumeUrl.ToString().TrimEnd('/');
         var version = new JsonObject
         {
@@ -138,22 +140,8 @@ internal static partial class CinderApi
     private static async Task RunAsync(HttpContext context, CinderState state, Func<CinderRequest, Task> handler)
     {
         var caller = context.Caller();
-        string version;
-        try
-        {
-            version = Microversion(context.Request.Headers["OpenStack-API-Version"].ToString());
-        }
-        catch (OpenStackFault e) when (e.StatusCode == 406)
-        {
-            // Cinder's 406 names the refused version in its headers.
-            var asked = context.Request.Headers["OpenStack-API-Version"].ToString();
-            context.Response.Headers["OpenStack-API-Version"] = "volume " + asked[(asked.LastIndexOf(' ') + 1)..];
-            context.Response.Headers.Vary = "OpenStack-API-Version";
-            throw;
-        }
-
-        context.Response.Headers["OpenStack-API-Version"] = "volume " + version;
-        context.Response.Headers.Vary = "OpenStack-API-Version";
+        var version = Microversion(context);
+        Echo(context, version);
         var projectId = caller.ProjectId;
         if (context.Request.RouteValues.TryGetValue("project_id", out var urlProject) && urlProject is string p && p != caller.ProjectId && !caller.IsAdmin)
         {
@@ -164,8 +152,15 @@ internal static partial class CinderApi
         await handler(new CinderRequest(context, state, caller, projectId, version, state.Region.VolumeUrl.ToString().TrimEnd('/')));
     }
 
-    private static string Microversion(string header)
+    private static void Echo(HttpContext context, string version)
     {
+        context.Response.Headers["OpenStack-API-Version"] = "volume " + version;
+        context.Response.Headers.Vary = "OpenStack-API-Version";
+    }
+
+    private static string Microversion(HttpContext context)
+    {
+        var header = context.Request.Headers["OpenStack-API-Version"].ToString();
         var value = header.Split(',').Select(h => h.Trim()).FirstOrDefault(h => h.StartsWith("volume ", StringComparison.OrdinalIgnoreCase));
         if (value is null)
         {
@@ -190,6 +185,8 @@ internal static partial class CinderApi
 
         if (major != 3 || minor > MaxMinor)
         {
+            // Cinder keeps the version it refuses on the request, and its Fault echoes it.
+            Echo(context, $"{(parts[0].TrimStart('0') is { Length: > 0 } a ? a : "0")}.{(parts[1].TrimStart('0') is { Length: > 0 } b ? b : "0")}");
             throw new OpenStackFault(406, $"Version {requested} is not supported by the API. Minimum is 3.0 and maximum is 3.{MaxMinor}.");
         }
 

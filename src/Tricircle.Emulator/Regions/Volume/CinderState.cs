@@ -53,6 +53,9 @@ internal sealed class CinderState
     /// <summary>os-quota-class-sets: each class's stored limits (the <c>default</c> class's are every project's here); guarded by <see cref="Sync"/>.</summary>
     public Dictionary<string, Dictionary<string, long>> QuotaClasses { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>os-quota-sets: the limits an admin set for a project (over the default class); guarded by <see cref="Sync"/>.</summary>
+    public Dictionary<string, Dictionary<string, long>> ProjectQuotas { get; } = new(StringComparer.Ordinal);
+
     public string Host => Region.ComputeHost + "@" + DefaultTypeName + "#" + DefaultTypeName;
 
     public VolumeInfo? FindVolume(string volumeId)
