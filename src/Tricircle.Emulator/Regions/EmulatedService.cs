@@ -101,6 +101,8 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
 
     private static readonly object RouterAnswer = new();
 
+    private const string GlanceUnauthorized = "This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.";
+
     private async Task HandleCountedAsync(HttpContext context, RequestDelegate next)
     {
         var requestId = "req-" + Guid.NewGuid().ToString("D");
@@ -229,7 +231,17 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
         if (record?.ProjectId is null)
         {
             context.Response.Headers.WWWAuthenticate = $"Keystone uri=\"{region.Keystone.Url.ToString().TrimEnd('/')}\"";
-            await RegionHttp.WriteErrorAsync(context, Kind, 401, "The request you have made requires authentication.");
+            if (Kind == ServiceKind.Image)
+            {
+                // Glance's auth_token defers its decision: Glance's context middleware refuses
+                // with webob's 401 page (JSON when asked for), not keystonemiddleware's body.
+                await RegionHttp.WriteWebobErrorAsync(context, 401, GlanceUnauthorized);
+            }
+            else
+            {
+                await RegionHttp.WriteErrorAsync(context, Kind, 401, "The request you have made requires authentication.");
+            }
+
             return;
         }
 

@@ -86,6 +86,11 @@ public sealed class RegionEmulatorTests : IAsyncLifetime
     {
         foreach (var service in Services)
         {
+            if (service == _region.ImageUrl)
+            {
+                continue; // Glance answers with webob's page: UnauthenticatedContractTests
+            }
+
             var (status, body, response) = await Get(service, "/anything", token: null);
             Assert.Equal(HttpStatusCode.Unauthorized, status);
             Assert.Equal("""{"error":{"code":401,"title":"Unauthorized","message":"The request you have made requires authentication."}}""", body!.ToJsonString());
