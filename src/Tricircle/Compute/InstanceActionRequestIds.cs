@@ -15,21 +15,22 @@ internal sealed class InstanceActionRequestIds(TimeProvider time)
     private static readonly TimeSpan Kept = TimeSpan.FromHours(1);
     private readonly ConcurrentDictionary<string, (string PodId, DateTimeOffset At)> _pods = new(StringComparer.Ordinal);
 
+    // Insertion order, so that the oldest pairs go first in O(1) each: a write call never scans.
+    private readonly ConcurrentQueue<(string GatewayId, DateTimeOffset At)> _order = new();
+
     public void Remember(string gatewayId, string podId)
     {
         var now = time.GetUtcNow();
-        if (_pods.Count >= Limit)
+        _pods[gatewayId] = (podId, now);
+        _order.Enqueue((gatewayId, now));
+        while (_order.TryPeek(out var oldest) && (now - oldest.At > Kept || _order.Count > Limit) && _order.TryDequeue(out oldest))
         {
-            foreach (var (key, value) in _pods)
+            // Only the pair this entry recorded: a later Remember of the same id keeps its own.
+            if (_pods.TryGetValue(oldest.GatewayId, out var held) && held.At == oldest.At)
             {
-                if (now - value.At > Kept || _pods.Count >= Limit)
-                {
-                    _pods.TryRemove(key, out _);
-                }
+                _pods.TryRemove(KeyValuePair.Create(oldest.GatewayId, held));
             }
         }
-
-        _pods[gatewayId] = (podId, now);
     }
 
     /// <summary>The pod's id behind the gateway's, or null when not known here.</summary>
