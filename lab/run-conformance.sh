@@ -60,6 +60,11 @@ if [ "$external" = 0 ]; then
     lab/lab.sh check || fail_stage "a lab service is down (log tail above)"
     # shellcheck disable=SC1091
     source /etc/tricircle-lab/lab.env
+    # The lab's databases outlive a run: a stage interrupted on this machine (a killed run) leaves
+    # Tricircle's copies in the regions, whose VNIs and physnet the next stage's fresh Tricircle
+    # would allocate again. They go first (lab/tempest_lab.py sweep).
+    (set +u; source /etc/tricircle-lab/openrc-RegionOne && IFS=, read -ra sweep_regions <<<"$TRICIRCLE_LAB_REGIONS" \
+        && /usr/bin/python3 lab/tempest_lab.py sweep "${sweep_regions[@]}") || fail_stage "could not sweep what earlier runs left in the lab"
 fi
 [ -n "${TRICIRCLE_CONTRACT_AUTH_URL:-}" ] || fail_stage "TRICIRCLE_CONTRACT_AUTH_URL is not set"
 [ -n "${TRICIRCLE_LAB_AUTH_URL:-}" ] || fail_stage "TRICIRCLE_LAB_AUTH_URL is not set"

@@ -12,6 +12,7 @@ Every call logs in as the lab's admin (OS_* variables of /etc/tricircle-lab/open
   tempest_lab.py conf REGION PUBLIC_NET_ID PUBLIC_NET_NAME OUT      # tempest.conf for REGION
   tempest_lab.py results SUBUNIT EXPECTED TARGET REPORT            # classify; prints "P F S X"
   tempest_lab.py leftovers REGION...                                # what tempest left behind
+  tempest_lab.py sweep REGION...                                    # delete what an interrupted stage left
 """
 import json
 import os
@@ -338,7 +339,83 @@ def leftovers(*regions):
     sys.exit(1 if bad else 0)
 
 
+TRICIRCLE_NAME = re.compile(r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|bridge_.*|tempest-.*)$")
+
+
+def nova(s, region, method, path):
+    r = s.request(path, method, raise_exc=False,
+                  endpoint_filter={"service_type": "compute", "region_name": region, "interface": "public"})
+    if r.status_code >= 400 and r.status_code != 404:
+        raise SystemExit("nova %s %s %s: %s %s" % (region, method, path, r.status_code, r.text))
+    return r.json() if r.text else {}
+
+
+def sweep(*regions):
+    """Deletes, in the pod regions, what an earlier stage left when it was interrupted (a killed
+    run, a machine stopped mid-stage): every copy Tricircle made (named after a central id, or
+    bridge_*), everything of tempest-* or of projects that no longer exist, and every network on
+    the central ranges (VxLAN 9000-9999, physnet1). Each stage's Tricircle starts with an empty
+    database and allocates those ranges from their start again, so one such copy left in a pod
+    makes every later stretched network fail there ("tunnel ID 9000 is in use")."""
+    s = admin_session()
+    projects = identity(s, "GET", "projects")["projects"]
+    live = {p["id"] for p in projects if not p["name"].startswith("tempest-")}
+    live |= {p["id"].replace("-", "") for p in projects if not p["name"].startswith("tempest-")}
+
+    def stale(o):
+        owner = o.get("project_id") or o.get("tenant_id") or ""
+        return bool(TRICIRCLE_NAME.match(o.get("name") or "")) or bool(owner and owner not in live)
+
+    for region in regions:
+        nets = [n for n in neutron(s, region, "GET", "networks")["networks"]
+                if stale(n) or (n.get("provider:network_type") == "vxlan" and (n.get("provider:segmentation_id") or 0) >= 9000)
+                or n.get("provider:physical_network") == "physnet1"]
+        net_ids = {n["id"] for n in nets}
+        count = 0
+        for fip in neutron(s, region, "GET", "floatingips")["floatingips"]:
+            if stale(fip) or fip["floating_network_id"] in net_ids:
+                neutron(s, region, "DELETE", "floatingips/" + fip["id"], ok404=True)
+                count += 1
+        ports = neutron(s, region, "GET", "ports")["ports"]
+        servers = {p["device_id"] for p in ports if p["network_id"] in net_ids and p["device_owner"].startswith("compute:")}
+        for server in servers:
+            nova(s, region, "DELETE", "/servers/" + server)
+            count += 1
+        for server in servers:
+            for _ in range(120):
+                if "server" not in nova(s, region, "GET", "/servers/" + server):
+                    break
+                time.sleep(1)
+        routers = [r for r in neutron(s, region, "GET", "routers")["routers"]
+                   if stale(r) or ((r.get("external_gateway_info") or {}).get("network_id") in net_ids)
+                   or any(p["device_id"] == r["id"] and p["network_id"] in net_ids for p in ports)]
+        for router in routers:
+            if router.get("routes"):  # extra routes whose next hop is on an interface must go first
+                neutron(s, region, "PUT", "routers/" + router["id"], {"router": {"routes": []}}, ok404=True)
+            if router.get("external_gateway_info"):
+                neutron(s, region, "PUT", "routers/" + router["id"], {"router": {"external_gateway_info": {}}}, ok404=True)
+            for p in ports:
+                if p["device_id"] == router["id"] and p["device_owner"].startswith("network:router_interface"):
+                    neutron(s, region, "PUT", "routers/%s/remove_router_interface" % router["id"], {"port_id": p["id"]}, ok404=True)
+            if stale(router):
+                neutron(s, region, "DELETE", "routers/" + router["id"], ok404=True)
+                count += 1
+        for p in neutron(s, region, "GET", "ports")["ports"]:
+            if (p["network_id"] in net_ids or stale(p)) and not p["device_owner"].startswith("network:dhcp"):
+                neutron(s, region, "DELETE", "ports/" + p["id"], ok404=True)
+                count += 1
+        for n in nets:
+            neutron(s, region, "DELETE", "networks/" + n["id"], ok404=True)
+            count += 1
+        for sg in neutron(s, region, "GET", "security-groups")["security_groups"]:
+            if stale(sg) and sg["name"] != "default":
+                neutron(s, region, "DELETE", "security-groups/" + sg["id"], ok404=True)
+                count += 1
+        print("sweep %s: %d object(s) of earlier runs deleted" % (region, count))
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"register": register, "deregister": deregister, "pods": pods, "settle": settle, "extnet": extnet,
-     "extnet-delete": extnet_delete, "conf": conf, "results": results, "leftovers": leftovers}[cmd](*args)
+     "extnet-delete": extnet_delete, "conf": conf, "results": results, "leftovers": leftovers,
+     "sweep": sweep}[cmd](*args)
