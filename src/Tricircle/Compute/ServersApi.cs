@@ -343,9 +343,9 @@ internal static class ServersApi
     public static async Task<(ResourceRouting Routing, Pod Pod)> FindAsync(string id, HttpContext context, RoutingStore routings, PodStore pods)
     {
         var caller = ComputeApi.Caller(context);
-        var routing = await routings.FindTopAsync(id, ResourceType, caller.IsAdmin ? null : caller.ProjectId, context.RequestAborted)
+        var routing = await routings.FindTopCachedAsync(id, ResourceType, caller.IsAdmin ? null : caller.ProjectId, context.RequestAborted)
             ?? throw ApiException.NotFound($"Instance {id} could not be found.");
-        var pod = await pods.FindAsync(routing.PodId, context.RequestAborted)
+        var pod = await pods.FindCachedAsync(routing.PodId, context.RequestAborted)
             ?? throw ApiException.NotFound($"Instance {id} could not be found.");
         return (routing, pod);
     }
