@@ -32,6 +32,10 @@ internal static class ServersApi
 
     private static readonly BodyField Bool = new("", JsonKind.Boolean | JsonKind.BooleanText);
 
+    // What a server's answer has renamed (ServerNetworks, TopAz): the rest passes as the pod wrote it.
+    private static readonly string[][] ShownParts =
+        [["server", "OS-EXT-AZ:availability_zone"], ["server", "addresses"], ["server", "security_groups"]];
+
     /// <summary>
     /// Nova's create schema: every field it knows (at the request's microversion), the ones the
     /// gateway reads checked as Nova checks them; the pod's Nova judges the rest.
@@ -170,7 +174,8 @@ internal static class ServersApi
 
                 return serverNetworks.ShowCentralNamesAsync([answer["server"]], context.RequestAborted);
             },
-            headers: ComputeApi.VersionHeaders(context));
+            headers: ComputeApi.VersionHeaders(context),
+            parts: ShownParts);
         var records = context.RequestServices.GetRequiredService<ServerRecords>();
         if (status == 404)
         {
@@ -210,6 +215,7 @@ internal static class ServersApi
 
         var serverNetworks = context.RequestServices.GetRequiredService<ServerNetworks>();
         Func<JsonNode, Task>? rename = null;
+        IReadOnlyList<string[]>? parts = null;
         if (rest.StartsWith("ips/", StringComparison.Ordinal) && HttpMethods.IsGet(context.Request.Method))
         {
             // The label is the central network's name; the pod knows its copy by the central id.
@@ -230,6 +236,7 @@ internal static class ServersApi
         }
         else if (rest == "ips" && HttpMethods.IsGet(context.Request.Method))
         {
+            parts = [["addresses"]];
             rename = answer => serverNetworks.ShowCentralNamesAsync([answer], context.RequestAborted);
         }
         else if (rest.StartsWith("os-instance-actions/", StringComparison.Ordinal) && HttpMethods.IsGet(context.Request.Method)
@@ -238,6 +245,7 @@ internal static class ServersApi
             // The gateway's request id (its x-compute-request-id) names the action the pod recorded under its own.
             var asked = rest["os-instance-actions/".Length..];
             rest = "os-instance-actions/" + podRequestId;
+            parts = [["instanceAction", "request_id"]];
             rename = answer =>
             {
                 if (answer["instanceAction"] is JsonObject action)
@@ -254,7 +262,7 @@ internal static class ServersApi
             rename = answer => serverNetworks.ShowCentralNamesAsync([answer["server"]], context.RequestAborted);
         }
 
-        var status = await forwarder.ForwardAsync(context, pod, ComputeApi.ServiceType, $"servers/{Uri.EscapeDataString(id)}/{PodUrls.EscapePath(rest)}{context.Request.QueryString}", rename, headers: ComputeApi.VersionHeaders(context));
+        var status = await forwarder.ForwardAsync(context, pod, ComputeApi.ServiceType, $"servers/{Uri.EscapeDataString(id)}/{PodUrls.EscapePath(rest)}{context.Request.QueryString}", rename, headers: ComputeApi.VersionHeaders(context), parts: parts);
         if (forgetOn is not null && status is >= 200 and < 300)
         {
             // As a delete: routed until its pod says it is gone.
@@ -343,9 +351,9 @@ internal static class ServersApi
     public static async Task<(ResourceRouting Routing, Pod Pod)> FindAsync(string id, HttpContext context, RoutingStore routings, PodStore pods)
     {
         var caller = ComputeApi.Caller(context);
-        var routing = await routings.FindTopAsync(id, ResourceType, caller.IsAdmin ? null : caller.ProjectId, context.RequestAborted)
+        var routing = await routings.FindTopCachedAsync(id, ResourceType, caller.IsAdmin ? null : caller.ProjectId, context.RequestAborted)
             ?? throw ApiException.NotFound($"Instance {id} could not be found.");
-        var pod = await pods.FindAsync(routing.PodId, context.RequestAborted)
+        var pod = await pods.FindCachedAsync(routing.PodId, context.RequestAborted)
             ?? throw ApiException.NotFound($"Instance {id} could not be found.");
         return (routing, pod);
     }

@@ -9,7 +9,7 @@ namespace Tricircle.Network;
 /// networks and ports as the caller may see them, making and binding the server's central ports,
 /// and gathering what a port needs in a pod (<see cref="PortMaterial"/>), DHCP ports included.
 /// </summary>
-internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, PortStore ports, SecurityGroupStore securityGroups, RouterStore routers, ShadowPortSyncs shadows)
+internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, PortStore ports, SecurityGroupStore securityGroups, RouterStore routers, ShadowPortSyncs shadows, CentralNameCache names)
 {
     /// <summary>The network if the caller may use it (own, shared, or any for an admin).</summary>
     public async Task<TopNetwork?> FindNetworkAsync(string networkId, RequestContext caller, CancellationToken cancellationToken) =>
@@ -124,13 +124,60 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
         [.. (await routers.OnNetworksAsync(networkIds, cancellationToken)).Select(r => RouterSyncs.For(r.Id, r.ProjectId)), .. await shadows.ForNetworksAsync(networkIds, cancellationToken)];
 
     /// <summary>Central security group names by id, for those of <paramref name="groupIds"/> that exist.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> SecurityGroupNamesAsync(IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken) =>
-        (await securityGroups.FindTopManyAsync(groupIds, cancellationToken)).ToDictionary(g => g.Key, g => g.Value.Name, StringComparer.Ordinal);
+    public async Task<IReadOnlyDictionary<string, string>> SecurityGroupNamesAsync(IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, string>(groupIds.Count, StringComparer.Ordinal);
+        List<string>? missing = null;
+        foreach (var id in groupIds)
+        {
+            if (names.TryGetGroup(id, out var name))
+            {
+                found[id] = name;
+            }
+            else
+            {
+                (missing ??= []).Add(id);
+            }
+        }
+
+        if (missing is not null)
+        {
+            foreach (var (id, group) in await securityGroups.FindTopManyAsync(missing, cancellationToken))
+            {
+                names.AddGroup(id, group.Name);
+                found[id] = group.Name;
+            }
+        }
+
+        return found;
+    }
 
     /// <summary>Central network names by id, for those of <paramref name="networkIds"/> that exist.</summary>
     public async Task<IReadOnlyDictionary<string, string>> NetworkNamesAsync(IReadOnlyCollection<string> networkIds, CancellationToken cancellationToken)
     {
-        var found = await Task.WhenAll(networkIds.Select(async id => (Id: id, Network: await networks.FindTopAsync(id, cancellationToken))));
-        return found.Where(f => f.Network is not null).ToDictionary(f => f.Id, f => f.Network!.Name, StringComparer.Ordinal);
+        var found = new Dictionary<string, string>(networkIds.Count, StringComparer.Ordinal);
+        List<string>? missing = null;
+        foreach (var id in networkIds)
+        {
+            if (names.TryGetNetwork(id, out var name))
+            {
+                found[id] = name;
+            }
+            else
+            {
+                (missing ??= []).Add(id);
+            }
+        }
+
+        if (missing is not null)
+        {
+            foreach (var (id, network) in await networks.FindTopManyAsync(missing, cancellationToken))
+            {
+                names.AddNetwork(id, network.Name);
+                found[id] = network.Name;
+            }
+        }
+
+        return found;
     }
 }

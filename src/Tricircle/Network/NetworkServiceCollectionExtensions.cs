@@ -17,6 +17,7 @@ internal static class NetworkServiceCollectionExtensions
         services.AddSingleton<ExternalCopies>();
         services.AddSingleton<ExternalNetworks>();
         services.AddSingleton<ExternalFlips>();
+        services.AddSingleton<CentralNameCache>();
         services.AddSingleton<CentralPorts>();
         services.AddSingleton<NetworkStore>();
         services.AddSingleton<SubnetStore>();

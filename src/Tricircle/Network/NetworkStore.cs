@@ -113,7 +113,7 @@ internal sealed record NetworkCreate(
 /// a unique key, inserted in the network's transaction: the first free id is tried and the key
 /// decides between concurrent requests (the loser takes the next).
 /// </summary>
-internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuotas quotas, DeletingMarks marks, IOptions<NetworkOptions> options, TimeProvider timeProvider)
+internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuotas quotas, DeletingMarks marks, IOptions<NetworkOptions> options, TimeProvider timeProvider, CentralNameCache names)
 {
     public const string Columns =
         "n.id, n.project_id, n.name, n.description, n.admin_state_up, n.shared, n.router_external, n.mtu, n.status, n.network_type, n.physical_network, " +
@@ -575,6 +575,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
             cancellationToken: cancellationToken));
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
+        names.ForgetNetwork(row.Id);
         return row;
     }
 
@@ -623,6 +624,7 @@ internal sealed class NetworkStore(Database database, PodStore pods, NetworkQuot
         }
 
         await tx.CommitAsync(cancellationToken);
+        names.ForgetNetwork(id);
     }
 
     /// <summary>

@@ -109,7 +109,7 @@ internal sealed class SecurityGroupRuleRow
 /// found), a default group per project made on first use, count-based quotas, and equal rules
 /// refused by the schema.
 /// </summary>
-internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas, DeletingMarks marks, TimeProvider timeProvider)
+internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas, DeletingMarks marks, TimeProvider timeProvider, CentralNameCache names)
 {
     public const string DefaultName = "default";
 
@@ -359,6 +359,7 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
             cancellationToken: cancellationToken));
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
+        names.ForgetGroup(id);
         return group;
     }
 
@@ -414,6 +415,7 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
         }
 
         await tx.CommitAsync(cancellationToken);
+        names.ForgetGroup(id);
     }
 
     /// <summary>

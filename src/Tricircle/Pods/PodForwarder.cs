@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Net.Http.Headers;
 using Tricircle.Hosting;
@@ -42,7 +43,9 @@ internal sealed partial class PodForwarder(PodClient client, ILogger<PodForwarde
     /// (a version document) goes without a token; <paramref name="unbounded"/> is for image data
     /// (see <see cref="PodClient.SendAsync"/>). <paramref name="onFailure"/> runs before a pod's
     /// error answer is passed on (a create undoing what it made, so the client that hears the
-    /// refusal finds nothing of it left).
+    /// refusal finds nothing of it left). <paramref name="parts"/> names the properties (paths from
+    /// the root object) <paramref name="onSuccess"/> reads and edits: it then sees an object holding
+    /// only those, and the rest of the answer passes through as the pod wrote it, never parsed.
     /// </summary>
     /// <returns>The pod's status code (already sent to the client).</returns>
     public async Task<int> ForwardAsync(
@@ -54,10 +57,11 @@ internal sealed partial class PodForwarder(PodClient client, ILogger<PodForwarde
         HttpContent? body = null,
         IEnumerable<KeyValuePair<string, string>>? headers = null,
         bool unbounded = false,
-        Func<int, Task>? onFailure = null)
+        Func<int, Task>? onFailure = null,
+        IReadOnlyList<string[]>? parts = null)
     {
         var token = context.Features.Get<RequestContext>()?.AuthToken ?? "";
-        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(relativeUri, UriKind.Relative));
+        using var request = new HttpRequestMessage(HttpMethod.Parse(context.Request.Method), new Uri(relativeUri, UriKind.Relative));
         foreach (var (name, values) in context.Request.Headers)
         {
             if (HopByHop.Contains(name) || name.Equals("X-Auth-Token", StringComparison.OrdinalIgnoreCase) || name.Equals(HeaderNames.AcceptEncoding, StringComparison.OrdinalIgnoreCase))
@@ -127,20 +131,46 @@ internal sealed partial class PodForwarder(PodClient client, ILogger<PodForwarde
         var isJson = response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
         if (isJson && response.Content.Headers.ContentLength is null or <= RewriteLimit)
         {
-            var text = Rewrite(await response.Content.ReadAsStringAsync(context.RequestAborted), podBase, ownBase);
-            if (onSuccess is not null && response.IsSuccessStatusCode && text.Length > 0 && JsonNode.Parse(text) is { } node)
+            // One pass over pooled bytes: the pod's URLs made ours; a hook's parts parsed alone.
+            using var read = new PooledBuffer((int)(response.Content.Headers.ContentLength ?? 8192) + 1);
+            await using (var podBody = await response.Content.ReadAsStreamAsync(context.RequestAborted))
             {
-                await onSuccess(node);
-                text = node.ToJsonString();
+                await read.ReadFromAsync(podBody, int.MaxValue, context.RequestAborted);
             }
 
-            var bytes = Encoding.UTF8.GetBytes(text);
-            context.Response.ContentLength = bytes.Length;
-            if (bytes.Length > 0)
+            using var rewritten = new PooledBuffer(read.Length + 1024);
+            PodBodyRewriter.RewriteUrls(read.Span, Encoding.UTF8.GetBytes(podBase), Encoding.UTF8.GetBytes(ownBase), rewritten);
+            using var edited = new PooledBuffer(onSuccess is null ? 1 : rewritten.Length + 1024);
+            var answer = rewritten;
+            if (onSuccess is not null && response.IsSuccessStatusCode && rewritten.Length > 0)
+            {
+                if (parts is null)
+                {
+                    if (JsonNode.Parse(rewritten.Span) is { } node)
+                    {
+                        await onSuccess(node);
+                        await using var writer = new Utf8JsonWriter(edited);
+                        node.WriteTo(writer);
+                        await writer.FlushAsync(context.RequestAborted);
+                        answer = edited;
+                    }
+                }
+                else if (PodBodyRewriter.FindParts(rewritten.Span, parts) is { } found)
+                {
+                    // (A body that is not JSON after all goes on as the pod wrote it, as from a proxy.)
+                    var view = PodBodyRewriter.View(found);
+                    await onSuccess(view);
+                    PodBodyRewriter.Splice(rewritten.Span, found, view, edited);
+                    answer = edited;
+                }
+            }
+
+            context.Response.ContentLength = answer.Length;
+            if (answer.Length > 0)
             {
                 // An empty body is not written: the answer then goes when the caller's handler
                 // ends, after what it does with the pod's answer (a detach's release, say).
-                await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+                await context.Response.Body.WriteAsync(answer.Memory, context.RequestAborted);
             }
 
             return (int)response.StatusCode;

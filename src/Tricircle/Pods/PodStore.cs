@@ -10,6 +10,11 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
 {
     public const string Columns = "pod_id, region_name, az_name, pod_az_name, dc_name, disabled, disabled_reason, created_at, updated_at";
 
+    /// <summary>How long another instance's change of a pod may go unseen by <see cref="FindCachedAsync"/>.</summary>
+    public static readonly TimeSpan CachedPodLifetime = TimeSpan.FromSeconds(5);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Pod Pod, long Until)> _cached = new(StringComparer.Ordinal);
+
     /// <summary>Filters the pods list accepts (equality).</summary>
     public static readonly IReadOnlyList<string> Filters = ["region_name", "az_name", "pod_az_name", "dc_name"];
 
@@ -70,6 +75,28 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
             $"SELECT {Columns} FROM pods WHERE pod_id = @podId", new { podId }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// <see cref="FindAsync"/> from memory for the show path. A pod changes rarely (an operator's
+    /// update): this instance's own updates and deletes are seen at once, another instance's
+    /// within <see cref="CachedPodLifetime"/>.
+    /// </summary>
+    public async ValueTask<Pod?> FindCachedAsync(string podId, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetTimestamp();
+        if (_cached.TryGetValue(podId, out var entry) && entry.Until > now)
+        {
+            return entry.Pod;
+        }
+
+        var pod = await FindAsync(podId, cancellationToken);
+        if (pod is not null)
+        {
+            _cached[podId] = (pod, now + (long)(CachedPodLifetime.TotalSeconds * timeProvider.TimestampFrequency));
+        }
+
+        return pod;
+    }
+
     public async Task<Pod> GetAsync(string podId, CancellationToken cancellationToken) =>
         await FindAsync(podId, cancellationToken) ?? throw TricircleException.NotFound($"Pod {podId} could not be found.");
 
@@ -108,6 +135,7 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE pods SET az_name = @AzName, pod_az_name = @PodAzName, dc_name = @DcName, disabled = @Disabled, disabled_reason = @DisabledReason, updated_at = @UpdatedAt WHERE pod_id = @PodId", pod, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
+        _cached.TryRemove(podId, out _);
         return pod;
     }
 
@@ -136,5 +164,6 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
         }
 
         await tx.CommitAsync(cancellationToken);
+        _cached.TryRemove(podId, out _);
     }
 }

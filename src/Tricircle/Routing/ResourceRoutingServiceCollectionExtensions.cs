@@ -8,6 +8,7 @@ internal static class ResourceRoutingServiceCollectionExtensions
 {
     public static IServiceCollection AddResourceRouting(this IServiceCollection services)
     {
+        services.AddSingleton<RoutingCache>();
         services.AddSingleton<RoutingStore>();
         services.AddSingleton<PodCopies>();
         return services;

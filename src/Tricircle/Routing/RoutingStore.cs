@@ -6,7 +6,7 @@ using Tricircle.Errors;
 namespace Tricircle.Routing;
 
 /// <summary>The resource routing table: top id → (pod, bottom id).</summary>
-internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
+internal sealed class RoutingStore(Database database, TimeProvider timeProvider, RoutingCache cache)
 {
     private const string Columns = "id, top_id, bottom_id, pod_id, project_id, resource_type, created_at, updated_at";
 
@@ -57,6 +57,27 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
             $"SELECT {Columns} FROM resource_routings WHERE top_id = @topId AND resource_type = @resourceType AND (@projectId IS NULL OR project_id = @projectId) ORDER BY id LIMIT 1",
             new { topId, resourceType, projectId },
             cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// <see cref="FindTopAsync"/> from memory when this row was read lately (see
+    /// <see cref="RoutingCache"/>): for types with one row per resource, forgotten only through
+    /// this store (servers).
+    /// </summary>
+    public async ValueTask<ResourceRouting?> FindTopCachedAsync(string topId, string resourceType, string? projectId, CancellationToken cancellationToken)
+    {
+        if (cache.TryGet(resourceType, topId, out var cached) && (projectId is null || cached.ProjectId == projectId))
+        {
+            return cached;
+        }
+
+        var routing = await FindTopAsync(topId, resourceType, projectId, cancellationToken);
+        if (routing is not null)
+        {
+            cache.Add(routing);
+        }
+
+        return routing;
     }
 
     /// <summary>The row of one resource's copy in one pod, if any.</summary>
@@ -215,6 +236,7 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
             cancellationToken: cancellationToken));
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
+        cache.Forget(resourceType, topId);
     }
 
     /// <summary>
@@ -373,6 +395,7 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
                 tx,
                 cancellationToken: cancellationToken));
             await tx.CommitAsync(cancellationToken);
+            cache.Clear();
         }
         catch (DbException e) when (Database.IsUniqueViolation(e))
         {
@@ -386,6 +409,7 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var deleted = await connection.ExecuteAsync(new CommandDefinition("DELETE FROM resource_routings WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        cache.Clear();
         if (deleted == 0)
         {
             throw TricircleException.NotFound($"Resource routing {id} could not be found.");

@@ -190,6 +190,50 @@ public abstract class ServerNetworksTests(GatewayFixture gateway)
         var gone = await gateway.SendAsync(new Uri(gateway.Region("RegionOne").NetworkUrl, "v2.0/ports?name=" + port.GetProperty("id").GetString()), HttpMethod.Get, gateway.AdminToken);
         Assert.Empty(gone.Json.GetProperty("ports").EnumerateArray());
     }
+
+    [Fact]
+    public async Task RenamedNetworkAndGroup_AServerShowsTheNewNamesAtOnce_ThoughShowsAreServedFromMemory()
+    {
+        var tenant = gateway.NewTenant("renames").Token;
+        var network = await gateway.NetworkAsync(HttpMethod.Post, "networks", tenant, """{"network": {"name": "before"}}""");
+        Assert.True(network.Status == HttpStatusCode.Created, network.Text);
+        var networkId = network.Json.GetProperty("network").GetProperty("id").GetString()!;
+        var subnet = await gateway.NetworkAsync(HttpMethod.Post, "subnets", tenant,
+            JsonSerializer.Serialize(new { subnet = new { network_id = networkId, ip_version = 4, cidr = "10.33.0.0/24" } }));
+        Assert.True(subnet.Status == HttpStatusCode.Created, subnet.Text);
+        var group = await gateway.NetworkAsync(HttpMethod.Post, "security-groups", tenant, """{"security_group": {"name": "group-before"}}""");
+        Assert.True(group.Status == HttpStatusCode.Created, group.Text);
+        var groupId = group.Json.GetProperty("security_group").GetProperty("id").GetString()!;
+        var booted = await gateway.ComputeAsync(HttpMethod.Post, "servers", tenant,
+            JsonSerializer.Serialize(new { server = new { name = "renamed", flavorRef = "1", imageRef = await gateway.CirrosAsync("RegionOne"), networks = new[] { new { uuid = networkId } }, security_groups = new[] { new { name = "group-before" } }, availability_zone = "az1" } }), "2.37");
+        Assert.True(booted.Status == HttpStatusCode.Accepted, booted.Text);
+        var serverId = booted.Json.GetProperty("server").GetProperty("id").GetString()!;
+
+        var status = "";
+        await Poll.UntilAsync(
+            async () => (status = (await gateway.ComputeAsync(HttpMethod.Get, "servers/" + serverId, tenant)).Json.GetProperty("server").GetProperty("status").GetString()!) == "ACTIVE",
+            TimeSpan.FromSeconds(30),
+            () => "the server is " + status);
+
+        async Task<(string Label, string Group)> ShowAsync()
+        {
+            var shown = await gateway.ComputeAsync(HttpMethod.Get, "servers/" + serverId, tenant);
+            Assert.True(shown.Status == HttpStatusCode.OK, shown.Text);
+            var server = shown.Json.GetProperty("server");
+            return (Assert.Single(server.GetProperty("addresses").EnumerateObject()).Name, Assert.Single(server.GetProperty("security_groups").EnumerateArray()).GetProperty("name").GetString()!);
+        }
+
+        Assert.Equal(("before", "group-before"), await ShowAsync());
+        Assert.Equal(("before", "group-before"), await ShowAsync()); // now from memory
+
+        Assert.Equal(HttpStatusCode.OK, (await gateway.NetworkAsync(HttpMethod.Put, "networks/" + networkId, tenant, """{"network": {"name": "after"}}""")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await gateway.NetworkAsync(HttpMethod.Put, "security-groups/" + groupId, tenant, """{"security_group": {"name": "group-after"}}""")).Status);
+        Assert.Equal(("after", "group-after"), await ShowAsync());
+
+        // The pod still labels them by the central ids: the renaming is the gateway's.
+        var bottom = await gateway.SendAsync(new Uri(gateway.Region("RegionOne").ComputeUrl, "v2.1/servers/" + serverId), HttpMethod.Get, tenant);
+        Assert.Equal(networkId, Assert.Single(bottom.Json.GetProperty("server").GetProperty("addresses").EnumerateObject()).Name);
+    }
 }
 
 public sealed class SqliteServerNetworksTests(SqliteGatewayFixture gateway) : ServerNetworksTests(gateway), IClassFixture<SqliteGatewayFixture>;

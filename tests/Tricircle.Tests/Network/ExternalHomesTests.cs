@@ -94,7 +94,7 @@ public abstract class ExternalHomesTests(string dialect) : IAsyncLifetime
     public async Task WithoutProviderAttributes_AnExternalNetworkGetsATenantTypeOtherThanLocal_Or400()
     {
         NetworkStore Store(string tenantTypes) => new(_database, _pods, new NetworkQuotas(_database, new Quotas.QuotaStore(_database, Options.Create(new Quotas.QuotaOptions()), TimeProvider.System)),
-            new DeletingMarks(_database, TimeProvider.System), Options.Create(new NetworkOptions { TenantNetworkTypes = tenantTypes }), TimeProvider.System);
+            new DeletingMarks(_database, TimeProvider.System), Options.Create(new NetworkOptions { TenantNetworkTypes = tenantTypes }), TimeProvider.System, new CentralNameCache(TimeProvider.System));
         NetworkCreate Create(bool external) => new("admin-project", "n", "", true, false, external, null, null, null, null, [], true, []);
 
         var external = await Store("local,vxlan").CreateAsync(Create(external: true), null, default);
