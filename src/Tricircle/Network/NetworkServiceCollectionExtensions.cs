@@ -22,6 +22,7 @@ internal static class NetworkServiceCollectionExtensions
         services.AddSingleton<SubnetStore>();
         services.AddSingleton<SubnetPoolStore>();
         services.AddSingleton<AddressScopeStore>();
+        services.AddSingleton<FreeAddressHints>();
         services.AddSingleton<PortStore>();
         services.AddSingleton<NetworkQuotas>();
         services.AddSingleton<SecurityGroupStore>();
