@@ -28,6 +28,16 @@ internal static class Program
             return await L3Bench.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "storm")
+        {
+            return await StormBench.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "ipam")
+        {
+            return await IpamBench.RunAsync(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "jobs")
         {
             return await JobsBench.RunAsync(args[1..]);

@@ -166,6 +166,28 @@ internal static class Ipam
         return free;
     }
 
+    /// <summary>The pools as address ranges, lowest first.</summary>
+    public static List<(BigInteger First, BigInteger Last)> Ranges(IReadOnlyList<AllocationPool> pools) =>
+        [.. pools.Select(p => (ParseAddress(p.Start, "allocation_pools"), ParseAddress(p.End, "allocation_pools"))).OrderBy(r => r.Item1)];
+
+    /// <summary>
+    /// Up to <paramref name="count"/> addresses of the pools from <paramref name="start"/> on, in
+    /// order (the pools' addresses below it left out); fewer when the pools end.
+    /// </summary>
+    public static List<BigInteger> Window(IReadOnlyList<(BigInteger First, BigInteger Last)> ranges, BigInteger start, int count)
+    {
+        var window = new List<BigInteger>(count);
+        foreach (var (first, last) in ranges)
+        {
+            for (var address = BigInteger.Max(first, start); address <= last && window.Count < count; address++)
+            {
+                window.Add(address);
+            }
+        }
+
+        return window;
+    }
+
     /// <summary>The SLAAC address of a MAC on an IPv6 /64 (modified EUI-64), as Neutron assigns on slaac subnets.</summary>
     public static string Eui64(IpCidr cidr, string mac)
     {

@@ -23,6 +23,7 @@ internal static class NetworkServiceCollectionExtensions
         services.AddSingleton<SubnetStore>();
         services.AddSingleton<SubnetPoolStore>();
         services.AddSingleton<AddressScopeStore>();
+        services.AddSingleton<FreeAddressHints>();
         services.AddSingleton<PortStore>();
         services.AddSingleton<NetworkQuotas>();
         services.AddSingleton<SecurityGroupStore>();

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Numerics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
@@ -124,7 +125,7 @@ internal sealed record FixedIpRequest(string? SubnetId, string? IpAddress);
 /// won it, and the next free address is tried. So no address is given twice, whichever
 /// instances the requests reach.
 /// </summary>
-internal sealed class PortStore(Database database, SecurityGroupStore groupStore, NetworkQuotas quotas, IOptions<NetworkOptions> options, TimeProvider timeProvider)
+internal sealed class PortStore(Database database, SecurityGroupStore groupStore, NetworkQuotas quotas, FreeAddressHints hints, IOptions<NetworkOptions> options, TimeProvider timeProvider)
 {
     /// <summary>The error type of a create whose given id is taken.</summary>
     public const string PortExists = "PortExists";
@@ -523,7 +524,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
     }
 
     /// <summary>Takes the asked addresses (or Neutron's default ones) for the port, in its transaction.</summary>
-    private static async Task<List<FixedIp>> AllocateAsync(DbConnection connection, DbTransaction tx, PortRow port, IReadOnlyList<FixedIpRequest>? requests, CancellationToken cancellationToken)
+    private async Task<List<FixedIp>> AllocateAsync(DbConnection connection, DbTransaction tx, PortRow port, IReadOnlyList<FixedIpRequest>? requests, CancellationToken cancellationToken)
     {
         var subnets = await SubnetStore.OfNetworkAsync(connection, tx, port.NetworkId, cancellationToken);
         var result = new List<FixedIp>();
@@ -626,29 +627,89 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
             cancellationToken: cancellationToken)) == 1;
 
     /// <summary>
-    /// The first free address of the subnet's pools; after a lost race, a random one of the
-    /// next few free ones, so that concurrent requests stop choosing the same address.
+    /// A free address of the subnet's pools: the first one past this instance's hint (see
+    /// <see cref="FreeAddressHints"/>), found by probing a window of addresses through the primary
+    /// key, a wider one each time it is all taken; with no hint, or past the pools' end, the first
+    /// free one of the pools read from all the network's allocations (so addresses released
+    /// elsewhere are found again). After a lost race, a random one of the next few free ones, so
+    /// that concurrent requests stop choosing the same address.
     /// </summary>
-    private static async Task<FixedIp?> TakeFreeAsync(DbConnection connection, DbTransaction tx, PortRow port, SubnetRow subnet, CancellationToken cancellationToken)
+    private async Task<FixedIp?> TakeFreeAsync(DbConnection connection, DbTransaction tx, PortRow port, SubnetRow subnet, CancellationToken cancellationToken)
     {
+        var pools = string.Join(',', subnet.Pools.Select(p => p.Start + "-" + p.End));
+        var ranges = Ipam.Ranges(subnet.Pools);
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            var taken = await connection.QueryAsync<string>(new CommandDefinition(
-                "SELECT ip_address FROM ip_allocations WHERE network_id = @network", new { network = port.NetworkId }, tx, cancellationToken: cancellationToken));
-            var free = Ipam.FreeCandidates(subnet.IpVersion, subnet.Pools, taken, attempt == 0 ? 1 : 16);
+            var free = await ProbeAsync(connection, tx, port.NetworkId, subnet, pools, ranges, attempt == 0 ? 1 : 16, cancellationToken);
             if (free.Count == 0)
             {
                 return null;
             }
 
             var ip = free[attempt == 0 ? 0 : Random.Shared.Next(free.Count)];
-            if (await TryTakeAsync(connection, tx, port, subnet, ip, cancellationToken))
+            var text = Ipam.Format(ip, subnet.IpVersion);
+            if (await TryTakeAsync(connection, tx, port, subnet, text, cancellationToken))
             {
-                return new FixedIp(subnet.Id, ip);
+                hints.Taken(subnet.Id, pools, ip);
+                return new FixedIp(subnet.Id, text);
             }
         }
 
         throw TricircleException.Conflict($"Unable to allocate an address on network {port.NetworkId}: too many concurrent requests; try again.", "IpAddressGenerationFailure");
+    }
+
+    /// <summary>Up to <paramref name="count"/> free addresses, lowest first (see <see cref="TakeFreeAsync"/>).</summary>
+    private async Task<List<BigInteger>> ProbeAsync(
+        DbConnection connection, DbTransaction tx, string networkId, SubnetRow subnet, string pools, List<(BigInteger First, BigInteger Last)> ranges, int count, CancellationToken cancellationToken)
+    {
+        if (hints.Claim(subnet.Id, pools) is { } start)
+        {
+            for (var size = 32; ; size = Math.Min(size * 4, 4096))
+            {
+                var window = Ipam.Window(ranges, start, size);
+                if (window.Count == 0)
+                {
+                    break; // past the pools' end: read them whole
+                }
+
+                // Written out: Npgsql cannot expand Dapper's IN @list.
+                var texts = window.Select(a => Ipam.Format(a, subnet.IpVersion)).ToList();
+                var parameters = new DynamicParameters(new { networkId });
+                var names = string.Join(", ", texts.Select((text, i) =>
+                {
+                    var name = "a" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    parameters.Add(name, text);
+                    return "@" + name;
+                }));
+                var taken = (await connection.QueryAsync<string>(new CommandDefinition(
+                    $"SELECT ip_address FROM ip_allocations WHERE network_id = @networkId AND ip_address IN ({names})", parameters, tx, cancellationToken: cancellationToken)))
+                    .ToHashSet(StringComparer.Ordinal);
+                var free = window.Where((_, i) => !taken.Contains(texts[i])).Take(count).ToList();
+                if (free.Count > 0)
+                {
+                    return free;
+                }
+
+                start = window[^1] + 1;
+            }
+        }
+
+        var all = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT ip_address FROM ip_allocations WHERE network_id = @networkId", new { networkId }, tx, cancellationToken: cancellationToken));
+        return [.. Ipam.FreeCandidates(subnet.IpVersion, subnet.Pools, all, count).Select(a => Ipam.ParseAddress(a, "ip_address"))];
+    }
+
+    /// <summary>The addresses of a port about to be released: this instance's next creates may have them again.</summary>
+    private async Task ReleasingAsync(DbConnection connection, DbTransaction tx, string portId, CancellationToken cancellationToken)
+    {
+        foreach (var (subnetId, address) in await connection.QueryAsync<(string, string)>(new CommandDefinition(
+            "SELECT subnet_id, ip_address FROM ip_allocations WHERE port_id = @portId", new { portId }, tx, cancellationToken: cancellationToken)))
+        {
+            if (Ipam.TryParseAddress(address, out var value, out _))
+            {
+                hints.Released(subnetId, value);
+            }
+        }
     }
 
     /// <summary>For other parts (a pod's DHCP port): one more address of <paramref name="subnetId"/> on an existing port.</summary>
@@ -742,6 +803,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
             cancellationToken: cancellationToken));
         if (fixedIps is not null)
         {
+            await ReleasingAsync(connection, tx, port.Id, cancellationToken);
             await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ip_allocations WHERE port_id = @Id", port, tx, cancellationToken: cancellationToken));
             port.FixedIps = await AllocateAsync(connection, tx, port, fixedIps, cancellationToken);
             await DeletingMarks.RefuseAsync(connection, tx, port.FixedIps.Select(f => f.SubnetId), cancellationToken);
@@ -852,6 +914,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         // As Neutron's delete_port: floating IPs on the port stay, without it.
         await FloatingIpStore.DisassociatePortAsync(connection, tx, id, DbTime.Now(timeProvider), cancellationToken);
         await NeutronTags.RemoveAsync(connection, tx, "ports", id, cancellationToken);
+        await ReleasingAsync(connection, tx, id, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ip_allocations WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM port_security_groups WHERE port_id = @id", new { id }, tx, cancellationToken: cancellationToken));
 

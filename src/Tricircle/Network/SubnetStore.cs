@@ -85,7 +85,7 @@ internal sealed class SubnetRow
 }
 
 /// <summary>The central subnets; their pools in <c>subnet_allocation_pools</c>.</summary>
-internal sealed class SubnetStore(Database database, NetworkQuotas quotas, DeletingMarks marks, TimeProvider timeProvider)
+internal sealed class SubnetStore(Database database, NetworkQuotas quotas, DeletingMarks marks, FreeAddressHints hints, TimeProvider timeProvider)
 {
     public const string Columns =
         "s.id, s.project_id, s.network_id, s.name, s.description, s.ip_version, s.cidr, s.gateway_ip, s.enable_dhcp, s.dns_nameservers, s.host_routes, " +
@@ -370,6 +370,7 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
             "UPDATE networks SET revision_number = revision_number + 1 WHERE id = (SELECT network_id FROM subnets WHERE id = @id)", new { id }, tx, cancellationToken: cancellationToken));
         await PortStore.DeleteOfSubnetAsync(connection, tx, id, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM subnets WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken));
+        hints.Forget(id);
 
         if (!keepMark)
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Dapper;
 using Tricircle.Support;
 
 namespace Tricircle.Network;
@@ -282,6 +283,72 @@ public abstract class CentralNeutronTests(GatewayFixture gateway)
         var ips = responses.Select(r => r.Json.GetProperty("port").GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString()).ToList();
         Assert.Equal(50, ips.Distinct().Count());
         Assert.Equal(50, responses.Select(r => r.Json.GetProperty("port").GetProperty("mac_address").GetString()).Distinct().Count());
+    }
+
+    private static string Ip(JsonElement port) => port.GetProperty("fixed_ips")[0].GetProperty("ip_address").GetString()!;
+
+    [Fact]
+    public async Task Ports_AutomaticAddresses_FollowTheLastGiven_AndAReleasedOneIsGivenAgain()
+    {
+        var (network, _) = await NetworkWithSubnetAsync("10.31.0.0/28");
+        var ports = new List<JsonElement>();
+        for (var i = 0; i < 3; i++)
+        {
+            ports.Add(await CreateAsync("ports", "port", new { network_id = network }));
+        }
+
+        Assert.Equal(["10.31.0.2", "10.31.0.3", "10.31.0.4"], ports.Select(Ip));
+
+        // A deleted port's address, and one a port update lets go, are the next ones given (lowest first).
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.NetworkAsync(HttpMethod.Delete, $"ports/{ports[1].GetProperty("id").GetString()}", gateway.DemoToken)).Status);
+        (await gateway.NetworkAsync(HttpMethod.Put, $"ports/{ports[0].GetProperty("id").GetString()}", gateway.DemoToken, """{"port": {"fixed_ips": []}}""")).AssertOk();
+        Assert.Equal("10.31.0.2", Ip(await CreateAsync("ports", "port", new { network_id = network })));
+        Assert.Equal("10.31.0.3", Ip(await CreateAsync("ports", "port", new { network_id = network })));
+        Assert.Equal("10.31.0.5", Ip(await CreateAsync("ports", "port", new { network_id = network })));
+    }
+
+    [Fact]
+    public async Task Ports_AddressesTakenOrReleasedByAnotherInstance_AreSkippedOrFoundAgain()
+    {
+        // /29: .2 to .6 usable.
+        var (network, subnet) = await NetworkWithSubnetAsync("10.32.0.0/29");
+        var first = await CreateAsync("ports", "port", new { network_id = network });
+        Assert.Equal("10.32.0.2", Ip(first));
+        var firstId = first.GetProperty("id").GetString();
+
+        // Another instance takes .3 and .4 (rows this instance did not write): they are skipped, not given twice.
+        await using (var database = gateway.Database.Open())
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO ip_allocations (network_id, ip_address, subnet_id, port_id) VALUES (@network, '10.32.0.3', @subnet, @port), (@network, '10.32.0.4', @subnet, @port)",
+                new { network, subnet, port = firstId });
+        }
+
+        Assert.Equal("10.32.0.5", Ip(await CreateAsync("ports", "port", new { network_id = network })));
+        Assert.Equal("10.32.0.6", Ip(await CreateAsync("ports", "port", new { network_id = network })));
+        Error(await PostAsync("ports", $$$"""{"port": {"network_id": "{{{network}}}"}}"""), HttpStatusCode.Conflict, "IpAddressGenerationFailure");
+
+        // It releases .3 (unseen here): past the pools' end the search starts over and finds it.
+        await using (var database = gateway.Database.Open())
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
+        {
+            await connection.ExecuteAsync("DELETE FROM ip_allocations WHERE network_id = @network AND ip_address = '10.32.0.3'", new { network });
+        }
+
+        Assert.Equal("10.32.0.3", Ip(await CreateAsync("ports", "port", new { network_id = network })));
+        Error(await PostAsync("ports", $$$"""{"port": {"network_id": "{{{network}}}"}}"""), HttpStatusCode.Conflict, "IpAddressGenerationFailure");
+    }
+
+    [Fact]
+    public async Task Ports_AfterTheSubnetsPoolsChange_ComeFromTheNewPools()
+    {
+        var (network, subnet) = await NetworkWithSubnetAsync("10.33.0.0/24");
+        Assert.Equal("10.33.0.2", Ip(await CreateAsync("ports", "port", new { network_id = network })));
+        (await gateway.NetworkAsync(HttpMethod.Put, $"subnets/{subnet}", gateway.DemoToken, """{"subnet": {"allocation_pools": [{"start": "10.33.0.100", "end": "10.33.0.110"}]}}""")).AssertOk();
+        Assert.Equal("10.33.0.100", Ip(await CreateAsync("ports", "port", new { network_id = network })));
+        (await gateway.NetworkAsync(HttpMethod.Put, $"subnets/{subnet}", gateway.DemoToken, """{"subnet": {"allocation_pools": [{"start": "10.33.0.50", "end": "10.33.0.60"}]}}""")).AssertOk();
+        Assert.Equal("10.33.0.50", Ip(await CreateAsync("ports", "port", new { network_id = network })));
     }
 
     [Fact]

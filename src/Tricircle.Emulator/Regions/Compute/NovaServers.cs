@@ -844,12 +844,17 @@ internal sealed partial class NovaApi
         lock (State.Sync)
         {
             var mine = State.Servers.Where(s => s.ProjectId == caller.ProjectId).ToList();
-            CheckQuota("instances", maxCount, mine.Count, NovaLimits.Instances, minCount, 1);
-            CheckQuota("cores", maxCount * flavor.Vcpus, mine.Sum(s => s.Flavor.Vcpus), NovaLimits.Cores, minCount, flavor.Vcpus);
-            CheckQuota("ram", maxCount * flavor.Ram, mine.Sum(s => s.Flavor.Ram), NovaLimits.Ram, minCount, flavor.Ram);
+
+            // The project's limits as its quota set shows them (an admin's update, the default class); -1 is unlimited, as Nova's.
+            var limits = ProjectQuota(caller.ProjectId);
+            int Limit(string key) => limits.GetValueOrDefault(key, -1) is var l && l < 0 ? int.MaxValue : (int)Math.Min(l, int.MaxValue);
+            int instances = Limit("instances"), cores = Limit("cores"), ram = Limit("ram");
+            CheckQuota("instances", maxCount, mine.Count, instances, minCount, 1);
+            CheckQuota("cores", maxCount * flavor.Vcpus, mine.Sum(s => s.Flavor.Vcpus), cores, minCount, flavor.Vcpus);
+            CheckQuota("ram", maxCount * flavor.Ram, mine.Sum(s => s.Flavor.Ram), ram, minCount, flavor.Ram);
             var count = Math.Min(maxCount, Math.Min(
-                NovaLimits.Instances - mine.Count,
-                Math.Min((NovaLimits.Cores - mine.Sum(s => s.Flavor.Vcpus)) / Math.Max(1, flavor.Vcpus), (NovaLimits.Ram - mine.Sum(s => s.Flavor.Ram)) / Math.Max(1, flavor.Ram))));
+                instances - mine.Count,
+                Math.Min((cores - mine.Sum(s => s.Flavor.Vcpus)) / Math.Max(1, flavor.Vcpus), (ram - mine.Sum(s => s.Flavor.Ram)) / Math.Max(1, flavor.Ram))));
             for (var i = 0; i < count; i++)
             {
                 var server = new Server
