@@ -39,7 +39,8 @@ internal static class PodsServiceCollectionExtensions
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 MaxConnectionsPerServer = 256,
-            });
+            })
+            .AddHttpMessageHandler<Telemetry.PodCallHandler>();
         services.AddHttpClient(PodClient.DataHttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
@@ -49,7 +50,8 @@ internal static class PodsServiceCollectionExtensions
                 AutomaticDecompression = System.Net.DecompressionMethods.None,
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            });
+            })
+            .AddHttpMessageHandler<Telemetry.PodCallHandler>();
         services.AddSingleton<PodAdminToken>();
         services.AddSingleton<PodClient>();
         services.AddSingleton<PodForwarder>();
