@@ -39,7 +39,8 @@ internal static class TelemetryServiceCollectionExtensions
     /// regions as hosts of their own in this process (and tests run several gateways), whose
     /// meters have the same names. Only this host's (and process-wide ones, such as
     /// HttpClient's) are exported: another host's instruments would be mixed in, or registered
-    /// first and this host's dropped as duplicates.
+    /// first and this host's dropped as duplicates. (A view answering null leaves an instrument
+    /// as it is, though the API is annotated non-null.)
     /// </summary>
     private static Func<Instrument, MetricStreamConfiguration> OnlyThisHost(IMeterFactory factory) =>
         instrument => instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, factory) ? null! : MetricStreamConfiguration.Drop;
