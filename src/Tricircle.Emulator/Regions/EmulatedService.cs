@@ -95,7 +95,10 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
         finally
         {
             traffic.Exit();
-            traffic.Observer?.Invoke(new RegionRequest(Kind.ToString().ToLowerInvariant(), context.Request.Method, context.Request.Path.Value + context.Request.QueryString.Value, context.Response.StatusCode));
+            traffic.Observer?.Invoke(new RegionRequest(Kind.ToString().ToLowerInvariant(), context.Request.Method, context.Request.Path.Value + context.Request.QueryString.Value, context.Response.StatusCode)
+            {
+                TraceParent = context.Request.Headers.TryGetValue("traceparent", out var traceParent) ? traceParent.ToString() : null,
+            });
         }
     }
 

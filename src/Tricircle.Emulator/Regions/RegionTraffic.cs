@@ -1,7 +1,11 @@
 namespace Tricircle.Emulator.Regions;
 
 /// <summary>One answered request of a region: its service (compute, network, volume, image), method, path with query, and status.</summary>
-public sealed record RegionRequest(string Service, string Method, string Path, int StatusCode);
+public sealed record RegionRequest(string Service, string Method, string Path, int StatusCode)
+{
+    /// <summary>The W3C <c>traceparent</c> header the caller sent, if any (for tests that follow a trace into the pod).</summary>
+    public string? TraceParent { get; init; }
+}
 
 /// <summary>
 /// Requests one region has seen, for tests that check how a caller spreads load: how many in

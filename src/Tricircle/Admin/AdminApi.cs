@@ -27,6 +27,7 @@ internal static class AdminApi
         v1.MapRoutingsApi();
         v1.MapJobsApi();
         v1.MapFlavorImportApi();
+        v1.MapStatusApi();
     }
 
     private static object VersionDocument(HttpContext context)

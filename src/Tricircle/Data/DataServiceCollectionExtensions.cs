@@ -13,7 +13,7 @@ internal static class DataServiceCollectionExtensions
         {
             var db = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             var state = sp.GetRequiredService<IOptions<ServiceOptions>>().Value.StatePath;
-            return new Database(DatabaseConnection.Parse(db.Connection, state, db.CommandTimeout), db.MaxPoolSize);
+            return new Database(DatabaseConnection.Parse(db.Connection, state, db.CommandTimeout), db.MaxPoolSize, sp.GetRequiredService<Telemetry.TricircleMetrics>());
         });
         services.AddSingleton<SchemaMigrator>();
         return services;

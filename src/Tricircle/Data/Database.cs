@@ -12,6 +12,8 @@ internal sealed class Database : IAsyncDisposable
 {
     private readonly NpgsqlDataSource? _postgres;
     private readonly int _busyTimeoutMs;
+    private readonly Telemetry.TricircleMetrics? _metrics;
+    private readonly string _system;
     private volatile bool _walSet;
 
     static Database()
@@ -20,9 +22,12 @@ internal sealed class Database : IAsyncDisposable
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
     }
 
-    public Database(DatabaseConnection connection, int maxPoolSize = 50)
+    /// <summary>With <c>metrics</c>, connections time their commands (<see cref="MeasuredConnection"/>).</summary>
+    public Database(DatabaseConnection connection, int maxPoolSize = 50, Telemetry.TricircleMetrics? metrics = null)
     {
         Connection = connection;
+        _metrics = metrics;
+        _system = connection.Dialect == DatabaseDialect.Postgres ? "postgresql" : "sqlite";
         if (connection.Dialect == DatabaseDialect.Postgres)
         {
             var builder = new NpgsqlDataSourceBuilder(connection.ConnectionString);
@@ -48,6 +53,24 @@ internal sealed class Database : IAsyncDisposable
 
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        if (_metrics is null)
+        {
+            return await OpenProviderAsync(cancellationToken);
+        }
+
+        // Opening is timed too: on PostgreSQL it is the wait for a pooled connection.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var connection = await OpenProviderAsync(cancellationToken);
+        if (_metrics.DatabaseEnabled)
+        {
+            _metrics.DatabaseOperation(_system, "open", Telemetry.TricircleMetrics.Since(started));
+        }
+
+        return new MeasuredConnection(connection, _metrics, _system);
+    }
+
+    private async ValueTask<DbConnection> OpenProviderAsync(CancellationToken cancellationToken)
+    {
         if (_postgres is not null)
         {
             return await _postgres.OpenConnectionAsync(cancellationToken);
@@ -72,7 +95,7 @@ internal sealed class Database : IAsyncDisposable
     /// that read-then-write sequences never fail half-way on lock upgrade.
     /// </summary>
     public static async ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
-        connection is SqliteConnection sqlite
+        MeasuredConnection.Unwrap(connection) is SqliteConnection sqlite
             ? sqlite.BeginTransaction(deferred: false)
             : await connection.BeginTransactionAsync(cancellationToken);
 

@@ -15,6 +15,7 @@ using Tricircle.Placement;
 using Tricircle.Pods;
 using Tricircle.Quotas;
 using Tricircle.Routing;
+using Tricircle.Telemetry;
 using Tricircle.Volume;
 
 namespace Tricircle.Hosting;
@@ -46,6 +47,8 @@ internal static class ServiceHost
             o.UseUtcTimestamp = true;
             o.ColorBehavior = LoggerColorBehavior.Disabled;
         });
+        // Each line's scope carries the trace id of the request it serves (the pods see the same one in traceparent).
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         builder.Logging.SetMinimumLevel(debug ? LogLevel.Debug : quiet ? LogLevel.Warning : LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.AspNetCore", debug ? LogLevel.Information : LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", debug ? LogLevel.Information : LogLevel.Warning);
@@ -53,6 +56,7 @@ internal static class ServiceHost
         // Each capability registers its own services (its folder's Add…), the foundations first.
         builder.Services
             .AddHosting()
+            .AddTelemetry()
             .AddData()
             .AddIdentity()
             .AddPods()
@@ -100,6 +104,7 @@ internal static class ServiceHost
         });
 
         var app = builder.Build();
+        app.UseApiMetricsTag();
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseMiddleware<RequestLimitsMiddleware>();
@@ -113,6 +118,7 @@ internal static class ServiceHost
         app.MapVolumeApi();
         app.MapImageApi();
         app.MapNetworkApi();
+        app.MapMetricsEndpoint();
         return app;
     }
 

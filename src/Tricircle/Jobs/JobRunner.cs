@@ -22,9 +22,11 @@ internal sealed partial class JobRunner
     private readonly ILogger<JobRunner> _logger;
     private readonly CancellationToken _stopping;
     private readonly Lazy<Dictionary<string, IJobHandler>> _handlers;
+    private readonly Telemetry.TricircleMetrics _metrics;
 
-    public JobRunner(JobStore store, IServiceProvider services, IOptions<JobOptions> options, TimeProvider timeProvider, IHostApplicationLifetime lifetime, ILogger<JobRunner> logger)
+    public JobRunner(JobStore store, IServiceProvider services, IOptions<JobOptions> options, TimeProvider timeProvider, IHostApplicationLifetime lifetime, Telemetry.TricircleMetrics metrics, ILogger<JobRunner> logger)
     {
+        _metrics = metrics;
         _store = store;
         _options = options.Value;
         _timeProvider = timeProvider;
@@ -56,16 +58,19 @@ internal sealed partial class JobRunner
             await handler.RunAsync(job, lost.Token);
             await _store.FinishAsync(lease, RunEnd.Success, null, counts: false, CancellationToken.None);
             Log.Succeeded(_logger, job.Type, job.ResourceId, job.Id, _timeProvider.GetElapsedTime(started).TotalMilliseconds);
+            _metrics.JobRun(job.Type, "success");
             return null;
         }
         catch (OperationCanceledException e) when (stopping.IsCancellationRequested)
         {
             await _store.FinishAsync(lease, RunEnd.Stopped, e, counts: false, CancellationToken.None);
+            _metrics.JobRun(job.Type, "stopped");
             return e;
         }
         catch (OperationCanceledException e) when (lost.IsCancellationRequested)
         {
             Log.LeaseLost(_logger, job.Type, job.ResourceId, job.Id);
+            _metrics.JobRun(job.Type, "lease_lost");
             return e;
         }
         catch (Exception e)
@@ -73,6 +78,7 @@ internal sealed partial class JobRunner
             var refusal = refusalsEnd && e is TricircleException { Kind: not ErrorKind.Unavailable };
             var waitsForPod = IsPodUnavailable(e);
             await _store.FinishAsync(lease, refusal ? RunEnd.Refused : RunEnd.Failure, e, counts: !waitsForPod, CancellationToken.None);
+            _metrics.JobRun(job.Type, refusal ? "refused" : "failure");
             if (refusal)
             {
                 Log.Refused(_logger, job.Type, job.ResourceId, job.Id, e.Message);

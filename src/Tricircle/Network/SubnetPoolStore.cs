@@ -106,7 +106,7 @@ internal sealed class SubnetPoolStore(Database database, TimeProvider timeProvid
         caller is null || caller.IsAdmin ? "1=1" : $"(p.project_id = {sql.Param(caller.ProjectId)} OR p.shared)";
 
     /// <summary>Locks the rows read (PostgreSQL); SQLite's write transaction already has them to itself.</summary>
-    public static string ForUpdate(DbConnection connection) => connection is NpgsqlConnection ? " FOR UPDATE" : "";
+    public static string ForUpdate(DbConnection connection) => Data.MeasuredConnection.Unwrap(connection) is NpgsqlConnection ? " FOR UPDATE" : "";
 
     public static TricircleException NotFound(string id) => TricircleException.NotFound($"Subnet pool {id} could not be found.", "SubnetPoolNotFound");
 

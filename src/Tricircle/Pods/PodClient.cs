@@ -37,9 +37,26 @@ internal sealed partial class PodClient(
     // comes, so the scheduler must not wait for one that would never be made.
     private readonly ConcurrentDictionary<string, DateTimeOffset> _restingUntil = new(StringComparer.Ordinal);
 
+    // Each circuit's state, read by the circuit gauge (Telemetry/TelemetryGauges).
+    private readonly ConcurrentDictionary<string, (string Region, CircuitBreakerStateProvider State)> _circuitStates = new(StringComparer.Ordinal);
+
     /// <summary>False while the pod's circuit is open (it kept failing to connect) and its rest has not passed.</summary>
     public bool IsReachable(Pod pod) =>
         !_restingUntil.TryGetValue(pod.PodId, out var until) || until <= timeProvider.GetUtcNow();
+
+    /// <summary>
+    /// The circuit of every pod this instance has called: closed, open (resting: calls fail at
+    /// once) or half-open (the rest is over; the next call decides).
+    /// </summary>
+    public IEnumerable<(string Region, CircuitState State)> CircuitStates() =>
+        _circuitStates.Select(c => (c.Value.Region, c.Value.State.CircuitState switch
+        {
+            CircuitState.Open or CircuitState.Isolated when IsReachable(c.Key) => CircuitState.HalfOpen,
+            var state => state,
+        }));
+
+    private bool IsReachable(string podId) =>
+        !_restingUntil.TryGetValue(podId, out var until) || until <= timeProvider.GetUtcNow();
 
     /// <summary>The pod's versioned service root, e.g. <c>http://nova:8774/v2.1</c> or <c>http://cinder:8776/v3</c>.</summary>
     public async Task<Uri> ServiceRootAsync(Pod pod, string serviceType, CancellationToken cancellationToken) =>
@@ -61,6 +78,7 @@ internal sealed partial class PodClient(
         var root = await ServiceRootAsync(pod, serviceType, cancellationToken);
         request.RequestUri = Combine(root, relative);
         request.Headers.Remove("X-Auth-Token");
+        request.Options.Set(Telemetry.PodCallTarget.Key, new Telemetry.PodCallTarget(pod.RegionName, serviceType));
         if (token is not { Length: 0 })
         {
             request.Headers.TryAddWithoutValidation("X-Auth-Token", token ?? (await adminToken.GetAsync(cancellationToken)).Id);
@@ -179,7 +197,27 @@ internal sealed partial class PodClient(
     }
 
     private ResiliencePipeline<HttpResponseMessage> Circuit(Pod pod) =>
-        _circuits.GetOrAdd(pod.PodId, _ =>
+        _circuits.TryGetValue(pod.PodId, out var circuit) ? circuit : NewCircuit(pod);
+
+    // Under a lock: a state provider serves one circuit only, so no circuit is built twice.
+    private ResiliencePipeline<HttpResponseMessage> NewCircuit(Pod pod)
+    {
+        lock (_circuitStates)
+        {
+            if (_circuits.TryGetValue(pod.PodId, out var existing))
+            {
+                return existing;
+            }
+
+            var state = new CircuitBreakerStateProvider();
+            var circuit = NewCircuit(pod, state);
+            _circuitStates[pod.PodId] = (pod.RegionName, state);
+            _circuits[pod.PodId] = circuit;
+            return circuit;
+        }
+    }
+
+    private ResiliencePipeline<HttpResponseMessage> NewCircuit(Pod pod, CircuitBreakerStateProvider state) =>
             new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider }
                 .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
                 {
@@ -190,6 +228,7 @@ internal sealed partial class PodClient(
                         .Handle<HttpRequestException>(e => CallerBodyException.In(e) is null)
                         .Handle<TaskCanceledException>(e => e.InnerException is TimeoutException)
                         .HandleResult(r => (int)r.StatusCode is 502 or 503 or 504),
+                    StateProvider = state,
                     FailureRatio = 0.5,
                     MinimumThroughput = _options.CircuitMinimumCalls,
                     SamplingDuration = TimeSpan.FromSeconds(30),
@@ -206,7 +245,7 @@ internal sealed partial class PodClient(
                         return ValueTask.CompletedTask;
                     },
                 })
-                .Build());
+                .Build();
 
     private static partial class Log
     {

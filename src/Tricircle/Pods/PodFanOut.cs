@@ -14,7 +14,7 @@ internal sealed record PodAnswer<T>(Pod Pod, T? Value, string? Failure, Exceptio
 /// caller can answer with what it has. The time taken is bounded by the deadline, not the
 /// number of pods.
 /// </summary>
-internal sealed partial class PodFanOut(IOptions<ClientOptions> options, TimeProvider timeProvider, ILogger<PodFanOut> logger)
+internal sealed partial class PodFanOut(IOptions<ClientOptions> options, TimeProvider timeProvider, Telemetry.TricircleMetrics metrics, ILogger<PodFanOut> logger)
 {
     public TimeSpan Deadline { get; } = TimeSpan.FromSeconds(options.Value.ListTimeout);
 
@@ -36,11 +36,13 @@ internal sealed partial class PodFanOut(IOptions<ClientOptions> options, TimePro
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 Log.Missed(logger, pod.RegionName, Deadline.TotalSeconds);
+                metrics.FanOutFailure(pod.RegionName, "deadline");
                 return new PodAnswer<T>(pod, default, $"no answer within {Deadline.TotalSeconds:0.#} s");
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 Log.Failed(logger, pod.RegionName, e.Message);
+                metrics.FanOutFailure(pod.RegionName, "error");
                 return new PodAnswer<T>(pod, default, e.Message, e);
             }
         }

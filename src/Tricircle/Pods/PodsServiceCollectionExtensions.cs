@@ -40,6 +40,7 @@ internal static class PodsServiceCollectionExtensions
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 MaxConnectionsPerServer = 256,
             })
+            .AddHttpMessageHandler<Telemetry.PodCallHandler>()
             .RemoveAllLoggers(); // its handlers open a log scope per call; PodForwarder logs what a call did
         services.AddHttpClient(PodClient.DataHttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
@@ -51,6 +52,7 @@ internal static class PodsServiceCollectionExtensions
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             })
+            .AddHttpMessageHandler<Telemetry.PodCallHandler>()
             .RemoveAllLoggers();
         services.AddSingleton<PodAdminToken>();
         services.AddSingleton<PodClient>();

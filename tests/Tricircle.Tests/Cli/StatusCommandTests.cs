@@ -135,6 +135,24 @@ public sealed class StatusCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Status_NoInstanceToAskForRecentPodCalls_SaysWhy_AndStillExits0()
+    {
+        // No service runs here and the catalog has no tricircle endpoint: the pod rows have no
+        // call figures, and a row says why; health does not depend on it.
+        var r = await Status();
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var calls = Row(r, "pod calls");
+        Assert.Equal("unknown", calls[0]);
+        Assert.Contains("the catalog has no 'tricircle' endpoint", calls[1], StringComparison.Ordinal);
+        var compute = r.Stdout.Split('\n').Select(l => l.Split('|').Select(c => c.Trim()).ToArray()).Single(c => c.Length > 7 && c[1] == "RegionA compute");
+        Assert.Equal(["-", "-", "-", "-"], compute[4..8]);
+
+        var refused = await Status("--admin-url", "http://127.0.0.1:1/");
+        Assert.True(refused.ExitCode == 0, refused.ToString());
+        Assert.StartsWith("no answer from http://127.0.0.1:1/v1.0/status", Row(refused, "pod calls")[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_KeystoneRejectsTheServiceUser_Exits1()
     {
         var bad = _config + ".bad";

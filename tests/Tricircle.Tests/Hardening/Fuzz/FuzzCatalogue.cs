@@ -57,6 +57,7 @@ internal static class FuzzCatalogue
             Get(a, "/v1.0/jobs", "type", "status", "project_id", "pod_id", "resource_id", "limit", "marker"),
             Get(a, "/v1.0/jobs/detail", "type", "status", "project_id", "pod_id", "resource_id", "limit", "marker"),
             Get(a, "/v1.0/jobs/schemas"),
+            Get(a, "/v1.0/status"),
             Send(a, "POST", "/v1.0/flavors/import", """{"import":{"pod":"$pod$"}}""", "import") with { StrictKeys = true },
             Send(a, "POST", "/v1.0/jobs", """{"job":{"type":"pod_audit","project_id":"$spare$","resource":{"pod_id":"$pod$"}}}""", "job",
                 ("job.type", Str(1, 64)), ("job.project_id", Str(0, 64, true)), ("job.resource", ObjectShape), ("job.resource.pod_id", Str(1))) with { StrictKeys = true },
