@@ -96,6 +96,7 @@ internal static class ListItems
             throw new JsonException($"the answer is not a JSON object with '{collectionKey}'");
         }
 
+        var names = fields.Select(Encoding.UTF8.GetBytes).ToArray();
         var found = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -122,19 +123,16 @@ internal static class ListItems
                 var seen = new bool[fields.Count];
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    var name = reader.GetString()!;
-                    reader.Read();
+                    // Names compared as the pod's bytes: no string made for the fields passed over.
+                    var isId = reader.ValueTextEquals("id"u8);
                     var wanted = -1;
-                    for (var f = 0; f < fields.Count; f++)
+                    for (var f = 0; f < names.Length && wanted < 0; f++)
                     {
-                        if (fields[f] == name)
-                        {
-                            wanted = f;
-                            break;
-                        }
+                        wanted = reader.ValueTextEquals(names[f]) ? f : -1;
                     }
 
-                    if (name != "id" && wanted < 0)
+                    reader.Read();
+                    if (!isId && wanted < 0)
                     {
                         reader.Skip();
                         continue;
@@ -142,14 +140,14 @@ internal static class ListItems
 
                     var isString = reader.TokenType == JsonTokenType.String;
                     var value = ValueOf(ref reader, page.Span);
-                    if (name == "id")
+                    if (isId)
                     {
                         id = value.Present ? value.Text : ""; // the last one wins, as in a tree
                     }
 
                     for (var f = wanted; f >= 0 && f < fields.Count; f++)
                     {
-                        if (fields[f] == name)
+                        if (fields[f] == fields[wanted])
                         {
                             keys[f] = rewrite is not null && isString ? value with { Text = rewrite(value.Text) } : value;
                             seen[f] = true;
