@@ -25,6 +25,7 @@ internal static class ServersApi
         Placeholder)
     {
         FromPod = TopAz,
+        FromPodFields = new HashSet<string>(StringComparer.Ordinal) { "OS-EXT-AZ:availability_zone" },
     };
 
     // Nova's parameter_types.name: what a server, a key, an AZ and a security group are named by.
@@ -148,7 +149,7 @@ internal static class ServersApi
         var items = new JsonArray();
         foreach (var item in page.Items)
         {
-            items.Add(detail ? item.DeepClone() : Brief(item));
+            items.Add(detail ? item : Brief(item)); // the page's items are this answer's own: no copy
         }
 
         var body = new JsonObject { ["servers"] = items };

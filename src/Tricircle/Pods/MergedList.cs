@@ -19,6 +19,12 @@ internal sealed record MergedListShape(
     /// <summary>Adjusts an item (or placeholder) to the gateway's view of its pod (Cinder's top AZ name, say) before it is merged.</summary>
     public Action<Pod, JsonObject>? FromPod { get; init; }
 
+    /// <summary>
+    /// The fields <see cref="FromPod"/> may change. A list sorted by none of them reads each
+    /// pod's items without making trees of them (only the page's items become trees); null: any.
+    /// </summary>
+    public IReadOnlySet<string>? FromPodFields { get; init; }
+
     /// <summary>Ask pods for several sort keys as Cinder takes them (<c>sort=k1:desc,k2:desc</c>; it reads one <c>sort_key</c> only), not as Nova does (repeated <c>sort_key</c>/<c>sort_dir</c>).</summary>
     public bool SortParameter { get; init; }
 
@@ -31,6 +37,9 @@ internal sealed record MergedListShape(
     /// </summary>
     public bool PodWordsOnRefusal { get; init; }
 }
+
+/// <summary>One pod's page of a merged list, read light; <see cref="Full"/>: it may have more.</summary>
+internal sealed record PodPage(Pod Pod, List<ListItem> Items, bool Full, string? PodBase);
 
 /// <summary>One merged page: the items, whether more follow, the pods that could not answer, and the page size that applied (the caller's limit, capped).</summary>
 internal sealed record MergedPage(IReadOnlyList<JsonObject> Items, bool More, IReadOnlyList<string> MissingPods, int Limit = 0)
@@ -51,7 +60,7 @@ internal sealed record MergedPage(IReadOnlyList<JsonObject> Items, bool More, IR
 /// would not find. A pod that fails or misses the deadline contributes placeholders from the
 /// routing table (when no filter was asked, as Nova does for a down cell).
 /// </summary>
-internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanOut, RoutingStore routings, IOptions<ServiceOptions> options)
+internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanOut, RoutingStore routings, IOptions<ServiceOptions> options, TimeProvider timeProvider)
 {
     private static readonly HashSet<string> PagingKeys = new(StringComparer.Ordinal) { "limit", "marker", "sort_key", "sort_dir", "sort" };
 
@@ -97,86 +106,150 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         // one Nova or Cinder orders them (by its internal id), and go pod by pod across pods: a
         // total order, so that a marker neither skips nor repeats an item.
         var rank = candidates.Select((p, i) => (p.PodId, i)).ToDictionary(x => x.PodId, x => x.i);
-        var order = new System.Collections.Concurrent.ConcurrentDictionary<JsonObject, (int Rank, int Position)>(ReferenceEqualityComparer.Instance);
+        var fields = sort.Select(s => shape.FieldOfSortKey(s.Key)).ToList();
+        var comparer = new ListItems.Order([.. sort.Select(s => s.Descending)]);
 
-        JsonObject? marker = null;
+        // Where the pod's view is adjusted in a field the list is sorted by (an AZ), each item
+        // becomes a tree first so that it sorts by what the caller will see.
+        var eager = shape.FromPod is not null && (shape.FromPodFields is null || fields.Any(shape.FromPodFields.Contains));
+
+        ListItem? marker = null;
         Pod? markerPod = null;
         if (markerId is not null)
         {
             var routing = await routings.FindTopAsync(markerId, shape.ResourceType, projectId, cancellationToken)
                 ?? throw (shape.MarkerNotFound?.Invoke(markerId) ?? TricircleException.Invalid($"marker [{markerId}] not found"));
             markerPod = bottom.FirstOrDefault(p => p.PodId == routing.PodId);
-            marker = markerPod is null ? null : await FetchOneAsync(shape, markerPod, podPath, markerId, token, headerList, cancellationToken);
-            marker ??= shape.Placeholder(routing);
-            order[marker] = (rank.GetValueOrDefault(routing.PodId, int.MaxValue), -1);
+            var node = markerPod is null ? null : await FetchOneAsync(shape, markerPod, podPath, markerId, token, headerList, cancellationToken);
+            node ??= shape.Placeholder(routing);
             if (markerPod is not null)
             {
-                shape.FromPod?.Invoke(markerPod, marker);
+                shape.FromPod?.Invoke(markerPod, node);
             }
+
+            marker = ListItem.FromNode(node, fields, rank.GetValueOrDefault(routing.PodId, int.MaxValue), -1, null);
         }
 
         var sortQuery = shape.SortParameter
             ? "sort=" + string.Join(',', sort.Select(s => $"{Uri.EscapeDataString(s.Key)}:{(s.Descending ? "desc" : "asc")}"))
             : string.Join('&', sort.Select(s => $"sort_key={Uri.EscapeDataString(s.Key)}&sort_dir={(s.Descending ? "desc" : "asc")}"));
         var filterQuery = string.Join('&', filters.SelectMany(f => f.Value.Select(v => $"{Uri.EscapeDataString(f.Key)}={Uri.EscapeDataString(v ?? "")}")));
-        var comparer = new ItemComparer(sort, shape.FieldOfSortKey, item => order.TryGetValue(item, out var at) ? at : null);
+        var pageSize = Math.Min(limit + 1, options.Value.PaginationMaxLimit);
+        bool After(Pod pod, ListItem item) => marker is null || pod == markerPod || comparer.Compare(item, marker) > 0;
 
-        var answers = await fanOut.AskAsync(bottom, async (pod, ct) =>
+        // One page from each pod, at once. The marker's own pod continues from it; the others are
+        // read from the start and skip what sorts before it.
+        var started = timeProvider.GetTimestamp();
+        var answers = await fanOut.AskAsync(bottom, (pod, ct) => ReadPageAsync(pod, pod == markerPod ? markerId : null, 0, ct), cancellationToken);
+        Refused(shape, answers);
+
+        // Items without a routing row are left out: one lookup for every pod's page together.
+        var ids = answers.Where(a => a.Succeeded).SelectMany(a => a.Value!.Items.Select(i => i.Id)).ToList();
+        var known = await routings.KnownInPodsAsync(shape.ResourceType, ids, cancellationToken);
+        var kept = new Dictionary<Pod, List<ListItem>>();
+        var missing = new List<Pod>();
+        foreach (var answer in answers)
         {
-            // The marker's own pod continues from it; the others are read from the start and
-            // skip what sorts before it.
-            var podMarker = pod == markerPod ? markerId : null;
-            var pageSize = Math.Min(limit + 1, options.Value.PaginationMaxLimit);
-            var kept = new List<JsonObject>();
-            var position = 0;
-            while (true)
+            if (answer.Succeeded)
             {
-                var uri = $"{podPath}?limit={pageSize}&{sortQuery}" + (filterQuery.Length > 0 ? "&" + filterQuery : "") + (podMarker is null ? "" : "&marker=" + Uri.EscapeDataString(podMarker));
-                var page = (await client.SendJsonAsync(pod, shape.ServiceType, HttpMethod.Get, uri, null, token, ct, headerList))?[shape.CollectionKey] as JsonArray ?? [];
-                var items = page.OfType<JsonObject>().ToList();
-                items.ForEach(i => shape.FromPod?.Invoke(pod, i));
-                items.ForEach(i => order[i] = (rank[pod.PodId], position++));
-                if (ownBase is not null)
-                {
-                    var podBase = PodForwarder.BaseOf(await client.ServiceRootAsync(pod, shape.ServiceType, ct));
-                    items.ForEach(i => PodUrls.Rewrite(i, podBase, ownBase));
-                }
-                var known = await routings.KnownAsync(shape.ResourceType, pod.PodId, items.Select(Id).ToList(), ct);
-                kept.AddRange(items.Where(i => known.Contains(Id(i)) && (marker is null || pod == markerPod || comparer.Compare(i, marker) > 0)));
-                if (kept.Count > limit || items.Count < pageSize)
-                {
-                    return kept;
-                }
-
-                podMarker = Id(items[^1]);
+                kept[answer.Pod] = [.. answer.Value!.Items.Where(i => known.Contains((answer.Pod.PodId, i.Id)) && After(answer.Pod, i))];
             }
-        }, cancellationToken);
+            else
+            {
+                missing.Add(answer.Pod);
+            }
+        }
 
-        // A pod that refused the query itself (a bad filter or sort key: 400) is not down: the
-        // caller's request is wrong, and saying so beats showing placeholders.
+        // A pod whose page had too few to show (unrouted items, or all before the marker) and
+        // has more is read on, page by page, in what is left of the deadline.
+        var more = answers.Where(a => a.Succeeded && a.Value!.Full && kept[a.Pod].Count <= limit).ToDictionary(a => a.Pod, a => (Page: a.Value!, List: kept[a.Pod]));
+        if (more.Count > 0)
+        {
+            var left = fanOut.Deadline - timeProvider.GetElapsedTime(started);
+            var rest = await fanOut.AskAsync([.. more.Keys], async (pod, ct) =>
+            {
+                var (page, list) = more[pod];
+                var position = page.Items.Count;
+                while (true)
+                {
+                    page = await ReadPageAsync(pod, page.Items[^1].Id, position, ct);
+                    position += page.Items.Count;
+                    var routed = await routings.KnownAsync(shape.ResourceType, pod.PodId, [.. page.Items.Select(i => i.Id)], ct);
+                    list.AddRange(page.Items.Where(i => routed.Contains(i.Id) && After(pod, i)));
+                    if (list.Count > limit || !page.Full)
+                    {
+                        return list;
+                    }
+                }
+            }, cancellationToken, left > TimeSpan.Zero ? left : TimeSpan.Zero);
+            Refused(shape, rest);
+            foreach (var failed in rest.Where(a => !a.Succeeded))
+            {
+                kept.Remove(failed.Pod);
+                missing.Add(failed.Pod);
+            }
+        }
+
+        var merged = kept.Values.SelectMany(k => k).ToList();
+        if (missing.Count > 0 && filters.All(f => f.Key is "all_tenants"))
+        {
+            // A pod that could not answer is shown by its routing rows (when no filter was
+            // asked, as Nova does for a down cell).
+            var stand = await routings.ListTypeAsync(shape.ResourceType, projectId, missing.Select(p => p.PodId).ToList(), cancellationToken);
+            merged.AddRange(stand.Select((r, i) =>
+            {
+                var pod = missing.First(p => p.PodId == r.PodId);
+                var placeholder = shape.Placeholder(r);
+                shape.FromPod?.Invoke(pod, placeholder);
+                return ListItem.FromNode(placeholder, fields, rank[r.PodId], i, pod);
+            }).Where(p => marker is null || comparer.Compare(p, marker) > 0));
+        }
+
+        var top = ListItems.Smallest(merged, limit + 1, comparer);
+        var shown = top.Take(limit).Select(i => i.Node ??= Tree(shape, i)).ToList();
+        missing.Sort((a, b) => rank[a.PodId].CompareTo(rank[b.PodId]));
+        return new MergedPage(shown, top.Count > limit, missing.Select(p => p.RegionName).ToList(), limit);
+
+        async Task<PodPage> ReadPageAsync(Pod pod, string? podMarker, int firstPosition, CancellationToken ct)
+        {
+            var uri = $"{podPath}?limit={pageSize}&{sortQuery}" + (filterQuery.Length > 0 ? "&" + filterQuery : "") + (podMarker is null ? "" : "&marker=" + Uri.EscapeDataString(podMarker));
+            var body = await client.SendBytesAsync(pod, shape.ServiceType, HttpMethod.Get, uri, token, ct, headerList);
+            var podBase = ownBase is null ? null : await PodBaseAsync(pod, shape.ServiceType, ct);
+            var items = ListItems.Read(body, shape.CollectionKey, fields, rank[pod.PodId], firstPosition, pod, podBase, ownBase);
+            if (eager)
+            {
+                items = [.. items.Select(i => ListItem.FromNode(Tree(shape, i), fields, i.Rank, i.Position, pod))];
+            }
+
+            return new PodPage(pod, items, items.Count >= pageSize, podBase);
+        }
+    }
+
+    // A pod that refused the query itself (a bad filter or sort key: 400) is not down: the
+    // caller's request is wrong, and saying so beats showing placeholders.
+    private static void Refused<T>(MergedListShape shape, IReadOnlyList<PodAnswer<T>> answers)
+    {
         if (answers.Select(a => a.Error).OfType<PodErrorException>().FirstOrDefault(e => e.StatusCode == StatusCodes.Status400BadRequest) is { } refused)
         {
             // Where a pod judges the query for all (Cinder), its words are the answer, as the caller would hear them from one Cinder.
             throw shape.PodWordsOnRefusal ? TricircleException.Invalid(refused.PodMessage) : refused;
         }
+    }
 
-        var merged = answers.Where(a => a.Succeeded).SelectMany(a => a.Value!).ToList();
-        var missing = answers.Where(a => !a.Succeeded).Select(a => a.Pod).ToList();
-        if (missing.Count > 0 && filters.All(f => f.Key is "all_tenants"))
+    private async Task<string> PodBaseAsync(Pod pod, string serviceType, CancellationToken cancellationToken) =>
+        PodForwarder.BaseOf(await client.ServiceRootAsync(pod, serviceType, cancellationToken));
+
+    /// <summary>An item of the page as the caller sees it: its pod's JSON made a tree, in the gateway's view (AZ, URLs).</summary>
+    private static JsonObject Tree(MergedListShape shape, ListItem item)
+    {
+        var node = JsonNode.Parse(item.Raw.Span) as JsonObject ?? [];
+        shape.FromPod?.Invoke(item.Pod!, node);
+        if (item.OwnBase is not null && item.PodBase is not null)
         {
-            var stand = await routings.ListTypeAsync(shape.ResourceType, projectId, missing.Select(p => p.PodId).ToList(), cancellationToken);
-            merged.AddRange(stand.Select((r, i) =>
-            {
-                var placeholder = shape.Placeholder(r);
-                shape.FromPod?.Invoke(missing.First(p => p.PodId == r.PodId), placeholder);
-                order[placeholder] = (rank[r.PodId], i);
-                return placeholder;
-            }).Where(p => marker is null || comparer.Compare(p, marker) > 0));
+            PodUrls.Rewrite(node, item.PodBase, item.OwnBase);
         }
 
-        merged.Sort(comparer);
-        var more = merged.Count > limit;
-        return new MergedPage(merged.Take(limit).ToList(), more, missing.Select(p => p.RegionName).ToList(), limit);
+        return node;
     }
 
     /// <summary>The next-page link of a merged page (the caller's query with the marker moved on).</summary>
@@ -254,47 +327,6 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         catch (Exception e) when (e is PodErrorException or TricircleException)
         {
             return null; // its pod is down or it is gone: the routing row's values stand in
-        }
-    }
-
-    /// <summary>Orders items by the sort keys (missing values sort as smallest), then by pod and the pod's own order.</summary>
-    private sealed class ItemComparer(IReadOnlyList<(string Key, bool Descending)> sort, Func<string, string> fieldOf, Func<JsonObject, (int Rank, int Position)?> placeOf) : IComparer<JsonObject>
-    {
-        public int Compare(JsonObject? x, JsonObject? y)
-        {
-            foreach (var (key, descending) in sort)
-            {
-                var field = fieldOf(key);
-                var c = CompareValues(x?[field], y?[field]);
-                if (c != 0)
-                {
-                    return descending ? -c : c;
-                }
-            }
-
-            if (x is not null && y is not null && placeOf(x) is { } px && placeOf(y) is { } py)
-            {
-                return px.CompareTo(py);
-            }
-
-            var last = sort.Count > 0 && sort[^1].Descending;
-            var byId = string.CompareOrdinal(x is null ? null : Id(x), y is null ? null : Id(y));
-            return last ? -byId : byId;
-        }
-
-        private static int CompareValues(JsonNode? a, JsonNode? b)
-        {
-            if (a is null || b is null)
-            {
-                return (a is null ? 0 : 1) - (b is null ? 0 : 1);
-            }
-
-            if (a is JsonValue va && b is JsonValue vb && va.TryGetValue<double>(out var da) && vb.TryGetValue<double>(out var db))
-            {
-                return da.CompareTo(db);
-            }
-
-            return string.CompareOrdinal(a.ToString(), b.ToString());
         }
     }
 }

@@ -162,6 +162,35 @@ internal sealed partial class PodClient(
         return text.Length == 0 ? null : JsonNode.Parse(text);
     }
 
+    /// <summary>
+    /// A GET-style JSON call whose answer is read as bytes, not parsed (a merged list reads its
+    /// pages itself): the body of a 2xx answer, or a <see cref="PodErrorException"/> as from
+    /// <see cref="SendJsonAsync"/>.
+    /// </summary>
+    public async Task<ReadOnlyMemory<byte>> SendBytesAsync(
+        Pod pod, string serviceType, HttpMethod method, string relativeUri, string? token, CancellationToken cancellationToken, IEnumerable<KeyValuePair<string, string>>? headers = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(relativeUri, UriKind.Relative));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        foreach (var (name, value) in headers ?? [])
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await SendAsync(pod, serviceType, request, token, cancellationToken);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            var text = Encoding.UTF8.GetString(bytes);
+            throw new PodErrorException(pod, (int)response.StatusCode, PodErrorException.MessageOf(text) ?? response.ReasonPhrase ?? "error")
+            {
+                PodType = PodErrorException.TypeOf(text),
+            };
+        }
+
+        return bytes;
+    }
+
     /// <summary>The catalog URL cut after its version segment (<c>v2.1</c>, <c>v3</c>); unversioned URLs as they are.</summary>
     public static Uri VersionedRoot(Uri url)
     {

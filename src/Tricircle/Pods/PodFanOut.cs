@@ -18,13 +18,18 @@ internal sealed partial class PodFanOut(IOptions<ClientOptions> options, TimePro
 {
     public TimeSpan Deadline { get; } = TimeSpan.FromSeconds(options.Value.ListTimeout);
 
-    public async Task<IReadOnlyList<PodAnswer<T>>> AskAsync<T>(IReadOnlyCollection<Pod> pods, Func<Pod, CancellationToken, Task<T>> ask, CancellationToken cancellationToken)
+    /// <param name="pods">Whom to ask.</param>
+    /// <param name="ask">The call to each.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    /// <param name="deadline">Each pod's deadline when not <see cref="Deadline"/> (what is left of it, for a call that goes on with some pods).</param>
+    public async Task<IReadOnlyList<PodAnswer<T>>> AskAsync<T>(IReadOnlyCollection<Pod> pods, Func<Pod, CancellationToken, Task<T>> ask, CancellationToken cancellationToken, TimeSpan? deadline = null)
     {
+        var limit = deadline ?? Deadline;
         return await Task.WhenAll(pods.Select(AskOneAsync));
 
         async Task<PodAnswer<T>> AskOneAsync(Pod pod)
         {
-            using var deadline = new CancellationTokenSource(Deadline, timeProvider);
+            using var deadline = new CancellationTokenSource(limit, timeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
             try
             {

@@ -53,7 +53,9 @@ internal static class PodUrls
     }
 
     private static string? Rewritten(JsonValue value, string podBase, string ownBase) =>
-        value.TryGetValue<string>(out var text) && (text == podBase || text.StartsWith(podBase + "/", StringComparison.Ordinal))
-            ? ownBase + text[podBase.Length..]
-            : null;
+        value.TryGetValue<string>(out var text) ? Rewritten(text, podBase, ownBase) : null;
+
+    /// <summary>The text made the gateway's when it is a pod's URL (the pod's base or under it); null otherwise.</summary>
+    public static string? Rewritten(string text, string podBase, string ownBase) =>
+        text == podBase || text.StartsWith(podBase + "/", StringComparison.Ordinal) ? ownBase + text[podBase.Length..] : null;
 }

@@ -145,6 +145,30 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider,
         return known.ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// Which of <paramref name="topIds"/> have a row of the type, and in which pods: one lookup
+    /// for the pages of every pod of a merged list. The ids go as one array parameter (SQLite's
+    /// <c>json_each</c>, PostgreSQL's <c>ANY</c>): Microsoft.Data.Sqlite binds each of hundreds of
+    /// named parameters by a search through all of them, which cost more than the query.
+    /// </summary>
+    public async Task<IReadOnlySet<(string PodId, string TopId)>> KnownInPodsAsync(string resourceType, IReadOnlyCollection<string> topIds, CancellationToken cancellationToken)
+    {
+        if (topIds.Count == 0)
+        {
+            return new HashSet<(string, string)>();
+        }
+
+        var ids = topIds.Distinct(StringComparer.Ordinal).ToArray();
+        var postgres = database.Dialect == DatabaseDialect.Postgres;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string, string)>(new CommandDefinition(
+            "SELECT pod_id, top_id FROM resource_routings WHERE resource_type = @resourceType AND "
+                + (postgres ? "top_id = ANY(@ids)" : "top_id IN (SELECT value FROM json_each(@ids))"),
+            new { resourceType, ids = postgres ? (object)ids : System.Text.Json.JsonSerializer.Serialize(ids) },
+            cancellationToken: cancellationToken));
+        return rows.ToHashSet();
+    }
+
     /// <summary>The central ids of copies in a pod by their pod ids (one query for a whole answer): bottom id → top id.</summary>
     public async Task<IReadOnlyDictionary<string, string>> TopsOfAsync(string resourceType, string podId, IReadOnlyCollection<string> bottomIds, CancellationToken cancellationToken)
     {

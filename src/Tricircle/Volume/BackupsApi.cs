@@ -31,6 +31,7 @@ internal static class BackupsApi
         Placeholder)
     {
         FromPod = VolumeRoutes.TopAz,
+        FromPodFields = new HashSet<string>(StringComparer.Ordinal) { "availability_zone" },
         SortParameter = true,
         MarkerNotFound = VolumeApi.MarkerNotFound("Backup"),
         PodWordsOnRefusal = true,

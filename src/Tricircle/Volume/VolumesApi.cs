@@ -29,6 +29,7 @@ internal static class VolumesApi
         Placeholder)
     {
         FromPod = VolumeRoutes.TopAz,
+        FromPodFields = new HashSet<string>(StringComparer.Ordinal) { "availability_zone" },
         SortParameter = true,
         MarkerNotFound = VolumeApi.MarkerNotFound("Volume"),
         PodWordsOnRefusal = true,

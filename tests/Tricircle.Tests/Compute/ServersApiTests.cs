@@ -102,6 +102,31 @@ public abstract class ServersApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task List_PassesOverServersMadeInAPodBehindTricircle_PageAfterPage()
+    {
+        // Sorted by name, the pod's first pages hold only servers Tricircle never made (no
+        // routing row): the list reads on in that pod until it finds the one it routes.
+        var (token, _) = gateway.NewTenant("behind");
+        var image = await gateway.CirrosAsync("RegionOne");
+        foreach (var name in (string[])["a1", "a2", "a3", "a4"])
+        {
+            var made = await gateway.SendAsync(new Uri(gateway.Region("RegionOne").ComputeUrl + "/servers"), HttpMethod.Post, token,
+                JsonSerializer.Serialize(new { server = new { name, flavorRef = "1", imageRef = image, networks = "none" } }), "2.37");
+            Assert.Equal(HttpStatusCode.Accepted, made.Status);
+        }
+
+        var routed = await gateway.BootAsync(token, "az1", "z-routed");
+        var inPod = await gateway.SendAsync(new Uri(gateway.Region("RegionOne").ComputeUrl + "/servers"), HttpMethod.Get, token);
+        Assert.Equal(5, inPod.Json.GetProperty("servers").GetArrayLength());
+
+        var page = await gateway.ComputeAsync(HttpMethod.Get, "servers?limit=1&sort_key=display_name&sort_dir=asc", token);
+        page.AssertOk();
+        Assert.Equal([routed], page.Json.GetProperty("servers").EnumerateArray().Select(s => s.GetProperty("id").GetString()));
+        var all = await gateway.ComputeAsync(HttpMethod.Get, "servers/detail", token);
+        Assert.Equal([routed], all.Json.GetProperty("servers").EnumerateArray().Select(s => s.GetProperty("id").GetString()));
+    }
+
+    [Fact]
     public async Task List_QueryThePodsRefuse_Is400NotPlaceholders()
     {
         await gateway.BootAsync(gateway.DemoToken, "az1", "sorted");
