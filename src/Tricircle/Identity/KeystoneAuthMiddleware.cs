@@ -8,7 +8,8 @@ namespace Tricircle.Identity;
 /// Authenticates every request by its <c>X-Auth-Token</c> (keystonemiddleware's auth_token):
 /// 401 with <c>WWW-Authenticate</c> when the token is missing or invalid, 503 when Keystone
 /// cannot be asked, otherwise the <see cref="RequestContext"/> for the handlers.
-/// Endpoints marked <c>AllowAnonymous</c> (version documents) pass without a token.
+/// Endpoints marked <c>AllowAnonymous</c> (version documents) pass without a token, and those with
+/// <see cref="TrustedNetworksMetadata"/> when the client is in one of its networks.
 /// </summary>
 internal sealed partial class KeystoneAuthMiddleware(
     RequestDelegate next,
@@ -21,7 +22,8 @@ internal sealed partial class KeystoneAuthMiddleware(
     public async Task InvokeAsync(HttpContext context)
     {
         var metadata = context.GetEndpoint()?.Metadata;
-        if (metadata?.GetMetadata<IAllowAnonymous>() is not null)
+        if (metadata?.GetMetadata<IAllowAnonymous>() is not null
+            || metadata?.GetMetadata<TrustedNetworksMetadata>()?.Contains(context.Connection.RemoteIpAddress) == true)
         {
             await next(context);
             return;

@@ -8,7 +8,7 @@ namespace Tricircle.Telemetry;
 
 /// <summary>
 /// Metrics and traces through OpenTelemetry: ASP.NET Core's and HttpClient's instruments and
-/// the meter <c>Tricircle</c>, exported for Prometheus (<see cref="MetricsEndpoint"/>); traces
+/// the meter <c>Tricircle</c>, exported for Prometheus (<see cref="MetricsApi"/>); traces
 /// are not exported, but an incoming <c>traceparent</c> is honoured, the trace goes on to the pod
 /// calls a request makes, and its id into every log line's scope.
 /// </summary>
