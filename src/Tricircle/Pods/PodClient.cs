@@ -41,8 +41,7 @@ internal sealed partial class PodClient(
     private readonly ConcurrentDictionary<string, (string Region, CircuitBreakerStateProvider State)> _circuitStates = new(StringComparer.Ordinal);
 
     /// <summary>False while the pod's circuit is open (it kept failing to connect) and its rest has not passed.</summary>
-    public bool IsReachable(Pod pod) =>
-        !_restingUntil.TryGetValue(pod.PodId, out var until) || until <= timeProvider.GetUtcNow();
+    public bool IsReachable(Pod pod) => IsReachable(pod.PodId);
 
     /// <summary>
     /// The circuit of every pod this instance has called: closed, open (resting: calls fail at
