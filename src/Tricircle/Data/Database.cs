@@ -106,6 +106,19 @@ internal sealed class Database : IAsyncDisposable
         _ => false,
     };
 
+    /// <summary>
+    /// The database could not take the work now, and the same request later would succeed: a
+    /// SQLite write lock held past busy_timeout, a PostgreSQL lock or serialization conflict, or
+    /// no pooled connection free in time. Nothing was written (the transaction rolled back).
+    /// </summary>
+    public static bool IsBusy(Exception exception) => exception switch
+    {
+        SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6, // SQLITE_BUSY, SQLITE_LOCKED
+        PostgresException pg => pg.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.LockNotAvailable,
+        NpgsqlException { InnerException: TimeoutException } => true, // the pool had no connection in time
+        _ => false,
+    };
+
     public static bool IsForeignKeyViolation(Exception exception) => exception switch
     {
         PostgresException pg => pg.SqlState == PostgresErrorCodes.ForeignKeyViolation,

@@ -46,6 +46,14 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
             await ApiErrors.WriteAsync(context, StatusCodes.Status400BadRequest, "Invalid input: it holds characters that cannot be stored.");
             return;
         }
+        catch (Exception e) when (Data.Database.IsBusy(e) && !context.Response.HasStarted)
+        {
+            // Contention, not a fault: the transaction rolled back, so the caller may simply retry.
+            Log.DatabaseBusy(logger, context.Request.Method, context.Request.Path, e.Message);
+            context.Response.Headers.RetryAfter = "1";
+            await ApiErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The database is busy; nothing was changed. Try again shortly.");
+            return;
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             return; // the client went away; nobody is left to answer
@@ -82,6 +90,9 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
     {
         [LoggerMessage(2, LogLevel.Warning, "Keystone failed: {Reason}")]
         public static partial void KeystoneFailed(ILogger logger, string reason);
+
+        [LoggerMessage(3, LogLevel.Warning, "Database busy serving {Method} {Path}: {Reason}")]
+        public static partial void DatabaseBusy(ILogger logger, string method, PathString path, string reason);
 
         [LoggerMessage(1, LogLevel.Error, "Unhandled error serving {Method} {Path}")]
         public static partial void Unhandled(ILogger logger, Exception exception, string method, PathString path);
