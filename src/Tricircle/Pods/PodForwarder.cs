@@ -81,10 +81,12 @@ internal sealed partial class PodForwarder(
         var target = new Telemetry.PodCallTarget(pod.RegionName, serviceType, pod.PodId, unbounded);
         using var invoker = new HttpMessageInvoker(handlers.CreateHandler(PodClient.HttpClientName), disposeHandler: false);
         var transformer = Transformer(root, relativeUri, target, token, ownBase, headers, onFailure);
+
         // What the gateway already said (request id, a microversion), to be said again should the
-        // forwarder clear the answer for an error of its own.
+        // forwarder clear the answer for an error of its own. (No token of ours to SendAsync: YARP
+        // links RequestAborted itself; one more registration per call would be waste.)
         var said = context.Response.Headers.ToArray();
-        var error = await forwarder.SendAsync(context, transformer.Destination.GetLeftPart(UriPartial.Authority), invoker, Config, transformer, context.RequestAborted);
+        var error = await forwarder.SendAsync(context, transformer.Destination.GetLeftPart(UriPartial.Authority), invoker, Config, transformer, CancellationToken.None);
         if (error == ForwarderError.Request && (replaced is not null || !HasBody(context.Request)) && IsUnreachable(context))
         {
             transformer.Body?.Dispose();
@@ -97,7 +99,7 @@ internal sealed partial class PodForwarder(
                 context.Features.Set<IForwarderErrorFeature>(null);
                 replaced?.Position = 0;
                 transformer = Transformer(fresh, relativeUri, target, token, ownBase, headers, onFailure);
-                error = await forwarder.SendAsync(context, transformer.Destination.GetLeftPart(UriPartial.Authority), invoker, Config, transformer, context.RequestAborted);
+                error = await forwarder.SendAsync(context, transformer.Destination.GetLeftPart(UriPartial.Authority), invoker, Config, transformer, CancellationToken.None);
             }
         }
 

@@ -38,6 +38,8 @@ internal sealed class PodTransformer : HttpTransformer
         RequestIdMiddleware.HeaderName, RequestIdMiddleware.ComputeHeaderName, "Date", "Server",
     };
 
+    private static readonly System.Buffers.SearchValues<char> Printable = System.Buffers.SearchValues.Create("\t !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+
     // JSON bodies above this are streamed untouched rather than rewritten.
     private const int RewriteLimit = 32 * 1024 * 1024;
 
@@ -192,7 +194,7 @@ internal sealed class PodTransformer : HttpTransformer
     {
         foreach (var value in values)
         {
-            if (value is not null && !value.All(c => c is >= ' ' and <= '~' || c == '\t'))
+            if (value is not null && value.AsSpan().ContainsAnyExcept(Printable))
             {
                 return false;
             }
