@@ -17,26 +17,25 @@ internal sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var requestId = "req-" + Guid.NewGuid().ToString("D");
+        // One string, not a Guid's and then the prefixed copy.
+        var requestId = string.Create(40, Guid.NewGuid(), static (span, id) =>
+        {
+            "req-".CopyTo(span);
+            id.TryFormat(span[4..], out _, "D");
+        });
         context.TraceIdentifier = requestId;
         context.Response.Headers[HeaderName] = requestId;
         var role = context.Features.Get<ApiRoleFeature>()?.Role;
-        if ((role == ServiceRole.Compute && context.Request.Path != "/") || role == ServiceRole.Volume)
-        {
-            // Set as the answer starts, so that an error path clearing the headers keeps it.
-            context.Response.OnStarting(() =>
-            {
-                // Cinder's wsgi layer adds it to what its controllers answer in JSON (and their
-                // faults), not to an empty 202 or 204, a router's plain 404 or keystonemiddleware's 401.
-                if (role == ServiceRole.Compute
-                    || (context.Response.StatusCode != StatusCodes.Status401Unauthorized && !context.Items.ContainsKey(RouterAnswer)
-                        && context.Response.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true))
-                {
-                    context.Response.Headers[ComputeHeaderName] = requestId;
-                }
 
-                return Task.CompletedTask;
-            });
+        // Set as the answer starts, so that an error path clearing the headers keeps it (static
+        // callbacks with the context as state: no closure per request).
+        if (role == ServiceRole.Compute && context.Request.Path != "/")
+        {
+            context.Response.OnStarting(ComputeStarting, context);
+        }
+        else if (role == ServiceRole.Volume)
+        {
+            context.Response.OnStarting(VolumeStarting, context);
         }
 
         using (logger.BeginScope(new RequestScope(requestId)))
@@ -44,6 +43,27 @@ internal sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<
             await next(context);
         }
     }
+
+    private static readonly Func<object, Task> ComputeStarting = static state =>
+    {
+        var context = (HttpContext)state;
+        context.Response.Headers[ComputeHeaderName] = context.TraceIdentifier;
+        return Task.CompletedTask;
+    };
+
+    // Cinder's wsgi layer adds it to what its controllers answer in JSON (and their faults), not
+    // to an empty 202 or 204, a router's plain 404 or keystonemiddleware's 401.
+    private static readonly Func<object, Task> VolumeStarting = static state =>
+    {
+        var context = (HttpContext)state;
+        if (context.Response.StatusCode != StatusCodes.Status401Unauthorized && !context.Items.ContainsKey(RouterAnswer)
+            && context.Response.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            context.Response.Headers[ComputeHeaderName] = context.TraceIdentifier;
+        }
+
+        return Task.CompletedTask;
+    };
 
     /// <summary>A log scope that prints as the request id.</summary>
     private sealed record RequestScope(string RequestId)

@@ -32,7 +32,7 @@ internal sealed partial class KeystoneAuthMiddleware(
         var token = context.Request.Headers["X-Auth-Token"].ToString();
 
         // A Keystone token is printable ASCII; anything else cannot be one (and cannot even be sent on to Keystone).
-        if (token.Length == 0 || token.Length > 8192 || token.Any(c => c is < '!' or > '~'))
+        if (token.Length == 0 || token.Length > 8192 || token.AsSpan().ContainsAnyExceptInRange('!', '~'))
         {
             await ApiErrors.WriteUnauthorizedAsync(context, _authUri);
             return;

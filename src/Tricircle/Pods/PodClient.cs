@@ -1,10 +1,8 @@
-using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Options;
-using Polly;
 using Polly.CircuitBreaker;
+using Polly.Timeout;
 using Tricircle.Errors;
 
 namespace Tricircle.Pods;
@@ -21,41 +19,23 @@ internal sealed partial class PodClient(
     IHttpClientFactory httpClientFactory,
     PodEndpoints endpoints,
     PodAdminToken adminToken,
-    IOptions<ClientOptions> options,
-    TimeProvider timeProvider,
+    PodCircuits circuits,
     ILogger<PodClient> logger)
 {
+    /// <summary>
+    /// The pods' HTTP client: every pod call, through its pod's resilience pipeline
+    /// (<see cref="PodCircuits"/>: circuit breaker and <c>pod_timeout</c>) and the pod-call metrics.
+    /// </summary>
     public const string HttpClientName = "pods";
 
-    /// <summary>The same client without an overall timeout, for transfers as long as their data (image files).</summary>
-    public const string DataHttpClientName = "pods-data";
-
-    private readonly ClientOptions _options = options.Value;
-    private readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> _circuits = new(StringComparer.Ordinal);
-
-    // Until when each open circuit rests. Polly moves a circuit to half-open only when a call
-    // comes, so the scheduler must not wait for one that would never be made.
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _restingUntil = new(StringComparer.Ordinal);
-
-    // Each circuit's state, read by the circuit gauge (Telemetry/TelemetryGauges).
-    private readonly ConcurrentDictionary<string, (string Region, CircuitBreakerStateProvider State)> _circuitStates = new(StringComparer.Ordinal);
-
     /// <summary>False while the pod's circuit is open (it kept failing to connect) and its rest has not passed.</summary>
-    public bool IsReachable(Pod pod) => IsReachable(pod.PodId);
+    public bool IsReachable(Pod pod) => circuits.IsReachable(pod.PodId);
 
     /// <summary>
     /// The circuit of every pod this instance has called: closed, open (resting: calls fail at
     /// once) or half-open (the rest is over; the next call decides).
     /// </summary>
-    public IEnumerable<(string Region, CircuitState State)> CircuitStates() =>
-        _circuitStates.Select(c => (c.Value.Region, c.Value.State.CircuitState switch
-        {
-            CircuitState.Open or CircuitState.Isolated when IsReachable(c.Key) => CircuitState.HalfOpen,
-            var state => state,
-        }));
-
-    private bool IsReachable(string podId) =>
-        !_restingUntil.TryGetValue(podId, out var until) || until <= timeProvider.GetUtcNow();
+    public IEnumerable<(string Region, CircuitState State)> CircuitStates() => circuits.States();
 
     /// <summary>The pod's versioned service root, e.g. <c>http://nova:8774/v2.1</c> or <c>http://cinder:8776/v3</c>.</summary>
     public async Task<Uri> ServiceRootAsync(Pod pod, string serviceType, CancellationToken cancellationToken) =>
@@ -77,17 +57,16 @@ internal sealed partial class PodClient(
         var root = await ServiceRootAsync(pod, serviceType, cancellationToken);
         request.RequestUri = Combine(root, relative);
         request.Headers.Remove("X-Auth-Token");
-        request.Options.Set(Telemetry.PodCallTarget.Key, new Telemetry.PodCallTarget(pod.RegionName, serviceType));
+        request.Options.Set(Telemetry.PodCallTarget.Key, new Telemetry.PodCallTarget(pod.RegionName, serviceType, pod.PodId, unbounded));
         if (token is not { Length: 0 })
         {
             request.Headers.TryAddWithoutValidation("X-Auth-Token", token ?? (await adminToken.GetAsync(cancellationToken)).Id);
         }
 
-        var pipeline = Circuit(pod);
-        var http = httpClientFactory.CreateClient(unbounded ? DataHttpClientName : HttpClientName);
+        var http = httpClientFactory.CreateClient(HttpClientName);
         try
         {
-            return await pipeline.ExecuteAsync(async ct => await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct), cancellationToken);
+            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
         catch (HttpRequestException e) when (CallerBodyException.In(e) is { } caller)
         {
@@ -111,9 +90,9 @@ internal sealed partial class PodClient(
             using var retry = await CloneAsync(request, Combine(VersionedRoot(fresh), relative), cancellationToken);
             try
             {
-                return await pipeline.ExecuteAsync(async ct => await http.SendAsync(retry, HttpCompletionOption.ResponseHeadersRead, ct), cancellationToken);
+                return await http.SendAsync(retry, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             }
-            catch (Exception again) when (again is HttpRequestException or BrokenCircuitException)
+            catch (Exception again) when (again is HttpRequestException or BrokenCircuitException or TimeoutRejectedException)
             {
                 throw new PodUnavailableException(pod, serviceType, again.Message);
             }
@@ -123,11 +102,18 @@ internal sealed partial class PodClient(
             Log.Unreachable(logger, pod.RegionName, serviceType, e.Message);
             throw new PodUnavailableException(pod, serviceType, e.Message);
         }
-        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (TimeoutRejectedException)
         {
             throw new PodUnavailableException(pod, serviceType, "it did not answer in time");
         }
     }
+
+    /// <summary>
+    /// The pod's service root read again from its catalog after <paramref name="stale"/> could not
+    /// be reached (<c>auto_refresh_endpoint</c>): null when the catalog still says the same.
+    /// </summary>
+    public async Task<Uri?> RefreshedRootAsync(Pod pod, string serviceType, Uri stale, CancellationToken cancellationToken) =>
+        await endpoints.RefreshAsync(pod, serviceType, cancellationToken) is { } fresh && VersionedRoot(fresh) is var root && root != stale ? root : null;
 
     /// <summary>
     /// A JSON call for the gateway's own use: the parsed body of a 2xx answer (null when empty),
@@ -200,12 +186,17 @@ internal sealed partial class PodClient(
     }
 
     // The root itself keeps its slash: real Cinder (and Nova) answer "/v3" with a 302 to "/v3/".
-    private static Uri Combine(Uri root, string relative) =>
+    public static Uri Combine(Uri root, string relative) =>
         new(root.ToString().TrimEnd('/') + (relative.Length > 0 && relative[0] == '?' ? relative : "/" + relative));
 
     private static async Task<HttpRequestMessage> CloneAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
     {
         var clone = new HttpRequestMessage(request.Method, uri) { Version = request.Version };
+        if (request.Options.TryGetValue(Telemetry.PodCallTarget.Key, out var target))
+        {
+            clone.Options.Set(Telemetry.PodCallTarget.Key, target);
+        }
+
         foreach (var (name, values) in request.Headers)
         {
             clone.Headers.TryAddWithoutValidation(name, values);
@@ -224,62 +215,8 @@ internal sealed partial class PodClient(
         return clone;
     }
 
-    private ResiliencePipeline<HttpResponseMessage> Circuit(Pod pod) =>
-        _circuits.TryGetValue(pod.PodId, out var circuit) ? circuit : NewCircuit(pod);
-
-    // Under a lock: a state provider serves one circuit only, so no circuit is built twice.
-    private ResiliencePipeline<HttpResponseMessage> NewCircuit(Pod pod)
-    {
-        lock (_circuitStates)
-        {
-            if (_circuits.TryGetValue(pod.PodId, out var existing))
-            {
-                return existing;
-            }
-
-            var state = new CircuitBreakerStateProvider();
-            var circuit = NewCircuit(pod, state);
-            _circuitStates[pod.PodId] = (pod.RegionName, state);
-            _circuits[pod.PodId] = circuit;
-            return circuit;
-        }
-    }
-
-    private ResiliencePipeline<HttpResponseMessage> NewCircuit(Pod pod, CircuitBreakerStateProvider state) =>
-            new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider }
-                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
-                {
-                    // What says the pod itself is unwell: no connection, no answer in time, or its
-                    // own 502/503/504. Never what one caller's request caused: a body it could not
-                    // send (CallerBodyException), nor a 4xx or 500 the pod answered to its input.
-                    ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                        .Handle<HttpRequestException>(e => CallerBodyException.In(e) is null)
-                        .Handle<TaskCanceledException>(e => e.InnerException is TimeoutException)
-                        .HandleResult(r => (int)r.StatusCode is 502 or 503 or 504),
-                    StateProvider = state,
-                    FailureRatio = 0.5,
-                    MinimumThroughput = _options.CircuitMinimumCalls,
-                    SamplingDuration = TimeSpan.FromSeconds(30),
-                    BreakDuration = TimeSpan.FromSeconds(_options.CircuitBreakSeconds),
-                    OnOpened = args =>
-                    {
-                        _restingUntil[pod.PodId] = timeProvider.GetUtcNow() + args.BreakDuration;
-                        Log.CircuitOpened(logger, pod.RegionName, args.BreakDuration.TotalSeconds);
-                        return ValueTask.CompletedTask;
-                    },
-                    OnClosed = _ =>
-                    {
-                        _restingUntil.TryRemove(pod.PodId, out DateTimeOffset _);
-                        return ValueTask.CompletedTask;
-                    },
-                })
-                .Build();
-
     private static partial class Log
     {
-        [LoggerMessage(2, LogLevel.Warning, "Pod {Region} kept failing; no new resources go there for {Seconds} s")]
-        public static partial void CircuitOpened(ILogger logger, string region, double seconds);
-
         [LoggerMessage(1, LogLevel.Warning, "Pod {Region} ({Service}) is unreachable: {Reason}")]
         public static partial void Unreachable(ILogger logger, string region, string service, string reason);
     }

@@ -1,39 +1,43 @@
 using System.Net;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
-using Tricircle.Hosting;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+using Tricircle.Errors;
 using Tricircle.Identity;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Tricircle.Pods;
 
 /// <summary>
-/// Forwards the current request to a pod and its answer back, modelled on YARP's
-/// <c>HttpForwarder</c>: hop-by-hop headers dropped both ways, bodies streamed, the caller's
-/// token passed on, our request id sent as the global request id, and the pod's URLs in JSON
-/// bodies and <c>Location</c> rewritten to the gateway's, so clients never see a pod.
+/// Forwards the current request to a pod and its answer back with YARP's forwarder
+/// (<see cref="IHttpForwarder"/>, direct forwarding): bodies streamed both ways through the pods'
+/// HTTP handlers (the pod's resilience pipeline and the pod-call metrics), the header rules of
+/// <see cref="PodTransformer"/>, and the pod's URLs in JSON bodies and <c>Location</c> rewritten to
+/// the gateway's, so clients never see a pod. The forwarder's errors become the domain's
+/// (<see cref="ErrorOf"/>), which each API's edge says in its own shape.
 /// </summary>
-internal sealed partial class PodForwarder(PodClient client, ILogger<PodForwarder> logger)
+internal sealed partial class PodForwarder(
+    PodClient client,
+    IHttpForwarder forwarder,
+    IHttpMessageHandlerFactory handlers,
+    ILogger<PodForwarder> logger)
 {
-    // RFC 9110 §7.6.1 connection-specific headers, plus those the transport recomputes.
-    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
-        "Host", "Content-Length", "Proxy-Connection",
-    };
-
-    // Response headers that are ours to set (request id) or stale after a rewrite.
-    private static readonly HashSet<string> OwnResponseHeaders = new(StringComparer.OrdinalIgnoreCase)
-    {
-        RequestIdMiddleware.HeaderName, RequestIdMiddleware.ComputeHeaderName, "Date", "Server",
-    };
-
     /// <summary>Where the pod's request id of the last forwarded call is left in <see cref="HttpContext.Items"/>.</summary>
     public static readonly object PodRequestIdItem = new();
 
-    // JSON bodies above this are streamed untouched rather than rewritten.
-    private const int RewriteLimit = 32 * 1024 * 1024;
+    // Pod calls are HTTP/1.1 (no h2c probe), and bounded by the pod's resilience pipeline, not by
+    // YARP's idle timeout: that one only stops a transfer that stalls for a day.
+    private static readonly ForwarderRequestConfig Config = new()
+    {
+        Version = HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        ActivityTimeout = TimeSpan.FromDays(1),
+    };
 
     /// <summary>
     /// Forwards to <paramref name="relativeUri"/> (relative to the pod's versioned service root,
@@ -61,152 +65,210 @@ internal sealed partial class PodForwarder(PodClient client, ILogger<PodForwarde
         IReadOnlyList<string[]>? parts = null)
     {
         var token = context.Features.Get<RequestContext>()?.AuthToken ?? "";
-        using var request = new HttpRequestMessage(HttpMethod.Parse(context.Request.Method), new Uri(relativeUri, UriKind.Relative));
-        foreach (var (name, values) in context.Request.Headers)
+        var root = await client.ServiceRootAsync(pod, serviceType, context.RequestAborted);
+        MemoryStream? replaced = null;
+        if (body is not null)
         {
-            if (HopByHop.Contains(name) || name.Equals("X-Auth-Token", StringComparison.OrdinalIgnoreCase) || name.Equals(HeaderNames.AcceptEncoding, StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
-            if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) || name.Equals(RequestIdMiddleware.HeaderName, StringComparison.OrdinalIgnoreCase))
-            {
-                continue; // content headers travel with the content below; the request id is ours
-            }
-
-            // A value that is not printable ASCII cannot be sent on (HttpClient refuses it, which
-            // would read as the pod failing); no OpenStack header needs one, so it stays here.
-            if (values.All(IsPrintableAscii))
-            {
-                request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-            }
+            replaced = await ReplaceBodyAsync(context, body);
+        }
+        else if (HasBody(context.Request))
+        {
+            // A failure to read it is the caller's, never counted against the pod (CallerBodyStream).
+            context.Request.Body = new CallerBodyStream(context.Request.Body);
         }
 
-        foreach (var (name, value) in headers ?? [])
-        {
-            request.Headers.Remove(name);
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        request.Headers.TryAddWithoutValidation("X-OpenStack-Request-ID", context.TraceIdentifier);
-        request.Content = body ?? RequestContent(context.Request);
-
-        using var response = await client.SendAsync(pod, serviceType, request, token, context.RequestAborted, unbounded);
-        if (!response.IsSuccessStatusCode && onFailure is not null)
-        {
-            await onFailure((int)response.StatusCode);
-        }
-
-        // The pod's own request id names the call in the pod's logs (and in Nova's instance
-        // actions, which record the local id, not the global one we sent): an operator finds it here.
-        if (response.Headers.TryGetValues(RequestIdMiddleware.HeaderName, out var podIds) || response.Headers.TryGetValues(RequestIdMiddleware.ComputeHeaderName, out podIds))
-        {
-            Log.PodAnswered(logger, pod.RegionName, context.Request.Method, relativeUri, (int)response.StatusCode, string.Join(",", podIds));
-            context.Items[PodRequestIdItem] = podIds.First();
-        }
-
-        var podRoot = await client.ServiceRootAsync(pod, serviceType, context.RequestAborted);
-        var podBase = BaseOf(podRoot);
         var ownBase = GatewayBase(context);
+        var target = new Telemetry.PodCallTarget(pod.RegionName, serviceType, pod.PodId, unbounded);
+        using var invoker = new HttpMessageInvoker(handlers.CreateHandler(PodClient.HttpClientName), disposeHandler: false);
+        var transformer = Transformer(root, relativeUri, target, token, ownBase, headers, onFailure);
 
-        context.Response.StatusCode = (int)response.StatusCode;
-        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+        // What the gateway already said (request id, a microversion), to be said again should the
+        // forwarder clear the answer for an error of its own. (No token of ours to SendAsync: YARP
+        // links RequestAborted itself; one more registration per call would be waste.)
+        var said = context.Response.Headers.ToArray();
+        var error = await forwarder.SendAsync(context, transformer.Destination.GetLeftPart(UriPartial.Authority), invoker, Config, transformer, CancellationToken.None);
+        if (error == ForwarderError.Request && (replaced is not null || !HasBody(context.Request)) && IsUnreachable(context))
         {
-            if (HopByHop.Contains(name) || OwnResponseHeaders.Contains(name))
-            {
-                continue;
-            }
+            transformer.Body?.Dispose();
 
-            context.Response.Headers[name] = name.Equals(HeaderNames.Location, StringComparison.OrdinalIgnoreCase)
-                ? values.Select(v => Rewrite(v, podBase, ownBase)).ToArray()
-                : values.ToArray();
+            // The URL may be stale (the region moved its endpoint): read the catalog again and,
+            // if it now says something else, try there once.
+            if (await client.RefreshedRootAsync(pod, serviceType, root, context.RequestAborted) is { } fresh)
+            {
+                Restore(context, said);
+                context.Features.Set<IForwarderErrorFeature>(null);
+                replaced?.Position = 0;
+                transformer = Transformer(fresh, relativeUri, target, token, ownBase, headers, onFailure);
+                error = await forwarder.SendAsync(context, transformer.Destination.GetLeftPart(UriPartial.Authority), invoker, Config, transformer, CancellationToken.None);
+            }
         }
 
-        if (response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.NotModified || context.Request.Method == "HEAD")
+        using var answer = transformer.Body;
+        if (transformer.Failure is { } failure)
         {
-            // No body may follow (real Nova's 204 still says application/json, length 0).
-            return (int)response.StatusCode;
+            Restore(context, said);
+            ExceptionDispatchInfo.Throw(failure);
         }
 
-        var isJson = response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
-        if (isJson && response.Content.Headers.ContentLength is null or <= RewriteLimit)
+        if (error != ForwarderError.None)
         {
-            // One pass over pooled bytes: the pod's URLs made ours; a hook's parts parsed alone.
-            using var read = new PooledBuffer((int)(response.Content.Headers.ContentLength ?? 8192) + 1);
-            await using (var podBody = await response.Content.ReadAsStreamAsync(context.RequestAborted))
+            var cause = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+            if (context.Response.HasStarted)
             {
-                await read.ReadFromAsync(podBody, int.MaxValue, context.RequestAborted);
+                return context.Response.StatusCode; // YARP has reset the client's stream: nothing more can be said
             }
 
-            using var rewritten = new PooledBuffer(read.Length + 1024);
-            PodBodyRewriter.RewriteUrls(read.Span, Encoding.UTF8.GetBytes(podBase), Encoding.UTF8.GetBytes(ownBase), rewritten);
-            using var edited = new PooledBuffer(onSuccess is null ? 1 : rewritten.Length + 1024);
-            var answer = rewritten;
-            if (onSuccess is not null && response.IsSuccessStatusCode && rewritten.Length > 0)
+            Restore(context, said);
+            var domain = ErrorOf(error, cause, pod, serviceType, context.RequestAborted);
+            if (domain is PodUnavailableException)
             {
-                if (parts is null)
+                Log.Unreachable(logger, pod.RegionName, serviceType, error, cause?.Message ?? "");
+            }
+
+            throw domain;
+        }
+
+        var status = context.Response.StatusCode;
+        if (transformer.PodRequestId is { } podRequestId)
+        {
+            Log.PodAnswered(logger, pod.RegionName, context.Request.Method, relativeUri, status, podRequestId);
+            context.Items[PodRequestIdItem] = podRequestId.Split(',')[0];
+        }
+
+        if (answer is null)
+        {
+            return status; // streamed by the forwarder, or no body at all
+        }
+
+        // One pass over pooled bytes: the pod's URLs made ours; a hook's parts parsed alone.
+        using var rewritten = new PooledBuffer(answer.Length + 1024);
+        PodBodyRewriter.RewriteUrls(answer.Span, Encoding.UTF8.GetBytes(transformer.PodBase), Encoding.UTF8.GetBytes(ownBase), rewritten);
+        using var edited = new PooledBuffer(onSuccess is null ? 1 : rewritten.Length + 1024);
+        var written = rewritten;
+        if (onSuccess is not null && status is >= 200 and < 300 && rewritten.Length > 0)
+        {
+            if (parts is null)
+            {
+                if (JsonNode.Parse(rewritten.Span) is { } node)
                 {
-                    if (JsonNode.Parse(rewritten.Span) is { } node)
-                    {
-                        await onSuccess(node);
-                        await using var writer = new Utf8JsonWriter(edited);
-                        node.WriteTo(writer);
-                        await writer.FlushAsync(context.RequestAborted);
-                        answer = edited;
-                    }
-                }
-                else if (PodBodyRewriter.FindParts(rewritten.Span, parts) is { } found)
-                {
-                    // (A body that is not JSON after all goes on as the pod wrote it, as from a proxy.)
-                    var view = PodBodyRewriter.View(found);
-                    await onSuccess(view);
-                    PodBodyRewriter.Splice(rewritten.Span, found, view, edited);
-                    answer = edited;
+                    await onSuccess(node);
+                    await using var writer = new Utf8JsonWriter(edited);
+                    node.WriteTo(writer);
+                    await writer.FlushAsync(context.RequestAborted);
+                    written = edited;
                 }
             }
-
-            context.Response.ContentLength = answer.Length;
-            if (answer.Length > 0)
+            else if (PodBodyRewriter.FindParts(rewritten.Span, parts) is { } found)
             {
-                // An empty body is not written: the answer then goes when the caller's handler
-                // ends, after what it does with the pod's answer (a detach's release, say).
-                await context.Response.Body.WriteAsync(answer.Memory, context.RequestAborted);
+                // (A body that is not JSON after all goes on as the pod wrote it, as from a proxy.)
+                var view = PodBodyRewriter.View(found);
+                await onSuccess(view);
+                PodBodyRewriter.Splice(rewritten.Span, found, view, edited);
+                written = edited;
             }
-
-            return (int)response.StatusCode;
         }
 
-        if (response.Content.Headers.ContentLength is { } length)
+        context.Response.ContentLength = written.Length;
+        if (written.Length > 0)
         {
-            context.Response.ContentLength = length;
+            // An empty body is not written: the answer then goes when the caller's handler
+            // ends, after what it does with the pod's answer (a detach's release, say).
+            await context.Response.Body.WriteAsync(written.Memory, context.RequestAborted);
         }
 
-        await using var stream = await response.Content.ReadAsStreamAsync(context.RequestAborted);
-        await stream.CopyToAsync(context.Response.Body, context.RequestAborted);
-        return (int)response.StatusCode;
+        return status;
     }
 
-    /// <summary>The request body as content for the pod (streamed), or null when there is none.</summary>
-    public static HttpContent? RequestContent(HttpRequest request)
+    /// <summary>
+    /// The domain error for a forwarder error: the caller's (a body it could not send, or it went
+    /// away) or the pod's (<see cref="PodUnavailableException"/>: no connection, no answer in time,
+    /// resting after repeated failures, an answer that broke off).
+    /// </summary>
+    public static Exception ErrorOf(ForwarderError error, Exception? cause, Pod pod, string serviceType, CancellationToken aborted)
     {
-        if (request.ContentLength is 0 || (request.ContentLength is null && !request.Headers.TransferEncoding.Any(v => v?.Contains("chunked", StringComparison.OrdinalIgnoreCase) == true)))
+        if (cause is not null && CallerBodyException.In(cause) is { } caller)
         {
-            return null;
+            return caller;
         }
 
-        var content = new StreamContent(new CallerBodyStream(request.Body));
-        foreach (var (name, values) in request.Headers)
+        return error switch
         {
-            if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) && values.All(IsPrintableAscii))
+            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient
+                => new OperationCanceledException("The client went away.", cause, aborted),
+            ForwarderError.RequestBodyClient => cause is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }
+                ? new CallerBodyException(ErrorKind.OverLimit, cause.Message, cause)
+                : new CallerBodyException(ErrorKind.Invalid, "The request body could not be read: " + (cause?.Message ?? "it broke off"), cause ?? new IOException()),
+            ForwarderError.RequestTimedOut => new PodUnavailableException(pod, serviceType, "it did not answer in time"),
+            _ when Innermost<TimeoutRejectedException>(cause) is not null => new PodUnavailableException(pod, serviceType, "it did not answer in time"),
+            _ when Innermost<BrokenCircuitException>(cause) is not null => new PodUnavailableException(pod, serviceType, "it failed repeatedly and is given a rest"),
+            ForwarderError.ResponseHeaders or ForwarderError.ResponseBodyDestination => new PodUnavailableException(pod, serviceType, "its answer broke off: " + (cause?.Message ?? "")),
+            ForwarderError.RequestBodyDestination => new PodUnavailableException(pod, serviceType, "it stopped reading the request: " + (cause?.Message ?? "")),
+            _ => new PodUnavailableException(pod, serviceType, cause?.Message ?? error.ToString()),
+        };
+    }
+
+    private static T? Innermost<T>(Exception? e)
+        where T : Exception
+    {
+        for (var current = e; current is not null; current = current.InnerException)
+        {
+            if (current is T found)
             {
-                content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+                return found;
             }
         }
 
-        return content;
+        return null;
     }
 
-    private static bool IsPrintableAscii(string? value) => value is null || value.All(c => c is >= ' ' and <= '~' || c == '\t');
+    private static void Restore(HttpContext context, KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>[] said)
+    {
+        context.Response.Clear();
+        foreach (var (name, values) in said)
+        {
+            context.Response.Headers[name] = values;
+        }
+    }
+
+    // A connection that could not be made (not a resting circuit, a timeout or the caller's body).
+    private static bool IsUnreachable(HttpContext context) =>
+        context.Features.Get<IForwarderErrorFeature>()?.Exception is HttpRequestException e && CallerBodyException.In(e) is null;
+
+    private static PodTransformer Transformer(Uri root, string relativeUri, Telemetry.PodCallTarget target, string token, string ownBase, IEnumerable<KeyValuePair<string, string>>? headers, Func<int, Task>? onFailure) => new()
+    {
+        Destination = PodClient.Combine(root, relativeUri.TrimStart('/')),
+        Target = target,
+        Token = token,
+        PodBase = BaseOf(root),
+        OwnBase = ownBase,
+        Headers = headers,
+        OnFailure = onFailure,
+    };
+
+    // YARP forwards the request's own body: a replacement takes its place, with its headers.
+    private static async Task<MemoryStream> ReplaceBodyAsync(HttpContext context, HttpContent body)
+    {
+        var bytes = await body.ReadAsByteArrayAsync(context.RequestAborted);
+        foreach (var (name, values) in body.Headers)
+        {
+            context.Request.Headers[name] = values.ToArray();
+        }
+
+        context.Request.Headers.Remove(HeaderNames.TransferEncoding);
+        context.Request.ContentLength = bytes.Length;
+        var stream = new MemoryStream(bytes, writable: false);
+        context.Request.Body = stream;
+        context.Features.Set<IHttpRequestBodyDetectionFeature>(new ReplacedBody());
+        return stream;
+    }
+
+    private static bool HasBody(HttpRequest request) =>
+        request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Any(v => v?.Contains("chunked", StringComparison.OrdinalIgnoreCase) == true));
+
+    private sealed class ReplacedBody : IHttpRequestBodyDetectionFeature
+    {
+        public bool CanHaveBody => true;
+    }
 
     /// <summary>How clients reached us: scheme, host and path base, without a trailing slash.</summary>
     public static string GatewayBase(HttpContext context) => $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}";
@@ -227,6 +289,9 @@ internal sealed partial class PodForwarder(PodClient client, ILogger<PodForwarde
 
     private static partial class Log
     {
+        [LoggerMessage(2, LogLevel.Warning, "Pod {Pod} ({Service}) could not be forwarded to ({Error}): {Reason}")]
+        public static partial void Unreachable(ILogger logger, string pod, string service, ForwarderError error, string reason);
+
         [LoggerMessage(1, LogLevel.Information, "Pod {Pod} answered {Method} {Path} with {Status} as its request {PodRequestId}")]
         public static partial void PodAnswered(ILogger logger, string pod, string method, string path, int status, string podRequestId);
     }

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Http.Resilience;
 using Tricircle.Hosting;
 
 namespace Tricircle.Pods;
@@ -28,8 +28,31 @@ internal static class PodsServiceCollectionExtensions
             });
 
         // Southbound: one pooled client for every pod call, shaped like YARP's forwarder client.
-        services.AddHttpClient(PodClient.HttpClientName, (sp, http) =>
-                http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ClientOptions>>().Value.PodTimeout))
+        // Its deadline is the pod's resilience pipeline's (pod_timeout, none for image data), not
+        // HttpClient.Timeout; the forwarder sends through the same handlers (PodForwarder).
+        services.AddPodsHttpClient()
+            .AddHttpMessageHandler<Telemetry.PodCallHandler>()
+            .RemoveAllLoggers(); // its handlers open a log scope per call; PodForwarder logs what a call did
+        services.AddSingleton<PodAdminToken>();
+        services.AddSingleton<PodClient>();
+        services.AddHttpForwarder();
+        services.AddSingleton<PodForwarder>();
+
+        // YARP's forwarder logs every call at Information ("Proxying to ..."); PodForwarder logs
+        // what a call did, and its failures, itself.
+        services.Configure<LoggerFilterOptions>(o => o.AddFilter("Yarp.ReverseProxy", LogLevel.Warning));
+        services.AddSingleton<PodFanOut>();
+        services.AddSingleton<MergedList>();
+        services.AddSingleton<OperatorViews>();
+        services.AddSingleton<PodMicroversions>();
+        return services;
+    }
+
+    /// <summary>The pods' HTTP client: its connection settings and each pod's resilience pipeline (<see cref="PodCircuits"/>).</summary>
+    public static IHttpClientBuilder AddPodsHttpClient(this IServiceCollection services)
+    {
+        services.AddSingleton<PodCircuits>();
+        var client = services.AddHttpClient(PodClient.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 UseProxy = false,
@@ -39,28 +62,9 @@ internal static class PodsServiceCollectionExtensions
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 MaxConnectionsPerServer = 256,
-            })
-            .AddHttpMessageHandler<Telemetry.PodCallHandler>()
-            .RemoveAllLoggers(); // its handlers open a log scope per call; PodForwarder logs what a call did
-        services.AddHttpClient(PodClient.DataHttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                UseProxy = false,
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                AutomaticDecompression = System.Net.DecompressionMethods.None,
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            })
-            .AddHttpMessageHandler<Telemetry.PodCallHandler>()
-            .RemoveAllLoggers();
-        services.AddSingleton<PodAdminToken>();
-        services.AddSingleton<PodClient>();
-        services.AddSingleton<PodForwarder>();
-        services.AddSingleton<PodFanOut>();
-        services.AddSingleton<MergedList>();
-        services.AddSingleton<OperatorViews>();
-        services.AddSingleton<PodMicroversions>();
-        return services;
+            });
+        client.AddResilienceHandler(PodCircuits.PipelineName, (builder, context) => context.ServiceProvider.GetRequiredService<PodCircuits>().Configure(builder, context))
+            .SelectPipelineBy(sp => sp.GetRequiredService<PodCircuits>().KeyOf);
+        return client;
     }
 }

@@ -1,7 +1,11 @@
 namespace Tricircle.Telemetry;
 
-/// <summary>Which pod and service a southbound request is for; set by <see cref="Pods.PodClient"/>, read by <see cref="PodCallHandler"/>.</summary>
-internal sealed record PodCallTarget(string Region, string Service)
+/// <summary>
+/// Which pod and service a southbound request is for; set by <see cref="Pods.PodClient"/> and
+/// <see cref="Pods.PodForwarder"/>, read by <see cref="PodCallHandler"/> and the pod's
+/// resilience pipeline (<see cref="Pods.PodCircuits"/>: its key, and no timeout for image data).
+/// </summary>
+internal sealed record PodCallTarget(string Region, string Service, string PodId, bool Unbounded = false)
 {
     public static readonly HttpRequestOptionsKey<PodCallTarget> Key = new("tricircle.pod_call");
 }

@@ -154,6 +154,38 @@ public sealed class MetricsTests(OutageGatewayFixture fixture) : IClassFixture<O
     }
 
     [Fact]
+    public async Task AForwardedShow_CarriesTheTraceToThePod_UnderTheGatewaysSpan_NotTheCallersHeader()
+    {
+        var (token, _) = fixture.NewTenant("traced-show");
+        var id = await fixture.BootAsync(token, "az1", "traced-show");
+        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+        const string CallerSpan = "c7ad6b7169203332";
+        var seen = new System.Collections.Concurrent.ConcurrentBag<RegionRequest>();
+        var regionOne = fixture.Region("RegionOne");
+        regionOne.Traffic.Observer = seen.Add;
+        try
+        {
+            using var http = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null });
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.ComputeUrl.ToString().TrimEnd('/') + "/servers/" + id));
+            request.Headers.Add("X-Auth-Token", token);
+            request.Headers.Add("traceparent", $"00-{traceId}-{CallerSpan}-01");
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        finally
+        {
+            regionOne.Traffic.Observer = null;
+        }
+
+        // The show is forwarded (YARP): the caller's header is not passed on as it came.
+        var podCall = Assert.Single(seen, r => r.Service == "compute" && r.Path.EndsWith("/servers/" + id, StringComparison.Ordinal));
+        Assert.NotNull(podCall.TraceParent);
+        var parts = podCall.TraceParent.Split('-');
+        Assert.Equal(["00", traceId], parts[..2]);
+        Assert.NotEqual(CallerSpan, parts[2]);
+    }
+
+    [Fact]
     public async Task Status_ShowsEachPodServicesRecentLatency_AndErrorRate()
     {
         var (token, _) = fixture.NewTenant("status");
