@@ -17,6 +17,7 @@ using Tricircle.Quotas;
 using Tricircle.Routing;
 using Tricircle.Telemetry;
 using Tricircle.Volume;
+using Tricircle.WebConsole.Topology;
 
 namespace Tricircle.Hosting;
 
@@ -67,7 +68,8 @@ internal static class ServiceHost
             .AddVolume()
             .AddImage()
             .AddNetwork()
-            .AddJobs();
+            .AddJobs()
+            .AddTopology();
         configureServices?.Invoke(builder.Services);
 
         // Only roles without a port (serve --roles jobs): no server at all. Kestrel given no
