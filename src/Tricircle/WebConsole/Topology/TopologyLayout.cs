@@ -17,7 +17,8 @@ internal sealed record BandBox(TopologyNetwork Network, double Y, IReadOnlyList<
 /// <summary>A line from a router's node to one of its networks' bands (an SVG path).</summary>
 internal sealed record LinkLine(RouterLinkKind Kind, string NetworkId, string Path, string? Title);
 
-internal sealed record RouterBox(TopologyRouter Router, double X, double Y, IReadOnlyList<LinkLine> Links);
+/// <summary>A router's node over the first pod holding a copy, the places of its other copies (same row, their pods' columns), its links.</summary>
+internal sealed record RouterBox(TopologyRouter Router, double X, double Y, IReadOnlyList<LinkLine> Links, IReadOnlyList<(string PodName, double X)> OtherCopies);
 
 /// <summary>What a small box in a column stands for.</summary>
 internal enum ItemKind
@@ -143,9 +144,14 @@ internal sealed class TopologyLayout
         }
 
         var bandOf = bands.ToDictionary(b => b.Network.Id, StringComparer.Ordinal);
-        var routers = placed.Select(p => new RouterBox(p.Router, p.X, p.Y, [.. p.Router.Links
-            .Where(l => bandOf.ContainsKey(l.NetworkId))
-            .Select(l => Link(l, bandOf[l.NetworkId], p.X, p.Y))])).ToList();
+        var routers = placed.Select(p =>
+        {
+            // Links leave the node side by side so that one to a lower band does not hide another.
+            var links = p.Router.Links.Where(l => bandOf.ContainsKey(l.NetworkId)).ToList();
+            var copies = p.Router.Copies.Where(c => columnOf.ContainsKey(c.PodId)).Select(c => columnOf[c.PodId]).Distinct().Order().ToList();
+            var others = copies.Skip(1).Select(i => (model.Pods[i].Name, p.X - ColumnX(copies[0]) + ColumnX(i))).ToList();
+            return new RouterBox(p.Router, p.X, p.Y, [.. links.Select((l, i) => Link(l, bandOf[l.NetworkId], p.X + ((i - ((links.Count - 1) / 2.0)) * 5), p.Y))], others);
+        }).ToList();
 
         // Each pod's servers, volumes and unattached floating IPs, stacked under the bands.
         y += 10;
@@ -249,7 +255,7 @@ internal sealed class TopologyLayout
         var target = band.Segments.Count == 0
             ? Math.Min(x, LabelWidth - 10)
             : band.Segments.Select(s => Math.Clamp(x, s.X + 4, s.X + s.Width - 4)).MinBy(t => Math.Abs(t - x));
-        var start = band.CenterY < y ? y - RouterRadius : y + RouterRadius;
+        var start = band.CenterY < y ? y - RouterRadius + 2 : y + RouterRadius - 2;
         var path = string.Create(CultureInfo.InvariantCulture, $"M {x:0.#} {start:0.#} V {band.CenterY:0.#} H {target:0.#}");
         var title = link.Kind switch
         {
@@ -262,7 +268,7 @@ internal sealed class TopologyLayout
 
     private static string Label(TopologyNetwork network)
     {
-        var name = network.Name.Length > 0 ? network.Name : Short(network.Id);
+        var name = network.Kind == NetworkKind.Bridge ? "bridge " + Short(network.Id) : network.Name.Length > 0 ? network.Name : Short(network.Id);
         var cidrs = string.Join(", ", network.Subnets.Select(s => s.Cidr));
         return $"{name} · {network.Segment}" + (cidrs.Length > 0 ? " · " + cidrs : "");
     }

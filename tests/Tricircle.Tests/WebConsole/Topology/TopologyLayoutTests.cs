@@ -48,6 +48,9 @@ public sealed class TopologyLayoutTests
         Assert.True(y["ext"] < node.Y && node.Y < y["bridge"] && y["bridge"] < y["t"]);
         Assert.True(node.X > layout.Columns[1].X && node.X < layout.Columns[1].X + layout.Columns[1].Width); // over its first pod
         Assert.Equal([RouterLinkKind.Gateway, RouterLinkKind.Bridge, RouterLinkKind.Interface], node.Links.Select(l => l.Kind));
+        var (copyPod, copyX) = Assert.Single(node.OtherCopies); // its copy in Region3, drawn in that column
+        Assert.Equal("Region3", copyPod);
+        Assert.True(copyX > layout.Columns[2].X && copyX < layout.Columns[2].X + layout.Columns[2].Width);
         var toExternal = node.Links[0].Path;
         var external = Assert.Single(layout.Bands.Single(b => b.Network.Id == "ext").Segments);
         Assert.EndsWith("H " + TopologyLayout.Num(external.X + external.Width - 4), toExternal); // along to the one pod holding it (left of the router)
