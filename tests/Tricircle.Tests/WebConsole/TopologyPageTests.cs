@@ -14,6 +14,8 @@ public sealed class TopologyPageTests(ConsoleFixture console)
 {
     private const string Pods = "RegionOne RegionTwo";
 
+    private static readonly LocatorAssertionsToHaveAttributeOptions WithinSeconds = new() { Timeout = 10_000 };
+
     [Fact]
     public async Task EachSeededNetwork_IsABandOverExactlyThePodsHoldingACopy()
     {
@@ -58,6 +60,18 @@ public sealed class TopologyPageTests(ConsoleFixture console)
         var bridge = page.Locator($"[data-network-id='{bridgeId}']");
         Assert.Equal("bridge", await bridge.GetAttributeAsync("data-kind"));
         Assert.Equal(Pods, await bridge.GetAttributeAsync("data-pods"));
+
+        // Its panel: the jobs that made its copies, linked to the jobs page.
+        await router.Locator("circle[data-router-node]").ClickAsync();
+        var jobs = page.GetByTestId("resource-panel").GetByTestId("panel-jobs").Locator("tr[data-job-id]");
+        await Assertions.Expect(jobs.First).ToBeVisibleAsync();
+        var store = console.Sandbox.Services.GetRequiredService<Jobs.JobStore>();
+        foreach (var row in await jobs.AllAsync())
+        {
+            var job = await store.FindAsync((await row.GetAttributeAsync("data-job-id"))!, CancellationToken.None);
+            Assert.Contains(console.RouterId, job!.ResourceId.Split('#'));
+            Assert.StartsWith($"jobs?resource_id={console.RouterId}&job={job.Id}", await row.Locator("a").GetAttributeAsync("href"), StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -100,6 +114,39 @@ public sealed class TopologyPageTests(ConsoleFixture console)
     }
 
     [Fact]
+    public async Task APodTakenDown_ShowsDownInThePicture_AndItsCopyGivesNoAnswer()
+    {
+        var page = await OpenAsync(await console.LogInAsync());
+        var column = page.Locator("svg g[data-state][data-pod='RegionTwo']");
+        await Assertions.Expect(column).ToHaveAttributeAsync("data-state", "up", WithinSeconds);
+        var region = console.Region("RegionTwo");
+        try
+        {
+            await region.Faults.SetDownAsync(true);
+
+            await Assertions.Expect(column).ToHaveAttributeAsync("data-state", "down", WithinSeconds);
+            await Assertions.Expect(page.Locator("svg g[data-state][data-pod='RegionOne']")).ToHaveAttributeAsync("data-state", "up");
+            Assert.Equal(Pods, await page.Locator($"[data-network-id='{console.NetworkA}']").GetAttributeAsync("data-pods")); // its copy is still routed there
+            await page.Locator($"[data-network-id='{console.NetworkA}'] rect[data-band]").First.ClickAsync();
+            var panel = page.GetByTestId("resource-panel");
+            await Assertions.Expect(panel.Locator("tr[data-copy-pod='RegionTwo'] td[data-copy-status]")).ToContainTextAsync("no answer");
+            await Assertions.Expect(panel.Locator("tr[data-copy-pod='RegionOne'] td[data-copy-status]")).ToHaveTextAsync("ACTIVE");
+            await ConsoleFixture.ScreenshotAsync(page, "topology-regiontwo-down");
+        }
+        finally
+        {
+            await region.Faults.SetDownAsync(false);
+        }
+
+        await Assertions.Expect(column).ToHaveAttributeAsync("data-state", "up", new() { Timeout = 30_000 });
+
+        // The next test asks RegionTwo again: wait out the rest its circuit was given.
+        var client = console.Sandbox.Services.GetRequiredService<Pods.PodClient>();
+        var pod = (await console.Sandbox.Services.GetRequiredService<Pods.PodStore>().FindByRegionAsync("RegionTwo", CancellationToken.None))!;
+        await Poll.UntilAsync(() => Task.FromResult(client.IsReachable(pod)), TimeSpan.FromSeconds(60), () => "RegionTwo's circuit is still resting");
+    }
+
+    [Fact]
     public async Task AMember_SeesOnlyItsOwnProjectsNetworks()
     {
         var page = await OpenAsync(await console.LogInAsMemberAsync());
@@ -108,6 +155,9 @@ public sealed class TopologyPageTests(ConsoleFixture console)
         await Assertions.Expect(page.Locator($"[data-network-id='{console.OtherNetwork}']")).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByTestId("topology-project")).ToHaveCountAsync(0); // no project selector
         await Assertions.Expect(page.GetByTestId("topology-project-fixed")).ToContainTextAsync(console.DemoProjectId);
+        await page.Locator($"[data-network-id='{console.NetworkA}'] rect[data-band]").First.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("panel-copies").Locator("tr[data-copy-pod]")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.GetByTestId("panel-all-jobs")).ToHaveCountAsync(0); // jobs are the admin's
 
         // An admin choosing project "other" sees its network and none of demo's.
         var admin = await OpenAsync(await console.LogInAsync());

@@ -38,8 +38,11 @@ internal sealed class ResourceDetails(PodStore pods, PodClient client, PodNetwor
 
     public const int JobLimit = 20;
 
-    /// <summary>The detail, or null when the model has no such resource (gone since, or not the viewer's).</summary>
-    public async Task<ResourceDetail?> ReadAsync(TopologyModel model, ResourceKind kind, string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// The detail, or null when the model has no such resource (gone since, or not the viewer's).
+    /// Jobs only <paramref name="withJobs"/>: they are the admin's (the Admin API's jobs need the admin role).
+    /// </summary>
+    public async Task<ResourceDetail?> ReadAsync(TopologyModel model, ResourceKind kind, string id, bool withJobs, CancellationToken cancellationToken)
     {
         if (Describe(model, kind, id) is not { } described)
         {
@@ -48,7 +51,7 @@ internal sealed class ResourceDetails(PodStore pods, PodClient client, PodNetwor
 
         var (title, fields, copies) = described;
         var statuses = await StatusesAsync(kind, copies, cancellationToken);
-        var (found, _) = await jobs.ListAsync(new Dictionary<string, string> { ["resource_id"] = id }, null, JobLimit, cancellationToken);
+        var (found, _) = withJobs ? await jobs.ListAsync(new Dictionary<string, string> { ["resource_id"] = id }, null, JobLimit, cancellationToken) : ([], false);
         return new ResourceDetail(kind, id, title, fields, statuses,
             [.. found.Select(j => new ResourceJob(j.Id, j.Type, j.Status, j.PodId, j.LastError, j.UpdatedAt))], timeProvider.GetUtcNow());
     }

@@ -1,13 +1,5 @@
 namespace Tricircle.WebConsole.Topology;
 
-/// <summary>Whether a pod takes work: up, down (its circuit rests after failing to connect) or disabled by an operator.</summary>
-internal static class PodState
-{
-    public const string Up = "up";
-    public const string Down = "down";
-    public const string Disabled = "disabled";
-}
-
 /// <summary>What a network is for: a tenant's, a project's bridge between its routers' pods, or an external one.</summary>
 internal enum NetworkKind
 {
@@ -24,8 +16,8 @@ internal enum RouterLinkKind
     Gateway,
 }
 
-/// <summary>One pod as the picture shows it (the central pod is not one of them).</summary>
-internal sealed record TopologyPod(string Id, string Name, string AvailabilityZone, string State, string? Reason);
+/// <summary>One pod as the picture shows it (the central pod is not one of them), in the state the pods page gives it (<see cref="PodOverview"/>), and why when not up.</summary>
+internal sealed record TopologyPod(string Id, string Name, string AvailabilityZone, PodState State, string? Reason);
 
 /// <summary>A central resource's copy in one pod: the routing row (no bottom id while it is being made).</summary>
 internal sealed record TopologyCopy(string PodId, string PodName, string? BottomId);

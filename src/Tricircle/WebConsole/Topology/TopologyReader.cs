@@ -1,7 +1,6 @@
 using Dapper;
 using Tricircle.Data;
 using Tricircle.Network;
-using Tricircle.Pods;
 
 namespace Tricircle.WebConsole.Topology;
 
@@ -9,18 +8,19 @@ namespace Tricircle.WebConsole.Topology;
 /// Reads what the topology picture draws from Tricircle's own tables (never through the APIs, never
 /// from the pods on each refresh): one query per kind of resource, joined in memory, so the cost
 /// does not grow with the number of resources in round trips. Server names are the only thing the
-/// pods are asked for, through <see cref="ServerNames"/> (one fan-out, cached).
+/// pods are asked for, through <see cref="ServerNames"/> (one fan-out, cached); the pods' states are
+/// the pods page's (<see cref="PodOverview"/>: its probe is shared and made at most once a refresh).
 /// </summary>
-internal sealed class TopologyReader(Database database, PodStore pods, PodClient client, ServerNames serverNames, TimeProvider timeProvider)
+internal sealed class TopologyReader(Database database, PodOverview overview, ServerNames serverNames, TimeProvider timeProvider)
 {
     private static readonly string[] RoutedTypes = ["network", "router", "floatingip", "server", "volume"];
 
     /// <summary>The topology of <paramref name="projectId"/> (what its member may see: its own, shared and external networks, its bridge), or of every project when null.</summary>
     public async Task<TopologyModel> ReadAsync(string? projectId, CancellationToken cancellationToken)
     {
-        var podRows = await pods.ListAsync(new Dictionary<string, string>(), cancellationToken);
-        var podList = podRows.Where(p => !p.IsCentral).ToList();
-        var podNames = podRows.ToDictionary(p => p.PodId, p => p.RegionName, StringComparer.Ordinal);
+        var views = (await overview.ListAsync(cancellationToken)).Where(v => !v.Pod.IsCentral).ToList();
+        var podList = views.Select(v => v.Pod).ToList();
+        var podNames = podList.ToDictionary(p => p.PodId, p => p.RegionName, StringComparer.Ordinal);
 
         await using var connection = await database.OpenAsync(cancellationToken);
         var p = new DynamicParameters();
@@ -87,9 +87,7 @@ internal sealed class TopologyReader(Database database, PodStore pods, PodClient
 
         return new TopologyModel(
             projectId,
-            [.. podList.Select(pod => new TopologyPod(pod.PodId, pod.RegionName, pod.AzName,
-                pod.Disabled ? PodState.Disabled : client.IsReachable(pod) ? PodState.Up : PodState.Down,
-                pod.Disabled ? pod.DisabledReason : client.IsReachable(pod) ? null : "its circuit is open: calls to it kept failing"))],
+            [.. views.Select(v => new TopologyPod(v.Pod.PodId, v.Pod.RegionName, v.Pod.AzName, v.State, v.State == PodState.Up ? null : v.StateDetail))],
             [.. networks.Select(n => new TopologyNetwork(
                 n.Id, n.ProjectId, n.Name, n.RouterExternal ? NetworkKind.External : n.BridgeOf is not null ? NetworkKind.Bridge : NetworkKind.Tenant, n.Shared,
                 n.NetworkType, n.PhysicalNetwork, n.SegmentationId,

@@ -101,13 +101,13 @@ public abstract class TopologyReaderTests(GatewayFixture gateway)
         var details = gateway.Sandbox.Services.GetRequiredService<ResourceDetails>();
         var model = await reader.ReadAsync(world.Project, CancellationToken.None);
 
-        var network = await details.ReadAsync(model, ResourceKind.Network, world.NetworkA, CancellationToken.None);
+        var network = await details.ReadAsync(model, ResourceKind.Network, world.NetworkA, withJobs: true, CancellationToken.None);
         Assert.NotNull(network);
         Assert.Equal(["RegionOne", "RegionTwo"], network.Copies.Select(c => c.Copy.PodName));
         Assert.All(network.Copies, c => Assert.Equal("ACTIVE", c.Status));
         Assert.Contains(("segment", Assert.Single(model.Networks, n => n.Id == world.NetworkA).Segment), network.Fields);
 
-        var router = await details.ReadAsync(model, ResourceKind.Router, world.Router, CancellationToken.None);
+        var router = await details.ReadAsync(model, ResourceKind.Router, world.Router, withJobs: true, CancellationToken.None);
         Assert.NotNull(router);
         Assert.NotEmpty(router.Jobs);
         var jobs = gateway.Sandbox.Services.GetRequiredService<Jobs.JobStore>();
@@ -117,12 +117,13 @@ public abstract class TopologyReaderTests(GatewayFixture gateway)
         }
 
 
-        var server = await details.ReadAsync(model, ResourceKind.Server, world.ServerB2, CancellationToken.None);
+        var server = await details.ReadAsync(model, ResourceKind.Server, world.ServerB2, withJobs: false, CancellationToken.None);
         Assert.Equal("ACTIVE", Assert.Single(server!.Copies).Status);
+        Assert.Empty(server.Jobs); // a member's panel: no jobs (they are the admin's)
 
         // Not the viewer's: no detail (the model is a project's own).
         var other = await reader.ReadAsync(gateway.OtherProjectId, CancellationToken.None);
-        Assert.Null(await details.ReadAsync(other, ResourceKind.Network, world.NetworkA, CancellationToken.None));
+        Assert.Null(await details.ReadAsync(other, ResourceKind.Network, world.NetworkA, withJobs: true, CancellationToken.None));
     }
 
     private async Task<HashSet<string>> RoutedPodsAsync(string type, string topId)
