@@ -32,6 +32,7 @@ internal static class WebConsoleServiceCollectionExtensions
 
         services.AddSingleton<ConsoleAuthentication>();
         services.AddSingleton<PodOverview>();
+        services.AddSingleton<ResourceFinder>();
         return services;
     }
 

@@ -24,6 +24,10 @@ public sealed class ConsoleFixture() : GatewayFixture("sqlite")
     {
         ["console:refresh_seconds"] = "1",
         ["console:probe_timeout_seconds"] = "1",
+
+        // A job that failed waits for its redo (the jobs page's), not for a retry of the workers mid-test.
+        ["jobs:retry_base_seconds"] = "600",
+        ["jobs:retry_max_seconds"] = "600",
     };
 
     public string NetworkA { get; private set; } = "";
@@ -76,6 +80,9 @@ public sealed class ConsoleFixture() : GatewayFixture("sqlite")
         await steps.ActiveAsync(DemoToken, ServerOne);
         await steps.ActiveAsync(DemoToken, ServerTwo);
         (OtherNetwork, _) = await steps.NetworkAsync(OtherToken, "10.9.0.0/24");
+
+        // A change to a network the pods hold queues its network_sync jobs, one per pod: the jobs page's rows.
+        NetworkSteps.Ok(await NetworkAsync(HttpMethod.Put, "networks/" + NetworkA, DemoToken, NetworkSteps.Json(new { network = new { description = "seeded change" } })));
         await JobsSettledAsync();
     }
 
@@ -120,7 +127,7 @@ public sealed class ConsoleFixture() : GatewayFixture("sqlite")
     {
         var page = await NewPageAsync();
         await SubmitLoginAsync(page, user, password, project ?? user);
-        await page.GetByTestId("who").WaitForAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
         return page;
     }
 
