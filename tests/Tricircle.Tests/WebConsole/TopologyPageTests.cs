@@ -72,6 +72,12 @@ public sealed class TopologyPageTests(ConsoleFixture console)
             Assert.Contains(console.RouterId, job!.ResourceId.Split('#'));
             Assert.StartsWith($"jobs?resource_id={console.RouterId}&job={job.Id}", await row.Locator("a").GetAttributeAsync("href"), StringComparison.Ordinal);
         }
+
+        // The link opens the jobs page filtered by the router, with that job open.
+        var first = await jobs.First.GetAttributeAsync("data-job-id");
+        await jobs.First.Locator("a").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("job-detail")).ToHaveAttributeAsync("data-job-id", first!);
+        await Assertions.Expect(page.GetByTestId("filter-resource")).ToHaveValueAsync(console.RouterId);
     }
 
     [Fact]
