@@ -121,6 +121,13 @@ public abstract class TopologyReaderTests(GatewayFixture gateway)
         Assert.Equal("ACTIVE", Assert.Single(server!.Copies).Status);
         Assert.Empty(server.Jobs); // a member's panel: no jobs (they are the admin's)
 
+        // A volume's status from its pod's Cinder, a floating IP's from the pod holding its copy.
+        var volume = await details.ReadAsync(model, ResourceKind.Volume, world.Volume, withJobs: false, CancellationToken.None);
+        Assert.Contains(Assert.Single(volume!.Copies).Status, new[] { "creating", "available" });
+        var fip = await details.ReadAsync(model, ResourceKind.FloatingIp, world.FloatingIp, withJobs: false, CancellationToken.None);
+        Assert.NotEmpty(fip!.Copies);
+        Assert.All(fip.Copies, c => Assert.Contains(c.Status, new[] { "ACTIVE", "DOWN" }));
+
         // Not the viewer's: no detail (the model is a project's own).
         var other = await reader.ReadAsync(gateway.OtherProjectId, CancellationToken.None);
         Assert.Null(await details.ReadAsync(other, ResourceKind.Network, world.NetworkA, withJobs: true, CancellationToken.None));
