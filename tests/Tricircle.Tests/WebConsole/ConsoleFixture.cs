@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
 using Microsoft.Playwright;
 using Tricircle.Sandbox;
 using Tricircle.Support;
@@ -24,6 +26,9 @@ public sealed class ConsoleFixture() : GatewayFixture("sqlite")
     {
         ["console:refresh_seconds"] = "1",
         ["console:probe_timeout_seconds"] = "1",
+
+        // A revoked token is noticed within a second (the validator's cache), not five minutes.
+        ["keystone_authtoken:token_cache_time"] = "1",
 
         // A job that failed waits for its redo (the jobs page's), not for a retry of the workers mid-test.
         ["jobs:retry_base_seconds"] = "600",
@@ -131,7 +136,16 @@ public sealed class ConsoleFixture() : GatewayFixture("sqlite")
         return page;
     }
 
-    public Task<IPage> LogInAsMemberAsync() => LogInAsync("demo", SandboxOptions.DemoPassword, "demo");
+    /// <summary>The Keystone token a browser's console cookie holds (decrypted as the console does).</summary>
+    public async Task<string> SessionTokenAsync(IPage page)
+    {
+        var cookie = (await page.Context.CookiesAsync()).Single(c => c.Name == ConsoleAuthentication.CookieName);
+        var options = Sandbox.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(ConsoleAuthentication.Scheme);
+        var ticket = options.TicketDataFormat.Unprotect(cookie.Value) ?? throw new InvalidOperationException("The console cookie does not decrypt.");
+        return ConsoleUser.From(ticket.Principal)!.Token;
+    }
+
+        public Task<IPage> LogInAsMemberAsync() => LogInAsync("demo", SandboxOptions.DemoPassword, "demo");
 
     /// <summary>Keeps a screenshot of the page as a test artifact (TestResults/console/NAME.png under the test output).</summary>
     public static async Task<string> ScreenshotAsync(IPage page, string name)
