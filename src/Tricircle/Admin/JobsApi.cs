@@ -179,10 +179,9 @@ internal static class JobsApi
     }
 
     /// <summary>Redo (upstream's PUT, no body needed): the job that will run, which a failed job may have folded into.</summary>
-    private static async Task<IResult> RedoAsync(string id, JobStore store, JobSignal signal, CancellationToken cancellationToken)
+    private static async Task<IResult> RedoAsync(string id, JobQueue queue, CancellationToken cancellationToken)
     {
-        var job = await store.RedoAsync(id, cancellationToken);
-        signal.Pulse();
+        var job = await queue.RedoAsync(id, cancellationToken);
         return TypedResults.Json(new { job = job.ToView() });
     }
 

@@ -17,6 +17,8 @@ using Tricircle.Quotas;
 using Tricircle.Routing;
 using Tricircle.Telemetry;
 using Tricircle.Volume;
+using Tricircle.WebConsole;
+using Tricircle.WebConsole.Topology;
 
 namespace Tricircle.Hosting;
 
@@ -36,6 +38,12 @@ internal static class ServiceHost
         });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);
+
+        // The web console's assets (its stylesheet, the framework's blazor.web.js) in every
+        // environment, not only Development: run from build output they are found through the
+        // build's manifest (tricircle.staticwebassets.runtime.json); a published service has them
+        // in wwwroot and no manifest, and this does nothing.
+        builder.WebHost.UseStaticWebAssets();
 
         var debug = configuration.GetValue<bool>("DEFAULT:debug");
         builder.Logging.ClearProviders();
@@ -67,7 +75,9 @@ internal static class ServiceHost
             .AddVolume()
             .AddImage()
             .AddNetwork()
-            .AddJobs();
+            .AddJobs()
+            .AddWebConsole()
+            .AddTopology();
         configureServices?.Invoke(builder.Services);
 
         // Only roles without a port (serve --roles jobs): no server at all. Kestrel given no
@@ -106,6 +116,7 @@ internal static class ServiceHost
         var app = builder.Build();
         app.UseApiMetricsTag();
         app.UseMiddleware<RequestIdMiddleware>();
+        app.MapWebConsole(); // its own branch: the APIs' middleware below never sees the console's requests
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseMiddleware<RequestLimitsMiddleware>();
         app.UseMiddleware<ProjectPathMiddleware>();

@@ -31,6 +31,10 @@ internal sealed class ServiceOptions : ISectionOptions
     [ConfigurationKeyName("network_port")]
     public int NetworkPort { get; set; } = 9696;
 
+    /// <summary>Web console port (its own role, <c>console</c>).</summary>
+    [ConfigurationKeyName("console_port")]
+    public int ConsolePort { get; set; } = 19996;
+
     /// <summary>Comma-separated roles to run; empty or <c>all</c> runs every role.</summary>
     [ConfigurationKeyName("roles")]
     public string Roles { get; set; } = "all";
@@ -54,7 +58,7 @@ internal sealed class ServiceOptions : ISectionOptions
             yield return $"[DEFAULT] bind_host: '{BindHost}' is not an IP address";
         }
 
-        foreach (var (key, value) in new[] { ("admin_port", AdminPort), ("compute_port", ComputePort), ("volume_port", VolumePort), ("image_port", ImagePort), ("network_port", NetworkPort) })
+        foreach (var (key, value) in new[] { ("admin_port", AdminPort), ("compute_port", ComputePort), ("volume_port", VolumePort), ("image_port", ImagePort), ("network_port", NetworkPort), ("console_port", ConsolePort) })
         {
             if (SectionOptionsExtensions.CheckRange(Section, key, value, 0, 65535) is { } port)
             {
@@ -95,6 +99,7 @@ internal sealed class ServiceOptions : ISectionOptions
         ServiceRole.Volume => VolumePort,
         ServiceRole.Image => ImagePort,
         ServiceRole.Network => NetworkPort,
+        ServiceRole.Console => ConsolePort,
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, "no port"),
     };
 

@@ -22,6 +22,9 @@ internal enum ServiceRole
 
     /// <summary>Job workers (no port): they carry central changes to the pods and audit them.</summary>
     Jobs,
+
+    /// <summary>The operator's web console (pods, topology, jobs, find), logged in against Keystone.</summary>
+    Console,
 }
 
 /// <summary>Marks an endpoint as part of one role's API, served only on that role's port.</summary>

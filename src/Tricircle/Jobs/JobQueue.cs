@@ -34,6 +34,14 @@ internal sealed class JobQueue(JobStore store, JobRunner runner, JobSignal signa
         await batch.RunAsync(refusalsEnd: false, cancellationToken);
     }
 
+    /// <summary>Redoes a job (NEW, due now) and wakes the workers: <c>PUT /v1.0/jobs/{id}</c> and the console's redo.</summary>
+    public async Task<Job> RedoAsync(string id, CancellationToken cancellationToken)
+    {
+        var job = await store.RedoAsync(id, cancellationToken);
+        signal.Pulse();
+        return job;
+    }
+
     /// <summary>Queues jobs in their own transaction, for the workers (not run by the caller).</summary>
     public async Task QueueAsync(IReadOnlyCollection<JobRequest> requests, CancellationToken cancellationToken)
     {

@@ -17,9 +17,10 @@ internal static class SandboxCommand
         var volumePort = new Option<int>("--volume-port") { Description = "Port of the Cinder gateway (0: any free port)", DefaultValueFactory = _ => 19997 };
         var imagePort = new Option<int>("--image-port") { Description = "Port of the Glance gateway (0: any free port)", DefaultValueFactory = _ => 9292 };
         var networkPort = new Option<int>("--network-port") { Description = "Port of the central Neutron (0: any free port)", DefaultValueFactory = _ => 9696 };
+        var consolePort = new Option<int>("--console-port") { Description = "Port of the web console (0: any free port)", DefaultValueFactory = _ => 19996 };
         var command = new Command("sandbox", "Run everything on this machine: emulated Keystone, Tricircle on SQLite, pods registered.")
         {
-            pods, dataDir, database, keystonePort, adminPort, computePort, volumePort, imagePort, networkPort,
+            pods, dataDir, database, keystonePort, adminPort, computePort, volumePort, imagePort, networkPort, consolePort,
         };
         command.Subcommands.Add(Fault());
         command.SetAction(async (parse, cancellationToken) =>
@@ -37,6 +38,7 @@ internal static class SandboxCommand
                 VolumePort = parse.GetValue(volumePort),
                 ImagePort = parse.GetValue(imagePort),
                 NetworkPort = parse.GetValue(networkPort),
+                ConsolePort = parse.GetValue(consolePort),
             };
             try
             {
@@ -44,7 +46,7 @@ internal static class SandboxCommand
             }
             catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
-                await Console.Error.WriteLineAsync($"tricircle sandbox: a port is taken ({e.Message}). Stop what uses it, or pick others with --keystone-port, --admin-port, --compute-port, --volume-port, --image-port and --network-port.");
+                await Console.Error.WriteLineAsync($"tricircle sandbox: a port is taken ({e.Message}). Stop what uses it, or pick others with --keystone-port, --admin-port, --compute-port, --volume-port, --image-port, --network-port and --console-port.");
                 return 1;
             }
         });

@@ -15,6 +15,9 @@ internal sealed record SandboxOptions(int Pods, string DataDirectory, string? Da
     /// <summary>Central Neutron port (0: any free port).</summary>
     public int NetworkPort { get; init; } = 9696;
 
+    /// <summary>Web console port (0: any free port).</summary>
+    public int ConsolePort { get; init; } = 19996;
+
     /// <summary>Configuration of the sandbox's Tricircle beyond its defaults ("client:list_timeout" = "1").</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
 

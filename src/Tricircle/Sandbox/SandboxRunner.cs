@@ -35,6 +35,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
               Cinder gateway        {sandbox.VolumeUrl}   (service types "volumev3" and "block-storage", region {SandboxOptions.CentralRegion})
               Glance gateway        {sandbox.ImageUrl}   (service type "image", region {SandboxOptions.CentralRegion}; images in {SandboxOptions.RegionName(1)}'s Glance)
               Central Neutron       {sandbox.NetworkUrl}   (service type "network", region {SandboxOptions.CentralRegion})
+              Web console           {sandbox.ConsoleUrl}   (log in: user admin, password {SandboxOptions.AdminPassword}, project admin; or demo / {SandboxOptions.DemoPassword} / demo)
               Database              {sandbox.DatabaseDescription}
               Pods                  {string.Join(", ", sandbox.PodNames)}
               Regions (emulated)    {string.Join(Environment.NewLine + "                        ", sandbox.Regions.Values.Select(r => $"{r.Name}: nova {r.ComputeUrl}  neutron {r.NetworkUrl}  cinder {r.VolumeUrl}  glance {r.ImageUrl}"))}
@@ -116,6 +117,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
                 ["DEFAULT:volume_port"] = options.VolumePort.ToString(invariant),
                 ["DEFAULT:image_port"] = options.ImagePort.ToString(invariant),
                 ["DEFAULT:network_port"] = options.NetworkPort.ToString(invariant),
+                ["DEFAULT:console_port"] = options.ConsolePort.ToString(invariant),
                 ["DEFAULT:state_path"] = dataDirectory,
                 ["database:connection"] = options.Database ?? "",
                 ["keystone_authtoken:auth_url"] = keystone.AuthUrl.ToString(),
@@ -159,6 +161,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
             sandbox.VolumeUrl = new Uri(listeners.Url(ServiceRole.Volume), "v3");
             sandbox.ImageUrl = listeners.Url(ServiceRole.Image);
             sandbox.NetworkUrl = listeners.Url(ServiceRole.Network);
+            sandbox.ConsoleUrl = listeners.Url(ServiceRole.Console);
 
             // Tricircle's own endpoints live in the central region, as in the multi-pod guides.
             Register(keystone, "tricircle", "tricircle", "Tricircle Admin API", sandbox.AdminUrl);
@@ -295,6 +298,9 @@ internal sealed class RunningSandbox(string dataDirectory) : IAsyncDisposable
     public Uri ImageUrl { get; set; } = null!;
 
     public Uri NetworkUrl { get; set; } = null!;
+
+    /// <summary>The web console (log in as admin with the sandbox's admin password).</summary>
+    public Uri ConsoleUrl { get; set; } = null!;
 
     public IReadOnlyList<string> PodNames { get; set; } = [];
 

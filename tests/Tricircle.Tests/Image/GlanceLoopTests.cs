@@ -17,7 +17,7 @@ public sealed class GlanceLoopTests
         try
         {
             await using var sandbox = await SandboxRunner.StartAsync(
-                new SandboxOptions(1, directory, null, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, NetworkPort = 0 },
+                new SandboxOptions(1, directory, null, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, NetworkPort = 0, ConsolePort = 0 },
                 CancellationToken.None,
                 services => services.Configure<ImageOptions>(o => o.GlanceRegion = ""));
             var token = sandbox.Keystone.IssueToken("demo", SandboxOptions.DemoPassword, "demo").Id;

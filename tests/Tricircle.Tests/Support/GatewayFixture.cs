@@ -57,6 +57,9 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
     /// <summary>The central Neutron's root (its version list); the API is under <c>v2.0/</c>.</summary>
     public Uri NetworkUrl => _sandbox.NetworkUrl;
 
+    /// <summary>The web console (the <c>console</c> role).</summary>
+    public Uri ConsoleUrl => _sandbox.ConsoleUrl;
+
     public string DataDirectory => _sandbox.DataDirectory;
 
     /// <summary>The configuration file the sandbox wrote: what its Tricircle runs with, for another instance (<c>tricircle serve --config-file</c>).</summary>
@@ -73,7 +76,7 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
         Database = await TestDatabase.CreateAsync(dialect);
         _directory = Directory.CreateTempSubdirectory("tricircle-gateway-").FullName;
         _sandbox = await SandboxRunner.StartAsync(
-            new SandboxOptions(Pods, _directory, Database.Connection, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, NetworkPort = 0, BuildDelay = TimeSpan.FromMilliseconds(50), Settings = Settings, ComputeHost = ComputeHost, ComputeHostCount = ComputeHostCount },
+            new SandboxOptions(Pods, _directory, Database.Connection, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, NetworkPort = 0, ConsolePort = 0, BuildDelay = TimeSpan.FromMilliseconds(50), Settings = Settings, ComputeHost = ComputeHost, ComputeHostCount = ComputeHostCount },
             CancellationToken.None);
         var keystone = _sandbox.Keystone;
         OtherProjectId = keystone.AddProject("other");

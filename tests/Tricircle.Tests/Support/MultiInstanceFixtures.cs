@@ -39,7 +39,7 @@ public sealed class TwoInstanceGatewayFixture() : JobsGatewayFixture("postgres")
     {
         await base.InitializeAsync();
         var settings = new Dictionary<string, string?>(Sandbox.Settings);
-        foreach (var port in (string[])["admin_port", "compute_port", "volume_port", "image_port", "network_port"])
+        foreach (var port in (string[])["admin_port", "compute_port", "volume_port", "image_port", "network_port", "console_port"])
         {
             settings["DEFAULT:" + port] = "0";
         }

@@ -42,7 +42,7 @@ public sealed class SandboxProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "sandbox", "--data-dir", dataDirectory, "--keystone-port", "0", "--admin-port", "0", "--compute-port", "0", "--volume-port", "0", "--image-port", "0", "--network-port", "0", "--pods", pods.ToString(CultureInfo.InvariantCulture) })
+        foreach (var arg in new[] { "sandbox", "--data-dir", dataDirectory, "--keystone-port", "0", "--admin-port", "0", "--compute-port", "0", "--volume-port", "0", "--image-port", "0", "--network-port", "0", "--console-port", "0", "--pods", pods.ToString(CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(arg);
         }

@@ -71,6 +71,7 @@ public abstract class ServiceFixture(string dialect) : IAsyncLifetime
         ["DEFAULT:volume_port"] = "0",
         ["DEFAULT:image_port"] = "0",
         ["DEFAULT:network_port"] = "0",
+        ["DEFAULT:console_port"] = "0",
         ["DEFAULT:state_path"] = _stateDirectory,
         ["database:connection"] = Database.Connection,
         ["keystone_authtoken:auth_url"] = Keystone.AuthUrl.ToString(),
