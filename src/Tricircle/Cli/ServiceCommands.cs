@@ -17,7 +17,7 @@ internal static class ServiceCommands
     public static Command Serve()
     {
         var configFiles = ConfigFileOption();
-        var roles = new Option<string?>("--roles") { Description = "Comma-separated roles to run (admin); default: all. Overrides [DEFAULT] roles." };
+        var roles = new Option<string?>("--roles") { Description = "Comma-separated roles to run (admin, compute, volume, image, network, console, jobs); default: all. Overrides [DEFAULT] roles." };
         var command = new Command("serve", "Run the service (every API role in one process by default).") { configFiles, roles };
         command.SetAction(async (parse, cancellationToken) =>
         {

@@ -61,6 +61,10 @@ internal static class ServiceHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", debug ? LogLevel.Information : LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", debug ? LogLevel.Information : LogLevel.Warning);
 
+        // "No XML encryptor configured": the console's cookie keys are guarded by their directory's
+        // mode instead (WebConsole, README "Web console"); said once there, not at every start.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+
         // Each capability registers its own services (its folder's Add…), the foundations first.
         builder.Services
             .AddHosting()

@@ -28,7 +28,17 @@ internal static class WebConsoleServiceCollectionExtensions
         // address share the directory (README, "Web console").
         services.AddDataProtection().SetApplicationName("tricircle-console");
         services.AddOptions<KeyManagementOptions>().Configure<IOptions<ServiceOptions>, IOptions<ConsoleOptions>, ILoggerFactory>((keys, service, console, logs) =>
-            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(KeyDirectory(service.Value, console.Value)), logs));
+        {
+            // Keys rest unencrypted in their files (Data Protection has no key store on Linux):
+            // the directory is the service user's alone, like its configuration with the passwords.
+            var directory = KeyDirectory(service.Value, console.Value);
+            if (!OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(directory), logs);
+        });
 
         services.AddSingleton<ConsoleAuthentication>();
         services.AddSingleton<PodOverview>();

@@ -19,6 +19,15 @@ public sealed class SandboxCommandTests
         var openrc = sandbox.Openrc();
         Assert.Equal("CentralRegion", openrc["OS_REGION_NAME"]);
 
+        // The web console it printed serves its login page; the admin's login is printed beside it.
+        var consoleLine = sandbox.Output.Split('\n').Single(l => l.TrimStart().StartsWith("Web console", StringComparison.Ordinal));
+        Assert.Contains($"user admin, password {SandboxOptions.AdminPassword}, project admin", consoleLine, StringComparison.Ordinal);
+        using (var http = new HttpClient())
+        {
+            var login = await http.GetStringAsync(new Uri(new Uri(consoleLine.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]), "login"));
+            Assert.Contains("data-testid=\"login-form\"", login, StringComparison.Ordinal);
+        }
+
         var list = await CliRunner.TricircleAsync(openrc, "pod", "list", "-f", "json");
         Assert.True(list.ExitCode == 0, list.ToString());
         var listed = JsonDocument.Parse(list.Stdout).RootElement.EnumerateArray()

@@ -145,7 +145,7 @@ public sealed class ConsoleFixture() : GatewayFixture("sqlite")
         return ConsoleUser.From(ticket.Principal)!.Token;
     }
 
-        public Task<IPage> LogInAsMemberAsync() => LogInAsync("demo", SandboxOptions.DemoPassword, "demo");
+    public Task<IPage> LogInAsMemberAsync() => LogInAsync("demo", SandboxOptions.DemoPassword, "demo");
 
     /// <summary>Keeps a screenshot of the page as a test artifact (TestResults/console/NAME.png under the test output).</summary>
     public static async Task<string> ScreenshotAsync(IPage page, string name)
