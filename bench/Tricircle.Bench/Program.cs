@@ -23,6 +23,11 @@ internal static class Program
             return await GatewayBench.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "boot-queries")
+        {
+            return await BootQueriesBench.RunAsync(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "pods")
         {
             return await BenchSandbox.RunPodsAsync(args[1..]);
