@@ -21,20 +21,12 @@ internal static class GatewayBench
         var requests = Arg(3, 500);
         var clients = Arg(4, 8);
 
-        var directory = Directory.CreateTempSubdirectory("tricircle-gwbench-").FullName;
-        await using var sandbox = await SandboxRunner.StartAsync(
-            new SandboxOptions(pods, directory, null, 0, 0)
-            {
-                ComputePort = 0,
-                VolumePort = 0,
-                ImagePort = 0,
-                NetworkPort = 0,
-                BuildDelay = TimeSpan.Zero,
-                // The central quota would stop the seeding at 10 servers; the pods' own quotas still apply.
-                Settings = new Dictionary<string, string?> { ["quota:instances"] = "-1", ["quota:cores"] = "-1", ["quota:ram"] = "-1" },
-            },
-            CancellationToken.None);
-        var token = sandbox.Keystone.IssueToken("demo", SandboxOptions.DemoPassword, "demo").Id;
+        await using var sandbox = await BenchSandbox.StartAsync(
+            pods,
+            "gwbench",
+            // The central quota would stop the seeding at 10 servers; the pods' own quotas still apply.
+            new Dictionary<string, string?> { ["quota:instances"] = "-1", ["quota:cores"] = "-1", ["quota:ram"] = "-1" });
+        var token = await sandbox.DemoTokenAsync();
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = new Uri(sandbox.ComputeUrl + "/") };
         http.DefaultRequestHeaders.Add("X-Auth-Token", token);
         http.DefaultRequestHeaders.Add("OpenStack-API-Version", "compute 2.37");
@@ -42,10 +34,10 @@ internal static class GatewayBench
         // Seed through the gateway itself: every server is placed and routed as a tenant's would be.
         for (var p = 1; p <= pods; p++)
         {
-            var admin = sandbox.Keystone.IssueToken("admin", SandboxOptions.AdminPassword, "admin").Id;
+            var admin = await sandbox.AdminTokenAsync();
             using var glance = new HttpClient();
             glance.DefaultRequestHeaders.Add("X-Auth-Token", admin);
-            var images = await glance.GetFromJsonAsync<System.Text.Json.JsonElement>(new Uri(sandbox.Regions[SandboxOptions.RegionName(p)].ImageUrl, "v2/images?name=cirros"));
+            var images = await glance.GetFromJsonAsync<System.Text.Json.JsonElement>(new Uri(sandbox.RegionUrl(p, "image"), "v2/images?name=cirros"));
             var image = images.GetProperty("images")[0].GetProperty("id").GetString();
             await Task.WhenAll(Enumerable.Range(0, perPod).Select(async i =>
             {
@@ -58,14 +50,14 @@ internal static class GatewayBench
         Console.WriteLine("| scenario | requests/s | p50 ms | p99 ms | max ms |");
         Console.WriteLine("|---|---|---|---|---|");
         await Program.RunAsync($"GET /servers/detail?limit=50, no added latency", http, "servers/detail?limit=50", requests, clients);
-        foreach (var region in sandbox.Regions.Values)
+        for (var p = 1; p <= pods; p++)
         {
-            region.Faults.Latency = TimeSpan.FromMilliseconds(latency);
+            await sandbox.SetLatencyAsync(p, TimeSpan.FromMilliseconds(latency));
         }
 
         await Program.RunAsync($"GET /servers/detail?limit=50, every pod +{latency} ms", http, "servers/detail?limit=50", requests, clients);
         await Program.RunAsync($"GET /servers?limit=1000 (all {pods * perPod}), every pod +{latency} ms", http, "servers?limit=1000", requests, clients);
-        await sandbox.Regions[SandboxOptions.RegionName(pods)].Faults.SetDownAsync(true);
+        await sandbox.SetDownAsync(pods, true);
         await Program.RunAsync($"GET /servers/detail?limit=50, every pod +{latency} ms, one pod down", http, "servers/detail?limit=50", requests, clients);
         return 0;
     }

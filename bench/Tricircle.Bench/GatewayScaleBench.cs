@@ -13,7 +13,10 @@ namespace Tricircle.Bench;
 /// again and again (latency, not throughput); then one pod down, then one pod slower than the
 /// fan-out deadline; and the process's memory at rest (after start and seeding, and after the
 /// lists).
-///   dotnet Tricircle.Bench.dll gateway-scale [pods-list] [servers-per-pod] [latency-ms] [requests] [slow-ms] [list-timeout-s]
+/// The pods run in this process (<c>in</c>), or in a child process (<c>out</c>; <c>pinned</c>: on
+/// the last core, the benchmark started with <c>taskset</c> on the others), so that the CPU
+/// columns separate the gateway's work (this process, with the client) from the pods'.
+///   dotnet Tricircle.Bench.dll gateway-scale [pods-list] [servers-per-pod] [latency-ms] [requests] [slow-ms] [list-timeout-s] [in|out|pinned]
 /// </summary>
 internal static class GatewayScaleBench
 {
@@ -29,54 +32,48 @@ internal static class GatewayScaleBench
         var requests = Arg(3, 200);
         var slow = TimeSpan.FromMilliseconds(Arg(4, 2000));
         var listTimeout = double.Parse(Text(5, "1"), CultureInfo.InvariantCulture);
+        var placement = BenchSandbox.ParsePlacement(args.Length > 6 ? args[6] : null);
 
         Console.WriteLine($"Merged server list, {perPod} servers per pod, +{latency.TotalMilliseconds} ms per pod call, {requests} sequential requests per scenario, "
-            + $"slow pod +{slow.TotalMilliseconds} ms, [client] list_timeout {listTimeout} s, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-        Console.WriteLine("| pods | scenario | p50 ms | CPU ms per list | p90 ms | p99 ms | max ms | servers in the whole list | of which placeholders | vs 1 pod (p50) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+            + $"slow pod +{slow.TotalMilliseconds} ms, [client] list_timeout {listTimeout} s, pods {placement}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        Console.WriteLine("| pods | scenario | p50 ms | CPU ms per list | pods' CPU ms per list | p90 ms | p99 ms | max ms | servers in the whole list | of which placeholders | vs 1 pod (p50) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         var memory = new List<string>();
         double? onePod = null;
         foreach (var pods in podCounts)
         {
-            var (p50, rest) = await RunPodsAsync(pods, perPod, latency, requests, slow, listTimeout, onePod);
+            var (p50, rest) = await RunPodsAsync(pods, perPod, latency, requests, slow, listTimeout, onePod, placement);
             onePod ??= pods == 1 ? p50 : null;
             memory.Add(rest);
         }
 
         Console.WriteLine();
-        Console.WriteLine("| pods | servers | working set after start, MB | GC heap after start, MB | working set after the lists, MB | GC heap after the lists, MB |");
-        Console.WriteLine("|---|---|---|---|---|---|");
+        Console.WriteLine("| pods | servers | working set after start, MB | GC heap after start, MB | working set after the lists, MB | GC heap after the lists, MB | pods' process after start, WS / heap MB | pods' process after the lists, WS / heap MB |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         memory.ForEach(Console.WriteLine);
         return 0;
     }
 
-    private static async Task<(double P50, string Memory)> RunPodsAsync(int pods, int perPod, TimeSpan latency, int requests, TimeSpan slow, double listTimeout, double? onePod)
+    private static async Task<(double P50, string Memory)> RunPodsAsync(int pods, int perPod, TimeSpan latency, int requests, TimeSpan slow, double listTimeout, double? onePod, PodPlacement placement)
     {
-        var directory = Directory.CreateTempSubdirectory("tricircle-gwscale-").FullName;
-        await using var sandbox = await SandboxRunner.StartAsync(
-            new SandboxOptions(pods, directory, null, 0, 0)
+        await using var sandbox = await BenchSandbox.StartAsync(
+            pods,
+            "gwscale",
+            new Dictionary<string, string?>
             {
-                ComputePort = 0,
-                VolumePort = 0,
-                ImagePort = 0,
-                NetworkPort = 0,
-                BuildDelay = TimeSpan.Zero,
-                Settings = new Dictionary<string, string?>
-                {
-                    // The central quota would stop the seeding at 10 servers; the pods' own quotas still apply.
-                    ["quota:instances"] = "-1",
-                    ["quota:cores"] = "-1",
-                    ["quota:ram"] = "-1",
-                    ["client:list_timeout"] = listTimeout.ToString(CultureInfo.InvariantCulture),
-                },
+                // The central quota would stop the seeding at 10 servers; the pods' own quotas still apply.
+                ["quota:instances"] = "-1",
+                ["quota:cores"] = "-1",
+                ["quota:ram"] = "-1",
+                ["client:list_timeout"] = listTimeout.ToString(CultureInfo.InvariantCulture),
             },
-            CancellationToken.None);
-        var token = sandbox.Keystone.IssueToken("demo", SandboxOptions.DemoPassword, "demo").Id;
+            placement: placement);
+        var token = await sandbox.DemoTokenAsync();
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 }) { BaseAddress = new Uri(sandbox.ComputeUrl + "/") };
         http.DefaultRequestHeaders.Add("X-Auth-Token", token);
         http.DefaultRequestHeaders.Add("OpenStack-API-Version", "compute 2.37");
 
-        var admin = sandbox.Keystone.IssueToken("admin", SandboxOptions.AdminPassword, "admin").Id;
+        var admin = await sandbox.AdminTokenAsync();
         using var glance = new HttpClient();
         glance.DefaultRequestHeaders.Add("X-Auth-Token", admin);
         using var gate = new SemaphoreSlim(4);
@@ -85,7 +82,7 @@ internal static class GatewayScaleBench
             await gate.WaitAsync();
             try
             {
-                var images = await glance.GetFromJsonAsync<JsonElement>(new Uri(sandbox.Regions[SandboxOptions.RegionName(p)].ImageUrl, "v2/images?name=cirros"));
+                var images = await glance.GetFromJsonAsync<JsonElement>(new Uri(sandbox.RegionUrl(p, "image"), "v2/images?name=cirros"));
                 var image = images.GetProperty("images")[0].GetProperty("id").GetString();
                 await Task.WhenAll(Enumerable.Range(0, perPod).Select(async i =>
                 {
@@ -99,48 +96,49 @@ internal static class GatewayScaleBench
             }
         }));
 
-        var (startSet, startHeap) = Memory();
-        foreach (var region in sandbox.Regions.Values)
+        var (startSet, startHeap) = BenchSandbox.MemoryAtRest();
+        var podsStart = await sandbox.PodsMemoryAsync();
+        for (var p = 1; p <= pods; p++)
         {
-            region.Faults.Latency = latency;
+            await sandbox.SetLatencyAsync(p, latency);
         }
 
         var label = $"+{latency.TotalMilliseconds} ms each";
-        var p50 = await MeasureAsync(pods, $"GET /{ListPath}, every pod {label}", http, requests, onePod);
-        await MeasureAsync(pods, $"GET /servers?limit=1000 (all {pods * perPod}), every pod {label}", http, requests, onePod, "servers?limit=1000");
+        var p50 = await MeasureAsync(pods, $"GET /{ListPath}, every pod {label}", http, requests, onePod, sandbox.PodsProcess);
+        await MeasureAsync(pods, $"GET /servers?limit=1000 (all {pods * perPod}), every pod {label}", http, requests, onePod, sandbox.PodsProcess, "servers?limit=1000");
         if (pods > 1)
         {
             // Slow before down: a pod that was down keeps its circuit open for a while, and would
             // not be waited for at all.
-            var last = sandbox.Regions[SandboxOptions.RegionName(pods)];
-            last.Faults.Latency = slow;
-            await MeasureAsync(pods, $"GET /{ListPath}, every pod {label}, one pod +{slow.TotalMilliseconds} ms", http, Math.Max(5, requests / 20), onePod, warmups: 1);
-            last.Faults.Latency = latency;
-            await last.Faults.SetDownAsync(true);
-            await MeasureAsync(pods, $"GET /{ListPath}, every pod {label}, one pod down", http, requests, onePod);
-            await last.Faults.SetDownAsync(false);
+            await sandbox.SetLatencyAsync(pods, slow);
+            await MeasureAsync(pods, $"GET /{ListPath}, every pod {label}, one pod +{slow.TotalMilliseconds} ms", http, Math.Max(5, requests / 20), onePod, sandbox.PodsProcess, warmups: 1);
+            await sandbox.SetLatencyAsync(pods, latency);
+            await sandbox.SetDownAsync(pods, true);
+            await MeasureAsync(pods, $"GET /{ListPath}, every pod {label}, one pod down", http, requests, onePod, sandbox.PodsProcess);
+            await sandbox.SetDownAsync(pods, false);
         }
 
-        var (endSet, endHeap) = Memory();
-        return (p50, string.Create(CultureInfo.InvariantCulture, $"| {pods} | {pods * perPod} | {startSet:F0} | {startHeap:F0} | {endSet:F0} | {endHeap:F0} |"));
+        var (endSet, endHeap) = BenchSandbox.MemoryAtRest();
+        var podsEnd = await sandbox.PodsMemoryAsync();
+        var podsColumns = podsStart is { } s0 && podsEnd is { } s1
+            ? string.Create(CultureInfo.InvariantCulture, $" {s0.WorkingSetMb:F0} / {s0.HeapMb:F0} | {s1.WorkingSetMb:F0} / {s1.HeapMb:F0} |")
+            : " - | - |";
+        return (p50, string.Create(CultureInfo.InvariantCulture, $"| {pods} | {pods * perPod} | {startSet:F0} | {startHeap:F0} | {endSet:F0} | {endHeap:F0} |") + podsColumns);
     }
 
-    private static TimeSpan CpuTime()
+    private static TimeSpan CpuTime(Process? process = null)
     {
-        using var process = Process.GetCurrentProcess();
-        return process.TotalProcessorTime;
+        if (process is not null)
+        {
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
+
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 
-    private static (double WorkingSetMb, double HeapMb) Memory()
-    {
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        using var process = Process.GetCurrentProcess();
-        return (process.WorkingSet64 / 1048576.0, GC.GetTotalMemory(false) / 1048576.0);
-    }
-
-    private static async Task<double> MeasureAsync(int pods, string name, HttpClient http, int requests, double? onePod, string path = ListPath, int warmups = 20)
+    private static async Task<double> MeasureAsync(int pods, string name, HttpClient http, int requests, double? onePod, Process? podsProcess, string path = ListPath, int warmups = 20)
     {
         for (var i = 0; i < warmups; i++)
         {
@@ -150,6 +148,7 @@ internal static class GatewayScaleBench
 
         var latencies = new double[requests];
         var cpu = CpuTime();
+        var podsCpu = podsProcess is null ? TimeSpan.Zero : CpuTime(podsProcess);
         for (var i = 0; i < requests; i++)
         {
             var start = Stopwatch.GetTimestamp();
@@ -162,6 +161,7 @@ internal static class GatewayScaleBench
         // The work a list costs, whatever else the machine does: the process's CPU time (the
         // gateway, the emulated pods and this client together) per request.
         var cpuPerList = (CpuTime() - cpu).TotalMilliseconds / requests;
+        var podsCpuPerList = podsProcess is null ? "-" : ((CpuTime(podsProcess) - podsCpu).TotalMilliseconds / requests).ToString("F1", CultureInfo.InvariantCulture);
 
         // What the answer says: the whole list once more, with a pod's placeholders (status
         // UNKNOWN) for a pod that was not heard in time.
@@ -176,7 +176,7 @@ internal static class GatewayScaleBench
         var p50 = latencies[requests / 2];
         var ratio = onePod is { } one ? (p50 / one).ToString("F2", CultureInfo.InvariantCulture) + "x" : "-";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {pods} | {name} | {p50:F2} | {cpuPerList:F1} | {latencies[(int)(requests * 0.9)]:F2} | {latencies[Math.Min(requests - 1, (int)(requests * 0.99))]:F2} | {latencies[^1]:F2} | {items} | {placeholders} | {ratio} |"));
+            $"| {pods} | {name} | {p50:F2} | {cpuPerList:F1} | {podsCpuPerList} | {latencies[(int)(requests * 0.9)]:F2} | {latencies[Math.Min(requests - 1, (int)(requests * 0.99))]:F2} | {latencies[^1]:F2} | {items} | {placeholders} | {ratio} |"));
         return p50;
     }
 }

@@ -5,7 +5,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Tricircle.Data;
 using Tricircle.Sandbox;
 
@@ -29,19 +28,13 @@ internal static class IpamBench
         var clients = Arg(2, 16);
         var database = args.Length > 3 && args[3] != "-" ? args[3] : null;
 
-        var directory = Directory.CreateTempSubdirectory("tricircle-ipambench-").FullName;
-        await using var sandbox = await SandboxRunner.StartAsync(
-            new SandboxOptions(1, directory, database, 0, 0)
-            {
-                ComputePort = 0,
-                VolumePort = 0,
-                ImagePort = 0,
-                NetworkPort = 0,
-                BuildDelay = TimeSpan.Zero,
-                Settings = new Dictionary<string, string?> { ["quota:port"] = "-1" },
-            },
-            CancellationToken.None,
-            services => services.Configure<LoggerFilterOptions>(o => o.MinLevel = LogLevel.Warning));
+        await using var bench = await BenchSandbox.StartAsync(
+            1,
+            "ipambench",
+            new Dictionary<string, string?> { ["quota:port"] = "-1" },
+            database,
+            quiet: true);
+        var sandbox = bench.Sandbox;
         var token = sandbox.Keystone.IssueToken("demo", SandboxOptions.DemoPassword, "demo").Id;
         var project = sandbox.Keystone.FindProjectId("demo")!;
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = new Uri(sandbox.NetworkUrl, "v2.0/") };

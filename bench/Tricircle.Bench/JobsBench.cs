@@ -25,22 +25,16 @@ internal static class JobsBench
         var jobs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5_000;
         var workers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 4;
         var updates = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 300;
-        var directory = Directory.CreateTempSubdirectory("tricircle-jobsbench-").FullName;
         var connection = args.Length > 3 ? args[3] : null;
 
-        await using var sandbox = await SandboxRunner.StartAsync(
-            new SandboxOptions(2, directory, connection, 0, 0)
-            {
-                ComputePort = 0,
-                VolumePort = 0,
-                ImagePort = 0,
-                NetworkPort = 0,
-                BuildDelay = TimeSpan.Zero,
-
-                // No workers: the engine's numbers are this benchmark's own, and the updates' jobs run in the requests.
-                Settings = new Dictionary<string, string?> { ["DEFAULT:roles"] = "admin,compute,volume,image,network" },
-            },
-            CancellationToken.None);
+        // No workers: the engine's numbers are this benchmark's own, and the updates' jobs run in the requests.
+        await using var bench = await BenchSandbox.StartAsync(
+            2,
+            "jobsbench",
+            new Dictionary<string, string?> { ["DEFAULT:roles"] = "admin,compute,volume,image,network" },
+            connection,
+            quiet: false);
+        var sandbox = bench.Sandbox;
         var database = sandbox.Services.GetRequiredService<Database>();
         Console.WriteLine($"{database.Connection.Describe()}, {Environment.ProcessorCount} cores");
 

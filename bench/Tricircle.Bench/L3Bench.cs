@@ -6,7 +6,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Tricircle.Data;
 using Tricircle.Emulator.Regions;
 using Tricircle.Sandbox;
@@ -65,26 +64,21 @@ internal static partial class L3Bench
 
     private static async Task<List<Result>> RunPodsAsync(int pods, int perNetwork, string? database, string vxlanMode)
     {
-        var directory = Directory.CreateTempSubdirectory("tricircle-l3bench-").FullName;
-        await using var sandbox = await SandboxRunner.StartAsync(
-            new SandboxOptions(pods, directory, database, 0, 0)
+        // Quiet: a log line per job run would cost more than the runs.
+        await using var started = await BenchSandbox.StartAsync(
+            pods,
+            "l3bench",
+            new Dictionary<string, string?>
             {
-                ComputePort = 0,
-                VolumePort = 0,
-                ImagePort = 0,
-                NetworkPort = 0,
-                BuildDelay = TimeSpan.Zero,
-                Settings = new Dictionary<string, string?>
-                {
-                    ["quota:instances"] = "-1",
-                    ["quota:cores"] = "-1",
-                    ["quota:ram"] = "-1",
-                    ["jobs:audit_interval"] = "0", // no audit reading the pods in the middle of a count
-                    ["network:cross_pod_vxlan_mode"] = vxlanMode,
-                },
+                ["quota:instances"] = "-1",
+                ["quota:cores"] = "-1",
+                ["quota:ram"] = "-1",
+                ["jobs:audit_interval"] = "0", // no audit reading the pods in the middle of a count
+                ["network:cross_pod_vxlan_mode"] = vxlanMode,
             },
-            CancellationToken.None,
-            services => services.Configure<LoggerFilterOptions>(o => o.MinLevel = LogLevel.Warning)); // a log line per job run would cost more than the runs
+            database,
+            quiet: true);
+        var sandbox = started.Sandbox;
         using var bench = new Bench(sandbox, pods);
         await bench.StartAsync();
         Console.WriteLine($"{pods} pods: {sandbox.DatabaseDescription}");

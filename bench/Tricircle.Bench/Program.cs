@@ -28,6 +28,16 @@ internal static class Program
             return await ShowCostBench.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "boot-queries")
+        {
+            return await BootQueriesBench.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "pods")
+        {
+            return await BenchSandbox.RunPodsAsync(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "gateway-scale")
         {
             return await GatewayScaleBench.RunAsync(args[1..]);

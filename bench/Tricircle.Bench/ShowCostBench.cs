@@ -19,7 +19,7 @@ internal static class ShowCostBench
         var clients = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
         var directory = Directory.CreateTempSubdirectory("tricircle-showcost-").FullName;
         await using var sandbox = await SandboxRunner.StartAsync(
-            new SandboxOptions(1, directory, null, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, NetworkPort = 0, BuildDelay = TimeSpan.Zero },
+            new SandboxOptions(1, directory, null, 0, 0) { ComputePort = 0, VolumePort = 0, ImagePort = 0, NetworkPort = 0, ConsolePort = 0, BuildDelay = TimeSpan.Zero },
             CancellationToken.None);
         var token = sandbox.Keystone.IssueToken("demo", SandboxOptions.DemoPassword, "demo").Id;
         using var gateway = new HttpClient { BaseAddress = new Uri(sandbox.ComputeUrl + "/") };

@@ -6,7 +6,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Tricircle.Data;
 using Tricircle.Sandbox;
 
@@ -30,27 +29,20 @@ internal static class StormBench
         var pods = Arg(2, 10);
         var database = args.Length > 3 && args[3] != "-" ? args[3] : null;
 
-        var directory = Directory.CreateTempSubdirectory("tricircle-stormbench-").FullName;
-        await using var sandbox = await SandboxRunner.StartAsync(
-            new SandboxOptions(pods, directory, database, 0, 0)
+        // The central quotas would stop the storm at 10 servers and 500 ports; the pods' are lifted below, through their own APIs.
+        await using var bench = await BenchSandbox.StartAsync(
+            pods,
+            "stormbench",
+            new Dictionary<string, string?>
             {
-                ComputePort = 0,
-                VolumePort = 0,
-                ImagePort = 0,
-                NetworkPort = 0,
-                BuildDelay = TimeSpan.Zero,
-
-                // The central quotas would stop the storm at 10 servers and 500 ports; the pods' are lifted below, through their own APIs.
-                Settings = new Dictionary<string, string?>
-                {
-                    ["quota:instances"] = "-1",
-                    ["quota:cores"] = "-1",
-                    ["quota:ram"] = "-1",
-                    ["quota:port"] = "-1",
-                },
+                ["quota:instances"] = "-1",
+                ["quota:cores"] = "-1",
+                ["quota:ram"] = "-1",
+                ["quota:port"] = "-1",
             },
-            CancellationToken.None,
-            services => services.Configure<LoggerFilterOptions>(o => o.MinLevel = LogLevel.Warning));
+            database,
+            quiet: true);
+        var sandbox = bench.Sandbox;
         var demo = sandbox.Keystone.FindProjectId("demo")!;
         var token = sandbox.Keystone.IssueToken("demo", SandboxOptions.DemoPassword, "demo").Id;
         var admin = sandbox.Keystone.IssueToken("admin", SandboxOptions.AdminPassword, "admin").Id;

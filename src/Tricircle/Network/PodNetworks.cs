@@ -44,7 +44,11 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
     public async Task<string> EnsurePortAsync(Pod pod, PortMaterial material, CancellationToken cancellationToken)
     {
         var port = material.Port;
-        var (networkId, subnets, groups) = await EnsureAroundPortAsync(pod, material, cancellationToken);
+
+        // Every copy the port needs, looked up in one query (a boot's network, subnets, DHCP
+        // ports, groups and the port are usually all there but the port).
+        var recorded = await copies.RecordedAsync(pod, [.. AroundPortIds(material), port.Id], cancellationToken);
+        var (networkId, subnets, groups) = await EnsureAroundPortAsync(pod, material, cancellationToken, recorded);
         return await copies.EnsureAsync("port", port.Id, pod, port.ProjectId, async ct =>
         {
             if (await FindByNameAsync(pod, "ports", port.Id, ct) is { } found)
@@ -55,8 +59,12 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
             var body = PortBody(port, networkId, subnets, groups);
             await AddQosPolicyAsync(pod, body, port.QosPolicyId, copyHasPolicy: false, ct);
             return await CreateAsync(pod, "ports", "port", body, ct);
-        }, cancellationToken);
+        }, cancellationToken, recorded: recorded);
     }
+
+    /// <summary>The central ids of what a port needs in a pod: its network, subnets, their DHCP ports and its groups.</summary>
+    private static IEnumerable<string> AroundPortIds(PortMaterial material) =>
+        material.Subnets.Select(s => s.Id).Concat(material.DhcpPorts.Select(p => p.Id)).Concat(material.SecurityGroups.Select(g => g.Id)).Prepend(material.Network.Id);
 
     /// <summary>
     /// Puts a changed central port on its copy in the pod: addresses, groups (made in the pod
@@ -65,7 +73,8 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
     /// </summary>
     public async Task UpdatePortAsync(Pod pod, PortMaterial material, string bottomPortId, CancellationToken cancellationToken)
     {
-        var (networkId, subnets, groups) = await EnsureAroundPortAsync(pod, material, cancellationToken);
+        var recorded = await copies.RecordedAsync(pod, [.. AroundPortIds(material)], cancellationToken);
+        var (networkId, subnets, groups) = await EnsureAroundPortAsync(pod, material, cancellationToken, recorded);
         var body = PortBody(material.Port, networkId, subnets, groups);
         foreach (var fixedKey in (string[])["name", "network_id", "project_id", "mac_address"])
         {
@@ -80,15 +89,15 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
 
     /// <summary>The port's network, subnets (with DHCP ports) and groups in the pod, made where missing.</summary>
     private async Task<(string NetworkId, IReadOnlyDictionary<string, string> Subnets, Dictionary<string, string> Groups)> EnsureAroundPortAsync(
-        Pod pod, PortMaterial material, CancellationToken cancellationToken)
+        Pod pod, PortMaterial material, CancellationToken cancellationToken, IReadOnlyDictionary<(string ResourceType, string TopId), string>? recorded = null)
     {
         var port = material.Port;
-        var networkId = await EnsureNetworkAsync(pod, material.Network, cancellationToken);
+        var networkId = await EnsureNetworkAsync(pod, material.Network, cancellationToken, recorded);
 
         // Subnets (then their DHCP ports) and security groups do not depend on each other.
-        var subnetsTask = EnsureSubnetsAsync(pod, networkId, material.Network, material.Subnets, material.DhcpPorts, cancellationToken);
+        var subnetsTask = EnsureSubnetsAsync(pod, networkId, material.Network, material.Subnets, material.DhcpPorts, cancellationToken, recorded);
         var wantedGroups = port.PortSecurityEnabled ? material.SecurityGroups.Where(g => port.SecurityGroups.Contains(g.Id)).ToList() : [];
-        var groupsTask = Task.WhenAll(wantedGroups.Select(g => EnsureSecurityGroupAsync(pod, g, material.RemoteGroupCidrs, cancellationToken)));
+        var groupsTask = Task.WhenAll(wantedGroups.Select(g => EnsureSecurityGroupAsync(pod, g, material.RemoteGroupCidrs, cancellationToken, recorded)));
         await Task.WhenAll(subnetsTask, groupsTask);
         return (networkId, await subnetsTask, (await groupsTask).ToDictionary(g => g.TopId, g => g.BottomId, StringComparer.Ordinal));
     }
@@ -144,7 +153,7 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
     }
 
     /// <summary>The network's id in the pod, made there with the same segment (a <c>local</c> one as the pod's own tenant network).</summary>
-    public Task<string> EnsureNetworkAsync(Pod pod, TopNetwork network, CancellationToken cancellationToken) =>
+    public Task<string> EnsureNetworkAsync(Pod pod, TopNetwork network, CancellationToken cancellationToken, IReadOnlyDictionary<(string ResourceType, string TopId), string>? recorded = null) =>
         copies.EnsureAsync("network", network.Id, pod, network.ProjectId, async ct =>
         {
             // Never again in a pod while a delete removes it from the pods (spec §6.10).
@@ -159,7 +168,7 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
             var body = NetworkBody(network);
             await AddQosPolicyAsync(pod, body, network.QosPolicyId, copyHasPolicy: false, ct);
             return await CreateAsync(pod, "networks", "network", body, ct);
-        }, cancellationToken);
+        }, cancellationToken, recorded: recorded);
 
     /// <summary>The network's id in the pod and its subnets' (top id → bottom id), with the DHCP ports of those with DHCP on, made where missing.</summary>
     public async Task<(string NetworkId, IReadOnlyDictionary<string, string> Subnets)> EnsureNetworkWithSubnetsAsync(
@@ -175,21 +184,21 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
     /// <paramref name="networkId"/>.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, string>> EnsureSubnetsAsync(
-        Pod pod, string networkId, TopNetwork network, IReadOnlyList<TopSubnet> subnets, IReadOnlyList<TopPort> dhcpPorts, CancellationToken cancellationToken)
+        Pod pod, string networkId, TopNetwork network, IReadOnlyList<TopSubnet> subnets, IReadOnlyList<TopPort> dhcpPorts, CancellationToken cancellationToken, IReadOnlyDictionary<(string ResourceType, string TopId), string>? recorded = null)
     {
         subnets = [.. subnets.Where(s => s.NetworkId == network.Id)];
         var bottoms = await Task.WhenAll(subnets.Select(async s => (s.Id, Bottom: await copies.EnsureAsync("subnet", s.Id, pod, s.ProjectId, async ct =>
-            await FindByNameAsync(pod, "subnets", s.Id, ct) ?? await CreateAsync(pod, "subnets", "subnet", SubnetBody(s, networkId), ct), cancellationToken))));
+            await FindByNameAsync(pod, "subnets", s.Id, ct) ?? await CreateAsync(pod, "subnets", "subnet", SubnetBody(s, networkId), ct), cancellationToken, recorded: recorded))));
         var map = bottoms.ToDictionary(b => b.Id, b => b.Bottom, StringComparer.Ordinal);
         var withDhcp = subnets.Where(s => s.EnableDhcp).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         var wanted = dhcpPorts.Where(p => p.NetworkId == network.Id && p.FixedIps.Any(f => withDhcp.Contains(f.SubnetId))).ToList();
         await Task.WhenAll(wanted.Select(p => copies.EnsureAsync("port", p.Id, pod, p.ProjectId, async ct =>
-            await FindByNameAsync(pod, "ports", p.Id, ct) ?? await CreateAsync(pod, "ports", "port", DhcpPortBody(p, networkId, map), ct), cancellationToken)));
+            await FindByNameAsync(pod, "ports", p.Id, ct) ?? await CreateAsync(pod, "ports", "port", DhcpPortBody(p, networkId, map), ct), cancellationToken, recorded: recorded)));
         return map;
     }
 
     /// <summary>The group's id in the pod, with its rules as central has them (remote groups expanded).</summary>
-    public async Task<(string TopId, string BottomId)> EnsureSecurityGroupAsync(Pod pod, TopSecurityGroup group, IReadOnlyList<string> remoteGroupCidrs, CancellationToken cancellationToken)
+    public async Task<(string TopId, string BottomId)> EnsureSecurityGroupAsync(Pod pod, TopSecurityGroup group, IReadOnlyList<string> remoteGroupCidrs, CancellationToken cancellationToken, IReadOnlyDictionary<(string ResourceType, string TopId), string>? recorded = null)
     {
         // Recorded as soon as the group exists, then its rules made (a group found by name may be
         // one a crash left before its rules were all made: its rules are put right too).
@@ -205,7 +214,8 @@ internal sealed partial class PodNetworks(PodClient client, PodCopies copies, Ro
                 ["project_id"] = group.ProjectId,
             }, ct),
             cancellationToken,
-            made: (id, ct) => SyncRulesAsync(pod, group, id, remoteGroupCidrs, ct));
+            made: (id, ct) => SyncRulesAsync(pod, group, id, remoteGroupCidrs, ct),
+            recorded: recorded);
         return (group.Id, bottom);
     }
 

@@ -173,6 +173,30 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         .Filter("fixed_ips", FixedIpFilter);
 
     // fixed_ips=ip_address=10.0.0.5, fixed_ips=subnet_id=..., fixed_ips=ip_address_substr=10.0.
+
+    /// <summary>The port's groups in one insert (one row each), not one command per group.</summary>
+    private static async Task InsertGroupsAsync(DbConnection connection, DbTransaction tx, PortRow port, CancellationToken cancellationToken)
+    {
+        var groups = port.SecurityGroups.Distinct(StringComparer.Ordinal).ToList();
+        if (groups.Count == 0)
+        {
+            return;
+        }
+
+        var parameters = new DynamicParameters();
+        parameters.Add("id", port.Id);
+        var rows = new List<string>(groups.Count);
+        for (var i = 0; i < groups.Count; i++)
+        {
+            var name = "g" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            parameters.Add(name, groups[i]);
+            rows.Add($"(@id, @{name})");
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO port_security_groups (port_id, security_group_id) VALUES " + string.Join(", ", rows), parameters, tx, cancellationToken: cancellationToken));
+    }
+
     private static string FixedIpFilter(IReadOnlyList<string> values, NeutronSql sql)
     {
         var any = new List<string>();
@@ -406,13 +430,13 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
 
         // After the insert, which waited for a delete that had the network's row (PostgreSQL): its mark is seen.
         await DeletingMarks.RefuseAsync(connection, tx, [port.NetworkId, .. port.FixedIps.Select(f => f.SubnetId)], cancellationToken);
-        foreach (var group in port.SecurityGroups)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO port_security_groups (port_id, security_group_id) VALUES (@id, @group)", new { id = port.Id, group }, tx, cancellationToken: cancellationToken));
-        }
+        await InsertGroupsAsync(connection, tx, port, cancellationToken);
 
-        await NeutronTags.ReplaceAsync(connection, tx, "ports", port.Id, tags, cancellationToken);
+        // A new port has no tags to replace: only those asked for are written.
+        if (tags.Count > 0)
+        {
+            await NeutronTags.ReplaceAsync(connection, tx, "ports", port.Id, tags, cancellationToken);
+        }
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
         return port;
@@ -813,11 +837,7 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         if (securityGroups is not null)
         {
             await connection.ExecuteAsync(new CommandDefinition("DELETE FROM port_security_groups WHERE port_id = @Id", port, tx, cancellationToken: cancellationToken));
-            foreach (var group in port.SecurityGroups)
-            {
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO port_security_groups (port_id, security_group_id) VALUES (@id, @group)", new { id = port.Id, group }, tx, cancellationToken: cancellationToken));
-            }
+            await InsertGroupsAsync(connection, tx, port, cancellationToken);
         }
 
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);

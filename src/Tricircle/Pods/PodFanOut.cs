@@ -25,12 +25,15 @@ internal sealed partial class PodFanOut(IOptions<ClientOptions> options, TimePro
     public async Task<IReadOnlyList<PodAnswer<T>>> AskAsync<T>(IReadOnlyCollection<Pod> pods, Func<Pod, CancellationToken, Task<T>> ask, CancellationToken cancellationToken, TimeSpan? deadline = null)
     {
         var limit = deadline ?? Deadline;
+
+        // One deadline for the whole fan-out (every pod is asked at the same moment), not a
+        // timer and two token sources per pod.
+        using var expiry = new CancellationTokenSource(limit, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(expiry.Token, cancellationToken);
         return await Task.WhenAll(pods.Select(AskOneAsync));
 
         async Task<PodAnswer<T>> AskOneAsync(Pod pod)
         {
-            using var deadline = new CancellationTokenSource(limit, timeProvider);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
             try
             {
                 // Start every call before awaiting any: Task.Run keeps a slow synchronous start
@@ -38,7 +41,7 @@ internal sealed partial class PodFanOut(IOptions<ClientOptions> options, TimePro
                 var value = await Task.Run(() => ask(pod, linked.Token), linked.Token).WaitAsync(linked.Token);
                 return new PodAnswer<T>(pod, value, null);
             }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (expiry.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 Log.Missed(logger, pod.RegionName, Deadline.TotalSeconds);
                 metrics.FanOutFailure(pod.RegionName, "deadline");

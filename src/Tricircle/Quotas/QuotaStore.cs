@@ -114,16 +114,24 @@ internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> optio
             }
         }
 
-        var now = DbTime.Now(timeProvider);
-        foreach (var (resource, amount) in amounts)
+        // Every resource in one insert (a boot's instances, cores and ram): the keys are
+        // distinct (a dictionary's), as ON CONFLICT DO UPDATE needs within one statement.
+        if (amounts.Count > 0)
         {
+            var parameters = new DynamicParameters(new { projectId, holderType, holderId, now = DbTime.Now(timeProvider) });
+            var rows = new List<string>(amounts.Count);
+            foreach (var (resource, amount) in amounts)
+            {
+                var i = rows.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                parameters.Add("r" + i, resource);
+                parameters.Add("a" + i, amount);
+                rows.Add($"(@projectId, @r{i}, @holderType, @holderId, @a{i}, @now)");
+            }
+
             await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO quota_allocations (project_id, resource, holder_type, holder_id, amount, created_at)
-                VALUES (@projectId, @resource, @holderType, @holderId, @amount, @now)
-                ON CONFLICT (holder_type, holder_id, resource) DO UPDATE SET amount = quota_allocations.amount + excluded.amount
-                """,
-                new { projectId, resource, holderType, holderId, amount, now },
+                "INSERT INTO quota_allocations (project_id, resource, holder_type, holder_id, amount, created_at) VALUES " + string.Join(", ", rows)
+                    + " ON CONFLICT (holder_type, holder_id, resource) DO UPDATE SET amount = quota_allocations.amount + excluded.amount",
+                parameters,
                 tx,
                 cancellationToken: cancellationToken));
         }

@@ -29,11 +29,16 @@ internal sealed class PodCopies(RoutingStore routings, TimeProvider timeProvider
 
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>The copies in <paramref name="pod"/> already recorded of any of <paramref name="topIds"/> (one query), for <see cref="EnsureAsync"/>.</summary>
+    public Task<IReadOnlyDictionary<(string ResourceType, string TopId), string>> RecordedAsync(Pod pod, IReadOnlyCollection<string> topIds, CancellationToken cancellationToken) =>
+        routings.BottomsInPodAsync(pod.PodId, topIds, cancellationToken);
+
     /// <summary>
     /// The bottom id of <paramref name="topId"/>'s copy in the pod, calling
     /// <paramref name="create"/> (which returns the bottom id) when there is none yet.
     /// <paramref name="made"/> runs for whoever made (or adopted) the copy, once it is recorded:
-    /// the rest of a copy that takes several calls (a group's rules). When it fails, the copy
+    /// the rest of a copy that takes several calls (a group's rules). <paramref name="recorded"/>:
+    /// copies read beforehand in one query (see <see cref="RecordedAsync"/>). When it fails, the copy
     /// stays recorded, so that its sync jobs (and the audit) can put it right; were it not, the
     /// pod would keep a copy no job knows of.
     /// </summary>
@@ -45,8 +50,16 @@ internal sealed class PodCopies(RoutingStore routings, TimeProvider timeProvider
         Func<CancellationToken, Task<string>> create,
         CancellationToken cancellationToken,
         TimeSpan? lockLifetime = null,
-        Func<string, CancellationToken, Task>? made = null)
+        Func<string, CancellationToken, Task>? made = null,
+        IReadOnlyDictionary<(string ResourceType, string TopId), string>? recorded = null)
     {
+        // Read already with its neighbours (RoutingStore.BottomsInPodAsync): the same row this
+        // loop's first lookup would find.
+        if (recorded is not null && recorded.TryGetValue((resourceType, topId), out var known))
+        {
+            return known;
+        }
+
         var lifetime = lockLifetime ?? LockLifetime;
         var deadline = timeProvider.GetUtcNow() + lifetime + lifetime;
         while (true)

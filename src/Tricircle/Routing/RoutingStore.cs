@@ -169,6 +169,29 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider,
         return rows.ToHashSet();
     }
 
+    /// <summary>
+    /// The recorded copies (with their pod id) in one pod of any of <paramref name="topIds"/>, of
+    /// any type, in one query: what a boot's port needs there (network, subnets, DHCP ports,
+    /// groups, the port) read together instead of one lookup each. (resource type, top id) → bottom id.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<(string ResourceType, string TopId), string>> BottomsInPodAsync(string podId, IReadOnlyCollection<string> topIds, CancellationToken cancellationToken)
+    {
+        if (topIds.Count == 0)
+        {
+            return new Dictionary<(string, string), string>();
+        }
+
+        var ids = topIds.Distinct(StringComparer.Ordinal).ToArray();
+        var postgres = database.Dialect == DatabaseDialect.Postgres;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Type, string Top, string Bottom)>(new CommandDefinition(
+            "SELECT resource_type, top_id, bottom_id FROM resource_routings WHERE pod_id = @podId AND bottom_id IS NOT NULL AND "
+                + (postgres ? "top_id = ANY(@ids)" : "top_id IN (SELECT value FROM json_each(@ids))"),
+            new { podId, ids = postgres ? (object)ids : System.Text.Json.JsonSerializer.Serialize(ids) },
+            cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => (r.Type, r.Top), r => r.Bottom);
+    }
+
     /// <summary>The central ids of copies in a pod by their pod ids (one query for a whole answer): bottom id → top id.</summary>
     public async Task<IReadOnlyDictionary<string, string>> TopsOfAsync(string resourceType, string podId, IReadOnlyCollection<string> bottomIds, CancellationToken cancellationToken)
     {

@@ -74,113 +74,23 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
     /// <summary>Starts the whole sandbox (in this process: tests use it too) and returns it running.</summary>
     public static async Task<RunningSandbox> StartAsync(SandboxOptions options, CancellationToken cancellationToken, Action<IServiceCollection>? configureServices = null)
     {
-        var dataDirectory = Path.GetFullPath(options.DataDirectory);
-        Directory.CreateDirectory(dataDirectory);
-        var sandbox = new RunningSandbox(dataDirectory);
+        var sandbox = new RunningSandbox(PrepareDirectory(options));
         try
         {
-            sandbox.Keystone = await KeystoneEmulator.StartAsync(new KeystoneEmulatorOptions { Port = options.KeystonePort, AdminPassword = SandboxOptions.AdminPassword }, cancellationToken);
+            var servicePassword = await StartRegionsAsync(sandbox, options, cancellationToken);
             var keystone = sandbox.Keystone;
-            var servicePassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-            Seed(keystone, servicePassword, options.Pods);
-
-            // Every pod is an emulated region with its own Nova, Neutron, Cinder and Glance ports.
-            var starts = Enumerable.Range(1, options.Pods).Select(i =>
-            {
-                var regionOptions = new RegionEmulatorOptions { Name = SandboxOptions.RegionName(i), AvailabilityZone = SandboxOptions.PodAzName, ComputeHost = options.ComputeHost ?? "" };
-                if (options.ComputeHostCount is { } hosts)
+            await StartServiceAsync(
+                sandbox,
+                options,
+                keystone.AuthUrl,
+                servicePassword,
+                (type, name, description, url, _) =>
                 {
-                    regionOptions.ComputeHostCount = hosts;
-                }
-
-                if (options.BuildDelay is { } delay)
-                {
-                    regionOptions.ServerBuildDelay = delay;
-                    regionOptions.VolumeCreateDelay = delay;
-                }
-
-                return RegionEmulator.StartAsync(keystone, regionOptions, cancellationToken);
-            }).ToList();
-            foreach (var region in await Task.WhenAll(starts))
-            {
-                sandbox.Regions[region.Name] = region;
-            }
-
-            sandbox.Control = await SandboxControl.StartAsync(sandbox.Regions, cancellationToken);
-
-            var invariant = System.Globalization.CultureInfo.InvariantCulture;
-            sandbox.Settings = new Dictionary<string, string?>
-            {
-                ["DEFAULT:bind_host"] = "127.0.0.1",
-                ["DEFAULT:admin_port"] = options.AdminPort.ToString(invariant),
-                ["DEFAULT:compute_port"] = options.ComputePort.ToString(invariant),
-                ["DEFAULT:volume_port"] = options.VolumePort.ToString(invariant),
-                ["DEFAULT:image_port"] = options.ImagePort.ToString(invariant),
-                ["DEFAULT:network_port"] = options.NetworkPort.ToString(invariant),
-                ["DEFAULT:console_port"] = options.ConsolePort.ToString(invariant),
-                ["DEFAULT:state_path"] = dataDirectory,
-                ["database:connection"] = options.Database ?? "",
-                ["keystone_authtoken:auth_url"] = keystone.AuthUrl.ToString(),
-                ["keystone_authtoken:username"] = "tricircle",
-                ["keystone_authtoken:password"] = servicePassword,
-                ["keystone_authtoken:project_name"] = "service",
-                ["client:admin_username"] = "admin",
-                ["client:admin_password"] = SandboxOptions.AdminPassword,
-                ["client:admin_tenant"] = "admin",
-
-                // Every emulated region has its own Glance: RegionOne's holds the central images
-                // and the others get copies at boot. (CentralRegion's image endpoint is the gateway.)
-                ["image:glance_region"] = SandboxOptions.RegionName(1),
-
-                // The seeds' segments, the same as the emulated regions' Neutrons accept.
-                ["network:network_vlan_ranges"] = "bridge:2001:3000,extern:3001:4000",
-                ["network:vni_ranges"] = "1001:2000",
-                ["network:flat_networks"] = "bridge,extern",
-
-                // External networks live in one pod, made there at once; without hints, this one.
-                ["network:default_region_for_external_network"] = SandboxOptions.RegionName(1),
-            };
-            foreach (var (key, value) in options.Settings)
-            {
-                sandbox.Settings[key] = value;
-            }
-
-            var configuration = TricircleConfiguration.Load([], sandbox.Settings);
-
-            sandbox.App = ServiceHost.Build(configuration, configureServices);
-            await sandbox.App.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(cancellationToken);
-
-            // Nova's classic flavors, so that a first boot works (what an operator changed stays).
-            await sandbox.App.Services.GetRequiredService<FlavorStore>().SeedAsync(
-                SeedFlavors.Select(f => new Flavor { FlavorId = f.Id, Name = f.Name, Ram = f.Ram, Vcpus = f.Vcpus, Disk = f.Disk }),
-                cancellationToken);
-            await sandbox.App.StartAsync(cancellationToken);
-            var listeners = sandbox.App.Services.GetRequiredService<ServiceListeners>();
-            sandbox.AdminUrl = new Uri(listeners.Url(ServiceRole.Admin), "v1.0");
-            sandbox.ComputeUrl = new Uri(listeners.Url(ServiceRole.Compute), "v2.1");
-            sandbox.VolumeUrl = new Uri(listeners.Url(ServiceRole.Volume), "v3");
-            sandbox.ImageUrl = listeners.Url(ServiceRole.Image);
-            sandbox.NetworkUrl = listeners.Url(ServiceRole.Network);
-            sandbox.ConsoleUrl = listeners.Url(ServiceRole.Console);
-
-            // Tricircle's own endpoints live in the central region, as in the multi-pod guides.
-            Register(keystone, "tricircle", "tricircle", "Tricircle Admin API", sandbox.AdminUrl);
-            Register(keystone, "nova", "compute", "Tricircle Nova gateway", sandbox.ComputeUrl);
-            Register(keystone, "glance", "image", "Tricircle Glance gateway", sandbox.ImageUrl);
-            Register(keystone, "neutron", "network", "Tricircle central Neutron", sandbox.NetworkUrl);
-
-            // As devstack registers Cinder: the project in the URL, filled in per token by Keystone.
-            var volumeTemplate = sandbox.VolumeUrl + "/$(project_id)s";
-            Register(keystone, "cinderv3", "volumev3", "Tricircle Cinder gateway", volumeTemplate);
-            Register(keystone, "cinder", "block-storage", "Tricircle Cinder gateway", volumeTemplate);
-
-            sandbox.PodNames = await RegisterPodsAsync(sandbox.App.Services.GetRequiredService<PodStore>(), options.Pods, cancellationToken);
-            sandbox.DatabaseDescription = sandbox.App.Services.GetRequiredService<Database>().Connection.Describe();
-            WriteOpenrc(Path.Combine(dataDirectory, "openrc"), keystone.AuthUrl, "admin", SandboxOptions.AdminPassword, "admin");
-            WriteOpenrc(Path.Combine(dataDirectory, "openrc.demo"), keystone.AuthUrl, "demo", SandboxOptions.DemoPassword, "demo");
-            WriteOpenrc(Path.Combine(dataDirectory, "openrc.alt_demo"), keystone.AuthUrl, "alt_demo", SandboxOptions.AltDemoPassword, "alt_demo");
-            await WriteConfigAsync(Path.Combine(dataDirectory, "tricircle.conf"), sandbox.Settings, cancellationToken);
-            await SandboxState.WriteAsync(dataDirectory, new SandboxState(sandbox.Control.Url, keystone.AuthUrl, sandbox.AdminUrl, [.. sandbox.Regions.Keys]), cancellationToken);
+                    Register(keystone, name, type, description, url);
+                    return Task.CompletedTask;
+                },
+                cancellationToken,
+                configureServices);
             return sandbox;
         }
         catch
@@ -190,8 +100,145 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
         }
     }
 
-    private static void Register(KeystoneEmulator keystone, string name, string type, string description, Uri url) =>
-        Register(keystone, name, type, description, url.ToString());
+    /// <summary>
+    /// The pods' half of the sandbox: the emulated Keystone (seeded with the sandbox's projects,
+    /// users and regions), the emulated regions and their fault control. Returns the password of
+    /// Tricircle's service user. A benchmark runs this half in a process of its own, so that the
+    /// emulators' CPU is not counted as the gateway's.
+    /// </summary>
+    public static async Task<string> StartRegionsAsync(RunningSandbox sandbox, SandboxOptions options, CancellationToken cancellationToken)
+    {
+        sandbox.Keystone = await KeystoneEmulator.StartAsync(new KeystoneEmulatorOptions { Port = options.KeystonePort, AdminPassword = SandboxOptions.AdminPassword }, cancellationToken);
+        var keystone = sandbox.Keystone;
+        var servicePassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        Seed(keystone, servicePassword, options.Pods);
+
+        // Every pod is an emulated region with its own Nova, Neutron, Cinder and Glance ports.
+        var starts = Enumerable.Range(1, options.Pods).Select(i =>
+        {
+            var regionOptions = new RegionEmulatorOptions { Name = SandboxOptions.RegionName(i), AvailabilityZone = SandboxOptions.PodAzName, ComputeHost = options.ComputeHost ?? "" };
+            if (options.ComputeHostCount is { } hosts)
+            {
+                regionOptions.ComputeHostCount = hosts;
+            }
+
+            if (options.BuildDelay is { } delay)
+            {
+                regionOptions.ServerBuildDelay = delay;
+                regionOptions.VolumeCreateDelay = delay;
+            }
+
+            return RegionEmulator.StartAsync(keystone, regionOptions, cancellationToken);
+        }).ToList();
+        foreach (var region in await Task.WhenAll(starts))
+        {
+            sandbox.Regions[region.Name] = region;
+        }
+
+        sandbox.Control = await SandboxControl.StartAsync(sandbox.Regions, cancellationToken);
+        return servicePassword;
+    }
+
+    /// <summary>The data directory, made if missing, as a full path.</summary>
+    public static string PrepareDirectory(SandboxOptions options)
+    {
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        Directory.CreateDirectory(dataDirectory);
+        return dataDirectory;
+    }
+
+    /// <summary>
+    /// Tricircle's half: the service against the Keystone at <paramref name="authUrl"/> (whose
+    /// regions are the sandbox's pods), its endpoints registered through <paramref name="register"/>
+    /// (type, name, description, URL), the pods registered, the openrc files written.
+    /// </summary>
+    public static async Task StartServiceAsync(
+        RunningSandbox sandbox,
+        SandboxOptions options,
+        Uri authUrl,
+        string servicePassword,
+        Func<string, string, string, string, CancellationToken, Task> register,
+        CancellationToken cancellationToken,
+        Action<IServiceCollection>? configureServices = null)
+    {
+        var dataDirectory = sandbox.DataDirectory;
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        sandbox.Settings = new Dictionary<string, string?>
+        {
+            ["DEFAULT:bind_host"] = "127.0.0.1",
+            ["DEFAULT:admin_port"] = options.AdminPort.ToString(invariant),
+            ["DEFAULT:compute_port"] = options.ComputePort.ToString(invariant),
+            ["DEFAULT:volume_port"] = options.VolumePort.ToString(invariant),
+            ["DEFAULT:image_port"] = options.ImagePort.ToString(invariant),
+            ["DEFAULT:network_port"] = options.NetworkPort.ToString(invariant),
+            ["DEFAULT:console_port"] = options.ConsolePort.ToString(invariant),
+            ["DEFAULT:state_path"] = dataDirectory,
+            ["database:connection"] = options.Database ?? "",
+            ["keystone_authtoken:auth_url"] = authUrl.ToString(),
+            ["keystone_authtoken:username"] = "tricircle",
+            ["keystone_authtoken:password"] = servicePassword,
+            ["keystone_authtoken:project_name"] = "service",
+            ["client:admin_username"] = "admin",
+            ["client:admin_password"] = SandboxOptions.AdminPassword,
+            ["client:admin_tenant"] = "admin",
+
+            // Every emulated region has its own Glance: RegionOne's holds the central images
+            // and the others get copies at boot. (CentralRegion's image endpoint is the gateway.)
+            ["image:glance_region"] = SandboxOptions.RegionName(1),
+
+            // The seeds' segments, the same as the emulated regions' Neutrons accept.
+            ["network:network_vlan_ranges"] = "bridge:2001:3000,extern:3001:4000",
+            ["network:vni_ranges"] = "1001:2000",
+            ["network:flat_networks"] = "bridge,extern",
+
+            // External networks live in one pod, made there at once; without hints, this one.
+            ["network:default_region_for_external_network"] = SandboxOptions.RegionName(1),
+        };
+        foreach (var (key, value) in options.Settings)
+        {
+            sandbox.Settings[key] = value;
+        }
+
+        var configuration = TricircleConfiguration.Load([], sandbox.Settings);
+
+        sandbox.App = ServiceHost.Build(configuration, configureServices);
+        await sandbox.App.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(cancellationToken);
+
+        // Nova's classic flavors, so that a first boot works (what an operator changed stays).
+        await sandbox.App.Services.GetRequiredService<FlavorStore>().SeedAsync(
+            SeedFlavors.Select(f => new Flavor { FlavorId = f.Id, Name = f.Name, Ram = f.Ram, Vcpus = f.Vcpus, Disk = f.Disk }),
+            cancellationToken);
+        await sandbox.App.StartAsync(cancellationToken);
+        var listeners = sandbox.App.Services.GetRequiredService<ServiceListeners>();
+        sandbox.AdminUrl = new Uri(listeners.Url(ServiceRole.Admin), "v1.0");
+        sandbox.ComputeUrl = new Uri(listeners.Url(ServiceRole.Compute), "v2.1");
+        sandbox.VolumeUrl = new Uri(listeners.Url(ServiceRole.Volume), "v3");
+        sandbox.ImageUrl = listeners.Url(ServiceRole.Image);
+        sandbox.NetworkUrl = listeners.Url(ServiceRole.Network);
+        sandbox.ConsoleUrl = listeners.Url(ServiceRole.Console);
+
+        // Tricircle's own endpoints live in the central region, as in the multi-pod guides.
+        await register("tricircle", "tricircle", "Tricircle Admin API", sandbox.AdminUrl.ToString(), cancellationToken);
+        await register("compute", "nova", "Tricircle Nova gateway", sandbox.ComputeUrl.ToString(), cancellationToken);
+        await register("image", "glance", "Tricircle Glance gateway", sandbox.ImageUrl.ToString(), cancellationToken);
+        await register("network", "neutron", "Tricircle central Neutron", sandbox.NetworkUrl.ToString(), cancellationToken);
+
+        // As devstack registers Cinder: the project in the URL, filled in per token by Keystone.
+        var volumeTemplate = sandbox.VolumeUrl + "/$(project_id)s";
+        await register("volumev3", "cinderv3", "Tricircle Cinder gateway", volumeTemplate, cancellationToken);
+        await register("block-storage", "cinder", "Tricircle Cinder gateway", volumeTemplate, cancellationToken);
+
+        sandbox.PodNames = await RegisterPodsAsync(sandbox.App.Services.GetRequiredService<PodStore>(), options.Pods, cancellationToken);
+        sandbox.DatabaseDescription = sandbox.App.Services.GetRequiredService<Database>().Connection.Describe();
+        WriteOpenrc(Path.Combine(dataDirectory, "openrc"), authUrl, "admin", SandboxOptions.AdminPassword, "admin");
+        WriteOpenrc(Path.Combine(dataDirectory, "openrc.demo"), authUrl, "demo", SandboxOptions.DemoPassword, "demo");
+        WriteOpenrc(Path.Combine(dataDirectory, "openrc.alt_demo"), authUrl, "alt_demo", SandboxOptions.AltDemoPassword, "alt_demo");
+        await WriteConfigAsync(Path.Combine(dataDirectory, "tricircle.conf"), sandbox.Settings, cancellationToken);
+        if (sandbox.Control is { } control)
+        {
+            await SandboxState.WriteAsync(dataDirectory, new SandboxState(control.Url, authUrl, sandbox.AdminUrl, [.. sandbox.Regions.Keys]), cancellationToken);
+        }
+    }
 
     private static void Register(KeystoneEmulator keystone, string name, string type, string description, string url)
     {
@@ -278,6 +325,7 @@ internal sealed class RunningSandbox(string dataDirectory) : IAsyncDisposable
 {
     public string DataDirectory { get; } = dataDirectory;
 
+    /// <summary>The emulated Keystone (null when the pods run in another process).</summary>
     public KeystoneEmulator Keystone { get; set; } = null!;
 
     public Dictionary<string, RegionEmulator> Regions { get; } = new(StringComparer.Ordinal);

@@ -62,6 +62,9 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
 
     public string DataDirectory => _sandbox.DataDirectory;
 
+    /// <summary>The gateway's services (its metrics, stores).</summary>
+    public IServiceProvider Services => _sandbox.Services;
+
     /// <summary>The configuration file the sandbox wrote: what its Tricircle runs with, for another instance (<c>tricircle serve --config-file</c>).</summary>
     public string ConfigFile => Path.Combine(_sandbox.DataDirectory, "tricircle.conf");
 
