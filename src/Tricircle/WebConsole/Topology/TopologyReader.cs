@@ -54,7 +54,7 @@ internal sealed class TopologyReader(Database database, PodOverview overview, Se
             cancellationToken: cancellationToken));
         // A network's copies are its whoever made them (a shared network's serve other projects
         // too); the rest are the project's own rows.
-        var routings = await connection.QueryAsync<RoutingLine>(new CommandDefinition(
+        var routings = await connection.QueryAsync<Routing.ResourceRouting>(new CommandDefinition(
             "SELECT rr.top_id, rr.bottom_id, rr.pod_id, rr.project_id, rr.resource_type, rr.created_at FROM resource_routings rr " +
             $"WHERE rr.resource_type IN ({string.Join(", ", RoutedTypes.Select((_, i) => "@t" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))}) AND " +
             $"({Own("rr.project_id")} OR (rr.resource_type = 'network' AND rr.top_id IN (SELECT n.id FROM networks n WHERE {visibleNetworks}))) ORDER BY rr.id",
@@ -172,21 +172,6 @@ internal sealed class TopologyReader(Database database, PodOverview overview, Se
         public string? SubnetId { get; set; }
 
         public string? IpAddress { get; set; }
-    }
-
-    private sealed class RoutingLine
-    {
-        public string TopId { get; set; } = "";
-
-        public string? BottomId { get; set; }
-
-        public string PodId { get; set; } = "";
-
-        public string ProjectId { get; set; } = "";
-
-        public string ResourceType { get; set; } = "";
-
-        public DateTime CreatedAt { get; set; }
     }
 
     private sealed class ServerPortLine
