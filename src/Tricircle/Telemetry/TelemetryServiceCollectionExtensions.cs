@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http.Features;
 using OpenTelemetry.Metrics;
-using OpenTelemetry.Trace;
 using Tricircle.Hosting;
 
 namespace Tricircle.Telemetry;
@@ -26,10 +25,12 @@ internal static class TelemetryServiceCollectionExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddMeter(TricircleMetrics.MeterName)
-                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0))
-            .WithTracing(tracing => tracing
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation());
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+
+        // No tracer provider: traces are not exported, and ASP.NET Core and HttpClient carry W3C
+        // trace context by themselves (the request's activity, parented by an incoming
+        // traceparent, is what the pod calls carry on and the log scopes name). A tracer provider
+        // would only record every request's and every pod call's spans to throw them away.
         services.ConfigureOpenTelemetryMeterProvider((sp, metrics) => metrics.AddView(OnlyThisHost(sp.GetRequiredService<IMeterFactory>())));
         return services;
     }
