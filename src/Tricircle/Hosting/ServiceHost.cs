@@ -163,6 +163,15 @@ internal sealed class ServiceListeners
         }
     }
 
+    /// <summary>The URL a role answers on, or null when this instance does not run it.</summary>
+    public Uri? TryUrl(ServiceRole role)
+    {
+        lock (_listeners)
+        {
+            return _listeners.ContainsKey(role) ? Url(role) : null;
+        }
+    }
+
     /// <summary>The URL a role answers on; loopback when bound to every address.</summary>
     public Uri Url(ServiceRole role)
     {

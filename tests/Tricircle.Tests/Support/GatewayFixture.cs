@@ -58,7 +58,7 @@ public abstract class GatewayFixture(string dialect) : IAsyncLifetime
     public Uri NetworkUrl => _sandbox.NetworkUrl;
 
     /// <summary>The web console (the <c>console</c> role).</summary>
-    public Uri ConsoleUrl => _sandbox.ConsoleUrl;
+    public Uri ConsoleUrl => _sandbox.ConsoleUrl ?? throw new InvalidOperationException("This gateway runs no console role.");
 
     public string DataDirectory => _sandbox.DataDirectory;
 
