@@ -33,6 +33,10 @@ public sealed class ConsoleFixture() : GatewayFixture("sqlite")
         // A job that failed waits for its redo (the jobs page's), not for a retry of the workers mid-test.
         ["jobs:retry_base_seconds"] = "600",
         ["jobs:retry_max_seconds"] = "600",
+
+        // Tests take RegionTwo down and bring it back: its circuit, opened by the calls that failed
+        // meanwhile, rests one second rather than fifteen, so that a redo right after finds it closing.
+        ["client:circuit_break_seconds"] = "1",
     };
 
     public string NetworkA { get; private set; } = "";
