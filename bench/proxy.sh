@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The show path against a plain reverse proxy: GET /v2.1/servers/{id} of one server in RegionOne,
 # (1) directly on the emulated pod's Nova, (2) through nginx with keep-alive to that Nova,
-# (3) through Tricircle's Nova gateway; same token, wrk at each concurrency; a markdown table.
+# (3) through a bare .NET proxy (Kestrel and YARP's forwarder, nothing else: the floor of any .NET
+# gateway here), (4) through Tricircle's Nova gateway; same token, wrk at each concurrency; a table.
 #
 #   bench/proxy.sh [seconds-per-run] [concurrencies]     e.g. bench/proxy.sh 10 "1 16 64"
 #
@@ -15,6 +16,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tricircle-proxy-bench.XXXXXX")
 SANDBOX_PID=""
 NGINX_PID=""
+FLOOR_PID=""
+GATEWAY_PID=""
 
 missing=()
 for tool in wrk nginx dotnet openstack curl jq; do
@@ -27,6 +30,8 @@ fi
 
 cleanup() {
     [[ -n "$NGINX_PID" ]] && kill "$NGINX_PID" 2>/dev/null || true
+    [[ -n "$FLOOR_PID" ]] && kill "$FLOOR_PID" 2>/dev/null || true
+    [[ -n "$GATEWAY_PID" ]] && kill "$GATEWAY_PID" 2>/dev/null || true
     [[ -n "$SANDBOX_PID" ]] && kill "$SANDBOX_PID" 2>/dev/null || true
     wait 2>/dev/null || true
 }
@@ -40,6 +45,8 @@ if [[ -z "${TRICIRCLE_DLL:-}" ]]; then
     echo "building (Release)..." >&2
     dotnet build -c Release "$ROOT/src/Tricircle" -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
 fi
+BENCH=$ROOT/bench/Tricircle.Bench/bin/Release/net10.0/Tricircle.Bench.dll
+dotnet build -c Release "$ROOT/bench/Tricircle.Bench" -v q -nologo >"$WORK/build-bench.log" 2>&1 || { cat "$WORK/build-bench.log" >&2; exit 1; }
 
 echo "starting the sandbox in $WORK/sandbox..." >&2
 dotnet "$DLL" sandbox --data-dir "$WORK/sandbox" \
@@ -98,14 +105,26 @@ http {
 EOF
 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
 NGINX_PID=$!
+FLOOR_PORT=$(free_port)
+dotnet "$BENCH" forwarder-floor "$FLOOR_PORT" "$POD" >"$WORK/floor.log" 2>&1 &
+FLOOR_PID=$!
+
+# Tricircle's Nova gateway in a process of its own, as in production: the sandbox's configuration
+# (its database, Keystone and pods) with only the compute role, on its own port. (The sandbox's
+# own gateway shares its process with the emulated pods, their threads and their garbage.)
+GATEWAY_PORT=$(free_port)
+printf '[DEFAULT]\ncompute_port = %s\n' "$GATEWAY_PORT" >"$WORK/gateway.conf"
+dotnet "$DLL" serve --config-file "$WORK/sandbox/tricircle.conf" --config-file "$WORK/gateway.conf" --roles compute >"$WORK/gateway.log" 2>&1 &
+GATEWAY_PID=$!
 
 declare -A URLS=(
     [direct]="$POD/v2.1/servers/$SERVER"
     [nginx]="http://127.0.0.1:$NGINX_PORT/v2.1/servers/$SERVER"
-    [tricircle]="$CENTRAL/v2.1/servers/$SERVER"
+    [yarp]="http://127.0.0.1:$FLOOR_PORT/v2.1/servers/$SERVER"
+    [tricircle]="http://127.0.0.1:$GATEWAY_PORT/v2.1/servers/$SERVER"
 )
-for path in direct nginx tricircle; do
-    for _ in $(seq 1 50); do # nginx may still be starting
+for path in direct nginx yarp tricircle; do
+    for _ in $(seq 1 300); do # nginx, the floor proxy and the gateway may still be starting
         code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Auth-Token: $TOKEN" "${URLS[$path]}" || true)
         [[ "$code" == 000 ]] || break
         sleep 0.1
@@ -116,15 +135,18 @@ done
 # wrk's latency in microseconds: "1.23ms" -> 1230.
 micros() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'; }
 
-# The sandbox process's CPU time (user + system) in microseconds: per request, it is far less
-# noisy than latency on a shared machine (it holds the emulated pod too: the direct row is the
-# pod's own cost, so tricircle minus direct is the gateway's).
-cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000000 / hz }' "/proc/$SANDBOX_PID/stat"; }
+# The CPU time (user + system) in microseconds of the .NET processes (the sandbox with the emulated
+# pod, the floor proxy, the gateway): per request, it is far less noisy than latency on a shared
+# machine. The direct row is the pod's own cost, so tricircle minus direct is the gateway's, and
+# yarp minus direct the bare .NET proxy's.
+cpu_us() {
+    awk -v hz="$(getconf CLK_TCK)" '{ t += ($14 + $15) } END { printf "%d", t * 1000000 / hz }' "/proc/$SANDBOX_PID/stat" "/proc/$FLOOR_PID/stat" "/proc/$GATEWAY_PID/stat"
+}
 
 declare -A P50 P99 RPS CPU
 for c in $CONCURRENCIES; do
     threads=$((c < 2 ? 1 : 2))
-    for path in direct nginx tricircle; do
+    for path in direct nginx yarp tricircle; do
         # A short warm-up (JIT, connection pools), then the measured run.
         wrk -t"$threads" -c"$c" -d2s -H "X-Auth-Token: $TOKEN" "${URLS[$path]}" >/dev/null
         cpu_before=$(cpu_us)
@@ -147,10 +169,10 @@ done
 echo
 echo "$(date -u +%Y-%m-%d), commit $(git -C "$ROOT" rev-parse --short HEAD)$([[ -n "${TRICIRCLE_DLL:-}" ]] && echo " (Tricircle: $DLL)"), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), ${DURATION} s per run"
 echo
-echo "| path | c | p50 µs | p99 µs | req/s | added p50 vs direct µs | sandbox CPU µs/req |"
+echo "| path | c | p50 µs | p99 µs | req/s | added p50 vs direct µs | .NET CPU µs/req |"
 echo "|---|---|---|---|---|---|---|"
 for c in $CONCURRENCIES; do
-    for path in direct nginx tricircle; do
+    for path in direct nginx yarp tricircle; do
         added=$(awk -v a="${P50[$path,$c]}" -v b="${P50[direct,$c]}" 'BEGIN { printf "%d", a - b }')
         printf '| %s | %s | %d | %d | %s | %s | %s |\n' "$path" "$c" "${P50[$path,$c]}" "${P99[$path,$c]}" "${RPS[$path,$c]}" "$([[ $path == direct ]] && echo - || echo "$added")" "${CPU[$path,$c]}"
     done

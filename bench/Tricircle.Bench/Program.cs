@@ -23,6 +23,11 @@ internal static class Program
             return await GatewayBench.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "forwarder-floor")
+        {
+            return await ForwarderFloorBench.RunAsync(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "show-cost")
         {
             return await ShowCostBench.RunAsync(args[1..]);
