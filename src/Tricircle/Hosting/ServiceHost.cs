@@ -22,7 +22,7 @@ using Tricircle.WebConsole.Topology;
 
 namespace Tricircle.Hosting;
 
-/// <summary>Builds the service: one process, one listener per enabled API role.</summary>
+/// <summary>Builds the service: one process, one listener per enabled API role (and <c>[metrics] port</c>'s, when set).</summary>
 internal static class ServiceHost
 {
     /// <param name="configuration">The loaded configuration.</param>
@@ -84,10 +84,11 @@ internal static class ServiceHost
             .AddTopology();
         configureServices?.Invoke(builder.Services);
 
-        // Only roles without a port (serve --roles jobs): no server at all. Kestrel given no
-        // endpoint would listen on its default, localhost:5000, and fail to start where that is
-        // taken (by anything, or by a second jobs-only instance on the same machine).
-        if (ServiceOptions.TryParseRoles(configuration[$"{ServiceOptions.Section}:roles"] ?? "all", out var roles, out _) && !roles.Any(ServiceOptions.HasPort))
+        // Only roles without a port (serve --roles jobs) and no metrics port: no server at all.
+        // Kestrel given no endpoint would listen on its default, localhost:5000, and fail to start
+        // where that is taken (by anything, or by a second jobs-only instance on the same machine).
+        if (ServiceOptions.TryParseRoles(configuration[$"{ServiceOptions.Section}:roles"] ?? "all", out var roles, out _) && !roles.Any(ServiceOptions.HasPort)
+            && !(int.TryParse(configuration[$"{MetricsOptions.Section}:port"], System.Globalization.CultureInfo.InvariantCulture, out var metricsPort) && metricsPort != 0))
         {
             builder.Services.AddSingleton<IServer, NoServer>();
         }
@@ -115,12 +116,15 @@ internal static class ServiceHost
                     listeners.Add(role, listen);
                 });
             }
+
+            kestrel.ListenForMetrics(address);
         });
 
         var app = builder.Build();
         app.UseApiMetricsTag();
         app.UseMiddleware<RequestIdMiddleware>();
         app.MapWebConsole(); // its own branch: the APIs' middleware below never sees the console's requests
+        app.MapMetricsPort(); // [metrics] port's requests, likewise: the scrape endpoint alone
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseMiddleware<RequestLimitsMiddleware>();
         app.UseMiddleware<ProjectPathMiddleware>();

@@ -1,3 +1,5 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Tricircle.Hosting;
 using Tricircle.Identity;
@@ -5,10 +7,12 @@ using Tricircle.Identity;
 namespace Tricircle.Telemetry;
 
 /// <summary>
-/// The Prometheus scrape endpoint, on the admin role's port at <c>[metrics] path</c>. Prometheus
-/// scrapes without credentials as a rule, so clients from <c>[metrics] allowed_networks</c>
-/// (loopback by default) read it freely (<see cref="TrustedNetworksMetadata"/>); anyone else is
-/// authenticated as every API is and needs the admin role.
+/// The Prometheus scrape endpoint, on the admin role's port at <c>[metrics] path</c>, and on
+/// <c>[metrics] port</c> when one is set (the only way to scrape an instance of only the jobs
+/// role). Prometheus scrapes without credentials as a rule, so clients from
+/// <c>[metrics] allowed_networks</c> (loopback by default) read it freely
+/// (<see cref="TrustedNetworksMetadata"/>); anyone else is authenticated as every API is and
+/// needs the admin role.
 /// </summary>
 internal static class MetricsApi
 {
@@ -43,5 +47,65 @@ internal static class MetricsApi
                 optionsName: null)
             .WithMetadata(new ApiRoleMetadata(ServiceRole.Admin), new TrustedNetworksMetadata(options.Networks()))
             .WithDisplayName("metrics");
+    }
+
+    /// <summary>Listens on <c>[metrics] port</c>, when set, tagging its connections for <see cref="MapMetricsPort"/>.</summary>
+    public static void ListenForMetrics(this KestrelServerOptions kestrel, IPAddress address)
+    {
+        var options = kestrel.ApplicationServices.GetRequiredService<IOptions<MetricsOptions>>().Value;
+        if (options.Port == 0)
+        {
+            return;
+        }
+
+        kestrel.Listen(address, options.Port, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http1;
+            listen.Use(next => connection =>
+            {
+                connection.Features.Set(MetricsPortFeature.Instance);
+                return next(connection);
+            });
+        });
+    }
+
+    /// <summary>
+    /// The metrics port's requests take a branch of their own, whose route table holds the
+    /// scrape endpoint alone: any other path is 404 there, whatever roles the instance runs.
+    /// Its access rules are the admin port's (the same endpoint, behind the same token check).
+    /// </summary>
+    public static void MapMetricsPort(this WebApplication app)
+    {
+        // A branch is built at once, its token check with it (which needs [keystone_authtoken]):
+        // not for the one-shot commands (db sync, status) nor any instance without the port.
+        if (app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Port == 0)
+        {
+            return;
+        }
+
+        app.MapWhen(context => context.Features.Get<MetricsPortFeature>() is not null, branch =>
+        {
+            branch.UseMiddleware<ApiErrorMiddleware>();
+            branch.UseRouting();
+            branch.Use((context, next) =>
+            {
+                // Any other path is not found, token or not: no Keystone call for it.
+                if (context.GetEndpoint() is null)
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }
+
+                return next(context);
+            });
+            branch.UseMiddleware<KeystoneAuthMiddleware>();
+            branch.UseEndpoints(endpoints => endpoints.MapMetricsEndpoint());
+        });
+    }
+
+    /// <summary>Set on each connection of the metrics port.</summary>
+    private sealed class MetricsPortFeature
+    {
+        public static readonly MetricsPortFeature Instance = new();
     }
 }

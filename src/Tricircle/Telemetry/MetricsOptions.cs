@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Options;
 using Tricircle.Hosting;
 
 namespace Tricircle.Telemetry;
@@ -8,9 +9,16 @@ internal sealed class MetricsOptions : ISectionOptions
 {
     public const string Section = "metrics";
 
-    /// <summary>Serve the scrape endpoint on the admin role's port.</summary>
+    /// <summary>Serve the scrape endpoint on the admin role's port (and on <see cref="Port"/> when set).</summary>
     [ConfigurationKeyName("enabled")]
     public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// A port of its own that serves the scrape endpoint and nothing else, whatever the roles
+    /// (an instance of only the jobs role has no other); 0: none.
+    /// </summary>
+    [ConfigurationKeyName("port")]
+    public int Port { get; set; }
 
     /// <summary>Path of the scrape endpoint (Prometheus' default).</summary>
     [ConfigurationKeyName("path")]
@@ -36,6 +44,15 @@ internal sealed class MetricsOptions : ISectionOptions
         else if (Path.StartsWith("/v1.0", StringComparison.OrdinalIgnoreCase))
         {
             yield return $"[{Section}] path: '{Path}' lies inside the Admin API (/v1.0)";
+        }
+
+        if (SectionOptionsExtensions.CheckRange(Section, "port", Port, 0, 65535) is { } port)
+        {
+            yield return port;
+        }
+        else if (Port != 0 && !Enabled)
+        {
+            yield return $"[{Section}] port: {Port} is set but enabled is false (nothing to serve there)";
         }
 
         if (!TryParseNetworks(AllowedNetworks, out _, out var bad))
@@ -71,5 +88,25 @@ internal sealed class MetricsOptions : ISectionOptions
         }
 
         return true;
+    }
+}
+
+/// <summary>
+/// <c>[metrics] port</c> against the roles' ports of <c>[DEFAULT]</c>: two listeners on one port
+/// would otherwise fail at start with only "address already in use".
+/// </summary>
+internal sealed class MetricsPortCheck(IOptions<ServiceOptions> service) : IValidateOptions<MetricsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MetricsOptions options)
+    {
+        if (options.Port == 0 || !ServiceOptions.TryParseRoles(service.Value.Roles, out var roles, out _))
+        {
+            return ValidateOptionsResult.Success;
+        }
+
+        var taken = roles.Where(r => ServiceOptions.HasPort(r) && service.Value.Port(r) == options.Port).Select(ServiceOptions.PortKey).FirstOrDefault();
+        return taken is null
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"[{MetricsOptions.Section}] port: {options.Port} is [{ServiceOptions.Section}] {taken} already");
     }
 }

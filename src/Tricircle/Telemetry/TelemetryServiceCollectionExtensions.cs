@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Tricircle.Hosting;
 
@@ -16,6 +17,7 @@ internal static class TelemetryServiceCollectionExtensions
     public static IServiceCollection AddTelemetry(this IServiceCollection services)
     {
         services.AddSectionOptions<MetricsOptions>(MetricsOptions.Section);
+        services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsPortCheck>();
         services.AddSingleton<TricircleMetrics>();
         services.AddSingleton<PodCallWindow>();
         services.AddTransient<PodCallHandler>();

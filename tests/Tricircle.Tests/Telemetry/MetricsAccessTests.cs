@@ -57,6 +57,7 @@ public sealed class MetricsAccessTests(MetricsClosedGatewayFixture fixture) : IC
     [InlineData("path", "/v1.0/metrics", "lies inside the Admin API")]
     [InlineData("allowed_networks", "10.0.0.0/8, nonsense", "[metrics] allowed_networks: 'nonsense'")]
     [InlineData("window_seconds", "5", "[metrics] window_seconds: 5 is outside 10..3600")]
+    [InlineData("port", "70000", "[metrics] port: 70000 is outside 0..65535")]
     public void BadOptions_AreNamedAtStart(string key, string value, string problem)
     {
         var options = new MetricsOptions();
@@ -68,12 +69,30 @@ public sealed class MetricsAccessTests(MetricsClosedGatewayFixture fixture) : IC
             case "allowed_networks":
                 options.AllowedNetworks = value;
                 break;
+            case "port":
+                options.Port = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                break;
             default:
                 options.WindowSeconds = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
                 break;
         }
 
         Assert.Contains(options.Problems(), p => p.Contains(problem, StringComparison.Ordinal));
-        Assert.Empty(new MetricsOptions { AllowedNetworks = "10.0.0.5, ::1/128, 192.168.0.0/16" }.Problems());
+        Assert.Empty(new MetricsOptions { AllowedNetworks = "10.0.0.5, ::1/128, 192.168.0.0/16", Port = 9464 }.Problems());
+    }
+
+    [Fact]
+    public void AMetricsPort_NeedsTheEndpointEnabled_AndAPortNoRoleHas()
+    {
+        Assert.Contains(new MetricsOptions { Port = 9464, Enabled = false }.Problems(), p => p.StartsWith("[metrics] port: 9464 is set but enabled is false", StringComparison.Ordinal));
+        Assert.Empty(new MetricsOptions { Enabled = false }.Problems());
+
+        static Microsoft.Extensions.Options.ValidateOptionsResult Check(string roles, int port) =>
+            new MetricsPortCheck(Microsoft.Extensions.Options.Options.Create(new Hosting.ServiceOptions { Roles = roles })).Validate(null, new MetricsOptions { Port = port });
+
+        Assert.Equal("[metrics] port: 19999 is [DEFAULT] admin_port already", Check("all", 19999).FailureMessage);
+        Assert.True(Check("jobs", 19999).Succeeded); // the admin role is not run: its port is free
+        Assert.True(Check("all", 9464).Succeeded);
+        Assert.True(Check("all", 0).Succeeded);
     }
 }

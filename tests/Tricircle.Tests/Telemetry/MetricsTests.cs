@@ -99,6 +99,59 @@ public sealed class MetricsTests(OutageGatewayFixture fixture) : IClassFixture<O
     }
 
     [Fact]
+    public async Task TheCircuitGauge_ShowsEveryRegisteredPod_ThoseNotCalledYetClosed_TheCalledOnesOnce()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        string[] regions = [$"GaugeCalled-{suffix}", $"GaugeUncalled-{suffix}"];
+        var ids = new List<string>();
+        try
+        {
+            // AZs of their own: no boot of another test is placed there while they exist.
+            foreach (var region in regions)
+            {
+                var created = await fixture.SendAsync(
+                    new Uri(fixture.AdminUrl, "v1.0/pods"), HttpMethod.Post, fixture.AdminToken, JsonSerializer.Serialize(new { pod = new { region_name = region, az_name = "az-" + region } }));
+                Assert.Equal(HttpStatusCode.OK, created.Status);
+                ids.Add(created.Json.GetProperty("pod").GetProperty("pod_id").GetString()!);
+            }
+
+            // The first is called through its own circuit, as PodClient calls a pod (they have no
+            // catalog endpoints: RegionOne's Nova stands in); the second never is.
+            using (var call = new HttpRequestMessage(HttpMethod.Get, fixture.Region("RegionOne").ComputeUrl))
+            {
+                call.Options.Set(PodCallTarget.Key, new PodCallTarget(regions[0], "compute", ids[0]));
+                using var answer = await fixture.Services.GetRequiredService<IHttpClientFactory>().CreateClient(Pods.PodClient.HttpClientName).SendAsync(call);
+            }
+
+            // The gauge reads the pods at most every few seconds: a scrape of another test may have just read them.
+            var after = await ScrapeAsync();
+            await Poll.UntilAsync(
+                async () => (after = await ScrapeAsync()).Series("tricircle_pod_circuit_state", $"pod_region=\"{regions[1]}\"").Any(),
+                TimeSpan.FromSeconds(30),
+                () => "the pod never called is not in the circuit gauge: " + after);
+            foreach (var region in regions)
+            {
+                Assert.Single(after.Series("tricircle_pod_circuit_state", $"pod_region=\"{region}\""));
+                Assert.Equal(0, after.Sum("tricircle_pod_circuit_state", $"pod_region=\"{region}\""));
+            }
+
+            // The sandbox's own pods once each, called or not.
+            Assert.Single(after.Series("tricircle_pod_circuit_state", "pod_region=\"RegionOne\""));
+            Assert.Single(after.Series("tricircle_pod_circuit_state", "pod_region=\"RegionTwo\""));
+
+            // The central pod is Tricircle itself: no pod calls, no circuit.
+            Assert.Empty(after.Series("tricircle_pod_circuit_state", $"pod_region=\"{Sandbox.SandboxOptions.CentralRegion}\""));
+        }
+        finally
+        {
+            foreach (var id in ids)
+            {
+                await fixture.SendAsync(new Uri(fixture.AdminUrl, "v1.0/pods/" + id), HttpMethod.Delete, fixture.AdminToken);
+            }
+        }
+    }
+
+    [Fact]
     public async Task AJobRun_CountsByTypeAndOutcome_AndTheQueueGaugeReadsTheJobsTable()
     {
         var pods = await fixture.SendAsync(new Uri(fixture.AdminUrl, "v1.0/pods"), HttpMethod.Get, fixture.AdminToken);
