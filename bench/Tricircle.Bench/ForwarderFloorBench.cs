@@ -38,20 +38,8 @@ internal static class ForwarderFloorBench
         var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
         var config = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(30) };
         app.Run(async context => await forwarder.SendAsync(context, upstream, invoker, config, HttpTransformer.Empty));
-        await app.StartAsync();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"forwarding 127.0.0.1:{port} to {upstream} (pid {Environment.ProcessId})"));
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stop.Token);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        await app.StopAsync(CancellationToken.None);
+        app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"forwarding 127.0.0.1:{port} to {upstream} (pid {Environment.ProcessId})")));
+        await app.RunAsync(); // until SIGTERM or Ctrl+C
         return 0;
     }
 }

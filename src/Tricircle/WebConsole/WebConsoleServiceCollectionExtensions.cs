@@ -56,6 +56,15 @@ internal static class WebConsoleServiceCollectionExtensions
     /// </summary>
     public static void MapWebConsole(this WebApplication app)
     {
+        // The console authenticates in its branch. Seeing authentication services registered,
+        // WebApplication would also put ASP.NET Core's authentication and authorization
+        // middleware in front of the whole pipeline, where every API request (authenticated by
+        // Keystone's middleware) paid for a cookie scheme it never carries: about 9 µs of CPU per
+        // forwarded show (bench/README.md). These are the marks UseAuthentication and
+        // UseAuthorization leave, which WebApplication looks for before adding its own.
+        IApplicationBuilder builder = app;
+        builder.Properties["__AuthenticationMiddlewareSet"] = true;
+        builder.Properties["__AuthorizationMiddlewareSet"] = true;
         app.MapWhen(
             context => context.Features.Get<ApiRoleFeature>()?.Role == ServiceRole.Console,
             branch =>
