@@ -88,16 +88,10 @@ internal static class MetricsApi
             branch.UseMiddleware<ApiErrorMiddleware>();
             branch.UseRouting();
             branch.Use((context, next) =>
-            {
                 // Any other path is not found, token or not: no Keystone call for it.
-                if (context.GetEndpoint() is null)
-                {
-                    context.Response.StatusCode = StatusCodes.Status404NotFound;
-                    return Task.CompletedTask;
-                }
-
-                return next(context);
-            });
+                context.GetEndpoint() is null
+                    ? ApiErrors.WriteAsync(context, StatusCodes.Status404NotFound, $"The resource could not be found: this port serves {context.RequestServices.GetRequiredService<IOptions<MetricsOptions>>().Value.Path} only.")
+                    : next(context));
             branch.UseMiddleware<KeystoneAuthMiddleware>();
             branch.UseEndpoints(endpoints => endpoints.MapMetricsEndpoint());
         });

@@ -38,6 +38,7 @@ public sealed class MetricsPortTests(WorkerlessGatewayFixture gateway) : IClassF
             {
                 var answer = await gateway.SendAsync(new Uri(root, path), HttpMethod.Get, token);
                 Assert.True(answer.Status == HttpStatusCode.NotFound, $"/{path} answered {(int)answer.Status}: {answer.Text}");
+                Assert.Contains("serves /metrics only", answer.AssertError(HttpStatusCode.NotFound, "itemNotFound"), StringComparison.Ordinal);
             }
         }
 
