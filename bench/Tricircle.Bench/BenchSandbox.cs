@@ -210,6 +210,9 @@ internal sealed class BenchSandbox : IAsyncDisposable
     /// <summary>Adds latency to every call of pod <paramref name="index"/> (1-based).</summary>
     public Task SetLatencyAsync(int index, TimeSpan latency) => FaultAsync(index, new { latency_ms = (int)latency.TotalMilliseconds });
 
+    /// <summary>Makes every call of pod <paramref name="index"/> (1-based) take <paramref name="time"/>, the pod's own work inside it.</summary>
+    public Task SetAnswerAfterAsync(int index, TimeSpan time) => FaultAsync(index, new { answer_after_ms = (int)time.TotalMilliseconds });
+
     /// <summary>Takes pod <paramref name="index"/> (1-based) down (connections refused) or up.</summary>
     public Task SetDownAsync(int index, bool down) => FaultAsync(index, new { down });
 

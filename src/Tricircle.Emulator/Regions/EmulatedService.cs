@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -128,6 +129,19 @@ internal sealed class EmulatedService(ServiceKind kind, RegionContext region, Re
                 }
 
                 return Task.CompletedTask;
+            });
+        }
+
+        if (faults.AnswerAfter is { } answerAfter && answerAfter > TimeSpan.Zero)
+        {
+            var arrived = Stopwatch.GetTimestamp();
+            context.Response.OnStarting(async () =>
+            {
+                var left = answerAfter - Stopwatch.GetElapsedTime(arrived);
+                if (left > TimeSpan.Zero)
+                {
+                    await Task.Delay(left, context.RequestAborted);
+                }
             });
         }
 

@@ -137,85 +137,103 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         var pageSize = Math.Min(limit + 1, options.Value.PaginationMaxLimit);
         bool After(Pod pod, ListItem item) => marker is null || pod == markerPod || comparer.Compare(item, marker) > 0;
 
-        // One page from each pod, at once. The marker's own pod continues from it; the others are
-        // read from the start and skip what sorts before it.
-        var started = timeProvider.GetTimestamp();
-        var answers = await fanOut.AskAsync(bottom, (pod, ct) => ReadPageAsync(pod, pod == markerPod ? markerId : null, 0, ct), cancellationToken);
-        Refused(shape, answers);
-
-        // Items without a routing row are left out: one lookup for every pod's page together.
-        var ids = answers.Where(a => a.Succeeded).SelectMany(a => a.Value!.Items.Select(i => i.Id)).ToList();
-        var known = await routings.KnownInPodsAsync(shape.ResourceType, ids, cancellationToken);
-        var kept = new Dictionary<Pod, List<ListItem>>();
-        var missing = new List<Pod>();
-        foreach (var answer in answers)
+        // The pods' pages stay in pooled buffers until the page shown is made of them.
+        var pages = new List<PooledBuffer>();
+        try
         {
-            if (answer.Succeeded)
-            {
-                kept[answer.Pod] = [.. answer.Value!.Items.Where(i => known.Contains((answer.Pod.PodId, i.Id)) && After(answer.Pod, i))];
-            }
-            else
-            {
-                missing.Add(answer.Pod);
-            }
-        }
+            // One page from each pod, at once. The marker's own pod continues from it; the others are
+            // read from the start and skip what sorts before it.
+            var started = timeProvider.GetTimestamp();
+            var answers = await fanOut.AskAsync(bottom, (pod, ct) => ReadPageAsync(pod, pod == markerPod ? markerId : null, 0, ct), cancellationToken);
+            Refused(shape, answers);
 
-        // A pod whose page had too few to show (unrouted items, or all before the marker) and
-        // has more is read on, page by page, in what is left of the deadline.
-        var more = answers.Where(a => a.Succeeded && a.Value!.Full && kept[a.Pod].Count <= limit).ToDictionary(a => a.Pod, a => (Page: a.Value!, List: kept[a.Pod]));
-        if (more.Count > 0)
-        {
-            var left = fanOut.Deadline - timeProvider.GetElapsedTime(started);
-            var rest = await fanOut.AskAsync([.. more.Keys], async (pod, ct) =>
+            // Items without a routing row are left out: one lookup for every pod's page together.
+            var ids = answers.Where(a => a.Succeeded).SelectMany(a => a.Value!.Items.Select(i => i.Id)).ToList();
+            var known = await routings.KnownInPodsAsync(shape.ResourceType, ids, cancellationToken);
+            var kept = new Dictionary<Pod, List<ListItem>>();
+            var missing = new List<Pod>();
+            foreach (var answer in answers)
             {
-                var (page, list) = more[pod];
-                var position = page.Items.Count;
-                while (true)
+                if (answer.Succeeded)
                 {
-                    page = await ReadPageAsync(pod, page.Items[^1].Id, position, ct);
-                    position += page.Items.Count;
-                    var routed = await routings.KnownAsync(shape.ResourceType, pod.PodId, [.. page.Items.Select(i => i.Id)], ct);
-                    list.AddRange(page.Items.Where(i => routed.Contains(i.Id) && After(pod, i)));
-                    if (list.Count > limit || !page.Full)
-                    {
-                        return list;
-                    }
+                    kept[answer.Pod] = [.. answer.Value!.Items.Where(i => known.Contains((answer.Pod.PodId, i.Id)) && After(answer.Pod, i))];
                 }
-            }, cancellationToken, left > TimeSpan.Zero ? left : TimeSpan.Zero);
-            Refused(shape, rest);
-            foreach (var failed in rest.Where(a => !a.Succeeded))
+                else
+                {
+                    missing.Add(answer.Pod);
+                }
+            }
+
+            // A pod whose page had too few to show (unrouted items, or all before the marker) and
+            // has more is read on, page by page, in what is left of the deadline.
+            var more = answers.Where(a => a.Succeeded && a.Value!.Full && kept[a.Pod].Count <= limit).ToDictionary(a => a.Pod, a => (Page: a.Value!, List: kept[a.Pod]));
+            if (more.Count > 0)
             {
-                kept.Remove(failed.Pod);
-                missing.Add(failed.Pod);
+                var left = fanOut.Deadline - timeProvider.GetElapsedTime(started);
+                var rest = await fanOut.AskAsync([.. more.Keys], async (pod, ct) =>
+                {
+                    var (page, list) = more[pod];
+                    var position = page.Items.Count;
+                    while (true)
+                    {
+                        page = await ReadPageAsync(pod, page.Items[^1].Id, position, ct);
+                        position += page.Items.Count;
+                        var routed = await routings.KnownAsync(shape.ResourceType, pod.PodId, [.. page.Items.Select(i => i.Id)], ct);
+                        list.AddRange(page.Items.Where(i => routed.Contains(i.Id) && After(pod, i)));
+                        if (list.Count > limit || !page.Full)
+                        {
+                            return list;
+                        }
+                    }
+                }, cancellationToken, left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                Refused(shape, rest);
+                foreach (var failed in rest.Where(a => !a.Succeeded))
+                {
+                    kept.Remove(failed.Pod);
+                    missing.Add(failed.Pod);
+                }
+            }
+
+            var merged = kept.Values.SelectMany(k => k).ToList();
+            if (missing.Count > 0 && filters.All(f => f.Key is "all_tenants"))
+            {
+                // A pod that could not answer is shown by its routing rows (when no filter was
+                // asked, as Nova does for a down cell).
+                var stand = await routings.ListTypeAsync(shape.ResourceType, projectId, missing.Select(p => p.PodId).ToList(), cancellationToken);
+                merged.AddRange(stand.Select((r, i) =>
+                {
+                    var pod = missing.First(p => p.PodId == r.PodId);
+                    var placeholder = shape.Placeholder(r);
+                    shape.FromPod?.Invoke(pod, placeholder);
+                    return ListItem.FromNode(placeholder, fields, rank[r.PodId], i, pod);
+                }).Where(p => marker is null || comparer.Compare(p, marker) > 0));
+            }
+
+            var top = ListItems.Smallest(merged, limit + 1, comparer);
+            var shown = top.Take(limit).Select(i => i.Node ??= Tree(shape, i)).ToList();
+            missing.Sort((a, b) => rank[a.PodId].CompareTo(rank[b.PodId]));
+            return new MergedPage(shown, top.Count > limit, missing.Select(p => p.RegionName).ToList(), limit);
+        }
+        finally
+        {
+            lock (pages)
+            {
+                pages.ForEach(p => p.Dispose());
+                pages.Clear();
             }
         }
-
-        var merged = kept.Values.SelectMany(k => k).ToList();
-        if (missing.Count > 0 && filters.All(f => f.Key is "all_tenants"))
-        {
-            // A pod that could not answer is shown by its routing rows (when no filter was
-            // asked, as Nova does for a down cell).
-            var stand = await routings.ListTypeAsync(shape.ResourceType, projectId, missing.Select(p => p.PodId).ToList(), cancellationToken);
-            merged.AddRange(stand.Select((r, i) =>
-            {
-                var pod = missing.First(p => p.PodId == r.PodId);
-                var placeholder = shape.Placeholder(r);
-                shape.FromPod?.Invoke(pod, placeholder);
-                return ListItem.FromNode(placeholder, fields, rank[r.PodId], i, pod);
-            }).Where(p => marker is null || comparer.Compare(p, marker) > 0));
-        }
-
-        var top = ListItems.Smallest(merged, limit + 1, comparer);
-        var shown = top.Take(limit).Select(i => i.Node ??= Tree(shape, i)).ToList();
-        missing.Sort((a, b) => rank[a.PodId].CompareTo(rank[b.PodId]));
-        return new MergedPage(shown, top.Count > limit, missing.Select(p => p.RegionName).ToList(), limit);
 
         async Task<PodPage> ReadPageAsync(Pod pod, string? podMarker, int firstPosition, CancellationToken ct)
         {
             var uri = $"{podPath}?limit={pageSize}&{sortQuery}" + (filterQuery.Length > 0 ? "&" + filterQuery : "") + (podMarker is null ? "" : "&marker=" + Uri.EscapeDataString(podMarker));
-            var body = await client.SendBytesAsync(pod, shape.ServiceType, HttpMethod.Get, uri, token, ct, headerList);
+            var body = await client.SendPooledAsync(pod, shape.ServiceType, HttpMethod.Get, uri, token, ct, headerList);
+            lock (pages)
+            {
+                pages.Add(body);
+            }
+
             var podBase = ownBase is null ? null : await PodBaseAsync(pod, shape.ServiceType, ct);
-            var items = ListItems.Read(body, shape.CollectionKey, fields, rank[pod.PodId], firstPosition, pod, podBase, ownBase);
+            var items = ListItems.Read(body.Memory, shape.CollectionKey, fields, rank[pod.PodId], firstPosition, pod, podBase, ownBase);
             if (eager)
             {
                 items = [.. items.Select(i => ListItem.FromNode(Tree(shape, i), fields, i.Rank, i.Position, pod))];

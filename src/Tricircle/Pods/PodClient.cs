@@ -149,10 +149,10 @@ internal sealed partial class PodClient(
 
     /// <summary>
     /// A GET-style JSON call whose answer is read as bytes, not parsed (a merged list reads its
-    /// pages itself): the body of a 2xx answer, or a <see cref="PodErrorException"/> as from
-    /// <see cref="SendJsonAsync"/>.
+    /// pages itself): the body of a 2xx answer in a pooled buffer the caller disposes, or a
+    /// <see cref="PodErrorException"/> as from <see cref="SendJsonAsync"/>.
     /// </summary>
-    public async Task<ReadOnlyMemory<byte>> SendBytesAsync(
+    public async Task<PooledBuffer> SendPooledAsync(
         Pod pod, string serviceType, HttpMethod method, string relativeUri, string? token, CancellationToken cancellationToken, IEnumerable<KeyValuePair<string, string>>? headers = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(relativeUri, UriKind.Relative));
@@ -163,17 +163,34 @@ internal sealed partial class PodClient(
         }
 
         using var response = await SendAsync(pod, serviceType, request, token, cancellationToken);
-        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            var text = Encoding.UTF8.GetString(bytes);
-            throw new PodErrorException(pod, (int)response.StatusCode, PodErrorException.MessageOf(text) ?? response.ReasonPhrase ?? "error")
-            {
-                PodType = PodErrorException.TypeOf(text),
-            };
-        }
 
-        return bytes;
+        // Into a pooled buffer sized by the answer's length: HttpContent's own read would grow a
+        // buffer and then copy it into a new array, two copies of every page of every pod of
+        // every merged list.
+        var buffer = new PooledBuffer((int)Math.Min(response.Content.Headers.ContentLength ?? 16 * 1024, 1 << 20) + 4096);
+        try
+        {
+            await using (var stream = await response.Content.ReadAsStreamAsync(cancellationToken))
+            {
+                await buffer.ReadFromAsync(stream, int.MaxValue, cancellationToken);
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                var text = Encoding.UTF8.GetString(buffer.Span);
+                throw new PodErrorException(pod, (int)response.StatusCode, PodErrorException.MessageOf(text) ?? response.ReasonPhrase ?? "error")
+                {
+                    PodType = PodErrorException.TypeOf(text),
+                };
+            }
+
+            return buffer;
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The catalog URL cut after its version segment (<c>v2.1</c>, <c>v3</c>); unversioned URLs as they are.</summary>

@@ -53,17 +53,18 @@ internal static class SandboxCommand
         return command;
     }
 
-    /// <summary><c>tricircle sandbox fault REGION --down|--up|--latency MS|--error-rate P</c>, from another shell.</summary>
+    /// <summary><c>tricircle sandbox fault REGION --down|--up|--latency MS|--answer-after MS|--error-rate P</c>, from another shell.</summary>
     private static Command Fault()
     {
         var region = new Argument<string>("region") { Description = "The emulated region (RegionOne, RegionTwo, ...)" };
         var down = new Option<bool>("--down") { Description = "Stop the region's services: their ports refuse connections" };
         var up = new Option<bool>("--up") { Description = "Start them again on the same ports" };
         var latency = new Option<int?>("--latency") { Description = "Add this many milliseconds to every request (0 removes it)" };
+        var answerAfter = new Option<int?>("--answer-after") { Description = "Start no answer sooner than this many milliseconds after its request arrived, the region's work inside it (0 removes it)" };
         var errorRate = new Option<double?>("--error-rate") { Description = "Answer this share (0..1) of requests with a 500" };
         var holdDeletes = new Option<bool?>("--hold-deletes") { Description = "true: deletes the region accepts stay under way (a server task_state deleting, a volume or snapshot deleting) until set false" };
         var dataDir = new Option<string>("--data-dir") { Description = "The running sandbox's data directory", DefaultValueFactory = _ => ".tricircle" };
-        var command = new Command("fault", "Change a running sandbox's fault knobs for one region.") { region, down, up, latency, errorRate, holdDeletes, dataDir };
+        var command = new Command("fault", "Change a running sandbox's fault knobs for one region.") { region, down, up, latency, answerAfter, errorRate, holdDeletes, dataDir };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(down) && parse.GetValue(up))
@@ -83,6 +84,11 @@ internal static class SandboxCommand
                 faults["latency_ms"] = ms;
             }
 
+            if (parse.GetValue(answerAfter) is { } after)
+            {
+                faults["answer_after_ms"] = after;
+            }
+
             if (parse.GetValue(errorRate) is { } p)
             {
                 faults["error_rate"] = p;
@@ -95,7 +101,7 @@ internal static class SandboxCommand
 
             if (faults.Count == 0)
             {
-                await Console.Error.WriteLineAsync("tricircle sandbox fault: say what to change: --down, --up, --latency MS, --error-rate P or --hold-deletes true|false.");
+                await Console.Error.WriteLineAsync("tricircle sandbox fault: say what to change: --down, --up, --latency MS, --answer-after MS, --error-rate P or --hold-deletes true|false.");
                 return 2;
             }
 

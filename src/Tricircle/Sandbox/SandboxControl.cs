@@ -18,6 +18,7 @@ internal sealed class SandboxControl : IAsyncDisposable
         "faults",
         new("down", JsonKind.Boolean),
         new("latency_ms", JsonKind.Integer) { Minimum = 0, Maximum = int.MaxValue },
+        new("answer_after_ms", JsonKind.Integer) { Minimum = 0, Maximum = int.MaxValue },
         new("error_rate", JsonKind.Number),
         new("hold_deletes", JsonKind.Boolean));
 
@@ -48,6 +49,11 @@ internal sealed class SandboxControl : IAsyncDisposable
                 region.Faults.Latency = TimeSpan.FromMilliseconds(ms);
             }
 
+            if (body.Int("answer_after_ms") is { } after)
+            {
+                region.Faults.AnswerAfter = TimeSpan.FromMilliseconds(after);
+            }
+
             if (body.Double("error_rate") is { } rate)
             {
                 region.Faults.ErrorRate = rate >= 0 && rate <= 1 ? rate : throw ApiException.BadRequest("error_rate must be a number between 0 and 1.");
@@ -75,6 +81,7 @@ internal sealed class SandboxControl : IAsyncDisposable
         name = region.Name,
         down = region.Faults.IsDown,
         latency_ms = (int)region.Faults.Latency.TotalMilliseconds,
+        answer_after_ms = (int)region.Faults.AnswerAfter.TotalMilliseconds,
         error_rate = region.Faults.ErrorRate,
         hold_deletes = region.Faults.HoldDeletes,
         compute = region.ComputeUrl,
