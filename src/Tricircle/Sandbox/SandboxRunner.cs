@@ -1,10 +1,12 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
 using Tricircle.Compute;
 using Tricircle.Data;
 using Tricircle.Emulator.Identity;
 using Tricircle.Emulator.Regions;
 using Tricircle.Hosting;
 using Tricircle.Pods;
+using Tricircle.Telemetry;
 
 namespace Tricircle.Sandbox;
 
@@ -36,6 +38,7 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
               Glance gateway        {sandbox.ImageUrl}   (service type "image", region {SandboxOptions.CentralRegion}; images in {SandboxOptions.RegionName(1)}'s Glance)
               Central Neutron       {sandbox.NetworkUrl}   (service type "network", region {SandboxOptions.CentralRegion})
               Web console           {sandbox.ConsoleUrl}   (log in: user admin, password {SandboxOptions.AdminPassword}, project admin; or demo / {SandboxOptions.DemoPassword} / demo)
+              Metrics (Prometheus)  {DescribeMetrics(sandbox.Services.GetRequiredService<IOptions<MetricsOptions>>().Value, sandbox.AdminUrl)}
               Database              {sandbox.DatabaseDescription}
               Pods                  {string.Join(", ", sandbox.PodNames)}
               Regions (emulated)    {string.Join(Environment.NewLine + "                        ", sandbox.Regions.Values.Select(r => $"{r.Name}: nova {r.ComputeUrl}  neutron {r.NetworkUrl}  cinder {r.VolumeUrl}  glance {r.ImageUrl}"))}
@@ -69,6 +72,24 @@ internal sealed class SandboxRunner(SandboxOptions options, TextWriter output)
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Where the scrape endpoint is (<c>[metrics] port</c> when set, else the admin port, which
+    /// serves it either way) and who may read it.
+    /// </summary>
+    public static string DescribeMetrics(MetricsOptions metrics, Uri adminUrl)
+    {
+        if (!metrics.Enabled)
+        {
+            return "off ([metrics] enabled = false)";
+        }
+
+        var url = new UriBuilder(adminUrl) { Port = metrics.Port == 0 ? adminUrl.Port : metrics.Port, Path = metrics.Path }.Uri;
+        var networks = metrics.Networks();
+        return networks.Count == 0
+            ? $"{url}   (an admin token)"
+            : $"{url}   (no token from {string.Join(", ", networks)}; an admin token from elsewhere)";
     }
 
     /// <summary>Starts the whole sandbox (in this process: tests use it too) and returns it running.</summary>

@@ -83,7 +83,7 @@ internal static class MetricsApi
             return;
         }
 
-        app.MapWhen(context => context.Features.Get<MetricsPortFeature>() is not null, branch =>
+        app.MapWhen(OnMetricsPort, branch =>
         {
             branch.UseMiddleware<ApiErrorMiddleware>();
             branch.UseRouting();
@@ -96,6 +96,9 @@ internal static class MetricsApi
             branch.UseEndpoints(endpoints => endpoints.MapMetricsEndpoint());
         });
     }
+
+    /// <summary>Whether the request came to <c>[metrics] port</c>.</summary>
+    public static bool OnMetricsPort(this HttpContext context) => context.Features.Get<MetricsPortFeature>() is not null;
 
     /// <summary>Set on each connection of the metrics port.</summary>
     private sealed class MetricsPortFeature

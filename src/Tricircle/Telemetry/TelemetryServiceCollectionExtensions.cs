@@ -48,16 +48,26 @@ internal static class TelemetryServiceCollectionExtensions
     private static Func<Instrument, MetricStreamConfiguration> OnlyThisHost(IMeterFactory factory) =>
         instrument => instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, factory) ? null! : MetricStreamConfiguration.Drop;
 
-    /// <summary>Tags each request's <c>http.server.request.duration</c> with the API it came to (compute, volume, image, network, admin).</summary>
+    /// <summary>
+    /// Tags each request's <c>http.server.request.duration</c> with the API it came to (compute,
+    /// volume, image, network, admin, console), or <c>metrics</c> on <c>[metrics] port</c>, so
+    /// that scrapes there are told from the APIs' traffic.
+    /// </summary>
     public static IApplicationBuilder UseApiMetricsTag(this IApplicationBuilder app) => app.Use((context, next) =>
     {
-        if (context.Features.Get<IHttpMetricsTagsFeature>() is { } tags && context.Features.Get<ApiRoleFeature>() is { } role)
+        if (context.Features.Get<IHttpMetricsTagsFeature>() is { } tags)
         {
-            tags.Tags.Add(new("tricircle.api", ApiNames[(int)role.Role]));
+            var api = context.Features.Get<ApiRoleFeature>() is { } role ? ApiNames[(int)role.Role] : context.OnMetricsPort() ? MetricsPortApi : null;
+            if (api is not null)
+            {
+                tags.Tags.Add(new("tricircle.api", api));
+            }
         }
 
         return next(context);
     });
+
+    private const string MetricsPortApi = "metrics";
 
     private static readonly string[] ApiNames = [.. Enum.GetValues<ServiceRole>().Select(r => r.ToString().ToLowerInvariant())];
 }

@@ -20,12 +20,19 @@ public sealed class SandboxCommandTests
         Assert.Equal("CentralRegion", openrc["OS_REGION_NAME"]);
 
         // The web console it printed serves its login page; the admin's login is printed beside it.
-        var consoleLine = sandbox.Output.Split('\n').Single(l => l.TrimStart().StartsWith("Web console", StringComparison.Ordinal));
+        var consoleLine = Line(sandbox, "Web console");
         Assert.Contains($"user admin, password {SandboxOptions.AdminPassword}, project admin", consoleLine, StringComparison.Ordinal);
         using (var http = new HttpClient())
         {
             var login = await http.GetStringAsync(new Uri(new Uri(consoleLine.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]), "login"));
             Assert.Contains("data-testid=\"login-form\"", login, StringComparison.Ordinal);
+
+            // The scrape endpoint it printed (the admin port's: no [metrics] port by default),
+            // and who may read it; from loopback, without a token.
+            var adminUrl = new Uri(Line(sandbox, "Admin API").Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]);
+            var metricsUrl = new Uri(adminUrl, "/metrics");
+            Assert.Equal($"Metrics (Prometheus)  {metricsUrl}   (no token from 127.0.0.0/8, ::1/128; an admin token from elsewhere)", Line(sandbox, "Metrics (Prometheus)").Trim());
+            Assert.Contains("http_server_request_duration_seconds", await http.GetStringAsync(metricsUrl), StringComparison.Ordinal);
         }
 
         var list = await CliRunner.TricircleAsync(openrc, "pod", "list", "-f", "json");
@@ -79,6 +86,21 @@ public sealed class SandboxCommandTests
         Assert.True(sandbox.ExitCode == 0, sandbox.Output);
         Assert.False(File.Exists(Path.Combine(sandbox.DataDirectory, "sandbox.json")));
     }
+
+    /// <summary>What the sandbox would print for metrics configured otherwise than its default.</summary>
+    [Fact]
+    public void MetricsLine_NamesTheMetricsPort_WhenSet_TheTokenWhenNoNetworkIsTrusted_AndOff()
+    {
+        var admin = new Uri("http://127.0.0.1:19999/v1.0");
+        Assert.Equal(
+            "http://127.0.0.1:9464/scrape   (no token from 10.0.0.0/8; an admin token from elsewhere)",
+            SandboxRunner.DescribeMetrics(new Telemetry.MetricsOptions { Port = 9464, Path = "/scrape", AllowedNetworks = "10.0.0.0/8" }, admin));
+        Assert.Equal("http://127.0.0.1:19999/metrics   (an admin token)", SandboxRunner.DescribeMetrics(new Telemetry.MetricsOptions { AllowedNetworks = "" }, admin));
+        Assert.Equal("off ([metrics] enabled = false)", SandboxRunner.DescribeMetrics(new Telemetry.MetricsOptions { Enabled = false }, admin));
+    }
+
+    private static string Line(SandboxProcess sandbox, string label) =>
+        sandbox.Output.Split('\n').Single(l => l.TrimStart().StartsWith(label, StringComparison.Ordinal));
 
     private static async Task FaultKnobs_ReachTheRunningRegions(string dataDir, Dictionary<string, string?> openrc)
     {

@@ -66,6 +66,18 @@ public sealed class MetricsPortTests(WorkerlessGatewayFixture gateway) : IClassF
         // Its circuits: RegionOne, which the audit called, and RegionTwo, which it did not.
         Assert.Single(after.Series("tricircle_pod_circuit_state", "pod_region=\"RegionOne\""));
         Assert.Single(after.Series("tricircle_pod_circuit_state", "pod_region=\"RegionTwo\""));
+
+        // The port's own requests (the scrapes above, and what it refused) are tagged as its own
+        // API, apart from the APIs' traffic; this instance has no other port, so every series is.
+        // A request is counted as it ends, just after its answer reached the client: poll.
+        const string requests = "http_server_request_duration_seconds_count";
+        string[] scrapes = ["tricircle_api=\"metrics\"", "http_response_status_code=\"200\""];
+        string[] notFound = ["tricircle_api=\"metrics\"", "http_response_status_code=\"404\""];
+        await Poll.UntilAsync(
+            async () => (after = await Scrape.ReadAsync(gateway.Http, root, gateway.AdminToken)).Sum(requests, scrapes) > 0 && after.Sum(requests, notFound) >= 12,
+            TimeSpan.FromSeconds(30),
+            () => $"the metrics port's scrapes and 404s were not counted with tricircle_api=\"metrics\": {after}");
+        Assert.All(after.Series(requests), l => Assert.Contains("tricircle_api=\"metrics\"", l, StringComparison.Ordinal));
     }
 
     private static int FreePort()
