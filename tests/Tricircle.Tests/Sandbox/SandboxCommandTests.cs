@@ -121,7 +121,16 @@ public sealed class SandboxCommandTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri(network, "v2.0/networks"))).StatusCode);
         Assert.True(watch.ElapsedMilliseconds >= 190, $"latency not applied: {watch.ElapsedMilliseconds} ms");
 
-        var errors = await CliRunner.TricircleAsync(openrc, "sandbox", "fault", "RegionTwo", "--latency", "0", "--error-rate", "1", "--data-dir", dataDir);
+        // An answer time with the region's work inside it: even keystonemiddleware's quick 401 waits for it.
+        var answerAfter = await CliRunner.TricircleAsync(openrc, "sandbox", "fault", "RegionTwo", "--latency", "0", "--answer-after", "300", "--data-dir", dataDir);
+        Assert.True(answerAfter.ExitCode == 0, answerAfter.ToString());
+        var shown = JsonDocument.Parse(await http.GetStringAsync(new Uri(control, "regions"))).RootElement.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "RegionTwo");
+        Assert.Equal((0, 300), (shown.GetProperty("latency_ms").GetInt32(), shown.GetProperty("answer_after_ms").GetInt32()));
+        watch.Restart();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri(network, "v2.0/networks"))).StatusCode);
+        Assert.True(watch.ElapsedMilliseconds >= 290, $"answer time not applied: {watch.ElapsedMilliseconds} ms");
+
+        var errors = await CliRunner.TricircleAsync(openrc, "sandbox", "fault", "RegionTwo", "--answer-after", "0", "--error-rate", "1", "--data-dir", dataDir);
         Assert.True(errors.ExitCode == 0, errors.ToString());
         Assert.Equal(HttpStatusCode.InternalServerError, (await http.GetAsync(new Uri(network, "v2.0/networks"))).StatusCode);
 
