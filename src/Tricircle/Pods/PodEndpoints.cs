@@ -77,12 +77,27 @@ internal sealed partial class PodEndpoints(
 
     /// <summary>
     /// Called when the cached URL did not answer: re-reads the catalog (if allowed) and returns
-    /// what it says now, or the cached URL when refreshing is off.
+    /// what it says now, or the cached URL when refreshing is off or the catalog was read for this
+    /// pod less than <see cref="RefreshQuiet"/> ago.
     /// </summary>
-    public async Task<Uri?> RefreshAsync(Pod pod, string serviceType, CancellationToken cancellationToken) =>
-        _client.AutoRefreshEndpoint
-            ? await ReadCatalogAsync(pod, serviceType, cancellationToken)
-            : await GetAsync(pod, serviceType, cancellationToken);
+    public async Task<Uri?> RefreshAsync(Pod pod, string serviceType, CancellationToken cancellationToken)
+    {
+        if (!_client.AutoRefreshEndpoint
+            || (_refreshedAt.TryGetValue(pod.PodId, out var at) && timeProvider.GetUtcNow() - at < RefreshQuiet))
+        {
+            return await GetAsync(pod, serviceType, cancellationToken);
+        }
+
+        var url = await ReadCatalogAsync(pod, serviceType, cancellationToken);
+        _refreshedAt[pod.PodId] = timeProvider.GetUtcNow();
+        return url;
+    }
+
+    // A pod that is down fails every call until its circuit opens, which on a busy gateway takes
+    // a while (half the calls of the circuit's window must fail): one catalog read per pod in this
+    // time answers them all, instead of a Keystone call for every failed call.
+    private static readonly TimeSpan RefreshQuiet = TimeSpan.FromSeconds(10);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _refreshedAt = new(StringComparer.Ordinal);
 
     private async Task<Uri?> ReadCatalogAsync(Pod pod, string serviceType, CancellationToken cancellationToken)
     {

@@ -111,6 +111,29 @@ public abstract class PodEndpointsTests(string dialect) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Refresh_ReadsTheCatalogAtMostOnceInTenSecondsPerPod_SoADownPodCostsKeystoneOneCall()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 10, 0, 0, TimeSpan.Zero));
+        await using var host = Host(time: time);
+        var pod = await host.Services.GetRequiredService<PodStore>().CreateAsync("RegionTwo", "az2", "", "", default);
+        var endpoints = host.Services.GetRequiredService<PodEndpoints>();
+        Assert.Equal(new Uri("http://r2.example:9696"), await endpoints.RefreshAsync(pod, "network", default));
+
+        // The region moves its endpoint: a refresh right after the last one does not ask Keystone.
+        foreach (var id in EndpointIds("RegionTwo"))
+        {
+            _keystone.RemoveEndpoint(id);
+        }
+
+        _keystone.AddEndpoint(_network, "RegionTwo", "public", "http://r2-moved.example:9696");
+        time.Advance(TimeSpan.FromSeconds(9));
+        Assert.Equal(new Uri("http://r2.example:9696"), await endpoints.RefreshAsync(pod, "network", default));
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(new Uri("http://r2-moved.example:9696"), await endpoints.RefreshAsync(pod, "network", default));
+    }
+
+    [Fact]
     public async Task Refresh_WhenAutoRefreshIsOff_KeepsTheCachedUrl()
     {
         await using var host = Host(autoRefresh: false);
