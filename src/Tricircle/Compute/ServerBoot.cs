@@ -211,7 +211,7 @@ internal sealed partial class ServerBoot(
 
             // 2. Ports (central and in the pod) and the flavor and keypair: independent calls to the pod.
             var networks = plan.Nics is { } wanted
-                ? serverNetworks.PrepareAsync(pod, wanted, ServerNetworks.GroupNames(server), caller, cancellationToken)
+                ? serverNetworks.PrepareAsync(pod, wanted, ServerNetworks.GroupNames(server), caller, reservation.Limits, cancellationToken)
                 : Task.FromResult<IReadOnlyList<ServerNic>>([]);
             try
             {

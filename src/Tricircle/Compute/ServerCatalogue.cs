@@ -16,8 +16,11 @@ internal sealed record ServerNeeds(Flavor Flavor, Keypair? Keypair, int Count, i
     public int MinCount { get; init; } = 1;
 }
 
-/// <summary>A quota reservation made before the server had an id.</summary>
-internal sealed record ServerReservation(string HolderId);
+/// <summary>
+/// A quota reservation made before the server had an id, with the project's limits as it read
+/// them (the boot's port create counts its ports against these rather than reading them again).
+/// </summary>
+internal sealed record ServerReservation(string HolderId, IReadOnlyDictionary<string, long> Limits);
 
 /// <summary>
 /// The server create's use of the central catalogue: resolves flavorRef and key_name centrally,
@@ -79,28 +82,28 @@ internal sealed class ServerCatalogue(FlavorStore flavors, FlavorSync flavorSync
     /// <summary>Reserves instances, cores and RAM for the servers (403 as Nova when over quota).</summary>
     public async Task<ServerReservation> ReserveAsync(RequestContext caller, ServerNeeds needs, CancellationToken cancellationToken)
     {
-        var limits = await quotas.LimitsAsync(caller.ProjectId, cancellationToken);
-        if (limits.GetValueOrDefault(QuotaResources.MetadataItems, -1) is var metaLimit and >= 0 && needs.MetadataItems > metaLimit)
-        {
-            throw TricircleException.Forbidden($"Quota exceeded for metadata_items: Requested {needs.MetadataItems}, but already used 0 of {metaLimit} metadata_items");
-        }
-
-        var reservation = new ServerReservation("reserved-" + Guid.NewGuid().ToString("N"));
+        var holderId = "reserved-" + Guid.NewGuid().ToString("N");
         try
         {
-            await quotas.ReserveAsync(caller.ProjectId, HolderType, reservation.HolderId, new Dictionary<string, long>
+            // The metadata limit is checked on the limits the reservation reads (one read, in its transaction).
+            var limits = await quotas.ReserveAsync(caller.ProjectId, HolderType, holderId, new Dictionary<string, long>
             {
                 [QuotaResources.Instances] = needs.Count,
                 [QuotaResources.Cores] = (long)needs.Count * needs.Flavor.Vcpus,
                 [QuotaResources.Ram] = (long)needs.Count * needs.Flavor.Ram,
-            }, cancellationToken);
+            }, limits =>
+            {
+                if (limits.GetValueOrDefault(QuotaResources.MetadataItems, -1) is var metaLimit and >= 0 && needs.MetadataItems > metaLimit)
+                {
+                    throw TricircleException.Forbidden($"Quota exceeded for metadata_items: Requested {needs.MetadataItems}, but already used 0 of {metaLimit} metadata_items");
+                }
+            }, null, cancellationToken);
+            return new ServerReservation(holderId, limits);
         }
         catch (QuotaExceededException e)
         {
             throw TricircleException.Forbidden(e.Message); // Nova's 403, in its words
         }
-
-        return reservation;
     }
 
     /// <summary>Copies flavor and keypair into the pod and points the body at the pod's flavor.</summary>

@@ -96,7 +96,7 @@ internal sealed class ServerInterfaces(
             throw TricircleException.Invalid($"The server is in pod {pod.RegionName}, where the interface cannot be: {why}.");
         }
 
-        var nic = (await serverNetworks.PrepareAsync(pod, [wanted], await GroupNamesAsync(serverId, cancellationToken), caller, cancellationToken))[0];
+        var nic = (await serverNetworks.PrepareAsync(pod, [wanted], await GroupNamesAsync(serverId, cancellationToken), caller, null, cancellationToken))[0];
         attachment.Remove("net_id");
         attachment.Remove("fixed_ips");
         attachment["port_id"] = nic.BottomPortId;

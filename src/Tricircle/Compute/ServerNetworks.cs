@@ -144,9 +144,11 @@ internal sealed partial class ServerNetworks(
 
     /// <summary>
     /// Makes the NICs ready in the pod: central ports for bare networks, then everything in the
-    /// pod. The central ports made here are deleted again when this fails.
+    /// pod. The central ports made here are deleted again when this fails. <paramref name="quotaLimits"/>:
+    /// the project's limits as the boot's quota reservation read them (null: each port create reads them).
     /// </summary>
-    public async Task<IReadOnlyList<ServerNic>> PrepareAsync(Pod pod, IReadOnlyList<WantedNic> wanted, IReadOnlyList<string> groups, RequestContext caller, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ServerNic>> PrepareAsync(
+        Pod pod, IReadOnlyList<WantedNic> wanted, IReadOnlyList<string> groups, RequestContext caller, IReadOnlyDictionary<string, long>? quotaLimits, CancellationToken cancellationToken)
     {
         foreach (var network in wanted.Select(w => w.Network).DistinctBy(n => n.Id))
         {
@@ -158,6 +160,7 @@ internal sealed partial class ServerNetworks(
         try
         {
             var ports = new List<(TopPort Port, bool Created)>();
+            (IReadOnlyList<string>? Ids, bool Read) groupIds = (null, false); // looked up once, for the first port made
             foreach (var nic in wanted)
             {
                 if (nic.Port is { } given)
@@ -166,7 +169,12 @@ internal sealed partial class ServerNetworks(
                     continue;
                 }
 
-                var port = await central.CreateServerPortAsync(nic.Network, nic.FixedIp, groups, owner, caller, cancellationToken);
+                if (!groupIds.Read)
+                {
+                    groupIds = (await central.ServerGroupIdsAsync(groups, caller, cancellationToken), true);
+                }
+
+                var port = await central.CreateServerPortAsync(nic.Network, nic.FixedIp, groupIds.Ids, owner, caller, quotaLimits, cancellationToken);
                 made.Add(port);
                 ports.Add((port, true));
             }

@@ -9,7 +9,7 @@ namespace Tricircle.Network;
 /// networks and ports as the caller may see them, making and binding the server's central ports,
 /// and gathering what a port needs in a pod (<see cref="PortMaterial"/>), DHCP ports included.
 /// </summary>
-internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, PortStore ports, SecurityGroupStore securityGroups, RouterStore routers, ShadowPortSyncs shadows, CentralNameCache names)
+internal sealed class CentralPorts(Database database, NetworkStore networks, PortStore ports, SecurityGroupStore securityGroups, RouterStore routers, ShadowPortSyncs shadows, CentralNameCache names)
 {
     /// <summary>The network if the caller may use it (own, shared, or any for an admin).</summary>
     public async Task<TopNetwork?> FindNetworkAsync(string networkId, RequestContext caller, CancellationToken cancellationToken) =>
@@ -23,24 +23,49 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
     public async Task<TopPort?> FindPortAsync(string portId, RequestContext caller, CancellationToken cancellationToken) =>
         (await ports.FindAsync(portId, caller, cancellationToken))?.ToTop();
 
-    /// <summary>A new central port on the network for a server (IP and MAC allocated centrally), in the server's groups (none named: the project's default group).</summary>
-    public async Task<TopPort> CreateServerPortAsync(TopNetwork network, string? fixedIp, IReadOnlyList<string> securityGroupNames, string deviceOwner, RequestContext caller, CancellationToken cancellationToken)
+    /// <summary>
+    /// The groups a server's ports go in (Nova's <c>security_groups</c>, names or ids) as the
+    /// project's group ids, for <see cref="CreateServerPortAsync"/>; null when none is named (the
+    /// project's default group). Nova's 400 for one the project does not have.
+    /// </summary>
+    public async Task<IReadOnlyList<string>?> ServerGroupIdsAsync(IReadOnlyList<string> securityGroupNames, RequestContext caller, CancellationToken cancellationToken) =>
+        securityGroupNames.Count == 0 ? null : await securityGroups.IdsByNameAsync(caller.ProjectId, securityGroupNames, cancellationToken);
+
+    /// <summary>
+    /// A new central port on the network for a server (IP and MAC allocated centrally), in the
+    /// groups <paramref name="groupIds"/> (from <see cref="ServerGroupIdsAsync"/>; null: the
+    /// project's default group), counted against the port quota with the limits the boot's quota
+    /// reservation read (<paramref name="quotaLimits"/>; null: read here).
+    /// </summary>
+    public async Task<TopPort> CreateServerPortAsync(
+        TopNetwork network, string? fixedIp, IReadOnlyList<string>? groupIds, string deviceOwner, RequestContext caller, IReadOnlyDictionary<string, long>? quotaLimits, CancellationToken cancellationToken)
     {
-        var groups = securityGroupNames.Count == 0 ? null : await securityGroups.IdsByNameAsync(caller.ProjectId, securityGroupNames, cancellationToken);
         var row = new PortRow { ProjectId = caller.ProjectId, NetworkId = network.Id, DeviceOwner = deviceOwner };
-        var created = await ports.CreateAsync(row, fixedIp is null ? null : [new FixedIpRequest(null, fixedIp)], groups, [], cancellationToken);
+        var created = await ports.CreateForServerAsync(row, fixedIp is null ? null : [new FixedIpRequest(null, fixedIp)], groupIds, quotaLimits, cancellationToken);
         return created.ToTop();
     }
 
     /// <summary>What the port needs in a pod: its network, subnets with their DHCP ports (allocated centrally when missing) and the CIDRs of its project's subnets.</summary>
     public async Task<PortMaterial> MaterialAsync(TopPort port, TopNetwork network, CancellationToken cancellationToken)
     {
-        var ofNetwork = await subnets.ListTopAsync(network.Id, cancellationToken);
-        var dhcp = await DhcpPortsAsync(network, ofNetwork, cancellationToken);
-        // The port's groups with their rules in two queries, not two per group; in the port's order.
-        var found = await securityGroups.FindTopManyAsync(port.SecurityGroups, cancellationToken);
-        var groups = port.SecurityGroups.Distinct(StringComparer.Ordinal).Select(found.GetValueOrDefault).OfType<TopSecurityGroup>().ToList();
-        var cidrs = await subnets.CidrsOfProjectAsync(port.ProjectId, cancellationToken);
+        // Plain reads one after the other: one connection for them all (no transaction), given
+        // back before a missing DHCP port is made (with a connection of its own).
+        IReadOnlyList<TopSubnet> ofNetwork;
+        IReadOnlyList<TopPort> existingDhcp;
+        IReadOnlyDictionary<string, TopSecurityGroup> found;
+        IReadOnlyList<string> cidrs;
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            ofNetwork = await SubnetStore.ListTopAsync(connection, network.Id, cancellationToken);
+            existingDhcp = await PortStore.ListTopAsync(connection, network.Id, PodNetworks.DhcpOwner, cancellationToken);
+
+            // The port's groups with their rules in two queries, not two per group.
+            found = await SecurityGroupStore.FindTopManyAsync(connection, port.SecurityGroups, cancellationToken);
+            cidrs = await SubnetStore.CidrsOfProjectAsync(connection, port.ProjectId, cancellationToken);
+        }
+
+        var dhcp = await DhcpPortsAsync(network, ofNetwork, existingDhcp, cancellationToken);
+        var groups = port.SecurityGroups.Distinct(StringComparer.Ordinal).Select(found.GetValueOrDefault).OfType<TopSecurityGroup>().ToList(); // in the port's order
         return new PortMaterial(port, network, ofNetwork, dhcp, groups, cidrs);
     }
 
@@ -49,9 +74,12 @@ internal sealed class CentralPorts(NetworkStore networks, SubnetStore subnets, P
     /// first need. Its id is derived from the subnet's, so the primary key lets only one of two
     /// first boots at once make it, on any instance; the other takes the one made.
     /// </summary>
-    public async Task<IReadOnlyList<TopPort>> DhcpPortsAsync(TopNetwork network, IReadOnlyList<TopSubnet> ofNetwork, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TopPort>> DhcpPortsAsync(TopNetwork network, IReadOnlyList<TopSubnet> ofNetwork, CancellationToken cancellationToken) =>
+        await DhcpPortsAsync(network, ofNetwork, await ports.ListTopAsync(network.Id, PodNetworks.DhcpOwner, cancellationToken), cancellationToken);
+
+    /// <summary>As <see cref="DhcpPortsAsync(TopNetwork, IReadOnlyList{TopSubnet}, CancellationToken)"/>, with the network's DHCP ports read already.</summary>
+    private async Task<IReadOnlyList<TopPort>> DhcpPortsAsync(TopNetwork network, IReadOnlyList<TopSubnet> ofNetwork, IReadOnlyList<TopPort> existing, CancellationToken cancellationToken)
     {
-        var existing = (await ports.ListTopAsync(network.Id, PodNetworks.DhcpOwner, cancellationToken)).ToList();
         var result = new List<TopPort>();
         foreach (var subnet in ofNetwork.Where(s => s.EnableDhcp))
         {

@@ -32,9 +32,11 @@ internal sealed class NetworkQuotas(Database database, QuotaStore quotas)
     /// plus <paramref name="adding"/> would exceed its limit. Call it inside the create's write
     /// transaction (<see cref="Database.BeginWriteAsync"/>) before the insert: it takes the
     /// project's quota lock there, so concurrent creates from any instance are counted one after
-    /// the other.
+    /// the other. <paramref name="knownLimits"/>: the project's limits as the same request read
+    /// them a moment ago (a boot's quota reservation), so they are not read again; the usage is
+    /// still counted here, under the lock.
     /// </summary>
-    public async Task EnsureWithinAsync(DbConnection connection, DbTransaction tx, string projectId, string resource, int adding, CancellationToken cancellationToken)
+    public async Task EnsureWithinAsync(DbConnection connection, DbTransaction tx, string projectId, string resource, int adding, CancellationToken cancellationToken, IReadOnlyDictionary<string, long>? knownLimits = null)
     {
         if (projectId.Length == 0)
         {
@@ -42,7 +44,7 @@ internal sealed class NetworkQuotas(Database database, QuotaStore quotas)
         }
 
         await quotas.LockAsync(connection, tx, projectId, cancellationToken);
-        var limit = (await quotas.LimitsAsync(connection, tx, projectId, cancellationToken)).GetValueOrDefault(resource, -1);
+        var limit = (knownLimits ?? await quotas.LimitsAsync(connection, tx, projectId, cancellationToken)).GetValueOrDefault(resource, -1);
         if (limit < 0)
         {
             return;

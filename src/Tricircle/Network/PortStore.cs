@@ -275,6 +275,12 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
     public async Task<IReadOnlyList<TopPort>> ListTopAsync(string networkId, string deviceOwner, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        return await ListTopAsync(connection, networkId, deviceOwner, cancellationToken);
+    }
+
+    /// <summary>As <see cref="ListTopAsync(string, string, CancellationToken)"/>, on the caller's connection.</summary>
+    public static async Task<IReadOnlyList<TopPort>> ListTopAsync(DbConnection connection, string networkId, string deviceOwner, CancellationToken cancellationToken)
+    {
         var rows = (await connection.QueryAsync<PortRow>(new CommandDefinition(
             $"SELECT {Columns} FROM ports p WHERE p.network_id = @networkId AND p.device_owner = @deviceOwner ORDER BY p.created_at, p.id",
             new { networkId, deviceOwner },
@@ -340,6 +346,17 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         CreateAsync(port, fixedIps, securityGroups, tags, null, null, false, cancellationToken);
 
     /// <summary>
+    /// A server's port made by the compute gateway, with what the gateway learned earlier in the
+    /// same request: <paramref name="resolvedGroups"/> are ids it resolved among the port's
+    /// project's own groups (null: the default group), so they are not looked up again before
+    /// the transaction (they are still checked and held in it, as for any port), and
+    /// <paramref name="quotaLimits"/> are the project's limits its quota reservation read (the
+    /// port count is still taken in the transaction, under the project's quota lock).
+    /// </summary>
+    public Task<PortRow> CreateForServerAsync(PortRow port, IReadOnlyList<FixedIpRequest>? fixedIps, IReadOnlyList<string>? resolvedGroups, IReadOnlyDictionary<string, long>? quotaLimits, CancellationToken cancellationToken) =>
+        CreateAsync(port, fixedIps, resolvedGroups, [], null, null, false, cancellationToken, groupsResolved: resolvedGroups is not null, quotaLimits);
+
+    /// <summary>
     /// A router's port: no security groups (Neutron gives <c>network:</c> ports none), not counted
     /// against the port quota (Neutron's plugin makes them below its API's quota check), and
     /// <paramref name="also"/> in its transaction after the insert.
@@ -362,14 +379,18 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         InTransaction? first,
         InTransaction? also,
         bool serviceOwned,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool groupsResolved = false,
+        IReadOnlyDictionary<string, long>? quotaLimits = null)
     {
         var macGiven = port.MacAddress.Length > 0;
         var now = DbTime.Now(timeProvider);
         port.Id = port.Id.Length == 0 ? Guid.NewGuid().ToString() : port.Id;
         port.CreatedAt = now;
         port.UpdatedAt = now;
-        port.SecurityGroups = port.PortSecurityEnabled || securityGroups is { Count: > 0 } ? [.. await groupStore.ResolveForPortAsync(port.ProjectId, securityGroups, cancellationToken)] : [];
+        port.SecurityGroups = groupsResolved ? [.. securityGroups!.Distinct(StringComparer.Ordinal)]
+            : port.PortSecurityEnabled || securityGroups is { Count: > 0 } ? [.. await groupStore.ResolveForPortAsync(port.ProjectId, securityGroups, cancellationToken)]
+            : [];
         if (!port.PortSecurityEnabled && port.SecurityGroups.Count > 0)
         {
             throw TricircleException.Conflict("Port has security group associated. Cannot disable port security or ip address until security group is removed", "PortSecurityPortHasSecurityGroup");
@@ -381,13 +402,14 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
         if (port.DeviceOwner != DhcpOwner && !serviceOwned)
         {
             // A pod's DHCP port is Tricircle's own doing: it never fails a tenant's boot for quota.
-            await quotas.EnsureWithinAsync(connection, tx, port.ProjectId, QuotaResources.Port, 1, cancellationToken);
+            await quotas.EnsureWithinAsync(connection, tx, port.ProjectId, QuotaResources.Port, 1, cancellationToken, quotaLimits);
         }
 
         if (port.SecurityGroups.Count > 0)
         {
             // Held until the port is written: a group deleted meanwhile waits (PostgreSQL) or is seen gone.
-            await groupStore.RequireForPortAsync(connection, tx, port.ProjectId, admin: false, port.SecurityGroups, cancellationToken);
+            // Their deleting marks are read with the network's below (a later statement sees them too).
+            await groupStore.RequireForPortAsync(connection, tx, port.ProjectId, admin: false, port.SecurityGroups, cancellationToken, checkMarks: false);
         }
 
         for (var attempt = 0; ; attempt++)
@@ -428,8 +450,9 @@ internal sealed class PortStore(Database database, SecurityGroupStore groupStore
 
         port.FixedIps = await AllocateAsync(connection, tx, port, fixedIps, cancellationToken);
 
-        // After the insert, which waited for a delete that had the network's row (PostgreSQL): its mark is seen.
-        await DeletingMarks.RefuseAsync(connection, tx, [port.NetworkId, .. port.FixedIps.Select(f => f.SubnetId)], cancellationToken);
+        // After the insert, which waited for a delete that had the network's row (PostgreSQL): its
+        // mark is seen; the groups' too (held since RequireForPortAsync), in the same query.
+        await DeletingMarks.RefuseAsync(connection, tx, [port.NetworkId, .. port.FixedIps.Select(f => f.SubnetId), .. port.SecurityGroups], cancellationToken);
         await InsertGroupsAsync(connection, tx, port, cancellationToken);
 
         // A new port has no tags to replace: only those asked for are written.

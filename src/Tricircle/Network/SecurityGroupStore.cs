@@ -138,6 +138,12 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
     public async Task<string> EnsureDefaultAsync(string projectId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        return await EnsureDefaultAsync(connection, projectId, cancellationToken);
+    }
+
+    /// <summary>As <see cref="EnsureDefaultAsync(string, CancellationToken)"/>, on the caller's connection (with no transaction open on it).</summary>
+    private async Task<string> EnsureDefaultAsync(DbConnection connection, string projectId, CancellationToken cancellationToken)
+    {
         if (await DefaultIdAsync(connection, null, projectId, cancellationToken) is { } existing)
         {
             return existing;
@@ -222,24 +228,26 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
     /// </summary>
     public async Task<IReadOnlyList<string>> IdsByNameAsync(string projectId, IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
+        var wanted = names.Distinct(StringComparer.Ordinal).ToList();
+        await using var connection = await database.OpenAsync(cancellationToken);
+
+        // Any name but the default's: the project's groups, the default one among them marked, in one query.
+        List<(string Id, string Name, string? DefaultId)>? groups = wanted.Any(n => n != DefaultName)
+            ? [.. await connection.QueryAsync<(string, string, string?)>(new CommandDefinition(
+                "SELECT g.id, g.name, d.security_group_id FROM security_groups g LEFT JOIN default_security_groups d ON d.security_group_id = g.id WHERE g.project_id = @projectId",
+                new { projectId },
+                cancellationToken: cancellationToken))]
+            : null;
         var ids = new List<string>();
-        List<(string Id, string Name)>? groups = null;
-        foreach (var name in names.Distinct(StringComparer.Ordinal))
+        foreach (var name in wanted)
         {
             if (name == DefaultName)
             {
-                ids.Add(await EnsureDefaultAsync(projectId, cancellationToken));
+                ids.Add(groups?.Where(g => g.DefaultId is not null).Select(g => g.Id).FirstOrDefault() ?? await EnsureDefaultAsync(connection, projectId, cancellationToken));
                 continue;
             }
 
-            if (groups is null)
-            {
-                await using var connection = await database.OpenAsync(cancellationToken);
-                groups = [.. await connection.QueryAsync<(string, string)>(new CommandDefinition(
-                    "SELECT id, name FROM security_groups WHERE project_id = @projectId", new { projectId }, cancellationToken: cancellationToken))];
-            }
-
-            var matches = groups.Where(g => g.Id == name || g.Name == name).Select(g => g.Id).Distinct(StringComparer.Ordinal).ToList();
+            var matches = groups!.Where(g => g.Id == name || g.Name == name).Select(g => g.Id).Distinct(StringComparer.Ordinal).ToList();
             ids.Add(matches.Count switch
             {
                 1 => matches[0],
@@ -281,8 +289,14 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
     /// <summary>For an audit: the central groups among <paramref name="ids"/> with their rules (those gone are missing), a few queries for any number.</summary>
     public async Task<IReadOnlyDictionary<string, TopSecurityGroup>> FindTopManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<string, TopSecurityGroup>(StringComparer.Ordinal);
         await using var connection = await database.OpenAsync(cancellationToken);
+        return await FindTopManyAsync(connection, ids, cancellationToken);
+    }
+
+    /// <summary>As <see cref="FindTopManyAsync(IReadOnlyCollection{string}, CancellationToken)"/>, on the caller's connection.</summary>
+    public static async Task<IReadOnlyDictionary<string, TopSecurityGroup>> FindTopManyAsync(DbConnection connection, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, TopSecurityGroup>(StringComparer.Ordinal);
         foreach (var chunk in ids.Distinct(StringComparer.Ordinal).Chunk(NeutronSql.InChunk))
         {
             var sql = new NeutronSql();
@@ -442,9 +456,11 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
     /// the port's project's (any for an admin), else Neutron's 404; held (PostgreSQL: FOR SHARE)
     /// until that transaction ends, so a concurrent delete of a group waits and then sees the port
     /// (SQLite's write transactions are serialised already). An empty list means the project's
-    /// default group, made if need be: call <see cref="EnsureDefaultAsync"/> before the transaction.
+    /// default group, made if need be: call <see cref="EnsureDefaultAsync(string, CancellationToken)"/> before the transaction.
+    /// Without <paramref name="checkMarks"/> the caller reads the groups' deleting marks itself,
+    /// later in the same transaction (with others of its own, in one query).
     /// </summary>
-    public async Task RequireForPortAsync(DbConnection connection, DbTransaction tx, string projectId, bool admin, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    public async Task RequireForPortAsync(DbConnection connection, DbTransaction tx, string projectId, bool admin, IReadOnlyCollection<string> ids, CancellationToken cancellationToken, bool checkMarks = true)
     {
         if (ids.Count == 0)
         {
@@ -461,7 +477,10 @@ internal sealed class SecurityGroupStore(Database database, NetworkQuotas quotas
             throw GroupNotFound(missing);
         }
 
-        await DeletingMarks.RefuseAsync(connection, tx, ids, cancellationToken);
+        if (checkMarks)
+        {
+            await DeletingMarks.RefuseAsync(connection, tx, ids, cancellationToken);
+        }
     }
 
     /// <summary>

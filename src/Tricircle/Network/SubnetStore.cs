@@ -144,8 +144,12 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
     public async Task<IReadOnlyList<TopSubnet>> ListTopAsync(string networkId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return [.. (await OfNetworkAsync(connection, null, networkId, cancellationToken)).Select(s => s.ToTop())];
+        return await ListTopAsync(connection, networkId, cancellationToken);
     }
+
+    /// <summary>As <see cref="ListTopAsync(string, CancellationToken)"/>, on the caller's connection.</summary>
+    public static async Task<IReadOnlyList<TopSubnet>> ListTopAsync(DbConnection connection, string networkId, CancellationToken cancellationToken) =>
+        [.. (await OfNetworkAsync(connection, null, networkId, cancellationToken)).Select(s => s.ToTop())];
 
     /// <summary>For an audit: the central subnets among <paramref name="ids"/> (those gone are missing), a few queries for any number.</summary>
     public async Task<IReadOnlyDictionary<string, TopSubnet>> FindTopManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
@@ -164,7 +168,7 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
         return rows.ToDictionary(r => r.Id, r => r.ToTop(), StringComparer.Ordinal);
     }
 
-    /// <summary><see cref="CidrsOfProjectAsync"/> of several projects at once (every project named has an entry).</summary>
+    /// <summary><see cref="CidrsOfProjectAsync(string, CancellationToken)"/> of several projects at once (every project named has an entry).</summary>
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> CidrsOfProjectsAsync(IReadOnlyCollection<string> projectIds, CancellationToken cancellationToken)
     {
         var result = projectIds.Distinct(StringComparer.Ordinal).ToDictionary(p => p, _ => new List<string>(), StringComparer.Ordinal);
@@ -186,9 +190,13 @@ internal sealed class SubnetStore(Database database, NetworkQuotas quotas, Delet
     public async Task<IReadOnlyList<string>> CidrsOfProjectAsync(string projectId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return [.. await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT cidr FROM subnets WHERE project_id = @projectId ORDER BY created_at, id", new { projectId }, cancellationToken: cancellationToken))];
+        return await CidrsOfProjectAsync(connection, projectId, cancellationToken);
     }
+
+    /// <summary>As <see cref="CidrsOfProjectAsync(string, CancellationToken)"/>, on the caller's connection.</summary>
+    public static async Task<IReadOnlyList<string>> CidrsOfProjectAsync(DbConnection connection, string projectId, CancellationToken cancellationToken) =>
+        [.. await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT cidr FROM subnets WHERE project_id = @projectId ORDER BY created_at, id", new { projectId }, cancellationToken: cancellationToken))];
 
     public static async Task<List<SubnetRow>> OfNetworkAsync(DbConnection connection, DbTransaction? tx, string networkId, CancellationToken cancellationToken)
     {

@@ -24,7 +24,7 @@ internal sealed record PodPlacement(Pod Pod, bool NewBinding)
 /// the same transaction as its routing row (<see cref="RecordAsync"/>); a binding to a disabled
 /// or unreachable pod is thereby replaced by one to the pod chosen instead.
 /// </summary>
-internal sealed class PodScheduler(PodStore pods, Database database, PodClient client, TimeProvider timeProvider)
+internal sealed class PodScheduler(Database database, PodClient client, TimeProvider timeProvider)
 {
     /// <summary>The AZ part of Nova's <c>az:host:node</c> form (hosts are the pod's business).</summary>
     public static string? AzOf(string? requested) =>
@@ -32,7 +32,9 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
 
     public async Task<PodPlacement> PlaceAsync(string tenantId, string? availabilityZone, CancellationToken cancellationToken)
     {
-        var all = (await pods.ListAsync(new Dictionary<string, string>(), cancellationToken)).Where(p => !p.IsCentral).ToList();
+        // The pods and the tenant's bindings: two reads on one connection.
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var all = (await PodStore.ListAllAsync(connection, cancellationToken)).Where(p => !p.IsCentral).ToList();
         var az = AzOf(availabilityZone);
         var candidates = az is null ? all : all.Where(p => p.AzName == az).ToList();
         if (candidates.Count == 0)
@@ -52,7 +54,6 @@ internal sealed class PodScheduler(PodStore pods, Database database, PodClient c
                 : $"The requested availability zone is not available: {az} takes no new resources, its pods are disabled ({why}).");
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
         var bound = (await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT pod_id FROM pod_bindings WHERE tenant_id = @tenantId AND is_binding = @yes",
             new { tenantId, yes = true },

@@ -60,6 +60,10 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
         return pod;
     }
 
+    /// <summary>Every pod, by region name, on the caller's connection.</summary>
+    public static async Task<IReadOnlyList<Pod>> ListAllAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        [.. await connection.QueryAsync<Pod>(new CommandDefinition($"SELECT {Columns} FROM pods ORDER BY region_name", cancellationToken: cancellationToken))];
+
     public async Task<IReadOnlyList<Pod>> ListAsync(IReadOnlyDictionary<string, string> filters, CancellationToken cancellationToken)
     {
         var where = SqlWhere.Equal(filters.Select(f => KeyValuePair.Create(f.Key, (object)f.Value)));

@@ -91,7 +91,23 @@ internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> optio
         ReserveAsync(projectId, holderType, holderId, amounts, null, cancellationToken);
 
     /// <summary>As <see cref="ReserveAsync(string, string, string, IReadOnlyDictionary{string, long}, CancellationToken)"/>, doing <paramref name="also"/> in the same transaction (a job that settles the reservation).</summary>
-    public async Task ReserveAsync(string projectId, string holderType, string holderId, IReadOnlyDictionary<string, long> amounts, InTransaction? also, CancellationToken cancellationToken)
+    public Task ReserveAsync(string projectId, string holderType, string holderId, IReadOnlyDictionary<string, long> amounts, InTransaction? also, CancellationToken cancellationToken) =>
+        ReserveAsync(projectId, holderType, holderId, amounts, null, also, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReserveAsync(string, string, string, IReadOnlyDictionary{string, long}, InTransaction, CancellationToken)"/>,
+    /// with <paramref name="checkLimits"/> called on the project's limits before the amounts are
+    /// checked (a limit that is no allocation, a server's metadata items: it throws to refuse);
+    /// the limits it read, for the rest of the same request (a boot's port create).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, long>> ReserveAsync(
+        string projectId,
+        string holderType,
+        string holderId,
+        IReadOnlyDictionary<string, long> amounts,
+        Action<IReadOnlyDictionary<string, long>>? checkLimits,
+        InTransaction? also,
+        CancellationToken cancellationToken)
     {
         // The APIs refuse such amounts in their own words first; this keeps the sums in the table safe whatever calls.
         if (amounts.FirstOrDefault(a => a.Value is > int.MaxValue or < -int.MaxValue) is { Key: not null } huge)
@@ -102,6 +118,7 @@ internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> optio
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = await LockProjectAsync(connection, projectId, cancellationToken);
         var limits = await LimitsAsync(connection, tx, projectId, cancellationToken);
+        checkLimits?.Invoke(limits);
         var usage = await UsageAsync(connection, tx, projectId, cancellationToken);
         foreach (var (resource, amount) in amounts)
         {
@@ -138,6 +155,7 @@ internal sealed class QuotaStore(Database database, IOptions<QuotaOptions> optio
 
         await (also?.Invoke(connection, tx, cancellationToken) ?? Task.CompletedTask);
         await tx.CommitAsync(cancellationToken);
+        return limits;
     }
 
     /// <summary>What the holders of one type hold together, by resource (what a volume and its snapshots count, to move them).</summary>

@@ -62,9 +62,15 @@ internal sealed class PodCopies(RoutingStore routings, TimeProvider timeProvider
 
         var lifetime = lockLifetime ?? LockLifetime;
         var deadline = timeProvider.GetUtcNow() + lifetime + lifetime;
+
+        // Not among those read a moment ago (a boot's new port): most likely no row at all, so the
+        // lock is tried first; a row there after all (a lock, or a copy made since) refuses it,
+        // and the loop reads it as usual.
+        var lookFirst = recorded is null;
         while (true)
         {
-            var row = await routings.FindInPodAsync(topId, resourceType, pod.PodId, cancellationToken);
+            var row = lookFirst ? await routings.FindInPodAsync(topId, resourceType, pod.PodId, cancellationToken) : null;
+            lookFirst = true;
             if (row is { BottomId: { } bottom })
             {
                 return bottom;

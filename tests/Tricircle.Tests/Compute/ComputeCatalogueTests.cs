@@ -218,6 +218,20 @@ public abstract class ComputeCatalogueTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Boot_OverTheMetadataItemsQuota_Is403_AndNothingIsReserved()
+    {
+        // Checked on the limits the instance reservation reads, in its transaction: refused there, nothing is written.
+        var (token, project) = NewTenant();
+        Assert.Equal(HttpStatusCode.OK, (await gateway.ComputeAsync(HttpMethod.Put, $"os-quota-sets/{project}", gateway.AdminToken, Json(new { quota_set = new { metadata_items = 1 } }))).Status);
+        var image = await gateway.CirrosAsync("RegionOne");
+        var refused = await gateway.ComputeAsync(HttpMethod.Post, "servers", token,
+            Json(new { server = new { name = "meta", flavorRef = "1", imageRef = image, networks = "none", availability_zone = "az1", metadata = new { a = "1", b = "2" } } }), "2.37");
+        Assert.Contains("Quota exceeded for metadata_items", refused.AssertError(HttpStatusCode.Forbidden, "forbidden"), StringComparison.Ordinal);
+        var detail = await gateway.ComputeAsync(HttpMethod.Get, $"os-quota-sets/{project}/detail", token);
+        Assert.Equal(0, detail.Json.GetProperty("quota_set").GetProperty("instances").GetProperty("in_use").GetInt32());
+    }
+
+    [Fact]
     public async Task Keypairs_CreatedCentrally_AreImportedIntoEachPodAtBoot()
     {
         var (token, _) = NewTenant();

@@ -137,6 +137,31 @@ public abstract class ServerNetworksTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task ABootOverThePortQuota_IsRefused_WithItsInstanceGivenBack_AndAPortCreateThroughNeutronToo()
+    {
+        // The boot's port counts against the limits its instance reservation read (not read again): still refused over them.
+        var (token, project) = gateway.NewTenant("portq");
+        var network = await gateway.NetworkAsync(HttpMethod.Post, "networks", token, """{"network": {"name": "portq"}}""");
+        var networkId = network.Json.GetProperty("network").GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.Created, (await gateway.NetworkAsync(HttpMethod.Post, "subnets", token,
+            JsonSerializer.Serialize(new { subnet = new { network_id = networkId, ip_version = 4, cidr = "10.88.0.0/24" } }))).Status);
+        (await gateway.NetworkAsync(HttpMethod.Put, "quotas/" + project, gateway.AdminToken, JsonSerializer.Serialize(new { quota = new { port = 1 } }))).AssertOk();
+        var image = await gateway.CirrosAsync("RegionOne");
+        async Task<ApiResponse> BootAsync(string name) => await gateway.ComputeAsync(HttpMethod.Post, "servers", token,
+            JsonSerializer.Serialize(new { server = new { name, flavorRef = "1", imageRef = image, networks = new[] { new { uuid = networkId } }, availability_zone = "az1" } }), "2.37");
+
+        // The first port is the one the quota allows (the network's DHCP port, made with it, counts as Neutron counts the project's ports).
+        var first = await BootAsync("portq-1");
+        Assert.True(first.Status == HttpStatusCode.Accepted, first.Text);
+        Assert.Contains("Quota exceeded for resources: ['port']", (await BootAsync("portq-2")).AssertError(HttpStatusCode.Conflict, "conflictingRequest"), StringComparison.Ordinal);
+
+        var quota = (await gateway.ComputeAsync(HttpMethod.Get, $"os-quota-sets/{project}/detail", token)).Json.GetProperty("quota_set");
+        Assert.Equal(1, quota.GetProperty("instances").GetProperty("in_use").GetInt32());
+        Assert.Single((await gateway.NetworkAsync(HttpMethod.Get, "ports?network_id=" + networkId + "&device_owner=compute:az1", token)).Json.GetProperty("ports").EnumerateArray());
+        (await gateway.NetworkAsync(HttpMethod.Post, "ports", token, JsonSerializer.Serialize(new { port = new { network_id = networkId } }))).AssertNeutronError(HttpStatusCode.Conflict, "OverQuota");
+    }
+
+    [Fact]
     public async Task Boot_OnANetworkOutsideItsHints_Is400NamingNetworkAndZone()
     {
         var network = await gateway.NetworkAsync(HttpMethod.Post, "networks", gateway.DemoToken, """{"network": {"name": "only-az2", "availability_zone_hints": ["az2"]}}""");

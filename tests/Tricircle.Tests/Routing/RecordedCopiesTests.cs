@@ -6,7 +6,8 @@ namespace Tricircle.Routing;
 /// <summary>
 /// What a boot's port needs in a pod read in one query (<see cref="RoutingStore.BottomsInPodAsync"/>,
 /// <see cref="PodCopies.RecordedAsync"/>): only that pod's recorded copies, of any type, never a
-/// maker's lock; and <see cref="PodCopies.EnsureAsync"/> takes a copy found so without making it.
+/// maker's lock; and <see cref="PodCopies.EnsureAsync"/> takes a copy found so without making it,
+/// nor one made since by another (one not found is locked first and looked up when the lock is refused).
 /// </summary>
 public abstract class RecordedCopiesTests(string dialect) : IAsyncLifetime
 {
@@ -70,6 +71,23 @@ public abstract class RecordedCopiesTests(string dialect) : IAsyncLifetime
         Assert.Equal("new-sub", subnet);
         Assert.Equal(["sub"], made);
         Assert.Equal("new-sub", (await store.FindInPodAsync("sub", "subnet", _pod.PodId, default))?.BottomId);
+    }
+
+    [Fact]
+    public async Task Ensure_OfOneNotRecorded_ButMadeSinceByAnother_TakesThatCopy_WithoutMakingOne()
+    {
+        // Not recorded when read, so Ensure tries the lock before looking: the row there refuses it, and it is read then.
+        var store = Store();
+        var copies = new PodCopies(store, TimeProvider.System);
+        var recorded = await copies.RecordedAsync(_pod, ["port"], default);
+        await CopyAsync(store, "port", "port", _pod, "b-port");
+        var made = false;
+
+        var port = await copies.EnsureAsync("port", "port", _pod, "p1", _ => { made = true; return Task.FromResult("new-port"); }, default, recorded: recorded);
+
+        Assert.Equal("b-port", port);
+        Assert.False(made);
+        Assert.Single(await store.ListTypeAsync("port", "p1", [_pod.PodId], default), r => r.TopId == "port");
     }
 }
 
