@@ -141,9 +141,15 @@ internal static class GatewayScaleBench
         return self.TotalProcessorTime;
     }
 
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(5);
+
     private static async Task<double> MeasureAsync(int pods, string name, HttpClient http, int requests, double? onePod, Process? podsProcess, string path = ListPath, int warmups = 20)
     {
-        for (var i = 0; i < warmups; i++)
+        // Warm until steady, not for a count: both processes' code is tiered up by the runtime in
+        // the background, which on a busy or pinned core takes seconds of calls (the first
+        // scenario of a fresh pods process measured twice the pods' CPU of later ones before).
+        var warming = Stopwatch.GetTimestamp();
+        for (var i = 0; i < warmups || (warmups > 1 && Stopwatch.GetElapsedTime(warming) < WarmUp); i++)
         {
             using var warm = await http.GetAsync(path);
             warm.EnsureSuccessStatusCode();
