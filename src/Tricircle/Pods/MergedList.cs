@@ -92,7 +92,7 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         var headerList = headers.ToList();
 
         var relevant = await routings.PodsWithAsync(shape.ResourceType, projectId, cancellationToken);
-        var candidates = (await pods.ListAsync(new Dictionary<string, string>(), cancellationToken)).Where(p => !p.IsCentral && (podFilter is null || podFilter(p))).ToList();
+        var candidates = (await pods.ListCachedAsync(relevant, cancellationToken)).Where(p => !p.IsCentral && (podFilter is null || podFilter(p))).ToList();
         var bottom = candidates.Where(p => relevant.Contains(p.PodId)).ToList();
         if (bottom.Count == 0 && candidates.Count > 0)
         {

@@ -15,6 +15,10 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Pod Pod, long Until)> _cached = new(StringComparer.Ordinal);
 
+    private sealed record CachedList(IReadOnlyList<Pod> Pods, long Until);
+
+    private CachedList? _all;
+
     /// <summary>Filters the pods list accepts (equality).</summary>
     public static readonly IReadOnlyList<string> Filters = ["region_name", "az_name", "pod_az_name", "dc_name"];
 
@@ -57,6 +61,8 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
             throw TricircleException.Conflict($"A pod with region_name '{regionName}', or the central pod, was created at the same time.");
         }
 
+        Volatile.Write(ref _all, null);
+
         return pod;
     }
 
@@ -70,6 +76,25 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
         await using var connection = await database.OpenAsync(cancellationToken);
         return (await connection.QueryAsync<Pod>(new CommandDefinition(
             $"SELECT {Columns} FROM pods{where} ORDER BY region_name", where.Parameters, cancellationToken: cancellationToken))).ToList();
+    }
+
+    /// <summary>
+    /// Every pod, by region name, from memory for the merged lists (each list needs them all):
+    /// read again after <see cref="CachedPodLifetime"/>, at once after this instance changes a
+    /// pod, and whenever <paramref name="mustInclude"/> names a pod the copy lacks (one another
+    /// instance registered since: a list must not leave out the pod its resources are in).
+    /// </summary>
+    public async Task<IReadOnlyList<Pod>> ListCachedAsync(IReadOnlyCollection<string> mustInclude, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetTimestamp();
+        if (Volatile.Read(ref _all) is { } all && all.Until > now && mustInclude.All(id => all.Pods.Any(p => p.PodId == id)))
+        {
+            return all.Pods;
+        }
+
+        var pods = await ListAsync(new Dictionary<string, string>(), cancellationToken);
+        Volatile.Write(ref _all, new CachedList(pods, now + (long)(CachedPodLifetime.TotalSeconds * timeProvider.TimestampFrequency)));
+        return pods;
     }
 
     public async Task<Pod?> FindAsync(string podId, CancellationToken cancellationToken)
@@ -140,6 +165,7 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
             "UPDATE pods SET az_name = @AzName, pod_az_name = @PodAzName, dc_name = @DcName, disabled = @Disabled, disabled_reason = @DisabledReason, updated_at = @UpdatedAt WHERE pod_id = @PodId", pod, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
         _cached.TryRemove(podId, out _);
+        Volatile.Write(ref _all, null);
         return pod;
     }
 
@@ -169,5 +195,6 @@ internal sealed class PodStore(Database database, TimeProvider timeProvider)
 
         await tx.CommitAsync(cancellationToken);
         _cached.TryRemove(podId, out _);
+        Volatile.Write(ref _all, null);
     }
 }
