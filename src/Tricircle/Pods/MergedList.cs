@@ -216,6 +216,8 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         }
         finally
         {
+            // A page a pod gave after the deadline is added after this and left to the GC; one a
+            // late call is still reading is read only by that call, whose answer nobody uses.
             lock (pages)
             {
                 pages.ForEach(p => p.Dispose());
