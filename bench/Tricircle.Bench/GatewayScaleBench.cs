@@ -107,6 +107,7 @@ internal static class GatewayScaleBench
         }
 
         var label = $"{latency.TotalMilliseconds} ms a call";
+        await MeasureFloorAsync(pods, $"the floor: this client asks every pod's Nova for the page at once, no gateway, every pod {label}", sandbox, token, requests, onePod);
         var p50 = await MeasureAsync(pods, $"GET /{ListPath}, every pod {label}", http, requests, onePod, sandbox.PodsProcess);
         await MeasureAsync(pods, $"GET /servers?limit=1000 (all {pods * perPod}), every pod {label}", http, requests, onePod, sandbox.PodsProcess, "servers?limit=1000");
         if (pods > 1)
@@ -142,6 +143,49 @@ internal static class GatewayScaleBench
     }
 
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// What the pods alone cost on this machine: the client asks every pod's own Nova for the
+    /// page the gateway asks (one call each, at once) and reads every answer, with no gateway
+    /// between. A merged list cannot be faster than this: the rest of its time is the gateway's.
+    /// </summary>
+    private static async Task MeasureFloorAsync(int pods, string name, BenchSandbox sandbox, string token, int requests, double? onePod)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 });
+        http.DefaultRequestHeaders.Add("X-Auth-Token", token);
+        http.DefaultRequestHeaders.Add("OpenStack-API-Version", "compute 2.37");
+        var urls = Enumerable.Range(1, pods).Select(p => new Uri(sandbox.RegionUrl(p, "compute"), "servers/detail?limit=51&sort_key=created_at&sort_dir=desc")).ToArray();
+        async Task AllAsync() => await Task.WhenAll(urls.Select(u => Task.Run(async () =>
+        {
+            using var response = await http.GetAsync(u);
+            response.EnsureSuccessStatusCode();
+            await response.Content.ReadAsByteArrayAsync();
+        })));
+
+        var warming = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(warming) < WarmUp)
+        {
+            await AllAsync();
+        }
+
+        var latencies = new double[requests];
+        var cpu = CpuTime();
+        var podsCpu = sandbox.PodsProcess is null ? TimeSpan.Zero : CpuTime(sandbox.PodsProcess);
+        for (var i = 0; i < requests; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await AllAsync();
+            latencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+
+        var cpuPerList = (CpuTime() - cpu).TotalMilliseconds / requests;
+        var podsCpuPerList = sandbox.PodsProcess is null ? "-" : ((CpuTime(sandbox.PodsProcess) - podsCpu).TotalMilliseconds / requests).ToString("F1", CultureInfo.InvariantCulture);
+        Array.Sort(latencies);
+        var p50 = latencies[requests / 2];
+        var ratio = onePod is { } one ? (p50 / one).ToString("F2", CultureInfo.InvariantCulture) + "x" : "-";
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {pods} | {name} | {p50:F2} | {cpuPerList:F1} | {podsCpuPerList} | - | - | {latencies[(int)(requests * 0.9)]:F2} | {latencies[Math.Min(requests - 1, (int)(requests * 0.99))]:F2} | {latencies[^1]:F2} | - | - | {ratio} |"));
+    }
 
     private static async Task<double> MeasureAsync(int pods, string name, HttpClient http, int requests, double? onePod, Process? podsProcess, string path = ListPath, int warmups = 20)
     {

@@ -148,8 +148,8 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             Refused(shape, answers);
 
             // Items without a routing row are left out: one lookup for every pod's page together.
-            var ids = answers.Where(a => a.Succeeded).SelectMany(a => a.Value!.Items.Select(i => i.Id)).ToList();
-            var known = await routings.KnownInPodsAsync(shape.ResourceType, ids, cancellationToken);
+            var listed = answers.Where(a => a.Succeeded).SelectMany(a => a.Value!.Items.Select(i => (a.Pod.PodId, i.Id))).ToList();
+            var known = await routings.KnownInPodsAsync(shape.ResourceType, listed, cancellationToken);
             var kept = new Dictionary<Pod, List<ListItem>>();
             var missing = new List<Pod>();
             foreach (var answer in answers)

@@ -146,27 +146,52 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider,
     }
 
     /// <summary>
-    /// Which of <paramref name="topIds"/> have a row of the type, and in which pods: one lookup
-    /// for the pages of every pod of a merged list. The ids go as one array parameter (SQLite's
-    /// <c>json_each</c>, PostgreSQL's <c>ANY</c>): Microsoft.Data.Sqlite binds each of hundreds of
-    /// named parameters by a search through all of them, which cost more than the query.
+    /// Which of the listed <paramref name="items"/> (pod, top id) have a row of the type in that
+    /// pod: what a merged list keeps of every pod's page. Rows read lately come from memory
+    /// (<see cref="RoutingCache"/>: a row is written once and deleted once, and this instance's
+    /// deletes drop it at once); the rest in one query, whose rows are remembered. A row another
+    /// instance deleted may so keep an item the pod still lists for up to
+    /// <see cref="RoutingCache.Lifetime"/>: the pod has it, and the list is the caller's own
+    /// project's (the pods list with the caller's token). The ids go as one array parameter
+    /// (SQLite's <c>json_each</c>, PostgreSQL's <c>ANY</c>): Microsoft.Data.Sqlite binds each of
+    /// hundreds of named parameters by a search through all of them, which cost more than the query.
     /// </summary>
-    public async Task<IReadOnlySet<(string PodId, string TopId)>> KnownInPodsAsync(string resourceType, IReadOnlyCollection<string> topIds, CancellationToken cancellationToken)
+    public async Task<IReadOnlySet<(string PodId, string TopId)>> KnownInPodsAsync(string resourceType, IReadOnlyCollection<(string PodId, string TopId)> items, CancellationToken cancellationToken)
     {
-        if (topIds.Count == 0)
+        var known = new HashSet<(string PodId, string TopId)>();
+        var unseen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (podId, topId) in items)
         {
-            return new HashSet<(string, string)>();
+            if (cache.TryGet(resourceType, topId, out var cached) && cached.PodId == podId)
+            {
+                known.Add((podId, topId));
+            }
+            else
+            {
+                unseen.Add(topId);
+            }
         }
 
-        var ids = topIds.Distinct(StringComparer.Ordinal).ToArray();
+        if (unseen.Count == 0)
+        {
+            return known;
+        }
+
+        var ids = unseen.ToArray();
         var postgres = database.Dialect == DatabaseDialect.Postgres;
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string, string)>(new CommandDefinition(
-            "SELECT pod_id, top_id FROM resource_routings WHERE resource_type = @resourceType AND "
+        var rows = await connection.QueryAsync<ResourceRouting>(new CommandDefinition(
+            $"SELECT {Columns} FROM resource_routings WHERE resource_type = @resourceType AND "
                 + (postgres ? "top_id = ANY(@ids)" : "top_id IN (SELECT value FROM json_each(@ids))"),
             new { resourceType, ids = postgres ? (object)ids : System.Text.Json.JsonSerializer.Serialize(ids) },
             cancellationToken: cancellationToken));
-        return rows.ToHashSet();
+        foreach (var row in rows)
+        {
+            known.Add((row.PodId, row.TopId));
+            cache.Add(row);
+        }
+
+        return known;
     }
 
     /// <summary>

@@ -115,6 +115,35 @@ public abstract class RoutingCacheTests(string dialect) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AMergedListsLookup_ComesFromMemory_UntilItsLifetimeEnds_OrThisInstanceForgetsTheRow()
+    {
+        var store = Instance();
+        var kept = await ServerAsync(store);
+        var forgotten = await ServerAsync(store);
+        var listed = new[] { (_podId, kept), (_podId, forgotten), (_podId, "never-routed") };
+        Assert.Equal(new HashSet<(string, string)> { (_podId, kept), (_podId, forgotten) }, await store.KnownInPodsAsync("server", listed, default));
+
+        await store.ForgetAsync(forgotten, "server", _podId, default);
+        await DeleteBehindItsBackAsync(kept); // as another instance would
+        Assert.Equal([(_podId, kept)], await store.KnownInPodsAsync("server", listed, default));
+
+        _time.Advance(RoutingCache.Lifetime);
+        Assert.Empty(await store.KnownInPodsAsync("server", listed, default));
+    }
+
+    [Fact]
+    public async Task AMergedListsLookup_KeepsAnItemOnlyFromThePodItsRowNames()
+    {
+        var store = Instance();
+        var id = await ServerAsync(store);
+        var otherPod = (await new PodStore(_database, TimeProvider.System).CreateAsync("RegionTwo", "az2", "", "", default)).PodId;
+        Assert.Single(await store.KnownInPodsAsync("server", [(_podId, id)], default)); // now in memory
+
+        Assert.DoesNotContain((otherPod, id), await store.KnownInPodsAsync("server", [(otherPod, id)], default));
+        Assert.Empty(await store.KnownInPodsAsync("volume", [(_podId, id)], default));
+    }
+
+    [Fact]
     public async Task ACopyLock_IsNotCached()
     {
         var store = Instance();
