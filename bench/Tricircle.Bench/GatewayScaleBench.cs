@@ -9,7 +9,8 @@ namespace Tricircle.Bench;
 /// <summary>
 /// How the merged server list's latency grows with pods: for each number of pods, a sandbox of
 /// that many emulated regions (each with <c>servers-per-pod</c> of the demo tenant's servers),
-/// every pod call taking <c>latency-ms</c> (its own work inside), one client asking <c>servers/detail?limit=50</c>
+/// every pod call taking <c>latency-ms</c> (its own work inside), first the floor (the client
+/// asks every pod at once, no gateway), then one client asking <c>servers/detail?limit=50</c>
 /// again and again (latency, not throughput); then one pod down, then one pod slower than the
 /// fan-out deadline; and the process's memory at rest (after start and seeding, and after the
 /// lists).
