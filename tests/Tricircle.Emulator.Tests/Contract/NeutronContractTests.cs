@@ -258,21 +258,33 @@ public sealed class NeutronContractTests(ContractTarget target) : IClassFixture<
             Assert.StartsWith("10.231.8.", autoIp, StringComparison.Ordinal);
             Assert.NotEqual("10.231.8.50", autoIp);
 
-            var moved = (await Send(HttpMethod.Put, $"/v2.0/ports/{port["id"]}", new JsonObject { ["port"] = new JsonObject { ["fixed_ips"] = new JsonArray(new JsonObject { ["ip_address"] = "10.231.8.60" }), ["name"] = "moved" } })).Expect(HttpStatusCode.OK)["port"]!;
-            Assert.Equal("10.231.8.60", (string?)moved["fixed_ips"]![0]!["ip_address"]);
+            // A real Neutron picks an automatic address at random among the free ones, so the
+            // address the port moves to must not be the one "auto" happened to get.
+            var movedIp = autoIp == "10.231.8.60" ? "10.231.8.61" : "10.231.8.60";
+
+            var moved = (await Send(HttpMethod.Put, $"/v2.0/ports/{port["id"]}", new JsonObject { ["port"] = new JsonObject { ["fixed_ips"] = new JsonArray(new JsonObject { ["ip_address"] = movedIp }), ["name"] = "moved" } })).Expect(HttpStatusCode.OK)["port"]!;
+            Assert.Equal(movedIp, (string?)moved["fixed_ips"]![0]!["ip_address"]);
             Assert.Equal("moved", (string?)moved["name"]);
 
-            var filtered = (await Send(HttpMethod.Get, $"/v2.0/ports?network_id={networkId}&fixed_ips=ip_address%3D10.231.8.60")).Expect(HttpStatusCode.OK)["ports"]!.AsArray();
+            var filtered = (await Send(HttpMethod.Get, $"/v2.0/ports?network_id={networkId}&fixed_ips=ip_address%3D{movedIp}")).Expect(HttpStatusCode.OK)["ports"]!.AsArray();
             Assert.Equal((string?)port["id"], (string?)Assert.Single(filtered)!["id"]);
 
             AssertError(await Send(HttpMethod.Delete, $"/v2.0/networks/{networkId}"), HttpStatusCode.Conflict, "NetworkInUse", networkId);
             await Delete("ports", (string)port["id"]!);
             await Delete("ports", (string)auto["id"]!);
-            var again = await Create("ports", "port", new JsonObject { ["network_id"] = networkId, ["fixed_ips"] = new JsonArray(new JsonObject { ["ip_address"] = "10.231.8.60" }) });
+            var again = await Create("ports", "port", new JsonObject { ["network_id"] = networkId, ["fixed_ips"] = new JsonArray(new JsonObject { ["ip_address"] = movedIp }) });
             await Delete("ports", (string)again["id"]!);
         }
         finally
         {
+            // Ports a failed step left behind go first, so that the step's own failure is what
+            // the test reports, not the network's 409 NetworkInUse.
+            var left = (await Send(HttpMethod.Get, $"/v2.0/ports?network_id={networkId}")).Expect(HttpStatusCode.OK)["ports"]!.AsArray();
+            foreach (var port in left.Where(p => (string?)p!["device_owner"] is not "network:dhcp"))
+            {
+                await Send(HttpMethod.Delete, $"/v2.0/ports/{port!["id"]}");
+            }
+
             await Delete("networks", networkId);
         }
     }
