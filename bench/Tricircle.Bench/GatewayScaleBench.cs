@@ -181,11 +181,19 @@ internal static class GatewayScaleBench
 
         var cpuPerList = (CpuTime() - cpu).TotalMilliseconds / requests;
         var podsCpuPerList = sandbox.PodsProcess is null ? "-" : ((CpuTime(sandbox.PodsProcess) - podsCpu).TotalMilliseconds / requests).ToString("F1", CultureInfo.InvariantCulture);
+        PrintRow(pods, name, latencies, cpuPerList, podsCpuPerList, "-", "-", "-", "-", onePod);
+    }
+
+    /// <summary>One row of the table (the latencies sorted here); returns the median.</summary>
+    private static double PrintRow(int pods, string name, double[] latencies, double cpuPerList, string podsCpuPerList, string kbPerList, string gcsPer100, string items, string placeholders, double? onePod)
+    {
         Array.Sort(latencies);
-        var p50 = latencies[requests / 2];
+        var n = latencies.Length;
+        var p50 = latencies[n / 2];
         var ratio = onePod is { } one ? (p50 / one).ToString("F2", CultureInfo.InvariantCulture) + "x" : "-";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {pods} | {name} | {p50:F2} | {cpuPerList:F1} | {podsCpuPerList} | - | - | {latencies[(int)(requests * 0.9)]:F2} | {latencies[Math.Min(requests - 1, (int)(requests * 0.99))]:F2} | {latencies[^1]:F2} | - | - | {ratio} |"));
+            $"| {pods} | {name} | {p50:F2} | {cpuPerList:F1} | {podsCpuPerList} | {kbPerList} | {gcsPer100} | {latencies[(int)(n * 0.9)]:F2} | {latencies[Math.Min(n - 1, (int)(n * 0.99))]:F2} | {latencies[^1]:F2} | {items} | {placeholders} | {ratio} |"));
+        return p50;
     }
 
     private static async Task<double> MeasureAsync(int pods, string name, HttpClient http, int requests, double? onePod, Process? podsProcess, string path = ListPath, int warmups = 20)
@@ -235,11 +243,8 @@ internal static class GatewayScaleBench
         var items = servers.GetArrayLength();
         var placeholders = servers.EnumerateArray().Count(s => s.TryGetProperty("status", out var status) && status.GetString() == "UNKNOWN");
 
-        Array.Sort(latencies);
-        var p50 = latencies[requests / 2];
-        var ratio = onePod is { } one ? (p50 / one).ToString("F2", CultureInfo.InvariantCulture) + "x" : "-";
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {pods} | {name} | {p50:F2} | {cpuPerList:F1} | {podsCpuPerList} | {kbPerList:F0} | {gcsPer100:F0} | {latencies[(int)(requests * 0.9)]:F2} | {latencies[Math.Min(requests - 1, (int)(requests * 0.99))]:F2} | {latencies[^1]:F2} | {items} | {placeholders} | {ratio} |"));
-        return p50;
+        return PrintRow(
+            pods, name, latencies, cpuPerList, podsCpuPerList, kbPerList.ToString("F0", CultureInfo.InvariantCulture), gcsPer100.ToString("F0", CultureInfo.InvariantCulture),
+            items.ToString(CultureInfo.InvariantCulture), placeholders.ToString(CultureInfo.InvariantCulture), onePod);
     }
 }
