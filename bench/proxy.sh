@@ -143,11 +143,19 @@ cpu_us() {
     awk -v hz="$(getconf CLK_TCK)" '{ t += ($14 + $15) } END { printf "%d", t * 1000000 / hz }' "/proc/$SANDBOX_PID/stat" "/proc/$FLOOR_PID/stat" "/proc/$GATEWAY_PID/stat"
 }
 
+# A long warm-up of every path first: the .NET processes reach their steady code only after
+# tens of thousands of requests (tiered compilation, dynamic PGO); a short one left the c=1 rows
+# measuring the JIT.
+WARMUP=${WARMUP:-15}
+for path in direct nginx yarp tricircle; do
+    wrk -t2 -c16 -d"${WARMUP}s" -H "X-Auth-Token: $TOKEN" "${URLS[$path]}" >/dev/null
+done
+
 declare -A P50 P99 RPS CPU
 for c in $CONCURRENCIES; do
     threads=$((c < 2 ? 1 : 2))
     for path in direct nginx yarp tricircle; do
-        # A short warm-up (JIT, connection pools), then the measured run.
+        # A short warm-up at this concurrency (connection pools), then the measured run.
         wrk -t"$threads" -c"$c" -d2s -H "X-Auth-Token: $TOKEN" "${URLS[$path]}" >/dev/null
         cpu_before=$(cpu_us)
         out=$(wrk -t"$threads" -c"$c" -d"${DURATION}s" --latency -H "X-Auth-Token: $TOKEN" "${URLS[$path]}")

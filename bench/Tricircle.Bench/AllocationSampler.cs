@@ -38,11 +38,11 @@ internal sealed class AllocationSampler : EventListener
         _bytes.AddOrUpdate(type, amount, (_, sum) => sum + amount);
     }
 
-    /// <summary>Stops counting and prints the types that took most, as KB per list.</summary>
+    /// <summary>Stops counting and prints the types that took most, as KB per list (or per request).</summary>
     public void Report(string title, int lists)
     {
         _on = false;
-        Console.Error.WriteLine($"allocations by type, {title} (KB per list, sampled):");
+        Console.Error.WriteLine($"allocations by type, {title} (KB each, sampled):");
         foreach (var (type, bytes) in _bytes.OrderByDescending(p => p.Value).Take(25))
         {
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {bytes / 1024.0 / lists,9:F1}  {type}"));

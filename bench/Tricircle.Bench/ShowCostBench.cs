@@ -41,15 +41,15 @@ internal static class ShowCostBench
         Console.WriteLine($"GET /v2.1/servers/{{id}}, {requests} requests, {clients} clients, {Environment.ProcessorCount} cores (client, gateway and pod in one process)");
         Console.WriteLine("| path | bytes allocated / request | CPU µs / request |");
         Console.WriteLine("|---|---|---|");
-        var (directBytes, directCpu) = await MeasureAsync(direct, "servers/" + id, requests, clients);
+        var (directBytes, directCpu) = await MeasureAsync(direct, "servers/" + id, requests, clients, "direct");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| direct | {directBytes:F0} | {directCpu:F1} |"));
-        var (gatewayBytes, gatewayCpu) = await MeasureAsync(gateway, "servers/" + id, requests, clients);
+        var (gatewayBytes, gatewayCpu) = await MeasureAsync(gateway, "servers/" + id, requests, clients, "tricircle");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| tricircle | {gatewayBytes:F0} | {gatewayCpu:F1} |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| the gateway's share | {gatewayBytes - directBytes:F0} | {gatewayCpu - directCpu:F1} |"));
         return 0;
     }
 
-    private static async Task<(double Bytes, double CpuMicroseconds)> MeasureAsync(HttpClient http, string path, int requests, int clients)
+    private static async Task<(double Bytes, double CpuMicroseconds)> MeasureAsync(HttpClient http, string path, int requests, int clients, string title)
     {
         for (var i = 0; i < 2_000; i++)
         {
@@ -58,6 +58,7 @@ internal static class ShowCostBench
         }
 
         GC.Collect();
+        using var sampler = AllocationSampler.StartIfAsked(); // BENCH_ALLOCATIONS=1: the types, on standard error
         var bytes = GC.GetTotalAllocatedBytes(precise: true);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var next = -1;
@@ -71,6 +72,7 @@ internal static class ShowCostBench
             }
         }));
         var spent = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        sampler?.Report(title + ", per request", requests);
         return ((GC.GetTotalAllocatedBytes(precise: true) - bytes) / (double)requests, spent.TotalMicroseconds / requests);
     }
 }
