@@ -942,10 +942,26 @@ PY
   done
   for ((i = 1; i <= ncinder; i++)); do
     wait_for "r$i-cinder-volume" 120 cinder_volume_up "$i"
+    # The scheduler and the volume service start together: when the volume service announces its
+    # backend before the scheduler listens, the scheduler learns of it only at the next periodic
+    # report (up to two minutes), and a volume made before then fails with "No valid backend".
+    wait_for "r$i-cinder-scheduler" 180 cinder_pools_up "$i"
   done
   timing "post-start objects" "$(since "$t0")"
 }
 cinder_volume_up() { service_fresh "cinder_r$1" cinder-volume "r$1-cinder-volume"; }
+cinder_pools_up() { # the region's scheduler knows a volume backend (admin: scheduler-stats/get_pools)
+  /usr/bin/python3 - "$KS_URL" "$ADMIN_PW" "$(rname "$1")" <<'PY'
+import sys
+from keystoneauth1 import session
+from keystoneauth1.identity import v3
+url, pw, region = sys.argv[1:4]
+s = session.Session(auth=v3.Password(auth_url=url, username="admin", password=pw, project_name="admin",
+                                     user_domain_id="default", project_domain_id="default"))
+r = s.get("/scheduler-stats/get_pools", endpoint_filter={"service_type": "volumev3", "region_name": region, "interface": "public"}, raise_exc=False)
+sys.exit(0 if r.ok and r.json().get("pools") else 1)
+PY
+}
 
 all_services() { # every name that may have a pid file, in stop order
   local i
