@@ -90,6 +90,8 @@ internal static class ComputeApi
     /// error; set as it starts, so an error path that clears the headers keeps them too). A
     /// forwarded answer carries the pod's, with the same values: these replace them, never add.
     /// </summary>
+    private const string VaryOnVersion = "OpenStack-API-Version, X-OpenStack-Nova-API-Version";
+
     private static void StampVersion(HttpContext context, Microversion version)
     {
         var text = version.ToString();
@@ -98,6 +100,12 @@ internal static class ComputeApi
             var headers = context.Response.Headers;
             headers["OpenStack-API-Version"] = "compute " + text;
             headers["X-OpenStack-Nova-API-Version"] = text;
+            if (headers.Vary.Count == 0 || (headers.Vary.Count == 1 && headers.Vary[0] == VaryOnVersion))
+            {
+                headers.Vary = VaryOnVersion; // (a pod's Nova said just this; most answers)
+                return Task.CompletedTask;
+            }
+
             var vary = headers.Vary.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
             foreach (var name in (string[])["OpenStack-API-Version", "X-OpenStack-Nova-API-Version"])
             {

@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.Text;
 using NLog;
+using NLog.Common;
 using NLog.Config;
 using NLog.Extensions.Logging;
 using NLog.Layouts;
@@ -19,7 +22,8 @@ namespace Tricircle.Hosting;
 /// has queued every few milliseconds and writes it in one go. The console provider of
 /// Microsoft.Extensions.Logging wakes its writer thread and makes a write call for each line:
 /// with the gateway's line per forwarded call, that was about two thread switches, three futex
-/// calls and two writes per request, 8% of a forwarded show's CPU samples (bench/README). Each host has its
+/// calls and two writes per request, 8% of a forwarded show's CPU samples (bench/README). The batch
+/// goes to standard output's stream in one write (<see cref="StdoutTarget"/>). Each host has its
 /// own <see cref="LogFactory"/> (the sandbox and the tests run several hosts in one process), and
 /// disposing the host writes out what is queued.
 /// </remarks>
@@ -29,7 +33,7 @@ internal static class ConsoleLogs
     private const int BatchMilliseconds = 20;
 
     public static ILoggingBuilder AddTricircleConsole(this ILoggingBuilder logging) =>
-        logging.AddQueued(new ConsoleTarget("console") { Layout = Line }); // a batch goes out in one write (ForceWriteLine is off)
+        logging.AddQueued(new StdoutTarget(Console.OpenStandardOutput()) { Layout = Line });
 
     /// <summary>Logs through the batching queue to <paramref name="target"/> (the console; a test's memory).</summary>
     internal static ILoggingBuilder AddQueued(this ILoggingBuilder logging, Target target) =>
@@ -71,11 +75,11 @@ internal static class ConsoleLogs
 
     // One builder per thread, kept: a line is about half a kilobyte, written once per forwarded call.
     [ThreadStatic]
-    private static System.Text.StringBuilder? _line;
+    private static StringBuilder? _line;
 
     private static string Format(LogEventInfo e)
     {
-        var line = _line ??= new System.Text.StringBuilder(1024);
+        var line = _line ??= new StringBuilder(1024);
         line.Clear();
         line.Append(e.TimeStamp.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.fff ", System.Globalization.CultureInfo.InvariantCulture));
         line.Append(Level(e.Level)).Append(": ").Append(e.LoggerName);
@@ -113,4 +117,70 @@ internal static class ConsoleLogs
     private static string Level(NLog.LogLevel level) =>
         level == NLog.LogLevel.Trace ? "trce" : level == NLog.LogLevel.Debug ? "dbug" : level == NLog.LogLevel.Info ? "info"
         : level == NLog.LogLevel.Warn ? "warn" : level == NLog.LogLevel.Error ? "fail" : "crit";
+
+    /// <summary>
+    /// Writes each batch of lines to <paramref name="output"/> in one call. (NLog's console
+    /// target writes through <see cref="Console.Out"/>, whose 256-character buffer goes out
+    /// whenever it fills: two write calls for a gateway's line, batch or not; through a pipe to
+    /// journald, each one wakes the reader.)
+    /// </summary>
+    internal sealed class StdoutTarget(Stream output) : TargetWithLayout
+    {
+        // Hosts of one process (the sandbox) share standard output: one batch's write at a time.
+        private static readonly Lock Writing = new();
+
+        // Only NLog's writer uses it: a target is written to under its own lock.
+        private ArrayBufferWriter<byte> _batch = new(64 * 1024);
+
+        protected override void Write(IList<AsyncLogEventInfo> logEvents)
+        {
+            _batch.ResetWrittenCount();
+            foreach (var e in logEvents)
+            {
+                Append(RenderLogEvent(Layout, e.LogEvent));
+            }
+
+            Exception? failure = null;
+            try
+            {
+                Flush();
+            }
+            catch (IOException e)
+            {
+                failure = e; // standard output closed: NLog notes it; the service goes on
+            }
+
+            foreach (var e in logEvents)
+            {
+                e.Continuation(failure);
+            }
+        }
+
+        protected override void Write(LogEventInfo logEvent)
+        {
+            _batch.ResetWrittenCount();
+            Append(RenderLogEvent(Layout, logEvent));
+            Flush();
+        }
+
+        private void Append(string line)
+        {
+            Encoding.UTF8.GetBytes(line.AsSpan(), _batch);
+            _batch.Write("\n"u8);
+        }
+
+        private void Flush()
+        {
+            lock (Writing)
+            {
+                output.Write(_batch.WrittenSpan);
+                output.Flush();
+            }
+
+            if (_batch.Capacity > 1024 * 1024)
+            {
+                _batch = new(64 * 1024); // not kept after a burst of long exceptions
+            }
+        }
+    }
 }

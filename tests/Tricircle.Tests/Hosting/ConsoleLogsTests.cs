@@ -82,9 +82,52 @@ public sealed class ConsoleLogsTests
     }
 
     [Fact]
+    public void LinesQueuedTogether_GoOutInOneWrite_Whole()
+    {
+        // Console.Out wrote a line in 256-character pieces, each a write call (a wake-up of
+        // journald's reader); a batch is one call, its lines whole and in order.
+        var output = new WritesStream();
+        using (var loggers = LoggerFactory.Create(b => b.AddQueued(new ConsoleLogs.StdoutTarget(output) { Layout = ConsoleLogs.Line })))
+        {
+            var logger = loggers.CreateLogger("Tricircle.Pods.PodForwarder");
+            for (var i = 0; i < 200; i++)
+            {
+                Said(logger, "line " + i + " " + new string('x', 400), null);
+            }
+        }
+
+        var lines = System.Text.Encoding.UTF8.GetString(output.ToArray()).Split('\n');
+        Assert.Equal(201, lines.Length); // each ends with a newline
+        Assert.Equal("", lines[^1]);
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Matches(@" info: Tricircle\.Pods\.PodForwarder line " + i + " x{400}$", lines[i]);
+        }
+
+        Assert.InRange(output.Writes, 1, 20); // 200 lines logged in a burst take a few batches, not 400 writes
+    }
+
+    [Fact]
     public async Task TheService_LogsThroughTheQueue()
     {
         await using var host = ServiceHost.Build(TricircleConfiguration.Load([], new Dictionary<string, string?>()));
         Assert.Contains(host.Services.GetServices<ILoggerProvider>(), p => p is NLogLoggerProvider);
+    }
+
+    private sealed class WritesStream : MemoryStream
+    {
+        public int Writes { get; private set; }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            Writes++;
+            base.Write(buffer);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            Writes++;
+            base.Write(buffer, offset, count);
+        }
     }
 }
