@@ -85,13 +85,14 @@ internal static class ComputeApi
             refused => StampVersion(context, refused)); // Nova's 406 names the version it refuses
     }
 
+    // What Nova's answers vary on.
+    private const string VaryOnVersion = "OpenStack-API-Version, X-OpenStack-Nova-API-Version";
+
     /// <summary>
     /// Nova's microversion headers on the answer, however it is written (here, by a pod, or as an
     /// error; set as it starts, so an error path that clears the headers keeps them too). A
     /// forwarded answer carries the pod's, with the same values: these replace them, never add.
     /// </summary>
-    private const string VaryOnVersion = "OpenStack-API-Version, X-OpenStack-Nova-API-Version";
-
     private static void StampVersion(HttpContext context, Microversion version)
     {
         var text = version.ToString();
@@ -102,7 +103,7 @@ internal static class ComputeApi
             headers["X-OpenStack-Nova-API-Version"] = text;
             if (headers.Vary.Count == 0 || (headers.Vary.Count == 1 && headers.Vary[0] == VaryOnVersion))
             {
-                headers.Vary = VaryOnVersion; // (a pod's Nova said just this; most answers)
+                headers.Vary = VaryOnVersion; // nothing to merge: none yet, or these two already
                 return Task.CompletedTask;
             }
 
