@@ -11,7 +11,8 @@ namespace Tricircle.Bench;
 /// that many emulated regions (each with <c>servers-per-pod</c> of the demo tenant's servers),
 /// every pod call taking <c>latency-ms</c> (its own work inside), first the floor (the client
 /// asks every pod at once, no gateway), then one client asking <c>servers/detail?limit=50</c>
-/// again and again (latency, not throughput); then one pod down, then one pod slower than the
+/// again and again (latency, not throughput), and the whole list, brief and in detail (what
+/// <c>openstack server list</c> asks); then one pod down, then one pod slower than the
 /// fan-out deadline; and the process's memory at rest (after start and seeding, and after the
 /// lists).
 /// The pods run in this process (<c>in</c>), or in a child process (<c>out</c>; <c>pinned</c>: on
@@ -111,6 +112,8 @@ internal static class GatewayScaleBench
         await MeasureFloorAsync(pods, $"the floor: this client asks every pod's Nova for the page at once, no gateway, every pod {label}", sandbox, token, requests, onePod);
         var p50 = await MeasureAsync(pods, $"GET /{ListPath}, every pod {label}", http, requests, onePod, sandbox.PodsProcess);
         await MeasureAsync(pods, $"GET /servers?limit=1000 (all {pods * perPod}), every pod {label}", http, requests, onePod, sandbox.PodsProcess, "servers?limit=1000");
+        // What `openstack server list` asks: every server in detail.
+        await MeasureAsync(pods, $"GET /servers/detail?limit=1000 (all {pods * perPod}), every pod {label}", http, requests, onePod, sandbox.PodsProcess, "servers/detail?limit=1000");
         if (pods > 1)
         {
             // Slow before down: a pod that was down keeps its circuit open for a while, and would

@@ -37,6 +37,10 @@ internal static class ServersApi
     private static readonly string[][] ShownParts =
         [["server", "OS-EXT-AZ:availability_zone"], ["server", "addresses"], ["server", "security_groups"]];
 
+    // The same of a listed server (and its id, for the next link); a brief one shows only these three.
+    private static readonly string[][] DetailParts = [["id"], ["OS-EXT-AZ:availability_zone"], ["addresses"], ["security_groups"]];
+    private static readonly string[][] BriefParts = [["id"], ["name"], ["links"]];
+
     /// <summary>
     /// Nova's create schema: every field it knows (at the request's microversion), the ones the
     /// gateway reads checked as Nova checks them; the pod's Nova judges the rest.
@@ -140,25 +144,24 @@ internal static class ServersApi
             context.RequireAdmin($"os_compute_api:servers:{(detail ? "detail" : "index")}:get_all_tenants");
         }
 
-        var page = await list.ListAsync(Shape, context.Request.Query, allTenants ? null : caller.ProjectId, caller.AuthToken, "servers/detail", ComputeApi.VersionHeaders(context), context.RequestAborted, ownBase: PodForwarder.GatewayBase(context));
+        var page = await list.ListAsync(
+            Shape,
+            context.Request.Query,
+            allTenants ? null : caller.ProjectId,
+            caller.AuthToken,
+            "servers/detail",
+            ComputeApi.VersionHeaders(context),
+            context.RequestAborted,
+            ownBase: PodForwarder.GatewayBase(context),
+            shownParts: detail ? DetailParts : BriefParts);
         if (detail)
         {
             await context.RequestServices.GetRequiredService<ServerNetworks>().ShowCentralNamesAsync(page.Items, context.RequestAborted);
         }
 
-        var items = new JsonArray();
-        foreach (var item in page.Items)
-        {
-            items.Add(detail ? item : Brief(item)); // the page's items are this answer's own: no copy
-        }
-
-        var body = new JsonObject { ["servers"] = items };
-        if (page.Full()) // Nova links the next page whenever this one is full (common._get_collection_links)
-        {
-            body["servers_links"] = MergedList.NextLinks(ComputeApi.Url(context, detail ? "servers/detail" : "servers"), context.Request.Query, MergedList.Id(page.Items[^1]));
-        }
-
-        await WriteJsonAsync(context, 200, body);
+        // Nova links the next page whenever this one is full (common._get_collection_links).
+        var links = page.Full() ? MergedList.NextLinks(ComputeApi.Url(context, detail ? "servers/detail" : "servers"), context.Request.Query, MergedList.Id(page.Items[^1])) : null;
+        await WriteJsonAsync(context, 200, writer => page.WriteList(writer, "servers", detail ? null : Brief, links));
     }
 
     private static async Task ForwardOneAsync(string id, HttpContext context, RoutingStore routings, PodStore pods, PodForwarder forwarder)
@@ -415,14 +418,17 @@ internal static class ServersApi
         ["links"] = new JsonArray(),
     };
 
-    public static async Task WriteJsonAsync(HttpContext context, int status, JsonNode body)
+    public static Task WriteJsonAsync(HttpContext context, int status, JsonNode body) => WriteJsonAsync(context, status, writer => body.WriteTo(writer));
+
+    /// <summary>Writes what <paramref name="write"/> writes as the JSON answer.</summary>
+    public static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
     {
         // Written once as UTF-8 into a pooled buffer (a merged page of 50 servers is tens of KB):
         // no string of it, and no array copied from that string.
         using var buffer = new Pods.PooledBuffer();
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            body.WriteTo(writer);
+            write(writer);
         }
 
         context.Response.StatusCode = status;

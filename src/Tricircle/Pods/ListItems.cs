@@ -60,8 +60,11 @@ internal sealed class ListItem(string id, SortValue[] keys, int rank, int positi
     /// <summary>The item's JSON as its pod wrote it, when it has no tree yet.</summary>
     public ReadOnlyMemory<byte> Raw { get; init; }
 
-    /// <summary>The item as a tree: given for the marker and placeholders, made from <see cref="Raw"/> otherwise.</summary>
+    /// <summary>The item as a tree: given for the marker and placeholders, made from <see cref="Raw"/> otherwise (or only its shown parts, with <see cref="Bytes"/>).</summary>
     public JsonObject? Node { get; set; }
+
+    /// <summary>When <see cref="Node"/> holds only the parts shown: the item's bytes to write them into.</summary>
+    public ItemBytes? Bytes { get; set; }
 
     /// <summary>A tree made light (the marker, a placeholder): its sort values read from it.</summary>
     public static ListItem FromNode(JsonObject node, IReadOnlyList<string> fields, int rank, int position, Pod? pod) =>

@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Tricircle.Errors;
@@ -45,10 +48,73 @@ internal sealed record PodPage(Pod Pod, List<ListItem> Items, bool Full, string?
 internal sealed record MergedPage(IReadOnlyList<JsonObject> Items, bool More, IReadOnlyList<string> MissingPods, int Limit = 0)
 {
     /// <summary>
+    /// With the list asked for its items' parts only (<see cref="MergedList.ListAsync"/>'s
+    /// <c>shownParts</c>): for each item shown from its pod's bytes, those bytes and where the
+    /// parts lie; <see cref="Items"/> then holds the parts alone (null for an item that is a whole
+    /// tree: a placeholder, the marker).
+    /// </summary>
+    public IReadOnlyList<ItemBytes?>? Bytes { get; init; }
+
+    /// <summary>
+    /// The answer of a list: <c>{"servers": [...], "servers_links": [...], "count": n}</c>, the
+    /// links and the count when given. Each item is written as <paramref name="brief"/> makes it,
+    /// or else whole: as its pod wrote it with the edited parts spliced in, or its tree.
+    /// </summary>
+    public void WriteList(Utf8JsonWriter writer, string collectionKey, Func<JsonObject, JsonObject>? brief = null, JsonArray? links = null, long? count = null)
+    {
+        writer.WriteStartObject();
+        writer.WriteStartArray(collectionKey);
+        for (var i = 0; i < Items.Count; i++)
+        {
+            if (brief is not null)
+            {
+                brief(Items[i]).WriteTo(writer);
+            }
+            else if (Bytes?[i] is { } bytes)
+            {
+                bytes.Write(writer, Items[i]);
+            }
+            else
+            {
+                Items[i].WriteTo(writer);
+            }
+        }
+
+        writer.WriteEndArray();
+        if (links is not null)
+        {
+            writer.WritePropertyName(collectionKey + "_links");
+            links.WriteTo(writer);
+        }
+
+        if (count is { } n)
+        {
+            writer.WriteNumber("count", n);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
     /// Cinder's and Nova's rule for a next link (<c>_get_collection_links</c>): the page is full,
     /// whether or not more follow; with Cinder's count (3.45) the count stands for the items.
     /// </summary>
     public bool Full(long? count = null) => Items.Count > 0 && Limit <= (count is > 0 ? count : Items.Count);
+}
+
+/// <summary>An item's JSON as its pod wrote it (its URLs made the gateway's), and where the parts shown as a tree lie in it.</summary>
+internal sealed record ItemBytes(ReadOnlyMemory<byte> Json, IReadOnlyList<JsonPart> Parts)
+{
+    /// <summary>Writes the item with each part as <paramref name="view"/> now holds it.</summary>
+    public void Write(Utf8JsonWriter writer, JsonObject view)
+    {
+        var spliced = new ArrayBufferWriter<byte>(Json.Length + 512);
+        PodBodyRewriter.Splice(Json.Span, Parts, view, spliced);
+
+        // Checked JSON already: the pod's item (read whole by the page's reader and again by
+        // FindParts) with values the writer made put in place of values.
+        writer.WriteRawValue(spliced.WrittenSpan, skipInputValidation: true);
+    }
 }
 
 /// <summary>
@@ -73,6 +139,11 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
     /// <param name="cancellationToken">The caller's token.</param>
     /// <param name="podFilter">Which pods may hold matches (all when null), e.g. those of one AZ.</param>
     /// <param name="ownBase">The gateway's base URL: the pods' URLs in the items (links, bookmarks) are made this one's.</param>
+    /// <param name="shownParts">
+    /// The properties (paths in an item) the caller reads or edits, when not the whole item: each
+    /// item from a pod is then kept as its pod's bytes and only these become a tree (see
+    /// <see cref="MergedPage.Bytes"/>); a long list is not made a tree per item and written again.
+    /// </param>
     public async Task<MergedPage> ListAsync(
         MergedListShape shape,
         IQueryCollection query,
@@ -82,7 +153,8 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         IEnumerable<KeyValuePair<string, string>> headers,
         CancellationToken cancellationToken,
         Func<Pod, bool>? podFilter = null,
-        string? ownBase = null)
+        string? ownBase = null,
+        IReadOnlyList<string[]>? shownParts = null)
     {
         var limit = Limit(query);
         var sort = Sort(query, shape.DefaultSort);
@@ -210,9 +282,20 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             }
 
             var top = ListItems.Smallest(merged, limit + 1, comparer);
-            var shown = top.Take(limit).Select(i => i.Node ??= Tree(shape, i)).ToList();
+            var shown = top.Take(limit).ToList();
+            foreach (var item in shown)
+            {
+                if (item.Node is null)
+                {
+                    Show(shape, item, shownParts);
+                }
+            }
+
             missing.Sort((a, b) => rank[a.PodId].CompareTo(rank[b.PodId]));
-            return new MergedPage(shown, top.Count > limit, missing.Select(p => p.RegionName).ToList(), limit);
+            return new MergedPage(shown.Select(i => i.Node!).ToList(), top.Count > limit, missing.Select(p => p.RegionName).ToList(), limit)
+            {
+                Bytes = shownParts is null ? null : shown.Select(i => i.Bytes).ToList(),
+            };
         }
         finally
         {
@@ -258,6 +341,41 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
 
     private async Task<string> PodBaseAsync(Pod pod, string serviceType, CancellationToken cancellationToken) =>
         PodForwarder.BaseOf(await client.ServiceRootAsync(pod, serviceType, cancellationToken));
+
+    /// <summary>
+    /// Makes an item of the page what the caller sees: with <paramref name="parts"/>, its pod's
+    /// bytes with the URLs made ours and the parts a tree in the gateway's view (the AZ); else
+    /// (or should its bytes not read as plain JSON) the whole of it a tree.
+    /// </summary>
+    private static void Show(MergedListShape shape, ListItem item, IReadOnlyList<string[]>? parts)
+    {
+        if (parts is not null)
+        {
+            // (Copied out of the pod's pooled page, which goes back to the pool when the list is made.)
+            ReadOnlyMemory<byte> json;
+            if (item.OwnBase is not null && item.PodBase is not null)
+            {
+                var rewritten = new ArrayBufferWriter<byte>(item.Raw.Length + 256);
+                PodBodyRewriter.RewriteUrls(item.Raw.Span, Encoding.UTF8.GetBytes(item.PodBase), Encoding.UTF8.GetBytes(item.OwnBase), rewritten);
+                json = rewritten.WrittenMemory;
+            }
+            else
+            {
+                json = item.Raw.ToArray();
+            }
+
+            if (PodBodyRewriter.FindParts(json.Span, parts) is { } found)
+            {
+                var view = PodBodyRewriter.View(found);
+                shape.FromPod?.Invoke(item.Pod!, view);
+                item.Node = view;
+                item.Bytes = new ItemBytes(json, found);
+                return;
+            }
+        }
+
+        item.Node = Tree(shape, item);
+    }
 
     /// <summary>An item of the page as the caller sees it: its pod's JSON made a tree, in the gateway's view (AZ, URLs).</summary>
     private static JsonObject Tree(MergedListShape shape, ListItem item)

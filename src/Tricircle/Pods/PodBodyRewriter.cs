@@ -85,10 +85,10 @@ internal static class PodBodyRewriter
                     continue;
                 }
 
-                // Inside an object every token here is a property name (values are read below).
-                var name = reader.GetString()!;
+                // Inside an object every token here is a property name (values are read below),
+                // compared as the pod's bytes: no string is made for the many passed over.
+                var (match, prefix) = Match(ref reader, paths, names);
                 reader.Read();
-                var match = Match(paths, names, name);
                 if (match is { } path)
                 {
                     var start = (int)reader.TokenStartIndex;
@@ -96,9 +96,9 @@ internal static class PodBodyRewriter
                     var end = (int)reader.BytesConsumed;
                     parts.Add(new JsonPart(path, start, end, JsonNode.Parse(json[start..end])));
                 }
-                else if (reader.TokenType == JsonTokenType.StartObject && IsPrefix(paths, names, name))
+                else if (reader.TokenType == JsonTokenType.StartObject && prefix is not null)
                 {
-                    names.Add(name);
+                    names.Add(prefix);
                 }
                 else
                 {
@@ -183,30 +183,25 @@ internal static class PodBodyRewriter
         return node;
     }
 
-    private static string[]? Match(IReadOnlyList<string[]> paths, List<string> names, string name)
+    // The path the property at the reader ends (its value is a part), or else the name it
+    // shares with a longer path (an object to go into); neither when no path goes through it.
+    private static (string[]? Match, string? Prefix) Match(ref Utf8JsonReader reader, IReadOnlyList<string[]> paths, List<string> names)
     {
+        string? prefix = null;
         foreach (var path in paths)
         {
-            if (path.Length == names.Count + 1 && path[^1] == name && StartsWith(path, names))
+            if (path.Length > names.Count && StartsWith(path, names) && reader.ValueTextEquals(path[names.Count]))
             {
-                return path;
+                if (path.Length == names.Count + 1)
+                {
+                    return (path, null);
+                }
+
+                prefix ??= path[names.Count];
             }
         }
 
-        return null;
-    }
-
-    private static bool IsPrefix(IReadOnlyList<string[]> paths, List<string> names, string name)
-    {
-        foreach (var path in paths)
-        {
-            if (path.Length > names.Count + 1 && path[names.Count] == name && StartsWith(path, names))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return (null, prefix);
     }
 
     private static bool StartsWith(string[] path, List<string> names)

@@ -35,6 +35,10 @@ internal static class VolumesApi
         PodWordsOnRefusal = true,
     };
 
+    // What a listed volume has edited (the AZ; its id, for the next link): the rest is written as its pod wrote it.
+    private static readonly string[][] DetailParts = [["id"], ["availability_zone"]];
+    private static readonly string[][] BriefParts = [["id"], ["name"], ["links"]];
+
     public static void MapVolumesApi(this IEndpointRouteBuilder v3)
     {
         v3.MapPost("/volumes", CreateAsync);
@@ -175,26 +179,12 @@ internal static class VolumesApi
             query = new QueryCollection(query.Where(q => q.Key != "availability_zone").ToDictionary(q => q.Key, q => q.Value));
         }
 
-        var page = await list.ListAsync(Shape, query, allTenants ? null : caller.ProjectId, caller.AuthToken, VolumeApi.PodPath(context, "volumes/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted, podFilter, PodForwarder.GatewayBase(context));
-        var items = new JsonArray();
-        foreach (var item in page.Items)
-        {
-            items.Add(detail ? item.DeepClone() : Brief(item));
-        }
-
-        var body = new JsonObject { ["volumes"] = items };
+        var page = await list.ListAsync(Shape, query, allTenants ? null : caller.ProjectId, caller.AuthToken, VolumeApi.PodPath(context, "volumes/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted, podFilter, PodForwarder.GatewayBase(context), detail ? DetailParts : BriefParts);
         long? count = withCount ? await counts.CountAsync(context, ResourceType, "volumes", query, allTenants ? null : caller.ProjectId, podFilter) : null;
-        if (page.Full(count)) // Cinder judges a page full by the count when it has one
-        {
-            body["volumes_links"] = MergedList.NextLinks(VolumeApi.Url(context, detail ? "volumes/detail" : "volumes"), context.Request.Query, MergedList.Id(page.Items[^1]));
-        }
-
-        if (count is not null)
-        {
-            body["count"] = count;
-        }
-
-        await ServersApi.WriteJsonAsync(context, 200, body);
+        var links = page.Full(count) // Cinder judges a page full by the count when it has one
+            ? MergedList.NextLinks(VolumeApi.Url(context, detail ? "volumes/detail" : "volumes"), context.Request.Query, MergedList.Id(page.Items[^1]))
+            : null;
+        await ServersApi.WriteJsonAsync(context, 200, writer => page.WriteList(writer, "volumes", detail ? null : Brief, links, count));
     }
 
     private static async Task ForwardOneAsync(string id, HttpContext context, VolumeRoutes routes)

@@ -211,6 +211,44 @@ public abstract class NovaFidelityTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task AListedServer_IsWhatItsShowSays_CentralNamesZoneAndLinksIncluded_AndTheBriefListItsIdNameAndLinks()
+    {
+        // The detail list writes each pod's server as the pod wrote it with only the renamed parts
+        // put in; the show does the same on its own path: the two must agree to the value.
+        var (token, _) = gateway.NewTenant("list-as-show");
+        var (net, _) = await _steps.NetworkAsync(token, "10.95.0.0/24");
+        var first = await _steps.BootAsync(token, net, "az1");
+        var second = await _steps.BootAsync(token, net, "az2");
+        await _steps.ActiveAsync(token, first);
+        await _steps.ActiveAsync(token, second);
+        var name = Ok(await gateway.NetworkAsync(HttpMethod.Get, "networks/" + net, token)).GetProperty("network").GetProperty("name").GetString()!;
+
+        var detail = await gateway.ComputeAsync(HttpMethod.Get, "servers/detail", token);
+        detail.AssertOk();
+        var listed = detail.Json.GetProperty("servers").EnumerateArray().ToDictionary(s => s.GetProperty("id").GetString()!);
+        Assert.Equal(new HashSet<string> { first, second }, listed.Keys.ToHashSet());
+        foreach (var (id, zone) in new[] { (first, "az1"), (second, "az2") })
+        {
+            var shown = (await gateway.ComputeAsync(HttpMethod.Get, "servers/" + id, token)).Json.GetProperty("server");
+            Assert.True(JsonElement.DeepEquals(shown, listed[id]), $"listed {listed[id]} but shown {shown}");
+            Assert.Equal(zone, listed[id].GetProperty("OS-EXT-AZ:availability_zone").GetString());
+            Assert.Equal(name, Assert.Single(listed[id].GetProperty("addresses").EnumerateObject()).Name);
+            Assert.Equal("default", Assert.Single(listed[id].GetProperty("security_groups").EnumerateArray()).GetProperty("name").GetString());
+            Assert.All(listed[id].GetProperty("links").EnumerateArray(), l => Assert.StartsWith(Root.ToString(), l.GetProperty("href").GetString(), StringComparison.Ordinal));
+        }
+
+        var brief = await gateway.ComputeAsync(HttpMethod.Get, "servers", token);
+        brief.AssertOk();
+        foreach (var server in brief.Json.GetProperty("servers").EnumerateArray())
+        {
+            Assert.Equal(["id", "name", "links"], server.EnumerateObject().Select(p => p.Name));
+            var id = server.GetProperty("id").GetString()!;
+            Assert.Equal(listed[id].GetProperty("name").GetString(), server.GetProperty("name").GetString());
+            Assert.True(JsonElement.DeepEquals(listed[id].GetProperty("links"), server.GetProperty("links")));
+        }
+    }
+
+    [Fact]
     public async Task ASeversSecurityGroups_AreShownByTheirCentralNames_InShowListsItsGroupsAndARebuild()
     {
         var (token, _) = gateway.NewTenant("sg-names");

@@ -120,6 +120,15 @@ public sealed class PodBodyRewriterTests
     }
 
     [Fact]
+    public void Parts_UnderAnEscapedObjectName_AreFound_AndALookalikeIsNot()
+    {
+        var body = """{"serv\u0065r":{"zone":"nova","nested":{"zone":"x"}},"servers":{"zone":"y"}}""";
+        Assert.Equal(
+            """{"serv\u0065r":{"zone":"az1","nested":{"zone":"x"}},"servers":{"zone":"y"}}""",
+            Edit(body, ServerParts, view => view["server"]!["zone"] = "az1"));
+    }
+
+    [Fact]
     public void Parts_InABigBody_AreFoundPastEverythingElse()
     {
         var padding = new JsonArray();

@@ -36,6 +36,39 @@ public abstract class VolumesApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task AListedVolume_IsWhatItsShowSays_ZoneAndLinksIncluded_AndTheBriefListItsIdNameAndLinks()
+    {
+        // The detail list writes each pod's volume as the pod wrote it with only the zone put in;
+        // the show does the same on its own path: the two agree to the value.
+        var (token, project) = gateway.NewTenant("volume-list-as-show");
+        var ids = new[] { await CreateAsync(token, "az1", "as-show-1", project), await CreateAsync(token, "az2", "as-show-2", project) };
+        foreach (var id in ids)
+        {
+            await WaitAsync("volumes/" + id, "volume", "available", token, project);
+        }
+
+        var detail = await gateway.VolumeAsync(HttpMethod.Get, "volumes/detail?with_count=true", token, microversion: "3.45", project: project);
+        detail.AssertOk();
+        Assert.Equal(2, detail.Json.GetProperty("count").GetInt32());
+        var listed = detail.Json.GetProperty("volumes").EnumerateArray().ToDictionary(v => v.GetProperty("id").GetString()!);
+        Assert.Equal(ids.ToHashSet(), listed.Keys.ToHashSet());
+        foreach (var (id, zone) in ids.Zip(["az1", "az2"]))
+        {
+            var shown = (await gateway.VolumeAsync(HttpMethod.Get, "volumes/" + id, token, microversion: "3.45", project: project)).Json.GetProperty("volume");
+            Assert.True(JsonElement.DeepEquals(shown, listed[id]), $"listed {listed[id]} but shown {shown}");
+            Assert.Equal(zone, listed[id].GetProperty("availability_zone").GetString());
+            Assert.All(listed[id].GetProperty("links").EnumerateArray(), l => Assert.StartsWith(gateway.VolumeUrl.GetLeftPart(UriPartial.Authority), l.GetProperty("href").GetString(), StringComparison.Ordinal));
+        }
+
+        var brief = await gateway.VolumeAsync(HttpMethod.Get, "volumes?limit=1", token, project: project);
+        brief.AssertOk();
+        var one = Assert.Single(brief.Json.GetProperty("volumes").EnumerateArray());
+        Assert.Equal(["id", "name", "links"], one.EnumerateObject().Select(p => p.Name));
+        Assert.True(JsonElement.DeepEquals(listed[one.GetProperty("id").GetString()!].GetProperty("links"), one.GetProperty("links")));
+        Assert.Contains("marker=" + one.GetProperty("id").GetString(), brief.Json.GetProperty("volumes_links")[0].GetProperty("href").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task List_MergesBothPods_NewestFirst_AndPagesWithVolumesLinks()
     {
         var ids = new[] { await CreateAsync(gateway.DemoToken, "az1", "page-a"), await CreateAsync(gateway.DemoToken, "az2", "page-b"), await CreateAsync(gateway.DemoToken, "az1", "page-c") };
