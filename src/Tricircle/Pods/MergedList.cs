@@ -283,11 +283,12 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
 
             var top = ListItems.Smallest(merged, limit + 1, comparer);
             var shown = top.Take(limit).ToList();
+            var utf8 = new Dictionary<string, byte[]>(StringComparer.Ordinal); // the base URLs' bytes, once per list
             foreach (var item in shown)
             {
                 if (item.Node is null)
                 {
-                    Show(shape, item, shownParts);
+                    Show(shape, item, shownParts, utf8);
                 }
             }
 
@@ -347,7 +348,7 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
     /// bytes with the URLs made ours and the parts a tree in the gateway's view (the AZ); else
     /// (or should its bytes not read as plain JSON) the whole of it a tree.
     /// </summary>
-    private static void Show(MergedListShape shape, ListItem item, IReadOnlyList<string[]>? parts)
+    private static void Show(MergedListShape shape, ListItem item, IReadOnlyList<string[]>? parts, Dictionary<string, byte[]> utf8)
     {
         if (parts is not null)
         {
@@ -356,7 +357,7 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             if (item.OwnBase is not null && item.PodBase is not null)
             {
                 var rewritten = new ArrayBufferWriter<byte>(item.Raw.Length + 256);
-                PodBodyRewriter.RewriteUrls(item.Raw.Span, Encoding.UTF8.GetBytes(item.PodBase), Encoding.UTF8.GetBytes(item.OwnBase), rewritten);
+                PodBodyRewriter.RewriteUrls(item.Raw.Span, Bytes(item.PodBase), Bytes(item.OwnBase), rewritten);
                 json = rewritten.WrittenMemory;
             }
             else
@@ -375,6 +376,8 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
         }
 
         item.Node = Tree(shape, item);
+
+        byte[] Bytes(string text) => utf8.TryGetValue(text, out var bytes) ? bytes : utf8[text] = Encoding.UTF8.GetBytes(text);
     }
 
     /// <summary>An item of the page as the caller sees it: its pod's JSON made a tree, in the gateway's view (AZ, URLs).</summary>

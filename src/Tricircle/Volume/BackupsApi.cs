@@ -24,7 +24,6 @@ internal static class BackupsApi
 
     // What a listed backup has edited (the AZ; its id, for the next link): the rest is written as its pod wrote it.
     private static readonly string[][] DetailParts = [["id"], ["availability_zone"]];
-    private static readonly string[][] BriefParts = [["id"], ["name"], ["links"]];
 
     public static readonly MergedListShape Shape = new(
         VolumeApi.ServiceType,
@@ -121,20 +120,13 @@ internal static class BackupsApi
         var filters = ListCounts.Filters(context, query);
         var projectId = allTenants ? null : caller.ProjectId;
 
-        var page = await list.ListAsync(Shape, filters, projectId, caller.AuthToken, VolumeApi.PodPath(context, "backups/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted, ownBase: PodForwarder.GatewayBase(context), shownParts: detail ? DetailParts : BriefParts);
+        var page = await list.ListAsync(Shape, filters, projectId, caller.AuthToken, VolumeApi.PodPath(context, "backups/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted, ownBase: PodForwarder.GatewayBase(context), shownParts: detail ? DetailParts : VolumeApi.BriefParts);
         long? count = withCount ? await counts.CountAsync(context, ResourceType, "backups", filters, projectId) : null;
         var links = page.Full(count) // Cinder judges a page full by the count when it has one
             ? MergedList.NextLinks(VolumeApi.Url(context, detail ? "backups/detail" : "backups"), query, MergedList.Id(page.Items[^1]))
             : null;
-        await ServersApi.WriteJsonAsync(context, 200, writer => page.WriteList(writer, "backups", detail ? null : Brief, links, count));
+        await ServersApi.WriteJsonAsync(context, 200, writer => page.WriteList(writer, "backups", detail ? null : VolumeApi.Brief, links, count));
     }
-
-    private static JsonObject Brief(JsonObject item) => new()
-    {
-        ["id"] = item["id"]?.DeepClone(),
-        ["name"] = item["name"]?.DeepClone(),
-        ["links"] = item["links"]?.DeepClone() ?? new JsonArray(),
-    };
 
     /// <summary>Checked against Cinder's schema before the backup is looked up (Cinder's order: 400 before 404); 3.9's.</summary>
     private static async Task UpdateAsync(string id, HttpContext context, VolumeRoutes routes)

@@ -18,6 +18,9 @@ internal static class VolumeApi
     /// <summary>The newest Cinder microversion the gateway itself understands (Cinder 2024.2's).</summary>
     public static readonly Microversion GatewayMax = new(3, 71);
 
+    /// <summary>The parts of a listed volume or backup its brief view reads (<see cref="Brief"/>).</summary>
+    public static readonly string[][] BriefParts = [["id"], ["name"], ["links"]];
+
     public static void MapVolumeApi(this IEndpointRouteBuilder app)
     {
         var root = app.MapGroup("").WithMetadata(new ApiRoleMetadata(ServiceRole.Volume));
@@ -104,6 +107,14 @@ internal static class VolumeApi
     /// <summary>A pod-relative path under the caller's project (Cinder's catalog URL carries it).</summary>
     public static string PodPath(HttpContext context, string relative) =>
         $"{Uri.EscapeDataString(context.GetRequestContext().ProjectId)}/{relative}";
+
+    /// <summary>What Cinder's brief list shows of a volume or a backup (the parts read of a listed one: <see cref="BriefParts"/>).</summary>
+    public static JsonObject Brief(JsonObject item) => new()
+    {
+        ["id"] = item["id"]?.DeepClone(),
+        ["name"] = item["name"]?.DeepClone(),
+        ["links"] = item["links"]?.DeepClone() ?? new JsonArray(),
+    };
 
     /// <summary>The gateway's URL of a v3 collection, for links.</summary>
     public static string Url(HttpContext context, string relative) =>

@@ -37,7 +37,6 @@ internal static class VolumesApi
 
     // What a listed volume has edited (the AZ; its id, for the next link): the rest is written as its pod wrote it.
     private static readonly string[][] DetailParts = [["id"], ["availability_zone"]];
-    private static readonly string[][] BriefParts = [["id"], ["name"], ["links"]];
 
     public static void MapVolumesApi(this IEndpointRouteBuilder v3)
     {
@@ -179,12 +178,12 @@ internal static class VolumesApi
             query = new QueryCollection(query.Where(q => q.Key != "availability_zone").ToDictionary(q => q.Key, q => q.Value));
         }
 
-        var page = await list.ListAsync(Shape, query, allTenants ? null : caller.ProjectId, caller.AuthToken, VolumeApi.PodPath(context, "volumes/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted, podFilter, PodForwarder.GatewayBase(context), detail ? DetailParts : BriefParts);
+        var page = await list.ListAsync(Shape, query, allTenants ? null : caller.ProjectId, caller.AuthToken, VolumeApi.PodPath(context, "volumes/detail"), VolumeApi.VersionHeaders(context), context.RequestAborted, podFilter, PodForwarder.GatewayBase(context), detail ? DetailParts : VolumeApi.BriefParts);
         long? count = withCount ? await counts.CountAsync(context, ResourceType, "volumes", query, allTenants ? null : caller.ProjectId, podFilter) : null;
         var links = page.Full(count) // Cinder judges a page full by the count when it has one
             ? MergedList.NextLinks(VolumeApi.Url(context, detail ? "volumes/detail" : "volumes"), context.Request.Query, MergedList.Id(page.Items[^1]))
             : null;
-        await ServersApi.WriteJsonAsync(context, 200, writer => page.WriteList(writer, "volumes", detail ? null : Brief, links, count));
+        await ServersApi.WriteJsonAsync(context, 200, writer => page.WriteList(writer, "volumes", detail ? null : VolumeApi.Brief, links, count));
     }
 
     private static async Task ForwardOneAsync(string id, HttpContext context, VolumeRoutes routes)
@@ -290,13 +289,6 @@ internal static class VolumesApi
             }
         }
     }
-
-    private static JsonObject Brief(JsonObject item) => new()
-    {
-        ["id"] = item["id"]?.DeepClone(),
-        ["name"] = item["name"]?.DeepClone(),
-        ["links"] = item["links"]?.DeepClone() ?? new JsonArray(),
-    };
 
     /// <summary>
     /// A volume of a pod that did not answer. Cinder has no down-cell record, so this is the
