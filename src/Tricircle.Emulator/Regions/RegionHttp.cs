@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -23,9 +24,17 @@ internal static class RegionHttp
         }
 
         context.Response.ContentType = "application/json";
-        var bytes = Utf8.GetBytes(body.ToJsonString(WireOptions));
-        context.Response.ContentLength = bytes.Length;
-        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+
+        // Written as UTF-8 at once (what ToJsonString writes, without its string and the copy of
+        // it): every answer of every emulated region goes through here.
+        var bytes = new ArrayBufferWriter<byte>(4096);
+        await using (var writer = new Utf8JsonWriter(bytes, new JsonWriterOptions { Encoder = WireOptions.Encoder }))
+        {
+            body.WriteTo(writer, WireOptions);
+        }
+
+        context.Response.ContentLength = bytes.WrittenCount;
+        await context.Response.Body.WriteAsync(bytes.WrittenMemory, context.RequestAborted);
     }
 
     /// <summary>

@@ -18,7 +18,7 @@ internal sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<
     public async Task InvokeAsync(HttpContext context)
     {
         // One string, not a Guid's and then the prefixed copy.
-        var requestId = string.Create(40, Guid.NewGuid(), static (span, id) =>
+        var requestId = string.Create(40, NewUuid4(), static (span, id) =>
         {
             "req-".CopyTo(span);
             id.TryFormat(span[4..], out _, "D");
@@ -64,6 +64,22 @@ internal sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<
 
         return Task.CompletedTask;
     };
+
+    /// <summary>
+    /// A random (version 4) UUID, as oslo.context's request ids are. Not <see cref="Guid.NewGuid"/>:
+    /// on Linux that reads the kernel's random device, a system call on every request (0.9% of a
+    /// forwarded show's CPU samples; 0.35-0.55 µs an id in a loop, where this takes 0.02). A
+    /// request id names a call in logs and authorizes nothing (a client may send its own), so the
+    /// thread's generator, seeded by the system, is enough; the cryptographic one costs 1-1.8 µs.
+    /// </summary>
+    internal static Guid NewUuid4()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Random.Shared.NextBytes(bytes);
+        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40); // the version, in the high half of the third field (little-endian)
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // the RFC 4122 variant
+        return new Guid(bytes);
+    }
 
     /// <summary>A log scope that prints as the request id.</summary>
     private sealed record RequestScope(string RequestId)

@@ -156,9 +156,12 @@ internal sealed partial class NovaApi
             return "";
         }
 
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(server.ProjectId + server.Host));
-        return Convert.ToHexStringLower(hash)[..56];
+        // A hash per project and host, not per server shown: a list shows many servers of few hosts.
+        return HostIds.GetOrAdd((server.ProjectId, server.Host), static key =>
+            Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.Project + key.Host)))[..56]);
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Project, string Host), string> HostIds = new();
 
     private JsonObject ServerJson(HttpContext context, Server server, Dictionary<string, PortInfo> ports, bool detail)
     {
