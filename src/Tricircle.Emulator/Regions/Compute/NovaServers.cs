@@ -12,6 +12,9 @@ namespace Tricircle.Emulator.Regions.Compute;
 /// <summary>Servers: create, list, show, update, delete, metadata, ips.</summary>
 internal sealed partial class NovaApi
 {
+    // hostId by project and host (see HostId).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Project, string Host), string> HostIds = new();
+
     private void MapServers(IEndpointRouteBuilder app)
     {
         Route(app, "GET", "/servers", c => ListServersAsync(c, detail: false));
@@ -160,8 +163,6 @@ internal sealed partial class NovaApi
         return HostIds.GetOrAdd((server.ProjectId, server.Host), static key =>
             Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.Project + key.Host)))[..56]);
     }
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Project, string Host), string> HostIds = new();
 
     private JsonObject ServerJson(HttpContext context, Server server, Dictionary<string, PortInfo> ports, bool detail)
     {
