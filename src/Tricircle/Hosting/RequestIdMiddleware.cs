@@ -68,9 +68,10 @@ internal sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<
     /// <summary>
     /// A random (version 4) UUID, as oslo.context's request ids are. Not <see cref="Guid.NewGuid"/>:
     /// on Linux that reads the kernel's random device, a system call on every request (0.9% of a
-    /// forwarded show's CPU samples; 0.35-0.55 µs an id in a loop, where this takes 0.02). A
+    /// forwarded show's CPU samples; 0.33-0.55 µs an id in a loop, where this takes 0.01-0.06). A
     /// request id names a call in logs and authorizes nothing (a client may send its own), so the
-    /// thread's generator, seeded by the system, is enough; the cryptographic one costs 1-1.8 µs.
+    /// thread's generator, seeded by the system, is enough; the cryptographic one costs 0.97-1.79 µs
+    /// (bench/README, eighth sitting of the show path).
     /// </summary>
     internal static Guid NewUuid4()
     {
