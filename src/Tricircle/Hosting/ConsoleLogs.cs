@@ -81,7 +81,8 @@ internal static class ConsoleLogs
     {
         var line = _line ??= new StringBuilder(1024);
         line.Clear();
-        line.Append(e.TimeStamp.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.fff ", System.Globalization.CultureInfo.InvariantCulture));
+        // Formatted into the builder, as are the ids below: no string of each on the way.
+        line.Append(System.Globalization.CultureInfo.InvariantCulture, $"{e.TimeStamp.ToUniversalTime():yyyy-MM-dd HH:mm:ss.fff} ");
         line.Append(Level(e.Level)).Append(": ").Append(e.LoggerName);
         if (e.Properties.TryGetValue("EventId", out var id) && id is int eventId)
         {
@@ -90,7 +91,14 @@ internal static class ConsoleLogs
 
         if (Activity.Current is { } activity)
         {
-            line.Append(" => TraceId:").Append(activity.TraceId.ToHexString()).Append(", SpanId:").Append(activity.SpanId.ToHexString());
+            Span<byte> bytes = stackalloc byte[16];
+            Span<char> hex = stackalloc char[32];
+            activity.TraceId.CopyTo(bytes);
+            Convert.TryToHexStringLower(bytes, hex, out var written);
+            line.Append(" => TraceId:").Append(hex[..written]);
+            activity.SpanId.CopyTo(bytes[..8]);
+            Convert.TryToHexStringLower(bytes[..8], hex, out written);
+            line.Append(", SpanId:").Append(hex[..written]);
         }
 
         var scopes = ScopeContext.GetAllNestedStates(); // innermost first

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -20,8 +22,8 @@ internal sealed partial class KeystoneTokenValidator(
     private const int MaxCachedTokens = 50_000;
 
     private readonly KeystoneAuthOptions _options = options.Value;
-    private readonly ConcurrentDictionary<string, CachedToken> _cache = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Task<KeystoneToken?>> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<TokenKey, CachedToken> _cache = new();
+    private readonly ConcurrentDictionary<TokenKey, Task<KeystoneToken?>> _inFlight = new();
     private readonly KeystoneTokenSource _serviceToken = new(
         () => new KeystoneClient(httpClientFactory.CreateClient(HttpClientName), new Uri(options.Value.AuthUrl)),
         new KeystoneCredentials(options.Value.Username, options.Value.Password, options.Value.ProjectName, options.Value.UserDomainName, options.Value.ProjectDomainName),
@@ -72,7 +74,7 @@ internal sealed partial class KeystoneTokenValidator(
         }
     }
 
-    private async Task FetchAsync(string key, string token, TaskCompletionSource<KeystoneToken?> fetch)
+    private async Task FetchAsync(TokenKey key, string token, TaskCompletionSource<KeystoneToken?> fetch)
     {
         KeystoneToken? result = null;
         Exception? failure = null;
@@ -99,7 +101,7 @@ internal sealed partial class KeystoneTokenValidator(
         }
     }
 
-    private async Task<KeystoneToken?> FetchAsync(string key, string token)
+    private async Task<KeystoneToken?> FetchAsync(TokenKey key, string token)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.HttpConnectTimeout) * 2, timeProvider);
         KeystoneToken? result;
@@ -177,12 +179,38 @@ internal sealed partial class KeystoneTokenValidator(
 
     private KeystoneClient CreateClient() => new(httpClientFactory.CreateClient(HttpClientName), new Uri(_options.AuthUrl));
 
-    // Tokens are bearer secrets: keep only their hashes in memory.
-    private static string CacheKey(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    // Tokens are bearer secrets: keep only their hashes in memory. The hash is a value, hashed
+    // from a stack buffer: every request looks its token up, with no garbage for it.
+    private static TokenKey CacheKey(string token)
+    {
+        var most = Encoding.UTF8.GetMaxByteCount(token.Length);
+        var rented = most > 1024 ? ArrayPool<byte>.Shared.Rent(most) : null;
+        Span<byte> utf8 = rented ?? stackalloc byte[1024];
+        try
+        {
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(token, utf8)], hash);
+            return new TokenKey(
+                BinaryPrimitives.ReadUInt64LittleEndian(hash),
+                BinaryPrimitives.ReadUInt64LittleEndian(hash[8..]),
+                BinaryPrimitives.ReadUInt64LittleEndian(hash[16..]),
+                BinaryPrimitives.ReadUInt64LittleEndian(hash[24..]));
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+            }
+        }
+    }
 
     public void Dispose() => _serviceToken.Dispose();
 
     private sealed record CachedToken(KeystoneToken Token, DateTimeOffset ValidUntil);
+
+    /// <summary>A token's SHA-256.</summary>
+    private readonly record struct TokenKey(ulong A, ulong B, ulong C, ulong D);
 
     private static partial class Log
     {

@@ -194,7 +194,9 @@ internal sealed partial class PodClient(
     }
 
     /// <summary>The catalog URL cut after its version segment (<c>v2.1</c>, <c>v3</c>); unversioned URLs as they are.</summary>
-    public static Uri VersionedRoot(Uri url)
+    public static Uri VersionedRoot(Uri url) => ServiceUrls.VersionedRoot(url, MakeVersionedRoot);
+
+    private static Uri MakeVersionedRoot(Uri url)
     {
         var segments = url.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var version = Array.FindLastIndex(segments, s => s.Length > 1 && s[0] == 'v' && char.IsAsciiDigit(s[1]) && s[1..].All(c => char.IsAsciiDigit(c) || c == '.'));

@@ -46,9 +46,9 @@ internal sealed partial class PodEndpoints(
     {
         if (!pod.IsRegistered)
         {
-            if (_unregistered.TryGetValue(pod.PodId, out var known) && TypesFor(serviceType).Select(known.GetValueOrDefault).FirstOrDefault(u => u is not null) is { } knownUrl)
+            if (_unregistered.TryGetValue(pod.PodId, out var known) && UrlOf(known, serviceType) is { } knownUrl)
             {
-                return new Uri(knownUrl);
+                return ServiceUrls.Parse(knownUrl);
             }
 
             return await ReadCatalogAsync(pod, serviceType, cancellationToken);
@@ -67,9 +67,9 @@ internal sealed partial class PodEndpoints(
             _memory[pod.PodId] = memory;
         }
 
-        if (TypesFor(serviceType).Select(memory.Urls.GetValueOrDefault).FirstOrDefault(u => u is not null) is { } url)
+        if (UrlOf(memory.Urls, serviceType) is { } url)
         {
-            return new Uri(url);
+            return ServiceUrls.Parse(url);
         }
 
         return await ReadCatalogAsync(pod, serviceType, cancellationToken);
@@ -127,8 +127,8 @@ internal sealed partial class PodEndpoints(
         }
 
         var found = await task.WaitAsync(cancellationToken);
-        var url = TypesFor(serviceType).Select(found.GetValueOrDefault).FirstOrDefault(u => u is not null);
-        return url is null ? null : new Uri(url);
+        var url = UrlOf(found, serviceType);
+        return url is null ? null : ServiceUrls.Parse(url);
     }
 
     /// <summary>Every service URL of one region (the configured interface), read from the catalog with the service token.</summary>
@@ -175,7 +175,24 @@ internal sealed partial class PodEndpoints(
         return found;
     }
 
-    private static string[] TypesFor(string serviceType) => Aliases.TryGetValue(serviceType, out var aliases) ? aliases : [serviceType];
+    // The URL under the first of the type's names the catalog has (a loop: on every pod call).
+    private static string? UrlOf(Dictionary<string, string> urls, string serviceType)
+    {
+        if (!Aliases.TryGetValue(serviceType, out var aliases))
+        {
+            return urls.GetValueOrDefault(serviceType);
+        }
+
+        foreach (var type in aliases)
+        {
+            if (urls.TryGetValue(type, out var url))
+            {
+                return url;
+            }
+        }
+
+        return null;
+    }
 
     private static partial class Log
     {

@@ -274,7 +274,9 @@ internal sealed partial class PodForwarder(
     public static string GatewayBase(HttpContext context) => $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}";
 
     /// <summary>The pod's service URL without its version segment: what its links start with.</summary>
-    public static string BaseOf(Uri versionedRoot)
+    public static string BaseOf(Uri versionedRoot) => ServiceUrls.BaseOf(versionedRoot, MakeBase);
+
+    private static string MakeBase(Uri versionedRoot)
     {
         var text = versionedRoot.ToString().TrimEnd('/');
         var last = text.LastIndexOf('/');

@@ -129,6 +129,24 @@ public sealed class PodBodyRewriterTests
     }
 
     [Fact]
+    public void Parts_SplicedOneAfterAnother_EachAnswerHoldsOnlyItsOwn_EvenAfterOneFailedHalfway()
+    {
+        // The splice's JSON writer is kept per thread: what one answer wrote (or began to write
+        // before it failed) must never show up in the next.
+        var body = """{"server": {"id": "1", "zone": "nova", "addresses": {}}}""";
+        Assert.Throws<ArgumentException>(() => Edit(body, ServerParts, view => view["server"]!["zone"] = new JsonObject { ["written"] = "yes", ["then"] = JsonValue.Create(double.NaN) }));
+
+        Assert.Equal(
+            """{"server": {"id": "1", "zone": "az1", "addresses": {"n":[1]}}}""",
+            Edit(body, ServerParts, view =>
+            {
+                view["server"]!["zone"] = "az1";
+                view["server"]!["addresses"] = new JsonObject { ["n"] = new JsonArray(1) };
+            }));
+        Assert.Equal(body, Edit(body, ServerParts, _ => { }));
+    }
+
+    [Fact]
     public void Parts_InABigBody_AreFoundPastEverythingElse()
     {
         var padding = new JsonArray();
