@@ -19,15 +19,16 @@ internal static class ServiceUrls
     private static readonly ConcurrentDictionary<string, string> Bases = new(StringComparer.Ordinal);
 
     /// <summary>The URL as a <see cref="Uri"/>, parsed once.</summary>
-    public static Uri Parse(string url) => Remember(Parsed, url, static u => new Uri(u));
+    public static Uri Parse(string url) => Remember(Parsed, url, url, static u => new Uri(u));
 
     /// <summary>See <see cref="PodClient.VersionedRoot"/>.</summary>
-    public static Uri VersionedRoot(Uri url, Func<Uri, Uri> make) => Remember(Roots, url.OriginalString, _ => make(url));
+    public static Uri VersionedRoot(Uri url, Func<Uri, Uri> make) => Remember(Roots, url.OriginalString, url, make);
 
     /// <summary>See <see cref="PodForwarder.BaseOf"/>.</summary>
-    public static string BaseOf(Uri versionedRoot, Func<Uri, string> make) => Remember(Bases, versionedRoot.OriginalString, _ => make(versionedRoot));
+    public static string BaseOf(Uri versionedRoot, Func<Uri, string> make) => Remember(Bases, versionedRoot.OriginalString, versionedRoot, make);
 
-    private static T Remember<T>(ConcurrentDictionary<string, T> memo, string key, Func<string, T> make)
+    // The value made from the argument, not a closure over it: a hit allocates nothing.
+    private static T Remember<TArg, T>(ConcurrentDictionary<string, T> memo, string key, TArg arg, Func<TArg, T> make)
     {
         if (memo.TryGetValue(key, out var known))
         {
@@ -39,6 +40,6 @@ internal static class ServiceUrls
             memo.Clear();
         }
 
-        return memo[key] = make(key);
+        return memo[key] = make(arg);
     }
 }

@@ -21,6 +21,28 @@ public sealed class PodUrlTests
         Assert.Equal(expected, PodForwarder.BaseOf(new Uri(root)));
 
     [Fact]
+    public void RootAndBase_AreEachUrlsOwn_AskedAgainAndInAnyOrder()
+    {
+        // They are worked out once per URL and remembered: URLs alike but for a port, a path or a
+        // project must never be answered with another's.
+        (string Catalog, string Root, string Base)[] urls =
+        [
+            ("http://nova:8774/v2.1/0123456789abcdef0123456789abcdef", "http://nova:8774/v2.1", "http://nova:8774"),
+            ("http://nova:8774/v2.1/fedcba9876543210fedcba9876543210", "http://nova:8774/v2.1", "http://nova:8774"),
+            ("http://nova:8775/v2.1", "http://nova:8775/v2.1", "http://nova:8775"),
+            ("http://nova/compute/v2.1", "http://nova/compute/v2.1", "http://nova/compute"),
+            ("http://nova/compute2/v2.1", "http://nova/compute2/v2.1", "http://nova/compute2"),
+            ("http://cinder:8776/v3/0123456789abcdef0123456789abcdef", "http://cinder:8776/v3", "http://cinder:8776"),
+        ];
+        foreach (var (catalog, root, @base) in urls.Concat(urls.Reverse()))
+        {
+            var versioned = PodClient.VersionedRoot(new Uri(catalog));
+            Assert.Equal(new Uri(root), versioned);
+            Assert.Equal(@base, PodForwarder.BaseOf(versioned));
+        }
+    }
+
+    [Fact]
     public void Rewrite_ReplacesThePodsUrlsOnly()
     {
         var body = """{"links":[{"href":"http://host/compute/v2.1/servers/1"},{"href":"http://host/compute"}],"name":"http://host/computer"}""";
