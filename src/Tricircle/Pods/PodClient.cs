@@ -193,16 +193,8 @@ internal sealed partial class PodClient(
         }
     }
 
-    /// <summary>The catalog URL cut after its version segment (<c>v2.1</c>, <c>v3</c>); unversioned URLs as they are.</summary>
-    public static Uri VersionedRoot(Uri url) => ServiceUrls.VersionedRoot(url, MakeVersionedRoot);
-
-    private static Uri MakeVersionedRoot(Uri url)
-    {
-        var segments = url.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var version = Array.FindLastIndex(segments, s => s.Length > 1 && s[0] == 'v' && char.IsAsciiDigit(s[1]) && s[1..].All(c => char.IsAsciiDigit(c) || c == '.'));
-        var path = version < 0 ? string.Join('/', segments) : string.Join('/', segments.Take(version + 1));
-        return new Uri(url.GetLeftPart(UriPartial.Authority) + "/" + path);
-    }
+    /// <summary>The catalog URL cut after its version segment (<see cref="ServiceUrls.VersionedRoot"/>).</summary>
+    public static Uri VersionedRoot(Uri url) => ServiceUrls.VersionedRoot(url);
 
     // The root itself keeps its slash: real Cinder (and Nova) answer "/v3" with a 302 to "/v3/".
     public static Uri Combine(Uri root, string relative) =>

@@ -273,17 +273,8 @@ internal sealed partial class PodForwarder(
     /// <summary>How clients reached us: scheme, host and path base, without a trailing slash.</summary>
     public static string GatewayBase(HttpContext context) => $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}";
 
-    /// <summary>The pod's service URL without its version segment: what its links start with.</summary>
-    public static string BaseOf(Uri versionedRoot) => ServiceUrls.BaseOf(versionedRoot, MakeBase);
-
-    private static string MakeBase(Uri versionedRoot)
-    {
-        var text = versionedRoot.ToString().TrimEnd('/');
-        var last = text.LastIndexOf('/');
-        var segment = text[(last + 1)..];
-        var isVersion = segment.Length > 1 && segment[0] == 'v' && char.IsAsciiDigit(segment[1]);
-        return isVersion && last > "http://".Length ? text[..last] : text;
-    }
+    /// <summary>What the pod's links start with (<see cref="ServiceUrls.BaseOf"/>).</summary>
+    public static string BaseOf(Uri versionedRoot) => ServiceUrls.BaseOf(versionedRoot);
 
     /// <summary>Replaces the pod's base URL with ours wherever it appears.</summary>
     public static string Rewrite(string text, string podBase, string ownBase) =>

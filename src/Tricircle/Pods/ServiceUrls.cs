@@ -21,13 +21,26 @@ internal static class ServiceUrls
     /// <summary>The URL as a <see cref="Uri"/>, parsed once.</summary>
     public static Uri Parse(string url) => Remember(Parsed, url, url, static u => new Uri(u));
 
-    /// <summary>See <see cref="PodClient.VersionedRoot"/>.</summary>
-    public static Uri VersionedRoot(Uri url, Func<Uri, Uri> make) => Remember(Roots, url.OriginalString, url, make);
+    /// <summary>The catalog URL cut after its version segment (<c>v2.1</c>, <c>v3</c>); unversioned URLs as they are.</summary>
+    public static Uri VersionedRoot(Uri url) => Remember(Roots, url.OriginalString, url, static url =>
+    {
+        var segments = url.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var version = Array.FindLastIndex(segments, s => s.Length > 1 && s[0] == 'v' && char.IsAsciiDigit(s[1]) && s[1..].All(c => char.IsAsciiDigit(c) || c == '.'));
+        var path = version < 0 ? string.Join('/', segments) : string.Join('/', segments.Take(version + 1));
+        return new Uri(url.GetLeftPart(UriPartial.Authority) + "/" + path);
+    });
 
-    /// <summary>See <see cref="PodForwarder.BaseOf"/>.</summary>
-    public static string BaseOf(Uri versionedRoot, Func<Uri, string> make) => Remember(Bases, versionedRoot.OriginalString, versionedRoot, make);
+    /// <summary>The pod's service URL without its version segment: what its links start with.</summary>
+    public static string BaseOf(Uri versionedRoot) => Remember(Bases, versionedRoot.OriginalString, versionedRoot, static root =>
+    {
+        var text = root.ToString().TrimEnd('/');
+        var last = text.LastIndexOf('/');
+        var segment = text[(last + 1)..];
+        var isVersion = segment.Length > 1 && segment[0] == 'v' && char.IsAsciiDigit(segment[1]);
+        return isVersion && last > "http://".Length ? text[..last] : text;
+    });
 
-    // The value made from the argument, not a closure over it: a hit allocates nothing.
+    // The value made from the argument by a static lambda, not a closure over it: a hit allocates nothing.
     private static T Remember<TArg, T>(ConcurrentDictionary<string, T> memo, string key, TArg arg, Func<TArg, T> make)
     {
         if (memo.TryGetValue(key, out var known))
