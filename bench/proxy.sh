@@ -6,6 +6,12 @@
 #
 #   bench/proxy.sh [seconds-per-run] [concurrencies]     e.g. bench/proxy.sh 10 "1 16 64"
 #
+# ROUNDS=N repeats the measured runs N times, every path in turn each round, and reports the
+# medians: the machine's load drifts within minutes, and paths measured in alternation drift
+# alike. TRICIRCLE_DLL_B=path/to/tricircle.dll adds a second gateway (another build, e.g. the
+# commit before a change) as the path tricircle-b, run beside the first in the same rounds:
+# a change's effect told from the machine's drift.
+#
 # Needs: wrk and nginx (Debian: apt-get install -y wrk nginx-light), the .NET SDK,
 # python3-openstackclient, curl and jq. Nothing is installed by this script.
 set -euo pipefail
@@ -18,6 +24,7 @@ SANDBOX_PID=""
 NGINX_PID=""
 FLOOR_PID=""
 GATEWAY_PID=""
+GATEWAY_B_PID=""
 
 missing=()
 for tool in wrk nginx dotnet openstack curl jq; do
@@ -32,6 +39,7 @@ cleanup() {
     [[ -n "$NGINX_PID" ]] && kill "$NGINX_PID" 2>/dev/null || true
     [[ -n "$FLOOR_PID" ]] && kill "$FLOOR_PID" 2>/dev/null || true
     [[ -n "$GATEWAY_PID" ]] && kill "$GATEWAY_PID" 2>/dev/null || true
+    [[ -n "$GATEWAY_B_PID" ]] && kill "$GATEWAY_B_PID" 2>/dev/null || true
     [[ -n "$SANDBOX_PID" ]] && kill "$SANDBOX_PID" 2>/dev/null || true
     wait 2>/dev/null || true
 }
@@ -123,7 +131,17 @@ declare -A URLS=(
     [yarp]="http://127.0.0.1:$FLOOR_PORT/v2.1/servers/$SERVER"
     [tricircle]="http://127.0.0.1:$GATEWAY_PORT/v2.1/servers/$SERVER"
 )
-for path in direct nginx yarp tricircle; do
+PATHS="direct nginx yarp tricircle"
+if [[ -n "${TRICIRCLE_DLL_B:-}" ]]; then
+    GATEWAY_B_PORT=$(free_port)
+    printf '[DEFAULT]\ncompute_port = %s\n' "$GATEWAY_B_PORT" >"$WORK/gateway-b.conf"
+    dotnet "$TRICIRCLE_DLL_B" serve --config-file "$WORK/sandbox/tricircle.conf" --config-file "$WORK/gateway-b.conf" --roles compute >"$WORK/gateway-b.log" 2>&1 &
+    GATEWAY_B_PID=$!
+    URLS[tricircle-b]="http://127.0.0.1:$GATEWAY_B_PORT/v2.1/servers/$SERVER"
+    PATHS="$PATHS tricircle-b"
+fi
+ROUNDS=${ROUNDS:-1}
+for path in $PATHS; do
     for _ in $(seq 1 300); do # nginx, the floor proxy and the gateway may still be starting
         code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Auth-Token: $TOKEN" "${URLS[$path]}" || true)
         [[ "$code" == 000 ]] || break
@@ -135,54 +153,80 @@ done
 # wrk's latency in microseconds: "1.23ms" -> 1230.
 micros() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'; }
 
-# The CPU time (user + system) in microseconds of the .NET processes (the sandbox with the emulated
-# pod, the floor proxy, the gateway): per request, it is far less noisy than latency on a shared
-# machine. The direct row is the pod's own cost, so tricircle minus direct is the gateway's, and
-# yarp minus direct the bare .NET proxy's.
+# CPU time (user + system) in microseconds: per request, far less noisy than latency on a shared
+# machine. Two figures per path: the sandbox's (the emulated pod; its own cost on the direct row)
+# and the proxy's own processes' (nginx's master and workers, the floor proxy, the gateway).
 cpu_us() {
-    awk -v hz="$(getconf CLK_TCK)" '{ t += ($14 + $15) } END { printf "%d", t * 1000000 / hz }' "/proc/$SANDBOX_PID/stat" "/proc/$FLOOR_PID/stat" "/proc/$GATEWAY_PID/stat"
+    awk -v hz="$(getconf CLK_TCK)" '{ t += ($14 + $15) } END { printf "%d", t * 1000000 / hz }' "$@"
 }
+proxy_stats() {
+    case "$1" in
+        direct) echo /dev/null ;;
+        nginx) for pid in "$NGINX_PID" $(pgrep -P "$NGINX_PID"); do echo "/proc/$pid/stat"; done ;;
+        yarp) echo "/proc/$FLOOR_PID/stat" ;;
+        tricircle) echo "/proc/$GATEWAY_PID/stat" ;;
+        tricircle-b) echo "/proc/$GATEWAY_B_PID/stat" ;;
+    esac
+}
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
 # A long warm-up of every path first: the .NET processes reach their steady code only after
 # tens of thousands of requests (tiered compilation, dynamic PGO); a short one left the c=1 rows
 # measuring the JIT.
 WARMUP=${WARMUP:-15}
-for path in direct nginx yarp tricircle; do
+for path in $PATHS; do
     wrk -t2 -c16 -d"${WARMUP}s" -H "X-Auth-Token: $TOKEN" "${URLS[$path]}" >/dev/null
 done
 
-declare -A P50 P99 RPS CPU
+# Each measurement appended per round (space-separated), the medians taken at the end.
+declare -A P50 P99 RPS POD_CPU PROXY_CPU
 for c in $CONCURRENCIES; do
     threads=$((c < 2 ? 1 : 2))
-    for path in direct nginx yarp tricircle; do
-        # A short warm-up at this concurrency (connection pools), then the measured run.
-        wrk -t"$threads" -c"$c" -d2s -H "X-Auth-Token: $TOKEN" "${URLS[$path]}" >/dev/null
-        cpu_before=$(cpu_us)
-        out=$(wrk -t"$threads" -c"$c" -d"${DURATION}s" --latency -H "X-Auth-Token: $TOKEN" "${URLS[$path]}")
-        cpu_after=$(cpu_us)
-        echo "$out" >"$WORK/wrk-$path-c$c.txt"
-        if grep -q "Non-2xx" <<<"$out"; then
-            echo "$path at c=$c had non-2xx answers:" >&2
-            echo "$out" >&2
-            exit 1
-        fi
-        P50[$path,$c]=$(micros "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
-        P99[$path,$c]=$(micros "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
-        RPS[$path,$c]=$(awk '$1 == "Requests/sec:" { printf "%d", $2 }' <<<"$out")
-        CPU[$path,$c]=$(awk -v d=$((cpu_after - cpu_before)) '$2 == "requests" && $3 == "in" { printf "%d", d / $1 }' <<<"$out")
-        echo "c=$c $path: p50 ${P50[$path,$c]} us, p99 ${P99[$path,$c]} us, ${RPS[$path,$c]} req/s, sandbox CPU ${CPU[$path,$c]} us/req" >&2
+    for round in $(seq 1 "$ROUNDS"); do
+        for path in $PATHS; do
+            # A short warm-up at this concurrency (connection pools), then the measured run.
+            wrk -t"$threads" -c"$c" -d2s -H "X-Auth-Token: $TOKEN" "${URLS[$path]}" >/dev/null
+            mapfile -t stats < <(proxy_stats "$path")
+            pod_before=$(cpu_us "/proc/$SANDBOX_PID/stat")
+            proxy_before=$(cpu_us "${stats[@]}")
+            out=$(wrk -t"$threads" -c"$c" -d"${DURATION}s" --latency -H "X-Auth-Token: $TOKEN" "${URLS[$path]}")
+            pod_after=$(cpu_us "/proc/$SANDBOX_PID/stat")
+            proxy_after=$(cpu_us "${stats[@]}")
+            echo "$out" >"$WORK/wrk-$path-c$c-$round.txt"
+            if grep -q "Non-2xx" <<<"$out"; then
+                echo "$path at c=$c had non-2xx answers:" >&2
+                echo "$out" >&2
+                exit 1
+            fi
+            per_request() { awk -v d="$1" '$2 == "requests" && $3 == "in" { printf "%d", d / $1 }' <<<"$out"; }
+            p50=$(micros "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+            p99=$(micros "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+            rps=$(awk '$1 == "Requests/sec:" { printf "%d", $2 }' <<<"$out")
+            pod=$(per_request $((pod_after - pod_before)))
+            proxy=$(per_request $((proxy_after - proxy_before)))
+            P50[$path,$c]+=" $p50"; P99[$path,$c]+=" $p99"; RPS[$path,$c]+=" $rps"; POD_CPU[$path,$c]+=" $pod"; PROXY_CPU[$path,$c]+=" $proxy"
+            echo "c=$c round $round $path: p50 $p50 us, p99 $p99 us, $rps req/s, pod CPU $pod us/req, proxy CPU $proxy us/req" >&2
+        done
+    done
+    for path in $PATHS; do
+        for metric in P50 P99 RPS POD_CPU PROXY_CPU; do
+            declare -n values=$metric
+            values[$path,$c]=$(median <<<"${values[$path,$c]}")
+            unset -n values
+        done
     done
 done
 
 echo
-echo "$(date -u +%Y-%m-%d), commit $(git -C "$ROOT" rev-parse --short HEAD)$([[ -n "${TRICIRCLE_DLL:-}" ]] && echo " (Tricircle: $DLL)"), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), ${DURATION} s per run"
+echo "$(date -u +%Y-%m-%d), commit $(git -C "$ROOT" rev-parse --short HEAD)$([[ -n "${TRICIRCLE_DLL:-}" ]] && echo " (tricircle: $DLL)")$([[ -n "${TRICIRCLE_DLL_B:-}" ]] && echo " (tricircle-b: $TRICIRCLE_DLL_B)"), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), ${DURATION} s per run$( ((ROUNDS > 1)) && echo ", medians of $ROUNDS rounds")"
 echo
-echo "| path | c | p50 µs | p99 µs | req/s | added p50 vs direct µs | .NET CPU µs/req |"
-echo "|---|---|---|---|---|---|---|"
+echo "| path | c | p50 µs | p99 µs | req/s | added p50 vs direct µs | pod CPU µs/req | proxy CPU µs/req |"
+echo "|---|---|---|---|---|---|---|---|"
 for c in $CONCURRENCIES; do
-    for path in direct nginx yarp tricircle; do
+    for path in $PATHS; do
         added=$(awk -v a="${P50[$path,$c]}" -v b="${P50[direct,$c]}" 'BEGIN { printf "%d", a - b }')
-        printf '| %s | %s | %d | %d | %s | %s | %s |\n' "$path" "$c" "${P50[$path,$c]}" "${P99[$path,$c]}" "${RPS[$path,$c]}" "$([[ $path == direct ]] && echo - || echo "$added")" "${CPU[$path,$c]}"
+        printf '| %s | %s | %d | %d | %s | %s | %s | %s |\n' "$path" "$c" "${P50[$path,$c]}" "${P99[$path,$c]}" "${RPS[$path,$c]}" \
+            "$([[ $path == direct ]] && echo - || echo "$added")" "${POD_CPU[$path,$c]}" "$([[ $path == direct ]] && echo - || echo "${PROXY_CPU[$path,$c]}")"
     done
 done
 rm -rf "$WORK"
