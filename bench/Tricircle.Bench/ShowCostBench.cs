@@ -8,7 +8,9 @@ namespace Tricircle.Bench;
 /// <summary>
 /// What one server show costs in process, counted rather than timed (so a busy machine does not
 /// blur it): bytes allocated and CPU time per request, directly on the emulated pod's Nova and
-/// through the Nova gateway, in one process; the difference is the gateway's.
+/// through the Nova gateway, in one process; the difference is the gateway's. The server is on a
+/// central network with the default security group, as <c>proxy.sh</c>'s is, so that the show
+/// renames what a real one does (its network's label, its group's name, its AZ).
 ///   dotnet Tricircle.Bench.dll show-cost [requests] [clients]
 /// </summary>
 internal static class ShowCostBench
@@ -24,16 +26,38 @@ internal static class ShowCostBench
         var token = sandbox.Keystone.IssueToken("demo", SandboxOptions.DemoPassword, "demo").Id;
         using var gateway = new HttpClient { BaseAddress = new Uri(sandbox.ComputeUrl + "/") };
         gateway.DefaultRequestHeaders.Add("X-Auth-Token", token);
-        gateway.DefaultRequestHeaders.Add("OpenStack-API-Version", "compute 2.37"); // networks: none
+        gateway.DefaultRequestHeaders.Add("OpenStack-API-Version", "compute 2.37");
         var admin = sandbox.Keystone.IssueToken("admin", SandboxOptions.AdminPassword, "admin").Id;
         using var glance = new HttpClient();
         glance.DefaultRequestHeaders.Add("X-Auth-Token", admin);
         var region = sandbox.Regions[SandboxOptions.RegionName(1)];
         var images = await glance.GetFromJsonAsync<System.Text.Json.JsonElement>(new Uri(region.ImageUrl, "v2/images?name=cirros"));
         var image = images.GetProperty("images")[0].GetProperty("id").GetString();
-        using var created = await gateway.PostAsJsonAsync("servers", new { server = new { name = "show-cost", flavorRef = "1", imageRef = image, networks = "none", availability_zone = SandboxOptions.AzName(1) } });
+        using var neutron = new HttpClient { BaseAddress = new Uri(sandbox.NetworkUrl, "v2.0/") };
+        neutron.DefaultRequestHeaders.Add("X-Auth-Token", token);
+        using var network = await neutron.PostAsJsonAsync("networks", new { network = new { name = "show-cost-net" } });
+        network.EnsureSuccessStatusCode();
+        var networkId = (await network.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("network").GetProperty("id").GetString();
+        using var subnet = await neutron.PostAsJsonAsync("subnets", new { subnet = new { network_id = networkId, ip_version = 4, cidr = "10.98.0.0/24" } });
+        subnet.EnsureSuccessStatusCode();
+        using var created = await gateway.PostAsJsonAsync("servers", new { server = new { name = "show-cost", flavorRef = "1", imageRef = image, networks = new[] { new { uuid = networkId } }, availability_zone = SandboxOptions.AzName(1) } });
         created.EnsureSuccessStatusCode();
         var id = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("server").GetProperty("id").GetString();
+        for (var waited = 0; ; waited++) // until the show has its address and group (the build is immediate here)
+        {
+            var shown = (await gateway.GetFromJsonAsync<System.Text.Json.JsonElement>("servers/" + id)).GetProperty("server");
+            if (shown.GetProperty("status").GetString() == "ACTIVE" && shown.GetProperty("addresses").EnumerateObject().Any() && shown.TryGetProperty("security_groups", out _))
+            {
+                break;
+            }
+
+            if (waited == 300)
+            {
+                throw new InvalidOperationException("the server did not become ACTIVE with its address: " + shown);
+            }
+
+            await Task.Delay(100);
+        }
         using var direct = new HttpClient { BaseAddress = new Uri(region.ComputeUrl.ToString().TrimEnd('/') + "/") };
         direct.DefaultRequestHeaders.Add("X-Auth-Token", token);
         direct.DefaultRequestHeaders.Add("OpenStack-API-Version", "compute 2.37");

@@ -132,8 +132,9 @@ internal static class PodBodyRewriter
         foreach (var part in parts)
         {
             var parent = root;
-            foreach (var name in part.Path[..^1])
+            for (var i = 0; i < part.Path.Length - 1; i++)
             {
+                var name = part.Path[i];
                 if (parent[name] is not JsonObject next)
                 {
                     next = new JsonObject();

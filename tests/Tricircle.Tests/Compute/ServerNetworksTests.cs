@@ -259,6 +259,48 @@ public abstract class ServerNetworksTests(GatewayFixture gateway)
         var bottom = await gateway.SendAsync(new Uri(gateway.Region("RegionOne").ComputeUrl, "v2.1/servers/" + serverId), HttpMethod.Get, tenant);
         Assert.Equal(networkId, Assert.Single(bottom.Json.GetProperty("server").GetProperty("addresses").EnumerateObject()).Name);
     }
+
+    [Fact]
+    public async Task TwoGroupsOfOneName_OnTheServersPort_AreShownOnceByName_AsNovaListsThem_ThoughThePodListsBoth()
+    {
+        var tenant = gateway.NewTenant("same-names").Token;
+        var network = await gateway.NetworkAsync(HttpMethod.Post, "networks", tenant, """{"network": {"name": "same-names-net"}}""");
+        var networkId = network.Json.GetProperty("network").GetProperty("id").GetString()!;
+        var subnet = await gateway.NetworkAsync(HttpMethod.Post, "subnets", tenant,
+            JsonSerializer.Serialize(new { subnet = new { network_id = networkId, ip_version = 4, cidr = "10.34.0.0/24" } }));
+        Assert.True(subnet.Status == HttpStatusCode.Created, subnet.Text);
+        var groupIds = new List<string>();
+        foreach (var name in new[] { "web", "db", "web" }) // Neutron lets two groups share a name
+        {
+            var group = await gateway.NetworkAsync(HttpMethod.Post, "security-groups", tenant, JsonSerializer.Serialize(new { security_group = new { name } }));
+            Assert.True(group.Status == HttpStatusCode.Created, group.Text);
+            groupIds.Add(group.Json.GetProperty("security_group").GetProperty("id").GetString()!);
+        }
+
+        var port = await gateway.NetworkAsync(HttpMethod.Post, "ports", tenant, JsonSerializer.Serialize(new { port = new { network_id = networkId, security_groups = groupIds } }));
+        Assert.True(port.Status == HttpStatusCode.Created, port.Text);
+        var booted = await gateway.ComputeAsync(HttpMethod.Post, "servers", tenant,
+            JsonSerializer.Serialize(new { server = new { name = "same-names", flavorRef = "1", imageRef = await gateway.CirrosAsync("RegionOne"), networks = new[] { new { port = port.Json.GetProperty("port").GetProperty("id").GetString() } }, availability_zone = "az1" } }), "2.37");
+        Assert.True(booted.Status == HttpStatusCode.Accepted, booted.Text);
+        var serverId = booted.Json.GetProperty("server").GetProperty("id").GetString()!;
+        var status = "";
+        await Poll.UntilAsync(
+            async () => (status = (await gateway.ComputeAsync(HttpMethod.Get, "servers/" + serverId, tenant)).Json.GetProperty("server").GetProperty("status").GetString()!) == "ACTIVE",
+            TimeSpan.FromSeconds(30),
+            () => "the server is " + status);
+
+        // Each name once (in the pod's order).
+        static string[] Groups(JsonElement server) => [.. server.GetProperty("security_groups").EnumerateArray().Select(g => g.GetProperty("name").GetString()!)];
+        var shown = await gateway.ComputeAsync(HttpMethod.Get, "servers/" + serverId, tenant);
+        Assert.Equal(["db", "web"], Groups(shown.Json.GetProperty("server")).Order(StringComparer.Ordinal));
+        Assert.All(shown.Json.GetProperty("server").GetProperty("security_groups").EnumerateArray(), g => Assert.Single(g.EnumerateObject()));
+        var listed = await gateway.ComputeAsync(HttpMethod.Get, "servers/detail", tenant);
+        Assert.Equal(Groups(shown.Json.GetProperty("server")), Groups(Assert.Single(listed.Json.GetProperty("servers").EnumerateArray())));
+
+        // The pod lists its three copies, named by the central ids.
+        var bottom = await gateway.SendAsync(new Uri(gateway.Region("RegionOne").ComputeUrl, "v2.1/servers/" + serverId), HttpMethod.Get, tenant);
+        Assert.Equal(groupIds.Order(StringComparer.Ordinal), Groups(bottom.Json.GetProperty("server")).Order(StringComparer.Ordinal));
+    }
 }
 
 public sealed class SqliteServerNetworksTests(SqliteGatewayFixture gateway) : ServerNetworksTests(gateway), IClassFixture<SqliteGatewayFixture>;
