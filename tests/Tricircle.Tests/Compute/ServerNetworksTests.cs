@@ -231,14 +231,7 @@ public abstract class ServerNetworksTests(GatewayFixture gateway)
         var groupId = group.Json.GetProperty("security_group").GetProperty("id").GetString()!;
         var booted = await gateway.ComputeAsync(HttpMethod.Post, "servers", tenant,
             JsonSerializer.Serialize(new { server = new { name = "renamed", flavorRef = "1", imageRef = await gateway.CirrosAsync("RegionOne"), networks = new[] { new { uuid = networkId } }, security_groups = new[] { new { name = "group-before" } }, availability_zone = "az1" } }), "2.37");
-        Assert.True(booted.Status == HttpStatusCode.Accepted, booted.Text);
-        var serverId = booted.Json.GetProperty("server").GetProperty("id").GetString()!;
-
-        var status = "";
-        await Poll.UntilAsync(
-            async () => (status = (await gateway.ComputeAsync(HttpMethod.Get, "servers/" + serverId, tenant)).Json.GetProperty("server").GetProperty("status").GetString()!) == "ACTIVE",
-            TimeSpan.FromSeconds(30),
-            () => "the server is " + status);
+        var serverId = await ActiveAsync(booted, tenant);
 
         async Task<(string Label, string Group)> ShowAsync()
         {
@@ -281,13 +274,7 @@ public abstract class ServerNetworksTests(GatewayFixture gateway)
         Assert.True(port.Status == HttpStatusCode.Created, port.Text);
         var booted = await gateway.ComputeAsync(HttpMethod.Post, "servers", tenant,
             JsonSerializer.Serialize(new { server = new { name = "same-names", flavorRef = "1", imageRef = await gateway.CirrosAsync("RegionOne"), networks = new[] { new { port = port.Json.GetProperty("port").GetProperty("id").GetString() } }, availability_zone = "az1" } }), "2.37");
-        Assert.True(booted.Status == HttpStatusCode.Accepted, booted.Text);
-        var serverId = booted.Json.GetProperty("server").GetProperty("id").GetString()!;
-        var status = "";
-        await Poll.UntilAsync(
-            async () => (status = (await gateway.ComputeAsync(HttpMethod.Get, "servers/" + serverId, tenant)).Json.GetProperty("server").GetProperty("status").GetString()!) == "ACTIVE",
-            TimeSpan.FromSeconds(30),
-            () => "the server is " + status);
+        var serverId = await ActiveAsync(booted, tenant);
 
         // Each name once (in the pod's order).
         static string[] Groups(JsonElement server) => [.. server.GetProperty("security_groups").EnumerateArray().Select(g => g.GetProperty("name").GetString()!)];
@@ -300,6 +287,19 @@ public abstract class ServerNetworksTests(GatewayFixture gateway)
         // The pod lists its three copies, named by the central ids.
         var bottom = await gateway.SendAsync(new Uri(gateway.Region("RegionOne").ComputeUrl, "v2.1/servers/" + serverId), HttpMethod.Get, tenant);
         Assert.Equal(groupIds.Order(StringComparer.Ordinal), Groups(bottom.Json.GetProperty("server")).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>The booted server's id, once its show says ACTIVE.</summary>
+    private async Task<string> ActiveAsync(ApiResponse booted, string tenant)
+    {
+        Assert.True(booted.Status == HttpStatusCode.Accepted, booted.Text);
+        var serverId = booted.Json.GetProperty("server").GetProperty("id").GetString()!;
+        var status = "";
+        await Poll.UntilAsync(
+            async () => (status = (await gateway.ComputeAsync(HttpMethod.Get, "servers/" + serverId, tenant)).Json.GetProperty("server").GetProperty("status").GetString()!) == "ACTIVE",
+            TimeSpan.FromSeconds(30),
+            () => "the server is " + status);
+        return serverId;
     }
 }
 
