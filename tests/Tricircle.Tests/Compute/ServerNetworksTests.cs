@@ -258,6 +258,7 @@ public abstract class ServerNetworksTests(GatewayFixture gateway)
     {
         var tenant = gateway.NewTenant("same-names").Token;
         var network = await gateway.NetworkAsync(HttpMethod.Post, "networks", tenant, """{"network": {"name": "same-names-net"}}""");
+        Assert.True(network.Status == HttpStatusCode.Created, network.Text);
         var networkId = network.Json.GetProperty("network").GetProperty("id").GetString()!;
         var subnet = await gateway.NetworkAsync(HttpMethod.Post, "subnets", tenant,
             JsonSerializer.Serialize(new { subnet = new { network_id = networkId, ip_version = 4, cidr = "10.34.0.0/24" } }));
