@@ -17,24 +17,36 @@ internal static class RegionHttp
 
     public static async Task WriteJsonAsync(HttpContext context, int statusCode, JsonNode? body)
     {
-        context.Response.StatusCode = statusCode;
         if (body is null)
         {
+            context.Response.StatusCode = statusCode;
             return;
         }
 
-        context.Response.ContentType = "application/json";
+        await WriteJsonAsync(context, statusCode, Render(w => body.WriteTo(w, WireOptions)));
+    }
 
-        // Written as UTF-8 at once (what ToJsonString writes, without its string and the copy of
-        // it): every answer of every emulated region goes through here.
+    /// <summary>
+    /// JSON as the services write it, as UTF-8 at once (what ToJsonString writes, without its
+    /// string and the copy of it): every answer of every emulated region is written here.
+    /// </summary>
+    public static ArrayBufferWriter<byte> Render(Action<Utf8JsonWriter> write)
+    {
         var bytes = new ArrayBufferWriter<byte>(4096);
-        await using (var writer = new Utf8JsonWriter(bytes, new JsonWriterOptions { Encoder = WireOptions.Encoder }))
+        using (var writer = new Utf8JsonWriter(bytes, new JsonWriterOptions { Encoder = WireOptions.Encoder }))
         {
-            body.WriteTo(writer, WireOptions);
+            write(writer);
         }
 
-        context.Response.ContentLength = bytes.WrittenCount;
-        await context.Response.Body.WriteAsync(bytes.WrittenMemory, context.RequestAborted);
+        return bytes;
+    }
+
+    public static async Task WriteJsonAsync(HttpContext context, int statusCode, ArrayBufferWriter<byte> body)
+    {
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = body.WrittenCount;
+        await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted);
     }
 
     /// <summary>
@@ -221,9 +233,24 @@ internal static class RegionHttp
         _ => "Internal Server Error",
     };
 
+    // Both cut from the round-trip format ("o": 2026-11-22T10:00:00.0000000Z), which .NET
+    // writes without reading a pattern: a custom pattern cost a few percent of an emulated
+    // region's CPU per server listed.
+
     /// <summary>OpenStack's timestamp format: <c>2026-11-22T10:00:00Z</c> (Nova, Neutron, Glance).</summary>
-    public static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+    public static string Timestamp(DateTimeOffset at) => string.Create(20, at.UtcDateTime, static (text, time) =>
+    {
+        Span<char> round = stackalloc char[28];
+        time.TryFormat(round, out _, "o", System.Globalization.CultureInfo.InvariantCulture);
+        round[..19].CopyTo(text);
+        text[19] = 'Z';
+    });
 
     /// <summary>Cinder's timestamp format: <c>2026-11-22T10:00:00.000000</c>.</summary>
-    public static string CinderTimestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture);
+    public static string CinderTimestamp(DateTimeOffset at) => string.Create(26, at.UtcDateTime, static (text, time) =>
+    {
+        Span<char> round = stackalloc char[28];
+        time.TryFormat(round, out _, "o", System.Globalization.CultureInfo.InvariantCulture);
+        round[..26].CopyTo(text);
+    });
 }

@@ -406,15 +406,7 @@ internal sealed partial class NovaApi
 
         if (action == "rebuild")
         {
-            var ports = FetchPorts([server]);
-            JsonObject json;
-            lock (State.Sync)
-            {
-                json = ServerJson(context, server, ports, detail: true);
-            }
-
-            json["adminPass"] = OptString(args, "adminPass") ?? NewPassword();
-            await Ok(context, new JsonObject { ["server"] = json }, 202);
+            await OkWithServer(context, server, 202, OptString(args, "adminPass") ?? NewPassword());
             return;
         }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
@@ -137,25 +138,49 @@ internal sealed partial class NovaApi(RegionContext region)
     private static string Host(HttpContext context) => context.Request.Scheme + "://" + context.Request.Host.Value;
 
     /// <summary>self and bookmark links, with the project in them when the request URL had it (as Nova).</summary>
-    private static JsonArray Links(HttpContext context, string collection, string id)
+    private static JsonArray Links(HttpContext context, string collection, string id) =>
+    [
+        new JsonObject { ["rel"] = "self", ["href"] = SelfHref(context, collection, id) },
+        new JsonObject { ["rel"] = "bookmark", ["href"] = BookmarkHref(context, collection, id) },
+    ];
+
+    private static JsonArray Bookmark(HttpContext context, string collection, string id) =>
+        [new JsonObject { ["rel"] = "bookmark", ["href"] = BookmarkHref(context, collection, id) }];
+
+    /// <summary><see cref="Links"/> as a <c>links</c> property of the object being written.</summary>
+    private static void WriteLinks(Utf8JsonWriter w, HttpContext context, string collection, string id)
     {
-        var project = context.Items[ProjectInUrlItem] is string p ? "/" + p : "";
-        return
-        [
-            new JsonObject { ["rel"] = "self", ["href"] = $"{Host(context)}/v2.1{project}/{collection}/{id}" },
-            new JsonObject { ["rel"] = "bookmark", ["href"] = $"{Host(context)}{project}/{collection}/{id}" },
-        ];
+        w.WriteStartArray("links");
+        WriteLink(w, "self", SelfHref(context, collection, id));
+        WriteLink(w, "bookmark", BookmarkHref(context, collection, id));
+        w.WriteEndArray();
     }
 
-    private static JsonArray Bookmark(HttpContext context, string collection, string id)
+    /// <summary><see cref="Bookmark"/> as a <c>links</c> property of the object being written.</summary>
+    private static void WriteBookmark(Utf8JsonWriter w, HttpContext context, string collection, string id)
     {
-        var project = context.Items[ProjectInUrlItem] is string p ? "/" + p : "";
-        return [new JsonObject { ["rel"] = "bookmark", ["href"] = $"{Host(context)}{project}/{collection}/{id}" }];
+        w.WriteStartArray("links");
+        WriteLink(w, "bookmark", BookmarkHref(context, collection, id));
+        w.WriteEndArray();
     }
+
+    private static void WriteLink(Utf8JsonWriter w, string rel, string href)
+    {
+        w.WriteStartObject();
+        w.WriteString("rel", rel);
+        w.WriteString("href", href);
+        w.WriteEndObject();
+    }
+
+    private static string SelfHref(HttpContext context, string collection, string id) => $"{Host(context)}/v2.1{ProjectInUrl(context)}/{collection}/{id}";
+
+    private static string BookmarkHref(HttpContext context, string collection, string id) => $"{Host(context)}{ProjectInUrl(context)}/{collection}/{id}";
+
+    private static string ProjectInUrl(HttpContext context) => context.Items[ProjectInUrlItem] is string p ? "/" + p : "";
 
     private static JsonArray NextLinks(HttpContext context, string path, int limit, string marker)
     {
-        var project = context.Items[ProjectInUrlItem] is string p ? "/" + p : "";
+        var project = ProjectInUrl(context);
         var query = new List<string>();
         foreach (var (key, values) in context.Request.Query)
         {
