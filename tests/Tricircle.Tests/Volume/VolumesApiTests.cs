@@ -479,7 +479,7 @@ public abstract class VolumesApiTests(GatewayFixture gateway)
         }
         finally
         {
-            await region.Faults.SetDownAsync(false);
+            await gateway.BringBackAsync("RegionTwo");
         }
     }
 
