@@ -224,11 +224,21 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             var known = await routings.KnownInPodsAsync(shape.ResourceType, listed, cancellationToken);
             var kept = new Dictionary<Pod, List<ListItem>>();
             var missing = new List<Pod>();
+            var position = 0; // in listed, which is in the same order
             foreach (var answer in answers)
             {
                 if (answer.Succeeded)
                 {
-                    kept[answer.Pod] = [.. answer.Value!.Items.Where(i => known.Contains((answer.Pod.PodId, i.Id)) && After(answer.Pod, i))];
+                    var items = new List<ListItem>(answer.Value!.Items.Count);
+                    foreach (var item in answer.Value.Items)
+                    {
+                        if (known[position++] && After(answer.Pod, item))
+                        {
+                            items.Add(item);
+                        }
+                    }
+
+                    kept[answer.Pod] = items;
                 }
                 else
                 {

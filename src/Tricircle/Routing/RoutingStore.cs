@@ -147,7 +147,7 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider,
 
     /// <summary>
     /// Which of the listed <paramref name="items"/> (pod, top id) have a row of the type in that
-    /// pod: what a merged list keeps of every pod's page. Rows read lately come from memory
+    /// pod, by position: what a merged list keeps of every pod's page. Rows read lately come from memory
     /// (<see cref="RoutingCache"/>: a row is written once and deleted once, and this instance's
     /// deletes drop it at once); the rest in one query, whose rows are remembered. A row another
     /// instance deleted may so keep an item the pod still lists for up to
@@ -156,28 +156,37 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider,
     /// (SQLite's <c>json_each</c>, PostgreSQL's <c>ANY</c>): Microsoft.Data.Sqlite binds each of
     /// hundreds of named parameters by a search through all of them, which cost more than the query.
     /// </summary>
-    public async Task<IReadOnlySet<(string PodId, string TopId)>> KnownInPodsAsync(string resourceType, IReadOnlyCollection<(string PodId, string TopId)> items, CancellationToken cancellationToken)
+    public async Task<bool[]> KnownInPodsAsync(string resourceType, IReadOnlyList<(string PodId, string TopId)> items, CancellationToken cancellationToken)
     {
-        var known = new HashSet<(string PodId, string TopId)>();
-        var unseen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (podId, topId) in items)
+        // The answer is by position, items[i] → known[i]: a set of (pod, id) pairs hashed both
+        // ids of every listed item twice more (a 50-pod list lists 500), on the list's critical
+        // path between the last page and the answer.
+        var known = new bool[items.Count];
+        Dictionary<string, List<int>>? unseen = null;
+        for (var i = 0; i < items.Count; i++)
         {
-            if (cache.TryGet(resourceType, topId, out var cached) && cached.PodId == podId)
+            var (podId, topId) = items[i];
+            if (cache.TryGet(resourceType, topId, out var cached))
             {
-                known.Add((podId, topId));
+                known[i] = cached.PodId == podId;
+                continue;
             }
-            else
+
+            unseen ??= new(StringComparer.Ordinal);
+            if (!unseen.TryGetValue(topId, out var at))
             {
-                unseen.Add(topId);
+                unseen[topId] = at = [];
             }
+
+            at.Add(i);
         }
 
-        if (unseen.Count == 0)
+        if (unseen is null)
         {
             return known;
         }
 
-        var ids = unseen.ToArray();
+        var ids = unseen.Keys.ToArray();
         var postgres = database.Dialect == DatabaseDialect.Postgres;
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<ResourceRouting>(new CommandDefinition(
@@ -187,7 +196,11 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider,
             cancellationToken: cancellationToken));
         foreach (var row in rows)
         {
-            known.Add((row.PodId, row.TopId));
+            foreach (var i in unseen[row.TopId])
+            {
+                known[i] |= items[i].PodId == row.PodId;
+            }
+
             cache.Add(row);
         }
 
