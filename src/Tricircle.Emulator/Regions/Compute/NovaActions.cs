@@ -406,7 +406,7 @@ internal sealed partial class NovaApi
 
         if (action == "rebuild")
         {
-            await OkWithServer(context, server, 202, OptString(args, "adminPass") ?? NewPassword());
+            await RenderServerAsync(context, server, 202, OptString(args, "adminPass") ?? NewPassword());
             return;
         }
 

@@ -385,13 +385,8 @@ internal sealed partial class NovaApi
     [GeneratedRegex("[^a-z0-9.-]")]
     private static partial Regex HostnameInvalid();
 
-    private async Task RenderServerAsync(HttpContext context, Server server, int status = 200)
-    {
-        await OkWithServer(context, server, status);
-    }
-
-    /// <summary>A <c>{"server": …}</c> answer (show, create, rebuild).</summary>
-    private async Task OkWithServer(HttpContext context, Server server, int status, string? adminPass = null)
+    /// <summary>A <c>{"server": …}</c> answer (show, update, rebuild with its <paramref name="adminPass"/>).</summary>
+    private async Task RenderServerAsync(HttpContext context, Server server, int status = 200, string? adminPass = null)
     {
         var ports = FetchPorts([server]);
         ArrayBufferWriter<byte> body;
