@@ -223,7 +223,7 @@ public sealed class ComputeOperatorViewsTests(SameHostGatewayFixture gateway) : 
         }
         finally
         {
-            await gateway.Region("RegionTwo").Faults.SetDownAsync(false);
+            await gateway.BringBackAsync("RegionTwo");
         }
     }
 }

@@ -76,7 +76,7 @@ public sealed class ServersCliTests(SqliteGatewayFixture gateway) : IClassFixtur
         }
         finally
         {
-            await gateway.Region("RegionTwo").Faults.SetDownAsync(false);
+            await gateway.BringBackAsync("RegionTwo");
         }
 
         await OsQuiet("server", "delete", "--wait", one);

@@ -31,7 +31,7 @@ public sealed class ServersOutageTests(OutageGatewayFixture gateway) : IClassFix
         }
         finally
         {
-            await gateway.Region("RegionTwo").Faults.SetDownAsync(false);
+            await gateway.BringBackAsync("RegionTwo");
         }
     }
 

@@ -128,7 +128,7 @@ public abstract class ImageApiTests(GatewayFixture gateway)
         }
         finally
         {
-            await region.Faults.SetDownAsync(false);
+            await gateway.BringBackAsync("RegionOne");
         }
 
         (await gateway.ImageAsync(HttpMethod.Get, "v2/images", gateway.DemoToken)).AssertOk();

@@ -188,7 +188,7 @@ public abstract class PodAuditTests(AuditGatewayFixture gateway)
         }
         finally
         {
-            await gateway.Region("RegionTwo").Faults.SetDownAsync(false);
+            await gateway.BringBackAsync("RegionTwo");
         }
 
         await gateway.JobsSettledAsync();

@@ -51,7 +51,7 @@ public abstract class PodOutageTests(JobsGatewayFixture gateway)
         }
         finally
         {
-            await gateway.Region("RegionTwo").Faults.SetDownAsync(false);
+            await gateway.BringBackAsync("RegionTwo");
         }
 
         await gateway.JobsSettledAsync();
@@ -85,7 +85,7 @@ public abstract class PodOutageTests(JobsGatewayFixture gateway)
         }
         finally
         {
-            await gateway.Region("RegionTwo").Faults.SetDownAsync(false);
+            await gateway.BringBackAsync("RegionTwo");
         }
 
         await gateway.JobsSettledAsync();
@@ -116,7 +116,7 @@ public abstract class PodOutageTests(JobsGatewayFixture gateway)
         }
         finally
         {
-            await gateway.Region("RegionTwo").Faults.SetDownAsync(false);
+            await gateway.BringBackAsync("RegionTwo");
         }
 
         await gateway.JobsSettledAsync();

@@ -88,7 +88,7 @@ public sealed class AgentsTests(SameHostGatewayFixture gateway) : IClassFixture<
         }
         finally
         {
-            await gateway.Region("RegionTwo").Faults.SetDownAsync(false);
+            await gateway.BringBackAsync("RegionTwo");
         }
     }
 }

@@ -341,7 +341,7 @@ public abstract class ExternalNetworksTests(JobsGatewayFixture gateway)
         }
         finally
         {
-            await gateway.Region("RegionTwo").Faults.SetDownAsync(false);
+            await gateway.BringBackAsync("RegionTwo");
         }
 
         await gateway.JobsSettledAsync();

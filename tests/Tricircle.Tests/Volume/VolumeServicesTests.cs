@@ -70,7 +70,7 @@ public sealed class VolumeServicesTests(SameHostGatewayFixture gateway) : IClass
         }
         finally
         {
-            await gateway.Region("RegionOne").Faults.SetDownAsync(false);
+            await gateway.BringBackAsync("RegionOne");
         }
     }
 }

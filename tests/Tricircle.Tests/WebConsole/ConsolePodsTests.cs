@@ -48,7 +48,7 @@ public sealed class ConsolePodsTests(ConsoleFixture console)
         }
         finally
         {
-            await region.Faults.SetDownAsync(false);
+            await console.BringBackAsync("RegionTwo");
         }
 
         await Assertions.Expect(Row(page, "RegionTwo")).ToHaveAttributeAsync("data-state", "up", WithinSeconds);

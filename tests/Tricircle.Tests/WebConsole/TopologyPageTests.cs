@@ -141,15 +141,12 @@ public sealed class TopologyPageTests(ConsoleFixture console)
         }
         finally
         {
-            await region.Faults.SetDownAsync(false);
+            // The calls that failed meanwhile may have opened its circuit: the tests after this one need it closed.
+            await console.BringBackAsync("RegionTwo");
         }
 
         await Assertions.Expect(column).ToHaveAttributeAsync("data-state", "up", new() { Timeout = 30_000 });
 
-        // The next test asks RegionTwo again: wait out the rest its circuit was given.
-        var client = console.Sandbox.Services.GetRequiredService<Pods.PodClient>();
-        var pod = (await console.Sandbox.Services.GetRequiredService<Pods.PodStore>().FindByRegionAsync("RegionTwo", CancellationToken.None))!;
-        await Poll.UntilAsync(() => Task.FromResult(client.IsReachable(pod)), TimeSpan.FromSeconds(60), () => "RegionTwo's circuit is still resting");
     }
 
     [Fact]
