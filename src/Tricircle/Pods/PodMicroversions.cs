@@ -62,15 +62,20 @@ internal sealed partial class PodMicroversions(PodStore pods, PodClient client, 
             var entry = document?["version"] ?? (document?["versions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(v => v["status"]?.ToString() == "CURRENT");
             return Microversion.TryParse(entry?["version"]?.ToString(), out var v) ? v : (Microversion?)null;
         }, cancellationToken);
-        var known = answers.Where(a => a.Succeeded && a.Value is not null).Select(a => a.Value!.Value).ToList();
-        var max = known.Append(gatewayMax).Min();
+        var told = answers.Where(a => a.Succeeded && a.Value is not null).Select(a => a.Value!.Value).ToList();
+        var max = told.Append(gatewayMax).Min();
 
         // Kept for long only when every pod told its version; with one that did not answer, for
         // seconds; with no pod yet (a fresh deployment, asked by a health check before the first
-        // pod is registered), not at all: the first pod's maximum counts from its first call.
+        // pod is registered, or every pod removed), not at all: the first pod's maximum counts
+        // from its first call.
         if (bottom.Count > 0)
         {
-            _known[serviceType] = new Known(Task.FromResult(max), timeProvider.GetUtcNow() + (known.Count == bottom.Count ? KeepFor : KeepPartialFor));
+            _known[serviceType] = new Known(Task.FromResult(max), timeProvider.GetUtcNow() + (told.Count == bottom.Count ? KeepFor : KeepPartialFor));
+        }
+        else
+        {
+            _known.TryRemove(serviceType, out _);
         }
 
         return max;

@@ -19,6 +19,7 @@ public sealed class PodMicroversionsTests : IAsyncLifetime
     private WebApplication _host = null!;
     private PodMicroversions _versions = null!;
     private long _answered; // the region's requests answered so far
+    private string _podId = "";
 
     public async Task InitializeAsync()
     {
@@ -36,7 +37,7 @@ public sealed class PodMicroversionsTests : IAsyncLifetime
                 ["keystone_authtoken:password"] = "secret",
             }),
             services => services.AddSingleton<TimeProvider>(_time));
-        await _host.Services.GetRequiredService<PodStore>().CreateAsync("RegionOne", "az1", "nova", "", default);
+        _podId = (await _host.Services.GetRequiredService<PodStore>().CreateAsync("RegionOne", "az1", "nova", "", default)).PodId;
         _versions = _host.Services.GetRequiredService<PodMicroversions>();
         _region.Traffic.Observer = _ => Interlocked.Increment(ref _answered);
     }
@@ -87,5 +88,16 @@ public sealed class PodMicroversionsTests : IAsyncLifetime
 
         // The refresh lands: the pod's lower maximum is what requests get from then on.
         await Poll.UntilAsync(async () => await LowestMax() == RegionMax, TimeSpan.FromSeconds(30), () => "the pod's maximum was never taken");
+    }
+
+    [Fact]
+    public async Task WithEveryPodRemoved_OnlyTheGatewaysOwnMaximumIsLeft_OnceTheRefreshHasLanded()
+    {
+        Assert.Equal(RegionMax, await LowestMax());
+        await _host.Services.GetRequiredService<PodStore>().DeleteAsync(_podId, default);
+        _time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
+
+        // Nothing is kept for no pod: the refresh drops what was known, and the next request reads afresh.
+        await Poll.UntilAsync(async () => await LowestMax() == Microversion.GatewayMax, TimeSpan.FromSeconds(30), () => "the removed pod's maximum is still offered");
     }
 }
