@@ -44,6 +44,8 @@ public sealed class PodMicroversionsTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // The region first: a test that fails with a pod call in flight would otherwise leave
+        // the host's dispose waiting on it (its timeout runs on the fake clock).
         await _region.DisposeAsync();
         await _keystone.DisposeAsync();
         await _host.DisposeAsync();

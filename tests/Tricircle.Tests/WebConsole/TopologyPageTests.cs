@@ -146,7 +146,6 @@ public sealed class TopologyPageTests(ConsoleFixture console)
         }
 
         await Assertions.Expect(column).ToHaveAttributeAsync("data-state", "up", new() { Timeout = 30_000 });
-
     }
 
     [Fact]
