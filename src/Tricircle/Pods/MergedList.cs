@@ -42,7 +42,11 @@ internal sealed record MergedListShape(
 }
 
 /// <summary>One pod's page of a merged list, read light; <see cref="Full"/>: it may have more.</summary>
-internal sealed record PodPage(Pod Pod, List<ListItem> Items, bool Full, string? PodBase);
+internal sealed record PodPage(Pod Pod, List<ListItem> Items, bool Full, string? PodBase)
+{
+    /// <summary>For each item, whether it has a routing row in the pod, as far as memory says (null: not known there).</summary>
+    public bool?[] Routed { get; init; } = [];
+}
 
 /// <summary>One merged page: the items, whether more follow, the pods that could not answer, and the page size that applied (the caller's limit, capped).</summary>
 internal sealed record MergedPage(IReadOnlyList<JsonObject> Items, bool More, IReadOnlyList<string> MissingPods, int Limit = 0)
@@ -219,9 +223,22 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             var answers = await fanOut.AskAsync(bottom, (pod, ct) => ReadPageAsync(pod, pod == markerPod ? markerId : null, 0, ct), cancellationToken);
             Refused(shape, answers);
 
-            // Items without a routing row are left out: one lookup for every pod's page together.
-            var listed = answers.Where(a => a.Succeeded).SelectMany(a => a.Value!.Items.Select(i => (a.Pod.PodId, i.Id))).ToList();
-            var known = await routings.KnownInPodsAsync(shape.ResourceType, listed, cancellationToken);
+            // Items without a routing row are left out. Each page was checked against the routing rows in memory as it came (ReadPageAsync);
+            // what memory did not know is looked up here, in one query for every pod's page.
+            var listed = new List<(string PodId, string TopId)>();
+            foreach (var answer in answers.Where(a => a.Succeeded))
+            {
+                var page = answer.Value!;
+                for (var i = 0; i < page.Items.Count; i++)
+                {
+                    if (page.Routed[i] is null)
+                    {
+                        listed.Add((answer.Pod.PodId, page.Items[i].Id));
+                    }
+                }
+            }
+
+            var looked = listed.Count == 0 ? [] : await routings.KnownInPodsAsync(shape.ResourceType, listed, cancellationToken);
             var kept = new Dictionary<Pod, List<ListItem>>();
             var missing = new List<Pod>();
             var position = 0; // in listed, which is in the same order
@@ -229,12 +246,13 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             {
                 if (answer.Succeeded)
                 {
-                    var items = new List<ListItem>(answer.Value!.Items.Count);
-                    foreach (var item in answer.Value.Items)
+                    var page = answer.Value!;
+                    var items = new List<ListItem>(page.Items.Count);
+                    for (var i = 0; i < page.Items.Count; i++)
                     {
-                        if (known[position++] && After(answer.Pod, item))
+                        if ((page.Routed[i] ?? looked[position++]) && After(answer.Pod, page.Items[i]))
                         {
-                            items.Add(item);
+                            items.Add(page.Items[i]);
                         }
                     }
 
@@ -335,7 +353,13 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
                 items = [.. items.Select(i => ListItem.FromNode(Tree(shape, i), fields, i.Rank, i.Position, pod))];
             }
 
-            return new PodPage(pod, items, items.Count >= pageSize, podBase);
+            var routed = new bool?[items.Count];
+            for (var i = 0; i < items.Count; i++)
+            {
+                routed[i] = routings.KnownInPodFromMemory(shape.ResourceType, pod.PodId, items[i].Id);
+            }
+
+            return new PodPage(pod, items, items.Count >= pageSize, podBase) { Routed = routed };
         }
     }
 

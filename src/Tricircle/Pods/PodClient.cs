@@ -16,7 +16,7 @@ namespace Tricircle.Pods;
 /// (<c>auto_refresh_endpoint</c>).
 /// </summary>
 internal sealed partial class PodClient(
-    IHttpClientFactory httpClientFactory,
+    IHttpMessageHandlerFactory handlers,
     PodEndpoints endpoints,
     PodAdminToken adminToken,
     PodCircuits circuits,
@@ -63,10 +63,12 @@ internal sealed partial class PodClient(
             request.Headers.TryAddWithoutValidation("X-Auth-Token", token ?? (await adminToken.GetAsync(cancellationToken)).Id);
         }
 
-        var http = httpClientFactory.CreateClient(HttpClientName);
+        // An invoker, not an HttpClient: the answer is returned at its headers either way, and
+        // HttpClient would link a token source per call for its own Timeout, which is infinite here.
+        using var http = new HttpMessageInvoker(handlers.CreateHandler(HttpClientName), disposeHandler: false);
         try
         {
-            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            return await http.SendAsync(request, cancellationToken);
         }
         catch (HttpRequestException e) when (CallerBodyException.In(e) is { } caller)
         {
@@ -90,7 +92,7 @@ internal sealed partial class PodClient(
             using var retry = await CloneAsync(request, Combine(VersionedRoot(fresh), relative), cancellationToken);
             try
             {
-                return await http.SendAsync(retry, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+                return await http.SendAsync(retry, cancellationToken);
             }
             catch (Exception again) when (again is HttpRequestException or BrokenCircuitException or TimeoutRejectedException)
             {

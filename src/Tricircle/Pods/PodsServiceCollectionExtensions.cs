@@ -62,6 +62,10 @@ internal static class PodsServiceCollectionExtensions
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 MaxConnectionsPerServer = 256,
+
+                // Telemetry.PodCallHandler carries the trace on (HttpClient's own propagation
+                // starts an activity per call only to take its id).
+                ActivityHeadersPropagator = null,
             });
         client.AddResilienceHandler(PodCircuits.PipelineName, (builder, context) => context.ServiceProvider.GetRequiredService<PodCircuits>().Configure(builder, context))
             .SelectPipelineBy(sp => sp.GetRequiredService<PodCircuits>().KeyOf);

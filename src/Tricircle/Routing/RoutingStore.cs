@@ -146,6 +146,15 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider,
     }
 
     /// <summary>
+    /// From memory alone (<see cref="RoutingCache"/>): whether the pod has a row of the type for
+    /// the id, or null when this instance has not read that id's row lately. A merged list asks it
+    /// for each pod's page as the page comes, while other pods are still answering, and asks
+    /// <see cref="KnownInPodsAsync"/> only for the rest.
+    /// </summary>
+    public bool? KnownInPodFromMemory(string resourceType, string podId, string topId) =>
+        cache.TryGet(resourceType, topId, out var cached) ? cached.PodId == podId : null;
+
+    /// <summary>
     /// Which of the listed <paramref name="items"/> (pod, top id) have a row of the type in that
     /// pod, by position: what a merged list keeps of every pod's page. Rows read lately come from memory
     /// (<see cref="RoutingCache"/>: a row is written once and deleted once, and this instance's

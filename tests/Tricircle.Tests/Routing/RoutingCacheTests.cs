@@ -132,6 +132,24 @@ public abstract class RoutingCacheTests(string dialect) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APagesLookupFromMemory_SaysUnknown_UntilTheRowWasRead_ThenNamesItsPodOnly()
+    {
+        var store = Instance();
+        var id = await ServerAsync(store);
+        var otherPod = (await new PodStore(_database, TimeProvider.System).CreateAsync("RegionTwo", "az2", "", "", default)).PodId;
+        Assert.Null(store.KnownInPodFromMemory("server", _podId, id)); // not read yet: the list asks the database
+
+        Assert.Equal(new[] { true }, await store.KnownInPodsAsync("server", [(_podId, id)], default));
+        Assert.True(store.KnownInPodFromMemory("server", _podId, id));
+        Assert.False(store.KnownInPodFromMemory("server", otherPod, id));
+        Assert.Null(store.KnownInPodFromMemory("volume", _podId, id));
+
+        await store.ForgetAsync(id, "server", _podId, default);
+        Assert.Null(store.KnownInPodFromMemory("server", _podId, id));
+        Assert.Equal(new[] { false }, await store.KnownInPodsAsync("server", [(_podId, id)], default));
+    }
+
+    [Fact]
     public async Task AMergedListsLookup_KeepsAnItemOnlyFromThePodItsRowNames()
     {
         var store = Instance();
