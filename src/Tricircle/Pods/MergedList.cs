@@ -41,12 +41,12 @@ internal sealed record MergedListShape(
     public bool PodWordsOnRefusal { get; init; }
 }
 
-/// <summary>One pod's page of a merged list, read light; <see cref="Full"/>: it may have more.</summary>
-internal sealed record PodPage(Pod Pod, List<ListItem> Items, bool Full, string? PodBase)
-{
-    /// <summary>For each item, whether it has a routing row in the pod, as far as memory says (null: not known there).</summary>
-    public bool?[] Routed { get; init; } = [];
-}
+/// <summary>
+/// One pod's page of a merged list, read light; <see cref="Full"/>: it may have more;
+/// <see cref="Routed"/>: for each item, whether it has a routing row in the pod, as far as
+/// memory says (null: not known there).
+/// </summary>
+internal sealed record PodPage(Pod Pod, List<ListItem> Items, bool Full, string? PodBase, bool?[] Routed);
 
 /// <summary>One merged page: the items, whether more follow, the pods that could not answer, and the page size that applied (the caller's limit, capped).</summary>
 internal sealed record MergedPage(IReadOnlyList<JsonObject> Items, bool More, IReadOnlyList<string> MissingPods, int Limit = 0)
@@ -223,8 +223,9 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
             var answers = await fanOut.AskAsync(bottom, (pod, ct) => ReadPageAsync(pod, pod == markerPod ? markerId : null, 0, ct), cancellationToken);
             Refused(shape, answers);
 
-            // Items without a routing row are left out. Each page was checked against the routing rows in memory as it came (ReadPageAsync);
-            // what memory did not know is looked up here, in one query for every pod's page.
+            // Items without a routing row are left out. Each page was checked against the rows in
+            // memory as it came (ReadPageAsync); what memory did not know is looked up here, in
+            // one query for every pod's page.
             var listed = new List<(string PodId, string TopId)>();
             foreach (var answer in answers.Where(a => a.Succeeded))
             {
@@ -359,7 +360,7 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
                 routed[i] = routings.KnownInPodFromMemory(shape.ResourceType, pod.PodId, items[i].Id);
             }
 
-            return new PodPage(pod, items, items.Count >= pageSize, podBase) { Routed = routed };
+            return new PodPage(pod, items, items.Count >= pageSize, podBase, routed);
         }
     }
 

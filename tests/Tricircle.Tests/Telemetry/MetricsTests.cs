@@ -175,6 +175,42 @@ public sealed class MetricsTests(OutageGatewayFixture fixture) : IClassFixture<O
     }
 
     [Fact]
+    public async Task ACallWithoutATraceparent_StartsATrace_ThatEveryPodCallCarries()
+    {
+        var (token, _) = fixture.NewTenant("untraced");
+        var id = await fixture.BootAsync(token, "az1", "untraced");
+        var seen = new System.Collections.Concurrent.ConcurrentBag<RegionRequest>();
+        var regionOne = fixture.Region("RegionOne");
+        regionOne.Traffic.Observer = seen.Add;
+        try
+        {
+            // A client that sends no trace context at all.
+            using var http = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null });
+            foreach (var path in new[] { "/servers/detail", "/servers/" + id })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.ComputeUrl.ToString().TrimEnd('/') + path));
+                request.Headers.Add("X-Auth-Token", token);
+                using var response = await http.SendAsync(request);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+        }
+        finally
+        {
+            regionOne.Traffic.Observer = null;
+        }
+
+        // The merged list's pod call and the forwarded show's: each under a trace of the gateway's.
+        var list = Assert.Single(seen, r => r.Service == "compute" && r.Path.StartsWith("/v2.1/servers/detail", StringComparison.Ordinal) && r.TraceParent is not null);
+        var show = Assert.Single(seen, r => r.Service == "compute" && r.Path.EndsWith("/servers/" + id, StringComparison.Ordinal));
+        foreach (var call in new[] { list, show })
+        {
+            Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$", call.TraceParent ?? "");
+        }
+
+        Assert.NotEqual(list.TraceParent!.Split('-')[1], show.TraceParent!.Split('-')[1]); // two calls, two traces
+    }
+
+    [Fact]
     public async Task ATraceparent_IsHonoured_AndReachesThePod_AsTheSameTrace()
     {
         var (token, _) = fixture.NewTenant("traced");
