@@ -279,8 +279,10 @@ internal sealed class MergedList(PodStore pods, PodClient client, PodFanOut fanO
                     {
                         page = await ReadPageAsync(pod, page.Items[^1].Id, position, ct);
                         position += page.Items.Count;
-                        var routed = await routings.KnownAsync(shape.ResourceType, pod.PodId, [.. page.Items.Select(i => i.Id)], ct);
-                        list.AddRange(page.Items.Where(i => routed.Contains(i.Id) && After(pod, i)));
+                        // As the first pages: what memory knew as the page came, the rest in one query.
+                        var unknown = page.Items.Where((_, i) => page.Routed[i] is null).Select(i => i.Id).ToList();
+                        var routed = await routings.KnownAsync(shape.ResourceType, pod.PodId, unknown, ct);
+                        list.AddRange(page.Items.Where((item, i) => (page.Routed[i] ?? routed.Contains(item.Id)) && After(pod, item)));
                         if (list.Count > limit || !page.Full)
                         {
                             return list;
