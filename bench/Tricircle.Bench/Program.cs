@@ -58,6 +58,11 @@ internal static class Program
             return await StormBench.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "routing-scale")
+        {
+            return await RoutingScaleBench.RunAsync(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "ipam")
         {
             return await IpamBench.RunAsync(args[1..]);
