@@ -136,7 +136,19 @@ public sealed class ConsoleFixture() : GatewayFixture("sqlite")
     {
         var page = await NewPageAsync();
         await SubmitLoginAsync(page, user, password, project ?? user);
-        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+        try
+        {
+            // A login is Keystone's check and then the first page: on a machine running every
+            // test assembly at once it once took longer than one step's 15 s.
+            await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal), new() { Timeout = 45_000 });
+        }
+        catch (TimeoutException) when (page.Url.Contains("/login", StringComparison.Ordinal))
+        {
+            var refusal = page.GetByTestId("login-error");
+            var said = await refusal.CountAsync() > 0 ? await refusal.InnerTextAsync() : "no error shown";
+            throw new TimeoutException($"The console's login as {user} did not leave the login page ({said}).");
+        }
+
         return page;
     }
 
