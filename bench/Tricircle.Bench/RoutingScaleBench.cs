@@ -51,8 +51,9 @@ internal static class RoutingScaleBench
 
         var store = sandbox.Services.GetRequiredService<RoutingStore>();
         var db = sandbox.Services.GetRequiredService<Database>();
-        var pods = (await sandbox.Services.GetRequiredService<PodStore>().ListAsync(new Dictionary<string, string>(), CancellationToken.None)).Where(p => !p.IsCentral).Select(p => p.PodId).Order(StringComparer.Ordinal).ToArray();
-        var down = (await store.PodsWithAsync("server", project, CancellationToken.None)).Order(StringComparer.Ordinal).Last();
+        var bottom = (await sandbox.Services.GetRequiredService<PodStore>().ListAsync(new Dictionary<string, string>(), CancellationToken.None)).Where(p => !p.IsCentral).ToList();
+        var pods = bottom.Select(p => p.PodId).ToArray();
+        var down = bottom.Single(p => p.RegionName == Sandbox.SandboxOptions.RegionName(2)).PodId; // the one SetDownAsync(2, …) takes down
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Routing table under a merged list: 2 pods, 10 servers of the caller's, {requests} calls per figure, {sandbox.DatabaseDescription}, {Environment.ProcessorCount} cores"));

@@ -135,7 +135,7 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider,
     /// The pods holding resources of one type for a project (every project when null): asked
     /// before every merged list. Asked pod by pod (one index lookup each), so its cost follows the
     /// number of pods, not of rows: <c>DISTINCT pod_id</c> with <c>(@projectId IS NULL OR …)</c>
-    /// could use no index and read the whole table, 0.1 s a list on SQLite with 200,000 rows
+    /// could use no index and read the whole table, 64 ms a list on SQLite with 200,000 rows
     /// (bench/README, "routing-scale").
     /// </summary>
     public async Task<IReadOnlySet<string>> PodsWithAsync(string resourceType, string? projectId, CancellationToken cancellationToken)
