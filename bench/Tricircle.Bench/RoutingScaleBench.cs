@@ -70,19 +70,21 @@ internal static class RoutingScaleBench
 
     private static async Task MeasureAsync(BenchSandbox sandbox, RoutingStore store, Database db, HttpClient http, string project, string down, int requests)
     {
+        long count;
         await using (var connection = await db.OpenAsync(CancellationToken.None))
         {
-            var count = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM resource_routings");
-            var podsWith = await TimeAsync(requests, () => store.PodsWithAsync("server", project, CancellationToken.None));
-            var everyProject = await TimeAsync(requests, () => store.PodsWithAsync("server", null, CancellationToken.None));
-            var downRows = await TimeAsync(requests, () => store.ListTypeAsync("server", project, [down], CancellationToken.None));
-            var list = await TimeAsync(requests, () => ListAsync(http));
-            await sandbox.SetDownAsync(2, true);
-            var listDown = await TimeAsync(requests, () => ListAsync(http));
-            await sandbox.SetDownAsync(2, false);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {count:N0} | {podsWith:F3} | {everyProject:F3} | {downRows:F3} | {list:F2} | {listDown:F2} |"));
+            count = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM resource_routings");
         }
+
+        var podsWith = await TimeAsync(requests, () => store.PodsWithAsync("server", project, CancellationToken.None));
+        var everyProject = await TimeAsync(requests, () => store.PodsWithAsync("server", null, CancellationToken.None));
+        var downRows = await TimeAsync(requests, () => store.ListTypeAsync("server", project, [down], CancellationToken.None));
+        var list = await TimeAsync(requests, () => ListAsync(http));
+        await sandbox.SetDownAsync(2, true);
+        var listDown = await TimeAsync(requests, () => ListAsync(http));
+        await sandbox.SetDownAsync(2, false);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {count:N0} | {podsWith:F3} | {everyProject:F3} | {downRows:F3} | {list:F2} | {listDown:F2} |"));
     }
 
     private static async Task<int> ListAsync(HttpClient http)

@@ -103,15 +103,14 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider,
             return [];
         }
 
-        var postgres = database.Dialect == DatabaseDialect.Postgres;
-        var pods = podIds is null ? null : podIds.Distinct(StringComparer.Ordinal).ToArray();
+        var pods = podIds?.Distinct(StringComparer.Ordinal).ToArray();
         var sql = $"SELECT {Columns} FROM resource_routings WHERE resource_type = @resourceType"
             + (projectId is null ? "" : " AND project_id = @projectId")
-            + (pods is null ? "" : postgres ? " AND pod_id = ANY(@pods)" : " AND pod_id IN (SELECT value FROM json_each(@pods))");
+            + (pods is null ? "" : " AND " + InArray("pod_id", "pods"));
         await using var connection = await database.OpenAsync(cancellationToken);
         return [.. await connection.QueryAsync<ResourceRouting>(new CommandDefinition(
             sql,
-            new { resourceType, projectId, pods = postgres || pods is null ? (object?)pods : System.Text.Json.JsonSerializer.Serialize(pods) },
+            new { resourceType, projectId, pods = pods is null ? null : ArrayValue(pods) },
             cancellationToken: cancellationToken))];
     }
 
@@ -217,12 +216,10 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider,
         }
 
         var ids = unseen.Keys.ToArray();
-        var postgres = database.Dialect == DatabaseDialect.Postgres;
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<ResourceRouting>(new CommandDefinition(
-            $"SELECT {Columns} FROM resource_routings WHERE resource_type = @resourceType AND "
-                + (postgres ? "top_id = ANY(@ids)" : "top_id IN (SELECT value FROM json_each(@ids))"),
-            new { resourceType, ids = postgres ? (object)ids : System.Text.Json.JsonSerializer.Serialize(ids) },
+            $"SELECT {Columns} FROM resource_routings WHERE resource_type = @resourceType AND " + InArray("top_id", "ids"),
+            new { resourceType, ids = ArrayValue(ids) },
             cancellationToken: cancellationToken));
         foreach (var row in rows)
         {
@@ -250,12 +247,10 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider,
         }
 
         var ids = topIds.Distinct(StringComparer.Ordinal).ToArray();
-        var postgres = database.Dialect == DatabaseDialect.Postgres;
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<(string Type, string Top, string Bottom)>(new CommandDefinition(
-            "SELECT resource_type, top_id, bottom_id FROM resource_routings WHERE pod_id = @podId AND bottom_id IS NOT NULL AND "
-                + (postgres ? "top_id = ANY(@ids)" : "top_id IN (SELECT value FROM json_each(@ids))"),
-            new { podId, ids = postgres ? (object)ids : System.Text.Json.JsonSerializer.Serialize(ids) },
+            "SELECT resource_type, top_id, bottom_id FROM resource_routings WHERE pod_id = @podId AND bottom_id IS NOT NULL AND " + InArray("top_id", "ids"),
+            new { podId, ids = ArrayValue(ids) },
             cancellationToken: cancellationToken));
         return rows.ToDictionary(r => (r.Type, r.Top), r => r.Bottom);
     }
@@ -319,6 +314,14 @@ internal sealed class RoutingStore(Database database, TimeProvider timeProvider,
             new { topId, resourceType },
             cancellationToken: cancellationToken)) > 0;
     }
+
+    // A column among many ids given as one array parameter (KnownInPodsAsync says why):
+    // PostgreSQL's ANY over an array, SQLite's json_each over the ids as a JSON array.
+    private string InArray(string column, string parameter) => database.Dialect == DatabaseDialect.Postgres
+        ? $"{column} = ANY(@{parameter})"
+        : $"{column} IN (SELECT value FROM json_each(@{parameter}))";
+
+    private object ArrayValue(string[] ids) => database.Dialect == DatabaseDialect.Postgres ? ids : System.Text.Json.JsonSerializer.Serialize(ids);
 
     // Written out: Npgsql cannot expand Dapper's IN @list.
     private static (DynamicParameters Parameters, string List) InList(IReadOnlyCollection<string> ids, object fixedParameters)
